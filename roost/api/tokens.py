@@ -1,0 +1,154 @@
+"""Personal access tokens: create (shown once), check, revoke.
+
+A token reads `roost_<prefix>_<secret>`. The prefix finds the row; the digest
+of the whole token is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from roost.api.models import ApiToken
+from roost.core import audit
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+from roost.core.permissions import Action, require
+
+TOKEN_PATTERN = re.compile(r"^roost_([a-z0-9]{8})_([A-Za-z0-9_-]{32,64})$")
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class Scope(enum.StrEnum):
+    USERS_READ = "users:read"
+    MEMBERSHIPS_READ = "memberships:read"
+    MEMBERSHIPS_WRITE = "memberships:write"
+    AUDIT_READ = "audit:read"
+
+
+SCOPE_HELP = {
+    Scope.USERS_READ: "Read people, teams, brands and channel groups",
+    Scope.MEMBERSHIPS_READ: "Read role grants",
+    Scope.MEMBERSHIPS_WRITE: "Grant and revoke roles (as far as your own roles allow)",
+    Scope.AUDIT_READ: "Read the audit log (as far as your own roles allow)",
+}
+
+
+class TokenProblem(enum.StrEnum):
+    MALFORMED = "The token is malformed: expected 'Authorization: Bearer roost_xxxxxxxx_...'."
+    UNKNOWN = "The token is not valid."
+    REVOKED = "The token was revoked or has expired."
+
+
+class TokenRejected(Exception):
+    def __init__(self, problem: TokenProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown to the person once, never stored
+
+
+def token_create(
+    *, user: User, name: str, scopes: list[str], expires_in_days: int | None = None
+) -> IssuedToken:
+    require(user, Action.API_TOKEN_CREATE)
+    name = name.strip()
+    if not name:
+        raise ApplicationError(ErrorCode.INVALID, "Give the token a name.", field="name")
+    try:
+        chosen = sorted({Scope(scope).value for scope in scopes})
+    except ValueError as exc:
+        raise ApplicationError(
+            ErrorCode.TOKEN_SCOPE_UNKNOWN, f"Unknown scope: {exc}", field="scopes"
+        ) from exc
+    if not chosen:
+        raise ApplicationError(ErrorCode.INVALID, "Choose at least one scope.", field="scopes")
+    if expires_in_days is not None and not 1 <= expires_in_days <= 366:
+        raise ApplicationError(
+            ErrorCode.INVALID, "Expiry must be 1 to 366 days.", field="expires_in_days"
+        )
+    prefix = secrets.token_hex(4)
+    raw = f"roost_{prefix}_{secrets.token_urlsafe(32)}"
+    expires_at = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            organization_id=user.organization_id,
+            user=user,
+            name=name,
+            prefix=prefix,
+            digest=_digest(raw),
+            scopes=chosen,
+            expires_at=expires_at,
+        )
+        audit.record(
+            organization=user.organization,
+            actor=user,
+            action="api.token.created",
+            target=token,
+            after={"name": name, "prefix": prefix, "scopes": chosen, "expires_at": expires_at},
+        )
+    return IssuedToken(token=token, secret=raw)
+
+
+def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    if token.organization_id != actor.organization_id or token.user_id != actor.pk:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Token not found.")
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record(
+                organization=actor.organization,
+                actor=actor,
+                action="api.token.revoked",
+                target=token,
+                before={"revoked": False},
+                after={"revoked": True},
+            )
+    return token
+
+
+def token_authenticate(raw: str) -> ApiToken:
+    """The live token behind a presented secret, or `TokenRejected` saying why."""
+    match = TOKEN_PATTERN.match(raw.strip())
+    if match is None:
+        raise TokenRejected(TokenProblem.MALFORMED)
+    token = (
+        ApiToken.objects.select_related("user", "user__organization")
+        .filter(prefix=match[1])
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.digest, _digest(raw.strip())):
+        raise TokenRejected(TokenProblem.UNKNOWN)
+    if not token.is_usable or not token.user.is_active:
+        raise TokenRejected(TokenProblem.REVOKED)
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def token_list(*, viewer: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(organization_id=viewer.organization_id, user=viewer)
+
+
+def token_get(*, viewer: User, token_id: int) -> ApiToken:
+    return get_object_or_404(token_list(viewer=viewer), pk=token_id)

@@ -1,0 +1,1 @@
+"""The platform catalogue: what each network accepts, as versioned data with sources."""

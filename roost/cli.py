@@ -1,0 +1,304 @@
+"""The `roost` command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+DEMO_URL = "http://127.0.0.1:8000"
+SETTINGS = {
+    "demo": "roost.config.settings.demo",
+    "production": "roost.config.settings.production",
+}
+
+
+def _setup(settings: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS[settings])
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 1) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup("production")
+    _migrate()
+    return 0
+
+
+def _seed_and_describe() -> None:
+    from roost.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
+
+    org = seed_demo()
+    print(f"Demo organisation '{org.name}' is ready.")
+    print(f"Sign in with any of these logins; the password is {DEMO_PASSWORD}")
+    for person in PEOPLE:
+        scope = person.group or "whole organisation"
+        print(f"  {person.email:<28} {person.role.label} ({scope})")
+
+
+def _serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve
+
+    from roost.config.wsgi import application
+
+    serve(application, host=host, port=port, threads=threads, ident="roost")
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    _setup(args.settings)
+    _serve(args.host, args.port, args.threads)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup(args.settings)
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from roost.core.clock import ClockThread
+
+    clock = ClockThread(interval=args.clock_interval)
+    if not args.no_clock:
+        clock.start()
+    worker = Worker(
+        queue_names=["*"],
+        interval=args.interval,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"{os.uname().nodename}-{os.getpid()}",
+        excluded_queue_names=[],
+    )
+    worker.configure_signals()
+    try:
+        worker.run()
+    finally:
+        clock.stop()
+    return 0
+
+
+def _supervise(commands: list[list[str]], banner: str) -> int:
+    """Run the children in this process group; stop them all on Ctrl-C or when one exits."""
+    children = [subprocess.Popen(command) for command in commands]
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(banner, flush=True)
+    exit_code = 0
+    while not stopping:
+        finished = [c for c in children if c.poll() is not None]
+        if finished:
+            exit_code = finished[0].returncode or 1
+            print(
+                f"roost: a process exited ({finished[0].args[2]}); stopping the others", flush=True
+            )
+            break
+        time.sleep(0.3)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    print("roost: stopped.", flush=True)
+    return 0 if stopping else exit_code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup("demo")
+    _migrate(verbosity=0)
+    _seed_and_describe()
+    if args.seed_only:
+        return 0
+    me = [sys.executable, "-m", "roost.cli"]
+    url = f"http://127.0.0.1:{args.port}"
+    return _supervise(
+        [
+            [*me, "web", "--settings", "demo", "--host", "127.0.0.1", "--port", str(args.port)],
+            [*me, "worker", "--settings", "demo"],
+        ],
+        f"\nRoost demo is running at {url}  (web + worker; Ctrl-C stops both)\n",
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from roost.config.env import ConfigurationError, production_problems, read_environment
+
+    try:
+        env = read_environment()
+    except ConfigurationError as error:
+        print(f"roost run: {error}", file=sys.stderr)
+        return 2
+    problems = production_problems(env)
+    if problems:
+        print("roost run: refusing to start:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    _setup("production")
+    _migrate(verbosity=0)
+    me = [sys.executable, "-m", "roost.cli"]
+    return _supervise(
+        [
+            [*me, "web", "--settings", "production", "--host", args.host, "--port", str(args.port)],
+            [*me, "worker", "--settings", "production"],
+        ],
+        f"Roost is running at http://{args.host}:{args.port} (web + worker; Ctrl-C stops both)",
+    )
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup("production")
+    from django.db import transaction
+
+    from roost.core import services
+    from roost.core.errors import ApplicationError
+    from roost.core.models import Organization, Role
+
+    password = os.environ.get("ROOST_ADMIN_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print(
+                "roost createadmin: set ROOST_ADMIN_PASSWORD or run it in a terminal",
+                file=sys.stderr,
+            )
+            return 2
+        password = getpass.getpass("Password for the new admin: ")
+    try:
+        with transaction.atomic():
+            org = Organization.objects.filter(slug=args.org_slug).first()
+            if org is None:
+                org = services.organization_create(
+                    name=args.org_name or args.org_slug, slug=args.org_slug
+                )
+            user = services.user_create(
+                organization=org, actor=None, email=args.email, name=args.name, password=password
+            )
+            services.membership_grant(actor=None, user=user, role=Role.ADMIN)
+    except ApplicationError as error:
+        print(f"roost createadmin: {error.message}", file=sys.stderr)
+        return 2
+    print(f"Created admin {user.email} in '{org.name}'.")
+    print("They set up two-factor sign-in when they first sign in.")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _setup("production")
+    from roost.core import audit
+
+    result = audit.verify()
+    if result.ok:
+        print(f"verified {result.verified} events")
+        return 0
+    event = result.broken_event
+    assert event is not None
+    print(
+        f"audit chain broken at event id={event.pk} (organisation {event.organization_id}, "
+        f"sequence {event.sequence}, action {event.action}): {result.reason}; "
+        f"{result.verified} events before it verified",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup("production")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["roost manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roost", description="Roost: the operations platform for social media teams."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser(
+        "demo", help="migrate, seed the demo organisation, run web + worker on 127.0.0.1"
+    )
+    demo.add_argument(
+        "--seed-only", action="store_true", help="seed the demo organisation and exit"
+    )
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(func=cmd_demo)
+
+    run = commands.add_parser("run", help="run web + worker with production settings")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.set_defaults(func=cmd_run)
+
+    web = commands.add_parser("web", help="run the web server alone")
+    web.add_argument("--settings", choices=sorted(SETTINGS), default="production")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--threads", type=int, default=8)
+    web.set_defaults(func=cmd_web)
+
+    worker = commands.add_parser("worker", help="run background tasks and the periodic-job clock")
+    worker.add_argument("--settings", choices=sorted(SETTINGS), default="production")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
+    worker.add_argument(
+        "--clock-interval", type=float, default=15.0, help="seconds between clock ticks"
+    )
+    worker.add_argument("--no-clock", action="store_true", help="run tasks only, no periodic jobs")
+    worker.set_defaults(func=cmd_worker)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.set_defaults(func=cmd_migrate)
+
+    admin = commands.add_parser(
+        "createadmin",
+        help="create an organisation admin (password from ROOST_ADMIN_PASSWORD or a prompt)",
+    )
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True)
+    admin.add_argument(
+        "--org-slug", required=True, help="organisation to add the admin to (created if missing)"
+    )
+    admin.add_argument("--org-name", help="name for a new organisation")
+    admin.set_defaults(func=cmd_createadmin)
+
+    audit_cmd = commands.add_parser(
+        "audit", help="audit log tools: 'roost audit verify' checks every hash chain"
+    )
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_sub.add_parser("verify", help="check every organisation's hash chain")
+    verify.set_defaults(func=cmd_audit_verify)
+
+    manage = commands.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

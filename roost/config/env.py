@@ -1,0 +1,141 @@
+"""Everything Roost reads from the environment, in one place.
+
+Settings modules import `ENV`; nothing else in the code base reads `os.environ`
+for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEMO_SECRET_KEY = "roost-demo-secret-do-not-use-in-production"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+class ConfigurationError(Exception):
+    """A setting in the environment is missing or malformed."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _hosts(value: str | None) -> list[str]:
+    if not value:
+        return sorted(LOOPBACK_HOSTS - {"[::1]"})
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    backend: str
+    host: str = ""
+    port: int = 0
+    user: str = ""
+    password: str = field(default="", repr=False)
+    use_tls: bool = False
+    use_ssl: bool = False
+    file_path: str = ""
+    default_from: str = "Roost <roost@localhost>"
+
+
+def parse_email_url(url: str | None) -> EmailConfig:
+    """Turn `ROOST_EMAIL_URL` into an e-mail configuration.
+
+    Accepted forms: `smtp://user:pass@host:587?tls=1&from=...`, `smtps://...`,
+    `console://`, `file:///path/to/dir`, `memory://`.
+    """
+    if not url:
+        return EmailConfig(backend="django.core.mail.backends.console.EmailBackend")
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    sender = query.get("from", "Roost <roost@localhost>")
+    if parts.scheme in {"smtp", "smtps"}:
+        if not parts.hostname:
+            raise ConfigurationError("ROOST_EMAIL_URL: an smtp:// URL needs a host")
+        return EmailConfig(
+            backend="django.core.mail.backends.smtp.EmailBackend",
+            host=parts.hostname,
+            port=parts.port or (465 if parts.scheme == "smtps" else 25),
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            use_tls=_flag(query.get("tls")),
+            use_ssl=parts.scheme == "smtps",
+            default_from=sender,
+        )
+    if parts.scheme == "console":
+        return EmailConfig(
+            backend="django.core.mail.backends.console.EmailBackend", default_from=sender
+        )
+    if parts.scheme == "file":
+        return EmailConfig(
+            backend="django.core.mail.backends.filebased.EmailBackend",
+            file_path=parts.path,
+            default_from=sender,
+        )
+    if parts.scheme == "memory":
+        return EmailConfig(
+            backend="django.core.mail.backends.locmem.EmailBackend", default_from=sender
+        )
+    raise ConfigurationError(
+        f"ROOST_EMAIL_URL: unknown scheme {parts.scheme!r} "
+        "(use smtp://, smtps://, console://, file:// or memory://)"
+    )
+
+
+@dataclass(frozen=True)
+class Environment:
+    var_dir: Path
+    database_url: str
+    secret_key: str = field(repr=False)
+    encryption_keys: str = field(repr=False)
+    allowed_hosts: list[str]
+    email: EmailConfig
+    debug: bool
+    idle_timeout_minutes: int
+
+    @property
+    def uses_demo_secret(self) -> bool:
+        return self.secret_key == DEMO_SECRET_KEY
+
+
+def read_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> Environment:
+    source = os.environ if environ is None else environ
+    var_dir = Path(source.get("ROOST_VAR_DIR") or Path.cwd() / "var").resolve()
+    database_url = source.get("DATABASE_URL") or f"sqlite:///{var_dir / 'roost.sqlite3'}"
+    idle = source.get("ROOST_IDLE_TIMEOUT_MINUTES", "60")
+    if not idle.isdigit() or int(idle) < 1:
+        raise ConfigurationError("ROOST_IDLE_TIMEOUT_MINUTES must be a whole number of minutes")
+    return Environment(
+        var_dir=var_dir,
+        database_url=database_url,
+        secret_key=source.get("ROOST_SECRET_KEY") or DEMO_SECRET_KEY,
+        encryption_keys=source.get("ROOST_ENCRYPTION_KEYS", ""),
+        allowed_hosts=_hosts(source.get("ROOST_ALLOWED_HOSTS")),
+        email=parse_email_url(source.get("ROOST_EMAIL_URL")),
+        debug=_flag(source.get("ROOST_DEBUG")),
+        idle_timeout_minutes=int(idle),
+    )
+
+
+def production_problems(env: Environment) -> list[str]:
+    """Reasons the environment is unfit to serve real users; empty when fine."""
+    problems = []
+    if env.uses_demo_secret:
+        problems.append(
+            "ROOST_SECRET_KEY is unset or is the demo secret: set a long random value "
+            '(for example: python -c "import secrets; print(secrets.token_urlsafe(50))")'
+        )
+    exposed = [host for host in env.allowed_hosts if host not in LOOPBACK_HOSTS]
+    if env.debug and exposed:
+        problems.append(
+            "ROOST_DEBUG is on while ROOST_ALLOWED_HOSTS lets in non-loopback hosts "
+            f"({', '.join(exposed)}): debug pages leak settings; turn ROOST_DEBUG off"
+        )
+    return problems
+
+
+ENV = read_environment()

@@ -1,0 +1,166 @@
+"""Settings shared by every way of running Roost. Values come from `roost.config.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+
+from roost.config.env import ENV
+
+# Lets typed generics such as SetPasswordForm[User] work at run time.
+django_stubs_ext.monkeypatch()
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = ENV.var_dir
+
+SECRET_KEY = ENV.secret_key
+DEBUG = ENV.debug
+ALLOWED_HOSTS = ENV.allowed_hosts
+ROOST_ENCRYPTION_KEYS = ENV.encryption_keys
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_htmx",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "roost.core",
+    "roost.catalogue",
+    "roost.api",
+]
+
+MIDDLEWARE = [
+    "roost.core.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "roost.core.middleware.IdleTimeoutMiddleware",
+    "roost.core.middleware.TwoFactorRequiredMiddleware",
+    "roost.core.middleware.UserTimeZoneMiddleware",
+    "roost.core.middleware.ApplicationErrorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "roost.config.urls"
+WSGI_APPLICATION = "roost.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "roost.core.context_processors.shell",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "core.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:today"
+LOGOUT_REDIRECT_URL = "core:login"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_NAME = "roost_session"
+CSRF_COOKIE_NAME = "roost_csrf"
+ROOST_IDLE_TIMEOUT_SECONDS = ENV.idle_timeout_minutes * 60
+
+# Sign-in throttling: this many failures for one e-mail (or ten times as many
+# from one IP address) within the window lock further attempts for the window.
+ROOST_SIGNIN_MAX_FAILURES = 5
+ROOST_SIGNIN_WINDOW_SECONDS = 15 * 60
+
+OTP_TOTP_ISSUER = "Roost"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("pl", "Polski"), ("de", "Deutsch"), ("fr", "Français")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+
+EMAIL_BACKEND = ENV.email.backend
+EMAIL_HOST = ENV.email.host
+EMAIL_PORT = ENV.email.port
+EMAIL_HOST_USER = ENV.email.user
+EMAIL_HOST_PASSWORD = ENV.email.password
+EMAIL_USE_TLS = ENV.email.use_tls
+EMAIL_USE_SSL = ENV.email.use_ssl
+EMAIL_FILE_PATH = ENV.email.file_path or str(VAR_DIR / "mail")
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = ENV.email.default_from
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,15 @@
+"""Settings for `roost run`: the same as base, with secure cookies and headers.
+
+`roost run` refuses to start when `roost.config.env.production_problems` finds
+anything, so the demo secret never serves real users.
+"""
+
+from roost.config.settings.base import *  # noqa: F403
+
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"

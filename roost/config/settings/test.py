@@ -1,0 +1,14 @@
+"""Fast settings for the test suite: cheap hashing, tasks run at once, mail in memory."""
+
+from roost.config.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["*"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_ROOT = None  # served from the apps through the finders
+OTP_TOTP_THROTTLE_FACTOR = 0  # the tests enter wrong codes on purpose, back to back

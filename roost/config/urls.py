@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from roost.api.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("settings/tokens/", include("roost.api.urls")),
+    path("settings/catalogue/", include("roost.catalogue.urls")),
+    path("", include("roost.core.urls")),
+]

@@ -1,0 +1,154 @@
+"""Shared test fixtures: people in organisations, and a wall around the outside world."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from roost.core.models import ChannelGroup, Membership, Organization, Role, User
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip a test whose service is missing on a developer's machine; fail it in CI."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI requires {what}, and it is not available")
+    pytest.skip(f"{what} is not available on this machine")
+
+
+def _is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL-only tests belong to the PostgreSQL pass; the SQLite pass leaves them out."""
+    if _is_postgres():
+        return
+    kept, left_out = [], []
+    for item in items:
+        (left_out if item.get_closest_marker("postgres") else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None:
+        try:
+            addr = ipaddress.ip_address(socket.gethostbyname(host))
+        except (OSError, ValueError):
+            addr = None
+        if addr is None or not addr.is_loopback:
+            raise ConnectionRefusedError(f"tests may not reach {host!r}: only loopback peers")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _block_outside_world(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture
+def make_org(db: None) -> Callable[..., Organization]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        name: str | None = None, *, require_two_factor: bool = False, is_demo: bool = False
+    ) -> Organization:
+        n = next(counter)
+        from roost.core.services import organization_create, organization_two_factor_set
+
+        org = organization_create(
+            name=name or f"Org {n}", slug=f"org-{n}-{os.getpid()}", is_demo=is_demo
+        )
+        if org.require_two_factor != require_two_factor:
+            organization_two_factor_set(organization=org, actor=None, required=require_two_factor)
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        org: Organization,
+        role: Role | str | None = Role.VIEWER,
+        *,
+        channel_group: ChannelGroup | None = None,
+        email: str | None = None,
+        time_zone: str = "UTC",
+    ) -> User:
+        n = next(counter)
+        user = User.objects.create_user(
+            email=email or f"person{n}@{org.slug}.example",
+            password=TEST_PASSWORD,
+            organization=org,
+            name=f"Person {n}",
+            time_zone=time_zone,
+        )
+        if role is not None:
+            Membership.objects.create(
+                organization=org, user=user, role=Role(role), channel_group=channel_group
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def org(make_org: Callable[..., Organization]) -> Organization:
+    return make_org("Acme")
+
+
+@pytest.fixture
+def other_org(make_org: Callable[..., Organization]) -> Organization:
+    return make_org("Globex")
+
+
+@pytest.fixture
+def admin(org: Organization, make_user: Callable[..., User]) -> User:
+    return make_user(org, Role.ADMIN)
+
+
+@pytest.fixture
+def signed_in(client: Any) -> Callable[[User], Any]:
+    """A test client signed in as the person, second factor passed when they have one."""
+
+    def sign_in(user: User) -> Any:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from roost.core.two_factor import two_factor_required
+
+        client.force_login(user)
+        if two_factor_required(user):
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def chromium_path() -> Iterator[str]:
+    path = "/usr/bin/chromium"
+    require_service(os.path.exists(path), "Chromium at /usr/bin/chromium")
+    yield path

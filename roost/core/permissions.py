@@ -1,0 +1,125 @@
+"""The permission policy: one table, one function, called by every service.
+
+An action has a scope:
+- `member`: any grant in the organisation lets the role act (reading the basics);
+- `organization`: only grants on the whole organisation count (running the org);
+- `channel_group`: a grant on that channel group, or on the whole organisation.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import ChannelGroup, Membership, Role, User
+
+
+class Scope(enum.Enum):
+    MEMBER = "member"
+    ORGANIZATION = "organization"
+    CHANNEL_GROUP = "channel_group"
+
+
+class Action(enum.StrEnum):
+    ORG_VIEW = "core.org.view"
+    ORG_UPDATE = "core.org.update"
+    PEOPLE_VIEW = "core.people.view"
+    USER_INVITE = "core.user.invite"
+    USER_DEACTIVATE = "core.user.deactivate"
+    MEMBERSHIP_GRANT = "core.membership.grant"
+    MEMBERSHIP_REVOKE = "core.membership.revoke"
+    TEAM_MANAGE = "core.team.manage"
+    STRUCTURE_MANAGE = "core.structure.manage"
+    AUDIT_VIEW = "core.audit.view"
+    AUDIT_EXPORT = "core.audit.export"
+    CATALOGUE_VIEW = "catalogue.view"
+    API_TOKEN_CREATE = "api.token.create"
+
+
+ALL = frozenset(Role)
+LEADS = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: Scope
+    roles: frozenset[Role]
+
+
+POLICY: dict[Action, Rule] = {
+    Action.ORG_VIEW: Rule(Scope.MEMBER, ALL),
+    Action.ORG_UPDATE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    Action.PEOPLE_VIEW: Rule(Scope.MEMBER, ALL),
+    Action.USER_INVITE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    Action.USER_DEACTIVATE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    Action.MEMBERSHIP_GRANT: Rule(Scope.CHANNEL_GROUP, frozenset({Role.ADMIN})),
+    Action.MEMBERSHIP_REVOKE: Rule(Scope.CHANNEL_GROUP, frozenset({Role.ADMIN})),
+    Action.TEAM_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
+    Action.STRUCTURE_MANAGE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    Action.AUDIT_VIEW: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN, Role.MANAGER})),
+    Action.AUDIT_EXPORT: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    Action.CATALOGUE_VIEW: Rule(Scope.MEMBER, ALL),
+    Action.API_TOKEN_CREATE: Rule(Scope.MEMBER, ALL),
+}
+
+
+def roles_of(user: User, *, channel_group: ChannelGroup | None = None) -> set[Role]:
+    """The roles a person holds on a channel group (None: on the whole organisation)."""
+    grants = Membership.objects.filter(organization_id=user.organization_id, user=user)
+    if channel_group is None:
+        grants = grants.filter(channel_group__isnull=True)
+    else:
+        grants = grants.filter(channel_group__isnull=True) | grants.filter(
+            channel_group=channel_group
+        )
+    return {Role(role) for role in grants.values_list("role", flat=True)}
+
+
+def can(user: User, action: Action, *, channel_group: ChannelGroup | None = None) -> bool:
+    """Whether the person may take the action (on the channel group, when it has one)."""
+    if not user.is_active or user.pk is None:
+        return False
+    rule = POLICY[action]
+    if channel_group is not None and channel_group.organization_id != user.organization_id:
+        return False
+    if rule.scope is Scope.MEMBER:
+        held = {
+            Role(role)
+            for role in Membership.objects.filter(
+                organization_id=user.organization_id, user=user
+            ).values_list("role", flat=True)
+        }
+    elif rule.scope is Scope.ORGANIZATION:
+        held = roles_of(user)
+    else:
+        held = roles_of(user, channel_group=channel_group)
+    return bool(held & rule.roles)
+
+
+def require(user: User, action: Action, *, channel_group: ChannelGroup | None = None) -> None:
+    """Raise `ApplicationError(PERMISSION_DENIED)` unless `can(...)`."""
+    if not can(user, action, channel_group=channel_group):
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED,
+            f"Your roles do not allow this ({action.value}).",
+        )
+
+
+def is_admin(user: User) -> bool:
+    return Membership.objects.filter(
+        organization_id=user.organization_id, user=user, role=Role.ADMIN
+    ).exists()
+
+
+def primary_role(user: User) -> Role | None:
+    """The most powerful role a person holds anywhere, for display."""
+    held = set(
+        Membership.objects.filter(user=user, organization_id=user.organization_id).values_list(
+            "role", flat=True
+        )
+    )
+    for role in Role:
+        if role.value in held:
+            return role
+    return None

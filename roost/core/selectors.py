@@ -1,0 +1,112 @@
+"""Reads of tenant data. Every query is scoped to the viewer's organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from roost.core.models import AuditEvent, Brand, ChannelGroup, Membership, Team, User
+from roost.core.permissions import Action, require
+
+
+def user_list(*, viewer: User) -> QuerySet[User]:
+    require(viewer, Action.PEOPLE_VIEW)
+    return User.objects.filter(organization_id=viewer.organization_id).order_by("name", "pk")
+
+
+def user_get(*, viewer: User, user_id: int) -> User:
+    return get_object_or_404(user_list(viewer=viewer), pk=user_id)
+
+
+def membership_list(*, viewer: User, user: User | None = None) -> QuerySet[Membership]:
+    require(viewer, Action.PEOPLE_VIEW)
+    memberships = Membership.objects.filter(organization_id=viewer.organization_id).select_related(
+        "user", "channel_group"
+    )
+    if user is not None:
+        memberships = memberships.filter(user=user)
+    return memberships.order_by("user__name", "role", "pk")
+
+
+def membership_get(*, viewer: User, membership_id: int) -> Membership:
+    return get_object_or_404(membership_list(viewer=viewer), pk=membership_id)
+
+
+def team_list(*, viewer: User) -> QuerySet[Team]:
+    require(viewer, Action.PEOPLE_VIEW)
+    return (
+        Team.objects.filter(organization_id=viewer.organization_id)
+        .prefetch_related("members")
+        .order_by("name")
+    )
+
+
+def team_get(*, viewer: User, team_id: int) -> Team:
+    return get_object_or_404(team_list(viewer=viewer), pk=team_id)
+
+
+def brand_list(*, viewer: User) -> QuerySet[Brand]:
+    require(viewer, Action.ORG_VIEW)
+    return Brand.objects.filter(organization_id=viewer.organization_id).order_by("name")
+
+
+def brand_get(*, viewer: User, brand_id: int) -> Brand:
+    return get_object_or_404(brand_list(viewer=viewer), pk=brand_id)
+
+
+def channel_group_list(*, viewer: User) -> QuerySet[ChannelGroup]:
+    require(viewer, Action.ORG_VIEW)
+    return (
+        ChannelGroup.objects.filter(organization_id=viewer.organization_id)
+        .select_related("brand")
+        .order_by("name")
+    )
+
+
+def channel_group_get(*, viewer: User, channel_group_id: int) -> ChannelGroup:
+    return get_object_or_404(channel_group_list(viewer=viewer), pk=channel_group_id)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""
+    action: str = ""
+    target: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def audit_event_list(*, viewer: User, filters: AuditFilter | None = None) -> QuerySet[AuditEvent]:
+    """Audit events of the viewer's organisation, newest first, narrowed by the filters.
+
+    `actor` matches the actor's e-mail or label, `action` is a prefix
+    (`core.member` finds every membership event), `target` matches the type,
+    id or label, and the dates are inclusive days in UTC.
+    """
+    require(viewer, Action.AUDIT_VIEW)
+    events = AuditEvent.objects.filter(organization_id=viewer.organization_id)
+    f = filters or AuditFilter()
+    if f.actor:
+        events = events.filter(actor_label__icontains=f.actor)
+    if f.action:
+        events = events.filter(action__startswith=f.action)
+    if f.target:
+        events = (
+            events.filter(target_label__icontains=f.target)
+            | events.filter(target_type=f.target)
+            | events.filter(target_id=f.target)
+        )
+    if f.since:
+        events = events.filter(occurred_at__gte=dt.datetime.combine(f.since, dt.time(), dt.UTC))
+    if f.until:
+        events = events.filter(
+            occurred_at__lt=dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        )
+    return events.order_by("-sequence")
+
+
+def audit_event_get(*, viewer: User, event_id: int) -> AuditEvent:
+    return get_object_or_404(audit_event_list(viewer=viewer), pk=event_id)

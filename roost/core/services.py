@@ -1,0 +1,387 @@
+"""Every change to organisations, people, teams and roles. Each function checks
+permission through the policy, changes the data and writes the audit log in one
+transaction.
+
+`actor=None` means the system itself (the command line, the demo seed): those
+paths are trusted and skip the permission check, but are still audited.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from roost.core import audit
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import (
+    TIME_ZONE_CHOICES,
+    Brand,
+    ChannelGroup,
+    Membership,
+    Organization,
+    Role,
+    Team,
+    User,
+)
+from roost.core.permissions import Action, require
+
+_TIME_ZONES = {name for name, _ in TIME_ZONE_CHOICES}
+USER_FIELDS = ("email", "name", "time_zone", "region", "language", "is_active")
+
+
+def _check(
+    actor: User | None, action: Action, *, channel_group: ChannelGroup | None = None
+) -> None:
+    if actor is not None:
+        require(actor, action, channel_group=channel_group)
+
+
+def _same_org(actor: User | None, organization_id: int) -> None:
+    if actor is not None and actor.organization_id != organization_id:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Not found.")
+
+
+def organization_create(*, name: str, slug: str, is_demo: bool = False) -> Organization:
+    with transaction.atomic():
+        if Organization.objects.filter(slug=slug).exists():
+            raise ApplicationError(ErrorCode.CONFLICT, f"An organisation {slug!r} exists already.")
+        org = Organization.objects.create(
+            name=name, slug=slug, is_demo=is_demo, require_two_factor=not is_demo
+        )
+        audit.record(
+            organization=org,
+            actor=None,
+            action="core.organization.created",
+            target=org,
+            after={"name": name, "slug": slug, "is_demo": is_demo},
+        )
+    return org
+
+
+def organization_two_factor_set(
+    *, organization: Organization, actor: User | None, required: bool
+) -> Organization:
+    """Turn two-factor enforcement on or off for everyone but admins.
+
+    Admins always need a second factor, except in a demo organisation.
+    """
+    _same_org(actor, organization.pk)
+    _check(actor, Action.ORG_UPDATE)
+    with transaction.atomic():
+        before = organization.require_two_factor
+        organization.require_two_factor = required
+        organization.save(update_fields=["require_two_factor"])
+        audit.record(
+            organization=organization,
+            actor=actor,
+            action="core.organization.two_factor_changed",
+            target=organization,
+            before={"require_two_factor": before},
+            after={"require_two_factor": required},
+        )
+    return organization
+
+
+def _clean_profile(*, time_zone: str, language: str) -> None:
+    if time_zone not in _TIME_ZONES:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"Unknown time zone {time_zone!r}.", field="time_zone"
+        )
+    if len(language) > 10 or not language:
+        raise ApplicationError(
+            ErrorCode.INVALID, "Language must be a short code like 'en'.", field="language"
+        )
+
+
+def user_create(
+    *,
+    organization: Organization,
+    actor: User | None,
+    email: str,
+    name: str,
+    password: str | None = None,
+    time_zone: str = "UTC",
+    region: str = "",
+    language: str = "en",
+) -> User:
+    _same_org(actor, organization.pk)
+    _check(actor, Action.USER_INVITE)
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ApplicationError(
+            ErrorCode.INVALID, "Enter a valid e-mail address.", field="email"
+        ) from exc
+    _clean_profile(time_zone=time_zone, language=language)
+    if password is not None:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise ApplicationError(
+                ErrorCode.INVALID, " ".join(exc.messages), field="password"
+            ) from exc
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                organization=organization,
+                name=name.strip(),
+                time_zone=time_zone,
+                region=region,
+                language=language,
+            )
+            audit.record(
+                organization=organization,
+                actor=actor,
+                action="core.user.created",
+                target=user,
+                after=audit.snapshot(user, USER_FIELDS),
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, f"{email} already has an account.", field="email"
+        ) from exc
+    return user
+
+
+def user_profile_update(
+    *, user: User, actor: User, name: str, time_zone: str, region: str, language: str
+) -> User:
+    """People edit their own profile; admins may edit anyone's in their organisation."""
+    _same_org(actor, user.organization_id)
+    if actor.pk != user.pk:
+        require(actor, Action.USER_INVITE)
+    _clean_profile(time_zone=time_zone, language=language)
+    if not name.strip():
+        raise ApplicationError(ErrorCode.INVALID, "Name cannot be empty.", field="name")
+    with transaction.atomic():
+        before = audit.snapshot(user, USER_FIELDS)
+        user.name, user.time_zone, user.region, user.language = (
+            name.strip(),
+            time_zone,
+            region,
+            language,
+        )
+        user.save(update_fields=["name", "time_zone", "region", "language"])
+        audit.record(
+            organization=user.organization,
+            actor=actor,
+            action="core.user.profile_changed",
+            target=user,
+            before=before,
+            after=audit.snapshot(user, USER_FIELDS),
+        )
+    return user
+
+
+def user_password_set(*, user: User, actor: User | None, password: str) -> User:
+    """Set a password (reset by e-mail, or `roost createadmin`). Never audits the password."""
+    _same_org(actor, user.organization_id)
+    if actor is not None and actor.pk != user.pk:
+        require(actor, Action.USER_INVITE)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ApplicationError(ErrorCode.INVALID, " ".join(exc.messages), field="password") from exc
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(
+            organization=user.organization,
+            actor=actor,
+            action="core.user.password_changed",
+            target=user,
+        )
+    return user
+
+
+def _other_org_admins(membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(
+            organization_id=membership.organization_id,
+            role=Role.ADMIN,
+            channel_group__isnull=True,
+            user__is_active=True,
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+def membership_grant(
+    *, actor: User | None, user: User, role: Role | str, channel_group: ChannelGroup | None = None
+) -> Membership:
+    _same_org(actor, user.organization_id)
+    if channel_group is not None and channel_group.organization_id != user.organization_id:
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, "Channel group not found.", field="channel_group"
+        )
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise ApplicationError(ErrorCode.INVALID, f"Unknown role {role!r}.", field="role") from exc
+    _check(actor, Action.MEMBERSHIP_GRANT, channel_group=channel_group)
+    exists = Membership.objects.filter(user=user, role=role, channel_group=channel_group)
+    if exists.exists():
+        raise ApplicationError(ErrorCode.CONFLICT, "This role is granted already.")
+    with transaction.atomic():
+        membership = Membership.objects.create(
+            organization_id=user.organization_id, user=user, role=role, channel_group=channel_group
+        )
+        audit.record(
+            organization=user.organization,
+            actor=actor,
+            action="core.membership.granted",
+            target=membership,
+            after={"user": user.email, "role": role.value, "channel_group": membership.scope_label},
+        )
+    return membership
+
+
+def membership_revoke(*, actor: User | None, membership: Membership) -> None:
+    _same_org(actor, membership.organization_id)
+    _check(actor, Action.MEMBERSHIP_REVOKE, channel_group=membership.channel_group)
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        if locked is None:
+            raise ApplicationError(ErrorCode.NOT_FOUND, "This role was revoked already.")
+        is_org_admin = locked.role == Role.ADMIN and locked.channel_group_id is None
+        if is_org_admin and not _other_org_admins(locked):
+            raise ApplicationError(
+                ErrorCode.LAST_ADMIN,
+                "The organisation needs at least one admin; grant another first.",
+            )
+        before = {
+            "user": locked.user.email,
+            "role": locked.role,
+            "channel_group": locked.scope_label,
+        }
+        audit.record(
+            organization=locked.user.organization,
+            actor=actor,
+            action="core.membership.revoked",
+            target=locked,
+            before=before,
+        )
+        locked.delete()
+
+
+def team_create(
+    *, organization: Organization, actor: User | None, name: str, region: str = ""
+) -> Team:
+    _same_org(actor, organization.pk)
+    _check(actor, Action.TEAM_MANAGE)
+    if not name.strip():
+        raise ApplicationError(ErrorCode.INVALID, "A team needs a name.", field="name")
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(organization=organization, name=name.strip(), region=region)
+            audit.record(
+                organization=organization,
+                actor=actor,
+                action="core.team.created",
+                target=team,
+                after={"name": team.name, "region": region},
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, f"A team {name!r} exists already.", field="name"
+        ) from exc
+    return team
+
+
+def team_member_add(*, team: Team, actor: User | None, user: User) -> Team:
+    _same_org(actor, team.organization_id)
+    if user.organization_id != team.organization_id:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Person not found.", field="user")
+    _check(actor, Action.TEAM_MANAGE)
+    with transaction.atomic():
+        team.members.add(user)
+        audit.record(
+            organization=team.organization,
+            actor=actor,
+            action="core.team.member_added",
+            target=team,
+            after={"member": user.email},
+        )
+    return team
+
+
+def team_member_remove(*, team: Team, actor: User | None, user: User) -> Team:
+    _same_org(actor, team.organization_id)
+    _check(actor, Action.TEAM_MANAGE)
+    with transaction.atomic():
+        team.members.remove(user)
+        audit.record(
+            organization=team.organization,
+            actor=actor,
+            action="core.team.member_removed",
+            target=team,
+            before={"member": user.email},
+        )
+    return team
+
+
+def brand_create(
+    *,
+    organization: Organization,
+    actor: User | None,
+    name: str,
+    region: str = "",
+    time_zone: str = "UTC",
+) -> Brand:
+    _same_org(actor, organization.pk)
+    _check(actor, Action.STRUCTURE_MANAGE)
+    _clean_profile(time_zone=time_zone, language="en")
+    try:
+        with transaction.atomic():
+            brand = Brand.objects.create(
+                organization=organization, name=name.strip(), region=region, time_zone=time_zone
+            )
+            audit.record(
+                organization=organization,
+                actor=actor,
+                action="core.brand.created",
+                target=brand,
+                after={"name": brand.name, "region": region, "time_zone": time_zone},
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, f"A brand {name!r} exists already.", field="name"
+        ) from exc
+    return brand
+
+
+def channel_group_create(
+    *,
+    organization: Organization,
+    actor: User | None,
+    name: str,
+    brand: Brand | None = None,
+    description: str = "",
+) -> ChannelGroup:
+    _same_org(actor, organization.pk)
+    _check(actor, Action.STRUCTURE_MANAGE)
+    if brand is not None and brand.organization_id != organization.pk:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Brand not found.", field="brand")
+    try:
+        with transaction.atomic():
+            group = ChannelGroup.objects.create(
+                organization=organization, name=name.strip(), brand=brand, description=description
+            )
+            audit.record(
+                organization=organization,
+                actor=actor,
+                action="core.channel_group.created",
+                target=group,
+                after={"name": group.name, "brand": brand.name if brand else None},
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, f"A channel group {name!r} exists already.", field="name"
+        ) from exc
+    return group

@@ -1,0 +1,90 @@
+"""The audit page and its JSON-lines export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from roost.core import selectors
+from roost.core.forms import AuditFilterForm
+from roost.core.models import AuditEvent, User
+from roost.core.permissions import Action, can, require
+
+
+def _filters(request: HttpRequest) -> tuple[AuditFilterForm, selectors.AuditFilter]:
+    form = AuditFilterForm(request.GET or None)
+    if form.is_valid():
+        return form, selectors.AuditFilter(**form.cleaned_data)
+    return form, selectors.AuditFilter()
+
+
+def event_as_dict(event: AuditEvent) -> dict[str, object]:
+    return {
+        "id": event.pk,
+        "sequence": event.sequence,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": event.actor_label,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "target": {"type": event.target_type, "id": event.target_id, "label": event.target_label},
+        "before": event.before,
+        "after": event.after,
+        "request_id": event.request_id,
+        "ip": event.ip_address,
+        "previous_hash": event.previous_hash,
+        "hash": event.hash,
+    }
+
+
+@login_required
+def audit_page(request: HttpRequest) -> HttpResponse:
+    viewer = request.user
+    assert isinstance(viewer, User)
+    form, filters = _filters(request)
+    events = selectors.audit_event_list(viewer=viewer, filters=filters)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "area": "governance",
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "can_export": can(viewer, Action.AUDIT_EXPORT),
+    }
+    return render(request, "core/audit.html", context)
+
+
+@login_required
+def audit_event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    viewer = request.user
+    assert isinstance(viewer, User)
+    event = selectors.audit_event_get(viewer=viewer, event_id=event_id)
+    pretty = json.dumps(event_as_dict(event), indent=2, ensure_ascii=False)
+    return render(
+        request, "core/audit_event.html", {"area": "governance", "event": event, "pretty": pretty}
+    )
+
+
+@login_required
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    viewer = request.user
+    assert isinstance(viewer, User)
+    require(viewer, Action.AUDIT_EXPORT)
+    _, filters = _filters(request)
+    events = selectors.audit_event_list(viewer=viewer, filters=filters).order_by("sequence")
+
+    def lines() -> Iterator[str]:
+        for event in events.iterator(chunk_size=1000):
+            yield json.dumps(event_as_dict(event), ensure_ascii=False) + "\n"
+
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response = StreamingHttpResponse(lines(), content_type="application/x-ndjson")
+    response["Content-Disposition"] = f'attachment; filename="roost-audit-{stamp}.jsonl"'
+    return response

@@ -1,0 +1,127 @@
+"""Signing in and out. Each view converts HTTP to one service call and back."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from roost.core.errors import ApplicationError
+from roost.core.forms import CodeForm, SignInForm
+from roost.core.middleware import client_ip
+from roost.core.models import User
+from roost.core.signin import signin_completed, signin_password, signin_totp, signout_recorded
+from roost.core.two_factor import (
+    confirmed_device,
+    totp_enrolment_confirm,
+    totp_enrolment_start,
+    totp_qr_svg,
+    totp_secret,
+    two_factor_required,
+)
+
+NEXT_KEY = "roost_next"
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.session.pop(NEXT_KEY, "") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return str(target)
+    return "/"
+
+
+def signin(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect("core:today")
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = signin_password(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip_address=client_ip(request),
+            )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+            status = error.status
+        else:
+            login(request, user)
+            request.session[NEXT_KEY] = request.GET.get("next", "")
+            if not two_factor_required(user):
+                signin_completed(user=user, second_factor=False)
+                return redirect(_next_url(request))
+            if confirmed_device(user) is None:
+                return redirect("core:two_factor_enrol")
+            return redirect("core:signin_verify")
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "idle": request.GET.get("idle") == "1"}
+    return render(request, "core/signin.html", context, status=status)
+
+
+@login_required
+def signin_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if user.is_verified():
+        return redirect("core:today")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = signin_totp(
+                user=user, code=form.cleaned_data["code"], ip_address=client_ip(request)
+            )
+        except ApplicationError as error:
+            form.add_error("code", error.message)
+            status = error.status
+        else:
+            otp_login(request, device)
+            signin_completed(user=user, second_factor=True)
+            return redirect(_next_url(request))
+    return render(request, "core/signin_verify.html", {"form": form}, status=status)
+
+
+@login_required
+def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    """Set up (or replace) the authenticator app. Open to a session that has not
+    passed a second factor only while the person has no confirmed device."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user.is_verified() and confirmed_device(user) is not None:
+        return redirect("core:signin_verify")
+    device = totp_enrolment_start(user=user)
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = totp_enrolment_confirm(
+                user=user, device=device, code=form.cleaned_data["code"]
+            )
+        except ApplicationError as error:
+            form.add_error("code", error.message)
+            status = error.status
+        else:
+            was_verified = user.is_verified()
+            otp_login(request, device)
+            if not was_verified:
+                signin_completed(user=user, second_factor=True)
+            messages.success(request, "Two-factor sign-in is set up.")
+            return redirect(_next_url(request))
+    context = {"form": form, "qr_svg": totp_qr_svg(device), "secret": totp_secret(device)}
+    return render(request, "core/two_factor_enrol.html", context, status=status)
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if isinstance(user, User):
+        signout_recorded(user=user, reason="signed out")
+    logout(request)
+    return redirect("core:login")

@@ -1,0 +1,112 @@
+"""People, roles, teams, brands and channel groups."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from roost.core import selectors, services
+from roost.core.errors import ApplicationError
+from roost.core.forms import GrantForm
+from roost.core.models import User
+from roost.core.permissions import Action, can
+
+
+def _viewer(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+def team_overview(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    people = selectors.user_list(viewer=viewer).prefetch_related("memberships__channel_group")
+    context = {
+        "area": "team",
+        "people": people,
+        "teams": selectors.team_list(viewer=viewer),
+        "brands": selectors.brand_list(viewer=viewer),
+        "channel_groups": selectors.channel_group_list(viewer=viewer),
+    }
+    return render(request, "core/team.html", context)
+
+
+@login_required
+def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    person = selectors.user_get(viewer=viewer, user_id=user_id)
+    groups = selectors.channel_group_list(viewer=viewer)
+    form = GrantForm(request.POST or None, channel_groups=groups)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        group_id = form.cleaned_data["channel_group"]
+        group = (
+            selectors.channel_group_get(viewer=viewer, channel_group_id=group_id)
+            if group_id
+            else None
+        )
+        try:
+            services.membership_grant(
+                actor=viewer, user=person, role=form.cleaned_data["role"], channel_group=group
+            )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+            status = error.status
+        else:
+            messages.success(request, "Role granted.")
+            return redirect("core:person", user_id=person.pk)
+    context = {
+        "area": "team",
+        "person": person,
+        "memberships": selectors.membership_list(viewer=viewer, user=person),
+        "form": form,
+        "can_grant": can(viewer, Action.MEMBERSHIP_GRANT),
+    }
+    return render(request, "core/person.html", context, status=status)
+
+
+@login_required
+@require_POST
+def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    membership = selectors.membership_get(viewer=viewer, membership_id=membership_id)
+    try:
+        services.membership_revoke(actor=viewer, membership=membership)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Role revoked.")
+    return redirect("core:person", user_id=membership.user_id)
+
+
+@login_required
+def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    team = selectors.team_get(viewer=viewer, team_id=team_id)
+    return render(request, "core/team_detail.html", {"area": "team", "team": team})
+
+
+@login_required
+def brand_detail(request: HttpRequest, brand_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    brand = selectors.brand_get(viewer=viewer, brand_id=brand_id)
+    groups = selectors.channel_group_list(viewer=viewer).filter(brand=brand)
+    return render(
+        request, "core/brand_detail.html", {"area": "team", "brand": brand, "groups": groups}
+    )
+
+
+@login_required
+def channel_group_detail(request: HttpRequest, channel_group_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    group = selectors.channel_group_get(viewer=viewer, channel_group_id=channel_group_id)
+    grants = selectors.membership_list(viewer=viewer).filter(channel_group=group)
+    return render(
+        request,
+        "core/channel_group_detail.html",
+        {"area": "team", "group": group, "grants": grants},
+    )
