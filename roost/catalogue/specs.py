@@ -37,7 +37,7 @@ _ASPECT_TOLERANCE = 0.01
 
 
 class CatalogueError(Exception):
-    """The catalogue file breaks a rule; `entry` names where (e.g. `networks[x].placements[post]`)."""
+    """The file breaks a rule; `entry` names where, e.g. `networks[x].placements[post]`."""
 
     def __init__(self, entry: str, problem: str) -> None:
         super().__init__(f"{entry}: {problem}" if entry else problem)
@@ -367,9 +367,7 @@ def _sourced(table: _Table, *, updated: dt.date) -> dict[str, Any]:
     }
 
 
-def _range(
-    table: _Table, low_key: str, high_key: str
-) -> tuple[float | None, float | None]:
+def _range(table: _Table, low_key: str, high_key: str) -> tuple[float | None, float | None]:
     low, high = table.optional_number(low_key), table.optional_number(high_key)
     if low is not None and high is not None and low > high:
         raise table.error(f"{low_key!r} ({low:g}) is greater than {high_key!r} ({high:g})")

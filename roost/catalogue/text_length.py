@@ -205,12 +205,10 @@ def _is_emoji_cluster(cluster: str) -> bool:
 def _trim_url(url: str) -> str:
     """Drop sentence punctuation after a URL, and a closing bracket that it does not open."""
     while url:
-        if url[-1] in _TRAILING_PUNCTUATION:
-            url = url[:-1]
-        elif url[-1] == ")" and url.count(")") > url.count("("):
-            url = url[:-1]
-        else:
+        unopened_bracket = url[-1] == ")" and url.count(")") > url.count("(")
+        if url[-1] not in _TRAILING_PUNCTUATION and not unopened_bracket:
             break
+        url = url[:-1]
     return url
 
 

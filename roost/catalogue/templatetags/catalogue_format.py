@@ -75,7 +75,7 @@ def _span(low: str, high: str, *, unit: str = "") -> str:
 
 @register.filter
 def duration_range(low: float | None, high: float | None) -> str:
-    """`{{ p.min_duration_s|duration_range:p.max_duration_s }}` -> "3 s – 15 min"."""
+    """`{{ p.min_duration_s|duration_range:p.max_duration_s }}` -> "3 s - 15 min" (en dash)."""
     return _span(seconds(low), seconds(high))
 
 
@@ -97,7 +97,7 @@ def ratio(value: float | None) -> str:
 
 @register.filter
 def ratio_range(low: float | None, high: float | None) -> str:
-    """`{{ p.image_aspect_min|ratio_range:p.image_aspect_max }}` -> "4:5 – 1.91:1"."""
+    """`{{ p.image_aspect_min|ratio_range:p.image_aspect_max }}` -> "4:5 - 1.91:1" (en dash)."""
     return _span(ratio(low), ratio(high))
 
 
@@ -114,7 +114,7 @@ def number(value: int | None) -> str:
 
 @register.filter
 def items(placement: Placement) -> str:
-    """How many media items a post takes: "1", "2–10", "up to 4", "at least 1"."""
+    """How many media items a post takes: "1", "2 - 10", "up to 4", "at least 1"."""
     low = str(placement.min_media) if placement.min_media else ""
     high = "" if placement.max_media is None else str(placement.max_media)
     return _span(low, high) or "optional, limit not known"

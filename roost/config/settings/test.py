@@ -12,3 +12,4 @@ STORAGES = {
 }
 STATIC_ROOT = None  # served from the apps through the finders
 OTP_TOTP_THROTTLE_FACTOR = 0  # the tests enter wrong codes on purpose, back to back
+TASKS["database"] = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}

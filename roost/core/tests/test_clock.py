@@ -1,0 +1,82 @@
+"""The worker's clock enqueues each (job, time slot) exactly once, however many workers run it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from roost.core.clock import PeriodicJob, periodic_jobs, slot_for, tick
+from roost.core.models import ClockSlot
+
+SLOTS = 90
+
+
+@task()
+def counted() -> None:
+    """A job for the single-process tests."""
+
+
+def test_slots_are_aligned_to_the_period():
+    moment = dt.datetime(2026, 11, 24, 10, 17, 42, tzinfo=dt.UTC)
+    assert slot_for(moment, dt.timedelta(minutes=15)) == dt.datetime(2026, 11, 24, 10, 15, tzinfo=dt.UTC)
+    assert slot_for(moment, dt.timedelta(days=1)) == dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db
+def test_a_second_tick_in_the_same_slot_enqueues_nothing():
+    job = PeriodicJob("test.counted", counted.using(backend="database"), dt.timedelta(hours=1))
+    moment = dt.datetime(2026, 11, 24, 10, 5, tzinfo=dt.UTC)
+    assert tick(now=moment, jobs=[job]) == ["test.counted"]
+    assert tick(now=moment + dt.timedelta(minutes=50), jobs=[job]) == []
+    assert tick(now=moment + dt.timedelta(hours=1), jobs=[job]) == ["test.counted"]
+    assert ClockSlot.objects.count() == 2
+    assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_core_jobs_are_registered_and_run():
+    names = {job.name for job in periodic_jobs()}
+    assert {"core.prune_signin_failures", "core.clear_expired_sessions", "core.verify_audit_chains"} <= names
+    # The test backend runs tasks at once, so a tick runs the jobs for real.
+    assert set(tick(now=dt.datetime(2026, 11, 24, tzinfo=dt.UTC))) == names
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_on_postgres_enqueue_each_slot_once():
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "roost.config.settings.test"}
+    start_at = time.time() + 3  # both processes start ticking at the same instant
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "roost.core.tests.clock_worker", str(start_at), str(SLOTS)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    claimed = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        claimed.append({tuple(pair) for pair in json.loads(out)})
+    expected_slots = SLOTS + SLOTS // 5
+    assert not claimed[0] & claimed[1], "a slot was enqueued by both workers"
+    assert len(claimed[0] | claimed[1]) == expected_slots
+    assert ClockSlot.objects.count() == expected_slots
+    assert DBTaskResult.objects.count() == expected_slots
