@@ -91,9 +91,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _supervise(commands: list[list[str]], banner: str) -> int:
+def _supervise(commands: dict[str, list[str]], banner: str) -> int:
     """Run the children in this process group; stop them all on Ctrl-C or when one exits."""
-    children = [subprocess.Popen(command) for command in commands]
+    children = {name: subprocess.Popen(command) for name, command in commands.items()}
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -105,18 +105,16 @@ def _supervise(commands: list[list[str]], banner: str) -> int:
     print(banner, flush=True)
     exit_code = 0
     while not stopping:
-        finished = [c for c in children if c.poll() is not None]
+        finished = [name for name, child in children.items() if child.poll() is not None]
         if finished:
-            exit_code = finished[0].returncode or 1
-            print(
-                f"roost: a process exited ({finished[0].args[2]}); stopping the others", flush=True
-            )
+            exit_code = children[finished[0]].returncode or 1
+            print(f"roost: the {finished[0]} process exited; stopping the others", flush=True)
             break
         time.sleep(0.3)
-    for child in children:
+    for child in children.values():
         if child.poll() is None:
             child.terminate()
-    for child in children:
+    for child in children.values():
         try:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -134,10 +132,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     me = [sys.executable, "-m", "roost.cli"]
     url = f"http://127.0.0.1:{args.port}"
     return _supervise(
-        [
-            [*me, "web", "--settings", "demo", "--host", "127.0.0.1", "--port", str(args.port)],
-            [*me, "worker", "--settings", "demo"],
-        ],
+        {
+            "web": [
+                *me,
+                "web",
+                "--settings",
+                "demo",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(args.port),
+            ],
+            "worker": [*me, "worker", "--settings", "demo"],
+        },
         f"\nRoost demo is running at {url}  (web + worker; Ctrl-C stops both)\n",
     )
 
@@ -160,10 +167,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     _migrate(verbosity=0)
     me = [sys.executable, "-m", "roost.cli"]
     return _supervise(
-        [
-            [*me, "web", "--settings", "production", "--host", args.host, "--port", str(args.port)],
-            [*me, "worker", "--settings", "production"],
-        ],
+        {
+            "web": [
+                *me,
+                "web",
+                "--settings",
+                "production",
+                "--host",
+                args.host,
+                "--port",
+                str(args.port),
+            ],
+            "worker": [*me, "worker", "--settings", "production"],
+        },
         f"Roost is running at http://{args.host}:{args.port} (web + worker; Ctrl-C stops both)",
     )
 

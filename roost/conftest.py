@@ -34,7 +34,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """PostgreSQL-only tests belong to the PostgreSQL pass; the SQLite pass leaves them out."""
     if _is_postgres():
         return
-    kept, left_out = [], []
+    kept: list[pytest.Item] = []
+    left_out: list[pytest.Item] = []
     for item in items:
         (left_out if item.get_closest_marker("postgres") else kept).append(item)
     if left_out:

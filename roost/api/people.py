@@ -12,6 +12,7 @@ from roost.api.schemas import (
     MembershipIn,
     MembershipOut,
     MeOut,
+    OrganizationOut,
     TeamOut,
     UserOut,
 )
@@ -56,11 +57,9 @@ def me(request: HttpRequest) -> MeOut:
         region=user.region,
         language=user.language,
         is_active=user.is_active,
-        organization={
-            "id": user.organization.pk,
-            "name": user.organization.name,
-            "slug": user.organization.slug,
-        },
+        organization=OrganizationOut(
+            id=user.organization.pk, name=user.organization.name, slug=user.organization.slug
+        ),
         roles=[role.value] + [r for r in roles if r != role.value] if role else [],
         token_scopes=request.api_token.scopes,  # type: ignore[attr-defined]
     )

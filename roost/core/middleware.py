@@ -16,7 +16,7 @@ from django.utils import timezone
 from roost.core import request_context
 from roost.core.errors import ApplicationError
 from roost.core.signin import signout_recorded
-from roost.core.two_factor import confirmed_device, two_factor_required
+from roost.core.two_factor import confirmed_device, second_factor_passed, two_factor_required
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN_KEY = "roost_last_seen"
@@ -77,7 +77,7 @@ class TwoFactorRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(SECOND_FACTOR_OPEN_PREFIXES)
-            and not user.is_verified()
+            and not second_factor_passed(user)
             and two_factor_required(user)
         ):
             if confirmed_device(user) is None:

@@ -26,6 +26,12 @@ def two_factor_required(user: User) -> bool:
     return org.require_two_factor or is_admin(user)
 
 
+def second_factor_passed(user: object) -> bool:
+    """Whether this session's person has passed a second factor (set by django-otp's middleware)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
 def confirmed_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 

@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roost.config.settings.test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -31,8 +31,12 @@ def heartbeat() -> None:
 def main() -> None:
     start_at, slots = float(sys.argv[1]), int(sys.argv[2])
     jobs = [
-        PeriodicJob("test.every_minute", heartbeat.using(backend="database"), dt.timedelta(minutes=1)),
-        PeriodicJob("test.every_5_minutes", heartbeat.using(backend="database"), dt.timedelta(minutes=5)),
+        PeriodicJob(
+            "test.every_minute", heartbeat.using(backend="database"), dt.timedelta(minutes=1)
+        ),
+        PeriodicJob(
+            "test.every_5_minutes", heartbeat.using(backend="database"), dt.timedelta(minutes=5)
+        ),
     ]
     base = dt.datetime(2026, 3, 29, 0, 0, 30, tzinfo=dt.UTC)
     time.sleep(max(0.0, start_at - time.time()))

@@ -27,7 +27,9 @@ def counted() -> None:
 
 def test_slots_are_aligned_to_the_period():
     moment = dt.datetime(2026, 11, 24, 10, 17, 42, tzinfo=dt.UTC)
-    assert slot_for(moment, dt.timedelta(minutes=15)) == dt.datetime(2026, 11, 24, 10, 15, tzinfo=dt.UTC)
+    assert slot_for(moment, dt.timedelta(minutes=15)) == dt.datetime(
+        2026, 11, 24, 10, 15, tzinfo=dt.UTC
+    )
     assert slot_for(moment, dt.timedelta(days=1)) == dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
 
 
@@ -45,20 +47,29 @@ def test_a_second_tick_in_the_same_slot_enqueues_nothing():
 @pytest.mark.django_db
 def test_the_core_jobs_are_registered_and_run():
     names = {job.name for job in periodic_jobs()}
-    assert {"core.prune_signin_failures", "core.clear_expired_sessions", "core.verify_audit_chains"} <= names
+    assert {
+        "core.prune_signin_failures",
+        "core.clear_expired_sessions",
+        "core.verify_audit_chains",
+    } <= names
     # The test backend runs tasks at once, so a tick runs the jobs for real.
     assert set(tick(now=dt.datetime(2026, 11, 24, tzinfo=dt.UTC))) == names
 
 
 def _database_url() -> str:
     db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_on_postgres_enqueue_each_slot_once():
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "roost.config.settings.test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "roost.config.settings.test",
+    }
     start_at = time.time() + 3  # both processes start ticking at the same instant
     workers = [
         subprocess.Popen(

@@ -17,7 +17,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.original_content))
         return "250 OK"
 
@@ -60,10 +60,14 @@ def test_password_reset_over_a_real_smtp_server(client, make_org, make_user, smt
     weak = client.post(set_url, {"new_password1": "123", "new_password2": "123"})
     assert weak.status_code == 200
     assert "too short" in weak.content.decode()
-    done = client.post(set_url, {"new_password1": "a-much-better-pass", "new_password2": "a-much-better-pass"})
+    done = client.post(
+        set_url, {"new_password1": "a-much-better-pass", "new_password2": "a-much-better-pass"}
+    )
     assert done.status_code == 302
     assert User.objects.get(pk=user.pk).check_password("a-much-better-pass")
-    assert AuditEvent.objects.filter(action="core.user.password_changed", target_id=str(user.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="core.user.password_changed", target_id=str(user.pk)
+    ).exists()
     # The link works once.
     assert "not valid any more" in client.get(link, follow=True).content.decode()
 

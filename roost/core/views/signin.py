@@ -18,6 +18,7 @@ from roost.core.models import User
 from roost.core.signin import signin_completed, signin_password, signin_totp, signout_recorded
 from roost.core.two_factor import (
     confirmed_device,
+    second_factor_passed,
     totp_enrolment_confirm,
     totp_enrolment_start,
     totp_qr_svg,
@@ -36,7 +37,7 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def signin(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():
+    if request.user.is_authenticated and second_factor_passed(request.user):
         return redirect("core:today")
     form = SignInForm(request.POST or None)
     status = 200
@@ -69,7 +70,7 @@ def signin(request: HttpRequest) -> HttpResponse:
 def signin_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    if user.is_verified():
+    if second_factor_passed(user):
         return redirect("core:today")
     form = CodeForm(request.POST or None)
     status = 200
@@ -94,7 +95,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     passed a second factor only while the person has no confirmed device."""
     user = request.user
     assert isinstance(user, User)
-    if not user.is_verified() and confirmed_device(user) is not None:
+    if not second_factor_passed(user) and confirmed_device(user) is not None:
         return redirect("core:signin_verify")
     device = totp_enrolment_start(user=user)
     form = CodeForm(request.POST or None)
@@ -108,7 +109,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             form.add_error("code", error.message)
             status = error.status
         else:
-            was_verified = user.is_verified()
+            was_verified = second_factor_passed(user)
             otp_login(request, device)
             if not was_verified:
                 signin_completed(user=user, second_factor=True)
