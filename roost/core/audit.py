@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from roost.core import request_context
@@ -88,7 +88,9 @@ def record(
     row is locked for the append, so concurrent writers chain one after another.
     """
     with transaction.atomic():
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        # SQLite needs no lock: its IMMEDIATE transactions already serialise writers.
+        if connection.features.has_select_for_update:
+            Organization.objects.select_for_update().filter(pk=organization.pk).first()
         last = (
             AuditEvent.objects.filter(organization=organization)
             .order_by("-sequence")
