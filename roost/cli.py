@@ -165,6 +165,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     _setup("production")
     _migrate(verbosity=0)
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
     me = [sys.executable, "-m", "roost.cli"]
     return _supervise(
         {

@@ -10,6 +10,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-STATIC_ROOT = None  # type: ignore[assignment] # served from the apps through the finders
 OTP_TOTP_THROTTLE_FACTOR = 0  # the tests enter wrong codes on purpose, back to back
 TASKS["database"] = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
