@@ -62,7 +62,9 @@ def test_production_problems_name_the_demo_secret_and_exposed_debug():
 
 
 def _roost(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ROOST_", "DJANGO_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("ROOST_", "DJANGO_", "DATABASE_"))
+    }
     return subprocess.run(
         [sys.executable, "-m", "roost.cli", *args],
         env={**clean, **env},
