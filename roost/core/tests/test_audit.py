@@ -191,3 +191,15 @@ def test_export_is_refused_to_a_manager(org, make_user, signed_in):
     client = signed_in(manager)
     assert client.get(reverse("core:audit")).status_code == 200
     assert client.get(reverse("core:audit_export")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_htmx_filtering_returns_only_the_results_partial(org, admin, signed_in):
+    services.team_create(organization=org, actor=admin, name="Partial team")
+    response = signed_in(admin).get(
+        reverse("core:audit"), {"action": "core.team"}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "Partial team" in body
+    assert "core.organization.created" not in body

@@ -87,6 +87,17 @@ def test_sign_in_with_password_and_totp_then_walk_every_area(
         assert current.inner_text() == area.label
     assert failures == []
 
+    # Governance filters swap the results in place through HTMX.
+    nav.get_by_role("link", name="Governance", exact=True).click()
+    page.get_by_label("Action starts with").fill("core.signin")
+    with page.expect_response(
+        lambda r: "action=core.signin" in r.url and r.request.headers.get("hx-request") == "true"
+    ):
+        page.get_by_role("button", name="Filter").click()
+    results = page.locator("#audit-results")
+    results.get_by_text("core.signin.succeeded").first.wait_for()
+    assert "core.organization.created" not in results.inner_text()
+
     # Keyboard: the skip link is the first stop and moves focus to the content.
     page.goto(f"{live_server.url}/")
     page.keyboard.press("Tab")

@@ -58,6 +58,8 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "can_export": can(viewer, Action.AUDIT_EXPORT),
     }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "core/_audit_results.html", context)
     return render(request, "core/audit.html", context)
 
 
