@@ -242,6 +242,21 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
+    _setup("production")
+    from roost.channels.vault import VaultError, vault_rotate_key
+
+    try:
+        result = vault_rotate_key()
+    except VaultError as error:
+        print(f"roost vault rotate-key: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"re-encrypted {result.rotated} credentials; {result.already_current} were already current"
+    )
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup("production")
     from django.core.management import execute_from_command_line
@@ -307,6 +322,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser("verify", help="check every organisation's hash chain")
     verify.set_defaults(func=cmd_audit_verify)
+
+    vault_cmd = commands.add_parser(
+        "vault", help="credential vault: 'roost vault rotate-key' re-encrypts under the first key"
+    )
+    vault_sub = vault_cmd.add_subparsers(dest="vault_command", metavar="ACTION", required=True)
+    rotate = vault_sub.add_parser(
+        "rotate-key", help="re-wrap every credential under the first key of ROOST_ENCRYPTION_KEYS"
+    )
+    rotate.set_defaults(func=cmd_vault_rotate_key)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

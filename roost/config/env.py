@@ -129,6 +129,13 @@ def production_problems(env: Environment) -> list[str]:
             "ROOST_SECRET_KEY is unset or is the demo secret: set a long random value "
             '(for example: python -c "import secrets; print(secrets.token_urlsafe(50))")'
         )
+    if not env.encryption_keys.strip():
+        problems.append(
+            "ROOST_ENCRYPTION_KEYS is unset: set 'key-id:base64-32-byte-key' "
+            "for the credential vault "
+            '(for example: python -c "import base64, os; '
+            "print('k1:' + base64.urlsafe_b64encode(os.urandom(32)).decode())\")"
+        )
     exposed = [host for host in env.allowed_hosts if host not in LOOPBACK_HOSTS]
     if env.debug and exposed:
         problems.append(

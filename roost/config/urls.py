@@ -6,5 +6,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("settings/tokens/", include("roost.api.urls")),
     path("settings/catalogue/", include("roost.catalogue.urls")),
+    path("settings/channels/", include("roost.channels.urls")),
     path("", include("roost.core.urls")),
 ]

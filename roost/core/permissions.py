@@ -35,6 +35,9 @@ class Action(enum.StrEnum):
     AUDIT_EXPORT = "core.audit.export"
     CATALOGUE_VIEW = "catalogue.view"
     API_TOKEN_CREATE = "api.token.create"
+    CHANNEL_VIEW = "channels.channel.view"
+    CHANNEL_MANAGE = "channels.channel.manage"
+    CHANNEL_HEALTH_VIEW = "channels.health.view"
 
 
 ALL = frozenset(Role)
@@ -61,6 +64,9 @@ POLICY: dict[Action, Rule] = {
     Action.AUDIT_EXPORT: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
     Action.CATALOGUE_VIEW: Rule(Scope.MEMBER, ALL),
     Action.API_TOKEN_CREATE: Rule(Scope.MEMBER, ALL),
+    Action.CHANNEL_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
+    Action.CHANNEL_MANAGE: Rule(Scope.CHANNEL_GROUP, LEADS),
+    Action.CHANNEL_HEALTH_VIEW: Rule(Scope.CHANNEL_GROUP, LEADS),
 }
 
 
@@ -123,3 +129,20 @@ def primary_role(user: User) -> Role | None:
         if role.value in held:
             return role
     return None
+
+
+def channel_group_ids_allowed(user: User, action: Action) -> set[int] | None:
+    """The channel groups where the person may take a channel-group action.
+
+    None means every group of the organisation (an organisation-wide grant).
+    """
+    rule = POLICY[action]
+    if not user.is_active:
+        return set()
+    grants = Membership.objects.filter(
+        organization_id=user.organization_id, user=user, role__in=[r.value for r in rule.roles]
+    ).values_list("channel_group_id", flat=True)
+    group_ids = set(grants)
+    if None in group_ids:
+        return None
+    return {gid for gid in group_ids if gid is not None}

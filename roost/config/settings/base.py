@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "roost.core",
     "roost.catalogue",
+    "roost.channels",
+    "roost.sandbox",
     "roost.api",
 ]
 

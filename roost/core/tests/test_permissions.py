@@ -35,6 +35,9 @@ EXPECTED = {
     Action.AUDIT_EXPORT: {A},
     Action.CATALOGUE_VIEW: EVERYONE,
     Action.API_TOKEN_CREATE: EVERYONE,
+    Action.CHANNEL_VIEW: EVERYONE,
+    Action.CHANNEL_MANAGE: {A, M},
+    Action.CHANNEL_HEALTH_VIEW: {A, M},
 }
 
 

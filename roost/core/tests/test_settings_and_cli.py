@@ -53,11 +53,19 @@ def test_bad_email_url_is_a_clear_error(url):
 
 def test_production_problems_name_the_demo_secret_and_exposed_debug():
     assert production_problems(read_environment({})) != []
-    safe = {"ROOST_SECRET_KEY": "x" * 50, "ROOST_ALLOWED_HOSTS": "roost.example.com"}
+    safe = {
+        "ROOST_SECRET_KEY": "x" * 50,
+        "ROOST_ALLOWED_HOSTS": "roost.example.com",
+        "ROOST_ENCRYPTION_KEYS": "k1:" + "A" * 43,
+    }
     assert production_problems(read_environment(safe)) == []
     exposed = production_problems(read_environment({**safe, "ROOST_DEBUG": "1"}))
     assert len(exposed) == 1 and "ROOST_DEBUG" in exposed[0]
-    loopback = {"ROOST_SECRET_KEY": "x" * 50, "ROOST_DEBUG": "1"}
+    loopback = {
+        "ROOST_SECRET_KEY": "x" * 50,
+        "ROOST_DEBUG": "1",
+        "ROOST_ENCRYPTION_KEYS": "k1:" + "A" * 43,
+    }
     assert production_problems(read_environment(loopback)) == []
 
 
@@ -98,7 +106,7 @@ def test_roost_run_refuses_debug_on_a_public_host(tmp_path):
 
 def test_help_lists_every_command_with_one_line():
     text = build_parser().format_help()
-    for command in ("demo", "run", "worker", "migrate", "createadmin", "audit"):
+    for command in ("demo", "run", "worker", "migrate", "createadmin", "audit", "vault"):
         assert f"    {command}" in text
 
 

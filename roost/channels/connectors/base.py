@@ -1,0 +1,187 @@
+"""The one interface every network connector implements.
+
+A connector knows one network's API and nothing of Roost's database: it gets
+a `ChannelRef` and the decrypted secret, and answers with plain dataclasses or
+raises one of the typed errors below. Connectors are found through the
+`roost.connectors` entry-point group (see docs/adding-a-network.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+class Capability(enum.StrEnum):
+    PUBLISH_TEXT = "publish_text"
+    PUBLISH_IMAGE = "publish_image"
+    PUBLISH_VIDEO = "publish_video"
+    PUBLISH_LINK = "publish_link"
+    REPLY = "reply"
+    DELETE = "delete"
+    DIRECT_MESSAGES = "direct_messages"
+    FETCH_COMMENTS = "fetch_comments"
+    FETCH_MENTIONS = "fetch_mentions"
+    FETCH_MESSAGES = "fetch_messages"
+    METRICS = "metrics"
+    IDEMPOTENT_PUBLISH = "idempotent_publish"
+
+
+# Typed errors, shared by all connectors.
+
+
+class ConnectorError(Exception):
+    """Base of every error a connector raises."""
+
+    retryable: ClassVar[bool] = False
+
+
+class CredentialExpired(ConnectorError):
+    """The token or password expired; the owner must reconnect the channel."""
+
+
+class CredentialRevoked(ConnectorError):
+    """The network refused the credential (revoked, wrong password, app removed)."""
+
+
+class RateLimited(ConnectorError):
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ConnectorError):
+    """A 5xx, a timeout, a dropped connection: the same call may succeed later."""
+
+    retryable = True
+
+
+class PermanentError(ConnectorError):
+    """The network rejected the request itself (validation); `network_message` says why."""
+
+    def __init__(self, message: str, *, network_message: str = "") -> None:
+        super().__init__(message)
+        self.network_message = network_message or message
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """What a connector knows of a channel."""
+
+    id: int
+    network: str
+    placement: str
+    handle: str
+    external_id: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Account:
+    external_id: str
+    handle: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    data: bytes
+    mime_type: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    text: str
+    idempotency_key: str
+    media: tuple[MediaItem, ...] = ()
+    link: str | None = None
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    external_id: str
+    url: str
+
+
+class InboundKind(enum.StrEnum):
+    COMMENT = "comment"
+    REPLY = "reply"
+    MENTION = "mention"
+    DIRECT_MESSAGE = "direct_message"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    external_id: str
+    kind: InboundKind
+    author_handle: str
+    text: str
+    created_at: dt.datetime
+    parent_external_id: str = ""
+    url: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class FetchPage:
+    items: tuple[Inbound, ...]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class PostMetrics:
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    impressions: int | None = None
+
+
+class Connector(ABC):
+    """One network. Subclasses declare `name` and `capabilities` and implement
+    the calls their capabilities promise; the rest raise `PermanentError`."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+
+    def __init__(self, *, channel: ChannelRef, secret: str | None) -> None:
+        self.channel = channel
+        self._secret = secret
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"<{type(self).__name__} channel={self.channel.id}>"
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    @abstractmethod
+    def verify(self) -> Account:
+        """The cheapest authenticated call: proves the credential works."""
+
+    @abstractmethod
+    def publish(self, request: PublishRequest) -> Published:
+        """Publish once. With IDEMPOTENT_PUBLISH, repeating the same key yields the same post."""
+
+    def lookup(self, idempotency_key: str) -> Published | None:
+        """The post published under this key, if the network can tell; else None."""
+        return None
+
+    def reply(self, *, to_external_id: str, text: str, idempotency_key: str) -> Published:
+        raise PermanentError(f"{self.name} cannot reply")
+
+    def delete(self, external_id: str) -> None:
+        raise PermanentError(f"{self.name} cannot delete")
+
+    def fetch(self, *, cursor: str | None) -> FetchPage:
+        """Comments, replies, mentions and messages that arrived after `cursor`."""
+        raise PermanentError(f"{self.name} cannot fetch")
+
+    def metrics(self, external_id: str) -> PostMetrics:
+        raise PermanentError(f"{self.name} has no metrics")

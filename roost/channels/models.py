@@ -1,0 +1,82 @@
+"""Channels (one account on one network placement) and their encrypted credentials."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from roost.core.models import Brand, ChannelGroup, TenantModel, User
+
+
+class ChannelStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ARCHIVED = "archived", "Archived"
+
+
+class Channel(TenantModel):
+    network = models.CharField(max_length=40, help_text="Catalogue network key, e.g. 'bluesky'.")
+    placement = models.CharField(max_length=40, help_text="Catalogue placement key, e.g. 'post'.")
+    connector = models.CharField(
+        max_length=40, help_text="Connector entry-point name, e.g. 'sandbox' or 'bluesky'."
+    )
+    external_id = models.CharField(max_length=200, blank=True)
+    handle = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=200, blank=True)
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.SET_NULL)
+    channel_group = models.ForeignKey(
+        ChannelGroup, on_delete=models.PROTECT, related_name="channels"
+    )
+    status = models.CharField(
+        max_length=20, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE
+    )
+    primary_owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    backup_owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Health, updated by the health check and by every connector call.
+    credential_expires_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["network", "handle"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "network", "placement", "handle"],
+                name="channel_unique_handle",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["organization", "network"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handle} ({self.network} {self.placement})"
+
+
+class CredentialKind(models.TextChoices):
+    ACCESS_TOKEN = "access_token", "Access token"
+    APP_PASSWORD = "app_password", "App password"
+    OAUTH = "oauth", "OAuth tokens"
+
+
+class Credential(TenantModel):
+    """A channel's secret, sealed by the vault: a data key encrypts the secret, and a
+    master key (named by `key_id`) wraps the data key. Nothing here is readable alone."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="credential")
+    kind = models.CharField(max_length=20, choices=CredentialKind.choices)
+    key_id = models.CharField(max_length=40)
+    wrapped_key = models.BinaryField()
+    ciphertext = models.BinaryField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.channel_id} (key {self.key_id})"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from roost.channels import views
+
+app_name = "channels"
+
+urlpatterns = [
+    path("", views.channel_list, name="list"),
+    path("new/", views.channel_create, name="create"),
+    path("import/", views.channel_import, name="import"),
+    path("export.csv", views.channel_export, name="export"),
+    path("<int:channel_id>/", views.channel_detail, name="detail"),
+    path("<int:channel_id>/status/", views.channel_status, name="status"),
+]

@@ -1,0 +1,466 @@
+"""The credential vault: channel secrets sealed with envelope encryption.
+
+Each credential gets its own random 256-bit data key. The data key encrypts the
+secret (AES-GCM); a master key from the key ring wraps the data key (AES-GCM).
+The row stores the master key's id, the wrapped data key and the ciphertext,
+each AES-GCM message as `nonce (12 bytes) || ciphertext and tag`. The associated
+data binds the secret to its organisation and channel, and the wrapped key also
+to its master key id, so a row copied onto another channel does not decrypt.
+
+The key ring comes from `settings.ROOST_ENCRYPTION_KEYS`, comma-separated
+`key_id:key` entries with 32-byte keys in base64 or base64url. The first entry
+seals new credentials; the others only open old ones, so a new key is put
+first, `vault_rotate_key` re-wraps every row, and then the old key is removed.
+Without the variable the vault derives one key named `demo` from
+`settings.SECRET_KEY`, so a demo needs no key; `keyring_is_derived` tells
+production checks to warn. Rows sealed under the derived key stay readable
+after real keys are configured (unless an entry is itself named `demo`), so
+that a rotation can move them onto the real key.
+
+These functions check no permissions: the channel services that call them do.
+`credential_reveal` is for connectors only and is the one way to the
+plaintext. Every change and every use is audited; secrets and keys appear in
+no audit entry, log line or error message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import enum
+import functools
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from roost.channels.models import Channel, Credential, CredentialKind
+from roost.core import audit
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+
+logger = logging.getLogger(__name__)
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+DERIVED_KEY_ID = "demo"
+DERIVED_KEY_INFO = b"roost-vault-demo"
+_KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,40}")  # 40 = Credential.key_id max_length
+_ENTRY_FORMAT = "expected 'key_id:base64-key'"
+
+
+class VaultErrorCode(enum.StrEnum):
+    """Why the vault refused; tests and callers match on these."""
+
+    KEYRING_INVALID = "keyring_invalid"
+    KEY_UNKNOWN = "key_unknown"
+    UNWRAP_FAILED = "unwrap_failed"
+    DECRYPT_FAILED = "decrypt_failed"
+    NO_CREDENTIAL = "no_credential"
+
+
+class VaultError(Exception):
+    """The key ring is misconfigured or a stored credential cannot be opened."""
+
+    def __init__(self, code: VaultErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# The key ring.
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Master keys by id; `current_id` seals, every key opens."""
+
+    current_id: str
+    keys: Mapping[str, bytes] = field(repr=False)
+    derived: bool = False
+
+    def key(self, key_id: str) -> bytes:
+        try:
+            return self.keys[key_id]
+        except KeyError:
+            raise VaultError(
+                VaultErrorCode.KEY_UNKNOWN,
+                f"Master key {key_id!r} is not in ROOST_ENCRYPTION_KEYS "
+                f"(known: {', '.join(sorted(self.keys))}); add it back to open "
+                "credentials sealed with it.",
+            ) from None
+
+
+def _decode_key(text: str) -> bytes | None:
+    """Standard or URL-safe base64, padding optional; None when it is not base64."""
+    text = text.strip().rstrip("=")
+    if not text:
+        return None
+    text = text.replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _derive_demo_key(secret_key: str) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=DERIVED_KEY_INFO)
+    return hkdf.derive(secret_key.encode())
+
+
+def parse_keyring(raw: str, *, secret_key: str) -> KeyRing:
+    """Build a key ring from the `ROOST_ENCRYPTION_KEYS` text.
+
+    Raises `VaultError(KEYRING_INVALID)` naming the entry at fault, never its key.
+    """
+    entries = [entry.strip() for entry in raw.split(",")]
+    entries = [entry for entry in entries if entry]
+    if not entries:
+        key = _derive_demo_key(secret_key)
+        return KeyRing(current_id=DERIVED_KEY_ID, keys={DERIVED_KEY_ID: key}, derived=True)
+    keys: dict[str, bytes] = {}
+    for position, entry in enumerate(entries, start=1):
+        where = f"ROOST_ENCRYPTION_KEYS entry {position}"
+        key_id, colon, encoded = (part.strip() for part in entry.partition(":"))
+        if not colon:
+            raise VaultError(
+                VaultErrorCode.KEYRING_INVALID, f"{where} has no ':' ({_ENTRY_FORMAT})"
+            )
+        if not _KEY_ID_PATTERN.fullmatch(key_id):
+            raise VaultError(
+                VaultErrorCode.KEYRING_INVALID,
+                f"{where}: the key id must be 1 to 40 letters, digits, '.', '_' or '-' "
+                f"({_ENTRY_FORMAT})",
+            )
+        where = f"{where} ({key_id!r})"
+        if key_id in keys:
+            raise VaultError(
+                VaultErrorCode.KEYRING_INVALID, f"{where}: the key id appears more than once"
+            )
+        decoded = _decode_key(encoded)
+        if decoded is None:
+            raise VaultError(
+                VaultErrorCode.KEYRING_INVALID, f"{where}: the key is not valid base64"
+            )
+        if len(decoded) != KEY_BYTES:
+            raise VaultError(
+                VaultErrorCode.KEYRING_INVALID,
+                f"{where}: the key is {len(decoded)} bytes, a key must be {KEY_BYTES} bytes "
+                '(make one with: python -c "import os, base64; '
+                'print(base64.urlsafe_b64encode(os.urandom(32)).decode())")',
+            )
+        keys[key_id] = decoded
+    keys.setdefault(DERIVED_KEY_ID, _derive_demo_key(secret_key))
+    return KeyRing(current_id=next(iter(keys)), keys=keys)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_keyring(raw: str, secret_key: str) -> KeyRing:
+    return parse_keyring(raw, secret_key=secret_key)
+
+
+def keyring() -> KeyRing:
+    """The key ring of the current settings (parsed once per distinct setting)."""
+    raw = getattr(settings, "ROOST_ENCRYPTION_KEYS", "") or ""
+    return _cached_keyring(raw, settings.SECRET_KEY)
+
+
+def keyring_is_derived() -> bool:
+    """True when no keys are configured and the vault uses the key derived from SECRET_KEY."""
+    return keyring().derived
+
+
+# Sealing and opening.
+
+
+def _secret_aad(*, organization_id: int, channel_id: int) -> bytes:
+    return f"roost:v1:secret:{organization_id}:{channel_id}".encode()
+
+
+def _wrap_aad(*, key_id: str, organization_id: int, channel_id: int) -> bytes:
+    return f"roost:v1:data-key:{key_id}:{organization_id}:{channel_id}".encode()
+
+
+def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    """Raises InvalidTag when the key is wrong or the message or its context was altered."""
+    if len(sealed) <= NONCE_BYTES:
+        raise InvalidTag
+    return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    key_id: str
+    wrapped_key: bytes
+    ciphertext: bytes = field(repr=False)
+
+
+def _seal_secret(*, secret: str, organization_id: int, channel_id: int) -> _Sealed:
+    ring = keyring()
+    data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+    ciphertext = _seal(
+        data_key,
+        secret.encode(),
+        _secret_aad(organization_id=organization_id, channel_id=channel_id),
+    )
+    wrapped = _seal(
+        ring.key(ring.current_id),
+        data_key,
+        _wrap_aad(key_id=ring.current_id, organization_id=organization_id, channel_id=channel_id),
+    )
+    return _Sealed(key_id=ring.current_id, wrapped_key=wrapped, ciphertext=ciphertext)
+
+
+def _unwrap_data_key(credential: Credential) -> bytes:
+    master = keyring().key(credential.key_id)
+    aad = _wrap_aad(
+        key_id=credential.key_id,
+        organization_id=credential.organization_id,
+        channel_id=credential.channel_id,
+    )
+    try:
+        return _open(master, bytes(credential.wrapped_key), aad)
+    except InvalidTag:
+        raise VaultError(
+            VaultErrorCode.UNWRAP_FAILED,
+            f"The data key of credential {credential.pk} (channel {credential.channel_id}) "
+            f"does not open with master key {credential.key_id!r}: the configured key "
+            "with that id is not the one that sealed it, or the stored row was altered "
+            "or copied from another channel.",
+        ) from None
+
+
+def _open_secret(credential: Credential) -> str:
+    data_key = _unwrap_data_key(credential)
+    aad = _secret_aad(organization_id=credential.organization_id, channel_id=credential.channel_id)
+    try:
+        plaintext = _open(data_key, bytes(credential.ciphertext), aad)
+    except InvalidTag:
+        raise VaultError(
+            VaultErrorCode.DECRYPT_FAILED,
+            f"The secret of credential {credential.pk} (channel {credential.channel_id}) "
+            "fails authentication: the stored ciphertext was altered or copied from "
+            "another channel.",
+        ) from None
+    return plaintext.decode()
+
+
+def _describe(credential: Credential) -> dict[str, Any]:
+    """What the audit log may know about a credential: never the secret or a key."""
+    expires_at = credential.expires_at
+    return {
+        "kind": credential.kind,
+        "key_id": credential.key_id,
+        "expires_at": expires_at.isoformat() if expires_at else None,
+    }
+
+
+# Services.
+
+
+def credential_store(
+    *,
+    channel: Channel,
+    actor: User | None,
+    kind: CredentialKind | str,
+    secret: str,
+    expires_at: dt.datetime | None = None,
+) -> Credential:
+    """Seal `secret` as the channel's credential, replacing any it had.
+
+    A replacement gets a fresh data key. The caller has checked that `actor`
+    may manage the channel's credential.
+    """
+    if not secret:
+        raise ApplicationError(ErrorCode.INVALID, "The secret may not be empty.", field="secret")
+    kind = CredentialKind(kind)
+    sealed = _seal_secret(
+        secret=secret, organization_id=channel.organization_id, channel_id=channel.pk
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        # The channel row serialises writers, so two first stores cannot both insert.
+        Channel.objects.select_for_update().filter(pk=channel.pk).first()
+        credential = Credential.objects.select_for_update().filter(channel=channel).first()
+        if credential is None:
+            credential = Credential.objects.create(
+                organization_id=channel.organization_id,
+                channel=channel,
+                kind=kind,
+                key_id=sealed.key_id,
+                wrapped_key=sealed.wrapped_key,
+                ciphertext=sealed.ciphertext,
+                expires_at=expires_at,
+                created_at=now,
+                updated_at=now,
+            )
+            action, before = "channels.credential.stored", None
+        else:
+            before = _describe(credential)
+            credential.kind = kind
+            credential.key_id = sealed.key_id
+            credential.wrapped_key = sealed.wrapped_key
+            credential.ciphertext = sealed.ciphertext
+            credential.expires_at = expires_at
+            credential.updated_at = now
+            credential.save(
+                update_fields=[
+                    "kind",
+                    "key_id",
+                    "wrapped_key",
+                    "ciphertext",
+                    "expires_at",
+                    "updated_at",
+                ]
+            )
+            action = "channels.credential.replaced"
+        audit.record(
+            organization=channel.organization,
+            actor=actor,
+            action=action,
+            target=channel,
+            before=before,
+            after=_describe(credential),
+        )
+    logger.debug(
+        "%s credential %s of channel %s under key %s",
+        "Replaced" if before else "Stored",
+        credential.pk,
+        channel.pk,
+        sealed.key_id,
+    )
+    return credential
+
+
+def credential_reveal(*, channel: Channel, purpose: str) -> str:
+    """The channel's secret in plain text, for a connector about to call its network.
+
+    `purpose` says why, for the audit log (e.g. "publish", "health check").
+    Raises `VaultError` and changes nothing when the credential is missing or
+    does not open. Never keep, log or return the result to a person.
+    """
+    if not purpose.strip():
+        raise ValueError("credential_reveal needs a purpose for the audit log")
+    credential = (
+        Credential.objects.select_related("organization").filter(channel_id=channel.pk).first()
+    )
+    if credential is None:
+        raise VaultError(
+            VaultErrorCode.NO_CREDENTIAL, f"Channel {channel.pk} has no stored credential."
+        )
+    try:
+        secret = _open_secret(credential)
+    except VaultError as error:
+        logger.warning("Credential of channel %s does not open: %s", channel.pk, error.code)
+        raise
+    audit.record(
+        organization=credential.organization,
+        actor=None,
+        action="channels.credential.used",
+        target=channel,
+        after={"purpose": purpose},
+    )
+    logger.debug("Revealed credential of channel %s for %s", channel.pk, purpose)
+    return secret
+
+
+def credential_delete(*, channel: Channel, actor: User | None) -> bool:
+    """Remove the channel's credential; False when it had none (nothing is audited then).
+
+    The caller has checked that `actor` may manage the channel's credential.
+    """
+    with transaction.atomic():
+        Channel.objects.select_for_update().filter(pk=channel.pk).first()
+        credential = Credential.objects.select_for_update().filter(channel=channel).first()
+        if credential is None:
+            return False
+        before = _describe(credential)
+        credential.delete()
+        audit.record(
+            organization=channel.organization,
+            actor=actor,
+            action="channels.credential.deleted",
+            target=channel,
+            before=before,
+        )
+    logger.debug("Deleted credential of channel %s", channel.pk)
+    return True
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    rotated: int
+    already_current: int
+
+
+def vault_rotate_key() -> RotationResult:
+    """Re-wrap every credential's data key with the current master key.
+
+    Secrets are not re-encrypted: only the data key moves to the new master
+    key. One short transaction per row, so the service keeps running; a row not
+    yet rotated still opens with its old key. Safe to run again after an
+    interruption. Raises `VaultError` at the first row that does not open
+    (rows rotated before it stay rotated).
+    """
+    ring = keyring()
+    current = ring.current_id
+    master = ring.key(current)
+    already_current = Credential.objects.filter(key_id=current).count()
+    pending = list(
+        Credential.objects.exclude(key_id=current).order_by("pk").values_list("pk", flat=True)
+    )
+    rotated = 0
+    for pk in pending:
+        with transaction.atomic():
+            credential = (
+                Credential.objects.select_for_update()
+                .select_related("organization", "channel")
+                .filter(pk=pk)
+                .first()
+            )
+            if credential is None or credential.key_id == current:
+                continue  # deleted or replaced since the list was taken
+            old_key_id = credential.key_id
+            data_key = _unwrap_data_key(credential)
+            credential.wrapped_key = _seal(
+                master,
+                data_key,
+                _wrap_aad(
+                    key_id=current,
+                    organization_id=credential.organization_id,
+                    channel_id=credential.channel_id,
+                ),
+            )
+            credential.key_id = current
+            credential.updated_at = timezone.now()
+            credential.save(update_fields=["key_id", "wrapped_key", "updated_at"])
+            audit.record(
+                organization=credential.organization,
+                actor=None,
+                action="channels.credential.rekeyed",
+                target=credential.channel,
+                before={"key_id": old_key_id},
+                after={"key_id": current},
+            )
+        rotated += 1
+        logger.debug("Re-wrapped credential %s from key %s to %s", pk, old_key_id, current)
+    logger.info(
+        "Key rotation: %d re-wrapped, %d already under key %s", rotated, already_current, current
+    )
+    return RotationResult(rotated=rotated, already_current=already_current)

@@ -1,0 +1,1 @@
+"""The sandbox network: a simulated social network, so Roost runs with no network access."""

@@ -1,0 +1,34 @@
+"""Reads of the sandbox network's state."""
+
+from __future__ import annotations
+
+from roost.sandbox.models import SandboxAccount, SandboxInbound, SandboxPost
+
+
+def sandbox_account_find(*, network: str, handle: str) -> SandboxAccount | None:
+    return SandboxAccount.objects.filter(network=network, handle=handle).first()
+
+
+def sandbox_post_get(*, account: SandboxAccount, external_id: str) -> SandboxPost | None:
+    """The account's post with this id, deleted or not."""
+    return SandboxPost.objects.filter(account=account, external_id=external_id).first()
+
+
+def sandbox_post_by_key(*, account: SandboxAccount, idempotency_key: str) -> SandboxPost | None:
+    """The live post published under this key; a deleted one is gone, as on a real network."""
+    if not idempotency_key:
+        return None
+    return SandboxPost.objects.filter(
+        account=account, idempotency_key=idempotency_key, deleted_at__isnull=True
+    ).first()
+
+
+def sandbox_inbound_after(
+    *, account: SandboxAccount, sequence: int, limit: int
+) -> list[SandboxInbound]:
+    """Up to `limit` inbound items with a sequence above `sequence`, oldest first."""
+    newer = SandboxInbound.objects.filter(account=account, sequence__gt=sequence)
+    items = list(newer.order_by("sequence")[:limit])
+    for item in items:
+        item.account = account  # spares a query per item when building its URL
+    return items

@@ -1,0 +1,292 @@
+"""Every change to the sandbox network's state.
+
+The sandbox stands for another company's servers, so its writes must not share
+Roost's transactions: a post the network has accepted stays accepted even when
+Roost's own transaction rolls back or its worker dies before committing. Each
+function here therefore commits its own `transaction.atomic()` block, and the
+precondition for every one of them is that the caller is *not* inside a Roost
+transaction (inside one, the block would only be a savepoint and would roll
+back with it). `SandboxConnector` is called outside Roost's transactions, as
+any connector doing network I/O must be.
+
+The network's own answers (a rejected post, an unknown id) are the connector's
+typed errors; mistakes by whoever sets the sandbox up (the demo, the CLI, the
+audience simulator) are `ApplicationError`s.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from roost.catalogue.specs import catalogue
+from roost.channels.connectors.base import PermanentError
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.sandbox import rules
+from roost.sandbox.models import (
+    FAIL_UNTIL_CLEARED,
+    FailMode,
+    InboundKind,
+    SandboxAccount,
+    SandboxInbound,
+    SandboxPost,
+)
+
+
+def _new_external_id(prefix: str) -> str:
+    return f"{prefix}{secrets.token_hex(8)}"
+
+
+def _locked(account: SandboxAccount) -> SandboxAccount:
+    """The account row, locked until the surrounding transaction ends.
+
+    Publishing and numbering inbound items happen under this lock, so two
+    publishes with one idempotency key cannot both insert, and sequences commit
+    in order.
+    """
+    return SandboxAccount.objects.select_for_update().get(pk=account.pk)
+
+
+def sandbox_account_open(
+    *, network: str, handle: str, display_name: str = ""
+) -> tuple[SandboxAccount, str]:
+    """Open an account on the simulated network and return it with the secret it accepts.
+
+    Idempotent by (network, handle): opening it again returns the existing account
+    and its secret, and leaves the display name as it was.
+    """
+    try:
+        catalogue().network(network)
+    except KeyError:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"The catalogue has no network {network!r}.", field="network"
+        ) from None
+    if not handle.strip():
+        raise ApplicationError(ErrorCode.INVALID, "A handle is required.", field="handle")
+    account = SandboxAccount.objects.filter(network=network, handle=handle).first()
+    if account is None:
+        try:
+            with transaction.atomic():
+                account = SandboxAccount.objects.create(
+                    network=network,
+                    handle=handle,
+                    external_id=_new_external_id("u"),
+                    display_name=display_name or handle,
+                    secret=secrets.token_urlsafe(32),
+                )
+        except IntegrityError:
+            # Opened at the same moment by someone else: theirs is the account.
+            account = SandboxAccount.objects.get(network=network, handle=handle)
+    return account, account.secret
+
+
+def sandbox_knobs_set(
+    *,
+    account: SandboxAccount,
+    latency_ms: int | None = None,
+    fail_mode: FailMode | str | None = None,
+    fail_remaining: int | None = None,
+    retry_after_s: int | None = None,
+) -> SandboxAccount:
+    """Change how the account's calls misbehave; None leaves a knob as it is.
+
+    Setting a failing `fail_mode` without `fail_remaining` fails every call until
+    cleared; setting `FailMode.NONE` clears it. Returns the account as stored.
+    """
+    if latency_ms is not None and latency_ms < 0:
+        raise ApplicationError(ErrorCode.INVALID, "Latency cannot be negative.", field="latency_ms")
+    if retry_after_s is not None and retry_after_s < 0:
+        raise ApplicationError(
+            ErrorCode.INVALID, "Retry-after cannot be negative.", field="retry_after_s"
+        )
+    if fail_remaining is not None and fail_remaining < FAIL_UNTIL_CLEARED:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            "Failing calls is a count, or -1 for until cleared.",
+            field="fail_remaining",
+        )
+    mode: FailMode | None = None
+    if fail_mode is not None:
+        try:
+            mode = FailMode(fail_mode)
+        except ValueError:
+            raise ApplicationError(
+                ErrorCode.INVALID, f"Unknown fail mode {fail_mode!r}.", field="fail_mode"
+            ) from None
+        if fail_remaining is None:
+            fail_remaining = 0 if mode is FailMode.NONE else FAIL_UNTIL_CLEARED
+    with transaction.atomic():
+        locked = _locked(account)
+        changed: list[str] = []
+        if latency_ms is not None:
+            locked.latency_ms = latency_ms
+            changed.append("latency_ms")
+        if mode is not None:
+            locked.fail_mode = mode
+            changed.append("fail_mode")
+        if fail_remaining is not None:
+            locked.fail_remaining = fail_remaining
+            changed.append("fail_remaining")
+        if retry_after_s is not None:
+            locked.retry_after_s = retry_after_s
+            changed.append("retry_after_s")
+        if changed:
+            locked.save(update_fields=changed)
+    return locked
+
+
+@dataclass(frozen=True)
+class SandboxCall:
+    """One API call as the network sees it: whose it is and how it must fail, if at all."""
+
+    account: SandboxAccount
+    fail_mode: FailMode
+
+
+def sandbox_call_begin(*, network: str, handle: str) -> SandboxCall | None:
+    """Start a call to an account: take one failure from its knobs when one is armed.
+
+    None when the network has no such account. A counted failure mode clears itself
+    once its count runs out.
+    """
+    account = SandboxAccount.objects.filter(network=network, handle=handle).first()
+    if account is None:
+        return None
+    if account.fail_mode == FailMode.NONE or account.fail_remaining == 0:
+        return SandboxCall(account=account, fail_mode=FailMode.NONE)
+    with transaction.atomic():
+        account = _locked(account)
+        fail_mode = FailMode(account.fail_mode)
+        if fail_mode is FailMode.NONE or account.fail_remaining == 0:
+            return SandboxCall(account=account, fail_mode=FailMode.NONE)
+        if account.fail_remaining > 0:
+            account.fail_remaining -= 1
+            changed = ["fail_remaining"]
+            if account.fail_remaining == 0:
+                account.fail_mode = FailMode.NONE
+                changed.append("fail_mode")
+            account.save(update_fields=changed)
+    return SandboxCall(account=account, fail_mode=fail_mode)
+
+
+def _reply_target_exists(*, account: SandboxAccount, external_id: str) -> bool:
+    posts = SandboxPost.objects.filter(
+        account__network=account.network, external_id=external_id, deleted_at__isnull=True
+    )
+    inbound = SandboxInbound.objects.filter(account=account, external_id=external_id)
+    return posts.exists() or inbound.exists()
+
+
+def sandbox_post_create(
+    *,
+    account: SandboxAccount,
+    placement: str,
+    text: str,
+    mime_types: Sequence[str] = (),
+    link: str = "",
+    reply_to: str = "",
+    idempotency_key: str | None = None,
+) -> SandboxPost:
+    """Publish a post (a reply when `reply_to` is set) on the account's network.
+
+    The catalogue's text and media limits for (network, placement) apply; breaking
+    one, or replying to something that does not exist, raises `PermanentError`. The
+    same `idempotency_key` always returns the post first made with it, never a second
+    one; the key stays spent even after that post is deleted.
+    """
+    rules.check_text(network=account.network, placement=placement, text=text)
+    rules.check_media(
+        network=account.network,
+        placement=placement,
+        mime_types=mime_types,
+        required=not reply_to,
+    )
+    with transaction.atomic():
+        locked = _locked(account)
+        if idempotency_key:
+            existing = SandboxPost.objects.filter(
+                account=locked, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                return existing
+        if reply_to and not _reply_target_exists(account=locked, external_id=reply_to):
+            raise PermanentError(f"Nothing to reply to: no {reply_to!r} on the sandbox.")
+        external_id = _new_external_id("p")
+        post = SandboxPost.objects.create(
+            account=locked,
+            external_id=external_id,
+            text=text,
+            media_count=len(mime_types),
+            link=link,
+            reply_to=reply_to,
+            idempotency_key=idempotency_key or None,
+            url=locked.post_url(external_id),
+        )
+        if reply_to:
+            SandboxPost.objects.filter(external_id=reply_to).update(replies=F("replies") + 1)
+    return post
+
+
+def sandbox_post_delete(*, account: SandboxAccount, external_id: str) -> SandboxPost:
+    """Delete one of the account's posts; deleting it again changes nothing.
+
+    Raises `PermanentError` when the account has no such post.
+    """
+    with transaction.atomic():
+        post = (
+            SandboxPost.objects.select_for_update()
+            .filter(account=account, external_id=external_id)
+            .first()
+        )
+        if post is None:
+            raise PermanentError(f"No post {external_id!r} on the sandbox.")
+        if post.deleted_at is None:
+            post.deleted_at = timezone.now()
+            post.save(update_fields=["deleted_at"])
+    return post
+
+
+def sandbox_inbound_add(
+    *,
+    account: SandboxAccount,
+    kind: InboundKind | str,
+    author_handle: str,
+    text: str,
+    language: str = "en",
+    parent_external_id: str = "",
+) -> SandboxInbound:
+    """Deliver a comment, reply, mention or direct message to the account.
+
+    A comment or reply on one of the network's posts adds to that post's reply count.
+    """
+    try:
+        kind = InboundKind(kind)
+    except ValueError:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"Unknown inbound kind {kind!r}.", field="kind"
+        ) from None
+    if not author_handle.strip():
+        raise ApplicationError(ErrorCode.INVALID, "An author is required.", field="author_handle")
+    with transaction.atomic():
+        locked = _locked(account)
+        last = SandboxInbound.objects.filter(account=locked).aggregate(last=Max("sequence"))
+        inbound = SandboxInbound.objects.create(
+            account=locked,
+            external_id=_new_external_id("i"),
+            kind=kind,
+            author_handle=author_handle,
+            text=text,
+            language=language,
+            parent_external_id=parent_external_id,
+            sequence=(last["last"] or 0) + 1,
+        )
+        if parent_external_id and kind in {InboundKind.COMMENT, InboundKind.REPLY}:
+            SandboxPost.objects.filter(
+                account__network=locked.network, external_id=parent_external_id
+            ).update(replies=F("replies") + 1)
+    return inbound
