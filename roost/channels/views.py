@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from roost.channels import csv_io, selectors, services
 from roost.channels.connectors.registry import available
 from roost.channels.forms import ChannelFilterForm, ChannelForm, ImportForm
-from roost.channels.models import ChannelStatus
+from roost.channels.health import channel_health_check
+from roost.channels.models import ChannelStatus, Credential
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
 from roost.core.models import User
@@ -125,6 +126,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             viewer, Action.CHANNEL_HEALTH_VIEW, channel_group=channel.channel_group
         ),
         "statuses": ChannelStatus,
+        "connected": Credential.objects.filter(channel=channel).exists(),
     }
     return render(request, "channels/detail.html", context)
 
@@ -180,3 +182,44 @@ def channel_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.now().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="roost-channels-{stamp}.csv"'
     return response
+
+
+@login_required
+def channel_health(request: HttpRequest) -> HttpResponse:
+    """Channels with a problem first, grouped by problem, for the groups the viewer leads."""
+    viewer = _viewer(request)
+    sections = []
+    for health in (
+        selectors.Health.ERROR,
+        selectors.Health.EXPIRING,
+        selectors.Health.RATE_LIMITED,
+        selectors.Health.NO_BACKUP,
+    ):
+        channels = selectors.channel_list(
+            viewer=viewer,
+            filters=selectors.ChannelFilter(health=health),
+            action=Action.CHANNEL_HEALTH_VIEW,
+        )
+        sections.append((health, selectors.HEALTH_LABELS[health], list(channels[:200])))
+    healthy = selectors.channel_list(
+        viewer=viewer,
+        filters=selectors.ChannelFilter(health=selectors.Health.OK),
+        action=Action.CHANNEL_HEALTH_VIEW,
+    ).count()
+    context = {"area": "settings", "sections": sections, "healthy": healthy}
+    return render(request, "channels/health.html", context)
+
+
+@login_required
+@require_POST
+def channel_check_now(request: HttpRequest, channel_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    channel = selectors.channel_get(
+        viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_HEALTH_VIEW
+    )
+    result = channel_health_check(channel=channel)
+    if result.ok:
+        messages.success(request, f"{channel.handle}: the network accepted the credential.")
+    else:
+        messages.error(request, f"{channel.handle}: {result.error}")
+    return redirect("channels:detail", channel_id=channel.pk)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("settings/tokens/", include("roost.api.urls")),
     path("settings/catalogue/", include("roost.catalogue.urls")),
     path("settings/channels/", include("roost.channels.urls")),
+    path("sandbox/", include("roost.sandbox.urls")),
     path("", include("roost.core.urls")),
 ]

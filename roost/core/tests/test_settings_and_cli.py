@@ -121,6 +121,8 @@ def test_demo_seed_only_is_idempotent_and_createadmin_and_verify_work(tmp_path):
     db = sqlite3.connect(Path(tmp_path) / "roost.sqlite3")
     assert db.execute("SELECT count(*) FROM core_user").fetchone()[0] == 8
     assert db.execute("SELECT count(*) FROM core_membership").fetchone()[0] == 8
+    assert db.execute("SELECT count(*) FROM channels_channel").fetchone()[0] == 14
+    assert db.execute("SELECT count(*) FROM channels_credential").fetchone()[0] == 14
     assert db.execute("SELECT count(*) FROM core_organization").fetchone()[0] == 1
     events = db.execute("SELECT count(*) FROM core_auditevent").fetchone()[0]
     created = _roost(

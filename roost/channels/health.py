@@ -1,0 +1,115 @@
+"""Channel health: call each connector's cheapest authenticated endpoint and record the result.
+
+Connectors are called outside any database transaction (a network call must
+not hold locks); the result is written afterwards. Only changes of state
+(healthy to failing and back) are audited, so a steady channel does not fill
+the audit log every quarter of an hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from roost.channels.connectors.base import (
+    ChannelRef,
+    Connector,
+    ConnectorError,
+    CredentialExpired,
+    RateLimited,
+)
+from roost.channels.connectors.registry import connector_class
+from roost.channels.models import Channel, ChannelStatus, Credential
+from roost.channels.vault import VaultError, credential_reveal
+from roost.core import audit
+
+logger = logging.getLogger(__name__)
+
+
+def channel_ref(channel: Channel) -> ChannelRef:
+    return ChannelRef(
+        id=channel.pk,
+        network=channel.network,
+        placement=channel.placement,
+        handle=channel.handle,
+        external_id=channel.external_id,
+    )
+
+
+def connector_for(channel: Channel, *, purpose: str) -> Connector:
+    """The channel's connector with its decrypted secret (the use is audited by the vault)."""
+    has_credential = Credential.objects.filter(channel=channel).exists()
+    secret = credential_reveal(channel=channel, purpose=purpose) if has_credential else None
+    return connector_class(channel.connector)(channel=channel_ref(channel), secret=secret)
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    ok: bool
+    error: str = ""
+
+
+def _failing(channel: Channel) -> bool:
+    return bool(channel.last_error_at) and (
+        channel.last_success_at is None
+        or (channel.last_error_at is not None and channel.last_error_at > channel.last_success_at)
+    )
+
+
+def channel_health_check(*, channel: Channel) -> HealthResult:
+    """Verify the channel's credential through its connector and store the outcome.
+
+    Precondition: not inside a transaction, since the connector talks to a network.
+    """
+    was_failing = _failing(channel)
+    now = timezone.now()
+    error = ""
+    rate_limited_until = None
+    try:
+        connector_for(channel, purpose="health check").verify()
+    except RateLimited as exc:
+        error = f"Rate limited: {exc}"
+        rate_limited_until = now + dt.timedelta(seconds=exc.retry_after)
+    except CredentialExpired as exc:
+        error = f"Credential expired: {exc}"
+    except ConnectorError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    except VaultError as exc:
+        error = f"Vault: {exc}"
+    with transaction.atomic():
+        if error:
+            channel.last_error, channel.last_error_at = error[:500], now
+            channel.rate_limited_until = rate_limited_until
+            fields = ["last_error", "last_error_at", "rate_limited_until"]
+        else:
+            channel.last_success_at, channel.rate_limited_until = now, None
+            fields = ["last_success_at", "rate_limited_until"]
+        channel.save(update_fields=fields)
+        if bool(error) != was_failing:
+            audit.record(
+                organization=channel.channel_group.organization,
+                actor=None,
+                action="channels.health.failing" if error else "channels.health.recovered",
+                target=channel,
+                after={"error": error} if error else {"ok": True},
+            )
+    return HealthResult(ok=not error, error=error)
+
+
+def channels_health_check_all() -> int:
+    """Check every active channel of every organisation; returns how many were checked."""
+    checked = 0
+    channels = Channel.objects.filter(status=ChannelStatus.ACTIVE).select_related(
+        "channel_group__organization"
+    )
+    for channel in channels.order_by("pk").iterator(chunk_size=200):
+        try:
+            channel_health_check(channel=channel)
+        except Exception:
+            logger.exception("health check of channel %s failed", channel.pk)
+        checked += 1
+    return checked

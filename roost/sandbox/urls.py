@@ -1,0 +1,9 @@
+from django.urls import path
+
+from roost.sandbox import views
+
+app_name = "sandbox"
+
+urlpatterns = [
+    path("channels/<int:channel_id>/connect/", views.channel_connect_sandbox, name="connect"),
+]
