@@ -259,6 +259,19 @@ def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sandbox_crisis(args: argparse.Namespace) -> int:
+    _setup("production")
+    from roost.sandbox.audience import sandbox_crisis_start
+
+    try:
+        count = sandbox_crisis_start(brand_name=args.brand, topic=args.topic, count=args.count)
+    except LookupError as error:
+        print(f"roost sandbox crisis: {error}", file=sys.stderr)
+        return 2
+    print(f"crisis started: {count} angry mentions about {args.topic!r} on {args.brand}'s channels")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup("production")
     from django.core.management import execute_from_command_line
@@ -333,6 +346,18 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate-key", help="re-wrap every credential under the first key of ROOST_ENCRYPTION_KEYS"
     )
     rotate.set_defaults(func=cmd_vault_rotate_key)
+
+    sandbox_cmd = commands.add_parser(
+        "sandbox", help="the simulated network: 'roost sandbox crisis --brand NAME' starts a crisis"
+    )
+    sandbox_sub = sandbox_cmd.add_subparsers(
+        dest="sandbox_command", metavar="ACTION", required=True
+    )
+    crisis = sandbox_sub.add_parser("crisis", help="a surge of angry mentions about one topic")
+    crisis.add_argument("--brand", required=True, help="brand name, e.g. 'Northwind EMEA'")
+    crisis.add_argument("--topic", default="the data leak", help="what the surge is about")
+    crisis.add_argument("--count", type=int, default=150, help="how many mentions")
+    crisis.set_defaults(func=cmd_sandbox_crisis)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

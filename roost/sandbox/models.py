@@ -144,3 +144,19 @@ class SandboxInbound(models.Model):
         if self.kind == InboundKind.DIRECT_MESSAGE:
             return ""
         return f"{BASE_URL}/{self.account.network}/{self.author_handle}/posts/{self.external_id}"
+
+
+class AudienceTick(models.Model):
+    """One simulated time slot for one account: the audience simulator ran it."""
+
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="+")
+    slot = models.DateTimeField()
+    messages = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "slot"], name="sandbox_audience_unique_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} @ {self.slot:%Y-%m-%d %H:%M}: {self.messages}"

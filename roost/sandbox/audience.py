@@ -1,0 +1,233 @@
+"""The audience simulator: comments, replies, mentions and direct messages on the
+demo's sandbox channels, with a daily and a weekly rhythm and a mix of languages.
+
+Each (account, slot) is simulated once: a tick row under a unique constraint is
+written in the same transaction as the messages, and the random choices are
+seeded by account and slot, so running a slot again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import zoneinfo
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db import IntegrityError, transaction
+
+from roost.channels.models import Channel, ChannelStatus
+from roost.sandbox.models import AudienceTick, InboundKind, SandboxAccount, SandboxPost
+from roost.sandbox.services import sandbox_inbound_add
+
+T = TypeVar("T")
+SLOT = dt.timedelta(minutes=5)
+# Relative volume by local hour of day (0-23) and by weekday (Monday first).
+DAILY = (
+    0.25, 0.15, 0.1, 0.08, 0.08, 0.12, 0.3, 0.6, 0.9, 1.0, 1.0, 1.1,
+    1.2, 1.1, 1.0, 1.0, 1.1, 1.2, 1.4, 1.5, 1.4, 1.1, 0.7, 0.4,
+)  # fmt: skip
+WEEKLY = (1.1, 1.05, 1.0, 1.0, 0.95, 0.8, 0.75)
+MESSAGES_PER_HOUR_AT_PEAK = 6.0
+
+PRODUCTS = ("the Aurora jacket", "the Fjord backpack", "your winter boots", "the new app")
+TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "question": (
+            "Do you ship {product} to Norway?",
+            "When will {product} be back in stock?",
+            "How do I return {product}? Bought it last week.",
+            "Is there a student discount on {product}?",
+        ),
+        "complaint": (
+            "My order with {product} is two weeks late and nobody answers my emails.",
+            "{product} broke after three days. Really disappointed.",
+            "Charged twice for {product}. Please fix this.",
+        ),
+        "praise": (
+            "Love {product}! Best purchase this year.",
+            "Your support team sorted my problem in minutes. Thank you!",
+            "Wore {product} on a 20 km hike, absolutely brilliant.",
+        ),
+        "spam": (
+            "Earn $500 a day from home!!! DM me",
+            "Follow me for free giveaways 🎁🎁🎁",
+        ),
+    },
+    "pl": {
+        "question": (
+            "Czy wysyłacie {product} do Polski?",
+            "Kiedy {product} będzie znowu dostępny?",
+            "Jak mogę zwrócić {product}?",
+        ),
+        "complaint": (
+            "Zamówienie z {product} spóźnia się już dwa tygodnie, nikt nie odpowiada.",
+            "{product} zepsuł się po trzech dniach. Bardzo słabo.",
+        ),
+        "praise": (
+            "Uwielbiam {product}! Najlepszy zakup w tym roku.",
+            "Dziękuję za szybką pomoc, świetna obsługa!",
+        ),
+        "spam": ("Zarabiaj 2000 zł dziennie z domu!!! Pisz na priv",),
+    },
+    "de": {
+        "question": ("Gibt es {product} auch in Größe XL?",),
+        "complaint": ("Meine Bestellung ist seit zehn Tagen unterwegs. Wo bleibt sie?",),
+        "praise": ("Super Qualität, danke!",),
+        "spam": ("Gratis iPhone gewinnen!!! Link im Profil",),
+    },
+}
+CATEGORY_WEIGHTS = (("question", 0.35), ("praise", 0.3), ("complaint", 0.25), ("spam", 0.1))
+KIND_WEIGHTS = (
+    (InboundKind.COMMENT, 0.5),
+    (InboundKind.MENTION, 0.3),
+    (InboundKind.DIRECT_MESSAGE, 0.2),
+)
+FIRST_NAMES = ("ola", "kasia", "piotr", "emma", "liam", "noah", "mia", "jonas", "lena", "sam")
+
+
+def _languages_for(region: str) -> tuple[tuple[str, float], ...]:
+    if region.upper() == "EMEA":
+        return (("en", 0.5), ("pl", 0.35), ("de", 0.15))
+    return (("en", 0.8), ("pl", 0.2))
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[T, float], ...]) -> T:
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def expected_messages(local: dt.datetime, *, minutes: float = 5) -> float:
+    """Mean number of messages in a slot starting at this local time."""
+    per_hour = MESSAGES_PER_HOUR_AT_PEAK / max(DAILY) * DAILY[local.hour] * WEEKLY[local.weekday()]
+    return per_hour * minutes / 60
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: InboundKind
+    author: str
+    text: str
+    language: str
+    category: str
+
+
+def compose(rng: random.Random, *, region: str, category: str | None = None) -> Message:
+    language = _pick(rng, _languages_for(region))
+    category = category or _pick(rng, CATEGORY_WEIGHTS)
+    text = rng.choice(TEMPLATES[language][category]).format(product=rng.choice(PRODUCTS))
+    kind = _pick(rng, KIND_WEIGHTS)
+    author = f"{rng.choice(FIRST_NAMES)}{rng.randint(1, 9999)}"
+    return Message(kind=kind, author=author, text=text, language=language, category=category)
+
+
+def _demo_accounts() -> list[tuple[SandboxAccount, Channel]]:
+    channels = Channel.objects.filter(
+        connector="sandbox", status=ChannelStatus.ACTIVE, organization__is_demo=True
+    ).select_related("brand")
+    pairs = []
+    for channel in channels:
+        account = SandboxAccount.objects.filter(
+            network=channel.network, handle=channel.handle
+        ).first()
+        if account is not None:
+            pairs.append((account, channel))
+    return pairs
+
+
+def audience_simulate_slot(*, slot: dt.datetime) -> int:
+    """Deliver one slot's messages to every demo sandbox account; return how many."""
+    delivered = 0
+    seen: set[int] = set()
+    for account, channel in _demo_accounts():
+        if account.pk in seen:  # one account can back several placements
+            continue
+        seen.add(account.pk)
+        zone = zoneinfo.ZoneInfo(channel.brand.time_zone if channel.brand else "UTC")
+        rng = random.Random(f"{account.pk}:{slot.isoformat()}")  # noqa: S311 - a simulation
+        count = _poisson(rng, expected_messages(slot.astimezone(zone)))
+        posts = list(
+            SandboxPost.objects.filter(account=account, deleted_at__isnull=True)
+            .order_by("-created_at")
+            .values_list("external_id", flat=True)[:10]
+        )
+        region = channel.brand.region if channel.brand else ""
+        try:
+            with transaction.atomic():
+                AudienceTick.objects.create(account=account, slot=slot, messages=count)
+                for _ in range(count):
+                    message = compose(rng, region=region)
+                    parent = ""
+                    if message.kind == InboundKind.COMMENT and posts:
+                        parent = rng.choice(posts)
+                    kind = message.kind
+                    if kind == InboundKind.COMMENT and not parent:
+                        kind = InboundKind.MENTION
+                    sandbox_inbound_add(
+                        account=account,
+                        kind=kind,
+                        author_handle=message.author,
+                        text=message.text
+                        if kind != InboundKind.MENTION
+                        else f"@{account.handle} {message.text}",
+                        language=message.language,
+                        parent_external_id=parent,
+                    )
+        except IntegrityError:
+            continue  # this slot was simulated already
+        delivered += count
+    return delivered
+
+
+CRISIS_TEXTS = {
+    "en": (
+        "@{handle} {topic}?! This is unacceptable. #boycott",
+        "@{handle} still no answer about {topic}. Shame on you.",
+        "@{handle} everyone is talking about {topic}. Explain yourselves!",
+        "@{handle} I'm done with this brand after {topic}.",
+    ),
+    "pl": (
+        "@{handle} {topic}?! To skandal. #bojkot",
+        "@{handle} dalej zero odpowiedzi w sprawie: {topic}. Wstyd.",
+    ),
+}
+
+
+def sandbox_crisis_start(*, brand_name: str, topic: str, count: int = 150) -> int:
+    """A surge of angry mentions about one topic on every sandbox channel of a brand."""
+    pairs = [(a, c) for a, c in _demo_accounts() if c.brand and c.brand.name == brand_name]
+    if not pairs:
+        pairs = [
+            (account, channel)
+            for channel in Channel.objects.filter(
+                connector="sandbox", status=ChannelStatus.ACTIVE, brand__name=brand_name
+            ).select_related("brand")
+            for account in SandboxAccount.objects.filter(
+                network=channel.network, handle=channel.handle
+            )
+        ]
+    if not pairs:
+        raise LookupError(f"no active sandbox channel belongs to a brand named {brand_name!r}")
+    rng = random.Random()  # noqa: S311 - a simulation
+    for n in range(count):
+        account, _ = pairs[n % len(pairs)]
+        language = _pick(rng, (("en", 0.7), ("pl", 0.3)))
+        text = rng.choice(CRISIS_TEXTS[language]).format(handle=account.handle, topic=topic)
+        sandbox_inbound_add(
+            account=account,
+            kind=InboundKind.MENTION,
+            author_handle=f"{rng.choice(FIRST_NAMES)}{rng.randint(1, 99999)}",
+            text=text,
+            language=language,
+        )
+    return count

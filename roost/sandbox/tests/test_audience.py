@@ -1,0 +1,76 @@
+"""The audience simulator and the crisis scenario on the demo's sandbox channels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+
+from roost.cli import main as roost
+from roost.core.demo import seed_demo
+from roost.sandbox.audience import audience_simulate_slot, expected_messages, sandbox_crisis_start
+from roost.sandbox.channels import seed_demo_channels
+from roost.sandbox.models import AudienceTick, SandboxInbound
+
+MONDAY_EVENING = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def demo(db):
+    org = seed_demo()
+    seed_demo_channels(org)
+    return org
+
+
+def test_rhythm_peaks_in_the_evening_and_dips_at_night_and_weekends():
+    monday = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    evening, night = monday.replace(hour=19), monday.replace(hour=4)
+    sunday_evening = evening + dt.timedelta(days=6)
+    assert expected_messages(evening) > 5 * expected_messages(night)
+    assert expected_messages(evening) > expected_messages(sunday_evening)
+
+
+@pytest.mark.django_db
+def test_a_day_of_slots_brings_a_mix_of_kinds_and_languages(demo):
+    for n in range(12 * 24):
+        audience_simulate_slot(slot=MONDAY_EVENING + n * dt.timedelta(minutes=5))
+    inbound = SandboxInbound.objects.all()
+    assert inbound.count() > 200
+    assert set(inbound.values_list("language", flat=True)) >= {"en", "pl"}
+    assert set(inbound.values_list("kind", flat=True)) >= {"mention", "direct_message"}
+    texts = " ".join(inbound.values_list("text", flat=True))
+    assert "?" in texts
+    assert "DM me" in texts or "priv" in texts
+
+
+@pytest.mark.django_db
+def test_a_slot_is_simulated_once(demo):
+    first = audience_simulate_slot(slot=MONDAY_EVENING)
+    total = SandboxInbound.objects.count()
+    assert audience_simulate_slot(slot=MONDAY_EVENING) == 0
+    assert SandboxInbound.objects.count() == total == first
+    assert AudienceTick.objects.filter(slot=MONDAY_EVENING).count() > 0
+
+
+@pytest.mark.django_db
+def test_crisis_surges_angry_mentions_on_the_brands_channels(demo):
+    count = sandbox_crisis_start(brand_name="Northwind EMEA", topic="the recall", count=60)
+    assert count == 60
+    mentions = SandboxInbound.objects.filter(kind="mention", text__contains="the recall")
+    assert mentions.count() == 60
+    networks = set(mentions.values_list("account__network", flat=True))
+    assert networks <= {"instagram", "facebook", "tiktok"}
+
+
+@pytest.mark.django_db
+def test_crisis_cli_names_an_unknown_brand(demo):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = roost(["sandbox", "crisis", "--brand", "Nowhere Inc."])
+    assert code == 2
+    assert "Nowhere Inc." in err.getvalue()
+    with redirect_stdout(out), redirect_stderr(err):
+        assert roost(["sandbox", "crisis", "--brand", "Northwind Global", "--count", "5"]) == 0
+    assert "5 angry mentions" in out.getvalue()
