@@ -6,13 +6,15 @@ changes the data and writes the audit log in one transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from roost.catalogue.specs import CatalogueError, catalogue
 from roost.channels.connectors.registry import available
-from roost.channels.models import Channel, ChannelStatus
+from roost.channels.models import Channel, ChannelStatus, CredentialKind
+from roost.channels.vault import credential_store
 from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, ChannelGroup, Organization, User
@@ -211,4 +213,23 @@ def channel_status_set(*, actor: User | None, channel: Channel, status: ChannelS
             before={"status": before},
             after={"status": status.value},
         )
+    return channel
+
+
+def channel_credential_set(
+    *,
+    actor: User | None,
+    channel: Channel,
+    kind: CredentialKind | str,
+    secret: str,
+    expires_at: dt.datetime | None = None,
+) -> Channel:
+    """Keep a channel's secret in the vault and track when it expires."""
+    _check(actor, channel.channel_group)
+    with transaction.atomic():
+        credential_store(
+            channel=channel, actor=actor, kind=kind, secret=secret, expires_at=expires_at
+        )
+        channel.credential_expires_at = expires_at
+        channel.save(update_fields=["credential_expires_at"])
     return channel

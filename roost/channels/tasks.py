@@ -4,6 +4,7 @@ import datetime as dt
 
 from django_tasks import task
 
+from roost.channels.expiry import credential_expiry_warn
 from roost.channels.health import channels_health_check_all
 from roost.core.clock import PeriodicJob
 
@@ -13,6 +14,14 @@ def check_channel_health() -> int:
     return channels_health_check_all()
 
 
+@task()
+def warn_expiring_credentials() -> int:
+    return credential_expiry_warn()
+
+
 PERIODIC_JOBS = [
     PeriodicJob("channels.check_health", check_channel_health, dt.timedelta(minutes=15)),
+    PeriodicJob(
+        "channels.warn_expiring_credentials", warn_expiring_credentials, dt.timedelta(hours=1)
+    ),
 ]

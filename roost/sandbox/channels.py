@@ -6,7 +6,6 @@ from django.db import transaction
 
 from roost.channels import services as channel_services
 from roost.channels.models import Channel, CredentialKind
-from roost.channels.vault import credential_store
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Organization, User
 from roost.core.permissions import Action, require
@@ -23,8 +22,8 @@ def sandbox_channel_connect(*, actor: User | None, channel: Channel) -> Channel:
         network=channel.network, handle=channel.handle, display_name=channel.display_name
     )
     with transaction.atomic():
-        credential_store(
-            channel=channel, actor=actor, kind=CredentialKind.ACCESS_TOKEN, secret=secret
+        channel_services.channel_credential_set(
+            actor=actor, channel=channel, kind=CredentialKind.ACCESS_TOKEN, secret=secret
         )
         if channel.external_id != account.external_id:
             channel_services.channel_update(
