@@ -74,3 +74,29 @@ def test_crisis_cli_names_an_unknown_brand(demo):
     with redirect_stdout(out), redirect_stderr(err):
         assert roost(["sandbox", "crisis", "--brand", "Northwind Global", "--count", "5"]) == 0
     assert "5 angry mentions" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_knobs_page_injects_a_failure_the_health_check_sees(demo, signed_in):
+    from django.urls import reverse
+
+    from roost.channels.models import Channel
+    from roost.core.models import User
+
+    ada = User.objects.get(email="ada@northwind.example")
+    channel = Channel.objects.get(network="x", handle="northwind")
+    client = signed_in(ada)
+    page = client.get(reverse("sandbox:knobs", args=[channel.pk]))
+    assert page.status_code == 200
+    bad = client.post(reverse("sandbox:knobs", args=[channel.pk]), {"latency_ms": "-5"})
+    assert bad.status_code == 400
+    response = client.post(
+        reverse("sandbox:knobs", args=[channel.pk]),
+        {"latency_ms": 0, "fail_mode": "server_error", "fail_remaining": 1, "retry_after_s": 30},
+    )
+    assert response.status_code == 302
+    client.post(reverse("channels:check", args=[channel.pk]))
+    channel.refresh_from_db()
+    assert "TransientError" in channel.last_error
+    viewer = User.objects.get(email="victor@northwind.example")
+    assert signed_in(viewer).get(reverse("sandbox:knobs", args=[channel.pk])).status_code == 404
