@@ -85,3 +85,24 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         required=False, initial=True, label="Dry run: check only, import nothing"
     )
+
+
+class ChannelEditForm(forms.Form):
+    handle = forms.CharField(max_length=200)
+    display_name = forms.CharField(max_length=200, required=False)
+    channel_group = forms.TypedChoiceField(coerce=int, label="Channel group")
+    brand = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    primary_owner = forms.TypedChoiceField(coerce=int, label="Primary owner")
+    backup_owner = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, label="Backup owner"
+    )
+
+    def __init__(
+        self, *args: Any, groups: Any = (), brands: Any = (), people: Any = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "channel_group", [(g.pk, g.name) for g in groups])
+        _choices(self, "brand", [("", "None"), *[(b.pk, b.name) for b in brands]])
+        owners = [(p.pk, f"{p.name} <{p.email}>") for p in people]
+        _choices(self, "primary_owner", owners)
+        _choices(self, "backup_owner", [("", "None yet"), *owners])

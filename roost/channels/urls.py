@@ -11,6 +11,7 @@ urlpatterns = [
     path("export.csv", views.channel_export, name="export"),
     path("<int:channel_id>/", views.channel_detail, name="detail"),
     path("health/", views.channel_health, name="health"),
+    path("<int:channel_id>/edit/", views.channel_edit, name="edit"),
     path("<int:channel_id>/status/", views.channel_status, name="status"),
     path("<int:channel_id>/check/", views.channel_check_now, name="check"),
 ]

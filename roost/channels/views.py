@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from roost.channels import csv_io, selectors, services
 from roost.channels.connectors.registry import available
-from roost.channels.forms import ChannelFilterForm, ChannelForm, ImportForm
+from roost.channels.forms import ChannelEditForm, ChannelFilterForm, ChannelForm, ImportForm
 from roost.channels.health import channel_health_check
 from roost.channels.models import ChannelStatus, Credential
 from roost.core import selectors as core_selectors
@@ -223,3 +223,59 @@ def channel_check_now(request: HttpRequest, channel_id: int) -> HttpResponse:
     else:
         messages.error(request, f"{channel.handle}: {result.error}")
     return redirect("channels:detail", channel_id=channel.pk)
+
+
+@login_required
+def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    channel = selectors.channel_get(
+        viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
+    )
+    allowed = channel_group_ids_allowed(viewer, Action.CHANNEL_MANAGE)
+    groups = core_selectors.channel_group_list(viewer=viewer)
+    if allowed is not None:
+        groups = groups.filter(pk__in=allowed)
+    initial = {
+        "handle": channel.handle,
+        "display_name": channel.display_name,
+        "channel_group": channel.channel_group_id,
+        "brand": channel.brand_id,
+        "primary_owner": channel.primary_owner_id,
+        "backup_owner": channel.backup_owner_id,
+    }
+    form = ChannelEditForm(
+        request.POST or None,
+        initial=initial,
+        groups=groups,
+        brands=core_selectors.brand_list(viewer=viewer),
+        people=core_selectors.user_list(viewer=viewer).filter(is_active=True),
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {
+            "handle": data["handle"],
+            "display_name": data["display_name"],
+            "channel_group": core_selectors.channel_group_get(
+                viewer=viewer, channel_group_id=data["channel_group"]
+            ),
+            "brand": core_selectors.brand_get(viewer=viewer, brand_id=data["brand"])
+            if data["brand"]
+            else None,
+            "primary_owner": core_selectors.user_get(viewer=viewer, user_id=data["primary_owner"]),
+            "backup_owner": core_selectors.user_get(viewer=viewer, user_id=data["backup_owner"])
+            if data["backup_owner"]
+            else None,
+        }
+        try:
+            services.channel_update(actor=viewer, channel=channel, **changes)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = error.status
+        else:
+            messages.success(request, "Channel saved.")
+            return redirect("channels:detail", channel_id=channel.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {"area": "settings", "form": form, "channel": channel}
+    return render(request, "channels/edit.html", context, status=status)

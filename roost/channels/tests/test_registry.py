@@ -226,3 +226,28 @@ def test_channel_list_page_query_count_is_flat(
         response = client.get(reverse("channels:list"))
     assert response.status_code == 200
     assert "60 channels" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_edit_page_sets_a_backup_owner_and_refuses_self_backup(
+    org, admin, group, owners, signed_in
+):
+    channel = add(admin, org, group, owners[0], handle="edit-me")
+    client = signed_in(admin)
+    form = {
+        "handle": "edited",
+        "display_name": "Edited",
+        "channel_group": group.pk,
+        "brand": "",
+        "primary_owner": owners[0].pk,
+        "backup_owner": owners[0].pk,
+    }
+    refused = client.post(reverse("channels:edit", args=[channel.pk]), form)
+    assert refused.status_code == 422
+    assert "must be someone else" in refused.content.decode()
+    form["backup_owner"] = owners[1].pk
+    assert client.post(reverse("channels:edit", args=[channel.pk]), form).status_code == 302
+    channel.refresh_from_db()
+    assert (channel.handle, channel.backup_owner_id) == ("edited", owners[1].pk)
+    event = AuditEvent.objects.get(action="channels.channel.updated")
+    assert event.before["handle"] == "edit-me" and event.after["handle"] == "edited"
