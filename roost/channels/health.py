@@ -37,6 +37,7 @@ def channel_ref(channel: Channel) -> ChannelRef:
         placement=channel.placement,
         handle=channel.handle,
         external_id=channel.external_id,
+        settings=dict(channel.settings or {}),
     )
 
 

@@ -34,6 +34,12 @@ class Channel(TenantModel):
     backup_owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Connector options, e.g. {'service': 'https://bsky.social'} or "
+        "{'instance': 'mastodon.social', 'visibility': 'public'}. Never secrets.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     # Health, updated by the health check and by every connector call.
     credential_expires_at = models.DateTimeField(null=True, blank=True)
