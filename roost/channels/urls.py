@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roost.channels import views
+from roost.channels import connect_views, views
 
 app_name = "channels"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("<int:channel_id>/", views.channel_detail, name="detail"),
     path("health/", views.channel_health, name="health"),
     path("<int:channel_id>/edit/", views.channel_edit, name="edit"),
+    path(
+        "<int:channel_id>/connect/mastodon/",
+        connect_views.mastodon_connect,
+        name="mastodon_connect",
+    ),
+    path("connect/mastodon/callback/", connect_views.mastodon_callback, name="mastodon_callback"),
     path("<int:channel_id>/status/", views.channel_status, name="status"),
     path("<int:channel_id>/check/", views.channel_check_now, name="check"),
 ]

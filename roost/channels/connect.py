@@ -1,0 +1,66 @@
+"""Connecting a channel through OAuth 2 (Mastodon today; the flow is the same for any network).
+
+The client application registered on the instance is kept with the tokens in
+the vault (one credential per channel), so a refresh needs nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+
+from roost.channels import services
+from roost.channels.connectors.base import ConnectorError
+from roost.channels.health import connector_for
+from roost.channels.models import Channel, CredentialKind
+from roost.channels.oauth import OAuthClient, TokenSet
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+from roost.core.permissions import Action, require
+
+
+def oauth_secret(*, tokens: TokenSet, client: OAuthClient) -> str:
+    """What the vault keeps for an OAuth channel: the tokens and the client they belong to."""
+    data: dict[str, Any] = json.loads(tokens.to_secret())
+    data["client"] = {
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+        "token_url": client.token_url,
+    }
+    return json.dumps(data)
+
+
+def channel_oauth_connect(
+    *,
+    actor: User,
+    channel: Channel,
+    tokens: TokenSet,
+    client: OAuthClient,
+    settings: dict[str, Any],
+) -> Channel:
+    """Seal the tokens, record the connector settings, then prove the token works.
+
+    Precondition: not inside a transaction (the last step calls the network).
+    """
+    require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
+    with transaction.atomic():
+        channel.settings = {**(channel.settings or {}), **settings}
+        channel.save(update_fields=["settings"])
+        services.channel_credential_set(
+            actor=actor,
+            channel=channel,
+            kind=CredentialKind.OAUTH,
+            secret=oauth_secret(tokens=tokens, client=client),
+            expires_at=tokens.expires_at,
+        )
+    try:
+        account = connector_for(channel, purpose="connect").verify()
+    except ConnectorError as error:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"The network refused the new token: {error}"
+        ) from error
+    if account.external_id != channel.external_id:
+        services.channel_update(actor=actor, channel=channel, external_id=account.external_id)
+    return channel
