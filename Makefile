@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres test-browser bench clean
+.PHONY: demo test lint peers test-sqlite test-postgres test-browser bench clean
 
 $(VENV): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,17 @@ lint: $(VENV)
 
 # The whole suite: lint, SQLite, PostgreSQL (when ROOST_TEST_POSTGRES_URL names one),
 # then the browser flows in Chromium. Under CI=true nothing may be left out.
-test: $(VENV) lint test-sqlite test-postgres test-browser
+test: $(VENV) lint peers test-sqlite test-postgres test-browser
+
+# Real protocol peers the tests talk to on loopback (a local Bluesky network).
+peers:
+	@if command -v npm >/dev/null; then \
+		bash peers/bluesky/install.sh; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI: npm is needed to install the local Bluesky network" >&2; exit 1; \
+	else \
+		echo "Bluesky peer tests not run: npm is missing (apt-get install npm)"; \
+	fi
 
 test-sqlite: $(VENV)
 	$(BIN)/pytest -m "not browser"
