@@ -7,13 +7,15 @@ the vault (one credential per channel), so a refresh needs nothing else.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
 
 from roost.channels import services
 from roost.channels.connectors.base import ConnectorError
-from roost.channels.health import connector_for
+from roost.channels.connectors.registry import connector_class
+from roost.channels.health import channel_ref, connector_for
 from roost.channels.models import Channel, CredentialKind
 from roost.channels.oauth import OAuthClient, TokenSet
 from roost.core.errors import ApplicationError, ErrorCode
@@ -63,4 +65,34 @@ def channel_oauth_connect(
         ) from error
     if account.external_id != channel.external_id:
         services.channel_update(actor=actor, channel=channel, external_id=account.external_id)
+    return channel
+
+
+def channel_app_password_connect(
+    *, actor: User, channel: Channel, password: str, settings: dict[str, Any]
+) -> Channel:
+    """Check an app password with the network first, then keep it in the vault.
+
+    A refused password changes nothing: the old credential, if any, stays.
+    Precondition: not inside a transaction (the check calls the network).
+    """
+    require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
+    if not password.strip():
+        raise ApplicationError(ErrorCode.INVALID, "Enter the app password.", field="password")
+    merged = {**(channel.settings or {}), **settings}
+    ref = replace(channel_ref(channel), settings=merged)
+    try:
+        account = connector_class(channel.connector)(channel=ref, secret=password.strip()).verify()
+    except ConnectorError as error:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"The network refused these details: {error}", field="password"
+        ) from error
+    with transaction.atomic():
+        channel.settings = merged
+        channel.save(update_fields=["settings"])
+        services.channel_credential_set(
+            actor=actor, channel=channel, kind=CredentialKind.APP_PASSWORD, secret=password.strip()
+        )
+        if account.external_id != channel.external_id:
+            services.channel_update(actor=actor, channel=channel, external_id=account.external_id)
     return channel

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from roost.channels import selectors
-from roost.channels.connect import channel_oauth_connect
+from roost.channels.connect import channel_app_password_connect, channel_oauth_connect
 from roost.channels.oauth import (
     SESSION_KEY,
     OAuthClient,
@@ -114,3 +114,46 @@ def mastodon_callback(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"{channel.handle} is connected.")
     return redirect("channels:detail", channel_id=channel.pk)
+
+
+class AppPasswordForm(forms.Form):
+    service = forms.URLField(
+        assume_scheme="https",
+        label="Server",
+        initial="https://bsky.social",
+        help_text="https://bsky.social for accounts hosted by Bluesky; your own PDS otherwise.",
+    )
+    password = forms.CharField(
+        label="App password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Create one in Bluesky: Settings → Privacy and security → App passwords.",
+    )
+
+
+@login_required
+def bluesky_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    channel = selectors.channel_get(
+        viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
+    )
+    initial = {"service": channel.settings.get("service", "https://bsky.social")}
+    form = AppPasswordForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel_app_password_connect(
+                actor=viewer,
+                channel=channel,
+                password=form.cleaned_data["password"],
+                settings={"service": form.cleaned_data["service"].rstrip("/")},
+            )
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = error.status
+        else:
+            messages.success(request, f"{channel.handle} is connected.")
+            return redirect("channels:detail", channel_id=channel.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {"area": "settings", "channel": channel, "form": form}
+    return render(request, "channels/connect_bluesky.html", context, status=status)

@@ -18,6 +18,9 @@ urlpatterns = [
         name="mastodon_connect",
     ),
     path("connect/mastodon/callback/", connect_views.mastodon_callback, name="mastodon_callback"),
+    path(
+        "<int:channel_id>/connect/bluesky/", connect_views.bluesky_connect, name="bluesky_connect"
+    ),
     path("<int:channel_id>/status/", views.channel_status, name="status"),
     path("<int:channel_id>/check/", views.channel_check_now, name="check"),
 ]
