@@ -6,18 +6,21 @@ the vault (one credential per channel), so a refresh needs nothing else.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from roost.channels import services
 from roost.channels.connectors.base import ConnectorError
 from roost.channels.connectors.registry import connector_class
 from roost.channels.health import channel_ref, connector_for
-from roost.channels.models import Channel, CredentialKind
-from roost.channels.oauth import OAuthClient, TokenSet
+from roost.channels.models import Channel, Credential, CredentialKind
+from roost.channels.oauth import OAuthClient, OAuthError, TokenSet, oauth_refresh, refresh_due
+from roost.channels.vault import credential_reveal
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
@@ -96,3 +99,52 @@ def channel_app_password_connect(
         if account.external_id != channel.external_id:
             services.channel_update(actor=actor, channel=channel, external_id=account.external_id)
     return channel
+
+
+def channel_tokens_refresh(*, channel: Channel, now: dt.datetime | None = None) -> bool:
+    """Renew the channel's OAuth access token if it expires soon; True when renewed.
+
+    A refused refresh is recorded as the channel's last error, so it shows on
+    the health page and the owners' expiry warning still goes out.
+    Precondition: not inside a transaction (the refresh calls the network).
+    """
+    moment = now or timezone.now()
+    credential = Credential.objects.filter(channel=channel, kind=CredentialKind.OAUTH).first()
+    if credential is None or not refresh_due(credential.expires_at, moment):
+        return False
+    stored = json.loads(credential_reveal(channel=channel, purpose="token refresh"))
+    tokens = TokenSet.from_secret(json.dumps(stored))
+    client_data = stored.get("client") or {}
+    if not tokens.refresh_token or not client_data.get("token_url"):
+        return False
+    client = OAuthClient(
+        authorize_url="",
+        token_url=client_data["token_url"],
+        client_id=client_data.get("client_id", ""),
+        client_secret=client_data.get("client_secret", ""),
+    )
+    try:
+        renewed = oauth_refresh(client=client, refresh_token=tokens.refresh_token, now=moment)
+    except OAuthError as error:
+        channel.last_error, channel.last_error_at = f"Token refresh failed: {error}"[:500], moment
+        channel.save(update_fields=["last_error", "last_error_at"])
+        return False
+    services.channel_credential_set(
+        actor=None,
+        channel=channel,
+        kind=CredentialKind.OAUTH,
+        secret=oauth_secret(tokens=renewed, client=client),
+        expires_at=renewed.expires_at,
+    )
+    return True
+
+
+def channels_tokens_refresh_all() -> int:
+    """Refresh every OAuth credential that expires within the refresh margin."""
+    refreshed = 0
+    ids = Credential.objects.filter(
+        kind=CredentialKind.OAUTH, expires_at__isnull=False
+    ).values_list("channel_id", flat=True)
+    for channel in Channel.objects.filter(pk__in=list(ids)).select_related("channel_group"):
+        refreshed += channel_tokens_refresh(channel=channel)
+    return refreshed

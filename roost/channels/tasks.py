@@ -4,6 +4,7 @@ import datetime as dt
 
 from django_tasks import task
 
+from roost.channels.connect import channels_tokens_refresh_all
 from roost.channels.expiry import credential_expiry_warn
 from roost.channels.health import channels_health_check_all
 from roost.core.clock import PeriodicJob
@@ -19,7 +20,13 @@ def warn_expiring_credentials() -> int:
     return credential_expiry_warn()
 
 
+@task()
+def refresh_expiring_tokens() -> int:
+    return channels_tokens_refresh_all()
+
+
 PERIODIC_JOBS = [
+    PeriodicJob("channels.refresh_tokens", refresh_expiring_tokens, dt.timedelta(minutes=5)),
     PeriodicJob("channels.check_health", check_channel_health, dt.timedelta(minutes=15)),
     PeriodicJob(
         "channels.warn_expiring_credentials", warn_expiring_credentials, dt.timedelta(hours=1)

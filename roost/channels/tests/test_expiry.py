@@ -20,13 +20,24 @@ def test_owners_are_warned_once_seven_days_ahead(org, admin, make_user):
     owner = make_user(org, Role.PUBLISHER, email="owner@acme.example")
     backup = make_user(org, Role.PUBLISHER, email="backup@acme.example")
     soon = services.channel_create(
-        actor=admin, organization=org, network="bluesky", placement="post", handle="soon",
-        channel_group=group, primary_owner=owner, backup_owner=backup,
-    )  # fmt: skip
+        actor=admin,
+        organization=org,
+        network="bluesky",
+        placement="post",
+        handle="soon",
+        channel_group=group,
+        primary_owner=owner,
+        backup_owner=backup,
+    )
     later = services.channel_create(
-        actor=admin, organization=org, network="x", placement="post", handle="later",
-        channel_group=group, primary_owner=owner,
-    )  # fmt: skip
+        actor=admin,
+        organization=org,
+        network="x",
+        placement="post",
+        handle="later",
+        channel_group=group,
+        primary_owner=owner,
+    )
     now = timezone.now()
     services.channel_credential_set(
         actor=admin,
