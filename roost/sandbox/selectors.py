@@ -32,3 +32,15 @@ def sandbox_inbound_after(
     for item in items:
         item.account = account  # spares a query per item when building its URL
     return items
+
+
+def sandbox_inbound_recent(*, account: SandboxAccount, limit: int = 50) -> list[SandboxInbound]:
+    return list(SandboxInbound.objects.filter(account=account).order_by("-sequence")[:limit])
+
+
+def sandbox_posts_recent(*, account: SandboxAccount, limit: int = 10) -> list[SandboxPost]:
+    return list(
+        SandboxPost.objects.filter(account=account, deleted_at__isnull=True).order_by(
+            "-created_at"
+        )[:limit]
+    )

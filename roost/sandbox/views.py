@@ -15,7 +15,11 @@ from roost.core.models import User
 from roost.core.permissions import Action
 from roost.sandbox.channels import sandbox_channel_connect
 from roost.sandbox.models import FailMode
-from roost.sandbox.selectors import sandbox_account_find
+from roost.sandbox.selectors import (
+    sandbox_account_find,
+    sandbox_inbound_recent,
+    sandbox_posts_recent,
+)
 from roost.sandbox.services import sandbox_knobs_set
 
 
@@ -77,3 +81,22 @@ def channel_knobs(request: HttpRequest, channel_id: int) -> HttpResponse:
         status = 400
     context = {"area": "settings", "channel": channel, "form": form}
     return render(request, "sandbox/knobs.html", context, status=status)
+
+
+@login_required
+def channel_activity(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """What the simulated audience sends this channel, newest first; refreshes itself."""
+    viewer = request.user
+    assert isinstance(viewer, User)
+    channel = selectors.channel_get(viewer=viewer, channel_id=channel_id)
+    account = sandbox_account_find(network=channel.network, handle=channel.handle)
+    if channel.connector != "sandbox" or account is None:
+        raise Http404("not a connected sandbox channel")
+    context = {
+        "area": "settings",
+        "channel": channel,
+        "inbound": sandbox_inbound_recent(account=account, limit=50),
+        "posts": sandbox_posts_recent(account=account, limit=10),
+    }
+    template = "sandbox/_activity.html" if request.htmx else "sandbox/activity.html"  # type: ignore[attr-defined]
+    return render(request, template, context)

@@ -100,3 +100,25 @@ def test_knobs_page_injects_a_failure_the_health_check_sees(demo, signed_in):
     assert "TransientError" in channel.last_error
     viewer = User.objects.get(email="victor@northwind.example")
     assert signed_in(viewer).get(reverse("sandbox:knobs", args=[channel.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_activity_page_shows_what_the_audience_sent(demo, signed_in):
+    from django.urls import reverse
+
+    from roost.channels.models import Channel
+    from roost.core.models import User
+
+    from roost.sandbox.models import SandboxAccount
+    from roost.sandbox.services import sandbox_inbound_add
+
+    channel = Channel.objects.get(network="x", handle="northwind")
+    account = SandboxAccount.objects.get(network="x", handle="northwind")
+    sandbox_inbound_add(account=account, kind="mention", author_handle="kasia77", text="Cześć!")
+    viewer = User.objects.get(email="victor@northwind.example")
+    client = signed_in(viewer)
+    page = client.get(reverse("sandbox:activity", args=[channel.pk]))
+    assert page.status_code == 200
+    assert "kasia77" in page.content.decode() and "Cześć!" in page.content.decode()
+    partial = client.get(reverse("sandbox:activity", args=[channel.pk]), HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode()
