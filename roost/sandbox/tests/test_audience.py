@@ -108,7 +108,6 @@ def test_activity_page_shows_what_the_audience_sent(demo, signed_in):
 
     from roost.channels.models import Channel
     from roost.core.models import User
-
     from roost.sandbox.models import SandboxAccount
     from roost.sandbox.services import sandbox_inbound_add
 
