@@ -407,7 +407,7 @@ class BlueskyConnector(Connector):
     def publish(self, request: PublishRequest) -> Published:
         text = request.text
         images = request.media
-        if request.link and images and request.link not in text:
+        if request.link and images and request.link not in text and not quote_target(request.link):
             # A post carries images or a link card, not both: the link goes into the text.
             text = f"{text}\n{request.link}" if text else request.link
         problem = text_problem(text)
@@ -433,7 +433,15 @@ class BlueskyConnector(Connector):
                         for item in images
                     ]
                 )
-            elif request.link:
+            quoted = self._quote_ref(client, request.link) if request.link else None
+            if quoted is not None:
+                record_embed = models.AppBskyEmbedRecord.Main(record=quoted)
+                embed = (
+                    models.AppBskyEmbedRecordWithMedia.Main(record=record_embed, media=embed)
+                    if embed is not None
+                    else record_embed
+                )
+            elif request.link and embed is None:
                 embed = models.AppBskyEmbedExternal.Main(
                     external=models.AppBskyEmbedExternal.External(
                         uri=request.link, title=_link_title(request.link), description=""
@@ -599,6 +607,22 @@ class BlueskyConnector(Connector):
                 return None  # HandleNotFound, or not a handle at all
             raise
 
+    def _quote_ref(self, client: Client, link: str) -> Any:
+        """A strong ref to the post a link points at, making the post a quote; else None."""
+        target = quote_target(link)
+        if target is None:
+            return None
+        repo, rkey = target
+        if not repo.startswith("did:"):
+            did = self._resolve_handle(client, repo)
+            if did is None:
+                raise PermanentError(f"The quoted post's author {repo!r} does not exist.")
+            repo = did
+        quoted = client.com.atproto.repo.get_record(
+            {"repo": repo, "collection": POST_COLLECTION, "rkey": rkey}
+        )
+        return models.ComAtprotoRepoStrongRef.Main(uri=quoted.uri, cid=quoted.cid)
+
     @staticmethod
     def _reply_ref(client: Client, parent_uri: str) -> Any:
         """Reply refs need the parent's CID and the thread's root, both read from the parent."""
@@ -647,6 +671,23 @@ def _quoted_uri(record: Any) -> str:
     # With media, the record embed is wrapped once more.
     quoted = getattr(quoted, "record", quoted)
     return str(getattr(quoted, "uri", "") or "")
+
+
+_APP_POST_URL = re.compile(r"https://(?:[a-z0-9.-]+)/profile/([^/]+)/post/([A-Za-z0-9._:~-]+)/?")
+_AT_POST_URI = re.compile(rf"at://([^/]+)/{re.escape(POST_COLLECTION)}/([A-Za-z0-9._:~-]+)")
+
+
+def quote_target(link: str) -> tuple[str, str] | None:
+    """(author handle or DID, record key) when a link names a Bluesky post, else None.
+
+    Both the web app's post URLs (https://bsky.app/profile/<author>/post/<key>)
+    and at:// post URIs are quote links; any other link becomes a link card.
+    """
+    for pattern in (_AT_POST_URI, _APP_POST_URL):
+        match = pattern.fullmatch(link.strip())
+        if match is not None:
+            return match.group(1), match.group(2)
+    return None
 
 
 def _split_post_uri(uri: str) -> tuple[str, str, str]:

@@ -326,3 +326,18 @@ def test_missing_appview_says_so() -> None:
     error = _connector_error(exc, service=SERVICE)
     assert isinstance(error, PermanentError)
     assert "no Bluesky AppView" in str(error)
+
+
+def test_quote_targets_are_post_links_only() -> None:
+    from roost.channels.connectors.bluesky import quote_target
+
+    assert quote_target("https://bsky.app/profile/alice.test/post/3kabc2def") == (
+        "alice.test",
+        "3kabc2def",
+    )
+    assert quote_target("at://did:plc:abc123/app.bsky.feed.post/3kabc2def") == (
+        "did:plc:abc123",
+        "3kabc2def",
+    )
+    assert quote_target("https://example.com/launch") is None
+    assert quote_target("at://did:plc:abc123/app.bsky.feed.like/3kabc2def") is None

@@ -566,3 +566,24 @@ def test_peer_network_metrics_count_likes_reposts_replies_and_quotes(
     local_network.process_all()
 
     assert alice.metrics(post.external_id) == PostMetrics(likes=1, reposts=1, replies=1, quotes=1)
+
+
+def test_peer_a_link_to_a_post_makes_a_quote(
+    local_pds: LocalPds, alice: BlueskyConnector, bob: BlueskyConnector
+) -> None:
+    original = bob.publish(PublishRequest(text="Original thought", idempotency_key=key()))
+    did, _, rkey = original.external_id.removeprefix("at://").split("/")
+    web_link = f"https://bsky.app/profile/{local_pds.bob.handle}/post/{rkey}"
+    by_url = alice.publish(
+        PublishRequest(text="Worth reading", idempotency_key=key(), link=web_link)
+    )
+    embed = get_post(local_pds, by_url.external_id)["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.record"
+    assert embed["record"]["uri"] == original.external_id
+    by_uri = alice.publish(
+        PublishRequest(text="Again", idempotency_key=key(), link=original.external_id)
+    )
+    assert get_post(local_pds, by_uri.external_id)["value"]["embed"]["record"]["uri"] == (
+        original.external_id
+    )
+    assert did == local_pds.bob.did
