@@ -218,14 +218,28 @@ def test_viewers_see_only_their_groups_and_other_orgs_get_404(
 def test_channel_list_page_query_count_is_flat(
     org, admin, group, owners, signed_in, django_assert_max_num_queries
 ):
-    for n in range(60):
-        add(admin, org, group, owners[0], handle=f"c{n}", backup_owner=owners[1])
+    Channel.objects.bulk_create(
+        Channel(
+            organization=org,
+            network=("bluesky", "x", "mastodon")[n % 3],
+            placement="post",
+            connector="sandbox",
+            handle=f"c{n}",
+            channel_group=group,
+            primary_owner=owners[0],
+            backup_owner=owners[1] if n % 2 else None,
+        )
+        for n in range(320)
+    )
     client = signed_in(admin)
     client.get(reverse("channels:list"))
     with django_assert_max_num_queries(16):
         response = client.get(reverse("channels:list"))
     assert response.status_code == 200
-    assert "60 channels" in response.content.decode()
+    assert "320 channels" in response.content.decode()
+    with django_assert_max_num_queries(16):
+        filtered = client.get(reverse("channels:list"), {"network": "x", "health": "no_backup"})
+    assert "53 channels" in filtered.content.decode()
 
 
 @pytest.mark.django_db
