@@ -50,7 +50,7 @@ test-browser: $(VENV)
 	$(BIN)/pytest -m browser
 
 bench: $(VENV)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
 
 clean:
 	rm -rf $(VENV) var

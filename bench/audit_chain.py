@@ -22,20 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import ROOT, setup_django
+
 TARGET_RATIO = 0.4  # the chain keeps at least 40% of plain insert speed
-
-
-def setup_django(var_dir: str) -> None:
-    os.environ["ROOST_VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roost.config.settings.demo")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def measure(events: int, run: int) -> tuple[float, float, float]:

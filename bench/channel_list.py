@@ -22,20 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import ROOT, setup_django
+
 TARGET_MS = 150.0  # one page of a 2,000-channel registry, median
-
-
-def setup_django(var_dir: str) -> None:
-    os.environ["ROOST_VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roost.config.settings.demo")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def seed(channels: int) -> tuple[object, object]:

@@ -199,13 +199,21 @@ def test_too_many_bytes_even_within_the_grapheme_limit() -> None:
     assert "3600 bytes" in text_problem("👩‍👩‍👧" * 200)
 
 
+def closed_port() -> int:
+    """A loopback port nobody listens on: bound, then released, never listened."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
 def offline_connector(secret: str | None = None) -> BlueskyConnector:
     channel = ChannelRef(
         id=1,
         network="bluesky",
         placement="post",
         handle="someone.test",
-        settings={"service": "http://127.0.0.1:9"},
+        settings={"service": f"http://127.0.0.1:{closed_port()}"},
     )
     return BlueskyConnector(channel=channel, secret=secret)
 
@@ -252,10 +260,6 @@ def test_no_secret_is_a_revoked_credential() -> None:
 
 
 def test_unreachable_server_is_transient() -> None:
-    # Port 9 (discard) on loopback: nothing listens there.
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 9)) == 0:
-            pytest.skip("something listens on 127.0.0.1:9")
     with pytest.raises(TransientError, match="could not be reached"):
         offline_connector("pw").verify()
 
