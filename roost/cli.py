@@ -31,6 +31,7 @@ def _migrate(verbosity: int = 1) -> None:
 
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=verbosity)
+    call_command("migrate", database="sandbox", interactive=False, verbosity=verbosity)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

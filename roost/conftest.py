@@ -31,7 +31,13 @@ def _is_postgres() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests belong to the PostgreSQL pass; the SQLite pass leaves them out."""
+    """Database tests may use the sandbox network's database too; PostgreSQL-only tests
+    belong to the PostgreSQL pass, and the SQLite pass leaves them out."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and "databases" not in marker.kwargs:
+            kwargs = {**marker.kwargs, "databases": "__all__"}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
     if _is_postgres():
         return
     kept: list[pytest.Item] = []

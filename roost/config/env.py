@@ -90,6 +90,7 @@ def parse_email_url(url: str | None) -> EmailConfig:
 class Environment:
     var_dir: Path
     database_url: str
+    sandbox_database_url: str
     secret_key: str = field(repr=False)
     encryption_keys: str = field(repr=False)
     allowed_hosts: list[str]
@@ -112,6 +113,8 @@ def read_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
     return Environment(
         var_dir=var_dir,
         database_url=database_url,
+        sandbox_database_url=source.get("ROOST_SANDBOX_DATABASE_URL")
+        or f"sqlite:///{var_dir / 'sandbox.sqlite3'}",
         secret_key=source.get("ROOST_SECRET_KEY") or DEMO_SECRET_KEY,
         encryption_keys=source.get("ROOST_ENCRYPTION_KEYS", ""),
         allowed_hosts=_hosts(source.get("ROOST_ALLOWED_HOSTS")),

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from roost.channels.models import Channel, ChannelStatus
 from roost.sandbox.models import AudienceTick, InboundKind, SandboxAccount, SandboxPost
+from roost.sandbox.routing import SANDBOX_DB
 from roost.sandbox.services import sandbox_inbound_add
 
 T = TypeVar("T")
@@ -163,7 +164,7 @@ def audience_simulate_slot(*, slot: dt.datetime) -> int:
         )
         region = channel.brand.region if channel.brand else ""
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=SANDBOX_DB):
                 AudienceTick.objects.create(account=account, slot=slot, messages=count)
                 for _ in range(count):
                     message = compose(rng, region=region)

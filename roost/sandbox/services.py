@@ -2,12 +2,10 @@
 
 The sandbox stands for another company's servers, so its writes must not share
 Roost's transactions: a post the network has accepted stays accepted even when
-Roost's own transaction rolls back or its worker dies before committing. Each
-function here therefore commits its own `transaction.atomic()` block, and the
-precondition for every one of them is that the caller is *not* inside a Roost
-transaction (inside one, the block would only be a savepoint and would roll
-back with it). `SandboxConnector` is called outside Roost's transactions, as
-any connector doing network I/O must be.
+Roost's own transaction rolls back or its worker dies before committing. The
+sandbox therefore lives in a database of its own (the `sandbox` alias, see
+`roost.sandbox.routing`), and each function here commits its own transaction
+on it, whatever Roost's connection is doing at the time.
 
 The network's own answers (a rejected post, an unknown id) are the connector's
 typed errors; mistakes by whoever sets the sandbox up (the demo, the CLI, the
@@ -36,6 +34,7 @@ from roost.sandbox.models import (
     SandboxInbound,
     SandboxPost,
 )
+from roost.sandbox.routing import SANDBOX_DB
 
 
 def _new_external_id(prefix: str) -> str:
@@ -71,7 +70,7 @@ def sandbox_account_open(
     account = SandboxAccount.objects.filter(network=network, handle=handle).first()
     if account is None:
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=SANDBOX_DB):
                 account = SandboxAccount.objects.create(
                     network=network,
                     handle=handle,
@@ -120,7 +119,7 @@ def sandbox_knobs_set(
             ) from None
         if fail_remaining is None:
             fail_remaining = 0 if mode is FailMode.NONE else FAIL_UNTIL_CLEARED
-    with transaction.atomic():
+    with transaction.atomic(using=SANDBOX_DB):
         locked = _locked(account)
         changed: list[str] = []
         if latency_ms is not None:
@@ -159,7 +158,7 @@ def sandbox_call_begin(*, network: str, handle: str) -> SandboxCall | None:
         return None
     if account.fail_mode == FailMode.NONE or account.fail_remaining == 0:
         return SandboxCall(account=account, fail_mode=FailMode.NONE)
-    with transaction.atomic():
+    with transaction.atomic(using=SANDBOX_DB):
         account = _locked(account)
         fail_mode = FailMode(account.fail_mode)
         if fail_mode is FailMode.NONE or account.fail_remaining == 0:
@@ -206,7 +205,7 @@ def sandbox_post_create(
         mime_types=mime_types,
         required=not reply_to,
     )
-    with transaction.atomic():
+    with transaction.atomic(using=SANDBOX_DB):
         locked = _locked(account)
         if idempotency_key:
             existing = SandboxPost.objects.filter(
@@ -237,7 +236,7 @@ def sandbox_post_delete(*, account: SandboxAccount, external_id: str) -> Sandbox
 
     Raises `PermanentError` when the account has no such post.
     """
-    with transaction.atomic():
+    with transaction.atomic(using=SANDBOX_DB):
         post = (
             SandboxPost.objects.select_for_update()
             .filter(account=account, external_id=external_id)
@@ -272,7 +271,7 @@ def sandbox_inbound_add(
         ) from None
     if not author_handle.strip():
         raise ApplicationError(ErrorCode.INVALID, "An author is required.", field="author_handle")
-    with transaction.atomic():
+    with transaction.atomic(using=SANDBOX_DB):
         locked = _locked(account)
         last = SandboxInbound.objects.filter(account=locked).aggregate(last=Max("sequence"))
         inbound = SandboxInbound.objects.create(

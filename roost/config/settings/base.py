@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "roost.catalogue",
     "roost.channels",
     "roost.sandbox",
+    "roost.publishing",
     "roost.api",
 ]
 
@@ -76,14 +77,20 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=60)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+DATABASES = {
+    "default": dj_database_url.parse(ENV.database_url, conn_max_age=60),
+    # The simulated network's own state, apart from Roost's (roost.sandbox.routing).
+    "sandbox": dj_database_url.parse(ENV.sandbox_database_url, conn_max_age=60),
+}
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db["CONN_MAX_AGE"] = 0
+        _db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+DATABASE_ROUTERS = ["roost.sandbox.routing.SandboxRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -1,5 +1,9 @@
 """Fast settings for the test suite: cheap hashing, tasks run at once, mail in memory."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from roost.config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -12,3 +16,9 @@ STORAGES = {
 }
 OTP_TOTP_THROTTLE_FACTOR = 0  # the tests enter wrong codes on purpose, back to back
 TASKS["database"] = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+
+# The sandbox's test database is a file, so worker processes started by a test share it.
+DATABASES["sandbox"]["TEST"] = {  # noqa: F405
+    "NAME": os.environ.get("ROOST_TEST_SANDBOX_DB")
+    or str(Path(tempfile.gettempdir()) / f"roost-test-sandbox-{os.getpid()}.sqlite3")
+}
