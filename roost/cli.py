@@ -72,10 +72,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django_tasks_db.management.commands.db_worker import Worker
 
     from roost.core.clock import ClockThread
+    from roost.publishing.dispatch import Dispatcher
 
     clock = ClockThread(interval=args.clock_interval)
     if not args.no_clock:
         clock.start()
+    dispatcher = Dispatcher()
+    dispatcher.start()
     worker = Worker(
         queue_names=["*"],
         interval=args.interval,
@@ -91,6 +94,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker.run()
     finally:
         clock.stop()
+        dispatcher.stop()
     return 0
 
 
@@ -308,7 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--threads", type=int, default=8)
     web.set_defaults(func=cmd_web)
 
-    worker = commands.add_parser("worker", help="run background tasks and the periodic-job clock")
+    worker = commands.add_parser(
+        "worker", help="run background tasks, the periodic-job clock and the publishing dispatcher"
+    )
     worker.add_argument("--settings", choices=sorted(SETTINGS), default="production")
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
     worker.add_argument(

@@ -8,5 +8,7 @@ urlpatterns = [
     path("settings/catalogue/", include("roost.catalogue.urls")),
     path("settings/channels/", include("roost.channels.urls")),
     path("sandbox/", include("roost.sandbox.urls")),
+    path("publish/approvals/", include("roost.publishing.approval_urls")),
+    path("publish/", include("roost.publishing.urls")),
     path("", include("roost.core.urls")),
 ]

@@ -19,16 +19,16 @@ AREAS: tuple[Area, ...] = (
     Area(
         "publish",
         "Publish",
-        "core:area_publish",
+        "publishing:index",
         "Compose, tailor per network, approve and schedule posts.",
-        False,
+        True,
     ),
     Area(
         "calendar",
         "Calendar",
-        "core:area_calendar",
+        "publishing:calendar",
         "Everything scheduled and published, by month, week or list.",
-        False,
+        True,
     ),
     Area(
         "inbox",

@@ -38,6 +38,13 @@ class Action(enum.StrEnum):
     CHANNEL_VIEW = "channels.channel.view"
     CHANNEL_MANAGE = "channels.channel.manage"
     CHANNEL_HEALTH_VIEW = "channels.health.view"
+    POST_VIEW = "publishing.post.view"
+    POST_EDIT = "publishing.post.edit"
+    POST_APPROVE = "publishing.post.approve"
+    WORKFLOW_MANAGE = "publishing.workflow.manage"
+    CAMPAIGN_MANAGE = "publishing.campaign.manage"
+    PUBLISHING_PAUSE = "publishing.pause"
+    COMPLIANCE_MANAGE = "publishing.compliance.manage"
 
 
 ALL = frozenset(Role)
@@ -67,6 +74,13 @@ POLICY: dict[Action, Rule] = {
     Action.CHANNEL_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
     Action.CHANNEL_MANAGE: Rule(Scope.CHANNEL_GROUP, LEADS),
     Action.CHANNEL_HEALTH_VIEW: Rule(Scope.CHANNEL_GROUP, LEADS),
+    Action.POST_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
+    Action.POST_EDIT: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.PUBLISHER}),
+    Action.POST_APPROVE: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.APPROVER}),
+    Action.WORKFLOW_MANAGE: Rule(Scope.CHANNEL_GROUP, LEADS),
+    Action.CAMPAIGN_MANAGE: Rule(Scope.ORGANIZATION, LEADS | {Role.PUBLISHER}),
+    Action.PUBLISHING_PAUSE: Rule(Scope.ORGANIZATION, LEADS),
+    Action.COMPLIANCE_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
 }
 
 

@@ -41,8 +41,6 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="core/password_reset_done.html"),
         name="password_reset_done",
     ),
-    path("publish/", shell.area_view("publish"), name="area_publish"),
-    path("calendar/", shell.area_view("calendar"), name="area_calendar"),
     path("inbox/", shell.area_view("inbox"), name="area_inbox"),
     path("crisis/", shell.area_view("crisis"), name="area_crisis"),
     path("oncall/", shell.area_view("oncall"), name="area_oncall"),

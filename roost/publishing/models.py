@@ -192,3 +192,6 @@ class ComplianceRule(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+
+from roost.publishing.approval_models import *  # noqa: E402,F403

@@ -22,3 +22,9 @@ DATABASES["sandbox"]["TEST"] = {  # noqa: F405
     "NAME": os.environ.get("ROOST_TEST_SANDBOX_DB")
     or str(Path(tempfile.gettempdir()) / f"roost-test-sandbox-{os.getpid()}.sqlite3")
 }
+# On SQLite, Roost's test database is a file too: threads in a test (a dispatcher
+# racing a pause) then lock it the way separate processes do, with waiting.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"roost-test-{os.getpid()}.sqlite3")
+    }

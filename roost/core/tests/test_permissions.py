@@ -38,6 +38,13 @@ EXPECTED = {
     Action.CHANNEL_VIEW: EVERYONE,
     Action.CHANNEL_MANAGE: {A, M},
     Action.CHANNEL_HEALTH_VIEW: {A, M},
+    Action.POST_VIEW: EVERYONE,
+    Action.POST_EDIT: {A, M, P},
+    Action.POST_APPROVE: {A, M, AP},
+    Action.WORKFLOW_MANAGE: {A, M},
+    Action.CAMPAIGN_MANAGE: {A, M, P},
+    Action.PUBLISHING_PAUSE: {A, M},
+    Action.COMPLIANCE_MANAGE: {A, M},
 }
 
 

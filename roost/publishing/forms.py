@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+class ComposeForm(forms.Form):
+    title = forms.CharField(
+        max_length=200, required=False, help_text="Internal name, never published."
+    )
+    master_text = forms.CharField(
+        label="Text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Written once; each channel gets its own copy you can tailor.",
+    )
+    link = forms.URLField(required=False, assume_scheme="https", max_length=2000)
+    first_comment = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="First comment"
+    )
+    paid_partnership = forms.BooleanField(required=False, label="Paid or partnership post")
+    channels = forms.TypedMultipleChoiceField(
+        coerce=int, widget=forms.CheckboxSelectMultiple, label="Channels"
+    )
+    scheduled_at = forms.DateTimeField(
+        required=False,
+        label="Publish at (your time zone)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args: Any, channels: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["channels"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(c.pk, f"{c.handle} · {c.network} {c.placement}") for c in channels]
+
+
+class VariantForm(forms.Form):
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ScheduleForm(forms.Form):
+    scheduled_at = forms.DateTimeField(
+        required=False,
+        label="Publish at (your time zone)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )

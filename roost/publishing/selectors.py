@@ -1,0 +1,66 @@
+"""Reads of posts and variants, scoped to the viewer's organisation and channel groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from roost.core.models import User
+from roost.core.permissions import Action, channel_group_ids_allowed
+from roost.publishing.models import ComplianceRule, Post, Variant
+
+
+def _visible_variants(viewer: User) -> QuerySet[Variant]:
+    variants = Variant.objects.filter(organization_id=viewer.organization_id)
+    allowed = channel_group_ids_allowed(viewer, Action.POST_VIEW)
+    if allowed is not None:
+        variants = variants.filter(channel__channel_group_id__in=allowed)
+    return variants
+
+
+def post_list(*, viewer: User, state: str = "") -> QuerySet[Post]:
+    """Posts with at least one variant on a channel the viewer may see."""
+    visible = _visible_variants(viewer)
+    posts = (
+        Post.objects.filter(organization_id=viewer.organization_id)
+        .filter(Exists(visible.filter(post=OuterRef("pk"))))
+        .select_related("author", "campaign")
+        .prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.select_related("channel").order_by("pk"))
+        )
+    )
+    if state:
+        posts = posts.filter(state=state)
+    return posts.order_by("-updated_at", "-pk")
+
+
+def post_get(*, viewer: User, post_id: int) -> Post:
+    return get_object_or_404(post_list(viewer=viewer), pk=post_id)
+
+
+def variant_get(*, viewer: User, variant_id: int) -> Variant:
+    return get_object_or_404(
+        _visible_variants(viewer).select_related("channel__channel_group", "post"), pk=variant_id
+    )
+
+
+def calendar_variants(
+    *, viewer: User, start: dt.datetime, end: dt.datetime, filters: dict[str, object] | None = None
+) -> QuerySet[Variant]:
+    """Everything scheduled or published between two instants, for the calendar."""
+    variants = (
+        _visible_variants(viewer)
+        .filter(scheduled_at__gte=start, scheduled_at__lt=end)
+        .select_related("channel", "channel__brand", "post", "post__author", "post__campaign")
+        .order_by("scheduled_at", "pk")
+    )
+    for key, value in (filters or {}).items():
+        if value:
+            variants = variants.filter(**{key: value})
+    return variants
+
+
+def compliance_rules_for(*, organization_id: int) -> list[ComplianceRule]:
+    return list(ComplianceRule.objects.filter(organization_id=organization_id))

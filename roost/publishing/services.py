@@ -1,0 +1,274 @@
+"""Composing posts: one master text, a variant per channel, and scheduling.
+
+Approval lives in `roost.publishing.approvals`, sending in
+`roost.publishing.dispatch`. Every change checks the policy on each channel's
+group and writes the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from roost.channels.models import Channel, ChannelStatus
+from roost.core import audit
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import Organization, User
+from roost.core.permissions import Action, require
+from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
+from roost.publishing.utm import tag_link
+
+POST_FIELDS = ("title", "master_text", "link", "first_comment", "scheduled_at", "paid_partnership")
+EDITABLE_STATES = {PostState.DRAFT, PostState.IN_APPROVAL, PostState.APPROVED, PostState.SCHEDULED}
+
+
+def _check_channels(actor: User, channels: Sequence[Channel]) -> None:
+    for channel in channels:
+        if channel.organization_id != actor.organization_id:
+            raise ApplicationError(ErrorCode.NOT_FOUND, "Channel not found.", field="channels")
+        require(actor, Action.POST_EDIT, channel_group=channel.channel_group)
+        if channel.status == ChannelStatus.ARCHIVED:
+            raise ApplicationError(
+                ErrorCode.INVALID, f"{channel.handle} is archived.", field="channels"
+            )
+
+
+def variant_link(*, post: Post, channel: Channel) -> str:
+    campaign = post.campaign.utm_campaign if post.campaign else ""
+    return tag_link(post.link, source=channel.network, campaign=campaign)
+
+
+def new_idempotency_key() -> str:
+    return f"v-{secrets.token_hex(16)}"
+
+
+def _snapshot(post: Post) -> dict[str, object]:
+    values = audit.snapshot(post, POST_FIELDS)
+    values["channels"] = sorted(post.variants.values_list("channel_id", flat=True))
+    values["version"] = post.version
+    return values
+
+
+def post_create(
+    *,
+    actor: User,
+    organization: Organization,
+    channels: Sequence[Channel],
+    master_text: str = "",
+    title: str = "",
+    link: str = "",
+    first_comment: str = "",
+    scheduled_at: dt.datetime | None = None,
+    campaign: Campaign | None = None,
+    paid_partnership: bool = False,
+) -> Post:
+    if actor.organization_id != organization.pk:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Organisation not found.")
+    if not channels:
+        raise ApplicationError(ErrorCode.INVALID, "Choose at least one channel.", field="channels")
+    _check_channels(actor, channels)
+    if campaign is not None and campaign.organization_id != organization.pk:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Campaign not found.", field="campaign")
+    with transaction.atomic():
+        post = Post.objects.create(
+            organization=organization,
+            author=actor,
+            title=title.strip(),
+            master_text=master_text,
+            link=link,
+            first_comment=first_comment,
+            scheduled_at=scheduled_at,
+            campaign=campaign,
+            paid_partnership=paid_partnership,
+        )
+        for channel in channels:
+            Variant.objects.create(
+                organization=organization,
+                post=post,
+                channel=channel,
+                text=master_text,
+                link=variant_link(post=post, channel=channel),
+                first_comment=first_comment,
+                scheduled_at=scheduled_at,
+                idempotency_key=new_idempotency_key(),
+            )
+        audit.record(
+            organization=organization,
+            actor=actor,
+            action="publishing.post.created",
+            target=post,
+            after=_snapshot(post),
+        )
+    return post
+
+
+def _locked_post(post: Post) -> Post:
+    return Post.objects.select_for_update().get(pk=post.pk)
+
+
+def post_update(
+    *,
+    actor: User,
+    post: Post,
+    master_text: str | None = None,
+    title: str | None = None,
+    link: str | None = None,
+    first_comment: str | None = None,
+    paid_partnership: bool | None = None,
+    channels: Sequence[Channel] | None = None,
+) -> Post:
+    """Change the master; variants not edited by hand follow it. An edit to a post
+    in approval or approved starts approval again on the new version."""
+    from roost.publishing.approvals import approval_reopen_if_needed
+
+    with transaction.atomic():
+        post = _locked_post(post)
+        current = list(Channel.objects.filter(variants__post=post).select_related("channel_group"))
+        _check_channels(actor, current if channels is None else [*current, *channels])
+        if post.state not in EDITABLE_STATES:
+            raise ApplicationError(ErrorCode.CONFLICT, "A published post can no longer be edited.")
+        before = _snapshot(post)
+        changed = []
+        for name, value in (
+            ("master_text", master_text),
+            ("title", title),
+            ("link", link),
+            ("first_comment", first_comment),
+            ("paid_partnership", paid_partnership),
+        ):
+            if value is not None and getattr(post, name) != value:
+                setattr(post, name, value)
+                changed.append(name)
+        if channels is not None:
+            wanted = {c.pk: c for c in channels}
+            if not wanted:
+                raise ApplicationError(
+                    ErrorCode.INVALID, "Choose at least one channel.", field="channels"
+                )
+            post.variants.exclude(channel_id__in=wanted).delete()
+            have = set(post.variants.values_list("channel_id", flat=True))
+            for channel in wanted.values():
+                if channel.pk not in have:
+                    Variant.objects.create(
+                        organization=post.organization,
+                        post=post,
+                        channel=channel,
+                        text=post.master_text,
+                        link=variant_link(post=post, channel=channel),
+                        first_comment=post.first_comment,
+                        scheduled_at=post.scheduled_at,
+                        state=VariantState.DRAFT,
+                        idempotency_key=new_idempotency_key(),
+                    )
+                    changed.append("channels")
+        if not changed:
+            return post
+        for variant in post.variants.select_related("channel"):
+            fields = []
+            if not variant.text_edited and variant.text != post.master_text:
+                variant.text = post.master_text
+                fields.append("text")
+            link_now = variant_link(post=post, channel=variant.channel)
+            if variant.link != link_now:
+                variant.link = link_now
+                fields.append("link")
+            if variant.first_comment != post.first_comment and "first_comment" in changed:
+                variant.first_comment = post.first_comment
+                fields.append("first_comment")
+            if fields:
+                variant.save(update_fields=fields)
+        post.version += 1
+        post.updated_at = timezone.now()
+        post.save(update_fields=[*{c for c in changed if c != "channels"}, "version", "updated_at"])
+        audit.record(
+            organization=post.organization,
+            actor=actor,
+            action="publishing.post.updated",
+            target=post,
+            before=before,
+            after=_snapshot(post),
+        )
+        approval_reopen_if_needed(post=post, actor=actor, reason="edited")
+    return post
+
+
+def variant_update(
+    *, actor: User, variant: Variant, text: str, first_comment: str | None = None
+) -> Variant:
+    """Tailor one channel's text by hand; approval starts again if it had been given."""
+    from roost.publishing.approvals import approval_reopen_if_needed
+
+    require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
+    with transaction.atomic():
+        post = _locked_post(variant.post)
+        if post.state not in EDITABLE_STATES:
+            raise ApplicationError(ErrorCode.CONFLICT, "A published post can no longer be edited.")
+        before = {"text": variant.text, "first_comment": variant.first_comment}
+        variant.text, variant.text_edited = text, True
+        if first_comment is not None:
+            variant.first_comment = first_comment
+        variant.save(update_fields=["text", "text_edited", "first_comment"])
+        post.version += 1
+        post.updated_at = timezone.now()
+        post.save(update_fields=["version", "updated_at"])
+        audit.record(
+            organization=post.organization,
+            actor=actor,
+            action="publishing.variant.updated",
+            target=variant,
+            before=before,
+            after={"text": variant.text, "first_comment": variant.first_comment},
+        )
+        approval_reopen_if_needed(post=post, actor=actor, reason="edited")
+    return variant
+
+
+def post_schedule(*, actor: User, post: Post, scheduled_at: dt.datetime | None) -> Post:
+    """Set or move the time a post goes out (the calendar's drag lands here)."""
+    from roost.publishing.approvals import approval_reopen_if_needed
+
+    if scheduled_at is not None and timezone.is_naive(scheduled_at):
+        raise ApplicationError(
+            ErrorCode.INVALID, "The time needs a time zone.", field="scheduled_at"
+        )
+    with transaction.atomic():
+        post = _locked_post(post)
+        _check_channels(
+            actor, list(Channel.objects.filter(variants__post=post).select_related("channel_group"))
+        )
+        if post.state == PostState.PUBLISHED:
+            raise ApplicationError(ErrorCode.CONFLICT, "A published post cannot be moved.")
+        before = post.scheduled_at
+        post.scheduled_at = scheduled_at
+        post.updated_at = timezone.now()
+        post.save(update_fields=["scheduled_at", "updated_at"])
+        Variant.objects.filter(post=post).exclude(
+            state__in=[VariantState.SENDING, VariantState.PUBLISHED]
+        ).update(scheduled_at=scheduled_at)
+        audit.record(
+            organization=post.organization,
+            actor=actor,
+            action="publishing.post.rescheduled",
+            target=post,
+            before={"scheduled_at": before},
+            after={"scheduled_at": scheduled_at},
+        )
+        approval_reopen_if_needed(post=post, actor=actor, reason="rescheduled")
+        post_after_approval(post=post)
+    return post
+
+
+def post_after_approval(*, post: Post) -> None:
+    """Approved variants with a time become scheduled (unless their campaign is held)."""
+    held = post.campaign is not None and post.campaign.status == Campaign.Status.HELD
+    approved = Variant.objects.filter(post=post, state=VariantState.APPROVED)
+    if post.scheduled_at is None or held:
+        return
+    approved.update(state=VariantState.SCHEDULED, scheduled_at=post.scheduled_at)
+    if post.state == PostState.APPROVED:
+        post.state = PostState.SCHEDULED
+        post.save(update_fields=["state"])

@@ -1,0 +1,42 @@
+"""A publishing worker process for the fault test: dispatch until nothing is left.
+
+Usage: python -m roost.publishing.tests.dispatch_worker
+Database settings come from DATABASE_URL and ROOST_SANDBOX_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roost.config.settings.test")
+
+import django
+
+django.setup()
+
+from roost.publishing.dispatch import (  # noqa: E402
+    dispatch_once,
+    variants_recover_orphans,
+    worker_name,
+)
+from roost.publishing.models import Variant, VariantState  # noqa: E402
+
+
+def main() -> None:
+    worker = worker_name()
+    idle = 0
+    while idle < 20:
+        variants_recover_orphans()
+        if dispatch_once(worker=worker, limit=5):
+            idle = 0
+            continue
+        pending = Variant.objects.filter(
+            state__in=[VariantState.SCHEDULED, VariantState.SENDING]
+        ).exists()
+        idle = 0 if pending else idle + 1
+        time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    main()

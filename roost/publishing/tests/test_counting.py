@@ -1,0 +1,59 @@
+"""Each network's length rules, as the composer counts them (table-driven)."""
+
+from __future__ import annotations
+
+import pytest
+
+from roost.publishing.validation import measure, network_problems
+
+URL = "https://example.com/a/very/long/path/that/goes/on/and/on?with=query&and=more"
+FAMILY = "👨‍👩‍👧‍👦"  # one grapheme, seven code points
+FLAG = "🇵🇱"  # one grapheme, two code points
+E_ACUTE = "e\u0301"  # one grapheme, two code points
+CJK = "日本語"
+
+CASES = [
+    # network, placement, text, expected count, limit
+    ("x", "post", "hello", 5, 280),
+    ("x", "post", URL, 23, 280),  # every URL is 23 on X
+    ("x", "post", f"see {URL}", 27, 280),
+    ("x", "post", CJK, 6, 280),  # CJK weighs 2
+    ("x", "post", FAMILY, 2, 280),  # an emoji sequence weighs 2
+    ("x", "post", E_ACUTE, 1, 280),  # NFC: é is one
+    ("bluesky", "post", FAMILY, 1, 300),
+    ("bluesky", "post", FLAG * 3, 3, 300),
+    ("bluesky", "post", E_ACUTE, 1, 300),
+    ("bluesky", "post", URL, len(URL), 300),  # links count in full on Bluesky
+    ("mastodon", "post", URL, 23, 500),  # Mastodon: links count 23
+    ("mastodon", "post", CJK, 3, 500),
+    ("threads", "post", "é", 2, 500),  # UTF-8 bytes
+    ("threads", "post", FLAG, 8, 500),
+    ("linkedin", "post", FAMILY, 7, 3000),  # code points
+    ("instagram", "portrait", CJK, 3, 2200),
+    ("facebook", "feed", "hi", 2, 63206),
+]
+
+
+@pytest.mark.parametrize(("network", "placement", "text", "used", "limit"), CASES)
+def test_each_network_counts_its_own_way(network, placement, text, used, limit):
+    size = measure(text, network=network, placement=placement)
+    assert (size.used, size.limit) == (used, limit)
+
+
+@pytest.mark.parametrize(
+    ("network", "placement", "text", "code"),
+    [
+        ("x", "post", "a" * 281, "too_long"),
+        ("bluesky", "post", FAMILY * 301, "too_long"),
+        ("mastodon", "post", "a" * 478 + " " + URL, "too_long"),  # 478 + 1 + 23 = 502 > 500
+        ("instagram", "portrait", " ".join(f"#tag{n}" for n in range(6)), "too_many_hashtags"),
+    ],
+)
+def test_limits_produce_a_blocking_problem(network, placement, text, code):
+    problems = network_problems(text, network=network, placement=placement, media_count=1)
+    assert code in {p.code for p in problems}
+
+
+def test_a_text_at_the_limit_is_fine():
+    assert network_problems("a" * 280, network="x", placement="post") == []
+    assert network_problems(FAMILY * 300, network="bluesky", placement="post") == []

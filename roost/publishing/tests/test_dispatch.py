@@ -1,0 +1,201 @@
+"""Sending exactly once: claims, retries, reconciling cut-off attempts, failures, pauses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from roost import publishing
+from roost.channels.connectors import registry
+from roost.channels.connectors.base import Capability, Published
+from roost.core.errors import ApplicationError
+from roost.core.models import AuditEvent, Role
+from roost.publishing.dispatch import (
+    dispatch_once,
+    variant_send,
+    variants_claim,
+    variants_recover_orphans,
+)
+from roost.publishing.models import Attempt, Pause, PostState, Variant, VariantState
+from roost.sandbox.connector import SandboxConnector
+from roost.sandbox.models import SandboxAccount, SandboxPost
+from roost.sandbox.services import sandbox_knobs_set
+
+W = "test-worker"
+
+
+def account(channel) -> SandboxAccount:
+    return SandboxAccount.objects.get(network=channel.network, handle=channel.handle)
+
+
+@pytest.mark.django_db
+def test_a_due_post_goes_out_once_on_every_channel(make_channel, due_post):
+    channels = [make_channel("x", "post", "acme"), make_channel("bluesky", "post", "acme.bsky")]
+    post = due_post(channels)
+    results = dispatch_once(worker=W)
+    assert sorted(r.outcome for r in results) == ["published", "published"]
+    assert SandboxPost.objects.count() == 2
+    post.refresh_from_db()
+    assert post.state == PostState.PUBLISHED
+    for variant in post.variants.all():
+        assert variant.url.startswith("https://sandbox.roost.invalid/")
+        assert variant.attempt_log.get().outcome == Attempt.Outcome.PUBLISHED
+    assert dispatch_once(worker=W) == []
+    assert AuditEvent.objects.filter(action="publishing.variant.published").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_future_post_is_not_claimed(make_channel, due_post):
+    post = due_post([make_channel()])
+    Variant.objects.filter(post=post).update(scheduled_at=timezone.now() + dt.timedelta(hours=1))
+    assert variants_claim(worker=W) == []
+
+
+@pytest.mark.django_db
+def test_a_transient_error_retries_with_backoff_then_publishes(make_channel, due_post):
+    channel = make_channel()
+    post = due_post([channel])
+    sandbox_knobs_set(account=account(channel), fail_mode="server_error", fail_remaining=1)
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["retry"]
+    variant = post.variants.get()
+    assert variant.state == VariantState.SCHEDULED
+    assert variant.next_attempt_at > timezone.now() + dt.timedelta(seconds=20)
+    assert dispatch_once(worker=W) == []  # not before its backoff
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert [r.outcome for r in dispatch_once(worker=W, now=later)] == ["published"]
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_rate_limits_hold_the_channel_for_retry_after(make_channel, due_post):
+    channel = make_channel()
+    post = due_post([channel])
+    sandbox_knobs_set(
+        account=account(channel), fail_mode="rate_limit", fail_remaining=1, retry_after_s=600
+    )
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["retry"]
+    channel.refresh_from_db()
+    assert channel.rate_limited_until > timezone.now() + dt.timedelta(minutes=9)
+    assert post.variants.get().state == VariantState.SCHEDULED
+
+
+@pytest.mark.django_db
+def test_a_permanent_failure_reaches_the_owners_with_the_networks_reason(
+    make_channel, due_post, django_capture_on_commit_callbacks
+):
+    channel = make_channel()
+    post = due_post([channel], text="x" * 300)  # over X's 280
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [r.outcome for r in dispatch_once(worker=W)] == ["failed"]
+    variant = post.variants.get()
+    assert variant.state == VariantState.FAILED
+    assert "280" in variant.last_error
+    post.refresh_from_db()
+    assert post.state == PostState.PARTLY_FAILED
+    assert len(mail.outbox) == 1 and "280" in mail.outbox[0].body
+    assert SandboxPost.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_revoked_credential_fails_and_asks_for_reconnecting(make_channel, due_post):
+    channel = make_channel()
+    post = due_post([channel])
+    sandbox_knobs_set(account=account(channel), fail_mode="revoked")
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["failed"]
+    assert "reconnecting" in post.variants.get().last_error
+
+
+@pytest.mark.django_db
+def test_a_worker_killed_mid_call_is_reconciled_not_doubled(make_channel, due_post):
+    channel = make_channel()
+    post = due_post([channel])
+    [variant_id] = variants_claim(worker="dead-worker")
+    variant = Variant.objects.get(pk=variant_id)
+    # The dead worker's call reached the network before it died.
+    SandboxConnector(channel=_ref(channel), secret=account(channel).secret).publish(
+        _request(variant)
+    )
+    assert variants_recover_orphans(now=timezone.now() + dt.timedelta(minutes=2)) == 1
+    results = dispatch_once(worker=W)
+    assert [r.outcome for r in results] == ["reconciled"]
+    assert SandboxPost.objects.count() == 1
+    outcomes = sorted(post.variants.get().attempt_log.values_list("outcome", flat=True))
+    assert outcomes == [Attempt.Outcome.RECONCILED, Attempt.Outcome.UNCONFIRMED]
+
+
+@pytest.mark.django_db
+def test_a_network_without_lookup_marks_the_variant_unconfirmed(
+    make_channel, due_post, monkeypatch
+):
+    class NoLookupSandbox(SandboxConnector):
+        """The sandbox, playing a network that cannot find a post by key."""
+
+        capabilities = SandboxConnector.capabilities - {Capability.IDEMPOTENT_PUBLISH}
+
+        def lookup(self, idempotency_key: str) -> Published | None:
+            return None
+
+    monkeypatch.setattr(registry, "available", lambda: {"sandbox": NoLookupSandbox})
+    channel = make_channel()
+    post = due_post([channel])
+    variants_claim(worker="dead-worker")
+    variants_recover_orphans(now=timezone.now() + dt.timedelta(minutes=2))
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["unconfirmed"]
+    assert post.variants.get().state == VariantState.UNCONFIRMED
+    assert SandboxPost.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_stale_claim_is_not_sent_by_someone_else(make_channel, due_post):
+    due_post([make_channel()])
+    [variant_id] = variants_claim(worker="first")
+    assert variant_send(variant_id=variant_id, worker="second").outcome == "stale"
+    assert SandboxPost.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_pause_and_resume_a_brand(make_channel, due_post, admin, brand, org):
+    channel = make_channel()
+    post = due_post([channel])
+    held = publishing.pause(scope="brand", brand=brand, reason="Product recall", actor=admin)
+    assert post.variants.get().state == VariantState.PAUSED
+    assert dispatch_once(worker=W) == []
+    publishing.resume(pause_record=held, actor=admin)
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["published"]
+    actions = set(AuditEvent.objects.filter(organization=org).values_list("action", flat=True))
+    assert {"publishing.paused", "publishing.resumed"} <= actions
+
+
+@pytest.mark.django_db
+def test_a_claimed_variant_is_still_paused_at_the_moment_of_sending(make_channel, due_post, admin):
+    channel = make_channel()
+    post = due_post([channel])
+    [variant_id] = variants_claim(worker=W)
+    publishing.pause(
+        scope="channels", channels=[channel], reason="Checking a complaint", actor=admin
+    )
+    assert variant_send(variant_id=variant_id, worker=W).outcome == "stale"
+    assert post.variants.get().state == VariantState.PAUSED
+    assert SandboxPost.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_only_leads_pause_publishing(org, make_user):
+    with pytest.raises(ApplicationError):
+        publishing.pause(scope="organization", reason="x", actor=make_user(org, Role.PUBLISHER))
+    assert not Pause.objects.exists()
+
+
+def _ref(channel):
+    from roost.channels.health import channel_ref
+
+    return channel_ref(channel)
+
+
+def _request(variant):
+    from roost.publishing.dispatch import _request as request
+
+    return request(variant)

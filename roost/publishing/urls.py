@@ -1,0 +1,18 @@
+from django.urls import path
+
+from roost.publishing import calendar_views, views
+
+app_name = "publishing"
+
+urlpatterns = [
+    path("", views.post_index, name="index"),
+    path("new/", views.post_compose, name="compose"),
+    path("checks/", views.live_checks, name="checks"),
+    path("posts/<int:post_id>/", views.post_detail, name="detail"),
+    path("posts/<int:post_id>/edit/", views.post_edit, name="edit"),
+    path("posts/<int:post_id>/schedule/", views.post_schedule, name="schedule"),
+    path("variants/<int:variant_id>/", views.variant_edit, name="variant_edit"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("calendar/move/", calendar_views.calendar_move, name="calendar_move"),
+    path("calendar/feed/<str:token>.ics", calendar_views.calendar_feed_view, name="calendar_feed"),
+]

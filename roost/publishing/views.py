@@ -1,0 +1,197 @@
+"""Publish: the composer, a post's variants, live checks and scheduling. Thin views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from roost.channels import selectors as channel_selectors
+from roost.channels.models import Channel
+from roost.core.errors import ApplicationError
+from roost.core.models import User
+from roost.core.permissions import Action
+from roost.publishing import selectors, services
+from roost.publishing.forms import ComposeForm, ScheduleForm, VariantForm
+from roost.publishing.models import PostState
+from roost.publishing.validation import ChannelCheck, channel_check
+
+
+def _viewer(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _postable_channels(viewer: User) -> list[Channel]:
+    return list(channel_selectors.channel_list(viewer=viewer, action=Action.POST_EDIT))
+
+
+def _checks(
+    viewer: User, *, channels: list[Channel], texts: dict[int, str], link: str, paid: bool
+) -> list[ChannelCheck]:
+    rules = selectors.compliance_rules_for(organization_id=viewer.organization_id)
+    return [
+        channel_check(
+            channel_id=c.pk,
+            label=f"{c.handle} · {c.network} {c.placement}",
+            network=c.network,
+            placement=c.placement,
+            text=texts.get(c.pk, ""),
+            link=link,
+            paid_partnership=paid,
+            rules=rules,
+        )
+        for c in channels
+    ]
+
+
+@login_required
+def post_index(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    state = request.GET.get("state", "")
+    posts = selectors.post_list(viewer=viewer, state=state if state in PostState.values else "")
+    context = {"area": "publish", "posts": posts[:200], "states": PostState.choices, "state": state}
+    return render(request, "publishing/index.html", context)
+
+
+@login_required
+def post_compose(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    channels = _postable_channels(viewer)
+    form = ComposeForm(request.POST or None, channels=channels)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = [c for c in channels if c.pk in set(data["channels"])]
+        try:
+            post = services.post_create(
+                actor=viewer,
+                organization=viewer.organization,
+                channels=chosen,
+                master_text=data["master_text"],
+                title=data["title"],
+                link=data["link"],
+                first_comment=data["first_comment"],
+                paid_partnership=data["paid_partnership"],
+                scheduled_at=data["scheduled_at"],
+            )
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = error.status
+        else:
+            messages.success(request, "Draft saved. Tailor each channel's copy, then submit.")
+            return redirect("publishing:detail", post_id=post.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {"area": "publish", "form": form, "has_channels": bool(channels)}
+    return render(request, "publishing/compose.html", context, status=status)
+
+
+@login_required
+@require_POST
+def live_checks(request: HttpRequest) -> HttpResponse:
+    """The composer's live validation: every chosen channel, counted its own way."""
+    viewer = _viewer(request)
+    chosen = {int(pk) for pk in request.POST.getlist("channels") if pk.isdigit()}
+    channels = [c for c in _postable_channels(viewer) if c.pk in chosen]
+    text = request.POST.get("master_text", "")
+    checks = _checks(
+        viewer,
+        channels=channels,
+        texts={c.pk: text for c in channels},
+        link=request.POST.get("link", ""),
+        paid=request.POST.get("paid_partnership") == "on",
+    )
+    return render(request, "publishing/_checks.html", {"checks": checks})
+
+
+def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
+    from roost.publishing.approvals import approval_context
+
+    variants = list(post.variants.all())
+    checks = _checks(
+        viewer,
+        channels=[v.channel for v in variants],
+        texts={v.channel_id: v.text for v in variants},
+        link=post.link,
+        paid=post.paid_partnership,
+    )
+    by_channel = {c.channel_id: c for c in checks}
+    return {
+        "area": "publish",
+        "post": post,
+        "rows": [
+            (v, by_channel[v.channel_id], VariantForm(initial={"text": v.text})) for v in variants
+        ],
+        "blocked": any(c.blocked for c in checks),
+        "schedule_form": ScheduleForm(initial={"scheduled_at": post.scheduled_at}),
+        "approval": approval_context(viewer=viewer, post=post),
+    }
+
+
+@login_required
+def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    post = selectors.post_get(viewer=viewer, post_id=post_id)
+    return render(request, "publishing/detail.html", _detail_context(viewer, post))
+
+
+@login_required
+@require_POST
+def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
+    """Save the master text (also the composer's autosave)."""
+    viewer = _viewer(request)
+    post = selectors.post_get(viewer=viewer, post_id=post_id)
+    try:
+        services.post_update(
+            actor=viewer,
+            post=post,
+            master_text=request.POST.get("master_text", post.master_text),
+            link=request.POST.get("link", post.link),
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponse('<span role="status">Saved</span>')
+    return redirect("publishing:detail", post_id=post.pk)
+
+
+@login_required
+@require_POST
+def variant_edit(request: HttpRequest, variant_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
+    form = VariantForm(request.POST)
+    if form.is_valid():
+        try:
+            services.variant_update(actor=viewer, variant=variant, text=form.cleaned_data["text"])
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Copy for {variant.channel.handle} saved.")
+    return redirect("publishing:detail", post_id=variant.post_id)
+
+
+@login_required
+@require_POST
+def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    post = selectors.post_get(viewer=viewer, post_id=post_id)
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.post_schedule(
+                actor=viewer, post=post, scheduled_at=form.cleaned_data["scheduled_at"]
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Schedule saved.")
+    else:
+        messages.error(request, "Enter a date and time.")
+    return redirect("publishing:detail", post_id=post.pk)
