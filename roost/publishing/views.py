@@ -126,7 +126,7 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
         "area": "publish",
         "post": post,
         "rows": [
-            (v, by_channel[v.channel_id], VariantForm(initial={"text": v.text})) for v in variants
+            (v, [by_channel[v.channel_id]], VariantForm(initial={"text": v.text})) for v in variants
         ],
         "blocked": any(c.blocked for c in checks),
         "schedule_form": ScheduleForm(initial={"scheduled_at": post.scheduled_at}),

@@ -6,7 +6,7 @@ import pytest
 
 from roost.channels.models import Channel
 from roost.core.demo import DEMO_PASSWORD, seed_demo
-from roost.core.tests.test_browser import ARTIFACTS, browser_page  # noqa: F401 - fixture
+from roost.core.tests.test_browser import ARTIFACTS
 from roost.sandbox.channels import seed_demo_channels
 
 GOOD = (
@@ -22,7 +22,7 @@ BAD = GOOD + "myspace,post,northwind,Old,Careers,,ada@northwind.example,\n"
 @pytest.mark.browser
 @pytest.mark.peer
 @pytest.mark.django_db(transaction=True)
-def test_demo_admin_imports_channels_from_csv(browser_page, live_server):  # noqa: F811
+def test_demo_admin_imports_channels_from_csv(browser_page, live_server):
     org = seed_demo()
     seed_demo_channels(org)
     before = Channel.objects.count()
