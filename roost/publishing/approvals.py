@@ -363,7 +363,7 @@ def version_diff(a: PostVersion, b: PostVersion) -> list[str]:
 
 
 def _lock_post(post: Post) -> Post:
-    return Post.objects.select_for_update().select_related("campaign").get(pk=post.pk)
+    return Post.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=post.pk)
 
 
 def _lock_request(request: ApprovalRequest) -> ApprovalRequest:

@@ -23,6 +23,8 @@ class Campaign(TenantModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     utm_campaign = models.CharField(max_length=100, blank=True)
     preflight_minutes = models.PositiveIntegerField(default=30)
+    preflight_checked_at = models.DateTimeField(null=True, blank=True)
+    preflight_problems = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

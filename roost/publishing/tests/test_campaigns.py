@@ -1,0 +1,112 @@
+"""Campaigns: one instant on every channel, hold and release, preflight before release."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from roost.core.models import AuditEvent
+from roost.publishing import campaigns, services
+from roost.publishing.dispatch import dispatch_once
+from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
+from roost.sandbox.models import SandboxPost
+
+
+@pytest.fixture
+def launch(org, admin):
+    return campaigns.campaign_create(
+        actor=admin,
+        organization=org,
+        name="Winter launch",
+        release_at=timezone.now() + dt.timedelta(hours=2),
+        utm_campaign="winter-launch",
+    )
+
+
+def approved_post(org, publisher, channels, text="Winter is here"):
+    post = services.post_create(
+        actor=publisher,
+        organization=org,
+        channels=channels,
+        master_text=text,
+        link="https://shop.example/winter",
+    )
+    Post.objects.filter(pk=post.pk).update(state=PostState.APPROVED)
+    Variant.objects.filter(post=post).update(state=VariantState.APPROVED)
+    return Post.objects.get(pk=post.pk)
+
+
+@pytest.mark.django_db
+def test_posts_in_a_campaign_go_out_at_one_instant_with_utm_tags(
+    org, admin, publisher, make_channel, launch
+):
+    channels = [make_channel("x", "post", "acme"), make_channel("bluesky", "post", "acme.bsky")]
+    first = approved_post(org, publisher, channels[:1])
+    second = approved_post(org, publisher, channels[1:], text="Second")
+    for post in (first, second):
+        campaigns.campaign_add_post(actor=admin, campaign=launch, post=post)
+    times = set(
+        Variant.objects.filter(post__campaign=launch).values_list("scheduled_at", flat=True)
+    )
+    assert times == {launch.release_at}
+    links = set(Variant.objects.filter(post__campaign=launch).values_list("link", flat=True))
+    assert all(
+        "utm_campaign=winter-launch" in link and "utm_medium=social" in link for link in links
+    )
+    assert {"utm_source=x" in link for link in links} == {True, False}
+
+
+@pytest.mark.django_db
+def test_hold_keeps_the_whole_campaign_back_and_release_lets_it_go(
+    org, admin, publisher, make_channel, launch
+):
+    post = approved_post(org, publisher, [make_channel()])
+    campaigns.campaign_add_post(actor=admin, campaign=launch, post=post)
+    services.post_after_approval(post=Post.objects.get(pk=post.pk))
+    assert post.variants.get().state == VariantState.SCHEDULED
+    campaigns.campaign_hold(actor=admin, campaign=launch, reason="Legal review")
+    assert post.variants.get().state == VariantState.APPROVED
+    assert dispatch_once(worker="w", now=launch.release_at + dt.timedelta(seconds=1)) == []
+    campaigns.campaign_release(actor=admin, campaign=launch)
+    assert post.variants.get().state == VariantState.SCHEDULED
+    results = dispatch_once(worker="w", now=launch.release_at + dt.timedelta(seconds=1))
+    assert [r.outcome for r in results] == ["published"]
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failing_preflight_holds_the_campaign_and_warns_the_owners(
+    org, admin, publisher, make_channel, launch, django_capture_on_commit_callbacks
+):
+    ready = approved_post(org, publisher, [make_channel("x", "post", "acme")])
+    unapproved = services.post_create(
+        actor=publisher,
+        organization=org,
+        channels=[make_channel("bluesky", "post", "b")],
+        master_text="Draft",
+    )
+    for post in (ready, unapproved):
+        campaigns.campaign_add_post(actor=admin, campaign=launch, post=post)
+    early = launch.release_at - dt.timedelta(hours=1)
+    assert campaigns.campaigns_preflight_due(now=early) == 0  # not in its window yet
+    window = launch.release_at - dt.timedelta(minutes=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert campaigns.campaigns_preflight_due(now=window) == 1
+    launch.refresh_from_db()
+    assert launch.status == Campaign.Status.HELD
+    assert any("not approved" in p for p in launch.preflight_problems)
+    assert len(mail.outbox) == 1 and publisher.email in mail.outbox[0].to
+    assert AuditEvent.objects.filter(action="publishing.campaign.held").exists()
+    assert campaigns.campaigns_preflight_due(now=window) == 0  # once
+
+
+@pytest.mark.django_db
+def test_a_passing_preflight_leaves_the_campaign_alone(org, admin, publisher, make_channel, launch):
+    post = approved_post(org, publisher, [make_channel()])
+    campaigns.campaign_add_post(actor=admin, campaign=launch, post=post)
+    assert campaigns.campaign_preflight(campaign=launch) == []
+    launch.refresh_from_db()
+    assert launch.status == Campaign.Status.DRAFT and launch.preflight_checked_at is not None
