@@ -42,10 +42,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def _seed_and_describe() -> None:
     from roost.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
+    from roost.publishing.demo import seed_demo_publishing
     from roost.sandbox.channels import seed_demo_channels
 
     org = seed_demo()
     seed_demo_channels(org)
+    seed_demo_publishing(org)
     print(f"Demo organisation '{org.name}' is ready.")
     print(f"Sign in with any of these logins; the password is {DEMO_PASSWORD}")
     for person in PEOPLE:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roost.publishing import calendar_views, views
+from roost.publishing import calendar_views, campaign_views, views
 
 app_name = "publishing"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("posts/<int:post_id>/edit/", views.post_edit, name="edit"),
     path("posts/<int:post_id>/schedule/", views.post_schedule, name="schedule"),
     path("variants/<int:variant_id>/", views.variant_edit, name="variant_edit"),
+    path("campaigns/", campaign_views.campaign_list, name="campaigns"),
+    path("campaigns/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign"),
+    path(
+        "campaigns/<int:campaign_id>/action/",
+        campaign_views.campaign_action,
+        name="campaign_action",
+    ),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/move/", calendar_views.calendar_move, name="calendar_move"),
     path("calendar/feed/<str:token>.ics", calendar_views.calendar_feed_view, name="calendar_feed"),

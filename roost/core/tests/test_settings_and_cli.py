@@ -123,6 +123,10 @@ def test_demo_seed_only_is_idempotent_and_createadmin_and_verify_work(tmp_path):
     assert db.execute("SELECT count(*) FROM core_membership").fetchone()[0] == 8
     assert db.execute("SELECT count(*) FROM channels_channel").fetchone()[0] == 14
     assert db.execute("SELECT count(*) FROM channels_credential").fetchone()[0] == 14
+    posts = db.execute("SELECT state, count(*) FROM publishing_post GROUP BY state").fetchall()
+    by_state = dict(posts)
+    assert by_state["published"] == 90 and by_state["scheduled"] == 14
+    assert by_state["in_approval"] == 2  # the campaign waiting for approval
     assert db.execute("SELECT count(*) FROM core_organization").fetchone()[0] == 1
     events = db.execute("SELECT count(*) FROM core_auditevent").fetchone()[0]
     created = _roost(

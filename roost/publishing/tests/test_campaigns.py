@@ -110,3 +110,35 @@ def test_a_passing_preflight_leaves_the_campaign_alone(org, admin, publisher, ma
     assert campaigns.campaign_preflight(campaign=launch) == []
     launch.refresh_from_db()
     assert launch.status == Campaign.Status.DRAFT and launch.preflight_checked_at is not None
+
+
+@pytest.mark.django_db
+def test_campaign_pages_create_add_hold_and_release(org, admin, publisher, make_channel, signed_in):
+    from django.urls import reverse
+
+    post = approved_post(org, publisher, [make_channel()])
+    client = signed_in(admin)
+    created = client.post(
+        reverse("publishing:campaigns"),
+        {
+            "name": "Spring",
+            "release_at": "2027-03-01T09:00",
+            "utm_campaign": "spring",
+            "preflight_minutes": 30,
+        },
+    )
+    assert created.status_code == 302
+    campaign = Campaign.objects.get(name="Spring")
+    url = reverse("publishing:campaign_action", args=[campaign.pk])
+    client.post(url, {"action": "add", "post": post.pk})
+    post.refresh_from_db()
+    assert post.campaign == campaign and post.scheduled_at == campaign.release_at
+    client.post(url, {"action": "hold"})
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.HELD
+    page = client.get(reverse("publishing:campaign", args=[campaign.pk])).content.decode()
+    assert "Release the campaign" in page
+    client.post(url, {"action": "release"})
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.RELEASED
+    assert post.variants.get().state == VariantState.SCHEDULED

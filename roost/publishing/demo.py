@@ -1,0 +1,122 @@
+"""The demo organisation's publishing: a workflow, 90 days of published history on the
+sandbox channels, posts scheduled over the next two weeks, and a campaign waiting for
+approval. Seeded once; a second run adds nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from roost.catalogue.specs import catalogue
+from roost.channels.health import connector_for
+from roost.channels.models import Channel
+from roost.core.models import ChannelGroup, Organization, Role, User
+from roost.publishing import approvals, campaigns, services
+from roost.publishing.models import Post, PostState, Variant, VariantState
+
+HISTORY_DAYS = 90
+TOPICS = (
+    "Our Aurora jacket is back in stock in every size.",
+    "Five ways to stay warm on a winter hike.",
+    "Meet the team behind the Fjord backpack.",
+    "Free repairs for every Northwind jacket, for life.",
+    "We are hiring: join our customer care team in Warsaw.",
+    "Behind the scenes at our recycling partner.",
+    "Weekend tip: waxing your boots in three steps.",
+    "Thank you for 100,000 followers!",
+)
+
+
+def _people(org: Organization) -> dict[str, User]:
+    return {u.email.split("@")[0]: u for u in User.objects.filter(organization=org)}
+
+
+def seed_demo_publishing(org: Organization) -> int:
+    """Add the demo's posts unless they are there already; return how many posts were added."""
+    if Post.objects.filter(organization=org).exists():
+        return 0
+    people = _people(org)
+    # Text posts only go where the placement takes text alone (not Reels, Pins, ...).
+    channels = [
+        c
+        for c in Channel.objects.filter(organization=org, connector="sandbox").order_by("pk")
+        if catalogue().placement(c.network, c.placement).min_media == 0
+    ]
+    if not channels:
+        return 0
+    rng = random.Random(2026)  # noqa: S311 - demo content
+    now = timezone.now()
+    added = 0
+    group = ChannelGroup.objects.get(organization=org, name="Consumer EMEA")
+    approvals.workflow_create(
+        actor=people["ada"],
+        organization=org,
+        name="EMEA brand review",
+        channel_group=group,
+        steps=[approvals.StepSpec(name="Brand and legal", approver_role=Role.APPROVER)],
+    )
+    # Published history: about one post a day, spread over the channels.
+    for day in range(HISTORY_DAYS, 0, -1):
+        moment = (now - dt.timedelta(days=day)).replace(
+            hour=rng.choice([8, 11, 14, 17, 19]), minute=0
+        )
+        chosen = rng.sample(channels, k=rng.randint(1, 3))
+        post = services.post_create(
+            actor=people["marco"], organization=org, channels=chosen,
+            master_text=rng.choice(TOPICS), scheduled_at=moment,
+        )  # fmt: skip
+        _publish_now(post)
+        added += 1
+    # Scheduled over the next two weeks, approved.
+    for day in range(1, 15):
+        moment = (now + dt.timedelta(days=day)).replace(hour=rng.choice([9, 12, 18]), minute=30)
+        chosen = rng.sample(channels, k=rng.randint(1, 3))
+        post = services.post_create(
+            actor=people["marco"], organization=org, channels=chosen,
+            master_text=rng.choice(TOPICS), scheduled_at=moment,
+        )  # fmt: skip
+        with transaction.atomic():
+            Post.objects.filter(pk=post.pk).update(state=PostState.SCHEDULED)
+            Variant.objects.filter(post=post).update(state=VariantState.SCHEDULED)
+        added += 1
+    # A campaign waiting for approval.
+    launch = campaigns.campaign_create(
+        actor=people["marco"],
+        organization=org,
+        name="Winter launch",
+        release_at=(now + dt.timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0),
+        utm_campaign="winter-launch",
+    )
+    emea = [c for c in channels if c.channel_group_id == group.pk]
+    for text in (
+        "The Aurora winter collection is here. ❄️ #NorthwindWinter",
+        "Aurora: warm, light, repairable for life. #NorthwindWinter",
+    ):
+        post = services.post_create(
+            actor=people["priya"], organization=org, channels=emea[:2], master_text=text,
+            link="https://northwind.example/winter", campaign=launch,
+        )  # fmt: skip
+        campaigns.campaign_add_post(actor=people["marco"], campaign=launch, post=post)
+        approvals.post_submit(post=Post.objects.get(pk=post.pk), actor=people["priya"])
+        added += 1
+    return added
+
+
+def _publish_now(post: Post) -> None:
+    """History: publish through the sandbox connector, then date it in the past."""
+    for variant in post.variants.select_related("channel"):
+        from roost.publishing.dispatch import _request
+
+        published = connector_for(variant.channel, purpose="demo history").publish(
+            _request(variant)
+        )
+        Variant.objects.filter(pk=variant.pk).update(
+            state=VariantState.PUBLISHED,
+            external_id=published.external_id,
+            url=published.url,
+            published_at=variant.scheduled_at,
+        )
+    Post.objects.filter(pk=post.pk).update(state=PostState.PUBLISHED)
