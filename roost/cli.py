@@ -79,8 +79,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     clock = ClockThread(interval=args.clock_interval)
     if not args.no_clock:
         clock.start()
-    dispatcher = Dispatcher()
-    dispatcher.start()
+    dispatchers = [Dispatcher(batch=2) for _ in range(args.senders)]
+    for dispatcher in dispatchers:
+        dispatcher.start()
     worker = Worker(
         queue_names=["*"],
         interval=args.interval,
@@ -96,7 +97,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker.run()
     finally:
         clock.stop()
-        dispatcher.stop()
+        for dispatcher in dispatchers:
+            dispatcher.stop()
     return 0
 
 
@@ -323,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--clock-interval", type=float, default=15.0, help="seconds between clock ticks"
     )
     worker.add_argument("--no-clock", action="store_true", help="run tasks only, no periodic jobs")
+    worker.add_argument(
+        "--senders", type=int, default=4, help="publishing threads (network calls in parallel)"
+    )
     worker.set_defaults(func=cmd_worker)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")

@@ -10,5 +10,6 @@ urlpatterns = [
     path("sandbox/", include("roost.sandbox.urls")),
     path("publish/approvals/", include("roost.publishing.approval_urls")),
     path("publish/", include("roost.publishing.urls")),
+    path("media-library/", include("roost.media.urls")),
     path("", include("roost.core.urls")),
 ]

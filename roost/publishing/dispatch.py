@@ -29,7 +29,9 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -249,8 +251,52 @@ def _request(variant: Variant) -> PublishRequest:
     )
 
 
-def variant_send(*, variant_id: int, worker: str) -> SendResult:
-    """Send one claimed variant. Holds its row lock for the whole call (see the module doc)."""
+class ConnectorCache:
+    """A worker's connectors, one per channel, kept for a few minutes.
+
+    Opening a connector decrypts the channel's credential, which the vault audits;
+    reusing it spares a decryption and an audit entry per post. A failed call
+    drops it, so a changed credential is picked up on the next try.
+    """
+
+    def __init__(self, *, ttl: float = 300.0) -> None:
+        self.ttl = ttl
+        self._items: dict[int, tuple[float, Any]] = {}
+
+    def get(self, channel: Channel) -> Any:
+        now = time.monotonic()
+        cached = self._items.get(channel.pk)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        connector = connector_for(channel, purpose="publish")
+        self._items[channel.pk] = (now, connector)
+        return connector
+
+    def drop(self, channel_id: int) -> None:
+        self._items.pop(channel_id, None)
+
+
+def variant_send(
+    *, variant_id: int, worker: str, connectors: ConnectorCache | None = None
+) -> SendResult:
+    """Send one claimed variant. Holds its row lock for the whole call (see the module doc).
+
+    The connector is opened before the row is locked: opening it writes the audit
+    log, and the audit log must not be held (it serialises an organisation's
+    writers) while a network call is in flight.
+    """
+    cache = connectors or ConnectorCache(ttl=0)
+    channel = (
+        Channel.objects.select_related("channel_group__organization")
+        .filter(variants__pk=variant_id)
+        .first()
+    )
+    if channel is None:
+        return SendResult(variant_id, "stale")
+    try:
+        connector = cache.get(channel)
+    except VaultError as error:
+        connector = error
     with transaction.atomic():
         variant = (
             Variant.objects.select_for_update(of=("self",))
@@ -270,7 +316,8 @@ def variant_send(*, variant_id: int, worker: str) -> SendResult:
             _finish(variant, attempt, Attempt.Outcome.PAUSED, f"Paused: {pause.reason}")
             return SendResult(variant_id, "paused")
         try:
-            connector = connector_for(variant.channel, purpose="publish")
+            if isinstance(connector, VaultError):
+                raise connector
             if unknown:
                 found = connector.lookup(variant.idempotency_key)
                 for earlier in unknown:
@@ -305,6 +352,7 @@ def variant_send(*, variant_id: int, worker: str) -> SendResult:
             _retry(variant, attempt, after=backoff(variant.attempts), reason=str(error))
             return SendResult(variant_id, "retry")
         except (CredentialExpired, CredentialRevoked, VaultError) as error:
+            cache.drop(channel.pk)
             _fail(
                 variant,
                 attempt,
@@ -345,25 +393,29 @@ def variants_recover_orphans(*, now: dt.datetime | None = None) -> int:
 
 
 def dispatch_once(
-    *, worker: str, now: dt.datetime | None = None, limit: int = BATCH
+    *,
+    worker: str,
+    now: dt.datetime | None = None,
+    limit: int = BATCH,
+    connectors: ConnectorCache | None = None,
 ) -> list[SendResult]:
     """Claim what is due and send it: one turn of a worker's dispatcher."""
-    return [
-        variant_send(variant_id=pk, worker=worker)
-        for pk in variants_claim(worker=worker, now=now, limit=limit)
-    ]
+    claimed = variants_claim(worker=worker, now=now, limit=limit)
+    return [variant_send(variant_id=pk, worker=worker, connectors=connectors) for pk in claimed]
 
 
 class Dispatcher(threading.Thread):
     """The worker's publishing loop: polls every `interval` seconds, sends what is due."""
 
-    def __init__(self, *, interval: float = 1.0) -> None:
+    def __init__(self, *, interval: float = 1.0, batch: int = BATCH) -> None:
         super().__init__(name="roost-dispatcher", daemon=True)
+        self.batch = batch
         self.interval = interval
         self.stopped = threading.Event()
 
     def run(self) -> None:
         worker = worker_name()
+        connectors = ConnectorCache()
         last_recovery = 0.0
         while not self.stopped.is_set():
             close_old_connections()
@@ -371,7 +423,7 @@ class Dispatcher(threading.Thread):
                 if timezone.now().timestamp() - last_recovery > 30:
                     variants_recover_orphans()
                     last_recovery = timezone.now().timestamp()
-                results = dispatch_once(worker=worker)
+                results = dispatch_once(worker=worker, connectors=connectors, limit=self.batch)
             except Exception:
                 logger.exception("dispatcher turn failed; trying again")
                 results = []

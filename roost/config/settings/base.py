@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "roost.channels",
     "roost.sandbox",
     "roost.publishing",
+    "roost.media",
     "roost.api",
 ]
 
@@ -133,8 +134,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Uploaded media on disk under var/media by default; an S3-compatible backend is a
+# setting away (see roost/media/__init__.py).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media")},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
