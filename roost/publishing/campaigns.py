@@ -17,6 +17,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Organization, User
 from roost.core.permissions import Action, require
 from roost.publishing import services
+from roost.publishing.media_attach import renditions_missing
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 
 READY_STATES = {PostState.APPROVED, PostState.SCHEDULED}
@@ -146,6 +147,7 @@ def campaign_problems(campaign: Campaign) -> list[str]:
     for post in Post.objects.filter(campaign=campaign).prefetch_related("variants__channel"):
         if post.state not in READY_STATES:
             problems.append(f"“{post}” is not approved ({post.get_state_display().lower()}).")
+        problems.extend(renditions_missing(post=post))
         for variant in post.variants.all():
             channel = variant.channel
             if not Credential.objects.filter(channel=channel).exists():

@@ -244,10 +244,13 @@ def _retry(variant: Variant, attempt: Attempt | None, *, after: dt.timedelta, re
 
 
 def _request(variant: Variant) -> PublishRequest:
+    from roost.publishing.media_attach import variant_media
+
     return PublishRequest(
         text=variant.text,
         idempotency_key=variant.idempotency_key,
         link=variant.link or None,
+        media=variant_media(variant),
     )
 
 

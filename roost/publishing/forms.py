@@ -23,14 +23,29 @@ class ComposeForm(forms.Form):
     channels = forms.TypedMultipleChoiceField(
         coerce=int, widget=forms.CheckboxSelectMultiple, label="Channels"
     )
+    attachments = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Media from the library",
+    )
     scheduled_at = forms.DateTimeField(
         required=False,
         label="Publish at (your time zone)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
-    def __init__(self, *args: Any, channels: Any = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, channels: Any = (), media: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        media_field = self.fields["attachments"]
+        assert isinstance(media_field, forms.TypedMultipleChoiceField)
+        media_field.choices = [
+            (
+                a.pk,
+                f"{a.original_name or a.pk} ({a.kind}{', no alt text' if not a.alt_text else ''})",
+            )
+            for a in media
+        ]
         field = self.fields["channels"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         field.choices = [(c.pk, f"{c.handle} · {c.network} {c.placement}") for c in channels]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from roost.channels.models import Channel
 from roost.core.models import Brand, ChannelGroup, TenantModel, User
+from roost.media.models import MediaAsset
 
 
 class Campaign(TenantModel):
@@ -70,6 +71,21 @@ class Post(TenantModel):
 
     def __str__(self) -> str:
         return self.title or self.master_text[:60] or f"Post {self.pk}"
+
+
+class PostMedia(TenantModel):
+    """A library item attached to a post, in order. Each channel gets its own rendition."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media_items")
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["post", "asset"], name="post_media_once")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}: {self.asset_id} #{self.position}"
 
 
 class VariantState(models.TextChoices):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("posts/<int:post_id>/", views.post_detail, name="detail"),
     path("posts/<int:post_id>/edit/", views.post_edit, name="edit"),
     path("posts/<int:post_id>/schedule/", views.post_schedule, name="schedule"),
+    path("posts/<int:post_id>/media/", views.post_media, name="media"),
     path("variants/<int:variant_id>/", views.variant_edit, name="variant_edit"),
     path("campaigns/", campaign_views.campaign_list, name="campaigns"),
     path("campaigns/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign"),

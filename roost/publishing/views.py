@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -15,8 +17,11 @@ from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action
+from roost.media.models import MediaAsset
+from roost.media.selectors import media_list
 from roost.publishing import selectors, services
 from roost.publishing.forms import ComposeForm, ScheduleForm, VariantForm
+from roost.publishing.media_attach import media_problems, post_media_set
 from roost.publishing.models import PostState
 from roost.publishing.validation import ChannelCheck, channel_check
 
@@ -32,11 +37,18 @@ def _postable_channels(viewer: User) -> list[Channel]:
 
 
 def _checks(
-    viewer: User, *, channels: list[Channel], texts: dict[int, str], link: str, paid: bool
+    viewer: User,
+    *,
+    channels: list[Channel],
+    texts: dict[int, str],
+    link: str,
+    paid: bool,
+    media: Sequence[MediaAsset] = (),
 ) -> list[ChannelCheck]:
     rules = selectors.compliance_rules_for(organization_id=viewer.organization_id)
-    return [
-        channel_check(
+    checks = []
+    for c in channels:
+        check = channel_check(
             channel_id=c.pk,
             label=f"{c.handle} · {c.network} {c.placement}",
             network=c.network,
@@ -45,9 +57,15 @@ def _checks(
             link=link,
             paid_partnership=paid,
             rules=rules,
+            media_count=len(media),
         )
-        for c in channels
-    ]
+        extra = media_problems(assets=media, network=c.network, placement=c.placement)
+        checks.append(replace(check, problems=check.problems + tuple(extra)))
+    return checks
+
+
+def _library(viewer: User) -> list[MediaAsset]:
+    return list(media_list(viewer=viewer)[:40])
 
 
 @login_required
@@ -63,7 +81,8 @@ def post_index(request: HttpRequest) -> HttpResponse:
 def post_compose(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     channels = _postable_channels(viewer)
-    form = ComposeForm(request.POST or None, channels=channels)
+    library = _library(viewer)
+    form = ComposeForm(request.POST or None, channels=channels, media=library)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -80,6 +99,9 @@ def post_compose(request: HttpRequest) -> HttpResponse:
                 paid_partnership=data["paid_partnership"],
                 scheduled_at=data["scheduled_at"],
             )
+            chosen_media = [a for a in library if a.pk in set(data["attachments"])]
+            if chosen_media:
+                post_media_set(actor=viewer, post=post, assets=chosen_media)
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
             status = error.status
@@ -100,12 +122,14 @@ def live_checks(request: HttpRequest) -> HttpResponse:
     chosen = {int(pk) for pk in request.POST.getlist("channels") if pk.isdigit()}
     channels = [c for c in _postable_channels(viewer) if c.pk in chosen]
     text = request.POST.get("master_text", "")
+    picked = {int(pk) for pk in request.POST.getlist("attachments") if pk.isdigit()}
     checks = _checks(
         viewer,
         channels=channels,
         texts={c.pk: text for c in channels},
         link=request.POST.get("link", ""),
         paid=request.POST.get("paid_partnership") == "on",
+        media=[a for a in _library(viewer) if a.pk in picked],
     )
     return render(request, "publishing/_checks.html", {"checks": checks})
 
@@ -114,12 +138,14 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
     from roost.publishing.approvals import approval_context
 
     variants = list(post.variants.all())
+    attached = [item.asset for item in post.media_items.select_related("asset")]
     checks = _checks(
         viewer,
         channels=[v.channel for v in variants],
         texts={v.channel_id: v.text for v in variants},
         link=post.link,
         paid=post.paid_partnership,
+        media=attached,
     )
     by_channel = {c.channel_id: c for c in checks}
     return {
@@ -131,6 +157,8 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
         "blocked": any(c.blocked for c in checks),
         "schedule_form": ScheduleForm(initial={"scheduled_at": post.scheduled_at}),
         "approval": approval_context(viewer=viewer, post=post),
+        "attached": attached,
+        "library": _library(viewer),
     }
 
 
@@ -194,4 +222,20 @@ def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
             messages.success(request, "Schedule saved.")
     else:
         messages.error(request, "Enter a date and time.")
+    return redirect("publishing:detail", post_id=post.pk)
+
+
+@login_required
+@require_POST
+def post_media(request: HttpRequest, post_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    post = selectors.post_get(viewer=viewer, post_id=post_id)
+    picked = [int(pk) for pk in request.POST.getlist("media") if pk.isdigit()]
+    by_id = {a.pk: a for a in _library(viewer)}
+    try:
+        post_media_set(actor=viewer, post=post, assets=[by_id[pk] for pk in picked if pk in by_id])
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Media saved.")
     return redirect("publishing:detail", post_id=post.pk)

@@ -1,0 +1,125 @@
+"""Library media on posts: attaching it, checking it per placement, and the bytes each
+channel gets (its placement's rendition when ready, else the original)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from roost.catalogue.specs import catalogue
+from roost.channels.connectors.base import MediaItem
+from roost.core import audit
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+from roost.core.permissions import Action, require
+from roost.media.models import MediaAsset, Rendition, RenditionStatus
+from roost.publishing.models import Post, PostMedia, PostState, Variant
+from roost.publishing.validation import Level, Problem
+
+MAX_ITEMS = 10
+
+
+def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> Post:
+    """Replace the post's media with these library items, in this order."""
+    from roost.publishing.approvals import approval_reopen_if_needed
+
+    for variant in post.variants.select_related("channel__channel_group"):
+        require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
+    if any(a.organization_id != post.organization_id for a in assets):
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Media not found.", field="media")
+    if len(assets) > MAX_ITEMS:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"At most {MAX_ITEMS} media items.", field="media"
+        )
+    with transaction.atomic():
+        locked = Post.objects.select_for_update(of=("self",)).get(pk=post.pk)
+        if locked.state == PostState.PUBLISHED:
+            raise ApplicationError(ErrorCode.CONFLICT, "A published post can no longer be edited.")
+        before = list(locked.media_items.values_list("asset_id", flat=True))
+        after = [a.pk for a in assets]
+        if before == after:
+            return locked
+        locked.media_items.all().delete()
+        PostMedia.objects.bulk_create(
+            PostMedia(organization_id=locked.organization_id, post=locked, asset=a, position=n)
+            for n, a in enumerate(assets)
+        )
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["version", "updated_at"])
+        audit.record(
+            organization=locked.organization,
+            actor=actor,
+            action="publishing.post.media_changed",
+            target=locked,
+            before={"media": before},
+            after={"media": after},
+        )
+        approval_reopen_if_needed(post=locked, actor=actor, reason="edited")
+    return locked
+
+
+def media_problems(*, assets: Sequence[MediaAsset], network: str, placement: str) -> list[Problem]:
+    """What a placement would refuse in these media: kinds it does not take, missing alt text."""
+    spec = catalogue().placement(network, placement)
+    problems = []
+    for asset in assets:
+        if not spec.accepts(asset.kind):
+            problems.append(
+                Problem(Level.BLOCK, "media_kind", f"{spec.name} does not take {asset.kind}s.")
+            )
+        if not asset.alt_text.strip():
+            problems.append(
+                Problem(Level.WARN, "alt_text_missing", f"“{asset.original_name}” has no alt text.")
+            )
+    return problems
+
+
+def _rendition(asset: MediaAsset, network: str, placement: str) -> Rendition | None:
+    return (
+        Rendition.objects.filter(
+            asset=asset,
+            network=network,
+            placement=placement,
+            status=RenditionStatus.READY,
+            version=asset.rendition_version,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def renditions_missing(*, post: Post) -> list[str]:
+    """Channels whose rendition of an attached item is not ready yet (for the preflight)."""
+    missing = []
+    assets = [item.asset for item in post.media_items.select_related("asset")]
+    for variant in post.variants.select_related("channel"):
+        channel = variant.channel
+        for asset in assets:
+            spec = catalogue().placement(channel.network, channel.placement)
+            if spec.renditions and _rendition(asset, channel.network, channel.placement) is None:
+                missing.append(
+                    f"{channel.handle}: “{asset.original_name}” is still being rendered."
+                )
+    return missing
+
+
+def variant_media(variant: Variant) -> tuple[MediaItem, ...]:
+    """The bytes a variant's channel gets for each attached item."""
+    items = []
+    for attached in PostMedia.objects.filter(post_id=variant.post_id).select_related("asset"):
+        asset = attached.asset
+        rendition = _rendition(asset, variant.channel.network, variant.channel.placement)
+        name = (
+            rendition.file.name if rendition is not None and rendition.file else asset.original.name
+        )
+        mime = asset.mime_type
+        if rendition is not None:
+            mime = "video/mp4" if asset.kind == "video" else "image/jpeg"
+        with default_storage.open(name, "rb") as handle:
+            data = handle.read()
+        items.append(MediaItem(data=data, mime_type=mime, alt_text=asset.alt_text))
+    return tuple(items)

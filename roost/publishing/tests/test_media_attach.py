@@ -1,0 +1,81 @@
+"""Library media on posts: checked per placement, sent as each channel's rendition."""
+
+from __future__ import annotations
+
+import pytest
+
+from roost.media.services import media_upload
+from roost.media.tests.conftest import as_upload, make_image
+from roost.publishing.dispatch import dispatch_once
+from roost.publishing.media_attach import media_problems, post_media_set, renditions_missing
+from roost.publishing.validation import network_problems
+from roost.sandbox.models import SandboxPost
+
+
+@pytest.fixture
+def photo(org, publisher, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # renditions are made after commit
+        return media_upload(
+            actor=publisher,
+            organization=org,
+            file=as_upload(make_image(2000, 1500)),
+            alt_text="A blue jacket on a hook",
+        )
+
+
+@pytest.mark.django_db
+def test_an_attached_photo_goes_out_as_each_channels_rendition(
+    make_channel, due_post, publisher, photo
+):
+    bluesky = make_channel("bluesky", "post", "acme.bsky")
+    instagram = make_channel("instagram", "portrait", "acme.ig")
+    post = due_post([bluesky, instagram], text="New in: the Aurora jacket")
+    post_media_set(actor=publisher, post=post, assets=[photo])
+    assert renditions_missing(post=post) == []
+    results = dispatch_once(worker="w")
+    assert sorted(r.outcome for r in results) == ["published", "published"]
+    assert sorted(SandboxPost.objects.values_list("media_count", flat=True)) == [1, 1]
+
+
+@pytest.mark.django_db
+def test_a_placement_that_needs_media_blocks_without_it(photo):
+    problems = network_problems("Text alone", network="instagram", placement="portrait")
+    assert "media_required" in {p.code for p in problems}
+    assert (
+        network_problems("With a photo", network="instagram", placement="portrait", media_count=1)
+        == []
+    )
+    assert media_problems(assets=[photo], network="instagram", placement="portrait") == []
+
+
+@pytest.mark.django_db
+def test_missing_alt_text_warns(photo):
+    photo.alt_text = ""
+    codes = {p.code for p in media_problems(assets=[photo], network="bluesky", placement="post")}
+    assert codes == {"alt_text_missing"}
+
+
+@pytest.mark.django_db
+def test_the_composer_attaches_media_and_checks_it(org, publisher, make_channel, photo, signed_in):
+    from django.urls import reverse
+
+    from roost.publishing.models import Post
+
+    channel = make_channel("instagram", "portrait", "acme.ig")
+    client = signed_in(publisher)
+    checks = client.post(
+        reverse("publishing:checks"), {"master_text": "Hello", "channels": [channel.pk]}
+    ).content.decode()
+    assert "needs at least 1 media" in checks
+    checks = client.post(
+        reverse("publishing:checks"),
+        {"master_text": "Hello", "channels": [channel.pk], "attachments": [photo.pk]},
+    ).content.decode()
+    assert "Blocks" not in checks
+    response = client.post(
+        reverse("publishing:compose"),
+        {"master_text": "Hello", "channels": [channel.pk], "attachments": [photo.pk]},
+    )
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert list(post.media_items.values_list("asset_id", flat=True)) == [photo.pk]
