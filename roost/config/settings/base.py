@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "roost.sandbox",
     "roost.publishing",
     "roost.media",
+    "roost.inbox",
     "roost.api",
 ]
 

@@ -1,0 +1,127 @@
+"""Conversations and messages from every channel, with the cursors that fetch them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from roost.channels.models import Channel
+from roost.core.models import Team, TenantModel, User
+
+
+class InboxCursor(TenantModel):
+    """How far a channel's inbound has been fetched. Advanced in the same transaction
+    as the messages it covers, so a crash between fetch and commit loses nothing."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="inbox_cursor")
+    cursor = models.CharField(max_length=500, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.cursor or 'start'}"
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WAITING = "waiting", "Waiting on the customer"
+    SNOOZED = "snoozed", "Snoozed"
+    CLOSED = "closed", "Closed"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Conversation(TenantModel):
+    """A thread under one post with one author, a direct-message exchange, or a mention."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="conversations")
+    key = models.CharField(max_length=400, help_text="What threads messages together here.")
+    kind = models.CharField(max_length=20)
+    author_handle = models.CharField(max_length=200)
+    author_name = models.CharField(max_length=200, blank=True)
+    subject_external_id = models.CharField(
+        max_length=300, blank=True, help_text="The post commented on, when there is one."
+    )
+    status = models.CharField(
+        max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    language = models.CharField(max_length=8, blank=True)
+    sentiment = models.CharField(max_length=10, blank=True)
+    intent = models.CharField(max_length=12, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_message_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "key"], name="conversation_unique_key")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-last_message_at"]),
+            models.Index(fields=["organization", "assignee", "status"]),
+            models.Index(fields=["organization", "team", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_handle} on {self.channel}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "From the audience"
+    OUTBOUND = "outbound", "Reply from the team"
+    NOTE = "note", "Internal note"
+
+
+class Message(TenantModel):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.INBOUND
+    )
+    author_handle = models.CharField(max_length=200)
+    author_name = models.CharField(max_length=200, blank=True)
+    author_followers = models.PositiveIntegerField(default=0)
+    author_verified = models.BooleanField(default=False)
+    sent_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    parent_external_id = models.CharField(max_length=300, blank=True)
+    url = models.CharField(max_length=600, blank=True)
+    created_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(max_length=8, blank=True)
+    sentiment = models.CharField(max_length=10, blank=True)
+    intent = models.CharField(max_length=12, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="message_unique_external"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_handle}: {self.text[:50]}"
