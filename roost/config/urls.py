@@ -11,5 +11,6 @@ urlpatterns = [
     path("publish/approvals/", include("roost.publishing.approval_urls")),
     path("publish/", include("roost.publishing.urls")),
     path("media-library/", include("roost.media.urls")),
+    path("inbox/", include("roost.inbox.urls")),
     path("", include("roost.core.urls")),
 ]

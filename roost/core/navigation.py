@@ -33,9 +33,9 @@ AREAS: tuple[Area, ...] = (
     Area(
         "inbox",
         "Inbox",
-        "core:area_inbox",
+        "inbox:index",
         "Comments, mentions and messages from every channel, within the SLA.",
-        False,
+        True,
     ),
     Area(
         "crisis",

@@ -45,6 +45,8 @@ class Action(enum.StrEnum):
     CAMPAIGN_MANAGE = "publishing.campaign.manage"
     PUBLISHING_PAUSE = "publishing.pause"
     COMPLIANCE_MANAGE = "publishing.compliance.manage"
+    INBOX_VIEW = "inbox.conversation.view"
+    INBOX_HANDLE = "inbox.conversation.handle"
 
 
 ALL = frozenset(Role)
@@ -81,6 +83,8 @@ POLICY: dict[Action, Rule] = {
     Action.CAMPAIGN_MANAGE: Rule(Scope.ORGANIZATION, LEADS | {Role.PUBLISHER}),
     Action.PUBLISHING_PAUSE: Rule(Scope.ORGANIZATION, LEADS),
     Action.COMPLIANCE_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
+    Action.INBOX_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
+    Action.INBOX_HANDLE: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.COMMUNITY_MANAGER}),
 }
 
 

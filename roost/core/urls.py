@@ -41,7 +41,6 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="core/password_reset_done.html"),
         name="password_reset_done",
     ),
-    path("inbox/", shell.area_view("inbox"), name="area_inbox"),
     path("crisis/", shell.area_view("crisis"), name="area_crisis"),
     path("oncall/", shell.area_view("oncall"), name="area_oncall"),
     path("analytics/", shell.area_view("analytics"), name="area_analytics"),

@@ -45,6 +45,8 @@ EXPECTED = {
     Action.CAMPAIGN_MANAGE: {A, M, P},
     Action.PUBLISHING_PAUSE: {A, M},
     Action.COMPLIANCE_MANAGE: {A, M},
+    Action.INBOX_VIEW: EVERYONE,
+    Action.INBOX_HANDLE: {A, M, CM},
 }
 
 

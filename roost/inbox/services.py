@@ -1,0 +1,199 @@
+"""Handling conversations: reply through the network, notes, assign, tag, close, reopen.
+
+Each change checks the policy on the conversation's channel group and writes
+the audit log in the same transaction. A reply calls the network first (outside
+any transaction) and stores what the network accepted.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from roost.channels.connectors.base import ConnectorError, TransientError
+from roost.channels.health import connector_for
+from roost.core import audit
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+from roost.core.permissions import Action, can, require
+from roost.inbox.models import Conversation, ConversationStatus, Direction, Message
+
+MAX_REPLY = 5000
+STATUS_ACTIONS = {
+    ConversationStatus.OPEN: "inbox.conversation.reopened",
+    ConversationStatus.WAITING: "inbox.conversation.waiting",
+    ConversationStatus.SNOOZED: "inbox.conversation.snoozed",
+    ConversationStatus.CLOSED: "inbox.conversation.closed",
+}
+
+
+def _check(actor: User, conversation: Conversation) -> None:
+    if actor.organization_id != conversation.organization_id:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Conversation not found.")
+    require(actor, Action.INBOX_HANDLE, channel_group=conversation.channel.channel_group)
+
+
+def conversation_reply(*, actor: User, conversation: Conversation, text: str) -> Message:
+    """Send a reply back to the network and record it; stops the first-response clock."""
+    _check(actor, conversation)
+    text = text.strip()
+    if not text:
+        raise ApplicationError(ErrorCode.INVALID, "Write a reply first.", field="text")
+    if len(text) > MAX_REPLY:
+        raise ApplicationError(ErrorCode.INVALID, f"At most {MAX_REPLY} characters.", field="text")
+    last = (
+        conversation.messages.filter(direction=Direction.INBOUND)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last is None:
+        raise ApplicationError(ErrorCode.CONFLICT, "There is nothing to reply to yet.")
+    key = f"reply-{secrets.token_hex(12)}"
+    connector = connector_for(conversation.channel, purpose="inbox reply")
+    try:
+        published = None
+        for _ in range(2):  # one quick retry for a transient error
+            try:
+                published = connector.reply(
+                    to_external_id=last.external_id, text=text, idempotency_key=key
+                )
+                break
+            except TransientError:
+                continue
+        if published is None:
+            raise TransientError("the network did not answer; try again in a moment")
+    except ConnectorError as error:
+        message = getattr(error, "network_message", "") or str(error)
+        raise ApplicationError(
+            ErrorCode.CONFLICT, f"The network refused the reply: {message}"
+        ) from error
+    now = timezone.now()
+    with transaction.atomic():
+        reply = Message.objects.create(
+            organization_id=conversation.organization_id,
+            conversation=conversation,
+            channel=conversation.channel,
+            external_id=published.external_id,
+            kind=last.kind,
+            direction=Direction.OUTBOUND,
+            author_handle=conversation.channel.handle,
+            sent_by=actor,
+            text=text,
+            parent_external_id=last.external_id,
+            url=published.url,
+            created_at=now,
+        )
+        fields = ["last_message_at", "status"]
+        conversation.last_message_at = now
+        conversation.status = ConversationStatus.WAITING
+        if conversation.first_response_at is None:
+            conversation.first_response_at = now
+            fields.append("first_response_at")
+        if conversation.assignee_id is None:
+            conversation.assignee = actor
+            fields.append("assignee")
+        conversation.save(update_fields=fields)
+        audit.record(
+            organization=conversation.channel.channel_group.organization,
+            actor=actor,
+            action="inbox.conversation.replied",
+            target=conversation,
+            after={"message": reply.external_id, "length": len(text)},
+        )
+    return reply
+
+
+def conversation_note(*, actor: User, conversation: Conversation, text: str) -> Message:
+    """An internal note: never sent to the network."""
+    _check(actor, conversation)
+    if not text.strip():
+        raise ApplicationError(ErrorCode.INVALID, "Write the note first.", field="text")
+    with transaction.atomic():
+        note = Message.objects.create(
+            organization_id=conversation.organization_id,
+            conversation=conversation,
+            channel=conversation.channel,
+            external_id=f"note-{secrets.token_hex(12)}",
+            kind="note",
+            direction=Direction.NOTE,
+            author_handle=actor.email,
+            sent_by=actor,
+            text=text.strip(),
+            created_at=timezone.now(),
+        )
+        audit.record(
+            organization=conversation.channel.channel_group.organization,
+            actor=actor,
+            action="inbox.conversation.noted",
+            target=conversation,
+            after={"note": note.pk},
+        )
+    return note
+
+
+def conversation_assign(
+    *, actor: User, conversation: Conversation, assignee: User | None
+) -> Conversation:
+    _check(actor, conversation)
+    if assignee is not None and (
+        assignee.organization_id != conversation.organization_id
+        or not can(assignee, Action.INBOX_HANDLE, channel_group=conversation.channel.channel_group)
+    ):
+        raise ApplicationError(
+            ErrorCode.INVALID, "That person cannot handle this channel.", field="assignee"
+        )
+    with transaction.atomic():
+        before = conversation.assignee.email if conversation.assignee else None
+        conversation.assignee = assignee
+        conversation.save(update_fields=["assignee"])
+        audit.record(
+            organization=conversation.channel.channel_group.organization,
+            actor=actor,
+            action="inbox.conversation.assigned",
+            target=conversation,
+            before={"assignee": before},
+            after={"assignee": assignee.email if assignee else None},
+        )
+    return conversation
+
+
+def conversation_status_set(
+    *, actor: User, conversation: Conversation, status: ConversationStatus
+) -> Conversation:
+    """Close, reopen (open), or mark as waiting on the customer."""
+    _check(actor, conversation)
+    status = ConversationStatus(status)
+    with transaction.atomic():
+        before = conversation.status
+        conversation.status = status
+        conversation.closed_at = timezone.now() if status == ConversationStatus.CLOSED else None
+        conversation.save(update_fields=["status", "closed_at"])
+        audit.record(
+            organization=conversation.channel.channel_group.organization,
+            actor=actor,
+            action=STATUS_ACTIONS[status],
+            target=conversation,
+            before={"status": before},
+            after={"status": status.value},
+        )
+    return conversation
+
+
+def conversation_tag(*, actor: User, conversation: Conversation, tags: list[str]) -> Conversation:
+    _check(actor, conversation)
+    clean = sorted({t.strip().lower()[:40] for t in tags if t.strip()})
+    with transaction.atomic():
+        before = list(conversation.tags)
+        conversation.tags = clean
+        conversation.save(update_fields=["tags"])
+        audit.record(
+            organization=conversation.channel.channel_group.organization,
+            actor=actor,
+            action="inbox.conversation.tagged",
+            target=conversation,
+            before={"tags": before},
+            after={"tags": clean},
+        )
+    return conversation
