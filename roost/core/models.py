@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -99,6 +100,12 @@ class User(AbstractBaseUser):
     language = models.CharField(max_length=10, default="en")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Working hours, in the person's own time zone (shift-aware assignment reads them).
+    work_days = models.CharField(
+        max_length=7, default="01234", help_text="Weekdays worked: 0 is Monday, 6 Sunday."
+    )
+    work_start = models.TimeField(default=dt.time(9, 0))
+    work_end = models.TimeField(default=dt.time(17, 0))
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -19,6 +19,7 @@ from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.inbox.models import Conversation, ConversationStatus, Direction, InboxCursor, Message
+from roost.inbox.routing import conversation_route
 
 logger = logging.getLogger(__name__)
 MAX_PAGES = 5
@@ -49,7 +50,7 @@ class IngestResult:
     stored: int
 
 
-def _conversation_for(channel: Channel, item: Inbound) -> Conversation:
+def _conversation_for(channel: Channel, item: Inbound) -> tuple[Conversation, bool]:
     parent_key = None
     if item.parent_external_id:
         parent = (
@@ -62,7 +63,7 @@ def _conversation_for(channel: Channel, item: Inbound) -> Conversation:
     key, subject = conversation_key(channel, item, parent_key)
     try:
         with transaction.atomic():
-            conversation, _ = Conversation.objects.get_or_create(
+            conversation, created = Conversation.objects.get_or_create(
                 channel=channel,
                 key=key,
                 defaults={
@@ -75,8 +76,8 @@ def _conversation_for(channel: Channel, item: Inbound) -> Conversation:
                 },
             )
     except IntegrityError:
-        conversation = Conversation.objects.get(channel=channel, key=key)
-    return conversation
+        conversation, created = Conversation.objects.get(channel=channel, key=key), False
+    return conversation, created
 
 
 def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
@@ -92,10 +93,10 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
     for item in sorted(items, key=lambda i: i.created_at):
         if item.external_id in known:
             continue
-        conversation = _conversation_for(channel, item)
+        conversation, created = _conversation_for(channel, item)
         try:
             with transaction.atomic():
-                Message.objects.create(
+                message = Message.objects.create(
                     organization_id=channel.organization_id,
                     conversation=conversation,
                     channel=channel,
@@ -113,6 +114,8 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
             continue  # another worker stored it first
         known.add(item.external_id)
         stored += 1
+        if created:
+            conversation_route(conversation=conversation, message=message)
         Conversation.objects.filter(pk=conversation.pk, last_message_at__lt=item.created_at).update(
             last_message_at=item.created_at
         )

@@ -125,3 +125,54 @@ class Message(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.author_handle}: {self.text[:50]}"
+
+
+class AssignmentMode(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    ROUND_ROBIN = "round_robin", "Round robin"
+    LOAD_BALANCED = "load_balanced", "Fewest open conversations"
+    SHIFT_AWARE = "shift_aware", "Who is working now, fewest open first"
+
+
+class RoutingRule(TenantModel):
+    """If a new conversation matches every condition set here, route it as the actions say.
+
+    Rules are tried in `position` order; the first that matches wins.
+    """
+
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=120)
+    # Conditions (empty means "any").
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    brand = models.ForeignKey(
+        "core.Brand", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    language = models.CharField(max_length=8, blank=True)
+    keyword = models.CharField(max_length=120, blank=True)
+    sentiment = models.CharField(max_length=10, blank=True)
+    intent = models.CharField(max_length=12, blank=True)
+    # Actions.
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    auto_reply = models.TextField(blank=True)
+    assignment = models.CharField(
+        max_length=20, choices=AssignmentMode.choices, default=AssignmentMode.MANUAL
+    )
+    fallback_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Out of hours, when nobody in the team is working.",
+    )  # fmt: skip
+    last_assigned = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

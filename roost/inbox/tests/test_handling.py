@@ -9,13 +9,13 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Role
 from roost.inbox import ingest, services
 from roost.inbox.models import Conversation, ConversationStatus, Direction
-from roost.inbox.tests.test_ingest import account, channel  # noqa: F401 - fixture
+from roost.inbox.tests.conftest import account
 from roost.sandbox.models import SandboxPost
 from roost.sandbox.services import sandbox_inbound_add, sandbox_knobs_set
 
 
 @pytest.fixture
-def conversation(channel):  # noqa: F811
+def conversation(channel):
     sandbox_inbound_add(
         account=account(), kind="direct_message", author_handle="liam", text="Where is order 123?"
     )
@@ -24,7 +24,7 @@ def conversation(channel):  # noqa: F811
 
 
 @pytest.fixture
-def agent(org, channel, make_user):  # noqa: F811
+def agent(org, channel, make_user):
     return make_user(org, Role.COMMUNITY_MANAGER, channel_group=channel.channel_group)
 
 
@@ -91,7 +91,7 @@ def test_pages_reply_note_assign_close_and_hide_other_organisations(
 
 
 @pytest.mark.django_db
-def test_a_new_message_reopens_a_closed_conversation(channel, conversation, agent):  # noqa: F811
+def test_a_new_message_reopens_a_closed_conversation(channel, conversation, agent):
     services.conversation_status_set(
         actor=agent, conversation=conversation, status=ConversationStatus.CLOSED
     )

@@ -7,29 +7,10 @@ import threading
 import pytest
 from django.db import connections
 
-from roost.channels import services as channel_services
-from roost.core.models import ChannelGroup, Role
 from roost.inbox import ingest
 from roost.inbox.models import Conversation, InboxCursor, Message
-from roost.sandbox.channels import sandbox_channel_connect
-from roost.sandbox.models import SandboxAccount
+from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add
-
-
-@pytest.fixture
-def channel(org, admin, make_user):
-    group = ChannelGroup.objects.create(organization=org, name="Consumer")
-    owner = make_user(org, Role.COMMUNITY_MANAGER, channel_group=group)
-    channel = channel_services.channel_create(
-        actor=admin, organization=org, network="x", placement="post", handle="acme",
-        channel_group=group, primary_owner=owner,
-    )  # fmt: skip
-    sandbox_channel_connect(actor=admin, channel=channel)
-    return channel
-
-
-def account():
-    return SandboxAccount.objects.get(network="x", handle="acme")
 
 
 @pytest.mark.django_db
