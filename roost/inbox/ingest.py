@@ -20,6 +20,8 @@ from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.inbox.models import Conversation, ConversationStatus, Direction, InboxCursor, Message
 from roost.inbox.routing import conversation_route
+from roost.inbox.sla import SlaEventKind
+from roost.inbox.sla_service import event_record
 
 logger = logging.getLogger(__name__)
 MAX_PAGES = 5
@@ -114,6 +116,18 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
             continue  # another worker stored it first
         known.add(item.external_id)
         stored += 1
+        if created:
+            event_record(conversation=conversation, kind=SlaEventKind.OPENED, at=item.created_at)
+        elif conversation.status in (ConversationStatus.CLOSED, ConversationStatus.WAITING):
+            kind = (
+                SlaEventKind.REOPENED
+                if conversation.status == ConversationStatus.CLOSED
+                else SlaEventKind.WAITING_ENDED
+            )
+            event_record(conversation=conversation, kind=kind, at=item.created_at)
+        event_record(
+            conversation=conversation, kind=SlaEventKind.CUSTOMER_MESSAGE, at=item.created_at
+        )
         if created:
             conversation_route(conversation=conversation, message=message)
         Conversation.objects.filter(pk=conversation.pk, last_message_at__lt=item.created_at).update(

@@ -66,6 +66,10 @@ class Conversation(TenantModel):
     first_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # The SLA as last computed (roost.inbox.sla_service), so queues can sort and filter.
+    sla_state = models.CharField(max_length=10, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_alerted = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-pk"]
@@ -176,3 +180,44 @@ class RoutingRule(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaPolicy(TenantModel):
+    """Response targets for the conversations it matches (empty condition: any).
+
+    The most specific matching policy wins: channel, then priority, then intent.
+    """
+
+    name = models.CharField(max_length=120)
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    intent = models.CharField(max_length=12, blank=True)
+    first_response_minutes = models.PositiveIntegerField(default=24 * 60)
+    resolution_minutes = models.PositiveIntegerField(default=72 * 60)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    business_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Weekday (0 is Monday) to spans, e.g. {"0": ["09:00-17:00"]}; empty is 24/7.',
+    )
+    holidays = models.JSONField(default=list, blank=True, help_text="ISO dates.")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationEvent(TenantModel):
+    """What the SLA clocks are computed from: customer messages, replies, waiting, closing."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["conversation", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,7 @@ class Queue(enum.StrEnum):
     MINE = "mine"
     TEAM = "team"
     UNASSIGNED = "unassigned"
+    BREACHING = "breaching"
     ALL = "all"
     CLOSED = "closed"
 
@@ -24,6 +25,7 @@ QUEUE_LABELS = {
     Queue.MINE: "Mine",
     Queue.TEAM: "My team",
     Queue.UNASSIGNED: "Unassigned",
+    Queue.BREACHING: "Breaching soon",
     Queue.ALL: "All open",
     Queue.CLOSED: "Closed",
 }
@@ -51,6 +53,10 @@ def conversation_list(
         conversations = conversations.filter(team__in=viewer.teams.all())
     elif queue == Queue.UNASSIGNED:
         conversations = conversations.filter(assignee__isnull=True)
+    elif queue == Queue.BREACHING:
+        return conversations.filter(sla_state__in=["warning", "breached"]).order_by(
+            "sla_due_at", "pk"
+        )
     if search:
         conversations = conversations.filter(
             Q(author_handle__icontains=search) | Q(messages__text__icontains=search)

@@ -19,8 +19,22 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, can, require
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message
+from roost.inbox.sla import SlaEventKind
+from roost.inbox.sla_service import event_record
 
 MAX_REPLY = 5000
+# Status changes as the SLA clocks see them.
+STATUS_EVENTS: dict[tuple[ConversationStatus, ConversationStatus], tuple[SlaEventKind, ...]] = {
+    (ConversationStatus.OPEN, ConversationStatus.CLOSED): (SlaEventKind.CLOSED,),
+    (ConversationStatus.WAITING, ConversationStatus.CLOSED): (
+        SlaEventKind.WAITING_ENDED,
+        SlaEventKind.CLOSED,
+    ),
+    (ConversationStatus.SNOOZED, ConversationStatus.CLOSED): (SlaEventKind.CLOSED,),
+    (ConversationStatus.CLOSED, ConversationStatus.OPEN): (SlaEventKind.REOPENED,),
+    (ConversationStatus.OPEN, ConversationStatus.WAITING): (SlaEventKind.WAITING_STARTED,),
+    (ConversationStatus.WAITING, ConversationStatus.OPEN): (SlaEventKind.WAITING_ENDED,),
+}
 STATUS_ACTIONS = {
     ConversationStatus.OPEN: "inbox.conversation.reopened",
     ConversationStatus.WAITING: "inbox.conversation.waiting",
@@ -95,6 +109,8 @@ def conversation_reply(*, actor: User, conversation: Conversation, text: str) ->
             conversation.assignee = actor
             fields.append("assignee")
         conversation.save(update_fields=fields)
+        event_record(conversation=conversation, kind=SlaEventKind.AGENT_REPLY, at=now)
+        event_record(conversation=conversation, kind=SlaEventKind.WAITING_STARTED, at=now)
         audit.record(
             organization=conversation.channel.channel_group.organization,
             actor=actor,
@@ -170,6 +186,8 @@ def conversation_status_set(
         conversation.status = status
         conversation.closed_at = timezone.now() if status == ConversationStatus.CLOSED else None
         conversation.save(update_fields=["status", "closed_at"])
+        for kind in STATUS_EVENTS.get((ConversationStatus(before), status), ()):
+            event_record(conversation=conversation, kind=kind)
         audit.record(
             organization=conversation.channel.channel_group.organization,
             actor=actor,

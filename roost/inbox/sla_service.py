@@ -1,0 +1,129 @@
+"""SLA policies applied to conversations: events recorded as they happen, clocks
+computed from them, the state kept on the conversation for queues, and an alert to
+the assignee (or the team) when a conversation nears or breaches its target."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from roost.core import audit
+from roost.inbox.business_hours import BusinessCalendar, hours, twenty_four_seven
+from roost.inbox.models import Conversation, ConversationEvent, ConversationStatus, SlaPolicy
+from roost.inbox.sla import SlaEvent, SlaEventKind, SlaState, SlaStatus, SlaTarget, sla_status
+
+DEFAULT_TARGET = SlaTarget(first_response_seconds=24 * 3600, resolution_seconds=72 * 3600)
+
+
+def event_record(
+    *, conversation: Conversation, kind: SlaEventKind, at: dt.datetime | None = None
+) -> None:
+    ConversationEvent.objects.create(
+        organization_id=conversation.organization_id,
+        conversation=conversation,
+        kind=kind.value,
+        at=at or timezone.now(),
+    )
+
+
+def _calendar(policy: SlaPolicy) -> BusinessCalendar:
+    if not policy.business_hours:
+        return twenty_four_seven(policy.time_zone)
+    weekly = {int(day): hours(*spans) for day, spans in policy.business_hours.items()}
+    holidays = frozenset(dt.date.fromisoformat(day) for day in policy.holidays)
+    return BusinessCalendar(time_zone=policy.time_zone, weekly=weekly, holidays=holidays)
+
+
+def policy_for(conversation: Conversation) -> SlaPolicy | None:
+    """The most specific policy that matches: channel, then priority, then intent."""
+    candidates = [
+        p
+        for p in SlaPolicy.objects.filter(organization_id=conversation.organization_id)
+        if (p.channel_id in (None, conversation.channel_id))
+        and (not p.priority or p.priority == conversation.priority)
+        and (not p.intent or p.intent == conversation.intent)
+    ]
+    if not candidates:
+        return None
+    return max(
+        candidates,
+        key=lambda p: (p.channel_id is not None, bool(p.priority), bool(p.intent), -p.pk),
+    )
+
+
+def target_for(conversation: Conversation) -> SlaTarget:
+    policy = policy_for(conversation)
+    if policy is None:
+        return DEFAULT_TARGET
+    return SlaTarget(
+        first_response_seconds=policy.first_response_minutes * 60,
+        resolution_seconds=policy.resolution_minutes * 60,
+        calendar=_calendar(policy),
+    )
+
+
+def conversation_sla(conversation: Conversation, *, now: dt.datetime | None = None) -> SlaStatus:
+    events = [
+        SlaEvent(kind=SlaEventKind(e.kind), at=e.at)
+        for e in ConversationEvent.objects.filter(conversation=conversation).order_by("at", "pk")
+    ]
+    return sla_status(target=target_for(conversation), events=events, now=now or timezone.now())
+
+
+def _alert(conversation: Conversation, state: SlaState) -> None:
+    people = [conversation.assignee] if conversation.assignee else []
+    if not people and conversation.team is not None:
+        people = list(conversation.team.members.filter(is_active=True))
+    recipients = sorted({p.email for p in people if p is not None})
+    if not recipients:
+        return
+    word = "has breached" if state == SlaState.BREACHED else "is close to"
+    subject = f"[Roost] A conversation with {conversation.author_handle} {word} its response target"
+    where = f"{conversation.author_handle} on {conversation.channel.handle}"
+    body = f"Open it in Roost: Inbox → {where}.\n"
+    transaction.on_commit(
+        lambda: send_mail(
+            subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True
+        )
+    )
+
+
+def conversation_sla_refresh(
+    *, conversation: Conversation, now: dt.datetime | None = None
+) -> SlaStatus:
+    """Recompute the conversation's SLA, store it, and alert once per worsening."""
+    status = conversation_sla(conversation, now=now)
+    state = "" if conversation.status == ConversationStatus.CLOSED else status.state.value
+    fields = {"sla_state": state, "sla_due_at": status.next_due_at}
+    if state in (SlaState.WARNING, SlaState.BREACHED) and conversation.sla_alerted != state:
+        with transaction.atomic():
+            Conversation.objects.filter(pk=conversation.pk).update(sla_alerted=state, **fields)
+            audit.record(
+                organization=conversation.channel.channel_group.organization,
+                actor=None,
+                action=f"inbox.sla.{state}",
+                target=conversation,
+                after={"due_at": status.next_due_at},
+            )
+            _alert(conversation, SlaState(state))
+        conversation.sla_alerted = state
+    else:
+        Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    conversation.sla_state, conversation.sla_due_at = state, status.next_due_at
+    return status
+
+
+def conversations_sla_refresh(*, now: dt.datetime | None = None) -> int:
+    """Refresh every open conversation whose clock could have moved into a new state."""
+    refreshed = 0
+    open_ones = Conversation.objects.exclude(status=ConversationStatus.CLOSED).select_related(
+        "channel__channel_group__organization", "assignee", "team"
+    )
+    for conversation in open_ones.iterator(chunk_size=500):
+        conversation_sla_refresh(conversation=conversation, now=now)
+        refreshed += 1
+    return refreshed
