@@ -18,6 +18,7 @@ from roost.channels.connectors.base import Capability, ConnectorError, Inbound, 
 from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
+from roost.inbox.classify import UNDETERMINED, classify
 from roost.inbox.models import Conversation, ConversationStatus, Direction, InboxCursor, Message
 from roost.inbox.routing import conversation_route
 from roost.inbox.sla import SlaEventKind
@@ -82,6 +83,23 @@ def _conversation_for(channel: Channel, item: Inbound) -> tuple[Conversation, bo
     return conversation, created
 
 
+PRIORITY_ORDER = ["low", "normal", "high", "urgent"]
+
+
+def _take_classification(conversation: Conversation, message: Message) -> None:
+    """The conversation carries its latest message's language, sentiment and intent,
+    and the highest priority any of its messages had."""
+    priority = max(conversation.priority, message.priority, key=PRIORITY_ORDER.index)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        language=message.language,
+        sentiment=message.sentiment,
+        intent=message.intent,
+        priority=priority,
+    )
+    conversation.language, conversation.sentiment = message.language, message.sentiment
+    conversation.intent, conversation.priority = message.intent, priority
+
+
 def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
     """Store what is new among `items`; return how many were new. Safe to call twice."""
     if not items:
@@ -96,6 +114,7 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
         if item.external_id in known:
             continue
         conversation, created = _conversation_for(channel, item)
+        found = classify(item.text, language_hint=item.language)
         try:
             with transaction.atomic():
                 message = Message.objects.create(
@@ -110,12 +129,16 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
                     parent_external_id=item.parent_external_id,
                     url=item.url,
                     created_at=item.created_at,
-                    language=item.language,
+                    language=found.language if found.language != UNDETERMINED else item.language,
+                    sentiment=found.sentiment.value,
+                    intent=found.intent.value,
+                    priority=found.priority.value,
                 )
         except IntegrityError:
             continue  # another worker stored it first
         known.add(item.external_id)
         stored += 1
+        _take_classification(conversation, message)
         if created:
             event_record(conversation=conversation, kind=SlaEventKind.OPENED, at=item.created_at)
         elif conversation.status in (ConversationStatus.CLOSED, ConversationStatus.WAITING):

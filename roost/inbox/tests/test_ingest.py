@@ -98,3 +98,20 @@ def test_two_workers_ingesting_the_same_batch_on_postgres_store_each_message_onc
     assert Message.objects.count() == 120
     assert sum(r.stored for r in results) == 120
     assert Conversation.objects.count() == 35  # 5 posts x 7 authors
+
+
+@pytest.mark.django_db
+def test_messages_are_classified_on_arrival(channel):
+    sandbox_inbound_add(
+        account=account(),
+        kind="direct_message",
+        author_handle="kasia",
+        text="Zamówienie spóźnia się już dwa tygodnie, nikt nie odpowiada. Jestem wściekła!",
+    )
+    ingest.channel_ingest(channel=channel)
+    message = Message.objects.get()
+    assert (message.language, message.sentiment, message.intent) == ("pl", "negative", "complaint")
+    conversation = message.conversation
+    conversation.refresh_from_db()
+    assert conversation.priority in ("high", "urgent")
+    assert conversation.intent == "complaint"

@@ -1,0 +1,33 @@
+"""Classify inbound messages offline: language, sentiment, intent and priority.
+
+    from roost.inbox.classify import classify
+
+    result = classify("Gdzie moja paczka?? Czekam 3 tygodnie 😡", author_followers=120_000)
+    # language "pl", sentiment negative, intent complaint, priority urgent,
+    # reasons ("VIP: 120,000 followers", "complaint with negative sentiment")
+
+Standard library only: word lists and language profiles are plain text under `data/`.
+`evaluate()` scores the classifier against `data/eval.tsv`; docs/classification.md has
+the method, the measured accuracy and speed, and the limitations.
+"""
+
+from roost.inbox.classify.classifier import Classification, classify
+from roost.inbox.classify.evaluation import Report, evaluate
+from roost.inbox.classify.labels import LANGUAGES, UNDETERMINED, Intent, Priority, Sentiment
+from roost.inbox.classify.language import detect_language
+from roost.inbox.classify.text import CleanText, clean
+
+__all__ = [
+    "LANGUAGES",
+    "UNDETERMINED",
+    "Classification",
+    "CleanText",
+    "Intent",
+    "Priority",
+    "Report",
+    "Sentiment",
+    "classify",
+    "clean",
+    "detect_language",
+    "evaluate",
+]
