@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from roost.api import problems
 from roost.api.auth import PersonalAccessToken
 from roost.api.people import router as people_router
+from roost.inbox.api import router as inbox_router
 
 api = NinjaAPI(
     title="Roost API",
@@ -23,3 +24,4 @@ api = NinjaAPI(
 )
 problems.install(api)
 api.add_router("/", people_router)
+api.add_router("/inbox", inbox_router)

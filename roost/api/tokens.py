@@ -34,6 +34,8 @@ class Scope(enum.StrEnum):
     MEMBERSHIPS_READ = "memberships:read"
     MEMBERSHIPS_WRITE = "memberships:write"
     AUDIT_READ = "audit:read"
+    INBOX_READ = "inbox:read"
+    INBOX_WRITE = "inbox:write"
 
 
 SCOPE_HELP = {
@@ -41,6 +43,8 @@ SCOPE_HELP = {
     Scope.MEMBERSHIPS_READ: "Read role grants",
     Scope.MEMBERSHIPS_WRITE: "Grant and revoke roles (as far as your own roles allow)",
     Scope.AUDIT_READ: "Read the audit log (as far as your own roles allow)",
+    Scope.INBOX_READ: "List, search and read conversations",
+    Scope.INBOX_WRITE: "Reply to, assign, tag and close conversations",
 }
 
 

@@ -1,0 +1,145 @@
+"""The inbox over the API: the same selectors and services as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from roost.api.auth import require_scope
+from roost.api.tokens import Scope
+from roost.core import selectors as core_selectors
+from roost.inbox import selectors, services
+from roost.inbox.models import Conversation, ConversationStatus, Message
+
+router = Router(tags=["inbox"])
+
+
+class MessageOut(Schema):
+    id: int
+    external_id: str
+    kind: str
+    direction: str
+    author_handle: str
+    text: str
+    url: str
+    created_at: dt.datetime
+    language: str
+    sentiment: str
+    intent: str
+
+
+class ConversationOut(Schema):
+    id: int
+    channel_id: int
+    author_handle: str
+    status: str
+    priority: str
+    language: str
+    sentiment: str
+    intent: str
+    tags: list[str]
+    assignee_id: int | None
+    last_message_at: dt.datetime
+    sla_state: str
+    sla_due_at: dt.datetime | None
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[MessageOut]
+
+
+class ReplyIn(Schema):
+    text: str
+
+
+class AssignIn(Schema):
+    assignee_id: int | None = None
+
+
+class TagsIn(Schema):
+    tags: list[str]
+
+
+class StatusIn(Schema):
+    status: ConversationStatus
+
+
+def _out(conversation: Conversation) -> ConversationOut:
+    return ConversationOut.from_orm(conversation)
+
+
+def _detail(conversation: Conversation) -> ConversationDetailOut:
+    messages = [MessageOut.from_orm(m) for m in selectors.conversation_thread(conversation)]
+    return ConversationDetailOut(**_out(conversation).dict(), messages=messages)
+
+
+@router.get(
+    "/conversations", response=list[ConversationOut], summary="List or search conversations"
+)
+def conversation_list(
+    request: HttpRequest, queue: selectors.Queue = selectors.Queue.ALL, q: str = "", limit: int = 50
+) -> list[ConversationOut]:
+    viewer = require_scope(request, Scope.INBOX_READ)
+    rows = selectors.conversation_list(viewer=viewer, queue=queue, search=q)[
+        : max(1, min(limit, 200))
+    ]
+    return [_out(c) for c in rows]
+
+
+@router.get("/conversations/{conversation_id}", response=ConversationDetailOut)
+def conversation_get(request: HttpRequest, conversation_id: int) -> ConversationDetailOut:
+    viewer = require_scope(request, Scope.INBOX_READ)
+    return _detail(selectors.conversation_get(viewer=viewer, conversation_id=conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/replies", response={201: MessageOut})
+def conversation_reply(request: HttpRequest, conversation_id: int, payload: ReplyIn) -> Status:
+    viewer = require_scope(request, Scope.INBOX_WRITE)
+    conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
+    reply: Message = services.conversation_reply(
+        actor=viewer, conversation=conversation, text=payload.text
+    )
+    return Status(201, MessageOut.from_orm(reply))
+
+
+@router.post("/conversations/{conversation_id}/assignee", response=ConversationOut)
+def conversation_assign(
+    request: HttpRequest, conversation_id: int, payload: AssignIn
+) -> ConversationOut:
+    viewer = require_scope(request, Scope.INBOX_WRITE)
+    conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
+    assignee = (
+        core_selectors.user_get(viewer=viewer, user_id=payload.assignee_id)
+        if payload.assignee_id
+        else None
+    )
+    return _out(
+        services.conversation_assign(actor=viewer, conversation=conversation, assignee=assignee)
+    )
+
+
+@router.put("/conversations/{conversation_id}/tags", response=ConversationOut)
+def conversation_tags(
+    request: HttpRequest, conversation_id: int, payload: TagsIn
+) -> ConversationOut:
+    viewer = require_scope(request, Scope.INBOX_WRITE)
+    conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
+    return _out(
+        services.conversation_tag(actor=viewer, conversation=conversation, tags=payload.tags)
+    )
+
+
+@router.post("/conversations/{conversation_id}/status", response=ConversationOut)
+def conversation_status(
+    request: HttpRequest, conversation_id: int, payload: StatusIn
+) -> ConversationOut:
+    """Close, reopen (`open`), or mark as waiting on the customer."""
+    viewer = require_scope(request, Scope.INBOX_WRITE)
+    conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
+    return _out(
+        services.conversation_status_set(
+            actor=viewer, conversation=conversation, status=payload.status
+        )
+    )

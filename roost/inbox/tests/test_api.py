@@ -1,0 +1,84 @@
+"""The inbox over the API: list, get, reply, assign, tag, close; problem+json on bad input."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from roost.api.tokens import token_create
+from roost.core.models import Role
+from roost.inbox import ingest
+from roost.inbox.models import Conversation, ConversationStatus
+from roost.inbox.tests.conftest import account
+from roost.sandbox.models import SandboxPost
+from roost.sandbox.services import sandbox_inbound_add
+
+
+@pytest.fixture
+def api(org, channel, make_user):
+    agent = make_user(org, Role.COMMUNITY_MANAGER, channel_group=channel.channel_group)
+    secret = token_create(user=agent, name="bot", scopes=["inbox:read", "inbox:write"]).secret
+    sandbox_inbound_add(
+        account=account(), kind="direct_message", author_handle="liam", text="Where is my order?"
+    )
+    ingest.channel_ingest(channel=channel)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), agent
+
+
+@pytest.mark.django_db
+def test_list_get_reply_assign_tag_and_close(api):
+    client, agent = api
+    [listed] = client.get("/api/v1/inbox/conversations").json()
+    assert listed["author_handle"] == "liam" and listed["intent"] == "question"
+    detail = client.get(f"/api/v1/inbox/conversations/{listed['id']}").json()
+    assert detail["messages"][0]["text"] == "Where is my order?"
+    sent = client.post(
+        f"/api/v1/inbox/conversations/{listed['id']}/replies",
+        {"text": "Today!"},
+        content_type="application/json",
+    )
+    assert sent.status_code == 201
+    assert SandboxPost.objects.filter(text="Today!").exists()
+    assert (
+        client.post(
+            f"/api/v1/inbox/conversations/{listed['id']}/assignee",
+            {"assignee_id": agent.pk},
+            content_type="application/json",
+        ).json()["assignee_id"]
+        == agent.pk
+    )
+    assert client.put(
+        f"/api/v1/inbox/conversations/{listed['id']}/tags",
+        {"tags": ["Orders", "vip"]},
+        content_type="application/json",
+    ).json()["tags"] == ["orders", "vip"]
+    closed = client.post(
+        f"/api/v1/inbox/conversations/{listed['id']}/status",
+        {"status": "closed"},
+        content_type="application/json",
+    )
+    assert closed.json()["status"] == "closed"
+    assert Conversation.objects.get().status == ConversationStatus.CLOSED
+
+
+@pytest.mark.django_db
+def test_bad_input_is_a_4xx_problem_and_changes_nothing(api):
+    client, _ = api
+    conversation = Conversation.objects.get()
+    url = f"/api/v1/inbox/conversations/{conversation.pk}"
+    assert (
+        client.post(url + "/replies", {"text": "   "}, content_type="application/json").status_code
+        == 422
+    )
+    assert (
+        client.post(url + "/replies", data="{", content_type="application/json").status_code == 400
+    )
+    assert (
+        client.post(
+            url + "/status", {"status": "exploded"}, content_type="application/json"
+        ).status_code
+        == 422
+    )
+    assert client.get("/api/v1/inbox/conversations/999999").status_code == 404
+    assert not SandboxPost.objects.exists()
+    assert Conversation.objects.get().status == ConversationStatus.OPEN
