@@ -20,8 +20,8 @@ from roost.channels.oauth import (
     oauth_start,
 )
 from roost.core.errors import ApplicationError
-from roost.core.models import User
 from roost.core.permissions import Action
+from roost.core.views.viewer import viewer_of
 
 PENDING_KEY = "roost.connect.pending"
 
@@ -32,12 +32,6 @@ class InstanceForm(forms.Form):
     )
 
 
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _instance_of(handle: str) -> str:
     parts = handle.lstrip("@").split("@")
     return parts[1] if len(parts) == 2 else ""
@@ -45,7 +39,7 @@ def _instance_of(handle: str) -> str:
 
 @login_required
 def mastodon_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     channel = selectors.channel_get(
         viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
     )
@@ -79,7 +73,7 @@ def mastodon_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @login_required
 def mastodon_callback(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     state = request.GET.get("state", "")
     flows = request.session.get(SESSION_KEY, {})
     client_id = (flows.get(state) or {}).get("client_id", "") if isinstance(flows, dict) else ""
@@ -132,7 +126,7 @@ class AppPasswordForm(forms.Form):
 
 @login_required
 def bluesky_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     channel = selectors.channel_get(
         viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
     )

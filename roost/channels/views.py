@@ -17,19 +17,13 @@ from roost.channels.health import channel_health_check
 from roost.channels.models import ChannelStatus, Credential
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
-from roost.core.models import User
 from roost.core.permissions import Action, can, channel_group_ids_allowed
-
-
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from roost.core.views.viewer import viewer_of
 
 
 @login_required
 def channel_list(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     brands = core_selectors.brand_list(viewer=viewer)
     groups = core_selectors.channel_group_list(viewer=viewer)
     form = ChannelFilterForm(request.GET or None, brands=brands, groups=groups)
@@ -65,7 +59,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def channel_create(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     allowed = channel_group_ids_allowed(viewer, Action.CHANNEL_MANAGE)
     groups = core_selectors.channel_group_list(viewer=viewer)
     if allowed is not None:
@@ -114,7 +108,7 @@ def channel_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     channel = selectors.channel_get(viewer=viewer, channel_id=channel_id)
     context = {
         "area": "settings",
@@ -134,7 +128,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_status(request: HttpRequest, channel_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     channel = selectors.channel_get(viewer=viewer, channel_id=channel_id)
     try:
         status = ChannelStatus(request.POST.get("status", ""))
@@ -148,7 +142,7 @@ def channel_status(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @login_required
 def channel_import(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     status = 200
@@ -175,7 +169,7 @@ def channel_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def channel_export(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     response = HttpResponse(
         csv_io.channels_export(viewer=viewer), content_type="text/csv; charset=utf-8"
     )
@@ -187,7 +181,7 @@ def channel_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def channel_health(request: HttpRequest) -> HttpResponse:
     """Channels with a problem first, grouped by problem, for the groups the viewer leads."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     sections = []
     for health in (
         selectors.Health.ERROR,
@@ -213,7 +207,7 @@ def channel_health(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def channel_check_now(request: HttpRequest, channel_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     channel = selectors.channel_get(
         viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_HEALTH_VIEW
     )
@@ -227,7 +221,7 @@ def channel_check_now(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @login_required
 def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     channel = selectors.channel_get(
         viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
     )

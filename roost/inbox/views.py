@@ -11,21 +11,15 @@ from django.views.decorators.http import require_POST
 
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
-from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.core.views.viewer import viewer_of
 from roost.inbox import selectors, services
 from roost.inbox.models import ConversationStatus
 
 
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
 def inbox_index(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     try:
         queue = selectors.Queue(request.GET.get("queue", "all"))
     except ValueError:
@@ -50,7 +44,7 @@ def inbox_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     group = conversation.channel.channel_group
     context = {
@@ -71,7 +65,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 @require_POST
 def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Reply, note, assign, tag, close or reopen: one service call per action."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     action = request.POST.get("action", "")
     try:

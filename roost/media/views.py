@@ -25,18 +25,13 @@ from django.views.decorators.http import require_GET
 
 from roost.core.errors import ApplicationError
 from roost.core.models import User
+from roost.core.views.viewer import viewer_of
 from roost.media import selectors, services
 from roost.media.forms import AssetForm, LibraryFilterForm, UploadForm, split_tags
 from roost.media.models import MediaAsset
 
 AREA = "publish"
 PAGE_SIZE = 48
-
-
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _require_alt_text() -> bool:
@@ -47,7 +42,7 @@ def _require_alt_text() -> bool:
 @login_required
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = LibraryFilterForm(request.GET or None)
     search = kind = tag = ""
     if form.is_valid():
@@ -63,7 +58,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -100,7 +95,7 @@ def _renditions_context(viewer: User, asset: MediaAsset) -> dict[str, object]:
 
 @login_required
 def detail(request: HttpRequest, asset_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     asset = selectors.media_get(viewer=viewer, asset_id=asset_id)
     initial = {
         "alt_text": asset.alt_text,
@@ -138,7 +133,7 @@ def detail(request: HttpRequest, asset_id: int) -> HttpResponse:
 @require_GET
 def renditions(request: HttpRequest, asset_id: int) -> HttpResponse:
     """The renditions table alone, which the asset page polls while any is pending."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     asset = selectors.media_get(viewer=viewer, asset_id=asset_id)
     return render(request, "media/_renditions.html", _renditions_context(viewer, asset))
 
@@ -221,7 +216,7 @@ def _serve(
 @login_required
 @require_GET
 def original(request: HttpRequest, asset_id: int) -> HttpResponseBase:
-    asset = selectors.media_get(viewer=_viewer(request), asset_id=asset_id)
+    asset = selectors.media_get(viewer=viewer_of(request), asset_id=asset_id)
     name = asset.original_name or posixpath.basename(asset.original.name or "")
     return _serve(request, asset.original, asset.mime_type, filename=name)
 
@@ -229,7 +224,7 @@ def original(request: HttpRequest, asset_id: int) -> HttpResponseBase:
 @login_required
 @require_GET
 def preview(request: HttpRequest, asset_id: int) -> HttpResponseBase:
-    asset = selectors.media_get(viewer=_viewer(request), asset_id=asset_id)
+    asset = selectors.media_get(viewer=viewer_of(request), asset_id=asset_id)
     return _serve(request, asset.preview, "image/jpeg", filename="preview.jpg")
 
 
@@ -237,7 +232,7 @@ def preview(request: HttpRequest, asset_id: int) -> HttpResponseBase:
 @require_GET
 def rendition_file(request: HttpRequest, asset_id: int, rendition_id: int) -> HttpResponseBase:
     rendition = selectors.rendition_get(
-        viewer=_viewer(request), asset_id=asset_id, rendition_id=rendition_id
+        viewer=viewer_of(request), asset_id=asset_id, rendition_id=rendition_id
     )
     extension = posixpath.splitext(rendition.file.name or "")[1]
     content_type = "video/mp4" if extension == ".mp4" else "image/jpeg"

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import User
+from roost.core.views.viewer import viewer_of
 from roost.publishing import approvals
 from roost.publishing.approvals import approval_context
 from roost.publishing.models import Post
@@ -24,14 +24,8 @@ from roost.publishing.models import Post
 PANEL = "publishing/_approval_panel.html"
 
 
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _panel(request: HttpRequest, post: Post, *, error: str = "") -> HttpResponse:
-    context = approval_context(viewer=_viewer(request), post=post)
+    context = approval_context(viewer=viewer_of(request), post=post)
     context["error"] = error
     # After a swap the page's own address is where a later plain form post returns.
     context["next"] = request.htmx.current_url_abs_path or ""  # type: ignore[attr-defined]
@@ -71,13 +65,13 @@ def _version(request: HttpRequest) -> int | None:
 
 @login_required
 def approval_queue(request: HttpRequest) -> HttpResponse:
-    rows = approvals.approval_queue_rows(viewer=_viewer(request))
+    rows = approvals.approval_queue_rows(viewer=viewer_of(request))
     return render(request, "publishing/approval_queue.html", {"area": "publish", "rows": rows})
 
 
 @login_required
 def approval_post(request: HttpRequest, post_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
     if request.htmx:  # type: ignore[attr-defined]
         return _panel(request, post)
@@ -93,7 +87,7 @@ def approval_post(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def approval_submit(request: HttpRequest, post_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(
         request,
@@ -106,7 +100,7 @@ def approval_submit(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def approval_approve(request: HttpRequest, post_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(
         request,
@@ -124,7 +118,7 @@ def approval_approve(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def approval_reject(request: HttpRequest, post_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(
         request,

@@ -19,17 +19,12 @@ from django.views.decorators.http import require_POST
 
 from roost.core.errors import ApplicationError
 from roost.core.models import User
+from roost.core.views.viewer import viewer_of
 from roost.publishing import selectors, services
 from roost.publishing.ics import calendar_feed
 from roost.publishing.models import VariantState
 
 FEED_SALT = "roost.publishing.calendar-feed"
-
-
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _anchor(request: HttpRequest) -> dt.date:
@@ -58,7 +53,7 @@ def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 @login_required
 def calendar_page(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     view = request.GET.get("view", "month")
     anchor = _anchor(request)
     if view == "week":
@@ -105,7 +100,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_move(request: HttpRequest) -> HttpResponse:
     """Drag and drop: move a post to another day, keeping its time of day."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     try:
         post = selectors.post_get(viewer=viewer, post_id=int(request.POST.get("post", "0")))
         day = dt.date.fromisoformat(request.POST.get("date", ""))

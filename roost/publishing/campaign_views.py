@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.core.views.viewer import viewer_of
 from roost.publishing import campaigns, selectors
 from roost.publishing.models import Campaign
 
@@ -28,12 +29,6 @@ class CampaignForm(forms.Form):
     )
 
 
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _campaign(viewer: User, campaign_id: int) -> Campaign:
     return get_object_or_404(
         Campaign.objects.filter(organization_id=viewer.organization_id), pk=campaign_id
@@ -42,7 +37,7 @@ def _campaign(viewer: User, campaign_id: int) -> Campaign:
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = CampaignForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -70,7 +65,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     campaign = _campaign(viewer, campaign_id)
     posts = selectors.post_list(viewer=viewer).filter(campaign=campaign)
     candidates = selectors.post_list(viewer=viewer).filter(
@@ -90,7 +85,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def campaign_action(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     campaign = _campaign(viewer, campaign_id)
     action = request.POST.get("action")
     try:

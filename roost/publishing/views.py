@@ -17,6 +17,7 @@ from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action
+from roost.core.views.viewer import viewer_of
 from roost.media.models import MediaAsset
 from roost.media.selectors import media_list
 from roost.publishing import selectors, services
@@ -24,12 +25,6 @@ from roost.publishing.forms import ComposeForm, ScheduleForm, VariantForm
 from roost.publishing.media_attach import media_problems, post_media_set
 from roost.publishing.models import PostState
 from roost.publishing.validation import ChannelCheck, channel_check
-
-
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _postable_channels(viewer: User) -> list[Channel]:
@@ -70,7 +65,7 @@ def _library(viewer: User) -> list[MediaAsset]:
 
 @login_required
 def post_index(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     state = request.GET.get("state", "")
     posts = selectors.post_list(viewer=viewer, state=state if state in PostState.values else "")
     context = {"area": "publish", "posts": posts[:200], "states": PostState.choices, "state": state}
@@ -79,7 +74,7 @@ def post_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def post_compose(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     channels = _postable_channels(viewer)
     library = _library(viewer)
     form = ComposeForm(request.POST or None, channels=channels, media=library)
@@ -118,7 +113,7 @@ def post_compose(request: HttpRequest) -> HttpResponse:
 @require_POST
 def live_checks(request: HttpRequest) -> HttpResponse:
     """The composer's live validation: every chosen channel, counted its own way."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     chosen = {int(pk) for pk in request.POST.getlist("channels") if pk.isdigit()}
     channels = [c for c in _postable_channels(viewer) if c.pk in chosen]
     text = request.POST.get("master_text", "")
@@ -164,7 +159,7 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
 
 @login_required
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
     return render(request, "publishing/detail.html", _detail_context(viewer, post))
 
@@ -173,7 +168,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     """Save the master text (also the composer's autosave)."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
     try:
         services.post_update(
@@ -192,7 +187,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def variant_edit(request: HttpRequest, variant_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
     form = VariantForm(request.POST)
     if form.is_valid():
@@ -208,7 +203,7 @@ def variant_edit(request: HttpRequest, variant_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
     form = ScheduleForm(request.POST)
     if form.is_valid():
@@ -228,7 +223,7 @@ def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def post_media(request: HttpRequest, post_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
     picked = [int(pk) for pk in request.POST.getlist("media") if pk.isdigit()]
     by_id = {a.pk: a for a in _library(viewer)}

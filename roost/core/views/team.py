@@ -11,19 +11,13 @@ from django.views.decorators.http import require_POST
 from roost.core import selectors, services
 from roost.core.errors import ApplicationError
 from roost.core.forms import GrantForm
-from roost.core.models import User
 from roost.core.permissions import Action, can
-
-
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from roost.core.views.viewer import viewer_of
 
 
 @login_required
 def team_overview(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     people = selectors.user_list(viewer=viewer).prefetch_related("memberships__channel_group")
     context = {
         "area": "team",
@@ -37,7 +31,7 @@ def team_overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     person = selectors.user_get(viewer=viewer, user_id=user_id)
     groups = selectors.channel_group_list(viewer=viewer)
     form = GrantForm(request.POST or None, channel_groups=groups)
@@ -72,7 +66,7 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     membership = selectors.membership_get(viewer=viewer, membership_id=membership_id)
     try:
         services.membership_revoke(actor=viewer, membership=membership)
@@ -85,14 +79,14 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @login_required
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     team = selectors.team_get(viewer=viewer, team_id=team_id)
     return render(request, "core/team_detail.html", {"area": "team", "team": team})
 
 
 @login_required
 def brand_detail(request: HttpRequest, brand_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     brand = selectors.brand_get(viewer=viewer, brand_id=brand_id)
     groups = selectors.channel_group_list(viewer=viewer).filter(brand=brand)
     return render(
@@ -102,7 +96,7 @@ def brand_detail(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 @login_required
 def channel_group_detail(request: HttpRequest, channel_group_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     group = selectors.channel_group_get(viewer=viewer, channel_group_id=channel_group_id)
     grants = selectors.membership_list(viewer=viewer).filter(channel_group=group)
     return render(
