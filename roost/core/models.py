@@ -32,6 +32,9 @@ class Organization(models.Model):
         default=False, help_text="Demo organisations may switch two-factor sign-in off."
     )
     require_two_factor = models.BooleanField(default=True)
+    require_alt_text = models.BooleanField(
+        default=False, help_text="Media may not be uploaded or published without alt text."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -221,3 +221,88 @@ class ConversationEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SavedReply(TenantModel):
+    """A canned answer. `{author_name}`, `{author_handle}`, `{agent_name}`, `{channel}` and
+    `{brand}` are filled in when it is inserted into the composer."""
+
+    title = models.CharField(max_length=120)
+    text = models.TextField()
+    shortcut = models.CharField(max_length=40, blank=True, help_text="Typed after / to insert.")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SavedFilter(TenantModel):
+    """A person's named inbox search: a queue plus filters, shown beside the built-in queues."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+    query = models.JSONField(
+        default=dict, help_text="Queue, search text and field filters (status, priority, ...)."
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_filter_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationPresence(TenantModel):
+    """Who has a conversation open right now, and whether they are typing a reply.
+
+    A heartbeat refreshes `seen_at`; rows older than a short window are stale and ignored.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="presences"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    typing = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="presence_unique_viewer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.conversation_id}"
+
+
+class WebhookReceipt(TenantModel):
+    """Every push a network sent us, kept as received before it is processed, so a
+    malformed or unsigned delivery is on record and nothing accepted is lost."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Accepted but could not be processed"
+
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    remote_addr = models.CharField(max_length=64, blank=True)
+    body = models.TextField(blank=True, help_text="Truncated to 64 KiB.")
+    messages_stored = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.received_at:%Y-%m-%d %H:%M:%S}"

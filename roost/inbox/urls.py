@@ -1,11 +1,11 @@
 from django.urls import path
 
-from roost.inbox import views
+from roost.inbox.views import conversations
 
 app_name = "inbox"
 
 urlpatterns = [
-    path("", views.inbox_index, name="index"),
-    path("c/<int:conversation_id>/", views.conversation_detail, name="conversation"),
-    path("c/<int:conversation_id>/act/", views.conversation_act, name="act"),
+    path("", conversations.inbox_index, name="index"),
+    path("c/<int:conversation_id>/", conversations.conversation_detail, name="conversation"),
+    path("c/<int:conversation_id>/act/", conversations.conversation_act, name="act"),
 ]
