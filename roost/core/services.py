@@ -84,6 +84,28 @@ def organization_two_factor_set(
     return organization
 
 
+def organization_alt_text_set(
+    *, organization: Organization, actor: User | None, required: bool
+) -> Organization:
+    """Require alt text on every image and video: uploads without it are refused, and
+    posts with such media cannot be submitted."""
+    _same_org(actor, organization.pk)
+    _check(actor, Action.ORG_UPDATE)
+    with transaction.atomic():
+        before = organization.require_alt_text
+        organization.require_alt_text = required
+        organization.save(update_fields=["require_alt_text"])
+        audit.record(
+            organization=organization,
+            actor=actor,
+            action="core.organization.alt_text_policy_changed",
+            target=organization,
+            before={"require_alt_text": before},
+            after={"require_alt_text": required},
+        )
+    return organization
+
+
 def _clean_profile(*, time_zone: str, language: str) -> None:
     if time_zone not in _TIME_ZONES:
         raise ApplicationError(

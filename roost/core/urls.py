@@ -60,5 +60,6 @@ urlpatterns = [
     path("governance/audit/<int:event_id>/", audit_log.audit_event_detail, name="audit_event"),
     path("settings/", preferences.settings_page, name="settings"),
     path("settings/sign-in-policy/", preferences.organization_two_factor, name="org_two_factor"),
+    path("settings/media-policy/", preferences.organization_alt_text, name="org_alt_text"),
     path("healthz", shell.healthz, name="healthz"),
 ]

@@ -261,12 +261,11 @@ def media_upload(
     file: File,  # type: ignore[type-arg]
     alt_text: str = "",
     tags: Iterable[str] = (),
-    require_alt_text: bool = False,
 ) -> MediaAsset:
     """Store an image or video after checking its content; its renditions follow in the
     background. Nothing is stored when a check fails."""
     _check(actor, organization.pk)
-    alt_text = clean_alt_text(alt_text, required=require_alt_text)
+    alt_text = clean_alt_text(alt_text, required=organization.require_alt_text)
     cleaned_tags = clean_tags(tags)
     inspected = inspect_upload(file)
     original_name = os.path.basename(file.name or "")[:255]
@@ -332,7 +331,6 @@ def media_update(
     tags: Iterable[str] | None = None,
     focal_x: float | None = None,
     focal_y: float | None = None,
-    require_alt_text: bool = False,
 ) -> MediaAsset:
     """Change the description, tags or focal point (None leaves a value as it is).
 
@@ -341,7 +339,7 @@ def media_update(
     _check(actor, asset.organization_id)
     changes: dict[str, Any] = {}
     if alt_text is not None:
-        changes["alt_text"] = clean_alt_text(alt_text, required=require_alt_text)
+        changes["alt_text"] = clean_alt_text(alt_text, required=asset.organization.require_alt_text)
     if tags is not None:
         changes["tags"] = clean_tags(tags)
     if focal_x is not None:

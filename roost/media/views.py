@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -32,11 +31,6 @@ from roost.media.models import MediaAsset
 
 AREA = "publish"
 PAGE_SIZE = 48
-
-
-def _require_alt_text() -> bool:
-    # An organisation-wide rule is a deployment setting until organisations carry it.
-    return bool(getattr(settings, "ROOST_REQUIRE_ALT_TEXT", False))
 
 
 @login_required
@@ -70,7 +64,6 @@ def upload(request: HttpRequest) -> HttpResponse:
                 file=data["file"],
                 alt_text=data["alt_text"],
                 tags=split_tags(data["tags"]),
-                require_alt_text=_require_alt_text(),
             )
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -80,7 +73,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             return redirect("media:detail", asset_id=asset.pk)
     elif request.method == "POST":
         status = 400
-    context = {"area": AREA, "form": form, "require_alt_text": _require_alt_text()}
+    context = {"area": AREA, "form": form, "require_alt_text": viewer.organization.require_alt_text}
     return render(request, "media/upload.html", context, status=status)
 
 
@@ -115,7 +108,6 @@ def detail(request: HttpRequest, asset_id: int) -> HttpResponse:
                 tags=split_tags(data["tags"]),
                 focal_x=data["focal_x"],
                 focal_y=data["focal_y"],
-                require_alt_text=_require_alt_text(),
             )
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)

@@ -44,6 +44,7 @@ from roost.publishing.approval_models import (
     ApprovalWorkflow,
     PostVersion,
 )
+from roost.publishing.checks import post_require_no_blocking_problem
 from roost.publishing.models import Post, PostState, Variant, VariantState
 
 REMIND_AHEAD = dt.timedelta(hours=2)
@@ -531,6 +532,7 @@ def post_submit(*, post: Post, actor: User) -> Post:
             raise ApplicationError(
                 ErrorCode.CONFLICT, "Only a draft can be submitted for approval."
             )
+        post_require_no_blocking_problem(post)
         _submit(post, actor)
     return post
 

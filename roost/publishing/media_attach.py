@@ -72,8 +72,14 @@ def media_problems(*, assets: Sequence[MediaAsset], network: str, placement: str
                 Problem(Level.BLOCK, "media_kind", f"{spec.name} does not take {asset.kind}s.")
             )
         if not asset.alt_text.strip():
+            required = asset.organization.require_alt_text
             problems.append(
-                Problem(Level.WARN, "alt_text_missing", f"“{asset.original_name}” has no alt text.")
+                Problem(
+                    Level.BLOCK if required else Level.WARN,
+                    "alt_text_missing",
+                    f"“{asset.original_name}” has no alt text"
+                    + (" (this organisation requires it)." if required else "."),
+                )
             )
     return problems
 

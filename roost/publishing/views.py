@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -21,10 +20,11 @@ from roost.core.views.viewer import viewer_of
 from roost.media.models import MediaAsset
 from roost.media.selectors import media_list
 from roost.publishing import selectors, services
+from roost.publishing.checks import channels_check
 from roost.publishing.forms import ComposeForm, ScheduleForm, VariantForm
-from roost.publishing.media_attach import media_problems, post_media_set
+from roost.publishing.media_attach import post_media_set
 from roost.publishing.models import PostState
-from roost.publishing.validation import ChannelCheck, channel_check
+from roost.publishing.validation import ChannelCheck
 
 
 def _postable_channels(viewer: User) -> list[Channel]:
@@ -40,23 +40,14 @@ def _checks(
     paid: bool,
     media: Sequence[MediaAsset] = (),
 ) -> list[ChannelCheck]:
-    rules = selectors.compliance_rules_for(organization_id=viewer.organization_id)
-    checks = []
-    for c in channels:
-        check = channel_check(
-            channel_id=c.pk,
-            label=f"{c.handle} · {c.network} {c.placement}",
-            network=c.network,
-            placement=c.placement,
-            text=texts.get(c.pk, ""),
-            link=link,
-            paid_partnership=paid,
-            rules=rules,
-            media_count=len(media),
-        )
-        extra = media_problems(assets=media, network=c.network, placement=c.placement)
-        checks.append(replace(check, problems=check.problems + tuple(extra)))
-    return checks
+    return channels_check(
+        organization_id=viewer.organization_id,
+        channels=channels,
+        texts=texts,
+        link=link,
+        paid=paid,
+        media=media,
+    )
 
 
 def _library(viewer: User) -> list[MediaAsset]:

@@ -65,3 +65,20 @@ def organization_two_factor(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "Sign-in policy saved.")
     return redirect("core:settings")
+
+
+@login_required
+@require_POST
+def organization_alt_text(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    required = request.POST.get("require_alt_text") == "on"
+    try:
+        services.organization_alt_text_set(
+            organization=user.organization, actor=user, required=required
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Media policy saved.")
+    return redirect("core:settings")

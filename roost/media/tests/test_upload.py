@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Role
+from roost.core.services import organization_alt_text_set
 from roost.media import services
 from roost.media.models import MediaAsset, MediaKind, Rendition, RenditionStatus
 from roost.media.services import media_upload
@@ -137,13 +138,13 @@ def test_the_exif_orientation_decides_width_and_height(org, admin):
     assert (asset.width, asset.height) == (200, 400)
 
 
-def test_alt_text_is_required_when_the_caller_says_so(org, admin):
+def test_alt_text_is_required_when_the_organisation_says_so(org, admin):
+    organization_alt_text_set(organization=org, actor=admin, required=True)
     with pytest.raises(ApplicationError) as error:
         media_upload(
             actor=admin,
             organization=org,
             file=as_upload(make_image(300, 200)),
-            require_alt_text=True,
         )
     assert error.value.field == "alt_text"
     assert MediaAsset.objects.count() == 0
@@ -153,7 +154,6 @@ def test_alt_text_is_required_when_the_caller_says_so(org, admin):
         organization=org,
         file=as_upload(make_image(300, 200)),
         alt_text="A blue square",
-        require_alt_text=True,
     )
     assert asset.alt_text == "A blue square"
 

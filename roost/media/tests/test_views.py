@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from roost.core.models import Role
+from roost.core.models import AuditEvent, Role
 from roost.media.models import MediaAsset, Rendition, RenditionStatus
 from roost.media.services import media_upload, renditions_generate
 from roost.media.tests.conftest import as_upload, make_clip, make_image, stored_files
@@ -115,12 +115,17 @@ def test_no_file_at_all_is_a_400(signed_in, admin):
     assert "file" in response.context["form"].errors
 
 
-def test_the_deployment_can_require_alt_text(signed_in, admin, settings):
-    settings.ROOST_REQUIRE_ALT_TEXT = True
+def test_an_organisation_can_require_alt_text(signed_in, admin, org):
+    client = signed_in(admin)
+    response = client.post(reverse("core:org_alt_text"), {"require_alt_text": "on"})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.require_alt_text is True
+    assert AuditEvent.objects.filter(
+        organization=org, action="core.organization.alt_text_policy_changed"
+    ).exists()
 
-    response = signed_in(admin).post(
-        reverse("media:upload"), {"file": as_upload(make_image(100, 100))}
-    )
+    response = client.post(reverse("media:upload"), {"file": as_upload(make_image(100, 100))})
 
     assert response.status_code == 422
     assert "alt_text" in response.context["form"].errors

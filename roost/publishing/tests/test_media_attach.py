@@ -56,6 +56,58 @@ def test_missing_alt_text_warns(photo):
 
 
 @pytest.mark.django_db
+def test_an_organisation_that_requires_alt_text_blocks_submitting_without_it(
+    org, admin, make_channel, publisher, photo
+):
+    from roost.core.errors import ApplicationError
+    from roost.core.services import organization_alt_text_set
+    from roost.publishing import services
+    from roost.publishing.approvals import post_submit
+    from roost.publishing.models import PostState
+
+    channel = make_channel("bluesky", "post", "acme.bsky")
+    post = services.post_create(
+        actor=publisher, organization=org, channels=[channel], master_text="Aurora"
+    )
+    photo.alt_text = ""
+    photo.save(update_fields=["alt_text"])
+    post_media_set(actor=publisher, post=post, assets=[photo])
+    organization_alt_text_set(organization=org, actor=admin, required=True)
+
+    with pytest.raises(ApplicationError) as error:
+        post_submit(post=post, actor=publisher)
+    assert "alt text" in error.value.message
+    post.refresh_from_db()
+    assert post.state == PostState.DRAFT
+
+    organization_alt_text_set(organization=org, actor=admin, required=False)
+    post_submit(post=post, actor=publisher)
+    post.refresh_from_db()
+    assert post.state != PostState.DRAFT
+
+
+@pytest.mark.django_db
+def test_a_banned_term_blocks_submitting(org, admin, make_channel, publisher):
+    from roost.core.errors import ApplicationError
+    from roost.publishing import services
+    from roost.publishing.approvals import post_submit
+    from roost.publishing.models import ComplianceRule, PostState
+
+    ComplianceRule.objects.create(
+        organization=org, kind=ComplianceRule.Kind.BANNED_TERM, value="guaranteed"
+    )
+    channel = make_channel("bluesky", "post", "acme.bsky")
+    post = services.post_create(
+        actor=publisher, organization=org, channels=[channel], master_text="Guaranteed returns!"
+    )
+    with pytest.raises(ApplicationError) as error:
+        post_submit(post=post, actor=publisher)
+    assert "guaranteed" in error.value.message.lower()
+    post.refresh_from_db()
+    assert post.state == PostState.DRAFT
+
+
+@pytest.mark.django_db
 def test_the_composer_attaches_media_and_checks_it(org, publisher, make_channel, photo, signed_in):
     from django.urls import reverse
 

@@ -1,0 +1,69 @@
+"""Every check a post's copy and media must pass, per channel: the composer shows them
+live, and submitting refuses a post while any of them blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from roost.channels.models import Channel
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.media.models import MediaAsset
+from roost.publishing.media_attach import media_problems
+from roost.publishing.models import ComplianceRule, Post
+from roost.publishing.validation import ChannelCheck, Level, channel_check
+
+
+def channels_check(
+    *,
+    organization_id: int,
+    channels: Sequence[Channel],
+    texts: dict[int, str],
+    link: str,
+    paid: bool,
+    media: Sequence[MediaAsset] = (),
+) -> list[ChannelCheck]:
+    rules = list(ComplianceRule.objects.filter(organization_id=organization_id))
+    checks = []
+    for c in channels:
+        check = channel_check(
+            channel_id=c.pk,
+            label=f"{c.handle} · {c.network} {c.placement}",
+            network=c.network,
+            placement=c.placement,
+            text=texts.get(c.pk, ""),
+            link=link,
+            paid_partnership=paid,
+            rules=rules,
+            media_count=len(media),
+        )
+        extra = media_problems(assets=media, network=c.network, placement=c.placement)
+        checks.append(replace(check, problems=check.problems + tuple(extra)))
+    return checks
+
+
+def post_checks(post: Post) -> list[ChannelCheck]:
+    variants = list(post.variants.select_related("channel"))
+    return channels_check(
+        organization_id=post.organization_id,
+        channels=[v.channel for v in variants],
+        texts={v.channel_id: v.text for v in variants},
+        link=post.link,
+        paid=post.paid_partnership,
+        media=[item.asset for item in post.media_items.select_related("asset__organization")],
+    )
+
+
+def post_require_no_blocking_problem(post: Post) -> None:
+    """Refuse a post that any channel's check blocks, naming the first few reasons."""
+    reasons = [
+        f"{check.label}: {problem.message}"
+        for check in post_checks(post)
+        for problem in check.problems
+        if problem.level is Level.BLOCK
+    ]
+    if reasons:
+        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        raise ApplicationError(
+            ErrorCode.INVALID, "Fix before submitting: " + "; ".join(reasons[:3]) + more
+        )
