@@ -86,6 +86,64 @@ def parse_email_url(url: str | None) -> EmailConfig:
     )
 
 
+def parse_media_storage_url(url: str | None, *, var_dir: Path) -> dict[str, object]:
+    """Turn `ROOST_MEDIA_STORAGE_URL` into Django's `STORAGES["default"]` entry.
+
+    Accepted forms: empty (files under `VAR_DIR/media`), `file:///path/to/dir`, and an
+    S3-compatible bucket `s3://ACCESS_KEY:SECRET@host:port/bucket?region=eu-west-1`
+    with optional `secure=0` (plain HTTP, e.g. a bucket on loopback), `prefix=roost/`
+    and `addressing=path` (the default) or `virtual`.
+    """
+    if not url:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(var_dir / "media")},
+        }
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme == "file":
+        if not parts.path:
+            raise ConfigurationError("ROOST_MEDIA_STORAGE_URL: a file:// URL needs a path")
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": parts.path},
+        }
+    if parts.scheme == "s3":
+        bucket = parts.path.strip("/")
+        if not parts.hostname or not bucket or "/" in bucket:
+            raise ConfigurationError(
+                "ROOST_MEDIA_STORAGE_URL: an s3:// URL needs a host and one bucket name, "
+                "as in s3://KEY:SECRET@host:9000/bucket"
+            )
+        if not parts.username or not parts.password:
+            raise ConfigurationError("ROOST_MEDIA_STORAGE_URL: an s3:// URL needs KEY:SECRET@")
+        addressing = query.get("addressing", "path")
+        if addressing not in {"path", "virtual"}:
+            raise ConfigurationError("ROOST_MEDIA_STORAGE_URL: addressing is path or virtual")
+        scheme = "http" if query.get("secure", "1") in {"0", "false", "no"} else "https"
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": f"{scheme}://{host}",
+                "access_key": unquote(parts.username),
+                "secret_key": unquote(parts.password),
+                "region_name": query.get("region", "us-east-1"),
+                "location": query.get("prefix", "").strip("/"),
+                "addressing_style": addressing,
+                # Files are served through a view that checks the organisation, never
+                # from a public URL, so nothing is made public in the bucket.
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+    raise ConfigurationError(
+        f"ROOST_MEDIA_STORAGE_URL: unknown scheme {parts.scheme!r} (use file:// or s3://)"
+    )
+
+
 @dataclass(frozen=True)
 class Environment:
     var_dir: Path
@@ -95,6 +153,7 @@ class Environment:
     encryption_keys: str = field(repr=False)
     allowed_hosts: list[str]
     email: EmailConfig
+    media_storage: dict[str, object] = field(repr=False)
     debug: bool
     idle_timeout_minutes: int
 
@@ -119,6 +178,9 @@ def read_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         encryption_keys=source.get("ROOST_ENCRYPTION_KEYS", ""),
         allowed_hosts=_hosts(source.get("ROOST_ALLOWED_HOSTS")),
         email=parse_email_url(source.get("ROOST_EMAIL_URL")),
+        media_storage=parse_media_storage_url(
+            source.get("ROOST_MEDIA_STORAGE_URL"), var_dir=var_dir
+        ),
         debug=_flag(source.get("ROOST_DEBUG")),
         idle_timeout_minutes=int(idle),
     )

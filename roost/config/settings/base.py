@@ -135,13 +135,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-# Uploaded media on disk under var/media by default; an S3-compatible backend is a
-# setting away (see roost/media/__init__.py).
+# Uploaded media on disk under var/media by default, or in an S3-compatible bucket
+# (ROOST_MEDIA_STORAGE_URL, see roost/config/env.py).
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "media")},
-    },
+    "default": ENV.media_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
