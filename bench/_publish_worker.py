@@ -1,6 +1,7 @@
-"""A publishing worker for bench/publish_burst.py: sender threads until nothing is left.
+"""A publishing worker for bench/publish_burst.py, running as `roost worker` does.
 
-Prints one JSON line: {"peak_rss_mb": ..., "sent": ...}.
+Prints "ready" once its threads run, publishes until a line arrives on stdin, then
+prints one JSON line: {"peak_rss_mb": ...}.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import json
 import os
 import resource
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -19,35 +19,19 @@ import django
 
 django.setup()
 
-from roost.publishing.dispatch import Dispatcher  # noqa: E402
-from roost.publishing.models import Variant, VariantState  # noqa: E402
+from roost.publishing.dispatch import Publishing  # noqa: E402
 
 
 def main() -> None:
     senders = int(sys.argv[1])
-    start_at = float(sys.argv[2])
-    time.sleep(max(0.0, start_at - time.time()))
-    threads = [Dispatcher(interval=0.02, batch=2) for _ in range(senders)]
-    for thread in threads:
-        thread.start()
-    idle_since = None
-    while True:
-        time.sleep(0.2)
-        busy = Variant.objects.filter(
-            state__in=[VariantState.SCHEDULED, VariantState.SENDING]
-        ).exists()
-        if busy:
-            idle_since = None
-        elif idle_since is None:
-            idle_since = time.monotonic()
-        elif time.monotonic() - idle_since > 1.0:
-            break
-    for thread in threads:
-        thread.stop()
-    for thread in threads:
-        thread.join(timeout=10)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"peak_rss_mb": round(peak_kb / 1024, 1)}))
+    publishing = Publishing(senders=senders, interval=0.02)
+    publishing.start()
+    print("ready", flush=True)
+    sys.stdin.readline()  # the benchmark says when its posts are all out
+    publishing.stop(timeout=10)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = round(usage.ru_utime + usage.ru_stime, 2)
+    print(json.dumps({"peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "cpu_s": cpu}), flush=True)
 
 
 if __name__ == "__main__":

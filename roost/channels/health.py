@@ -24,7 +24,7 @@ from roost.channels.connectors.base import (
 )
 from roost.channels.connectors.registry import connector_class
 from roost.channels.models import Channel, ChannelStatus, Credential
-from roost.channels.vault import VaultError, credential_reveal
+from roost.channels.vault import VaultError, credential_reveal, credentials_reveal
 from roost.core import audit
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,21 @@ def connector_for(channel: Channel, *, purpose: str) -> Connector:
     has_credential = Credential.objects.filter(channel=channel).exists()
     secret = credential_reveal(channel=channel, purpose=purpose) if has_credential else None
     return connector_class(channel.connector)(channel=channel_ref(channel), secret=secret)
+
+
+def connectors_for(channels: list[Channel], *, purpose: str) -> dict[int, Connector | VaultError]:
+    """`connector_for` for many channels, revealing their secrets in one go."""
+    secrets = credentials_reveal(channels=channels, purpose=purpose)
+    opened: dict[int, Connector | VaultError] = {}
+    for channel in channels:
+        secret = secrets[channel.pk]
+        if isinstance(secret, VaultError):
+            opened[channel.pk] = secret
+        else:
+            opened[channel.pk] = connector_class(channel.connector)(
+                channel=channel_ref(channel), secret=secret
+            )
+    return opened
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ that a rotation can move them onto the real key.
 
 These functions check no permissions: the channel services that call them do.
 `credential_reveal` is for connectors only and is the one way to the
-plaintext. Every change and every use is audited; secrets and keys appear in
-no audit entry, log line or error message.
+plaintext of a credential; a channel's other, named secrets (see the end of
+this module) open only through `channel_secret_reveal`. Every change and
+every use is audited; secrets and keys appear in no audit entry, log line or
+error message.
 """
 
 from __future__ import annotations
@@ -380,6 +382,50 @@ def credential_reveal(*, channel: Channel, purpose: str) -> str:
     return secret
 
 
+def credentials_reveal(
+    *, channels: list[Channel], purpose: str
+) -> dict[int, str | VaultError | None]:
+    """`credential_reveal` for many channels at once: one read, and one audit append per
+    organisation. Per channel: the secret, None when it has no credential, or the
+    `VaultError` that kept it shut."""
+    if not purpose.strip():
+        raise ValueError("credentials_reveal needs a purpose for the audit log")
+    stored = {
+        credential.channel_id: credential
+        for credential in Credential.objects.select_related("organization").filter(
+            channel_id__in=[channel.pk for channel in channels]
+        )
+    }
+    revealed: dict[int, str | VaultError | None] = {}
+    used: dict[int, list[tuple[Credential, Channel]]] = {}
+    for channel in channels:
+        credential = stored.get(channel.pk)
+        if credential is None:
+            revealed[channel.pk] = None
+            continue
+        try:
+            revealed[channel.pk] = _open_secret(credential)
+        except VaultError as error:
+            logger.warning("Credential of channel %s does not open: %s", channel.pk, error.code)
+            revealed[channel.pk] = error
+            continue
+        used.setdefault(credential.organization_id, []).append((credential, channel))
+    with transaction.atomic():
+        for pairs in used.values():
+            audit.record_many(
+                organization=pairs[0][0].organization,
+                entries=[
+                    audit.Entry(
+                        action="channels.credential.used",
+                        target=channel,
+                        after={"purpose": purpose},
+                    )
+                    for _, channel in pairs
+                ],
+            )
+    return revealed
+
+
 def credential_delete(*, channel: Channel, actor: User | None) -> bool:
     """Remove the channel's credential; False when it had none (nothing is audited then).
 
@@ -460,7 +506,206 @@ def vault_rotate_key() -> RotationResult:
             )
         rotated += 1
         logger.debug("Re-wrapped credential %s from key %s to %s", pk, old_key_id, current)
+    named = channel_secrets_rewrap()
+    rotated, already_current = rotated + named.rotated, already_current + named.already_current
     logger.info(
         "Key rotation: %d re-wrapped, %d already under key %s", rotated, already_current, current
     )
+    return RotationResult(rotated=rotated, already_current=already_current)
+
+
+# Named secrets of a channel, beside its credential.
+#
+# A channel has one credential: the secret its connector signs in with. Its other
+# secrets (the signing secret of its inbound webhook) are sealed the same way, each
+# under a name, and kept as text in `channel.settings["sealed"][name]`:
+# "v1:<key id>:<wrapped data key>:<ciphertext>", the last two in base64url. The
+# associated data adds the name, so one sealed value cannot stand in for another;
+# `vault_rotate_key` re-wraps them along with the credentials.
+
+SEALED_SETTING = "sealed"
+SECRET_NAME_PATTERN = re.compile(r"[a-z0-9_]{1,40}")
+_SEALED_VERSION = "v1"
+
+
+def _named_aad(part: str, *, name: str, organization_id: int, channel_id: int) -> bytes:
+    return f"roost:v1:{part}:{name}:{organization_id}:{channel_id}".encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _named_ids(channel: Channel, name: str) -> dict[str, Any]:
+    return {"name": name, "organization_id": channel.organization_id, "channel_id": channel.pk}
+
+
+def _named_wrap(*, channel: Channel, name: str, data_key: bytes, ciphertext: bytes) -> str:
+    """The sealed text: the data key wrapped with the current master key, and the ciphertext."""
+    ring = keyring()
+    aad = _named_aad(f"named-key:{ring.current_id}", **_named_ids(channel, name))
+    wrapped = _seal(ring.key(ring.current_id), data_key, aad)
+    return ":".join((_SEALED_VERSION, ring.current_id, _b64(wrapped), _b64(ciphertext)))
+
+
+def _named_seal(*, channel: Channel, name: str, secret: str) -> str:
+    data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+    aad = _named_aad("named-secret", **_named_ids(channel, name))
+    ciphertext = _seal(data_key, secret.encode(), aad)
+    return _named_wrap(channel=channel, name=name, data_key=data_key, ciphertext=ciphertext)
+
+
+def _named_open(*, channel: Channel, name: str, sealed: str) -> tuple[str, bytes, str]:
+    """(key id, data key, plaintext); VaultError when the text does not open."""
+    ids = _named_ids(channel, name)
+    failed = VaultError(
+        VaultErrorCode.DECRYPT_FAILED,
+        f"The sealed secret {name!r} of channel {channel.pk} does not open: it was altered, "
+        "copied from another channel, or sealed with a key no longer configured.",
+    )
+    parts = sealed.split(":") if isinstance(sealed, str) else []
+    if len(parts) != 4 or parts[0] != _SEALED_VERSION:
+        raise failed
+    key_id = parts[1]
+    try:
+        data_key = _open(
+            keyring().key(key_id), _unb64(parts[2]), _named_aad(f"named-key:{key_id}", **ids)
+        )
+        plaintext = _open(data_key, _unb64(parts[3]), _named_aad("named-secret", **ids))
+    except (InvalidTag, binascii.Error, ValueError):
+        raise failed from None
+    return key_id, data_key, plaintext.decode()
+
+
+def _sealed_values(channel: Channel) -> dict[str, str]:
+    values = (channel.settings or {}).get(SEALED_SETTING)
+    return dict(values) if isinstance(values, dict) else {}
+
+
+def channel_secret_store(*, channel: Channel, actor: User | None, name: str, secret: str) -> None:
+    """Seal `secret` as the channel's secret called `name`, replacing one of that name.
+
+    The caller has checked that `actor` may manage the channel.
+    """
+    if not SECRET_NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"a channel secret's name is 1 to 40 of a-z, 0-9 and _, not {name!r}")
+    if not secret:
+        raise ApplicationError(ErrorCode.INVALID, "The secret may not be empty.", field="secret")
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        values = _sealed_values(locked)
+        replaced = name in values
+        values[name] = _named_seal(channel=locked, name=name, secret=secret)
+        locked.settings = {**(locked.settings or {}), SEALED_SETTING: values}
+        locked.save(update_fields=["settings"])
+        channel.settings = locked.settings
+        audit.record(
+            organization=locked.organization,
+            actor=actor,
+            action="channels.secret.replaced" if replaced else "channels.secret.stored",
+            target=locked,
+            after={"name": name, "key_id": keyring().current_id},
+        )
+
+
+def channel_secret_reveal(*, channel: Channel, name: str, purpose: str) -> str:
+    """The channel's secret called `name`, in plain text, for the code about to use it.
+
+    Read afresh from the database. Raises `VaultError` when there is none or it does
+    not open. Every use is audited; never keep, log or show the result.
+    """
+    if not purpose.strip():
+        raise ValueError("channel_secret_reveal needs a purpose for the audit log")
+    stored = Channel.objects.select_related("organization").get(pk=channel.pk)
+    sealed = _sealed_values(stored).get(name)
+    if sealed is None:
+        raise VaultError(
+            VaultErrorCode.NO_CREDENTIAL, f"Channel {channel.pk} has no secret {name!r}."
+        )
+    try:
+        _, _, secret = _named_open(channel=stored, name=name, sealed=sealed)
+    except VaultError as error:
+        logger.warning("Secret %r of channel %s does not open: %s", name, channel.pk, error.code)
+        raise
+    audit.record(
+        organization=stored.organization,
+        actor=None,
+        action="channels.secret.used",
+        target=stored,
+        after={"name": name, "purpose": purpose},
+    )
+    return secret
+
+
+def channel_secret_delete(*, channel: Channel, actor: User | None, name: str) -> bool:
+    """Remove the channel's secret called `name`; False when it had none.
+
+    The caller has checked that `actor` may manage the channel.
+    """
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        values = _sealed_values(locked)
+        if values.pop(name, None) is None:
+            return False
+        locked.settings = {**(locked.settings or {}), SEALED_SETTING: values}
+        locked.save(update_fields=["settings"])
+        channel.settings = locked.settings
+        audit.record(
+            organization=locked.organization,
+            actor=actor,
+            action="channels.secret.deleted",
+            target=locked,
+            before={"name": name},
+        )
+    return True
+
+
+def channel_secrets_rewrap() -> RotationResult:
+    """Re-wrap the data key of every named channel secret with the current master key.
+
+    One transaction per channel; raises `VaultError` at the first secret that does
+    not open (channels done before it stay done).
+    """
+    current = keyring().current_id
+    rotated = already_current = 0
+    pending = (
+        Channel.objects.filter(settings__has_key=SEALED_SETTING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in list(pending):
+        with transaction.atomic():
+            channel = Channel.objects.select_for_update().select_related("organization").get(pk=pk)
+            values = _sealed_values(channel)
+            moved: dict[str, str] = {}
+            for name, sealed in values.items():
+                key_id, data_key, _ = _named_open(channel=channel, name=name, sealed=sealed)
+                if key_id == current:
+                    already_current += 1
+                    continue
+                values[name] = _named_wrap(
+                    channel=channel,
+                    name=name,
+                    data_key=data_key,
+                    ciphertext=_unb64(sealed.rsplit(":", 1)[1]),
+                )
+                moved[name] = key_id
+            if not moved:
+                continue
+            channel.settings = {**(channel.settings or {}), SEALED_SETTING: values}
+            channel.save(update_fields=["settings"])
+            for name, old_key_id in moved.items():
+                audit.record(
+                    organization=channel.organization,
+                    actor=None,
+                    action="channels.secret.rekeyed",
+                    target=channel,
+                    before={"name": name, "key_id": old_key_id},
+                    after={"name": name, "key_id": current},
+                )
+            rotated += len(moved)
     return RotationResult(rotated=rotated, already_current=already_current)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,19 @@ def _jsonable(value: Any) -> Any:
     return json.loads(_canonical(value))
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event for `record_many`; the fields mean what `record`'s arguments mean."""
+
+    action: str
+    actor: User | None = None
+    target: models.Model | None = None
+    target_label: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    actor_label: str | None = None
+
+
 def record(
     *,
     organization: Organization,
@@ -87,6 +100,26 @@ def record(
     Call inside the transaction of the change it describes. The organisation
     row is locked for the append, so concurrent writers chain one after another.
     """
+    entry = Entry(
+        action=action,
+        actor=actor,
+        target=target,
+        target_label=target_label,
+        before=before,
+        after=after,
+        actor_label=actor_label,
+    )
+    return record_many(organization=organization, entries=[entry])[0]
+
+
+def record_many(*, organization: Organization, entries: Sequence[Entry]) -> list[AuditEvent]:
+    """Append events to the organisation's chain in the order given: one lock, one read
+    of the chain's head and one insert, however many there are (for changes made in bulk).
+
+    Call inside the transaction of the changes they describe.
+    """
+    if not entries:
+        return []
     with transaction.atomic():
         # SQLite needs no lock: its IMMEDIATE transactions already serialise writers.
         if connection.features.has_select_for_update:
@@ -99,25 +132,31 @@ def record(
         )
         sequence, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
         context = request_context.current()
-        fields: dict[str, Any] = {
-            "organization_id": organization.pk,
-            "sequence": sequence,
-            "occurred_at": timezone.now(),
-            "actor_id": actor.pk if actor else None,
-            "actor_label": actor_label or (actor.email if actor else SYSTEM_ACTOR),
-            "action": action,
-            "target_type": target._meta.label_lower if target is not None else "",
-            "target_id": str(target.pk) if target is not None else "",
-            "target_label": (target_label or (str(target) if target is not None else ""))[:300],
-            "before": _jsonable(before),
-            "after": _jsonable(after),
-            "request_id": context.request_id,
-            "ip_address": context.ip_address,
-            "previous_hash": previous_hash,
-        }
-        event = AuditEvent(**fields, hash=event_digest(**fields))
-        event.save(force_insert=True)
-        return event
+        occurred_at = timezone.now()
+        events = []
+        for entry in entries:
+            actor, target = entry.actor, entry.target
+            label = entry.target_label or (str(target) if target is not None else "")
+            fields: dict[str, Any] = {
+                "organization_id": organization.pk,
+                "sequence": sequence,
+                "occurred_at": occurred_at,
+                "actor_id": actor.pk if actor else None,
+                "actor_label": entry.actor_label or (actor.email if actor else SYSTEM_ACTOR),
+                "action": entry.action,
+                "target_type": target._meta.label_lower if target is not None else "",
+                "target_id": str(target.pk) if target is not None else "",
+                "target_label": label[:300],
+                "before": _jsonable(entry.before),
+                "after": _jsonable(entry.after),
+                "request_id": context.request_id,
+                "ip_address": context.ip_address,
+                "previous_hash": previous_hash,
+            }
+            event = AuditEvent(**fields, hash=event_digest(**fields))
+            events.append(event)
+            sequence, previous_hash = sequence + 1, event.hash
+        return AuditEvent.objects.bulk_create(events)
 
 
 @dataclass(frozen=True)

@@ -108,10 +108,10 @@ def seed_demo_publishing(org: Organization) -> int:
 def _publish_now(post: Post) -> None:
     """History: publish through the sandbox connector, then date it in the past."""
     for variant in post.variants.select_related("channel"):
-        from roost.publishing.dispatch import _request
+        from roost.publishing.dispatch import publish_request
 
         published = connector_for(variant.channel, purpose="demo history").publish(
-            _request(variant)
+            publish_request(variant)
         )
         Variant.objects.filter(pk=variant.pk).update(
             state=VariantState.PUBLISHED,

@@ -30,13 +30,14 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import close_old_connections, connection, connections, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from roost.channels.connectors.base import (
@@ -49,7 +50,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
-from roost.channels.health import connector_for
+from roost.channels.health import connector_for, connectors_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core import audit
@@ -127,17 +128,21 @@ def variants_claim(*, worker: str, now: dt.datetime | None = None, limit: int = 
             .exclude(channel__status__in=[ChannelStatus.PAUSED, ChannelStatus.ARCHIVED])
             .order_by("scheduled_at", "pk")
         )
-        claimed = list(_skip_locked(due)[:limit])
-        for variant in claimed:
-            variant.state = VariantState.SENDING
-            variant.claimed_by, variant.claimed_at = worker, moment
-            variant.attempts += 1
-            variant.save(update_fields=["state", "claimed_by", "claimed_at", "attempts"])
-        Attempt.objects.bulk_create(
-            Attempt(organization_id=v.organization_id, variant=v, worker=worker, started_at=moment)
-            for v in claimed
+        claimed = list(_skip_locked(due).values_list("pk", "organization_id")[:limit])
+        if not claimed:
+            return []
+        ids = [pk for pk, _ in claimed]
+        Variant.objects.filter(pk__in=ids).update(
+            state=VariantState.SENDING,
+            claimed_by=worker,
+            claimed_at=moment,
+            attempts=F("attempts") + 1,
         )
-    return [v.pk for v in claimed]
+        Attempt.objects.bulk_create(
+            Attempt(organization_id=org_id, variant_id=pk, worker=worker, started_at=moment)
+            for pk, org_id in claimed
+        )
+    return ids
 
 
 # Sending.
@@ -154,21 +159,6 @@ def _finish(variant: Variant, attempt: Attempt | None, outcome: str, error: str 
     if attempt is not None:
         attempt.outcome, attempt.error, attempt.finished_at = outcome, error[:1000], now
         attempt.save(update_fields=["outcome", "error", "finished_at"])
-
-
-def _roll_up(post_id: int) -> None:
-    """The post's state follows its variants: all published, or some need a person."""
-    states = set(Variant.objects.filter(post_id=post_id).values_list("state", flat=True))
-    post = Post.objects.get(pk=post_id)
-    if states == {VariantState.PUBLISHED}:
-        new = PostState.PUBLISHED
-    elif states & {VariantState.FAILED, VariantState.UNCONFIRMED}:
-        new = PostState.PARTLY_FAILED
-    else:
-        return
-    if post.state != new:
-        post.state = new
-        post.save(update_fields=["state"])
 
 
 def _notify_failure(variant: Variant, reason: str) -> None:
@@ -243,17 +233,6 @@ def _retry(variant: Variant, attempt: Attempt | None, *, after: dt.timedelta, re
     _finish(variant, attempt, Attempt.Outcome.RETRY, reason)
 
 
-def _request(variant: Variant) -> PublishRequest:
-    from roost.publishing.media_attach import variant_media
-
-    return PublishRequest(
-        text=variant.text,
-        idempotency_key=variant.idempotency_key,
-        link=variant.link or None,
-        media=variant_media(variant),
-    )
-
-
 class ConnectorCache:
     """A worker's connectors, one per channel, kept for a few minutes.
 
@@ -275,107 +254,357 @@ class ConnectorCache:
         self._items[channel.pk] = (now, connector)
         return connector
 
+    def get_many(self, channels: list[Channel]) -> dict[int, Any]:
+        """Connectors for these channels, the missing ones opened together (one audit
+        append for all); a channel whose secret does not open maps to its VaultError."""
+        now = time.monotonic()
+        found: dict[int, Any] = {}
+        missing = []
+        for channel in channels:
+            cached = self._items.get(channel.pk)
+            if cached is not None and now - cached[0] < self.ttl:
+                found[channel.pk] = cached[1]
+            else:
+                missing.append(channel)
+        if missing:
+            for channel_id, connector in connectors_for(missing, purpose="publish").items():
+                found[channel_id] = connector
+                if not isinstance(connector, VaultError):
+                    self._items[channel_id] = (now, connector)
+        return found
+
     def drop(self, channel_id: int) -> None:
         self._items.pop(channel_id, None)
+
+
+@dataclass
+class _Call:
+    """One variant's trip to the network, made outside Roost's database."""
+
+    variant: Variant
+    attempt: Attempt | None
+    unknown: list[Attempt]
+    request: PublishRequest | None = None
+    how: str = ""  # "published", "reconciled" or "unconfirmed" when it got that far
+    result: Any = None
+    error: BaseException | None = None
+
+
+def _call_network(connector: Any, call: _Call) -> None:
+    """Reconcile a cut-off attempt, or publish. Touches nothing but the network."""
+    try:
+        if isinstance(connector, VaultError):
+            raise connector
+        if call.unknown:
+            found = connector.lookup(call.variant.idempotency_key)
+            if found is not None:
+                call.how, call.result = "reconciled", found
+                return
+            if not connector.supports(Capability.IDEMPOTENT_PUBLISH):
+                call.how = "unconfirmed"
+                return
+        call.result = connector.publish(call.request)
+        call.how = "published"
+    except Exception as error:  # sorted out by the caller, in its transaction
+        call.error = error
+
+
+def _call_channel(connector: Any, calls: list[_Call]) -> None:
+    """A channel's calls one after another: a connector is not shared between threads,
+    and once the network says "slow down" the rest of the channel's posts wait too."""
+    for index, call in enumerate(calls):
+        _call_network(connector, call)
+        if isinstance(call.error, RateLimited):
+            for waiting in calls[index + 1 :]:
+                waiting.error = call.error
+            return
+
+
+def _call_channel_on_pool(connector: Any, calls: list[_Call]) -> None:
+    # A pool thread keeps its own connections (the sandbox network's database, for
+    # one); drop them when broken or past their age, as a request would.
+    close_old_connections()
+    _call_channel(connector, calls)
+
+
+def _active_pauses(organization_ids: set[int]) -> list[Pause]:
+    return list(
+        Pause.objects.filter(organization_id__in=organization_ids, ended_at__isnull=True)
+        .prefetch_related("channels")
+        .order_by("pk")
+    )
+
+
+def _pause_for(variant: Variant, pauses: list[Pause]) -> Pause | None:
+    channel = variant.channel
+    for pause in pauses:
+        if pause.organization_id != variant.organization_id:
+            continue
+        if pause.scope == Pause.Scope.ORGANIZATION:
+            return pause
+        if pause.scope == Pause.Scope.BRAND and channel.brand_id == pause.brand_id:
+            return pause
+        if pause.scope == Pause.Scope.CHANNELS and any(
+            c.pk == channel.pk for c in pause.channels.all()
+        ):
+            return pause
+    return None
+
+
+def _published_many(calls: list[_Call]) -> None:
+    """Record a batch of posts the network accepted: a few statements for all of them."""
+    now = timezone.now()
+    variants, attempts = [], []
+    for call in calls:
+        variant = call.variant
+        variant.state = VariantState.PUBLISHED
+        variant.external_id, variant.url = call.result.external_id, call.result.url
+        variant.published_at, variant.last_error = now, ""
+        variants.append(variant)
+        if call.attempt is not None:
+            call.attempt.outcome = (
+                Attempt.Outcome.RECONCILED
+                if call.how == "reconciled"
+                else Attempt.Outcome.PUBLISHED
+            )
+            call.attempt.error, call.attempt.finished_at = "", now
+            attempts.append(call.attempt)
+    _variants_mark_published(variants, at=now)
+    for outcome in {a.outcome for a in attempts}:
+        Attempt.objects.filter(pk__in=[a.pk for a in attempts if a.outcome == outcome]).update(
+            outcome=outcome, error="", finished_at=now
+        )
+    # Health shows the last success to the minute; rows written in the last ten
+    # seconds are left alone, so concurrent batches rarely queue on a channel's row.
+    Channel.objects.filter(pk__in={v.channel_id for v in variants}).filter(
+        Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - dt.timedelta(seconds=10))
+    ).update(last_success_at=now)
+
+
+def _audit_published(calls: list[_Call]) -> None:
+    """The batch's audit events, appended last: the append holds the organisation's
+    chain until the transaction commits, so nothing else should come after it."""
+    by_organization: dict[int, list[_Call]] = {}
+    for call in calls:
+        by_organization.setdefault(call.variant.organization_id, []).append(call)
+    for group in by_organization.values():
+        audit.record_many(
+            organization=group[0].variant.channel.channel_group.organization,
+            entries=[
+                audit.Entry(
+                    action="publishing.variant.published",
+                    target=call.variant,
+                    after={
+                        "external_id": call.variant.external_id,
+                        "url": call.variant.url,
+                        "attempts": call.variant.attempts,
+                    },
+                )
+                for call in group
+            ],
+        )
+
+
+def _variants_mark_published(variants: list[Variant], *, at: dt.datetime) -> None:
+    """One statement for the batch: each row gets its own network id and address."""
+    table = Variant._meta.db_table
+    rows = ", ".join(["(%s, %s, %s)"] * len(variants))
+    params: list[Any] = []
+    for variant in variants:
+        params += [variant.pk, variant.external_id, variant.url]
+    sql = (
+        f"WITH done(id, external_id, url) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
+        f"UPDATE {table} SET state = %s, published_at = %s, last_error = '', "
+        "external_id = done.external_id, url = done.url "
+        f"FROM done WHERE {table}.id = done.id"
+    )
+    with connection.cursor() as cursor:
+        published_at = connection.ops.adapt_datetimefield_value(at)
+        cursor.execute(sql, [*params, str(VariantState.PUBLISHED), published_at])
+
+
+def _roll_up_many(post_ids: set[int]) -> None:
+    """Each post's state follows its variants: all published, or some need a person."""
+    if not post_ids:
+        return
+    states: dict[int, set[str]] = {}
+    for post_id, state in Variant.objects.filter(post_id__in=post_ids).values_list(
+        "post_id", "state"
+    ):
+        states.setdefault(post_id, set()).add(state)
+    moves: dict[str, list[int]] = {}
+    for post_id, found in states.items():
+        if found == {VariantState.PUBLISHED}:
+            moves.setdefault(PostState.PUBLISHED, []).append(post_id)
+        elif found & {VariantState.FAILED, VariantState.UNCONFIRMED}:
+            moves.setdefault(PostState.PARTLY_FAILED, []).append(post_id)
+    for state, ids in moves.items():
+        Post.objects.filter(pk__in=ids).exclude(state=state).update(state=state)
+
+
+def _roll_up(post_id: int) -> None:
+    _roll_up_many({post_id})
+
+
+def _requests(variants: list[Variant]) -> dict[int, PublishRequest]:
+    from roost.publishing.media_attach import variant_media
+    from roost.publishing.models import PostMedia
+
+    with_media = set(
+        PostMedia.objects.filter(post_id__in={v.post_id for v in variants}).values_list(
+            "post_id", flat=True
+        )
+    )
+    return {
+        v.pk: PublishRequest(
+            text=v.text,
+            idempotency_key=v.idempotency_key,
+            link=v.link or None,
+            media=variant_media(v) if v.post_id in with_media else (),
+        )
+        for v in variants
+    }
+
+
+def publish_request(variant: Variant) -> PublishRequest:
+    """What the network is sent for one variant: its copy, link, key and media."""
+    return _requests([variant])[variant.pk]
+
+
+def _settle(call: _Call, cache: ConnectorCache) -> str:
+    """Write down what the network said about one variant; return the outcome."""
+    variant, attempt, error = call.variant, call.attempt, call.error
+    for earlier in call.unknown:
+        if call.how or error is None or not isinstance(error, ConnectorError | VaultError):
+            _finish(variant, earlier, Attempt.Outcome.UNCONFIRMED, "cut off mid-call")
+    if call.how == "unconfirmed":
+        _fail(variant, attempt, state=VariantState.UNCONFIRMED, reason=UNCONFIRMED_REASON)
+        return "unconfirmed"
+    if isinstance(error, RateLimited):
+        until = timezone.now() + dt.timedelta(seconds=error.retry_after)
+        Channel.objects.filter(pk=variant.channel_id).update(rate_limited_until=until)
+        _retry(
+            variant,
+            attempt,
+            after=dt.timedelta(seconds=error.retry_after),
+            reason=f"Rate limited: {error}",
+        )
+        return "retry"
+    if isinstance(error, TransientError):
+        _retry(variant, attempt, after=backoff(variant.attempts), reason=str(error))
+        return "retry"
+    if isinstance(error, CredentialExpired | CredentialRevoked | VaultError):
+        cache.drop(variant.channel_id)
+        _fail(
+            variant,
+            attempt,
+            state=VariantState.FAILED,
+            reason=f"The channel needs reconnecting: {error}",
+        )
+        return "failed"
+    if isinstance(error, PermanentError):
+        _fail(variant, attempt, state=VariantState.FAILED, reason=error.network_message)
+        return "failed"
+    if isinstance(error, ConnectorError):
+        _retry(variant, attempt, after=backoff(variant.attempts), reason=str(error))
+        return "retry"
+    # Anything else is a fault of ours mid-call: the network may have the post. The
+    # claim stays open, so orphan recovery and reconciliation settle it.
+    logger.error("publishing variant %s failed unexpectedly", variant.pk, exc_info=error)
+    return "unknown"
+
+
+def variants_send(
+    *,
+    variant_ids: list[int],
+    worker: str,
+    connectors: ConnectorCache | None = None,
+    pool: Executor | None = None,
+) -> list[SendResult]:
+    """Send claimed variants, holding their row locks from the pause check until the
+    outcomes are written (see the module doc).
+
+    Connectors are opened before any row is locked: opening one writes the audit log,
+    which must not be held while network calls are in flight. With a `pool`, the
+    channels' calls run side by side on it (each channel's in order); without one,
+    here, one after another.
+    """
+    cache = connectors or ConnectorCache(ttl=0)
+    channels = list(
+        Channel.objects.select_related("channel_group__organization")
+        .filter(variants__pk__in=variant_ids)
+        .distinct()
+    )
+    opened = cache.get_many(channels)
+    results: dict[int, str] = dict.fromkeys(variant_ids, "stale")
+    with transaction.atomic():
+        locked = list(
+            Variant.objects.select_for_update(of=("self",))
+            .select_related("channel__channel_group__organization", "post")
+            .filter(pk__in=variant_ids)
+            .order_by("pk")
+        )
+        mine = [
+            v
+            for v in locked
+            if v.state == VariantState.SENDING and v.claimed_by == worker and v.channel_id in opened
+        ]
+        if not mine:
+            return [SendResult(pk, results[pk]) for pk in variant_ids]
+        history: dict[int, list[Attempt]] = {}
+        for row in Attempt.objects.filter(variant__in=mine).order_by(
+            "variant_id", "-started_at", "-pk"
+        ):
+            history.setdefault(row.variant_id, []).append(row)
+        pauses = _active_pauses({v.organization_id for v in mine})
+        calls: list[_Call] = []
+        for variant in mine:
+            attempts = history.get(variant.pk, [])
+            attempt = attempts[0] if attempts and not attempts[0].outcome else None
+            pause = _pause_for(variant, pauses)
+            if pause is not None:
+                variant.state = VariantState.PAUSED
+                variant.save(update_fields=["state"])
+                _finish(variant, attempt, Attempt.Outcome.PAUSED, f"Paused: {pause.reason}")
+                results[variant.pk] = "paused"
+                continue
+            unknown = [a for a in attempts[1:] if not a.outcome]
+            calls.append(_Call(variant=variant, attempt=attempt, unknown=unknown))
+        requests = _requests([call.variant for call in calls])
+        by_channel: dict[int, list[_Call]] = {}
+        for call in calls:
+            call.request = requests[call.variant.pk]
+            by_channel.setdefault(call.variant.channel_id, []).append(call)
+        if pool is None or len(by_channel) == 1:
+            for channel_id, group in by_channel.items():
+                _call_channel(opened[channel_id], group)
+        else:
+            futures = [
+                pool.submit(_call_channel_on_pool, opened[channel_id], group)
+                for channel_id, group in by_channel.items()
+            ]
+            for future in futures:
+                future.result()
+        accepted = [call for call in calls if call.how in ("published", "reconciled")]
+        if accepted:
+            _published_many(accepted)
+            for call in accepted:
+                for earlier in call.unknown:
+                    _finish(call.variant, earlier, Attempt.Outcome.UNCONFIRMED, "cut off mid-call")
+                results[call.variant.pk] = call.how
+        for call in calls:
+            if call.how not in ("published", "reconciled"):
+                results[call.variant.pk] = _settle(call, cache)
+        _roll_up_many({call.variant.post_id for call in calls})
+        _audit_published(accepted)
+    return [SendResult(pk, results[pk]) for pk in variant_ids]
 
 
 def variant_send(
     *, variant_id: int, worker: str, connectors: ConnectorCache | None = None
 ) -> SendResult:
-    """Send one claimed variant. Holds its row lock for the whole call (see the module doc).
-
-    The connector is opened before the row is locked: opening it writes the audit
-    log, and the audit log must not be held (it serialises an organisation's
-    writers) while a network call is in flight.
-    """
-    cache = connectors or ConnectorCache(ttl=0)
-    channel = (
-        Channel.objects.select_related("channel_group__organization")
-        .filter(variants__pk=variant_id)
-        .first()
-    )
-    if channel is None:
-        return SendResult(variant_id, "stale")
-    try:
-        connector = cache.get(channel)
-    except VaultError as error:
-        connector = error
-    with transaction.atomic():
-        variant = (
-            Variant.objects.select_for_update(of=("self",))
-            .select_related("channel__channel_group__organization", "post")
-            .filter(pk=variant_id)
-            .first()
-        )
-        if variant is None or variant.state != VariantState.SENDING or variant.claimed_by != worker:
-            return SendResult(variant_id, "stale")
-        attempts = list(Attempt.objects.filter(variant=variant).order_by("-started_at", "-pk"))
-        attempt = attempts[0] if attempts and not attempts[0].outcome else None
-        unknown = [a for a in attempts[1:] if not a.outcome]
-        pause = pause_covering(variant)
-        if pause is not None:
-            variant.state = VariantState.PAUSED
-            variant.save(update_fields=["state"])
-            _finish(variant, attempt, Attempt.Outcome.PAUSED, f"Paused: {pause.reason}")
-            return SendResult(variant_id, "paused")
-        try:
-            if isinstance(connector, VaultError):
-                raise connector
-            if unknown:
-                found = connector.lookup(variant.idempotency_key)
-                for earlier in unknown:
-                    _finish(variant, earlier, Attempt.Outcome.UNCONFIRMED, "cut off mid-call")
-                if found is not None:
-                    _published(
-                        variant, attempt, found.external_id, found.url, Attempt.Outcome.RECONCILED
-                    )
-                    _roll_up(variant.post_id)
-                    return SendResult(variant_id, "reconciled")
-                if not connector.supports(Capability.IDEMPOTENT_PUBLISH):
-                    _fail(
-                        variant,
-                        attempt,
-                        state=VariantState.UNCONFIRMED,
-                        reason=UNCONFIRMED_REASON,
-                    )
-                    _roll_up(variant.post_id)
-                    return SendResult(variant_id, "unconfirmed")
-            published = connector.publish(_request(variant))
-        except RateLimited as error:
-            until = timezone.now() + dt.timedelta(seconds=error.retry_after)
-            Channel.objects.filter(pk=variant.channel_id).update(rate_limited_until=until)
-            _retry(
-                variant,
-                attempt,
-                after=dt.timedelta(seconds=error.retry_after),
-                reason=f"Rate limited: {error}",
-            )
-            return SendResult(variant_id, "retry")
-        except TransientError as error:
-            _retry(variant, attempt, after=backoff(variant.attempts), reason=str(error))
-            return SendResult(variant_id, "retry")
-        except (CredentialExpired, CredentialRevoked, VaultError) as error:
-            cache.drop(channel.pk)
-            _fail(
-                variant,
-                attempt,
-                state=VariantState.FAILED,
-                reason=f"The channel needs reconnecting: {error}",
-            )
-            _roll_up(variant.post_id)
-            return SendResult(variant_id, "failed")
-        except PermanentError as error:
-            _fail(variant, attempt, state=VariantState.FAILED, reason=error.network_message)
-            _roll_up(variant.post_id)
-            return SendResult(variant_id, "failed")
-        except ConnectorError as error:
-            _retry(variant, attempt, after=backoff(variant.attempts), reason=str(error))
-            return SendResult(variant_id, "retry")
-        _published(
-            variant, attempt, published.external_id, published.url, Attempt.Outcome.PUBLISHED
-        )
-        _roll_up(variant.post_id)
-        return SendResult(variant_id, "published")
+    """Send one claimed variant (see `variants_send`)."""
+    return variants_send(variant_ids=[variant_id], worker=worker, connectors=connectors)[0]
 
 
 def variants_recover_orphans(*, now: dt.datetime | None = None) -> int:
@@ -401,24 +630,36 @@ def dispatch_once(
     now: dt.datetime | None = None,
     limit: int = BATCH,
     connectors: ConnectorCache | None = None,
+    pool: Executor | None = None,
 ) -> list[SendResult]:
     """Claim what is due and send it: one turn of a worker's dispatcher."""
     claimed = variants_claim(worker=worker, now=now, limit=limit)
-    return [variant_send(variant_id=pk, worker=worker, connectors=connectors) for pk in claimed]
+    if not claimed:
+        return []
+    return variants_send(variant_ids=claimed, worker=worker, connectors=connectors, pool=pool)
 
 
 class Dispatcher(threading.Thread):
-    """The worker's publishing loop: polls every `interval` seconds, sends what is due."""
+    """A publishing loop: polls every `interval` seconds, claims up to `batch` due
+    variants and sends them, the network calls side by side on `pool`."""
 
-    def __init__(self, *, interval: float = 1.0, batch: int = BATCH) -> None:
+    def __init__(
+        self,
+        *,
+        interval: float = 1.0,
+        batch: int = BATCH,
+        pool: Executor | None = None,
+        connectors: ConnectorCache | None = None,
+    ) -> None:
         super().__init__(name="roost-dispatcher", daemon=True)
         self.batch = batch
         self.interval = interval
+        self.pool = pool
+        self.connectors = connectors or ConnectorCache()
         self.stopped = threading.Event()
 
     def run(self) -> None:
         worker = worker_name()
-        connectors = ConnectorCache()
         last_recovery = 0.0
         while not self.stopped.is_set():
             close_old_connections()
@@ -426,7 +667,9 @@ class Dispatcher(threading.Thread):
                 if timezone.now().timestamp() - last_recovery > 30:
                     variants_recover_orphans()
                     last_recovery = timezone.now().timestamp()
-                results = dispatch_once(worker=worker, connectors=connectors, limit=self.batch)
+                results = dispatch_once(
+                    worker=worker, connectors=self.connectors, limit=self.batch, pool=self.pool
+                )
             except Exception:
                 logger.exception("dispatcher turn failed; trying again")
                 results = []
@@ -436,3 +679,57 @@ class Dispatcher(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+class Publishing:
+    """A worker's publishing: a few dispatchers claiming batches, and `senders` threads
+    for the network calls they share (so `senders` calls can be in flight at once)."""
+
+    DISPATCHERS = 2
+
+    def __init__(self, *, senders: int, interval: float = 1.0) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=max(1, senders), thread_name_prefix="roost-send")
+        connectors = _SharedConnectorCache()
+        batch = max(BATCH, 2 * senders)
+        self.dispatchers = [
+            Dispatcher(interval=interval, batch=batch, pool=self.pool, connectors=connectors)
+            for _ in range(self.DISPATCHERS)
+        ]
+
+    def start(self) -> None:
+        # Import every installed connector now (some load large SDKs), not at the
+        # moment a campaign goes out.
+        from roost.catalogue.specs import catalogue
+        from roost.channels.connectors.registry import available
+
+        available()
+        catalogue()
+        for dispatcher in self.dispatchers:
+            dispatcher.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        for dispatcher in self.dispatchers:
+            dispatcher.stop()
+        for dispatcher in self.dispatchers:
+            dispatcher.join(timeout=timeout)
+        self.pool.shutdown(wait=True)
+
+
+class _SharedConnectorCache(ConnectorCache):
+    """A connector cache the dispatchers of one worker share, under a lock."""
+
+    def __init__(self, *, ttl: float = 300.0) -> None:
+        super().__init__(ttl=ttl)
+        self._lock = threading.Lock()
+
+    def get(self, channel: Channel) -> Any:
+        with self._lock:
+            return super().get(channel)
+
+    def get_many(self, channels: list[Channel]) -> dict[int, Any]:
+        with self._lock:
+            return super().get_many(channels)
+
+    def drop(self, channel_id: int) -> None:
+        with self._lock:
+            super().drop(channel_id)

@@ -1,9 +1,11 @@
 """Pause and resume publishing for a whole organisation, a brand, or chosen channels.
 
-`pause` returns only once no paused variant can reach a network any more: it
-locks every variant in scope, which waits for sends in flight (a send holds its
-row lock for the whole network call), and every send checks for pauses under
-that same lock. Crisis mode calls these.
+`pause` returns only once no paused variant can reach a network any more. It
+commits the pause first, so every send that locks its rows afterwards sees it
+(sends check for pauses under their row locks), then locks every variant in
+scope, which waits for the sends already in flight (a send holds its rows' locks
+for the whole network call). Call it outside a transaction: inside one, the pause
+is seen only when that transaction commits. Crisis mode calls these.
 """
 
 from __future__ import annotations
@@ -53,7 +55,22 @@ def pause(
         )
         if scope == Pause.Scope.CHANNELS:
             held.channels.set(channels)
-        # Locking the rows waits for every send in flight in this scope to finish.
+        audit.record(
+            organization=actor.organization,
+            actor=actor,
+            action="publishing.paused",
+            target=held,
+            after={
+                "scope": scope.value,
+                "brand": brand.name if brand else None,
+                "channels": [c.handle for c in channels],
+                "reason": held.reason,
+            },
+        )
+    # The pause is committed: a send that locks its rows from now on sees it and
+    # holds its variants back. Locking the scope's rows now waits for the sends that
+    # were already in flight; rows claimed meanwhile are held back by their sender.
+    with transaction.atomic():
         locked = list(
             _variants_in_scope(held)
             .filter(state__in=HELD_STATES)
@@ -67,15 +84,9 @@ def pause(
         audit.record(
             organization=actor.organization,
             actor=actor,
-            action="publishing.paused",
+            action="publishing.pause_applied",
             target=held,
-            after={
-                "scope": scope.value,
-                "brand": brand.name if brand else None,
-                "channels": [c.handle for c in channels],
-                "reason": held.reason,
-                "variants_paused": paused,
-            },
+            after={"variants_paused": paused},
         )
     return held
 

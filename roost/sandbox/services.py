@@ -17,8 +17,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -181,6 +182,54 @@ def _reply_target_exists(*, account: SandboxAccount, external_id: str) -> bool:
     return posts.exists() or inbound.exists()
 
 
+def _post_insert(
+    *, account: SandboxAccount, text: str, media_count: int, link: str, idempotency_key: str | None
+) -> SandboxPost:
+    """A new top-level post in one statement (a busy network's hot path): the unique
+    idempotency key turns a second insert with the same key into nothing, and then
+    the post first made with it is returned."""
+    external_id = _new_external_id("p")
+    url = account.post_url(external_id)
+    created_at = timezone.now()
+    connection = connections[SANDBOX_DB]
+    table = connection.ops.quote_name(SandboxPost._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (account_id, external_id, text, media_count, link, reply_to, "  # noqa: S608
+        "idempotency_key, url, created_at, likes, reposts, replies, quotes) "
+        "VALUES (%s, %s, %s, %s, %s, '', %s, %s, %s, 0, 0, 0, 0) "
+        "ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL "
+        "DO NOTHING RETURNING id"
+    )
+    params: list[Any] = [
+        account.pk,
+        external_id,
+        text,
+        media_count,
+        link,
+        idempotency_key or None,
+        url,
+        connection.ops.adapt_datetimefield_value(created_at),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return SandboxPost.objects.get(account=account, idempotency_key=idempotency_key)
+    post = SandboxPost(
+        id=row[0],
+        account=account,
+        external_id=external_id,
+        text=text,
+        media_count=media_count,
+        link=link,
+        idempotency_key=idempotency_key or None,
+        url=url,
+        created_at=created_at,
+    )
+    post._state.adding, post._state.db = False, SANDBOX_DB
+    return post
+
+
 def sandbox_post_create(
     *,
     account: SandboxAccount,
@@ -205,6 +254,14 @@ def sandbox_post_create(
         mime_types=mime_types,
         required=not reply_to,
     )
+    if not reply_to:
+        return _post_insert(
+            account=account,
+            text=text,
+            media_count=len(mime_types),
+            link=link,
+            idempotency_key=idempotency_key,
+        )
     with transaction.atomic(using=SANDBOX_DB):
         locked = _locked(account)
         if idempotency_key:

@@ -25,9 +25,18 @@ def available() -> dict[str, type[Connector]]:
     return found
 
 
+_loaded: dict[str, type[Connector]] = {}
+
+
 def connector_class(name: str) -> type[Connector]:
-    try:
-        return available()[name]
-    except KeyError as exc:
-        known = ", ".join(sorted(available())) or "none"
-        raise UnknownConnector(f"no connector named {name!r} (installed: {known})") from exc
+    """The named connector, imported on first use only (some pull in large SDKs)."""
+    if name in _loaded:
+        return _loaded[name]
+    for entry in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        connector = entry.load()
+        if not (isinstance(connector, type) and issubclass(connector, Connector)):
+            raise TypeError(f"entry point {entry.name!r} is not a Connector subclass")
+        _loaded[name] = connector
+        return connector
+    known = ", ".join(sorted(e.name for e in entry_points(group=ENTRY_POINT_GROUP))) or "none"
+    raise UnknownConnector(f"no connector named {name!r} (installed: {known})")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roost.config.settings.test")
 
@@ -25,10 +26,11 @@ from roost.publishing.models import Variant, VariantState  # noqa: E402
 
 def main() -> None:
     worker = worker_name()
+    pool = ThreadPoolExecutor(max_workers=4)  # network calls side by side, as in `roost worker`
     idle = 0
     while idle < 20:
         variants_recover_orphans()
-        if dispatch_once(worker=worker, limit=5):
+        if dispatch_once(worker=worker, limit=8, pool=pool):
             idle = 0
             continue
         pending = Variant.objects.filter(

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from roost import publishing
-from roost.channels.connectors import registry
+from roost.channels import health
 from roost.channels.connectors.base import Capability, Published
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, Role
@@ -138,7 +138,7 @@ def test_a_network_without_lookup_marks_the_variant_unconfirmed(
         def lookup(self, idempotency_key: str) -> Published | None:
             return None
 
-    monkeypatch.setattr(registry, "available", lambda: {"sandbox": NoLookupSandbox})
+    monkeypatch.setattr(health, "connector_class", lambda name: NoLookupSandbox)
     channel = make_channel()
     post = due_post([channel])
     variants_claim(worker="dead-worker")
@@ -196,6 +196,6 @@ def _ref(channel):
 
 
 def _request(variant):
-    from roost.publishing.dispatch import _request as request
+    from roost.publishing.dispatch import publish_request as request
 
     return request(variant)

@@ -16,7 +16,7 @@ from django.db import connections
 from django.utils import timezone
 
 from roost import publishing
-from roost.publishing.dispatch import Dispatcher
+from roost.publishing.dispatch import Publishing
 from roost.publishing.models import Post, PostState, Variant, VariantState
 from roost.publishing.services import new_idempotency_key
 from roost.sandbox.models import SandboxAccount, SandboxPost
@@ -101,26 +101,25 @@ def test_no_paused_post_is_sent_after_pause_returns(org, admin, publisher, make_
     channels = [make_channel("x", "post", f"acme{n}") for n in range(4)]
     for account in SandboxAccount.objects.all():
         sandbox_knobs_set(account=account, latency_ms=40)
-    for n in range(40):
+    for n in range(80):
         due_post([channels[n % 4]], text=f"Queued post {n}")
-    dispatchers = [Dispatcher(interval=0.05) for _ in range(2)]
-    for dispatcher in dispatchers:
-        dispatcher.start()
-    time.sleep(0.3)  # sends are in flight now
+    sending = Publishing(senders=4, interval=0.05)
+    sending.start()
+    deadline = time.monotonic() + 30
+    while not SandboxPost.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # until sends are under way
     publishing.pause(scope="organization", reason="Crisis", actor=admin)
     returned_at = timezone.now()
     time.sleep(0.5)
-    for dispatcher in dispatchers:
-        dispatcher.stop()
-        dispatcher.join(timeout=10)
+    sending.stop(timeout=10)
     sent_after = SandboxPost.objects.filter(created_at__gt=returned_at).count()
     assert sent_after == 0
     published = Variant.objects.filter(state=VariantState.PUBLISHED).count()
     paused = Variant.objects.filter(state=VariantState.PAUSED).count()
-    assert published + paused == 40
+    assert published + paused == 80
     if connections["default"].vendor == "postgresql":
         # Row locks are fair: the pause lands mid-run. (SQLite's single writer lock
         # may let the dispatchers finish first; the invariant above holds either way.)
         assert published > 0 and paused > 0, (published, paused)
     assert SandboxPost.objects.count() == published
-    assert all(not d.is_alive() for d in dispatchers)
+    assert all(not d.is_alive() for d in sending.dispatchers)
