@@ -42,12 +42,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def _seed_and_describe() -> None:
     from roost.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
+    from roost.inbox.demo import seed_demo_inbox
     from roost.publishing.demo import seed_demo_publishing
     from roost.sandbox.channels import seed_demo_channels
 
     org = seed_demo()
     seed_demo_channels(org)
     seed_demo_publishing(org)
+    seed_demo_inbox(org)
     print(f"Demo organisation '{org.name}' is ready.")
     print(f"Sign in with any of these logins; the password is {DEMO_PASSWORD}")
     for person in PEOPLE:
@@ -74,14 +76,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django_tasks_db.management.commands.db_worker import Worker
 
     from roost.core.clock import ClockThread
-    from roost.publishing.dispatch import Dispatcher
+    from roost.publishing.dispatch import Publishing
 
     clock = ClockThread(interval=args.clock_interval)
     if not args.no_clock:
         clock.start()
-    dispatchers = [Dispatcher(batch=2) for _ in range(args.senders)]
-    for dispatcher in dispatchers:
-        dispatcher.start()
+    publishing = Publishing(senders=args.senders)
+    publishing.start()
     worker = Worker(
         queue_names=["*"],
         interval=args.interval,
@@ -97,8 +98,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker.run()
     finally:
         clock.stop()
-        for dispatcher in dispatchers:
-            dispatcher.stop()
+        publishing.stop(timeout=5)
     return 0
 
 
@@ -326,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--no-clock", action="store_true", help="run tasks only, no periodic jobs")
     worker.add_argument(
-        "--senders", type=int, default=4, help="publishing threads (network calls in parallel)"
+        "--senders", type=int, default=8, help="publishing threads (network calls in parallel)"
     )
     worker.set_defaults(func=cmd_worker)
 

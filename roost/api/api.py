@@ -8,6 +8,8 @@ from roost.api import problems
 from roost.api.auth import PersonalAccessToken
 from roost.api.people import router as people_router
 from roost.inbox.api import router as inbox_router
+from roost.media.api import router as media_router
+from roost.publishing.api import router as publishing_router
 
 api = NinjaAPI(
     title="Roost API",
@@ -25,3 +27,5 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/", people_router)
 api.add_router("/inbox", inbox_router)
+api.add_router("/", publishing_router)
+api.add_router("/media", media_router)

@@ -36,6 +36,11 @@ class Scope(enum.StrEnum):
     AUDIT_READ = "audit:read"
     INBOX_READ = "inbox:read"
     INBOX_WRITE = "inbox:write"
+    POSTS_READ = "posts:read"
+    POSTS_WRITE = "posts:write"
+    POSTS_APPROVE = "posts:approve"
+    MEDIA_READ = "media:read"
+    MEDIA_WRITE = "media:write"
 
 
 SCOPE_HELP = {
@@ -45,6 +50,11 @@ SCOPE_HELP = {
     Scope.AUDIT_READ: "Read the audit log (as far as your own roles allow)",
     Scope.INBOX_READ: "List, search and read conversations",
     Scope.INBOX_WRITE: "Reply to, assign, tag and close conversations",
+    Scope.POSTS_READ: "List and read posts, their variants and checks",
+    Scope.POSTS_WRITE: "Create, edit, schedule and submit posts (as far as your own roles allow)",
+    Scope.POSTS_APPROVE: "Approve and reject posts (as far as your own roles allow)",
+    Scope.MEDIA_READ: "Search and read the media library",
+    Scope.MEDIA_WRITE: "Upload media and edit alt text, tags and focal points",
 }
 
 

@@ -38,6 +38,7 @@ class Action(enum.StrEnum):
     CHANNEL_VIEW = "channels.channel.view"
     CHANNEL_MANAGE = "channels.channel.manage"
     CHANNEL_HEALTH_VIEW = "channels.health.view"
+    CHANNEL_WEBHOOK_MANAGE = "channels.webhook.manage"
     POST_VIEW = "publishing.post.view"
     POST_EDIT = "publishing.post.edit"
     POST_APPROVE = "publishing.post.approve"
@@ -47,6 +48,8 @@ class Action(enum.StrEnum):
     COMPLIANCE_MANAGE = "publishing.compliance.manage"
     INBOX_VIEW = "inbox.conversation.view"
     INBOX_HANDLE = "inbox.conversation.handle"
+    INBOX_CONFIGURE = "inbox.settings.configure"
+    INBOX_REPORT_VIEW = "inbox.report.view"
 
 
 ALL = frozenset(Role)
@@ -76,6 +79,7 @@ POLICY: dict[Action, Rule] = {
     Action.CHANNEL_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
     Action.CHANNEL_MANAGE: Rule(Scope.CHANNEL_GROUP, LEADS),
     Action.CHANNEL_HEALTH_VIEW: Rule(Scope.CHANNEL_GROUP, LEADS),
+    Action.CHANNEL_WEBHOOK_MANAGE: Rule(Scope.CHANNEL_GROUP, frozenset({Role.ADMIN})),
     Action.POST_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
     Action.POST_EDIT: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.PUBLISHER}),
     Action.POST_APPROVE: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.APPROVER}),
@@ -85,6 +89,8 @@ POLICY: dict[Action, Rule] = {
     Action.COMPLIANCE_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
     Action.INBOX_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
     Action.INBOX_HANDLE: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.COMMUNITY_MANAGER}),
+    Action.INBOX_CONFIGURE: Rule(Scope.ORGANIZATION, LEADS),
+    Action.INBOX_REPORT_VIEW: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.ANALYST}),
 }
 
 

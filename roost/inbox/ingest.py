@@ -2,16 +2,22 @@
 
 Fetching is at least once: a page may be fetched again after a crash, or by two
 workers at the same time. Storing is exactly once: (channel, external id) is
-unique, and the cursor advances in the same transaction as the messages it
-covers (invariant 5 of the design).
+unique, writers of one channel take turns, and the cursor advances in the same
+transaction as the messages it covers (invariant 5 of the design).
+
+Messages are stored a batch at a time (a poll's pages, or a webhook delivery): the
+batch is classified, threaded, deduplicated and routed in memory, then written with
+a fixed number of queries, whatever its size.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roost.channels.connectors.base import Capability, ConnectorError, Inbound, InboundKind
@@ -19,10 +25,17 @@ from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.inbox.classify import UNDETERMINED, classify
-from roost.inbox.models import Conversation, ConversationStatus, Direction, InboxCursor, Message
-from roost.inbox.routing import conversation_route
+from roost.inbox.models import (
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    Direction,
+    InboxCursor,
+    Message,
+)
+from roost.inbox.routing import RoutingBatch, conversation_route
 from roost.inbox.sla import SlaEventKind
-from roost.inbox.sla_service import event_record
+from roost.inbox.snooze import WakeReason, conversation_wake
 
 logger = logging.getLogger(__name__)
 MAX_PAGES = 5
@@ -53,120 +66,239 @@ class IngestResult:
     stored: int
 
 
-def _conversation_for(channel: Channel, item: Inbound) -> tuple[Conversation, bool]:
-    parent_key = None
-    if item.parent_external_id:
-        parent = (
-            Message.objects.filter(channel=channel, external_id=item.parent_external_id)
-            .select_related("conversation")
-            .first()
+@dataclass
+class _Arrival:
+    """An item new to Roost, with the conversation it threads into."""
+
+    item: Inbound
+    key: str
+    subject: str
+    message: Message
+    opens: bool = False  # the first message of a conversation new to Roost
+
+
+def _channel_lock(channel: Channel) -> None:
+    """Writers of one channel's messages take turns, a batch at a time, so that what a
+    batch finds missing it can create without racing another worker. (FOR NO KEY UPDATE:
+    rows that refer to the channel can still be written meanwhile.)"""
+    Channel.objects.select_for_update(no_key=True).filter(pk=channel.pk).values_list("pk").first()
+
+
+def _message_from(channel: Channel, item: Inbound) -> Message:
+    """The message as it will be stored, classified; its conversation is set later."""
+    found = classify(
+        item.text,
+        language_hint=item.language,
+        author_followers=item.author_followers,
+        author_verified=item.author_verified,
+    )
+    return Message(
+        organization_id=channel.organization_id,
+        channel_id=channel.pk,
+        external_id=item.external_id,
+        kind=item.kind,
+        direction=Direction.INBOUND,
+        author_handle=item.author_handle,
+        author_name=item.author_name,
+        author_followers=item.author_followers,
+        author_verified=item.author_verified,
+        text=item.text,
+        parent_external_id=item.parent_external_id,
+        url=item.url,
+        created_at=item.created_at,
+        language=found.language if found.language != UNDETERMINED else item.language,
+        sentiment=found.sentiment.value,
+        intent=found.intent.value,
+        priority=found.priority.value,
+    )
+
+
+def _arrivals(channel: Channel, items: Iterable[Inbound]) -> list[_Arrival]:
+    """The items not stored yet, once each, oldest first, classified and keyed. A reply
+    joins its parent's conversation whether the parent was stored before or comes earlier
+    in the same batch. One query, whatever the batch's size."""
+    batch = sorted(items, key=lambda i: i.created_at)
+    wanted = {i.external_id for i in batch} | {i.parent_external_id for i in batch}
+    wanted.discard("")
+    # The conversation of every message stored already: the batch's own (not new) and
+    # the parents its replies answer.
+    key_of: dict[str, str] = dict(
+        Message.objects.filter(channel=channel, external_id__in=wanted).values_list(
+            "external_id", "conversation__key"
         )
-        if parent is not None:
-            parent_key = parent.conversation.key
-    key, subject = conversation_key(channel, item, parent_key)
-    try:
-        with transaction.atomic():
-            conversation, created = Conversation.objects.get_or_create(
-                channel=channel,
-                key=key,
-                defaults={
-                    "organization_id": channel.organization_id,
-                    "kind": item.kind,
-                    "author_handle": item.author_handle,
-                    "subject_external_id": subject,
-                    "first_message_at": item.created_at,
-                    "last_message_at": item.created_at,
-                },
-            )
-    except IntegrityError:
-        conversation, created = Conversation.objects.get(channel=channel, key=key), False
-    return conversation, created
+    )
+    arrivals = []
+    for item in batch:
+        if item.external_id in key_of:
+            continue  # stored before, or earlier in this batch
+        parent_key = key_of.get(item.parent_external_id) if item.parent_external_id else None
+        key, subject = conversation_key(channel, item, parent_key)
+        key_of[item.external_id] = key
+        arrivals.append(_Arrival(item, key, subject, _message_from(channel, item)))
+    return arrivals
+
+
+def _conversations_for(channel: Channel, arrivals: list[_Arrival]) -> dict[str, Conversation]:
+    """Every conversation the arrivals join, by key: the stored ones locked (in primary-key
+    order) until the batch commits, the missing ones built but not saved yet, each marked
+    on the arrival that opens it."""
+    keys = sorted({a.key for a in arrivals})
+    stored = Conversation.objects.select_for_update().filter(channel=channel, key__in=keys)
+    by_key = {c.key: c for c in stored.order_by("pk")}
+    for arrival in arrivals:
+        if arrival.key in by_key:
+            continue
+        item = arrival.item
+        arrival.opens = True
+        by_key[arrival.key] = Conversation(
+            organization_id=channel.organization_id,
+            channel=channel,
+            key=arrival.key,
+            kind=item.kind,
+            author_handle=item.author_handle,
+            author_name=item.author_name,
+            subject_external_id=arrival.subject,
+            first_message_at=item.created_at,
+            last_message_at=item.created_at,
+            language=arrival.message.language,
+            sentiment=arrival.message.sentiment,
+            intent=arrival.message.intent,
+            priority=arrival.message.priority,
+        )
+    return by_key
 
 
 PRIORITY_ORDER = ["low", "normal", "high", "urgent"]
+CONVERSATION_FIELDS_TOUCHED = [
+    "language",
+    "sentiment",
+    "intent",
+    "priority",
+    "last_message_at",
+    "status",
+    "closed_at",
+]
 
 
-def _take_classification(conversation: Conversation, message: Message) -> None:
-    """The conversation carries its latest message's language, sentiment and intent,
-    and the highest priority any of its messages had."""
-    priority = max(conversation.priority, message.priority, key=PRIORITY_ORDER.index)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        language=message.language,
-        sentiment=message.sentiment,
-        intent=message.intent,
-        priority=priority,
-    )
+def _conversations_save(conversations: list[Conversation], fields: list[str]) -> None:
+    """Save these fields of each conversation, in one round trip: one UPDATE statement
+    run for every row. (`bulk_update` builds a CASE per row and field, which costs more
+    than the rest of a batch.) Precondition: the rows are locked by this transaction."""
+    if not conversations:
+        return
+    by_name = {f.name: f for f in Conversation._meta.concrete_fields}
+    model_fields = [by_name[name] for name in fields]
+    quote = connection.ops.quote_name
+    table = quote(Conversation._meta.db_table)
+    columns = ", ".join(f"{quote(f.attname)} = %s" for f in model_fields)
+    sql = f"UPDATE {table} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 (model names)
+    rows = [
+        [f.get_db_prep_save(getattr(c, f.attname), connection) for f in model_fields] + [c.pk]
+        for c in conversations
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _take_message(conversation: Conversation, message: Message) -> list[SlaEventKind]:
+    """Apply one new customer message to its conversation in memory; return the SLA
+    events it causes before the message itself. The conversation carries its latest
+    message's language, sentiment and intent, and the highest priority any had; the
+    customer writing again reopens a closed conversation and restarts the clock of one
+    waiting on them."""
     conversation.language, conversation.sentiment = message.language, message.sentiment
-    conversation.intent, conversation.priority = message.intent, priority
+    conversation.intent = message.intent
+    conversation.priority = max(conversation.priority, message.priority, key=PRIORITY_ORDER.index)
+    conversation.last_message_at = max(conversation.last_message_at, message.created_at)
+    if conversation.status == ConversationStatus.CLOSED:
+        conversation.status, conversation.closed_at = ConversationStatus.OPEN, None
+        return [SlaEventKind.REOPENED]
+    if conversation.status == ConversationStatus.WAITING:
+        conversation.status = ConversationStatus.OPEN
+        return [SlaEventKind.WAITING_ENDED]
+    return []
+
+
+def _sla_event(
+    conversation: Conversation, kind: SlaEventKind, at: dt.datetime
+) -> ConversationEvent:
+    """What `sla_service.event_record` stores, built to be stored with the batch's others.
+    Precondition: the conversation is stored."""
+    return ConversationEvent(
+        organization_id=conversation.organization_id,
+        conversation_id=conversation.pk,
+        kind=kind.value,
+        at=at,
+    )
+
+
+def _route_opened(
+    channel: Channel, arrivals: list[_Arrival], by_key: dict[str, Conversation]
+) -> RoutingBatch:
+    """Route each conversation the batch opens, on its first message, before it is stored
+    (so that its INSERT carries the routing); the returned batch audits it when closed."""
+    opening = [a for a in arrivals if a.opens]
+    if not opening:
+        return RoutingBatch(rules=[])
+    batch = RoutingBatch.for_organization(channel.organization_id)
+    for arrival in opening:
+        conversation_route(conversation=by_key[arrival.key], message=arrival.message, batch=batch)
+    return batch
 
 
 def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
-    """Store what is new among `items`; return how many were new. Safe to call twice."""
+    """Store what is new among `items`; return how many were new. Safe to call twice, and
+    from two workers at once: writers of a channel take turns, so each message is stored
+    once. Runs in a transaction of its own, or in the caller's (the polling job advances
+    its cursor in the same one).
+
+    A batch costs the same few queries whatever its size, plus the waking of each
+    snoozed conversation it touches.
+    """
     if not items:
         return 0
-    known = set(
-        Message.objects.filter(
-            channel=channel, external_id__in=[i.external_id for i in items]
-        ).values_list("external_id", flat=True)
-    )
-    stored = 0
-    for item in sorted(items, key=lambda i: i.created_at):
-        if item.external_id in known:
-            continue
-        conversation, created = _conversation_for(channel, item)
-        found = classify(item.text, language_hint=item.language)
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    organization_id=channel.organization_id,
-                    conversation=conversation,
-                    channel=channel,
-                    external_id=item.external_id,
-                    kind=item.kind,
-                    direction=Direction.INBOUND,
-                    author_handle=item.author_handle,
-                    text=item.text,
-                    parent_external_id=item.parent_external_id,
-                    url=item.url,
-                    created_at=item.created_at,
-                    language=found.language if found.language != UNDETERMINED else item.language,
-                    sentiment=found.sentiment.value,
-                    intent=found.intent.value,
-                    priority=found.priority.value,
-                )
-        except IntegrityError:
-            continue  # another worker stored it first
-        known.add(item.external_id)
-        stored += 1
-        _take_classification(conversation, message)
-        if created:
-            event_record(conversation=conversation, kind=SlaEventKind.OPENED, at=item.created_at)
-        elif conversation.status in (ConversationStatus.CLOSED, ConversationStatus.WAITING):
-            kind = (
-                SlaEventKind.REOPENED
-                if conversation.status == ConversationStatus.CLOSED
-                else SlaEventKind.WAITING_ENDED
+    # No savepoint inside the caller's transaction: a failure here fails the whole of it.
+    with transaction.atomic(savepoint=False):
+        _channel_lock(channel)
+        arrivals = _arrivals(channel, items)
+        if not arrivals:
+            return 0
+        by_key = _conversations_for(channel, arrivals)
+        happened: list[tuple[Conversation, SlaEventKind, dt.datetime]] = []
+        snoozed: list[tuple[Conversation, dt.datetime]] = []
+        for arrival in arrivals:
+            conversation, at = by_key[arrival.key], arrival.item.created_at
+            kinds = (
+                [SlaEventKind.OPENED]
+                if arrival.opens
+                else _take_message(conversation, arrival.message)
             )
-            event_record(conversation=conversation, kind=kind, at=item.created_at)
-        event_record(
-            conversation=conversation, kind=SlaEventKind.CUSTOMER_MESSAGE, at=item.created_at
-        )
-        if created:
-            conversation_route(conversation=conversation, message=message)
-        Conversation.objects.filter(pk=conversation.pk, last_message_at__lt=item.created_at).update(
-            last_message_at=item.created_at
-        )
-        # A new message from the customer reopens a closed conversation and restarts
-        # the clock of one waiting on them.
-        Conversation.objects.filter(
-            pk=conversation.pk,
-            status__in=[ConversationStatus.CLOSED, ConversationStatus.WAITING],
-        ).update(status=ConversationStatus.OPEN, closed_at=None)
-    return stored
+            if conversation.status == ConversationStatus.SNOOZED:
+                snoozed.append((conversation, at))
+            happened.extend((conversation, kind, at) for kind in kinds)
+            happened.append((conversation, SlaEventKind.CUSTOMER_MESSAGE, at))
+        routing = _route_opened(channel, arrivals, by_key)
+        opened = [by_key[a.key] for a in arrivals if a.opens]
+        Conversation.objects.bulk_create(opened)  # sets their primary keys
+        for arrival in arrivals:
+            arrival.message.conversation_id = by_key[arrival.key].pk
+        Message.objects.bulk_create([a.message for a in arrivals])
+        new_keys = {a.key for a in arrivals if a.opens}
+        stored = [c for key, c in by_key.items() if key not in new_keys]
+        _conversations_save(stored, CONVERSATION_FIELDS_TOUCHED)
+        # Snooze: the customer writing again wakes a snoozed conversation (with its own SLA
+        # event, before the batch's, and audit entry; a second message finds it awake).
+        for conversation, at in snoozed:
+            conversation_wake(conversation=conversation, reason=WakeReason.CUSTOMER_MESSAGE, at=at)
+        ConversationEvent.objects.bulk_create([_sla_event(*event) for event in happened])
+        # Locks are taken channel, conversations, rules, and the organisation (audit) last.
+        routing.close()
+    return len(arrivals)
 
 
 def channel_ingest(*, channel: Channel) -> IngestResult:
-    """Fetch a channel's new inbound, page by page, and store it.
+    """Fetch a channel's new inbound, up to `MAX_PAGES` pages, and store it in one
+    transaction with the cursor after the last page fetched.
 
     Precondition: not inside a transaction (fetching calls the network).
     """
@@ -180,24 +312,31 @@ def channel_ingest(*, channel: Channel) -> IngestResult:
         return IngestResult(0, 0)
     if not connector.capabilities & FETCH_CAPABILITIES:
         return IngestResult(0, 0)
-    fetched = stored = 0
+    items: list[Inbound] = []
+    pages = 0
     position = cursor.cursor or None
+    last_error = ""
     for _ in range(MAX_PAGES):
         try:
             page = connector.fetch(cursor=position)
         except ConnectorError as error:
-            InboxCursor.objects.filter(pk=cursor.pk).update(last_error=str(error)[:500])
+            last_error = str(error)[:500]
             break
-        with transaction.atomic():
-            stored += messages_store(channel=channel, items=list(page.items))
-            InboxCursor.objects.filter(pk=cursor.pk).update(
-                cursor=page.cursor or "", fetched_at=timezone.now(), last_error=""
-            )
-        fetched += len(page.items)
-        if not page.items or page.cursor == position:
-            break
+        pages += 1
+        items.extend(page.items)
+        moved = page.cursor != position
         position = page.cursor
-    return IngestResult(fetched, stored)
+        if not page.items or not moved:
+            break
+    if not pages:
+        InboxCursor.objects.filter(pk=cursor.pk).update(last_error=last_error)
+        return IngestResult(0, 0)
+    with transaction.atomic():
+        stored = messages_store(channel=channel, items=items)
+        InboxCursor.objects.filter(pk=cursor.pk).update(
+            cursor=position or "", fetched_at=timezone.now(), last_error=last_error
+        )
+    return IngestResult(len(items), stored)
 
 
 def channels_ingest_all() -> int:

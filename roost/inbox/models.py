@@ -80,6 +80,29 @@ class Conversation(TenantModel):
             models.Index(fields=["organization", "status", "-last_message_at"]),
             models.Index(fields=["organization", "assignee", "status"]),
             models.Index(fields=["organization", "team", "status"]),
+            # Queue pages (roost.inbox.selectors): the conditions repeat the working
+            # queues' filter exactly, or the database cannot use them.
+            models.Index(
+                fields=["organization", "-last_message_at", "-id"],
+                condition=~models.Q(status="closed") & ~models.Q(status="snoozed"),
+                name="conversation_open_queue",
+            ),
+            models.Index(
+                fields=["organization", "team", "-last_message_at", "-id"],
+                condition=~models.Q(status="closed") & ~models.Q(status="snoozed"),
+                name="conversation_team_queue",
+            ),
+            models.Index(
+                fields=["organization", "sla_due_at", "id"],
+                condition=models.Q(sla_state__in=["warning", "breached"])
+                & ~models.Q(status="closed")
+                & ~models.Q(status="snoozed"),
+                name="conversation_breaching_queue",
+            ),
+            models.Index(
+                fields=["organization", "author_handle", "-last_message_at"],
+                name="conversation_author_history",
+            ),
         ]
 
     def __str__(self) -> str:

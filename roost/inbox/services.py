@@ -7,6 +7,7 @@ any transaction) and stores what the network accepted.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.db import transaction
@@ -18,9 +19,11 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, can, require
+from roost.inbox.mentions import mentions_notify_after_commit, people_mentioned
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message
 from roost.inbox.sla import SlaEventKind
 from roost.inbox.sla_service import event_record
+from roost.inbox.snooze import until_check
 
 MAX_REPLY = 5000
 # Status changes as the SLA clocks see them.
@@ -34,6 +37,10 @@ STATUS_EVENTS: dict[tuple[ConversationStatus, ConversationStatus], tuple[SlaEven
     (ConversationStatus.CLOSED, ConversationStatus.OPEN): (SlaEventKind.REOPENED,),
     (ConversationStatus.OPEN, ConversationStatus.WAITING): (SlaEventKind.WAITING_STARTED,),
     (ConversationStatus.WAITING, ConversationStatus.OPEN): (SlaEventKind.WAITING_ENDED,),
+    # Snoozed counts as open for the clocks; a wait from before the snooze ends here
+    # (an end of a wait that never started changes nothing).
+    (ConversationStatus.SNOOZED, ConversationStatus.OPEN): (SlaEventKind.WAITING_ENDED,),
+    (ConversationStatus.SNOOZED, ConversationStatus.WAITING): (SlaEventKind.WAITING_STARTED,),
 }
 STATUS_ACTIONS = {
     ConversationStatus.OPEN: "inbox.conversation.reopened",
@@ -122,10 +129,12 @@ def conversation_reply(*, actor: User, conversation: Conversation, text: str) ->
 
 
 def conversation_note(*, actor: User, conversation: Conversation, text: str) -> Message:
-    """An internal note: never sent to the network."""
+    """An internal note: never sent to the network. People it @mentions (see
+    `roost.inbox.mentions`) are e-mailed after commit and named in the audit event."""
     _check(actor, conversation)
     if not text.strip():
         raise ApplicationError(ErrorCode.INVALID, "Write the note first.", field="text")
+    mentioned = people_mentioned(text=text, conversation=conversation, author=actor)
     with transaction.atomic():
         note = Message.objects.create(
             organization_id=conversation.organization_id,
@@ -144,8 +153,9 @@ def conversation_note(*, actor: User, conversation: Conversation, text: str) -> 
             actor=actor,
             action="inbox.conversation.noted",
             target=conversation,
-            after={"note": note.pk},
+            after={"note": note.pk, "mentioned": [person.email for person in mentioned]},
         )
+        mentions_notify_after_commit(note=note, people=mentioned)
     return note
 
 
@@ -185,7 +195,9 @@ def conversation_status_set(
         before = conversation.status
         conversation.status = status
         conversation.closed_at = timezone.now() if status == ConversationStatus.CLOSED else None
-        conversation.save(update_fields=["status", "closed_at"])
+        if status != ConversationStatus.SNOOZED:
+            conversation.snoozed_until = None
+        conversation.save(update_fields=["status", "closed_at", "snoozed_until"])
         for kind in STATUS_EVENTS.get((ConversationStatus(before), status), ()):
             event_record(conversation=conversation, kind=kind)
         audit.record(
@@ -213,5 +225,36 @@ def conversation_tag(*, actor: User, conversation: Conversation, tags: list[str]
             target=conversation,
             before={"tags": before},
             after={"tags": clean},
+        )
+    return conversation
+
+
+def conversation_snooze(
+    *, actor: User, conversation: Conversation, until: dt.datetime
+) -> Conversation:
+    """Hide the conversation from the working queues until `until` (aware, in the future,
+    at most a year ahead), or until the customer writes again (`roost.inbox.snooze`)."""
+    _check(actor, conversation)
+    until_check(until, now=timezone.now())
+    if conversation.status == ConversationStatus.CLOSED:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, "A closed conversation cannot be snoozed; reopen it first."
+        )
+    with transaction.atomic():
+        previous = conversation.snoozed_until
+        before = {
+            "status": conversation.status,
+            "snoozed_until": previous.isoformat() if previous else None,
+        }
+        conversation.status = ConversationStatus.SNOOZED
+        conversation.snoozed_until = until
+        conversation.save(update_fields=["status", "snoozed_until"])
+        audit.record(
+            organization=conversation.channel.channel_group.organization,
+            actor=actor,
+            action=STATUS_ACTIONS[ConversationStatus.SNOOZED],
+            target=conversation,
+            before=before,
+            after={"status": ConversationStatus.SNOOZED.value, "snoozed_until": until.isoformat()},
         )
     return conversation

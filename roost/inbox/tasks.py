@@ -5,8 +5,10 @@ import datetime as dt
 from django_tasks import task
 
 from roost.core.clock import PeriodicJob
+from roost.inbox.auto_reply import auto_reply_send
 from roost.inbox.ingest import channels_ingest_all
 from roost.inbox.sla_service import conversations_sla_refresh
+from roost.inbox.snooze import conversations_wake_due
 
 
 @task()
@@ -19,7 +21,19 @@ def refresh_sla() -> int:
     return conversations_sla_refresh()
 
 
+@task()
+def send_auto_reply(conversation_id: int, rule_id: int) -> str:
+    """Send a routing rule's auto-reply; safe to run twice (see `auto_reply_send`)."""
+    return auto_reply_send(conversation_id=conversation_id, rule_id=rule_id).value
+
+
+@task()
+def wake_snoozed() -> int:
+    return conversations_wake_due()
+
+
 PERIODIC_JOBS = [
     PeriodicJob("inbox.fetch", fetch_inboxes, dt.timedelta(minutes=1)),
     PeriodicJob("inbox.sla", refresh_sla, dt.timedelta(minutes=1)),
+    PeriodicJob("inbox.wake", wake_snoozed, dt.timedelta(minutes=1)),
 ]

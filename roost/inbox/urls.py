@@ -1,6 +1,9 @@
 from django.urls import path
 
-from roost.inbox.views import conversations
+from roost.inbox.views import bulk, conversations, saved_filters, saved_replies
+from roost.inbox.views import presence as presence_views
+from roost.inbox.views import reports as report_views
+from roost.inbox.views import settings as settings_views
 
 app_name = "inbox"
 
@@ -8,4 +11,49 @@ urlpatterns = [
     path("", conversations.inbox_index, name="index"),
     path("c/<int:conversation_id>/", conversations.conversation_detail, name="conversation"),
     path("c/<int:conversation_id>/act/", conversations.conversation_act, name="act"),
+    path("c/<int:conversation_id>/thread/", conversations.conversation_thread, name="thread"),
+    path("bulk/", bulk.conversations_bulk, name="bulk"),
+    path("filters/", saved_filters.saved_filter_add, name="saved_filter_add"),
+    path(
+        "filters/<int:saved_filter_id>/delete/",
+        saved_filters.saved_filter_remove,
+        name="saved_filter_delete",
+    ),
+    path("saved-replies/", saved_replies.saved_reply_index, name="saved_replies"),
+    path("saved-replies/<int:saved_reply_id>/", saved_replies.saved_reply_edit, name="saved_reply"),
+    path(
+        "saved-replies/<int:saved_reply_id>/delete/",
+        saved_replies.saved_reply_remove,
+        name="saved_reply_delete",
+    ),
+    path(
+        "c/<int:conversation_id>/presence/",
+        presence_views.presence_heartbeat,
+        name="presence",
+    ),
+    path(
+        "c/<int:conversation_id>/presence/leave/",
+        presence_views.presence_leave,
+        name="presence_leave",
+    ),
+    # Inbox settings (routing rules, SLA policies) and reports.
+    path("settings/rules/", settings_views.rules_index, name="settings_rules"),
+    path("settings/rules/new/", settings_views.rule_create, name="settings_rule_create"),
+    path("settings/rules/<int:rule_id>/", settings_views.rule_edit, name="settings_rule_edit"),
+    path("settings/rules/<int:rule_id>/move/", settings_views.rule_move, name="settings_rule_move"),
+    path(
+        "settings/rules/<int:rule_id>/delete/",
+        settings_views.rule_delete,
+        name="settings_rule_delete",
+    ),
+    path("settings/sla/", settings_views.policies_index, name="settings_policies"),
+    path("settings/sla/new/", settings_views.policy_create, name="settings_policy_create"),
+    path("settings/sla/<int:policy_id>/", settings_views.policy_edit, name="settings_policy_edit"),
+    path(
+        "settings/sla/<int:policy_id>/delete/",
+        settings_views.policy_delete,
+        name="settings_policy_delete",
+    ),
+    path("reports/", report_views.reports_index, name="reports"),
+    path("reports/sla-attainment.csv", report_views.reports_csv, name="reports_csv"),
 ]

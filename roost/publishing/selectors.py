@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
-from roost.publishing.models import ComplianceRule, Post, Variant
+from roost.publishing.models import ComplianceRule, Post, Variant, VariantState
 
 
 def _visible_variants(viewer: User) -> QuerySet[Variant]:
@@ -64,3 +64,19 @@ def calendar_variants(
 
 def compliance_rules_for(*, organization_id: int) -> list[ComplianceRule]:
     return list(ComplianceRule.objects.filter(organization_id=organization_id))
+
+
+def published_variant_by_external_id(
+    *, viewer: User, network: str, external_id: str
+) -> Variant | None:
+    """The variant Roost published on `network` as `external_id` (the post an inbox
+    conversation comments on), if there is one the viewer may see."""
+    if not external_id:
+        return None
+    return (
+        _visible_variants(viewer)
+        .filter(channel__network=network, external_id=external_id, state=VariantState.PUBLISHED)
+        .select_related("channel", "post")
+        .order_by("pk")
+        .first()
+    )

@@ -1,5 +1,6 @@
 """The audience simulator: comments, replies, mentions and direct messages on the
 demo's sandbox channels, with a daily and a weekly rhythm and a mix of languages.
+A few messages come from well-known, verified accounts (`roost.sandbox.profiles`).
 
 Each (account, slot) is simulated once: a tick row under a unique constraint is
 written in the same transaction as the messages, and the random choices are
@@ -19,6 +20,7 @@ from django.db import IntegrityError, transaction
 
 from roost.channels.models import Channel, ChannelStatus
 from roost.sandbox.models import AudienceTick, InboundKind, SandboxAccount, SandboxPost
+from roost.sandbox.profiles import VIP_AUTHORS
 from roost.sandbox.routing import SANDBOX_DB
 from roost.sandbox.services import sandbox_inbound_add
 
@@ -86,6 +88,8 @@ KIND_WEIGHTS = (
     (InboundKind.DIRECT_MESSAGE, 0.2),
 )
 FIRST_NAMES = ("ola", "kasia", "piotr", "emma", "liam", "noah", "mia", "jonas", "lena", "sam")
+# How often a message comes from one of the well-known, verified accounts.
+VIP_SHARE = 0.03
 
 
 def _languages_for(region: str) -> tuple[tuple[str, float], ...]:
@@ -129,6 +133,8 @@ def compose(rng: random.Random, *, region: str, category: str | None = None) -> 
     text = rng.choice(TEMPLATES[language][category]).format(product=rng.choice(PRODUCTS))
     kind = _pick(rng, KIND_WEIGHTS)
     author = f"{rng.choice(FIRST_NAMES)}{rng.randint(1, 9999)}"
+    if rng.random() < VIP_SHARE:
+        author = rng.choice(sorted(VIP_AUTHORS))  # a verified account with a large following
     return Message(kind=kind, author=author, text=text, language=language, category=category)
 
 

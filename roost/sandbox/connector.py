@@ -29,6 +29,7 @@ from roost.channels.connectors.base import (
     TransientError,
 )
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxInbound, SandboxPost
+from roost.sandbox.profiles import author_profile
 from roost.sandbox.selectors import sandbox_inbound_after, sandbox_post_by_key, sandbox_post_get
 from roost.sandbox.services import (
     SandboxCall,
@@ -63,6 +64,7 @@ def _published(post: SandboxPost) -> Published:
 
 
 def _inbound(item: SandboxInbound) -> Inbound:
+    author = author_profile(item.author_handle)
     return Inbound(
         external_id=item.external_id,
         kind=InboundKind(item.kind),
@@ -72,6 +74,9 @@ def _inbound(item: SandboxInbound) -> Inbound:
         parent_external_id=item.parent_external_id,
         url=item.url,
         language=item.language,
+        author_name=author.name,
+        author_followers=author.followers,
+        author_verified=author.verified,
     )
 
 

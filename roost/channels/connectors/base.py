@@ -127,6 +127,10 @@ class Inbound:
     parent_external_id: str = ""
     url: str = ""
     language: str = ""
+    # The author as the network describes them, where it does (0 and False otherwise).
+    author_name: str = ""
+    author_followers: int = 0
+    author_verified: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -57,6 +58,8 @@ from roost.channels.connectors.base import (
     TransientError,
 )
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_SERVICE = "https://bsky.social"
 DEFAULT_WEB = "https://bsky.app"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -74,6 +77,8 @@ DEFAULT_RETRY_AFTER_S = 60.0
 NOTIFICATION_PAGE_SIZE = 100
 # Paging back to the cursor stops here; older notifications are left unread.
 MAX_NOTIFICATION_PAGES = 20
+# app.bsky.actor.getProfiles takes at most this many actors a call.
+PROFILES_PER_CALL = 25
 
 # Error names the servers send (XRPC `error` field).
 _EXPIRED_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
@@ -543,9 +548,14 @@ class BlueskyConnector(Connector):
         notifications = self._call(read)
         own_did = self._session().did
         notifications.sort(key=lambda item: (_parse_time(item.indexed_at), item.uri))
+        followers = self._follower_counts(
+            sorted({item.author.did for item in notifications if item.reason in _INBOUND_REASONS})
+        )
         items = tuple(
             inbound
-            for inbound in (self._inbound(item, own_did=own_did) for item in notifications)
+            for inbound in (
+                self._inbound(item, own_did=own_did, followers=followers) for item in notifications
+            )
             if inbound is not None
         )
         if notifications:
@@ -573,6 +583,38 @@ class BlueskyConnector(Connector):
         return self._call(read)
 
     # Network calls the methods above share.
+
+    def _follower_counts(self, dids: list[str]) -> dict[str, int]:
+        """Follower counts by DID, from app.bsky.actor.getProfiles, PROFILES_PER_CALL a call.
+
+        Notifications carry a basic profile without the count, hence this batch, made
+        once per fetch. The counts only enrich messages: when the AppView will not give
+        them, the authors keep 0 and the messages are stored all the same.
+        """
+        if not dids:
+            return {}
+
+        def read(session: _Session) -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for start in range(0, len(dids), PROFILES_PER_CALL):
+                answer = session.client.app.bsky.actor.get_profiles(
+                    params=models.AppBskyActorGetProfiles.Params(
+                        actors=dids[start : start + PROFILES_PER_CALL]
+                    )
+                )
+                for profile in answer.profiles:
+                    counts[profile.did] = max(profile.followers_count or 0, 0)
+            return counts
+
+        try:
+            return self._call(read)
+        except ConnectorError as error:
+            logger.warning(
+                "Bluesky channel %s: follower counts unavailable (%s)",
+                self.channel.id,
+                type(error).__name__,
+            )
+            return {}
 
     def _facets(self, client: Client, text: str) -> list[Any]:
         """Facets for `text`; a mention whose handle does not resolve stays plain text."""
@@ -635,7 +677,7 @@ class BlueskyConnector(Connector):
         root_ref = parent_reply.root if parent_reply is not None else parent_ref
         return models.AppBskyFeedPost.ReplyRef(parent=parent_ref, root=root_ref)
 
-    def _inbound(self, item: Any, *, own_did: str) -> Inbound | None:
+    def _inbound(self, item: Any, *, own_did: str, followers: dict[str, int]) -> Inbound | None:
         kind = _INBOUND_REASONS.get(item.reason)
         if kind is None:
             return None
@@ -652,15 +694,20 @@ class BlueskyConnector(Connector):
             kind = InboundKind.REPLY
         langs = getattr(record, "langs", None) or []
         did, _, rkey = _split_post_uri(item.uri)
+        author = item.author
+        verification = getattr(author, "verification", None)
         return Inbound(
             external_id=item.uri,
             kind=kind,
-            author_handle=item.author.handle,
+            author_handle=author.handle,
             text=getattr(record, "text", "") or "",
             created_at=created_at,
             parent_external_id=parent,
             url=self._post_url(did, rkey),
             language=langs[0] if langs else "",
+            author_name=getattr(author, "display_name", None) or "",
+            author_followers=followers.get(author.did, 0),
+            author_verified=getattr(verification, "verified_status", None) == "valid",
         )
 
 

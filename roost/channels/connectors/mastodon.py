@@ -494,15 +494,19 @@ class MastodonConnector(Connector):
         if status.get("spoiler_text"):
             text = f"CW: {status.spoiler_text}\n\n{text}"
         parent = status.get("in_reply_to_id")
+        author = status.account
         return Inbound(
             external_id=str(status.id),
             kind=kind,
-            author_handle=self._handle(str(status.account.acct)),
+            author_handle=self._handle(str(author.acct)),
             text=text,
             created_at=_aware(status.created_at),
             parent_external_id=str(parent) if parent is not None else "",
             url=str(status.get("url") or status.get("uri") or ""),
             language=str(status.get("language") or ""),
+            author_name=str(author.get("display_name") or ""),
+            # Mastodon has no verified accounts (its verified links are something else).
+            author_followers=max(int(author.get("followers_count") or 0), 0),
         )
 
     def metrics(self, external_id: str) -> PostMetrics:

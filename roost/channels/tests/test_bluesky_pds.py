@@ -587,3 +587,25 @@ def test_peer_a_link_to_a_post_makes_a_quote(
         original.external_id
     )
     assert did == local_pds.bob.did
+
+
+def test_peer_network_fetch_reports_the_authors_follower_count(
+    local_network: LocalNetwork,
+) -> None:
+    alice = _connector(local_network, local_network.alice)
+    bob = _connector(local_network, local_network.bob)
+    start = alice.fetch(cursor=None).cursor
+    RawSession.sign_in(local_network.service, local_network.alice).create(
+        "app.bsky.graph.follow", {"subject": local_network.bob.did}
+    )
+    mention = bob.publish(
+        PublishRequest(text=f"Hello @{local_network.alice.handle}", idempotency_key=key())
+    )
+    local_network.process_all()
+
+    page = alice.fetch(cursor=start)
+
+    item = next(item for item in page.items if item.external_id == mention.external_id)
+    assert item.author_handle == local_network.bob.handle
+    assert item.author_followers == 1  # alice follows bob
+    assert item.author_verified is False

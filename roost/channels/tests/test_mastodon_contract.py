@@ -844,3 +844,30 @@ def test_plain_text_keeps_paragraphs_and_breaks() -> None:
         "<p>line one<br />line two</p>"
     )
     assert plain_text(html) == "Read https://roost.example/a/b\n\nline one\nline two"
+
+
+# Authors' details on fetched messages.
+
+
+def test_contract_fetch_reports_the_authors_name_and_followers_and_never_a_badge(
+    httpserver: HTTPServer, connector: MastodonConnector
+) -> None:
+    # entities/Account: `followers_count` is there for every account; an account that
+    # hides its social graph reports 0. Mastodon has no verified accounts.
+    hidden = {**OTHER_ACCOUNT, "id": "971725", "acct": "quiet", "display_name": "",
+              "followers_count": 0}  # fmt: skip
+    from_hidden = mention("34975871", id="103186130000000005")
+    from_hidden["account"] = from_hidden["status"]["account"] = hidden
+    httpserver.expect_request("/api/v1/notifications").respond_with_json(
+        [from_hidden, mention("34975870", id="103186130000000004")]
+    )
+
+    loud, quiet = connector.fetch(cursor="34975800").items
+
+    assert (loud.author_handle, loud.author_name, loud.author_followers) == (
+        "@zsc@social.example",
+        "Zed",
+        12,
+    )
+    assert (quiet.author_name, quiet.author_followers) == ("", 0)
+    assert not loud.author_verified and not quiet.author_verified

@@ -38,6 +38,7 @@ EXPECTED = {
     Action.CHANNEL_VIEW: EVERYONE,
     Action.CHANNEL_MANAGE: {A, M},
     Action.CHANNEL_HEALTH_VIEW: {A, M},
+    Action.CHANNEL_WEBHOOK_MANAGE: {A},
     Action.POST_VIEW: EVERYONE,
     Action.POST_EDIT: {A, M, P},
     Action.POST_APPROVE: {A, M, AP},
@@ -47,6 +48,8 @@ EXPECTED = {
     Action.COMPLIANCE_MANAGE: {A, M},
     Action.INBOX_VIEW: EVERYONE,
     Action.INBOX_HANDLE: {A, M, CM},
+    Action.INBOX_CONFIGURE: {A, M},
+    Action.INBOX_REPORT_VIEW: {A, M, AN},
 }
 
 

@@ -127,6 +127,13 @@ def test_demo_seed_only_is_idempotent_and_createadmin_and_verify_work(tmp_path):
     by_state = dict(posts)
     assert by_state["published"] == 90 and by_state["scheduled"] == 14
     assert by_state["in_approval"] == 2  # the campaign waiting for approval
+    # The inbox: 2 support teams beside the 3 others, 5 routing rules, 9 SLA policies,
+    # and 3 conversations close to their first-response target.
+    assert db.execute("SELECT count(*) FROM core_team").fetchone()[0] == 5
+    assert db.execute("SELECT count(*) FROM inbox_routingrule").fetchone()[0] == 5
+    assert db.execute("SELECT count(*) FROM inbox_slapolicy").fetchone()[0] == 9
+    warned = "SELECT count(*) FROM inbox_conversation WHERE sla_state = 'warning'"
+    assert db.execute(warned).fetchone()[0] == 3
     assert db.execute("SELECT count(*) FROM core_organization").fetchone()[0] == 1
     events = db.execute("SELECT count(*) FROM core_auditevent").fetchone()[0]
     created = _roost(

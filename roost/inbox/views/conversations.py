@@ -2,74 +2,184 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
+from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
-from roost.inbox import selectors, services
-from roost.inbox.models import ConversationStatus
+from roost.inbox import selectors, services, snooze
+from roost.inbox.filters import PRIORITY_CHOICES, STATUS_CHOICES, filter_from_query
+from roost.inbox.mentions import HELP_TEXT as MENTION_HELP
+from roost.inbox.models import Conversation, ConversationStatus
+from roost.inbox.presence import reply_collision_check
+from roost.inbox.reply_variables import reply_render, reply_variables
+from roost.publishing import selectors as publishing_selectors
+
+PAGE_SIZE = 50
+
+
+def render_queue_page(
+    request: HttpRequest,
+    query: Mapping[str, Any],
+    *,
+    status: int = 200,
+    selected_ids: Collection[int] = (),
+) -> HttpResponse:
+    """The queue page for `query` (queue, q, status, priority, page); the rows alone for
+    HTMX. Bulk and saved-filter forms show it again, with their status, after a refusal."""
+    viewer = viewer_of(request)
+    filters = filter_from_query(query)
+    conversations = selectors.conversation_filtered(viewer=viewer, filters=filters)
+    page = Paginator(conversations, PAGE_SIZE).get_page(query.get("page"))
+    can_bulk = selectors.handles_inbox(viewer)
+    saved_filters = list(selectors.saved_filter_list(viewer=viewer))
+    current_saved = next((s for s in saved_filters if s.query == filters.as_query()), None)
+    context = {
+        "area": "inbox",
+        "filters": filters,
+        "queue": filters.queue,
+        "queues": selectors.QUEUE_LABELS,
+        "page": page,
+        "query": filters.urlencode(),
+        "search": filters.search,
+        "status_choices": STATUS_CHOICES,
+        "priority_choices": PRIORITY_CHOICES,
+        "saved_filters": [
+            {"filter": saved, "query": filter_from_query(saved.query).urlencode()}
+            for saved in saved_filters
+        ],
+        "current_saved": current_saved,
+        "can_bulk": can_bulk,
+        "selected_ids": set(selected_ids),
+        "people": core_selectors.user_list(viewer=viewer).filter(is_active=True)
+        if can_bulk
+        else [],
+        "snooze_options": snooze.snooze_options(now=timezone.now(), time_zone=viewer.time_zone),
+        "time_zone": viewer.time_zone,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "inbox/_conversation_rows.html", context, status=status)
+    return render(request, "inbox/index.html", context, status=status)
 
 
 @login_required
 def inbox_index(request: HttpRequest) -> HttpResponse:
+    return render_queue_page(request, request.GET)
+
+
+def _saved_replies(viewer: User, conversation: Conversation) -> list[dict[str, Any]]:
+    if not selectors.handles_inbox(viewer):
+        return []
+    values = reply_variables(conversation=conversation, agent=viewer)
+    items = []
+    for reply in selectors.saved_reply_list(viewer=viewer):
+        rendered = reply_render(reply.text, values)
+        unknown = ", ".join(f"{{{name}}}" for name in rendered.unknown)
+        items.append({"reply": reply, "text": rendered.text, "unknown": unknown})
+    return items
+
+
+def _web_link(value: str) -> str:
+    """`value` if it is a web address a link may point to, else nothing."""
+    return value if value.startswith(("https://", "http://")) else ""
+
+
+def _conversation_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
     viewer = viewer_of(request)
-    try:
-        queue = selectors.Queue(request.GET.get("queue", "all"))
-    except ValueError:
-        queue = selectors.Queue.ALL
-    conversations = selectors.conversation_list(
-        viewer=viewer, queue=queue, search=request.GET.get("q", "").strip()
+    commented_post = publishing_selectors.published_variant_by_external_id(
+        viewer=viewer,
+        network=conversation.channel.network,
+        external_id=conversation.subject_external_id,
     )
-    page = Paginator(conversations, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
+    group = conversation.channel.channel_group
+    can_handle = can(viewer, Action.INBOX_HANDLE, channel_group=group)
+    saved_replies = _saved_replies(viewer, conversation) if can_handle else []
+    # Without JavaScript, the saved-reply picker reloads the page with ?insert=<id>.
+    inserted = next(
+        (s for s in saved_replies if str(s["reply"].pk) == request.GET.get("insert")), None
+    )
+    draft = request.POST.get("text", "")
+    if inserted is not None and not draft:
+        draft = inserted["text"]
+    return {
         "area": "inbox",
-        "queue": queue,
-        "queues": selectors.QUEUE_LABELS,
-        "page": page,
-        "query": query.urlencode(),
-        "search": request.GET.get("q", ""),
+        "conversation": conversation,
+        "thread": selectors.conversation_thread(conversation),
+        "history": selectors.author_history(viewer=viewer, conversation=conversation),
+        "can_handle": can_handle,
+        "people": core_selectors.user_list(viewer=viewer).filter(is_active=True),
+        "statuses": ConversationStatus,
+        "saved_replies": saved_replies,
+        "inserted": inserted,
+        "draft": draft,
+        "mention_help": MENTION_HELP,
+        "snooze_options": snooze.snooze_options(now=timezone.now(), time_zone=viewer.time_zone),
+        "time_zone": viewer.time_zone,
+        "commented_post": commented_post,
+        "commented_post_link": _web_link(commented_post.url) if commented_post else "",
+        "subject_link": _web_link(conversation.subject_external_id),
     }
-    template = "inbox/_conversation_rows.html" if request.htmx else "inbox/index.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
 
 
 @login_required
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
-    group = conversation.channel.channel_group
-    context = {
-        "area": "inbox",
-        "conversation": conversation,
-        "thread": selectors.conversation_thread(conversation),
-        "history": selectors.author_history(viewer=viewer, conversation=conversation),
-        "can_handle": can(viewer, Action.INBOX_HANDLE, channel_group=group),
-        "people": core_selectors.user_list(viewer=viewer).filter(is_active=True),
-        "statuses": ConversationStatus,
-    }
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "inbox/_thread.html", context)
-    return render(request, "inbox/conversation.html", context)
+    return render(request, "inbox/conversation.html", _conversation_context(request, conversation))
+
+
+@login_required
+@require_GET
+def conversation_thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The thread alone, which the conversation page polls; the composer is outside it.
+    With `after` (the last message the page shows) and nothing newer: 204, nothing to swap."""
+    viewer = viewer_of(request)
+    conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
+    thread = selectors.conversation_thread(conversation)
+    after = request.GET.get("after", "")
+    if after.isdigit() and not thread.filter(pk__gt=int(after)).exists():
+        return HttpResponse(status=204)
+    context = {"conversation": conversation, "thread": thread}
+    return render(request, "inbox/_thread.html", context)
+
+
+def _page_again(request: HttpRequest, conversation: Conversation, status: int) -> HttpResponse:
+    """The conversation page after a refusal, with the draft and choices kept."""
+    context = _conversation_context(request, conversation)
+    return render(request, "inbox/conversation.html", context, status=status)
 
 
 @login_required
 @require_POST
 def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """Reply, note, assign, tag, close or reopen: one service call per action."""
+    """Reply, note, assign, tag, snooze, close or reopen: one service call per action.
+    A refusal shows the page again with its status, the draft and the choices kept."""
     viewer = viewer_of(request)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     action = request.POST.get("action", "")
     try:
         if action == "reply":
+            # Collision detection: a reply someone else sent after this page loaded must be
+            # confirmed ("Send anyway"); a refusal shows the page again with the draft kept.
+            seen = request.POST.get("seen_message_id", "")
+            reply_collision_check(
+                actor=viewer,
+                conversation=conversation,
+                seen_message_id=int(seen) if seen.isdigit() else None,
+                confirmed=request.POST.get("confirm") == "yes",
+            )
+            # End of collision detection.
             services.conversation_reply(
                 actor=viewer, conversation=conversation, text=request.POST.get("text", "")
             )
@@ -78,6 +188,7 @@ def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse
             services.conversation_note(
                 actor=viewer, conversation=conversation, text=request.POST.get("text", "")
             )
+            messages.success(request, "Note added.")
         elif action == "assign":
             assignee_id = request.POST.get("assignee", "")
             assignee = (
@@ -99,8 +210,20 @@ def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse
                 "waiting": ConversationStatus.WAITING,
             }[action]
             services.conversation_status_set(actor=viewer, conversation=conversation, status=status)
+        elif action == "snooze":
+            until = snooze.until_from_choice(
+                preset=request.POST.get("preset", ""),
+                custom=request.POST.get("until", ""),
+                time_zone=viewer.time_zone,
+                now=timezone.now(),
+            )
+            services.conversation_snooze(actor=viewer, conversation=conversation, until=until)
+            local = timezone.localtime(until)
+            messages.success(request, f"Snoozed until {local:%a %d %b %H:%M}.")
         else:
             messages.error(request, "Unknown action.")
+            return _page_again(request, conversation, 400)
     except ApplicationError as error:
         messages.error(request, error.message)
+        return _page_again(request, conversation, error.status)
     return redirect("inbox:conversation", conversation_id=conversation.pk)

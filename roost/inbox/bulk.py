@@ -1,0 +1,127 @@
+"""One action on many conversations: each goes through its own service call, so the
+permission check and the audit event apply per conversation, and one refusal does not
+stop the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+from roost.inbox import selectors, services
+from roost.inbox.models import Conversation, ConversationStatus
+from roost.inbox.snooze import until_check
+
+MAX_BULK = 200
+
+
+class BulkAction(enum.StrEnum):
+    ASSIGN = "assign"
+    TAG = "tag"
+    CLOSE = "close"
+    SNOOZE = "snooze"
+
+
+@dataclass(frozen=True)
+class BulkRefusal:
+    conversation_id: int
+    label: str
+    reason: str
+
+
+@dataclass
+class BulkResult:
+    succeeded: int = 0
+    refused: list[BulkRefusal] = field(default_factory=list)
+
+
+def _validate(
+    action: BulkAction, ids: list[int], tags: Sequence[str], until: dt.datetime | None
+) -> None:
+    if not ids:
+        raise ApplicationError(ErrorCode.INVALID, "Choose at least one conversation.", field="ids")
+    if len(ids) > MAX_BULK:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"At most {MAX_BULK} conversations at a time.", field="ids"
+        )
+    if action is BulkAction.TAG and not any(tag.strip() for tag in tags):
+        raise ApplicationError(ErrorCode.INVALID, "Write at least one tag.", field="tags")
+    if action is BulkAction.SNOOZE:
+        if until is None:
+            raise ApplicationError(ErrorCode.INVALID, "Choose when to wake them.", field="until")
+        until_check(until, now=timezone.now())
+
+
+def _act_on_one(
+    *,
+    actor: User,
+    conversation: Conversation,
+    action: BulkAction,
+    assignee: User | None,
+    tags: Sequence[str],
+    until: dt.datetime | None,
+) -> None:
+    if action is BulkAction.ASSIGN:
+        services.conversation_assign(actor=actor, conversation=conversation, assignee=assignee)
+    elif action is BulkAction.TAG:
+        services.conversation_tag(
+            actor=actor, conversation=conversation, tags=[*conversation.tags, *tags]
+        )
+    elif action is BulkAction.CLOSE:
+        if conversation.status == ConversationStatus.CLOSED:
+            raise ApplicationError(ErrorCode.CONFLICT, "It is already closed.")
+        services.conversation_status_set(
+            actor=actor, conversation=conversation, status=ConversationStatus.CLOSED
+        )
+    else:
+        assert until is not None  # checked by _validate
+        services.conversation_snooze(actor=actor, conversation=conversation, until=until)
+
+
+def conversations_bulk_act(
+    *,
+    actor: User,
+    conversation_ids: Sequence[int],
+    action: BulkAction | str,
+    assignee: User | None = None,
+    tags: Sequence[str] = (),
+    until: dt.datetime | None = None,
+) -> BulkResult:
+    """Assign (to `assignee`; None unassigns), add `tags`, close or snooze until `until`
+    each conversation. Raises `ApplicationError(INVALID)` for a request that cannot apply
+    to any of them; otherwise reports how many succeeded and why each other was refused."""
+    try:
+        action = BulkAction(action)
+    except ValueError:
+        raise ApplicationError(ErrorCode.INVALID, "Unknown bulk action.", field="action") from None
+    ids = list(dict.fromkeys(conversation_ids))
+    _validate(action, ids, tags, until)
+    found = {c.pk: c for c in selectors.conversations_by_ids(viewer=actor, ids=ids)}
+    result = BulkResult()
+    for conversation_id in ids:
+        conversation = found.get(conversation_id)
+        if conversation is None:
+            result.refused.append(
+                BulkRefusal(conversation_id, f"#{conversation_id}", "Conversation not found.")
+            )
+            continue
+        try:
+            _act_on_one(
+                actor=actor,
+                conversation=conversation,
+                action=action,
+                assignee=assignee,
+                tags=tags,
+                until=until,
+            )
+        except ApplicationError as error:
+            label = f"{conversation.author_handle} on {conversation.channel.handle}"
+            result.refused.append(BulkRefusal(conversation_id, label, error.message))
+        else:
+            result.succeeded += 1
+    return result

@@ -1,0 +1,59 @@
+"""What a queue view is filtered by, read from a query string or a saved filter alike.
+
+Anything unknown is dropped rather than refused: an old bookmark or a saved filter from
+before a change still opens, showing more rather than failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from roost.inbox.models import ConversationStatus, Priority
+from roost.inbox.selectors import Queue
+
+MAX_SEARCH = 200
+# The statuses a working queue holds; closed and snoozed have queues of their own.
+STATUS_CHOICES = {
+    ConversationStatus.OPEN.value: ConversationStatus.OPEN.label,
+    ConversationStatus.WAITING.value: ConversationStatus.WAITING.label,
+}
+PRIORITY_CHOICES = dict(Priority.choices)
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    queue: Queue = Queue.ALL
+    search: str = ""
+    status: str = ""
+    priority: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        """The filter as stored and as put in a link: only what is set."""
+        query = {"queue": self.queue.value, "q": self.search}
+        query |= {"status": self.status, "priority": self.priority}
+        return {key: value for key, value in query.items() if value}
+
+    def urlencode(self) -> str:
+        return urlencode(self.as_query())
+
+
+def filter_from_query(query: Mapping[str, Any]) -> ConversationFilter:
+    def text(key: str) -> str:
+        value = query.get(key, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    try:
+        queue = Queue(text("queue") or Queue.ALL)
+    except ValueError:
+        queue = Queue.ALL
+    status = text("status")
+    priority = text("priority")
+    return ConversationFilter(
+        queue=queue,
+        search=text("q")[:MAX_SEARCH],
+        status=status if status in STATUS_CHOICES else "",
+        priority=priority if priority in PRIORITY_CHOICES else "",
+    )

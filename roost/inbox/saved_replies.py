@@ -1,0 +1,150 @@
+"""Saved replies: canned answers the inbox team shares across the organisation.
+
+Who may do what:
+- anyone who may handle the inbox on some channel group may use saved replies and add
+  new ones;
+- the person who added a saved reply may change or delete it, and so may a manager or
+  admin of the whole organisation (they curate the shared set).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+
+from roost.core import audit
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+from roost.core.permissions import LEADS, roles_of
+from roost.inbox.models import SavedReply
+from roost.inbox.selectors import handles_inbox
+from roost.inbox.services import MAX_REPLY
+
+MAX_TITLE = 120
+SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+NOT_ALLOWED = "Only people who handle the inbox can use and add saved replies."
+NOT_YOURS = "Only its author, or a manager or admin of the organisation, can change this."
+SHORTCUT_INVALID = (
+    "A shortcut is up to 40 lower-case letters, digits, - and _, starting with a letter or digit."
+)
+
+
+def may_use_saved_replies(user: User) -> bool:
+    return handles_inbox(user)
+
+
+def may_change_saved_reply(user: User, saved_reply: SavedReply) -> bool:
+    if user.organization_id != saved_reply.organization_id or not may_use_saved_replies(user):
+        return False
+    return saved_reply.created_by_id == user.pk or bool(roles_of(user) & LEADS)
+
+
+def _require_use(actor: User) -> None:
+    if not may_use_saved_replies(actor):
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, NOT_ALLOWED)
+
+
+def _require_change(actor: User, saved_reply: SavedReply) -> None:
+    if actor.organization_id != saved_reply.organization_id:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Saved reply not found.")
+    _require_use(actor)
+    if not may_change_saved_reply(actor, saved_reply):
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, NOT_YOURS)
+
+
+def _clean(
+    *, actor: User, title: str, text: str, shortcut: str, saved_reply: SavedReply | None
+) -> tuple[str, str, str]:
+    title, text = title.strip(), text.strip()
+    shortcut = shortcut.strip().removeprefix("/").lower()
+    if not title:
+        raise ApplicationError(ErrorCode.INVALID, "Give the saved reply a title.", field="title")
+    if len(title) > MAX_TITLE:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"A title is at most {MAX_TITLE} characters.", field="title"
+        )
+    if not text:
+        raise ApplicationError(ErrorCode.INVALID, "Write the reply's text.", field="text")
+    if len(text) > MAX_REPLY:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"A reply is at most {MAX_REPLY} characters.", field="text"
+        )
+    if shortcut:
+        if not SHORTCUT.match(shortcut):
+            raise ApplicationError(ErrorCode.INVALID, SHORTCUT_INVALID, field="shortcut")
+        taken = SavedReply.objects.filter(organization_id=actor.organization_id, shortcut=shortcut)
+        if saved_reply is not None:
+            taken = taken.exclude(pk=saved_reply.pk)
+        if taken.exists():
+            raise ApplicationError(
+                ErrorCode.INVALID, f"The shortcut /{shortcut} is already used.", field="shortcut"
+            )
+    return title, text, shortcut
+
+
+def _summary(saved_reply: SavedReply) -> dict[str, object]:
+    return {
+        "title": saved_reply.title,
+        "shortcut": saved_reply.shortcut,
+        "length": len(saved_reply.text),
+    }
+
+
+def saved_reply_create(*, actor: User, title: str, text: str, shortcut: str = "") -> SavedReply:
+    _require_use(actor)
+    title, text, shortcut = _clean(
+        actor=actor, title=title, text=text, shortcut=shortcut, saved_reply=None
+    )
+    with transaction.atomic():
+        saved_reply = SavedReply.objects.create(
+            organization_id=actor.organization_id,
+            title=title,
+            text=text,
+            shortcut=shortcut,
+            created_by=actor,
+        )
+        audit.record(
+            organization=actor.organization,
+            actor=actor,
+            action="inbox.saved_reply.created",
+            target=saved_reply,
+            after=_summary(saved_reply),
+        )
+    return saved_reply
+
+
+def saved_reply_update(
+    *, actor: User, saved_reply: SavedReply, title: str, text: str, shortcut: str = ""
+) -> SavedReply:
+    _require_change(actor, saved_reply)
+    title, text, shortcut = _clean(
+        actor=actor, title=title, text=text, shortcut=shortcut, saved_reply=saved_reply
+    )
+    with transaction.atomic():
+        before = _summary(saved_reply)
+        saved_reply.title, saved_reply.text, saved_reply.shortcut = title, text, shortcut
+        saved_reply.save(update_fields=["title", "text", "shortcut"])
+        audit.record(
+            organization=actor.organization,
+            actor=actor,
+            action="inbox.saved_reply.updated",
+            target=saved_reply,
+            before=before,
+            after=_summary(saved_reply),
+        )
+    return saved_reply
+
+
+def saved_reply_delete(*, actor: User, saved_reply: SavedReply) -> None:
+    _require_change(actor, saved_reply)
+    with transaction.atomic():
+        audit.record(
+            organization=actor.organization,
+            actor=actor,
+            action="inbox.saved_reply.deleted",
+            target=saved_reply,
+            before=_summary(saved_reply),
+        )
+        saved_reply.delete()

@@ -1,0 +1,81 @@
+"""Bulk actions from the queue page: assign, tag, close or snooze the ticked conversations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from roost.core import selectors as core_selectors
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+from roost.core.views.viewer import viewer_of
+from roost.inbox import snooze
+from roost.inbox.bulk import BulkAction, BulkResult, conversations_bulk_act
+from roost.inbox.views.conversations import render_queue_page
+
+DONE = {
+    BulkAction.ASSIGN: "Assigned",
+    BulkAction.TAG: "Tagged",
+    BulkAction.CLOSE: "Closed",
+    BulkAction.SNOOZE: "Snoozed",
+}
+
+
+def _assignee(viewer: User, value: str) -> User | None:
+    """The person chosen to assign to (none: unassign), from the viewer's organisation."""
+    if not value:
+        return None
+    people = core_selectors.user_list(viewer=viewer)
+    person = people.filter(pk=int(value)).first() if value.isdigit() else None
+    if person is None:
+        raise ApplicationError(ErrorCode.INVALID, "That person was not found.", field="assignee")
+    return person
+
+
+def _report(request: HttpRequest, action: str, result: BulkResult) -> None:
+    if result.succeeded:
+        done = DONE.get(BulkAction(action), "Changed")
+        plural = "s" if result.succeeded != 1 else ""
+        messages.success(request, f"{done} {result.succeeded} conversation{plural}.")
+    if result.refused:
+        reasons = "; ".join(f"{r.label}: {r.reason}" for r in result.refused)
+        messages.error(request, f"{len(result.refused)} not changed. {reasons}")
+
+
+@login_required
+@require_POST
+def conversations_bulk(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    # The queue the form was on, as its query string; only ever sent back to the inbox.
+    back = QueryDict(request.POST.get("back", ""))
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    action = request.POST.get("action", "")
+    try:
+        until, assignee = None, None
+        if action == BulkAction.SNOOZE:
+            until = snooze.until_from_choice(
+                preset=request.POST.get("preset", ""),
+                custom=request.POST.get("until", ""),
+                time_zone=viewer.time_zone,
+                now=timezone.now(),
+            )
+        if action == BulkAction.ASSIGN:
+            assignee = _assignee(viewer, request.POST.get("assignee", ""))
+        result = conversations_bulk_act(
+            actor=viewer,
+            conversation_ids=ids,
+            action=action,
+            assignee=assignee,
+            tags=request.POST.get("tags", "").split(","),
+            until=until,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return render_queue_page(request, back, status=error.status, selected_ids=ids)
+    _report(request, action, result)
+    return redirect(f"{reverse('inbox:index')}?{back.urlencode()}")

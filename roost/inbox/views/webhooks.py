@@ -1,0 +1,179 @@
+"""The inbound webhook: the endpoint networks push to, and its settings for one channel."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from roost.api.problems import problem
+from roost.channels import selectors as channel_selectors
+from roost.channels.inbound_webhook import (
+    WebhookIssued,
+    channel_webhook_disable,
+    channel_webhook_enable,
+    channel_webhook_enabled_at,
+    channel_webhook_id,
+    channel_webhook_rotate,
+)
+from roost.channels.models import Channel
+from roost.core.errors import ApplicationError
+from roost.core.models import User
+from roost.core.permissions import Action, can
+from roost.core.views.viewer import viewer_of
+from roost.inbox import webhook_selectors, webhooks
+
+logger = logging.getLogger(__name__)
+
+
+def _read_body(request: HttpRequest) -> tuple[bytes, int]:
+    """(body, its length); past the limit only the part a receipt keeps is read."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        declared = -1
+    if declared > webhooks.MAX_BODY_BYTES:
+        return request.read(webhooks.RECEIPT_BODY_BYTES), declared
+    body = request.read(webhooks.MAX_BODY_BYTES + 1)
+    return body, len(body)
+
+
+@csrf_exempt  # a machine endpoint: the signature, not a session, authenticates it
+def webhook_receive(request: HttpRequest, webhook_id: str) -> HttpResponse:
+    if request.method != "POST":
+        response = problem(
+            request,
+            status=405,
+            code="method_not_allowed",
+            detail="Webhook deliveries are sent with POST.",
+        )
+        response["Allow"] = "POST"
+        return response
+    try:
+        body, size = _read_body(request)
+        result = webhooks.webhook_receive(
+            webhook_id=webhook_id,
+            body=body,
+            body_size=size,
+            signature=request.headers.get(webhooks.SIGNATURE_HEADER),
+            remote_addr=request.META.get("REMOTE_ADDR") or "",
+        )
+    except Exception:
+        # Nothing was kept (the receipt could not be written): ask for the delivery again.
+        logger.exception("A webhook delivery could not be received")
+        return problem(
+            request,
+            status=503,
+            code="unavailable",
+            detail="Roost could not take the delivery; send it again later.",
+        )
+    if result.status < 300:
+        answer = {
+            "status": result.code,
+            "receipt": result.receipt_id,
+            "stored": result.stored,
+            "detail": result.detail,
+        }
+        return JsonResponse(answer, status=result.status)
+    extra: dict[str, object] = {}
+    if result.receipt_id is not None:
+        extra["receipt"] = result.receipt_id
+    if result.errors:
+        extra["errors"] = result.errors
+    response = problem(
+        request, status=result.status, code=result.code, detail=result.detail, **extra
+    )
+    if result.status == 401:
+        response["WWW-Authenticate"] = webhooks.SIGNATURE_HEADER
+    return response
+
+
+def _settings_context(
+    request: HttpRequest, *, viewer: User, channel: Channel, issued: WebhookIssued | None = None
+) -> dict[str, object]:
+    webhook_id = channel_webhook_id(channel)
+    url = ""
+    if webhook_id is not None:
+        url = request.build_absolute_uri(reverse("inbox_webhooks:receive", args=[webhook_id]))
+    return {
+        "area": "settings",
+        "channel": channel,
+        "webhook_url": url,
+        "enabled_at": channel_webhook_enabled_at(channel),
+        "can_change": can(
+            viewer, Action.CHANNEL_WEBHOOK_MANAGE, channel_group=channel.channel_group
+        ),
+        "issued": issued,
+    }
+
+
+@login_required
+def channel_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """The webhook's page: address, enable and rotate, and recent deliveries.
+
+    Asked by HTMX (from the channel's page), only the address panel is sent.
+    """
+    viewer = viewer_of(request)
+    channel = channel_selectors.channel_get(
+        viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
+    )
+    context = _settings_context(request, viewer=viewer, channel=channel)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "inbox/_webhook_panel.html", context)
+    context["receipts"] = webhook_selectors.webhook_receipts_recent(viewer=viewer, channel=channel)
+    return render(request, "inbox/channel_webhook.html", context)
+
+
+@login_required
+@require_POST
+def channel_webhook_change(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """Enable, rotate or disable; a new secret is in this one answer and nowhere else."""
+    viewer = viewer_of(request)
+    channel = channel_selectors.channel_get(
+        viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
+    )
+    action = request.POST.get("action", "")
+    issued = None
+    try:
+        if action == "enable":
+            issued = channel_webhook_enable(actor=viewer, channel=channel)
+        elif action == "rotate":
+            issued = channel_webhook_rotate(actor=viewer, channel=channel)
+        elif action == "disable":
+            channel_webhook_disable(actor=viewer, channel=channel)
+            messages.success(request, "The webhook is disabled; its address no longer answers.")
+        else:
+            messages.error(request, "Unknown action.")
+    except ApplicationError as error:
+        if error.status == 403:
+            raise
+        messages.error(request, error.message)
+    if issued is None:
+        return redirect("inbox_webhooks:channel", channel_id=channel.pk)
+    context = _settings_context(request, viewer=viewer, channel=channel, issued=issued)
+    context["receipts"] = webhook_selectors.webhook_receipts_recent(viewer=viewer, channel=channel)
+    response = render(request, "inbox/channel_webhook.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def webhook_receipt_reprocess(request: HttpRequest, receipt_id: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    receipt = webhook_selectors.webhook_receipt_get(viewer=viewer, receipt_id=receipt_id)
+    try:
+        done = webhooks.webhook_receipt_reprocess(actor=viewer, receipt=receipt)
+    except ApplicationError as error:
+        if error.status == 403:
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Processed again: {done.reason}")
+    return redirect("inbox_webhooks:channel", channel_id=receipt.channel_id)
