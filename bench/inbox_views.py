@@ -2,9 +2,9 @@
 
 Seeds 1,000,000 messages in 200,000 conversations on 24 channels (COPY through psycopg;
 `--quick`: 100,000 in 20,000), a third of them open, with teams, assignees, SLA states
-and authors who come back. Then, signed in as an agent of one of 8 teams, it measures
-the server time of three pages through Django's test client, so the view, its queries
-and the template are all measured:
+and authors who come back. Then, signed in as an agent of one of 8 teams (a community
+manager of the whole organisation), it measures the server time of three pages through
+Django's test client, so the view, its queries and the template are all measured:
 
 - the "My team" queue (`/inbox/?queue=team`), 50 rows a page;
 - the "Breaching soon" queue (`/inbox/?queue=breaching`);

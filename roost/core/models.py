@@ -127,6 +127,14 @@ class Team(TenantModel):
     name = models.CharField(max_length=120)
     region = models.CharField(max_length=80, blank=True)
     members = models.ManyToManyField(User, related_name="teams", blank=True)
+    lead = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Receives the team's escalations, such as a breached response target.",
+    )
 
     class Meta:
         ordering = ["name"]

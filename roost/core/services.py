@@ -333,6 +333,31 @@ def team_member_add(*, team: Team, actor: User | None, user: User) -> Team:
     return team
 
 
+def team_lead_set(*, team: Team, actor: User | None, lead: User | None) -> Team:
+    """Name the team's lead (None: no lead). The lead becomes a member if not one yet."""
+    _same_org(actor, team.organization_id)
+    if lead is not None and lead.organization_id != team.organization_id:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Person not found.", field="lead")
+    _check(actor, Action.TEAM_MANAGE)
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        before = locked.lead.email if locked.lead else None
+        locked.lead = lead
+        locked.save(update_fields=["lead"])
+        if lead is not None:
+            locked.members.add(lead)
+        audit.record(
+            organization=locked.organization,
+            actor=actor,
+            action="core.team.lead_set",
+            target=locked,
+            before={"lead": before},
+            after={"lead": lead.email if lead else None},
+        )
+    team.lead = lead
+    return team
+
+
 def team_member_remove(*, team: Team, actor: User | None, user: User) -> Team:
     _same_org(actor, team.organization_id)
     _check(actor, Action.TEAM_MANAGE)

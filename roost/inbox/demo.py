@@ -93,6 +93,8 @@ def _teams(org: Organization, people: dict[str, User]) -> dict[str, Team]:
         for key in members:
             if people[key].pk not in present:
                 core_services.team_member_add(team=team, actor=None, user=people[key])
+        if team.lead_id is None:  # the first member named leads the team
+            core_services.team_lead_set(team=team, actor=None, lead=people[members[0]])
         teams[name] = team
     return teams
 

@@ -190,9 +190,11 @@ def choose_assignee(
     batch: RoutingBatch | None = None,
 ) -> tuple[User | None, int | None]:
     """(assignee, team id) for the rule's assignment mode."""
-    people = _candidates(rule.team_id, conversation, batch)
     mode = AssignmentMode(rule.assignment)
-    if mode == AssignmentMode.MANUAL or not people:
+    if mode == AssignmentMode.MANUAL:
+        return None, rule.team_id
+    people = _candidates(rule.team_id, conversation, batch)
+    if not people:
         return None, rule.team_id
     if mode == AssignmentMode.ROUND_ROBIN:
         after = [p for p in people if rule.last_assigned_id is None or p.pk > rule.last_assigned_id]

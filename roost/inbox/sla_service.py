@@ -74,11 +74,20 @@ def conversation_sla(conversation: Conversation, *, now: dt.datetime | None = No
     return sla_status(target=target_for(conversation), events=events, now=now or timezone.now())
 
 
-def _alert(conversation: Conversation, state: SlaState) -> None:
+def alert_recipients(conversation: Conversation, state: SlaState) -> list[str]:
+    """Who hears about it: the assignee (else the team's members); a breach also goes to
+    the team's lead."""
     people = [conversation.assignee] if conversation.assignee else []
-    if not people and conversation.team is not None:
-        people = list(conversation.team.members.filter(is_active=True))
-    recipients = sorted({p.email for p in people if p is not None})
+    team = conversation.team
+    if not people and team is not None:
+        people = list(team.members.filter(is_active=True))
+    if state == SlaState.BREACHED and team is not None and team.lead is not None:
+        people.append(team.lead)
+    return sorted({p.email for p in people if p is not None and p.is_active})
+
+
+def _alert(conversation: Conversation, state: SlaState) -> None:
+    recipients = alert_recipients(conversation, state)
     if not recipients:
         return
     word = "has breached" if state == SlaState.BREACHED else "is close to"

@@ -81,7 +81,29 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     team = selectors.team_get(viewer=viewer, team_id=team_id)
-    return render(request, "core/team_detail.html", {"area": "team", "team": team})
+    status = 200
+    if request.method == "POST":
+        lead_id = request.POST.get("lead", "")
+        try:
+            lead = (
+                selectors.user_get(viewer=viewer, user_id=int(lead_id))
+                if lead_id.isdigit()
+                else None
+            )
+            services.team_lead_set(team=team, actor=viewer, lead=lead)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            status = error.status
+        else:
+            messages.success(request, "Team lead saved.")
+            return redirect("core:team_detail", team_id=team.pk)
+    context = {
+        "area": "team",
+        "team": team,
+        "people": selectors.user_list(viewer=viewer).filter(is_active=True),
+        "can_manage": can(viewer, Action.TEAM_MANAGE),
+    }
+    return render(request, "core/team_detail.html", context, status=status)
 
 
 @login_required

@@ -299,3 +299,22 @@ def test_one_poll_stores_several_pages_with_the_cursor_after_the_last(channel):
     assert cursor.cursor == str(SandboxInbound.objects.order_by("sequence").last().sequence)
     assert cursor.last_error == ""
     assert ingest.channel_ingest(channel=channel).stored == 0
+
+
+@pytest.mark.django_db
+def test_two_messages_in_one_batch_wake_a_snoozed_conversation_once(channel):
+    store(channel, [inbound(author="ola")])
+    conversation = Conversation.objects.get(key="dm:ola")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        status=ConversationStatus.SNOOZED, snoozed_until=BASE_TIME + dt.timedelta(days=7)
+    )
+    later = BASE_TIME + dt.timedelta(days=1)
+    batch = [
+        inbound(author="ola", text="Any news?", at=later),
+        inbound(author="ola", text="Hello?", at=later + dt.timedelta(minutes=5)),
+    ]
+    assert store(channel, batch) == 2
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.snoozed_until) == (ConversationStatus.OPEN, None)
+    assert events_of(conversation)[-3:] == ["waiting_ended", "customer_message", "customer_message"]
+    assert AuditEvent.objects.filter(action="inbox.conversation.woken").count() == 1

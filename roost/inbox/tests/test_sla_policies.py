@@ -39,6 +39,27 @@ def at(conversation, minutes):
 
 
 @pytest.mark.django_db
+def test_a_breach_reaches_the_assignee_and_the_team_lead_a_warning_only_the_assignee(
+    conversation, org, admin, make_user, django_capture_on_commit_callbacks
+):
+    from roost.core.services import team_create, team_lead_set
+
+    team = team_create(organization=org, actor=admin, name="Support EMEA")
+    lead = make_user(org, Role.MANAGER, email="lead@example.com")
+    team_lead_set(team=team, actor=admin, lead=lead)
+    conversation.team = team
+    conversation.save(update_fields=["team"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_sla_refresh(conversation=conversation, now=at(conversation, 50))
+        conversation_sla_refresh(conversation=conversation, now=at(conversation, 61))
+
+    warning, breach = mail.outbox
+    assert warning.to == [conversation.assignee.email]
+    assert sorted(breach.to) == sorted([conversation.assignee.email, "lead@example.com"])
+
+
+@pytest.mark.django_db
 def test_timer_warns_at_75_percent_and_alerts_on_breach_once(
     conversation, django_capture_on_commit_callbacks
 ):
@@ -83,3 +104,17 @@ def test_the_most_specific_policy_wins(org, conversation):
         first_response_minutes=15,
     )
     assert policy_for(conversation).name == "This channel"
+
+
+@pytest.mark.django_db
+def test_the_queue_and_the_conversation_show_the_countdown(conversation, signed_in):
+    from django.urls import reverse
+
+    conversation_sla_refresh(conversation=conversation, now=at(conversation, 0))
+    client = signed_in(conversation.assignee)
+
+    queue = client.get(reverse("inbox:index")).content.decode()
+    page = client.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
+
+    for html in (queue, page):
+        assert "due in " in html or "overdue by " in html
