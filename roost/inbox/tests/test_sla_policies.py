@@ -118,3 +118,4 @@ def test_the_queue_and_the_conversation_show_the_countdown(conversation, signed_
 
     for html in (queue, page):
         assert "due in " in html or "overdue by " in html
+    assert f'href="{reverse("inbox:conversation", args=[conversation.pk])}"' in queue

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -67,6 +68,8 @@ def render_queue_page(
         else [],
         "snooze_options": snooze.snooze_options(now=timezone.now(), time_zone=viewer.time_zone),
         "time_zone": viewer.time_zone,
+        # Rows link to reverse("inbox:conversation") built once, not fifty times.
+        "conversation_base": reverse("inbox:index") + "c/",
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "inbox/_conversation_rows.html", context, status=status)
