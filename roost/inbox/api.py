@@ -10,8 +10,10 @@ from ninja import Router, Schema, Status
 from roost.api.auth import require_scope
 from roost.api.tokens import Scope
 from roost.core import selectors as core_selectors
+from roost.core.errors import ApplicationError, ErrorCode
 from roost.inbox import selectors, services
 from roost.inbox.models import Conversation, ConversationStatus, Message
+from roost.inbox.presence import reply_collision_check
 
 router = Router(tags=["inbox"])
 
@@ -44,6 +46,7 @@ class ConversationOut(Schema):
     last_message_at: dt.datetime
     sla_state: str
     sla_due_at: dt.datetime | None
+    snoozed_until: dt.datetime | None
 
 
 class ConversationDetailOut(ConversationOut):
@@ -52,6 +55,10 @@ class ConversationDetailOut(ConversationOut):
 
 class ReplyIn(Schema):
     text: str
+    # The newest message the client has shown; a reply someone else sent after it is
+    # refused with 409 unless `confirm` is true (as on the conversation page).
+    seen_message_id: int | None = None
+    confirm: bool = False
 
 
 class AssignIn(Schema):
@@ -64,6 +71,7 @@ class TagsIn(Schema):
 
 class StatusIn(Schema):
     status: ConversationStatus
+    snoozed_until: dt.datetime | None = None  # required with "snoozed", refused otherwise
 
 
 def _out(conversation: Conversation) -> ConversationOut:
@@ -98,6 +106,12 @@ def conversation_get(request: HttpRequest, conversation_id: int) -> Conversation
 def conversation_reply(request: HttpRequest, conversation_id: int, payload: ReplyIn) -> Status:
     viewer = require_scope(request, Scope.INBOX_WRITE)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
+    reply_collision_check(
+        actor=viewer,
+        conversation=conversation,
+        seen_message_id=payload.seen_message_id,
+        confirmed=payload.confirm,
+    )
     reply: Message = services.conversation_reply(
         actor=viewer, conversation=conversation, text=payload.text
     )
@@ -135,9 +149,25 @@ def conversation_tags(
 def conversation_status(
     request: HttpRequest, conversation_id: int, payload: StatusIn
 ) -> ConversationOut:
-    """Close, reopen (`open`), or mark as waiting on the customer."""
+    """Close, reopen (`open`), mark as waiting on the customer, or snooze until a time."""
     viewer = require_scope(request, Scope.INBOX_WRITE)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
+    if payload.status == ConversationStatus.SNOOZED:
+        if payload.snoozed_until is None:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                "Say until when: snoozed_until, with a time zone.",
+                field="snoozed_until",
+            )
+        return _out(
+            services.conversation_snooze(
+                actor=viewer, conversation=conversation, until=payload.snoozed_until
+            )
+        )
+    if payload.snoozed_until is not None:
+        raise ApplicationError(
+            ErrorCode.INVALID, "snoozed_until goes only with status snoozed.", field="snoozed_until"
+        )
     return _out(
         services.conversation_status_set(
             actor=viewer, conversation=conversation, status=payload.status

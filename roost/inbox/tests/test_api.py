@@ -82,3 +82,66 @@ def test_bad_input_is_a_4xx_problem_and_changes_nothing(api):
     assert client.get("/api/v1/inbox/conversations/999999").status_code == 404
     assert not SandboxPost.objects.exists()
     assert Conversation.objects.get().status == ConversationStatus.OPEN
+
+
+@pytest.mark.django_db
+def test_snoozing_through_the_api_needs_a_time_and_sets_it(api):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client, _ = api
+    conversation = Conversation.objects.get()
+    url = f"/api/v1/inbox/conversations/{conversation.pk}/status"
+
+    missing = client.post(url, {"status": "snoozed"}, content_type="application/json")
+    assert missing.status_code == 422
+    assert missing["Content-Type"].startswith("application/problem+json")
+    stray = client.post(
+        url,
+        {"status": "closed", "snoozed_until": timezone.now().isoformat()},
+        content_type="application/json",
+    )
+    assert stray.status_code == 422
+    conversation.refresh_from_db()
+    assert conversation.status == ConversationStatus.OPEN
+
+    until = (timezone.now() + dt.timedelta(hours=3)).replace(microsecond=0)
+    snoozed = client.post(
+        url,
+        {"status": "snoozed", "snoozed_until": until.isoformat()},
+        content_type="application/json",
+    )
+    assert snoozed.status_code == 200
+    assert snoozed.json()["status"] == "snoozed"
+    conversation.refresh_from_db()
+    assert conversation.status == ConversationStatus.SNOOZED
+    assert conversation.snoozed_until == until
+
+
+@pytest.mark.django_db
+def test_an_api_reply_that_would_cross_anothers_is_held_until_confirmed(
+    api, org, channel, make_user
+):
+    from roost.inbox import services
+
+    client, _ = api
+    conversation = Conversation.objects.get()
+    seen = conversation.messages.order_by("pk").last().pk
+    colleague = make_user(org, Role.COMMUNITY_MANAGER, channel_group=channel.channel_group)
+    services.conversation_reply(actor=colleague, conversation=conversation, text="On its way.")
+    url = f"/api/v1/inbox/conversations/{conversation.pk}/replies"
+
+    held = client.post(
+        url, {"text": "Today!", "seen_message_id": seen}, content_type="application/json"
+    )
+    assert held.status_code == 409
+    assert not SandboxPost.objects.filter(text="Today!").exists()
+
+    sent = client.post(
+        url,
+        {"text": "Today!", "seen_message_id": seen, "confirm": True},
+        content_type="application/json",
+    )
+    assert sent.status_code == 201
+    assert SandboxPost.objects.filter(text="Today!").count() == 1
