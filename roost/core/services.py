@@ -60,6 +60,26 @@ def organization_create(*, name: str, slug: str, is_demo: bool = False) -> Organ
     return org
 
 
+def _organization_policy_set(
+    *, organization: Organization, actor: User | None, field: str, value: bool, action: str
+) -> Organization:
+    _same_org(actor, organization.pk)
+    _check(actor, Action.ORG_UPDATE)
+    with transaction.atomic():
+        before = getattr(organization, field)
+        setattr(organization, field, value)
+        organization.save(update_fields=[field])
+        audit.record(
+            organization=organization,
+            actor=actor,
+            action=action,
+            target=organization,
+            before={field: before},
+            after={field: value},
+        )
+    return organization
+
+
 def organization_two_factor_set(
     *, organization: Organization, actor: User | None, required: bool
 ) -> Organization:
@@ -67,21 +87,13 @@ def organization_two_factor_set(
 
     Admins always need a second factor, except in a demo organisation.
     """
-    _same_org(actor, organization.pk)
-    _check(actor, Action.ORG_UPDATE)
-    with transaction.atomic():
-        before = organization.require_two_factor
-        organization.require_two_factor = required
-        organization.save(update_fields=["require_two_factor"])
-        audit.record(
-            organization=organization,
-            actor=actor,
-            action="core.organization.two_factor_changed",
-            target=organization,
-            before={"require_two_factor": before},
-            after={"require_two_factor": required},
-        )
-    return organization
+    return _organization_policy_set(
+        organization=organization,
+        actor=actor,
+        field="require_two_factor",
+        value=required,
+        action="core.organization.two_factor_changed",
+    )
 
 
 def organization_alt_text_set(
@@ -89,21 +101,13 @@ def organization_alt_text_set(
 ) -> Organization:
     """Require alt text on every image and video: uploads without it are refused, and
     posts with such media cannot be submitted."""
-    _same_org(actor, organization.pk)
-    _check(actor, Action.ORG_UPDATE)
-    with transaction.atomic():
-        before = organization.require_alt_text
-        organization.require_alt_text = required
-        organization.save(update_fields=["require_alt_text"])
-        audit.record(
-            organization=organization,
-            actor=actor,
-            action="core.organization.alt_text_policy_changed",
-            target=organization,
-            before={"require_alt_text": before},
-            after={"require_alt_text": required},
-        )
-    return organization
+    return _organization_policy_set(
+        organization=organization,
+        actor=actor,
+        field="require_alt_text",
+        value=required,
+        action="core.organization.alt_text_policy_changed",
+    )
 
 
 def _clean_profile(*, time_zone: str, language: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -50,35 +52,39 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return render(request, "core/settings.html", context, status=status)
 
 
-@login_required
-@require_POST
-def organization_two_factor(request: HttpRequest) -> HttpResponse:
+def _policy_post(
+    request: HttpRequest, *, field: str, service: Callable[..., object], saved: str
+) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    required = request.POST.get("require_two_factor") == "on"
     try:
-        services.organization_two_factor_set(
-            organization=user.organization, actor=user, required=required
+        service(
+            organization=user.organization, actor=user, required=request.POST.get(field) == "on"
         )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Sign-in policy saved.")
+        messages.success(request, saved)
     return redirect("core:settings")
+
+
+@login_required
+@require_POST
+def organization_two_factor(request: HttpRequest) -> HttpResponse:
+    return _policy_post(
+        request,
+        field="require_two_factor",
+        service=services.organization_two_factor_set,
+        saved="Sign-in policy saved.",
+    )
 
 
 @login_required
 @require_POST
 def organization_alt_text(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
-    required = request.POST.get("require_alt_text") == "on"
-    try:
-        services.organization_alt_text_set(
-            organization=user.organization, actor=user, required=required
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Media policy saved.")
-    return redirect("core:settings")
+    return _policy_post(
+        request,
+        field="require_alt_text",
+        service=services.organization_alt_text_set,
+        saved="Media policy saved.",
+    )
