@@ -13,7 +13,6 @@ from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.inbox import selectors, services
 from roost.inbox.models import Conversation, ConversationStatus, Message
-from roost.inbox.presence import reply_collision_check
 
 router = Router(tags=["inbox"])
 
@@ -106,14 +105,12 @@ def conversation_get(request: HttpRequest, conversation_id: int) -> Conversation
 def conversation_reply(request: HttpRequest, conversation_id: int, payload: ReplyIn) -> Status:
     viewer = require_scope(request, Scope.INBOX_WRITE)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
-    reply_collision_check(
+    reply: Message = services.conversation_reply(
         actor=viewer,
         conversation=conversation,
+        text=payload.text,
         seen_message_id=payload.seen_message_id,
         confirmed=payload.confirm,
-    )
-    reply: Message = services.conversation_reply(
-        actor=viewer, conversation=conversation, text=payload.text
     )
     return Status(201, MessageOut.from_orm(reply))
 

@@ -21,6 +21,7 @@ from roost.core.models import User
 from roost.core.permissions import Action, can, require
 from roost.inbox.mentions import mentions_notify_after_commit, people_mentioned
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message
+from roost.inbox.presence import reply_collision_check
 from roost.inbox.sla import SlaEventKind
 from roost.inbox.sla_service import event_record
 from roost.inbox.snooze import until_check
@@ -56,9 +57,26 @@ def _check(actor: User, conversation: Conversation) -> None:
     require(actor, Action.INBOX_HANDLE, channel_group=conversation.channel.channel_group)
 
 
-def conversation_reply(*, actor: User, conversation: Conversation, text: str) -> Message:
-    """Send a reply back to the network and record it; stops the first-response clock."""
+def conversation_reply(
+    *,
+    actor: User,
+    conversation: Conversation,
+    text: str,
+    seen_message_id: int | None = None,
+    confirmed: bool = False,
+) -> Message:
+    """Send a reply back to the network and record it; stops the first-response clock.
+
+    `seen_message_id` is the newest message the actor was shown: a reply someone else
+    sent after it is a collision, refused unless `confirmed` (`reply_collision_check`).
+    """
     _check(actor, conversation)
+    reply_collision_check(
+        actor=actor,
+        conversation=conversation,
+        seen_message_id=seen_message_id,
+        confirmed=confirmed,
+    )
     text = text.strip()
     if not text:
         raise ApplicationError(ErrorCode.INVALID, "Write a reply first.", field="text")

@@ -50,7 +50,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
-from roost.channels.health import connector_for, connectors_for
+from roost.channels.health import connectors_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core import audit
@@ -89,20 +89,6 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 # Pauses.
-
-
-def pause_covering(variant: Variant) -> Pause | None:
-    """The active pause that holds this variant back, if any."""
-    channel = variant.channel
-    scope = Q(scope=Pause.Scope.ORGANIZATION)
-    if channel.brand_id:
-        scope |= Q(scope=Pause.Scope.BRAND, brand_id=channel.brand_id)
-    scope |= Q(scope=Pause.Scope.CHANNELS, channels=channel)
-    return (
-        Pause.objects.filter(organization_id=variant.organization_id, ended_at__isnull=True)
-        .filter(scope)
-        .first()
-    )
 
 
 def _variants_in_scope(pause: Pause) -> QuerySet[Variant]:
@@ -177,24 +163,6 @@ def _notify_failure(variant: Variant, reason: str) -> None:
     )
 
 
-def _published(
-    variant: Variant, attempt: Attempt | None, external_id: str, url: str, outcome: str
-) -> None:
-    variant.state = VariantState.PUBLISHED
-    variant.external_id, variant.url, variant.published_at = external_id, url, timezone.now()
-    variant.last_error = ""
-    variant.save(update_fields=["state", "external_id", "url", "published_at", "last_error"])
-    _finish(variant, attempt, outcome)
-    audit.record(
-        organization=variant.channel.channel_group.organization,
-        actor=None,
-        action="publishing.variant.published",
-        target=variant,
-        after={"external_id": external_id, "url": url, "attempts": variant.attempts},
-    )
-    Channel.objects.filter(pk=variant.channel_id).update(last_success_at=timezone.now())
-
-
 def _fail(variant: Variant, attempt: Attempt | None, *, state: str, reason: str) -> None:
     variant.state, variant.last_error = state, reason[:1000]
     variant.save(update_fields=["state", "last_error"])
@@ -244,15 +212,6 @@ class ConnectorCache:
     def __init__(self, *, ttl: float = 300.0) -> None:
         self.ttl = ttl
         self._items: dict[int, tuple[float, Any]] = {}
-
-    def get(self, channel: Channel) -> Any:
-        now = time.monotonic()
-        cached = self._items.get(channel.pk)
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
-        connector = connector_for(channel, purpose="publish")
-        self._items[channel.pk] = (now, connector)
-        return connector
 
     def get_many(self, channels: list[Channel]) -> dict[int, Any]:
         """Connectors for these channels, the missing ones opened together (one audit
@@ -327,7 +286,7 @@ def _call_channel_on_pool(connector: Any, calls: list[_Call]) -> None:
     _call_channel(connector, calls)
 
 
-def _active_pauses(organization_ids: set[int]) -> list[Pause]:
+def pauses_in_force(organization_ids: set[int]) -> list[Pause]:
     return list(
         Pause.objects.filter(organization_id__in=organization_ids, ended_at__isnull=True)
         .prefetch_related("channels")
@@ -335,7 +294,8 @@ def _active_pauses(organization_ids: set[int]) -> list[Pause]:
     )
 
 
-def _pause_for(variant: Variant, pauses: list[Pause]) -> Pause | None:
+def pause_covering(variant: Variant, pauses: list[Pause]) -> Pause | None:
+    """Which of these active pauses holds the variant back, if any."""
     channel = variant.channel
     for pause in pauses:
         if pause.organization_id != variant.organization_id:
@@ -440,10 +400,6 @@ def _roll_up_many(post_ids: set[int]) -> None:
             moves.setdefault(PostState.PARTLY_FAILED, []).append(post_id)
     for state, ids in moves.items():
         Post.objects.filter(pk__in=ids).exclude(state=state).update(state=state)
-
-
-def _roll_up(post_id: int) -> None:
-    _roll_up_many({post_id})
 
 
 def _requests(variants: list[Variant]) -> dict[int, PublishRequest]:
@@ -556,12 +512,12 @@ def variants_send(
             "variant_id", "-started_at", "-pk"
         ):
             history.setdefault(row.variant_id, []).append(row)
-        pauses = _active_pauses({v.organization_id for v in mine})
+        pauses = pauses_in_force({v.organization_id for v in mine})
         calls: list[_Call] = []
         for variant in mine:
             attempts = history.get(variant.pk, [])
             attempt = attempts[0] if attempts and not attempts[0].outcome else None
-            pause = _pause_for(variant, pauses)
+            pause = pause_covering(variant, pauses)
             if pause is not None:
                 variant.state = VariantState.PAUSED
                 variant.save(update_fields=["state"])
@@ -721,10 +677,6 @@ class _SharedConnectorCache(ConnectorCache):
     def __init__(self, *, ttl: float = 300.0) -> None:
         super().__init__(ttl=ttl)
         self._lock = threading.Lock()
-
-    def get(self, channel: Channel) -> Any:
-        with self._lock:
-            return super().get(channel)
 
     def get_many(self, channels: list[Channel]) -> dict[int, Any]:
         with self._lock:

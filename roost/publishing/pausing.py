@@ -20,7 +20,7 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, User
 from roost.core.permissions import Action, require
-from roost.publishing.dispatch import _variants_in_scope, pause_covering
+from roost.publishing.dispatch import _variants_in_scope, pause_covering, pauses_in_force
 from roost.publishing.models import Pause, Variant, VariantState
 
 HELD_STATES = [VariantState.SCHEDULED, VariantState.SENDING]
@@ -103,6 +103,7 @@ def resume(*, pause_record: Pause, actor: User) -> Pause:
         held.ended_at, held.ended_by = timezone.now(), actor
         held.save(update_fields=["ended_at", "ended_by"])
         resumed = 0
+        still = pauses_in_force({held.organization_id})
         for variant in (
             _variants_in_scope(held)
             .filter(state=VariantState.PAUSED)
@@ -110,7 +111,7 @@ def resume(*, pause_record: Pause, actor: User) -> Pause:
             .order_by("pk")
             .select_for_update(of=("self",))
         ):
-            if pause_covering(variant) is None:
+            if pause_covering(variant, still) is None:
                 variant.state = VariantState.SCHEDULED
                 variant.save(update_fields=["state"])
                 resumed += 1

@@ -23,7 +23,6 @@ from roost.inbox import selectors, services, snooze
 from roost.inbox.filters import PRIORITY_CHOICES, STATUS_CHOICES, filter_from_query
 from roost.inbox.mentions import HELP_TEXT as MENTION_HELP
 from roost.inbox.models import Conversation, ConversationStatus
-from roost.inbox.presence import reply_collision_check
 from roost.inbox.reply_variables import reply_render, reply_variables
 from roost.publishing import selectors as publishing_selectors
 
@@ -173,18 +172,15 @@ def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse
     action = request.POST.get("action", "")
     try:
         if action == "reply":
-            # Collision detection: a reply someone else sent after this page loaded must be
-            # confirmed ("Send anyway"); a refusal shows the page again with the draft kept.
+            # A reply someone else sent after this page loaded must be confirmed
+            # ("Send anyway"); a refusal shows the page again with the draft kept.
             seen = request.POST.get("seen_message_id", "")
-            reply_collision_check(
+            services.conversation_reply(
                 actor=viewer,
                 conversation=conversation,
+                text=request.POST.get("text", ""),
                 seen_message_id=int(seen) if seen.isdigit() else None,
                 confirmed=request.POST.get("confirm") == "yes",
-            )
-            # End of collision detection.
-            services.conversation_reply(
-                actor=viewer, conversation=conversation, text=request.POST.get("text", "")
             )
             messages.success(request, "Reply sent.")
         elif action == "note":
