@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import ROOT
 
 WORKERS = 4
-SENDERS = 16  # sender threads per worker: network calls in flight at once
+SENDERS = 48  # sender threads per worker: network calls in flight at once
 LATENCY_MS = 50
 
 

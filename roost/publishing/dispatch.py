@@ -37,7 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import close_old_connections, connection, connections, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from roost.channels.connectors.base import (
@@ -104,31 +104,47 @@ def _variants_in_scope(pause: Pause) -> QuerySet[Variant]:
 
 
 def variants_claim(*, worker: str, now: dt.datetime | None = None, limit: int = BATCH) -> list[int]:
-    """Move up to `limit` due variants to SENDING for this worker; return their ids."""
-    moment = now or timezone.now()
-    with transaction.atomic():
-        due = (
-            Variant.objects.filter(state=VariantState.SCHEDULED, scheduled_at__lte=moment)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=moment))
-            .exclude(channel__rate_limited_until__gt=moment)
-            .exclude(channel__status__in=[ChannelStatus.PAUSED, ChannelStatus.ARCHIVED])
-            .order_by("scheduled_at", "pk")
-        )
-        claimed = list(_skip_locked(due).values_list("pk", "organization_id")[:limit])
-        if not claimed:
+    """Move up to `limit` due variants to SENDING for this worker; return their ids.
+
+    Three statements in one short transaction, written out because a busy worker
+    runs this many times a second: pick the due rows (skipping rows another worker
+    holds, and channels that are rate limited, paused or archived), mark them, and
+    open an attempt for each.
+    """
+    at = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    variants, channels = Variant._meta.db_table, Channel._meta.db_table
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    due = (
+        f"SELECT v.id FROM {variants} v JOIN {channels} c ON c.id = v.channel_id "  # noqa: S608
+        "WHERE v.state = %s AND v.scheduled_at <= %s "
+        "AND (v.next_attempt_at IS NULL OR v.next_attempt_at <= %s) "
+        "AND (c.rate_limited_until IS NULL OR c.rate_limited_until <= %s) "
+        "AND c.status NOT IN (%s, %s) ORDER BY v.scheduled_at, v.id LIMIT %s"
+        + (" FOR UPDATE OF v SKIP LOCKED" if skip_locked else "")
+    )
+    paused = [str(ChannelStatus.PAUSED), str(ChannelStatus.ARCHIVED)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(due, [str(VariantState.SCHEDULED), at, at, at, *paused, limit])
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
             return []
-        ids = [pk for pk, _ in claimed]
-        Variant.objects.filter(pk__in=ids).update(
-            state=VariantState.SENDING,
-            claimed_by=worker,
-            claimed_at=moment,
-            attempts=F("attempts") + 1,
+        among = _placeholders(ids)
+        cursor.execute(
+            f"UPDATE {variants} SET state = %s, claimed_by = %s, claimed_at = %s, "  # noqa: S608
+            f"attempts = attempts + 1 WHERE id IN ({among})",
+            [str(VariantState.SENDING), worker, at, *ids],
         )
-        Attempt.objects.bulk_create(
-            Attempt(organization_id=org_id, variant_id=pk, worker=worker, started_at=moment)
-            for pk, org_id in claimed
+        cursor.execute(
+            f"INSERT INTO {Attempt._meta.db_table} "  # noqa: S608
+            "(organization_id, variant_id, worker, started_at, outcome, error) "
+            f"SELECT organization_id, id, %s, %s, '', '' FROM {variants} WHERE id IN ({among})",
+            [worker, at, *ids],
         )
     return ids
+
+
+def _placeholders(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 # Sending.
@@ -201,6 +217,14 @@ def _retry(variant: Variant, attempt: Attempt | None, *, after: dt.timedelta, re
     _finish(variant, attempt, Attempt.Outcome.RETRY, reason)
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A channel as a worker holds it: the row, and its connector (or why it has none)."""
+
+    channel: Channel
+    connector: Any  # a Connector, or the VaultError that kept it closed
+
+
 class ConnectorCache:
     """A worker's connectors, one per channel, kept for a few minutes.
 
@@ -211,25 +235,27 @@ class ConnectorCache:
 
     def __init__(self, *, ttl: float = 300.0) -> None:
         self.ttl = ttl
-        self._items: dict[int, tuple[float, Any]] = {}
+        self._items: dict[int, tuple[float, Opened]] = {}
 
-    def get_many(self, channels: list[Channel]) -> dict[int, Any]:
-        """Connectors for these channels, the missing ones opened together (one audit
-        append for all); a channel whose secret does not open maps to its VaultError."""
+    def get_many(self, channel_ids: set[int]) -> dict[int, Opened]:
+        """These channels, the ones not held yet opened together (one audit append for
+        all); a channel whose secret does not open comes with its VaultError."""
         now = time.monotonic()
-        found: dict[int, Any] = {}
-        missing = []
-        for channel in channels:
-            cached = self._items.get(channel.pk)
+        found: dict[int, Opened] = {}
+        for channel_id in channel_ids:
+            cached = self._items.get(channel_id)
             if cached is not None and now - cached[0] < self.ttl:
-                found[channel.pk] = cached[1]
-            else:
-                missing.append(channel)
+                found[channel_id] = cached[1]
+        missing = channel_ids - found.keys()
         if missing:
-            for channel_id, connector in connectors_for(missing, purpose="publish").items():
-                found[channel_id] = connector
+            channels = list(
+                Channel.objects.select_related("channel_group__organization").filter(pk__in=missing)
+            )
+            by_id = {channel.pk: channel for channel in channels}
+            for channel_id, connector in connectors_for(channels, purpose="publish").items():
+                found[channel_id] = Opened(by_id[channel_id], connector)
                 if not isinstance(connector, VaultError):
-                    self._items[channel_id] = (now, connector)
+                    self._items[channel_id] = (now, found[channel_id])
         return found
 
     def drop(self, channel_id: int) -> None:
@@ -334,11 +360,20 @@ def _published_many(calls: list[_Call]) -> None:
         Attempt.objects.filter(pk__in=[a.pk for a in attempts if a.outcome == outcome]).update(
             outcome=outcome, error="", finished_at=now
         )
-    # Health shows the last success to the minute; rows written in the last ten
-    # seconds are left alone, so concurrent batches rarely queue on a channel's row.
-    Channel.objects.filter(pk__in={v.channel_id for v in variants}).filter(
-        Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - dt.timedelta(seconds=10))
-    ).update(last_success_at=now)
+    _channels_mark_success({v.channel_id for v in variants}, at=now)
+
+
+def _channels_mark_success(channel_ids: set[int], *, at: dt.datetime) -> None:
+    """Health shows a channel's last success to the minute: rows written in the last ten
+    seconds, or being written by another batch right now, are left alone, so batches
+    never queue (or deadlock) on channel rows."""
+    stale = Q(last_success_at__isnull=True) | Q(last_success_at__lt=at - dt.timedelta(seconds=10))
+    rows = Channel.objects.filter(stale, pk__in=channel_ids).order_by("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True)
+    ids = list(rows.values_list("pk", flat=True))
+    if ids:
+        Channel.objects.filter(pk__in=ids).update(last_success_at=at)
 
 
 def _audit_published(calls: list[_Call]) -> None:
@@ -470,6 +505,73 @@ def _settle(call: _Call, cache: ConnectorCache) -> str:
     return "unknown"
 
 
+def _in_model_order(model: type[Model], wanted: set[str]) -> list[str]:
+    """Column names in the order `Model.from_db` reads values for a part of a row."""
+    return [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
+
+
+_SENDING_FIELDS = {
+    "id", "organization_id", "post_id", "channel_id", "state", "claimed_by", "attempts",
+    "text", "link", "idempotency_key",
+}  # fmt: skip
+_NAMING_FIELDS = {"id", "organization_id", "title", "master_text"}
+
+
+def _variants_locked(variant_ids: list[int], opened: dict[int, Opened]) -> list[Variant]:
+    """The batch's rows, locked, in one statement.
+
+    Only what sending needs is read (the rest of a row loads if something asks for
+    it); each variant gets its channel from the worker's `opened` and the fields of
+    its post that name it.
+    """
+    fields = _in_model_order(Variant, _SENDING_FIELDS)
+    post_fields = _in_model_order(Post, _NAMING_FIELDS)
+    lock = " FOR UPDATE OF v" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f"SELECT {', '.join('v.' + name for name in fields)}, "  # noqa: S608
+        f"{', '.join('p.' + name for name in post_fields)} "
+        f"FROM {Variant._meta.db_table} v JOIN {Post._meta.db_table} p ON p.id = v.post_id "
+        f"WHERE v.id IN ({_placeholders(variant_ids)}) ORDER BY v.id{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, variant_ids)
+        rows = cursor.fetchall()
+    alias, count = connection.alias, len(fields)
+    variants = []
+    for row in rows:
+        variant = Variant.from_db(alias, fields, row[:count])
+        variant.post = Post.from_db(alias, post_fields, row[count:])
+        if variant.channel_id in opened:
+            variant.channel = opened[variant.channel_id].channel
+        variants.append(variant)
+    return variants
+
+
+def _open_attempts(variants: list[Variant]) -> dict[int, list[Attempt]]:
+    """Each variant's attempts without an outcome, newest (this claim's) first."""
+    fields = _in_model_order(Attempt, {"id", "organization_id", "variant_id"})
+    rows = (
+        Attempt.objects.filter(variant_id__in=[v.pk for v in variants], outcome="")
+        .order_by("variant_id", "-started_at", "-pk")
+        .values_list(*fields)
+    )
+    found: dict[int, list[Attempt]] = {}
+    for row in rows:
+        attempt = Attempt.from_db(connection.alias, fields, row)
+        found.setdefault(attempt.variant_id, []).append(attempt)
+    return found
+
+
+def _channels_refresh(variants: list[Variant]) -> None:
+    """The channels as they are now (a pause by brand must see a channel's brand today,
+    not when the worker opened it)."""
+    fresh = Channel.objects.select_related("channel_group__organization").in_bulk(
+        {v.channel_id for v in variants}
+    )
+    for variant in variants:
+        variant.channel = fresh[variant.channel_id]
+
+
 def variants_send(
     *,
     variant_ids: list[int],
@@ -486,37 +588,27 @@ def variants_send(
     here, one after another.
     """
     cache = connectors or ConnectorCache(ttl=0)
-    channels = list(
-        Channel.objects.select_related("channel_group__organization")
-        .filter(variants__pk__in=variant_ids)
-        .distinct()
+    channel_ids = set(
+        Variant.objects.filter(pk__in=variant_ids).values_list("channel_id", flat=True)
     )
-    opened = cache.get_many(channels)
+    opened = cache.get_many(channel_ids)
     results: dict[int, str] = dict.fromkeys(variant_ids, "stale")
     with transaction.atomic():
-        locked = list(
-            Variant.objects.select_for_update(of=("self",))
-            .select_related("channel__channel_group__organization", "post")
-            .filter(pk__in=variant_ids)
-            .order_by("pk")
-        )
         mine = [
             v
-            for v in locked
+            for v in _variants_locked(variant_ids, opened)
             if v.state == VariantState.SENDING and v.claimed_by == worker and v.channel_id in opened
         ]
         if not mine:
             return [SendResult(pk, results[pk]) for pk in variant_ids]
-        history: dict[int, list[Attempt]] = {}
-        for row in Attempt.objects.filter(variant__in=mine).order_by(
-            "variant_id", "-started_at", "-pk"
-        ):
-            history.setdefault(row.variant_id, []).append(row)
+        open_attempts = _open_attempts(mine)
         pauses = pauses_in_force({v.organization_id for v in mine})
+        if pauses:
+            _channels_refresh(mine)
         calls: list[_Call] = []
         for variant in mine:
-            attempts = history.get(variant.pk, [])
-            attempt = attempts[0] if attempts and not attempts[0].outcome else None
+            held = open_attempts.get(variant.pk, [])
+            attempt, unknown = (held[0] if held else None), held[1:]
             pause = pause_covering(variant, pauses)
             if pause is not None:
                 variant.state = VariantState.PAUSED
@@ -524,7 +616,6 @@ def variants_send(
                 _finish(variant, attempt, Attempt.Outcome.PAUSED, f"Paused: {pause.reason}")
                 results[variant.pk] = "paused"
                 continue
-            unknown = [a for a in attempts[1:] if not a.outcome]
             calls.append(_Call(variant=variant, attempt=attempt, unknown=unknown))
         requests = _requests([call.variant for call in calls])
         by_channel: dict[int, list[_Call]] = {}
@@ -533,10 +624,10 @@ def variants_send(
             by_channel.setdefault(call.variant.channel_id, []).append(call)
         if pool is None or len(by_channel) == 1:
             for channel_id, group in by_channel.items():
-                _call_channel(opened[channel_id], group)
+                _call_channel(opened[channel_id].connector, group)
         else:
             futures = [
-                pool.submit(_call_channel_on_pool, opened[channel_id], group)
+                pool.submit(_call_channel_on_pool, opened[channel_id].connector, group)
                 for channel_id, group in by_channel.items()
             ]
             for future in futures:
@@ -678,9 +769,9 @@ class _SharedConnectorCache(ConnectorCache):
         super().__init__(ttl=ttl)
         self._lock = threading.Lock()
 
-    def get_many(self, channels: list[Channel]) -> dict[int, Any]:
+    def get_many(self, channel_ids: set[int]) -> dict[int, Opened]:
         with self._lock:
-            return super().get_many(channels)
+            return super().get_many(channel_ids)
 
     def drop(self, channel_id: int) -> None:
         with self._lock:

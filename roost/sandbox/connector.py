@@ -9,8 +9,13 @@ connector, it must be called outside Roost's transactions (see
 
 from __future__ import annotations
 
+import functools
 import hmac
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db import connections
 
 from roost.channels.connectors.base import (
     Account,
@@ -30,6 +35,7 @@ from roost.channels.connectors.base import (
 )
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxInbound, SandboxPost
 from roost.sandbox.profiles import author_profile
+from roost.sandbox.routing import SANDBOX_DB
 from roost.sandbox.selectors import sandbox_inbound_after, sandbox_post_by_key, sandbox_post_get
 from roost.sandbox.services import (
     SandboxCall,
@@ -37,6 +43,35 @@ from roost.sandbox.services import (
     sandbox_post_create,
     sandbox_post_delete,
 )
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _give_back_connection() -> None:
+    """With a pooled sandbox database, hand this thread's connection back to the pool:
+    a call holds one while it reads or writes, not while it keeps the caller waiting,
+    so a worker's many sender threads share a few."""
+    handle = connections[SANDBOX_DB]
+    if handle.settings_dict.get("OPTIONS", {}).get("pool") and not handle.in_atomic_block:
+        handle.close()
+
+
+def _network_call(method: Method) -> Method:
+    """A call to the simulated network: its reads and writes first, then, with the
+    connection handed back, the account's latency before the answer arrives (as over
+    a real network, where the work is done while the reply travels back)."""
+
+    @functools.wraps(method)
+    def call(self: SandboxConnector, *args: Any, **kwargs: Any) -> Any:
+        self._latency_s = 0.0
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            _give_back_connection()
+            if self._latency_s:
+                time.sleep(self._latency_s)
+
+    return call  # type: ignore[return-value]
 
 
 def _raise_injected(call: SandboxCall) -> None:
@@ -86,22 +121,24 @@ class SandboxConnector(Connector):
     name = "sandbox"
     capabilities = frozenset(Capability)
     page_size = 100
+    _latency_s = 0.0  # how long the call in progress keeps its caller waiting
 
     def _begin(self) -> SandboxAccount:
-        """Every call starts here: latency and injected failures first, then the secret."""
+        """Every call starts here: the account, its injected failures, then the secret. The
+        account's latency is waited out when the call ends (`_network_call`)."""
         call = sandbox_call_begin(network=self.channel.network, handle=self.channel.handle)
         if call is None:
             raise CredentialRevoked(
                 f"The sandbox has no {self.channel.network} account {self.channel.handle!r}."
             )
-        if call.account.latency_ms:
-            time.sleep(call.account.latency_ms / 1000)
+        self._latency_s = call.account.latency_ms / 1000
         _raise_injected(call)
         expected = call.account.secret.encode()
         if self._secret is None or not hmac.compare_digest(self._secret.encode(), expected):
             raise CredentialRevoked("The sandbox refused the credential.")
         return call.account
 
+    @_network_call
     def verify(self) -> Account:
         account = self._begin()
         return Account(
@@ -110,6 +147,7 @@ class SandboxConnector(Connector):
             display_name=account.display_name,
         )
 
+    @_network_call
     def publish(self, request: PublishRequest) -> Published:
         account = self._begin()
         post = sandbox_post_create(
@@ -123,11 +161,13 @@ class SandboxConnector(Connector):
         )
         return _published(post)
 
+    @_network_call
     def lookup(self, idempotency_key: str) -> Published | None:
         account = self._begin()
         post = sandbox_post_by_key(account=account, idempotency_key=idempotency_key)
         return _published(post) if post is not None else None
 
+    @_network_call
     def reply(self, *, to_external_id: str, text: str, idempotency_key: str) -> Published:
         account = self._begin()
         post = sandbox_post_create(
@@ -139,10 +179,12 @@ class SandboxConnector(Connector):
         )
         return _published(post)
 
+    @_network_call
     def delete(self, external_id: str) -> None:
         account = self._begin()
         sandbox_post_delete(account=account, external_id=external_id)
 
+    @_network_call
     def fetch(self, *, cursor: str | None) -> FetchPage:
         """Inbound items after `cursor` (a sequence number), oldest first, a page at a time.
 
@@ -162,6 +204,7 @@ class SandboxConnector(Connector):
         next_cursor = str(items[-1].sequence) if items else cursor
         return FetchPage(items=tuple(_inbound(item) for item in items), cursor=next_cursor)
 
+    @_network_call
     def metrics(self, external_id: str) -> PostMetrics:
         account = self._begin()
         post = sandbox_post_get(account=account, external_id=external_id)

@@ -92,6 +92,12 @@ for _db in DATABASES.values():
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+if DATABASES["sandbox"]["ENGINE"] == "django.db.backends.postgresql":
+    # A worker's many sender threads share a few connections to the simulated
+    # network: each call takes one from the pool and gives it back while it waits
+    # (roost.sandbox.connector).
+    DATABASES["sandbox"]["CONN_MAX_AGE"] = 0
+    DATABASES["sandbox"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 8}
 DATABASE_ROUTERS = ["roost.sandbox.routing.SandboxRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
