@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from roost.core.errors import ApplicationError
+from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.views.viewer import viewer_of
 from roost.publishing import selectors, services
@@ -25,23 +25,34 @@ from roost.publishing.ics import calendar_feed
 from roost.publishing.models import VariantState
 
 FEED_SALT = "roost.publishing.calendar-feed"
+# Far enough from the ends of the calendar that a month's grid and its neighbours exist.
+EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
+ID_FILTERS = {
+    "channel": "channel_id",
+    "brand": "channel__brand_id",
+    "campaign": "post__campaign_id",
+    "author": "post__author_id",
+}
+BAD_FILTER = "A channel, brand, campaign or author filter takes a number."
+BAD_DAY = "Choose a day as YYYY-MM-DD."
 
 
 def _anchor(request: HttpRequest) -> dt.date:
     try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         return timezone.localdate()
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else timezone.localdate()
 
 
 def _filters(request: HttpRequest) -> dict[str, object]:
-    return {
-        "channel_id": request.GET.get("channel") or None,
-        "channel__brand_id": request.GET.get("brand") or None,
-        "post__campaign_id": request.GET.get("campaign") or None,
-        "state": request.GET.get("status") or None,
-        "post__author_id": request.GET.get("author") or None,
-    }
+    filters: dict[str, object] = {"state": request.GET.get("status") or None}
+    for param, lookup in ID_FILTERS.items():
+        value = request.GET.get(param) or None
+        if value is not None and not (value.isascii() and value.isdigit()):
+            raise ApplicationError(ErrorCode.INVALID, BAD_FILTER, field=param)
+        filters[lookup] = value
+    return filters
 
 
 def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -101,28 +112,36 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 def calendar_move(request: HttpRequest) -> HttpResponse:
     """Drag and drop: move a post to another day, keeping its time of day."""
     viewer = viewer_of(request)
+    post_id = request.POST.get("post", "")
+    if not (post_id.isascii() and post_id.isdigit()):
+        raise Http404("unknown post")
+    post = selectors.post_get(viewer=viewer, post_id=int(post_id))
     try:
-        post = selectors.post_get(viewer=viewer, post_id=int(request.POST.get("post", "0")))
-        day = dt.date.fromisoformat(request.POST.get("date", ""))
-    except ValueError as exc:
-        raise Http404("unknown post or day") from exc
-    current = timezone.localtime(post.scheduled_at) if post.scheduled_at else None
-    when = dt.datetime.combine(
-        day, current.timetz() if current else dt.time(9, 0), timezone.get_current_timezone()
-    )
-    if current is not None:
-        when = when.replace(tzinfo=current.tzinfo)
-    try:
-        services.post_schedule(actor=viewer, post=post, scheduled_at=when.astimezone(dt.UTC))
+        when = _moved_to(request.POST.get("date", ""), post.scheduled_at)
+        services.post_schedule(actor=viewer, post=post, scheduled_at=when)
     except ApplicationError as error:
         if request.htmx or request.headers.get("Accept") == "application/json":  # type: ignore[attr-defined]
             return JsonResponse({"ok": False, "error": error.message}, status=error.status)
         messages.error(request, error.message)
         return redirect("publishing:calendar")
+    local = timezone.localtime(when)
     if request.headers.get("Accept") == "application/json":
-        return JsonResponse({"ok": True, "scheduled_at": when.isoformat()})
-    messages.success(request, f"Moved to {day:%a %d %b}.")
-    return redirect(f"{reverse('publishing:calendar')}?date={day.isoformat()}")
+        return JsonResponse({"ok": True, "scheduled_at": local.isoformat()})
+    messages.success(request, f"Moved to {local:%a %d %b}.")
+    return redirect(f"{reverse('publishing:calendar')}?date={local.date().isoformat()}")
+
+
+def _moved_to(day_text: str, scheduled_at: dt.datetime | None) -> dt.datetime:
+    """The instant on `day_text` (the viewer's zone) at the post's local time of day, or
+    09:00 when it has none. A malformed day is refused (a past one, by the service)."""
+    zone = timezone.get_current_timezone()
+    time_of_day = timezone.localtime(scheduled_at).time() if scheduled_at else dt.time(9, 0)
+    try:
+        day = dt.date.fromisoformat(day_text)
+        when = dt.datetime.combine(day, time_of_day, zone).astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ApplicationError(ErrorCode.INVALID, BAD_DAY, field="date") from exc
+    return when
 
 
 def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:

@@ -34,7 +34,8 @@ def channels_check(
             text=texts.get(c.pk, ""),
             link=link,
             paid_partnership=paid,
-            rules=rules,
+            # A rule with a channel group binds only that group's channels.
+            rules=[r for r in rules if r.channel_group_id in (None, c.channel_group_id)],
             media_count=len(media),
         )
         extra = media_problems(assets=media, network=c.network, placement=c.placement)

@@ -227,14 +227,26 @@ def variant_update(
     return variant
 
 
+TIME_PASSED = "That time is in the past: choose one still to come."
+
+
+def _require_future(scheduled_at: dt.datetime | None) -> None:
+    """A post is planned for a moment with a zone, still to come (or for no moment)."""
+    if scheduled_at is None:
+        return
+    if timezone.is_naive(scheduled_at):
+        raise ApplicationError(
+            ErrorCode.INVALID, "The time needs a time zone.", field="scheduled_at"
+        )
+    if scheduled_at <= timezone.now():
+        raise ApplicationError(ErrorCode.INVALID, TIME_PASSED, field="scheduled_at")
+
+
 def post_schedule(*, actor: User, post: Post, scheduled_at: dt.datetime | None) -> Post:
     """Set or move the time a post goes out (the calendar's drag lands here)."""
     from roost.publishing.approvals import approval_reopen_if_needed
 
-    if scheduled_at is not None and timezone.is_naive(scheduled_at):
-        raise ApplicationError(
-            ErrorCode.INVALID, "The time needs a time zone.", field="scheduled_at"
-        )
+    _require_future(scheduled_at)
     with transaction.atomic():
         post = _locked_post(post)
         _check_channels(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from roost.catalogue.specs import catalogue
-from roost.catalogue.text_length import count
+from roost.catalogue.text_length import count, split_urls
 from roost.publishing.models import ComplianceRule
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
@@ -68,7 +68,9 @@ def network_problems(
             )
         )
     rules = entry.text
-    tags = len(HASHTAG_RE.findall(text))
+    # A link's fragment (/#sizes) or profile path (/@acme) is neither a hashtag nor a mention.
+    prose = " ".join(piece for piece, is_url in split_urls(text) if not is_url)
+    tags = len(HASHTAG_RE.findall(prose))
     if rules.hashtag_limit is not None and tags > rules.hashtag_limit:
         problems.append(
             Problem(
@@ -77,7 +79,7 @@ def network_problems(
                 f"{entry.name} allows {rules.hashtag_limit} hashtags; this has {tags}.",
             )
         )
-    mentions = len(MENTION_RE.findall(text))
+    mentions = len(MENTION_RE.findall(prose))
     if rules.mention_limit is not None and mentions > rules.mention_limit:
         problems.append(
             Problem(
@@ -116,8 +118,14 @@ def network_problems(
 
 
 def _domains(text: str, link: str) -> set[str]:
-    urls = URL_RE.findall(text) + ([link] if link else [])
+    # split_urls leaves out the sentence's punctuation after a link ("... example.com.").
+    urls = [piece for piece, is_url in split_urls(text) if is_url] + ([link] if link else [])
     return {(urlsplit(url).hostname or "").lower() for url in urls}
+
+
+def _says(lowered: str, term: str) -> bool:
+    """Whether the text has the term as a whole word: "#ad" is not in "#adventure"."""
+    return bool(term) and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", lowered) is not None
 
 
 def compliance_problems(
@@ -129,11 +137,11 @@ def compliance_problems(
     for rule in rules:
         level = Level(rule.severity)
         if rule.kind == ComplianceRule.Kind.BANNED_TERM:
-            term = rule.value.strip().lower()
-            if term and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", lowered):
+            if _says(lowered, rule.value.strip().lower()):
                 problems.append(Problem(level, "banned_term", f"“{rule.value}” is a banned term."))
         elif rule.kind == ComplianceRule.Kind.DISCLOSURE:
-            if paid_partnership and rule.value.strip().lower() not in lowered:
+            disclosure = rule.value.strip().lower()
+            if paid_partnership and disclosure and not _says(lowered, disclosure):
                 problems.append(
                     Problem(
                         level,

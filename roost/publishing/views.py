@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from roost.channels import selectors as channel_selectors
 from roost.channels.models import Channel
-from roost.core.errors import ApplicationError
+from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action
 from roost.core.views.viewer import viewer_of
@@ -105,10 +107,10 @@ def post_compose(request: HttpRequest) -> HttpResponse:
 def live_checks(request: HttpRequest) -> HttpResponse:
     """The composer's live validation: every chosen channel, counted its own way."""
     viewer = viewer_of(request)
-    chosen = {int(pk) for pk in request.POST.getlist("channels") if pk.isdigit()}
+    chosen = {int(pk) for pk in request.POST.getlist("channels") if pk.isdecimal()}
     channels = [c for c in _postable_channels(viewer) if c.pk in chosen]
     text = request.POST.get("master_text", "")
-    picked = {int(pk) for pk in request.POST.getlist("attachments") if pk.isdigit()}
+    picked = {int(pk) for pk in request.POST.getlist("attachments") if pk.isdecimal()}
     checks = _checks(
         viewer,
         channels=channels,
@@ -155,21 +157,56 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     return render(request, "publishing/detail.html", _detail_context(viewer, post))
 
 
+class MasterTextForm(forms.Form):
+    """What the post's page and its autosave send: the master text and the link."""
+
+    master_text = forms.CharField(label="Text", required=False, strip=False)
+    link = forms.URLField(required=False, assume_scheme="https", max_length=2000)
+
+
+def _invalid(form: forms.Form) -> ApplicationError:
+    reasons = [
+        f"{form[name].label}: {text}" for name, errors in form.errors.items() for text in errors
+    ]
+    return ApplicationError(ErrorCode.INVALID, " ".join(reasons), field=next(iter(form.errors)))
+
+
+def _edit_refused(
+    request: HttpRequest, viewer: User, post: Any, error: ApplicationError
+) -> HttpResponse:
+    """A refused edit leaves the saved post as it was and answers with the refusal's status:
+    the autosave gets the reason alone, a page its form again with the reason."""
+    if request.htmx:  # type: ignore[attr-defined]
+        reason = format_html('<span role="alert">{}</span>', error.message)
+        return HttpResponse(reason, status=error.status)
+    if error.code in (ErrorCode.PERMISSION_DENIED, ErrorCode.NOT_FOUND):
+        raise error
+    messages.error(request, error.message)
+    context = _detail_context(viewer, post)
+    return render(request, "publishing/detail.html", context, status=error.status)
+
+
 @login_required
 @require_POST
 def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
-    """Save the master text (also the composer's autosave)."""
+    """Save the master text (also the composer's autosave). A field left out keeps its value."""
     viewer = viewer_of(request)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
+    form = MasterTextForm(request.POST)
     try:
+        if not form.is_valid():
+            raise _invalid(form)
         services.post_update(
             actor=viewer,
             post=post,
-            master_text=request.POST.get("master_text", post.master_text),
-            link=request.POST.get("link", post.link),
+            master_text=form.cleaned_data["master_text"] if "master_text" in request.POST else None,
+            link=form.cleaned_data["link"] if "link" in request.POST else None,
         )
     except ApplicationError as error:
-        messages.error(request, error.message)
+        # The page shows what was typed again; this copy of the post is never saved.
+        post.master_text = request.POST.get("master_text", post.master_text)
+        post.link = request.POST.get("link", post.link)
+        return _edit_refused(request, viewer, post, error)
     if request.htmx:  # type: ignore[attr-defined]
         return HttpResponse('<span role="status">Saved</span>')
     return redirect("publishing:detail", post_id=post.pk)
@@ -181,13 +218,14 @@ def variant_edit(request: HttpRequest, variant_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
     form = VariantForm(request.POST)
-    if form.is_valid():
-        try:
-            services.variant_update(actor=viewer, variant=variant, text=form.cleaned_data["text"])
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Copy for {variant.channel.handle} saved.")
+    try:
+        if not form.is_valid():
+            raise _invalid(form)
+        services.variant_update(actor=viewer, variant=variant, text=form.cleaned_data["text"])
+    except ApplicationError as error:
+        post = selectors.post_get(viewer=viewer, post_id=variant.post_id)
+        return _edit_refused(request, viewer, post, error)
+    messages.success(request, f"Copy for {variant.channel.handle} saved.")
     return redirect("publishing:detail", post_id=variant.post_id)
 
 
@@ -216,7 +254,7 @@ def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
 def post_media(request: HttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
-    picked = [int(pk) for pk in request.POST.getlist("media") if pk.isdigit()]
+    picked = [int(pk) for pk in request.POST.getlist("media") if pk.isdecimal()]
     by_id = {a.pk: a for a in _library(viewer)}
     try:
         post_media_set(actor=viewer, post=post, assets=[by_id[pk] for pk in picked if pk in by_id])
