@@ -66,6 +66,19 @@ def compliance_rules_for(*, organization_id: int) -> list[ComplianceRule]:
     return list(ComplianceRule.objects.filter(organization_id=organization_id))
 
 
+def compliance_rule_list(*, viewer: User) -> QuerySet[ComplianceRule]:
+    """The viewer's organisation's compliance rules, with the channel group they bind."""
+    return (
+        ComplianceRule.objects.filter(organization_id=viewer.organization_id)
+        .select_related("channel_group")
+        .order_by("kind", "value", "pk")
+    )
+
+
+def compliance_rule_get(*, viewer: User, rule_id: int) -> ComplianceRule:
+    return get_object_or_404(compliance_rule_list(viewer=viewer), pk=rule_id)
+
+
 def published_variant_by_external_id(
     *, viewer: User, network: str, external_id: str
 ) -> Variant | None:

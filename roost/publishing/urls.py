@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roost.publishing import calendar_views, campaign_views, views
+from roost.publishing import calendar_views, campaign_views, compliance_views, views
 
 app_name = "publishing"
 
@@ -23,4 +23,15 @@ urlpatterns = [
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/move/", calendar_views.calendar_move, name="calendar_move"),
     path("calendar/feed/<str:token>.ics", calendar_views.calendar_feed_view, name="calendar_feed"),
+    path("compliance/", compliance_views.compliance_rules, name="compliance"),
+    path(
+        "compliance/<int:rule_id>/",
+        compliance_views.compliance_rule_edit,
+        name="compliance_edit",
+    ),
+    path(
+        "compliance/<int:rule_id>/delete/",
+        compliance_views.compliance_rule_delete,
+        name="compliance_delete",
+    ),
 ]
