@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from roost.channels.selectors import channel_list
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
+from roost.core.selectors import brand_list, user_list
 from roost.core.views.viewer import viewer_of
 from roost.publishing import selectors, services
 from roost.publishing.ics import calendar_feed
@@ -89,6 +91,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     query = request.GET.copy()
     query.pop("date", None)
+    query.pop("view", None)
     context = {
         "area": "calendar",
         "view": view,
@@ -103,8 +106,30 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             reverse("publishing:calendar_feed", args=[signing.dumps(viewer.pk, salt=FEED_SALT)])
         ),
         "time_zone": timezone.get_current_timezone_name(),
+        "filter_choices": _filter_choices(viewer),
+        "chosen": {name: request.GET.get(name, "") for name in (*ID_FILTERS, "status")},
     }
     return render(request, "publishing/calendar.html", context)
+
+
+def _filter_choices(viewer: User) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The filter menus: (parameter, label, [(value, text)]), from what the viewer sees."""
+    channels = channel_list(viewer=viewer).order_by("network", "handle")
+    return [
+        ("channel", "Channel", [(str(c.pk), f"{c.handle} ({c.network})") for c in channels]),
+        ("brand", "Brand", [(str(b.pk), b.name) for b in brand_list(viewer=viewer)]),
+        (
+            "campaign",
+            "Campaign",
+            [(str(c.pk), c.name) for c in selectors.campaign_list(viewer=viewer)],
+        ),
+        ("status", "Status", [(str(value), label) for value, label in VariantState.choices]),
+        (
+            "author",
+            "Author",
+            [(str(u.pk), u.name or u.email) for u in user_list(viewer=viewer)],
+        ),
+    ]
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
-from roost.publishing.models import ComplianceRule, Post, Variant, VariantState
+from roost.publishing.models import Campaign, ComplianceRule, Post, Variant, VariantState
 
 
 def _visible_variants(viewer: User) -> QuerySet[Variant]:
@@ -92,4 +92,11 @@ def published_variant_by_external_id(
         .select_related("channel", "post")
         .order_by("pk")
         .first()
+    )
+
+
+def campaign_list(*, viewer: User) -> QuerySet[Campaign]:
+    """The viewer's organisation's campaigns, newest release first."""
+    return Campaign.objects.filter(organization_id=viewer.organization_id).order_by(
+        "-release_at", "name"
     )

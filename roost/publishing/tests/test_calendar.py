@@ -1020,3 +1020,55 @@ def test_post_titles_are_escaped_on_the_calendar(
         html = page(signed_in(admin), view=view, date=anchor.isoformat())
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# The filter menus ------------------------------------------------------------------------
+
+
+def menu(html: str, name: str) -> dict[str, str]:
+    """The options of one filter menu: value -> text, with the chosen one marked '*'."""
+    found = re.search(rf'<select name="{name}">(.*?)</select>', html, re.S)
+    assert found, f"no {name} menu"
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', found.group(1))
+    return {value: text + ("*" if chosen else "") for value, chosen, text in options}
+
+
+@pytest.mark.django_db
+def test_the_filter_menus_offer_the_organisations_own_choices_and_keep_the_chosen_one(
+    admin: User,
+    publisher: User,
+    org: Organization,
+    channel: Channel,
+    plan: Callable[..., Post],
+    foreign_post: Post,
+    signed_in: Callable[..., Client],
+) -> None:
+    brand = Brand.objects.create(organization=org, name="Acme Outdoors")
+    theirs = Brand.objects.create(organization=foreign_post.organization, name="Globex Labs")
+    launch = Campaign.objects.create(
+        organization=org,
+        name="Autumn drop",
+        release_at=utc(mid_month_ahead(), 12),
+        created_by=admin,
+    )
+    foreign_channel = foreign_post.variants.get().channel
+    anchor = mid_month_ahead()
+    html = page(signed_in(admin), view="week", date=anchor.isoformat(), channel=channel.pk)
+
+    channels = menu(html, "channel")
+    assert channels[str(channel.pk)] == "acme (x)*"
+    assert str(foreign_channel.pk) not in channels
+    brands = menu(html, "brand")
+    assert brands[str(brand.pk)] == "Acme Outdoors" and str(theirs.pk) not in brands
+    assert menu(html, "campaign") == {"": "All", str(launch.pk): "Autumn drop"}
+    assert str(publisher.pk) in menu(html, "author")
+    assert not any(
+        u.pk == int(v)
+        for v in menu(html, "author")
+        if v
+        for u in User.objects.exclude(organization=org)
+    )
+    assert set(menu(html, "status")) == {"", *VariantState.values}
+    # moving between views and periods keeps the filter
+    assert f"view=list&amp;date={anchor.isoformat()}&amp;channel={channel.pk}" in html
+    assert f'&amp;channel={channel.pk}">Later →' in html
