@@ -51,6 +51,13 @@ class ComposeForm(forms.Form):
         field.choices = [(c.pk, f"{c.handle} · {c.network} {c.placement}") for c in channels]
 
 
+class MasterTextForm(forms.Form):
+    """What the post's page and its autosave send: the master text and the link."""
+
+    master_text = forms.CharField(label="Text", required=False, strip=False)
+    link = forms.URLField(required=False, assume_scheme="https", max_length=2000)
+
+
 class VariantForm(forms.Form):
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
 

@@ -23,7 +23,7 @@ from roost.media.models import MediaAsset
 from roost.media.selectors import media_list
 from roost.publishing import selectors, services
 from roost.publishing.checks import channels_check
-from roost.publishing.forms import ComposeForm, ScheduleForm, VariantForm
+from roost.publishing.forms import ComposeForm, MasterTextForm, ScheduleForm, VariantForm
 from roost.publishing.media_attach import post_media_set
 from roost.publishing.models import PostState
 from roost.publishing.validation import ChannelCheck
@@ -155,13 +155,6 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
     return render(request, "publishing/detail.html", _detail_context(viewer, post))
-
-
-class MasterTextForm(forms.Form):
-    """What the post's page and its autosave send: the master text and the link."""
-
-    master_text = forms.CharField(label="Text", required=False, strip=False)
-    link = forms.URLField(required=False, assume_scheme="https", max_length=2000)
 
 
 def _invalid(form: forms.Form) -> ApplicationError:
