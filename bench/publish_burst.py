@@ -97,7 +97,9 @@ def seed_channels(count: int):  # type: ignore[no-untyped-def]
         for n in range(count)
     )  # fmt: skip
     for channel in channels:
-        account, secret = sandbox_account_open(network="x", handle=channel.handle)
+        account, secret = sandbox_account_open(
+            organization_id=org.pk, network="x", handle=channel.handle
+        )
         sandbox_knobs_set(account=account, latency_ms=LATENCY_MS)
         channel_credential_set(
             actor=None, channel=channel, kind=CredentialKind.ACCESS_TOKEN, secret=secret

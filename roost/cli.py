@@ -273,7 +273,12 @@ def cmd_sandbox_crisis(args: argparse.Namespace) -> int:
     from roost.sandbox.audience import sandbox_crisis_start
 
     try:
-        count = sandbox_crisis_start(brand_name=args.brand, topic=args.topic, count=args.count)
+        count = sandbox_crisis_start(
+            brand_name=args.brand,
+            topic=args.topic,
+            count=args.count,
+            organization_slug=args.organization,
+        )
     except LookupError as error:
         print(f"roost sandbox crisis: {error}", file=sys.stderr)
         return 2
@@ -369,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crisis = sandbox_sub.add_parser("crisis", help="a surge of angry mentions about one topic")
     crisis.add_argument("--brand", required=True, help="brand name, e.g. 'Northwind EMEA'")
+    crisis.add_argument(
+        "--organization", default="", help="the brand's organisation (slug), when names repeat"
+    )
     crisis.add_argument("--topic", default="the data leak", help="what the surge is about")
     crisis.add_argument("--count", type=int, default=150, help="how many mentions")
     crisis.set_defaults(func=cmd_sandbox_crisis)

@@ -36,6 +36,7 @@ def channel_ref(channel: Channel) -> ChannelRef:
         network=channel.network,
         placement=channel.placement,
         handle=channel.handle,
+        organization_id=channel.organization_id,
         external_id=channel.external_id,
         settings=dict(channel.settings or {}),
     )

@@ -169,7 +169,7 @@ def _policies(admin: User, today: dt.date) -> None:
 
 def _near_breach(org: Organization, now: dt.datetime) -> None:
     # Imported here: only the demo delivers messages on the sandbox network itself.
-    from roost.sandbox.selectors import sandbox_account_find
+    from roost.sandbox.selectors import sandbox_account_for_channel
     from roost.sandbox.services import sandbox_inbound_add
 
     authors = [item.author for item in NEAR_BREACH]
@@ -179,8 +179,10 @@ def _near_breach(org: Organization, now: dt.datetime) -> None:
         channel = Channel.objects.filter(
             organization=org, network=item.network, handle=item.handle, connector="sandbox"
         ).first()
-        account = sandbox_account_find(network=item.network, handle=item.handle)
-        if channel is None or account is None:
+        if channel is None:
+            continue
+        account = sandbox_account_for_channel(channel=channel)
+        if account is None:
             continue
         delivered = sandbox_inbound_add(
             account=account, kind=InboundKind.MENTION, author_handle=item.author, text=item.text

@@ -22,6 +22,7 @@ from roost.channels.models import Channel, ChannelStatus
 from roost.sandbox.models import AudienceTick, InboundKind, SandboxAccount, SandboxPost
 from roost.sandbox.profiles import VIP_AUTHORS
 from roost.sandbox.routing import SANDBOX_DB
+from roost.sandbox.selectors import sandbox_account_for_channel
 from roost.sandbox.services import sandbox_inbound_add
 
 T = TypeVar("T")
@@ -144,9 +145,7 @@ def _demo_accounts() -> list[tuple[SandboxAccount, Channel]]:
     ).select_related("brand")
     pairs = []
     for channel in channels:
-        account = SandboxAccount.objects.filter(
-            network=channel.network, handle=channel.handle
-        ).first()
+        account = sandbox_account_for_channel(channel=channel)
         if account is not None:
             pairs.append((account, channel))
     return pairs
@@ -210,19 +209,32 @@ CRISIS_TEXTS = {
 }
 
 
-def sandbox_crisis_start(*, brand_name: str, topic: str, count: int = 150) -> int:
-    """A surge of angry mentions about one topic on every sandbox channel of a brand."""
-    pairs = [(a, c) for a, c in _demo_accounts() if c.brand and c.brand.name == brand_name]
-    if not pairs:
-        pairs = [
-            (account, channel)
-            for channel in Channel.objects.filter(
-                connector="sandbox", status=ChannelStatus.ACTIVE, brand__name=brand_name
-            ).select_related("brand")
-            for account in SandboxAccount.objects.filter(
-                network=channel.network, handle=channel.handle
+def sandbox_crisis_start(
+    *, brand_name: str, topic: str, count: int = 150, organization_slug: str = ""
+) -> int:
+    """A surge of angry mentions about one topic on every sandbox channel of a brand.
+
+    Brand names are unique only within an organisation: when the name is used in more
+    than one, the demo organisation's brand is meant if there is exactly one such, and
+    otherwise `organization_slug` must say whose brand it is (a `LookupError` if not).
+    """
+    channels = Channel.objects.filter(
+        connector="sandbox", status=ChannelStatus.ACTIVE, brand__name=brand_name
+    ).select_related("brand", "organization")
+    if organization_slug:
+        channels = channels.filter(organization__slug=organization_slug)
+    found = list(channels)
+    if len({c.organization_id for c in found}) > 1:
+        found = [c for c in found if c.organization.is_demo]
+        if len({c.organization_id for c in found}) != 1:
+            raise LookupError(
+                f"brands named {brand_name!r} exist in several organisations; name the organisation"
             )
-        ]
+    pairs = [
+        (account, channel)
+        for channel in found
+        if (account := sandbox_account_for_channel(channel=channel)) is not None
+    ]
     if not pairs:
         raise LookupError(f"no active sandbox channel belongs to a brand named {brand_name!r}")
     rng = random.Random()  # noqa: S311 - a simulation

@@ -13,13 +13,17 @@ from roost.sandbox.services import sandbox_account_open
 
 
 def sandbox_channel_connect(*, actor: User | None, channel: Channel) -> Channel:
-    """Open (or find) the channel's sandbox account and keep its token in the vault."""
+    """Open (or find) the channel's sandbox account, in the channel's own organisation,
+    and keep its token in the vault."""
     if actor is not None:
         require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
     if channel.connector != "sandbox":
         raise ApplicationError(ErrorCode.INVALID, "Only sandbox channels connect here.")
     account, secret = sandbox_account_open(
-        network=channel.network, handle=channel.handle, display_name=channel.display_name
+        organization_id=channel.organization_id,
+        network=channel.network,
+        handle=channel.handle,
+        display_name=channel.display_name,
     )
     with transaction.atomic():
         channel_services.channel_credential_set(

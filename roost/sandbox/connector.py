@@ -116,7 +116,8 @@ def _inbound(item: SandboxInbound) -> Inbound:
 
 
 class SandboxConnector(Connector):
-    """A simulated network: the account is found by the channel's network and handle."""
+    """A simulated network: the account is found by the channel's organisation, network
+    and handle, so a channel reaches only its own organisation's sandbox world."""
 
     name = "sandbox"
     capabilities = frozenset(Capability)
@@ -126,7 +127,11 @@ class SandboxConnector(Connector):
     def _begin(self) -> SandboxAccount:
         """Every call starts here: the account, its injected failures, then the secret. The
         account's latency is waited out when the call ends (`_network_call`)."""
-        call = sandbox_call_begin(network=self.channel.network, handle=self.channel.handle)
+        call = sandbox_call_begin(
+            organization_id=self.channel.organization_id,
+            network=self.channel.network,
+            handle=self.channel.handle,
+        )
         if call is None:
             raise CredentialRevoked(
                 f"The sandbox has no {self.channel.network} account {self.channel.handle!r}."

@@ -39,8 +39,17 @@ BASE_URL = "https://sandbox.roost.invalid"
 
 
 class SandboxAccount(models.Model):
-    """An account on the simulated network, with the knobs that make its calls misbehave."""
+    """An account on the simulated network, with the knobs that make its calls misbehave.
 
+    Each Roost organisation has a sandbox world of its own: an account belongs to one
+    organisation, and the same handle in two organisations is two accounts. The
+    sandbox's tables live in a database of their own, so the organisation is held by
+    its id (no foreign key can cross databases); every lookup names it.
+    """
+
+    organization_id = models.PositiveBigIntegerField(
+        help_text="The Roost organisation whose sandbox world holds the account."
+    )
     network = models.CharField(max_length=40, help_text="Catalogue network key, e.g. 'x'.")
     handle = models.CharField(max_length=200)
     external_id = models.CharField(max_length=64, unique=True)
@@ -58,10 +67,11 @@ class SandboxAccount(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["network", "handle"]
+        ordering = ["organization_id", "network", "handle"]
         constraints = [
             models.UniqueConstraint(
-                fields=["network", "handle"], name="sandbox_account_unique_handle"
+                fields=["organization_id", "network", "handle"],
+                name="sandbox_account_unique_org_handle",
             ),
             models.CheckConstraint(
                 condition=models.Q(fail_remaining__gte=FAIL_UNTIL_CLEARED),

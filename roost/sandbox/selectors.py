@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
+from roost.channels.models import Channel
 from roost.sandbox.models import SandboxAccount, SandboxInbound, SandboxPost
 
 
-def sandbox_account_find(*, network: str, handle: str) -> SandboxAccount | None:
-    return SandboxAccount.objects.filter(network=network, handle=handle).first()
+def sandbox_accounts(*, organization_id: int) -> QuerySet[SandboxAccount]:
+    """The accounts of one organisation's sandbox world: every read of accounts starts here."""
+    return SandboxAccount.objects.filter(organization_id=organization_id)
+
+
+def sandbox_account_find(
+    *, organization_id: int, network: str, handle: str
+) -> SandboxAccount | None:
+    """The organisation's account with this handle on this network, if it has one."""
+    return (
+        sandbox_accounts(organization_id=organization_id)
+        .filter(network=network, handle=handle)
+        .first()
+    )
+
+
+def sandbox_account_for_channel(*, channel: Channel) -> SandboxAccount | None:
+    """The sandbox account behind a sandbox channel, in the channel's own organisation."""
+    if channel.connector != "sandbox":
+        return None
+    return sandbox_account_find(
+        organization_id=channel.organization_id, network=channel.network, handle=channel.handle
+    )
 
 
 def sandbox_post_get(*, account: SandboxAccount, external_id: str) -> SandboxPost | None:

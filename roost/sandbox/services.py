@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connections, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from roost.catalogue.specs import catalogue
@@ -53,12 +53,14 @@ def _locked(account: SandboxAccount) -> SandboxAccount:
 
 
 def sandbox_account_open(
-    *, network: str, handle: str, display_name: str = ""
+    *, organization_id: int, network: str, handle: str, display_name: str = ""
 ) -> tuple[SandboxAccount, str]:
-    """Open an account on the simulated network and return it with the secret it accepts.
+    """Open an account in an organisation's sandbox world and return it with the secret
+    it accepts.
 
-    Idempotent by (network, handle): opening it again returns the existing account
-    and its secret, and leaves the display name as it was.
+    Idempotent by (organisation, network, handle): opening it again returns the existing
+    account and its secret, and leaves the display name as it was. Another organisation
+    opening the same handle gets an account of its own.
     """
     try:
         catalogue().network(network)
@@ -68,20 +70,20 @@ def sandbox_account_open(
         ) from None
     if not handle.strip():
         raise ApplicationError(ErrorCode.INVALID, "A handle is required.", field="handle")
-    account = SandboxAccount.objects.filter(network=network, handle=handle).first()
+    key = {"organization_id": organization_id, "network": network, "handle": handle}
+    account = SandboxAccount.objects.filter(**key).first()
     if account is None:
         try:
             with transaction.atomic(using=SANDBOX_DB):
                 account = SandboxAccount.objects.create(
-                    network=network,
-                    handle=handle,
+                    **key,
                     external_id=_new_external_id("u"),
                     display_name=display_name or handle,
                     secret=secrets.token_urlsafe(32),
                 )
         except IntegrityError:
             # Opened at the same moment by someone else: theirs is the account.
-            account = SandboxAccount.objects.get(network=network, handle=handle)
+            account = SandboxAccount.objects.get(**key)
     return account, account.secret
 
 
@@ -148,13 +150,16 @@ class SandboxCall:
     fail_mode: FailMode
 
 
-def sandbox_call_begin(*, network: str, handle: str) -> SandboxCall | None:
-    """Start a call to an account: take one failure from its knobs when one is armed.
+def sandbox_call_begin(*, organization_id: int, network: str, handle: str) -> SandboxCall | None:
+    """Start a call to one of an organisation's accounts: take one failure from its knobs
+    when one is armed.
 
-    None when the network has no such account. A counted failure mode clears itself
-    once its count runs out.
+    None when the organisation's sandbox has no such account. A counted failure mode
+    clears itself once its count runs out.
     """
-    account = SandboxAccount.objects.filter(network=network, handle=handle).first()
+    account = SandboxAccount.objects.filter(
+        organization_id=organization_id, network=network, handle=handle
+    ).first()
     if account is None:
         return None
     if account.fail_mode == FailMode.NONE or account.fail_remaining == 0:
@@ -174,10 +179,16 @@ def sandbox_call_begin(*, network: str, handle: str) -> SandboxCall | None:
     return SandboxCall(account=account, fail_mode=fail_mode)
 
 
-def _reply_target_exists(*, account: SandboxAccount, external_id: str) -> bool:
-    posts = SandboxPost.objects.filter(
-        account__network=account.network, external_id=external_id, deleted_at__isnull=True
+def _same_world_posts(account: SandboxAccount) -> QuerySet[SandboxPost]:
+    """Posts on the account's network in the account's own organisation's sandbox: the
+    only posts its calls can see or touch."""
+    return SandboxPost.objects.filter(
+        account__organization_id=account.organization_id, account__network=account.network
     )
+
+
+def _reply_target_exists(*, account: SandboxAccount, external_id: str) -> bool:
+    posts = _same_world_posts(account).filter(external_id=external_id, deleted_at__isnull=True)
     inbound = SandboxInbound.objects.filter(account=account, external_id=external_id)
     return posts.exists() or inbound.exists()
 
@@ -284,7 +295,7 @@ def sandbox_post_create(
             url=locked.post_url(external_id),
         )
         if reply_to:
-            SandboxPost.objects.filter(external_id=reply_to).update(replies=F("replies") + 1)
+            _same_world_posts(locked).filter(external_id=reply_to).update(replies=F("replies") + 1)
     return post
 
 
@@ -342,7 +353,7 @@ def sandbox_inbound_add(
             sequence=(last["last"] or 0) + 1,
         )
         if parent_external_id and kind in {InboundKind.COMMENT, InboundKind.REPLY}:
-            SandboxPost.objects.filter(
-                account__network=locked.network, external_id=parent_external_id
-            ).update(replies=F("replies") + 1)
+            _same_world_posts(locked).filter(external_id=parent_external_id).update(
+                replies=F("replies") + 1
+            )
     return inbound

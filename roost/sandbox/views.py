@@ -16,7 +16,7 @@ from roost.core.permissions import Action
 from roost.sandbox.channels import sandbox_channel_connect
 from roost.sandbox.models import FailMode
 from roost.sandbox.selectors import (
-    sandbox_account_find,
+    sandbox_account_for_channel,
     sandbox_inbound_recent,
     sandbox_posts_recent,
 )
@@ -57,8 +57,8 @@ def channel_knobs(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = selectors.channel_get(
         viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
     )
-    account = sandbox_account_find(network=channel.network, handle=channel.handle)
-    if channel.connector != "sandbox" or account is None:
+    account = sandbox_account_for_channel(channel=channel)
+    if account is None:
         raise Http404("not a connected sandbox channel")
     initial = {
         "latency_ms": account.latency_ms,
@@ -89,8 +89,8 @@ def channel_activity(request: HttpRequest, channel_id: int) -> HttpResponse:
     viewer = request.user
     assert isinstance(viewer, User)
     channel = selectors.channel_get(viewer=viewer, channel_id=channel_id)
-    account = sandbox_account_find(network=channel.network, handle=channel.handle)
-    if channel.connector != "sandbox" or account is None:
+    account = sandbox_account_for_channel(channel=channel)
+    if account is None:
         raise Http404("not a connected sandbox channel")
     context = {
         "area": "settings",

@@ -77,6 +77,8 @@ class ChannelRef:
     network: str
     placement: str
     handle: str
+    # Whose channel it is: a simulated network keeps each organisation's accounts apart.
+    organization_id: int
     external_id: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
 

@@ -92,6 +92,7 @@ def connector(httpserver: HTTPServer) -> BlueskyConnector:
     )
     channel = ChannelRef(
         id=3,
+        organization_id=1,
         network="bluesky",
         placement="post",
         handle="roost.test",

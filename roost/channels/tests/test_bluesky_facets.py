@@ -210,6 +210,7 @@ def closed_port() -> int:
 def offline_connector(secret: str | None = None) -> BlueskyConnector:
     channel = ChannelRef(
         id=1,
+        organization_id=1,
         network="bluesky",
         placement="post",
         handle="someone.test",

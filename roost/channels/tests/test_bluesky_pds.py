@@ -146,6 +146,7 @@ def local_pds() -> Iterator[LocalPds]:
 def _connector(pds: LocalPds, account: PdsAccount, password: str | None = None) -> BlueskyConnector:
     channel = ChannelRef(
         id=1,
+        organization_id=1,
         network="bluesky",
         placement="post",
         handle=account.handle,

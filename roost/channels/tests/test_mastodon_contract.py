@@ -188,6 +188,7 @@ def make_connector(
         settings.setdefault("instance", httpserver.url_for("/"))
         channel = ChannelRef(
             id=7,
+            organization_id=1,
             network="mastodon",
             placement="post",
             handle="@roost@mastodon.example",
@@ -794,7 +795,9 @@ def test_contract_missing_secret_or_instance_fails_before_sending(
     with pytest.raises(CredentialRevoked):
         make_connector(secret=None).verify()
     no_instance = MastodonConnector(
-        channel=ChannelRef(id=8, network="mastodon", placement="post", handle="roost"),
+        channel=ChannelRef(
+            id=8, organization_id=1, network="mastodon", placement="post", handle="roost"
+        ),
         secret=TOKEN,
     )
     with pytest.raises(PermanentError, match="names no usable Mastodon instance"):

@@ -117,7 +117,7 @@ def test_regional_policies_have_business_hours_and_the_rest_is_around_the_clock(
 
 def deliver(org, network, handle, author, text, language):
     channel = Channel.objects.get(organization=org, network=network, handle=handle)
-    account = sandbox_account_find(network=network, handle=handle)
+    account = sandbox_account_find(organization_id=org.pk, network=network, handle=handle)
     sandbox_inbound_add(
         account=account, kind="mention", author_handle=author, text=text, language=language
     )

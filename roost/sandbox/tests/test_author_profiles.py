@@ -14,6 +14,9 @@ from roost.sandbox.services import sandbox_account_open, sandbox_inbound_add
 
 VIP_FOLLOWERS = 50_000  # where the inbox's classification starts to call an author a VIP
 
+# The sandbox keeps organisations apart by id; these tests live in one of them.
+ORG = 1
+
 
 def test_a_profile_is_the_same_on_every_call_and_differs_between_people():
     assert author_profile("ola1234") == author_profile("ola1234")
@@ -48,9 +51,10 @@ def test_the_audience_sends_a_few_messages_from_vips():
 
 @pytest.mark.django_db
 def test_fetch_reports_each_authors_name_followers_and_badge():
-    account, secret = sandbox_account_open(network="x", handle="acme")
+    account, secret = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
     connector = SandboxConnector(
-        channel=ChannelRef(id=1, network="x", placement="post", handle="acme"), secret=secret
+        channel=ChannelRef(id=1, organization_id=ORG, network="x", placement="post", handle="acme"),
+        secret=secret,
     )
     sandbox_inbound_add(
         account=account, kind=InboundKind.MENTION, author_handle="wanderlust_de", text="@acme hi"

@@ -20,6 +20,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 CALLERS = 8
 T = TypeVar("T")
 
+# The sandbox keeps organisations apart by id; these tests live in one of them.
+ORG = 1
+
 
 def all_at_once(work: Callable[[], T]) -> list[T]:
     """Run `work` in CALLERS threads released together, each on its own connection."""
@@ -38,8 +41,8 @@ def all_at_once(work: Callable[[], T]) -> list[T]:
 
 
 def test_simultaneous_publishes_with_one_key_make_one_post() -> None:
-    _, secret = sandbox_account_open(network="x", handle="acme")
-    channel = ChannelRef(id=1, network="x", placement="post", handle="acme")
+    _, secret = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
+    channel = ChannelRef(id=1, organization_id=ORG, network="x", placement="post", handle="acme")
 
     def publish() -> Published:
         connector = SandboxConnector(channel=channel, secret=secret)
@@ -51,7 +54,7 @@ def test_simultaneous_publishes_with_one_key_make_one_post() -> None:
 
 
 def test_simultaneous_inbound_gets_consecutive_sequences() -> None:
-    account, _ = sandbox_account_open(network="x", handle="acme")
+    account, _ = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
 
     def add_ten() -> None:
         for n in range(10):

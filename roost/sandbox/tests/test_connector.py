@@ -27,12 +27,19 @@ pytestmark = pytest.mark.django_db
 PNG = MediaItem(data=b"\x89PNG", mime_type="image/png")
 MP4 = MediaItem(data=b"\x00", mime_type="video/mp4")
 
+# The sandbox keeps organisations apart by id; these tests live in one of them.
+ORG = 1
+
 
 def connector_for(
     network: str = "x", placement: str = "post", handle: str = "acme", secret: str | None = None
 ) -> tuple[SandboxConnector, SandboxAccount]:
-    account, opened_secret = sandbox_account_open(network=network, handle=handle)
-    channel = ChannelRef(id=1, network=network, placement=placement, handle=handle)
+    account, opened_secret = sandbox_account_open(
+        organization_id=ORG, network=network, handle=handle
+    )
+    channel = ChannelRef(
+        id=1, organization_id=ORG, network=network, placement=placement, handle=handle
+    )
     return SandboxConnector(channel=channel, secret=secret or opened_secret), account
 
 
@@ -56,7 +63,7 @@ def test_wrong_secret_is_revoked() -> None:
 
 def test_missing_secret_and_unknown_account_are_revoked() -> None:
     connector, _ = connector_for()
-    channel = ChannelRef(id=2, network="x", placement="post", handle="nobody")
+    channel = ChannelRef(id=2, organization_id=ORG, network="x", placement="post", handle="nobody")
     with pytest.raises(CredentialRevoked):
         SandboxConnector(channel=connector.channel, secret=None).verify()
     with pytest.raises(CredentialRevoked):

@@ -10,10 +10,17 @@ from roost.sandbox.services import sandbox_account_open, sandbox_inbound_add, sa
 
 pytestmark = pytest.mark.django_db
 
+# The sandbox keeps organisations apart by id; these tests live in one of them.
+ORG = 1
+
 
 def test_account_open_is_idempotent() -> None:
-    account, secret = sandbox_account_open(network="x", handle="acme", display_name="Acme")
-    again, same_secret = sandbox_account_open(network="x", handle="acme", display_name="Other")
+    account, secret = sandbox_account_open(
+        organization_id=ORG, network="x", handle="acme", display_name="Acme"
+    )
+    again, same_secret = sandbox_account_open(
+        organization_id=ORG, network="x", handle="acme", display_name="Other"
+    )
     assert again.pk == account.pk
     assert same_secret == secret == account.secret
     assert again.display_name == "Acme"
@@ -21,23 +28,25 @@ def test_account_open_is_idempotent() -> None:
 
 
 def test_same_handle_on_two_networks_is_two_accounts() -> None:
-    on_x, x_secret = sandbox_account_open(network="x", handle="acme")
-    on_bluesky, bluesky_secret = sandbox_account_open(network="bluesky", handle="acme")
+    on_x, x_secret = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
+    on_bluesky, bluesky_secret = sandbox_account_open(
+        organization_id=ORG, network="bluesky", handle="acme"
+    )
     assert on_x.pk != on_bluesky.pk
     assert x_secret != bluesky_secret
 
 
 def test_account_open_needs_a_catalogue_network_and_a_handle() -> None:
     with pytest.raises(ApplicationError) as raised:
-        sandbox_account_open(network="myspace", handle="acme")
+        sandbox_account_open(organization_id=ORG, network="myspace", handle="acme")
     assert (raised.value.code, raised.value.field) == (ErrorCode.INVALID, "network")
     with pytest.raises(ApplicationError) as raised:
-        sandbox_account_open(network="x", handle=" ")
+        sandbox_account_open(organization_id=ORG, network="x", handle=" ")
     assert raised.value.field == "handle"
 
 
 def test_knobs_set_changes_only_what_is_given() -> None:
-    account, _ = sandbox_account_open(network="x", handle="acme")
+    account, _ = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
     sandbox_knobs_set(account=account, latency_ms=120)
     stored = sandbox_knobs_set(account=account, fail_mode="timeout", fail_remaining=3)
     assert (stored.latency_ms, stored.fail_mode, stored.fail_remaining) == (120, "timeout", 3)
@@ -58,15 +67,15 @@ def test_knobs_set_changes_only_what_is_given() -> None:
     ],
 )
 def test_knobs_set_rejects_nonsense(knobs: dict[str, object]) -> None:
-    account, _ = sandbox_account_open(network="x", handle="acme")
+    account, _ = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
     with pytest.raises(ApplicationError) as raised:
         sandbox_knobs_set(account=account, **knobs)  # type: ignore[arg-type]
     assert raised.value.code is ErrorCode.INVALID
 
 
 def test_inbound_sequences_count_up_per_account() -> None:
-    acme, _ = sandbox_account_open(network="x", handle="acme")
-    globex, _ = sandbox_account_open(network="x", handle="globex")
+    acme, _ = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
+    globex, _ = sandbox_account_open(organization_id=ORG, network="x", handle="globex")
     first = sandbox_inbound_add(account=acme, kind="comment", author_handle="a", text="1")
     sandbox_inbound_add(account=globex, kind="comment", author_handle="b", text="1")
     second = sandbox_inbound_add(
@@ -77,7 +86,7 @@ def test_inbound_sequences_count_up_per_account() -> None:
 
 
 def test_inbound_add_rejects_unknown_kind() -> None:
-    account, _ = sandbox_account_open(network="x", handle="acme")
+    account, _ = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
     with pytest.raises(ApplicationError) as raised:
         sandbox_inbound_add(account=account, kind="carrier_pigeon", author_handle="a", text="?")
     assert raised.value.field == "kind"
