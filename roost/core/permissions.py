@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     CHANNEL_MANAGE = "channels.channel.manage"
     CHANNEL_HEALTH_VIEW = "channels.health.view"
     CHANNEL_WEBHOOK_MANAGE = "channels.webhook.manage"
+    MEDIA_EDIT = "media.asset.edit"
     POST_VIEW = "publishing.post.view"
     POST_EDIT = "publishing.post.edit"
     POST_APPROVE = "publishing.post.approve"
@@ -80,6 +81,9 @@ POLICY: dict[Action, Rule] = {
     Action.CHANNEL_MANAGE: Rule(Scope.CHANNEL_GROUP, LEADS),
     Action.CHANNEL_HEALTH_VIEW: Rule(Scope.CHANNEL_GROUP, LEADS),
     Action.CHANNEL_WEBHOOK_MANAGE: Rule(Scope.CHANNEL_GROUP, frozenset({Role.ADMIN})),
+    # The library is the organisation's; whoever may write posts anywhere in it may add
+    # to it and describe its items.
+    Action.MEDIA_EDIT: Rule(Scope.MEMBER, LEADS | {Role.PUBLISHER}),
     Action.POST_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
     Action.POST_EDIT: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.PUBLISHER}),
     Action.POST_APPROVE: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.APPROVER}),

@@ -31,6 +31,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Organization, User
 from roost.core.permissions import Action, require
 from roost.media import imaging, video
+from roost.media.attachments import asset_edited_handlers
 from roost.media.models import MediaAsset, MediaKind, Rendition, RenditionStatus
 from roost.media.targets import rendition_targets
 
@@ -53,11 +54,11 @@ def _megabytes(size: int) -> str:
 
 
 def _check(actor: User, organization_id: int) -> None:
+    """The library is the organisation's own; adding to it or describing its items
+    needs the media-edit right."""
     if actor.organization_id != organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Media not found.")
-    # Any member may use the library for now; publishing actions replace ORG_VIEW
-    # here once publishing declares them.
-    require(actor, Action.ORG_VIEW)
+    require(actor, Action.MEDIA_EDIT)
 
 
 def clean_alt_text(alt_text: str, *, required: bool) -> str:
@@ -334,7 +335,9 @@ def media_update(
 ) -> MediaAsset:
     """Change the description, tags or focal point (None leaves a value as it is).
 
-    A new focal point makes every rendition pending and cuts them again.
+    A new focal point makes every rendition pending and cuts them again. Whatever uses
+    the item is told in the same transaction (`roost.media.attachments`): a post that
+    carries it counts the change as an edit of the post.
     """
     _check(actor, asset.organization_id)
     changes: dict[str, Any] = {}
@@ -368,14 +371,22 @@ def media_update(
                 status=RenditionStatus.PENDING, error="", updated_at=timezone.now()
             )
         locked.save(update_fields=fields)
+        after = audit.snapshot(locked, ASSET_FIELDS)
         audit.record(
             organization=locked.organization,
             actor=actor,
             action="media.asset.updated",
             target=locked,
             before={name: before[name] for name in changed},
-            after={name: audit.snapshot(locked, ASSET_FIELDS)[name] for name in changed},
+            after={name: after[name] for name in changed},
         )
+        for handler in asset_edited_handlers():
+            handler(
+                actor=actor,
+                asset=locked,
+                before={name: before[name] for name in changed},
+                after={name: after[name] for name in changed},
+            )
         if recut:
             _enqueue(locked.pk)
     return locked

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from roost.core.errors import ApplicationError
 from roost.core.models import User
+from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
 from roost.media import selectors, services
 from roost.media.forms import AssetForm, LibraryFilterForm, UploadForm, split_tags
@@ -45,7 +46,13 @@ def library(request: HttpRequest) -> HttpResponse:
     page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"area": AREA, "form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "area": AREA,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "can_edit": can(viewer, Action.MEDIA_EDIT),
+    }
     template = "media/_grid.html" if request.htmx else "media/library.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
@@ -117,7 +124,12 @@ def detail(request: HttpRequest, asset_id: int) -> HttpResponse:
             return redirect("media:detail", asset_id=asset.pk)
     elif request.method == "POST":
         status = 400
-    context = {"area": AREA, "form": form, **_renditions_context(viewer, asset)}
+    context = {
+        "area": AREA,
+        "form": form,
+        "can_edit": can(viewer, Action.MEDIA_EDIT),
+        **_renditions_context(viewer, asset),
+    }
     return render(request, "media/detail.html", context, status=status)
 
 

@@ -45,7 +45,7 @@ from roost.publishing.approval_models import (
     PostVersion,
 )
 from roost.publishing.checks import post_require_no_blocking_problem
-from roost.publishing.models import Post, PostState, Variant, VariantState
+from roost.publishing.models import Post, PostMedia, PostState, Variant, VariantState
 
 REMIND_AHEAD = dt.timedelta(hours=2)
 VERSIONS_SHOWN = 10
@@ -285,10 +285,16 @@ def _due_at(post: Post, step: ApprovalStep, now: dt.datetime) -> dt.datetime:
 
 
 def post_snapshot(post: Post) -> dict[str, Any]:
+    """Everything of the post that goes out, as the approver approves it: the texts and
+    links, the time, and each attached item with the alt text and focal point its
+    renditions are made from."""
     variants = Variant.objects.filter(post=post).select_related("channel")
+    attached = PostMedia.objects.filter(post=post).select_related("asset").order_by("position")
     return {
         "master_text": post.master_text,
         "link": post.link,
+        "first_comment": post.first_comment,
+        "paid_partnership": post.paid_partnership,
         "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
         "variants": sorted(
             (
@@ -296,12 +302,34 @@ def post_snapshot(post: Post) -> dict[str, Any]:
                     "network": v.channel.network,
                     "channel": v.channel.handle,
                     "text": v.text,
+                    "link": v.link,
+                    "first_comment": v.first_comment,
                 }
                 for v in variants
             ),
             key=lambda item: (item["network"], item["channel"]),
         ),
+        "media": [
+            {
+                "asset": item.asset_id,
+                "name": str(item.asset),
+                "kind": item.asset.kind,
+                "alt_text": item.asset.alt_text,
+                "focal": [item.asset.focal_x, item.asset.focal_y],
+            }
+            for item in attached
+        ],
     }
+
+
+def _media_lines(snapshot: dict[str, Any]) -> str:
+    """The attached items, one line each, as the diff shows them."""
+    return "\n".join(
+        f"{n}. {item['kind']} “{item['name']}” (#{item['asset']}), alt text: "
+        f"{item['alt_text'] or '(none)'}, focal point {item['focal'][0]:.2f}, "
+        f"{item['focal'][1]:.2f}"
+        for n, item in enumerate(snapshot.get("media", []), start=1)
+    )
 
 
 def _version_record(post: Post, actor: User | None) -> PostVersion:
@@ -337,26 +365,39 @@ def _diff_lines(old: str, new: str, label: str, a: int, b: int) -> list[str]:
 
 
 def version_diff(a: PostVersion, b: PostVersion) -> list[str]:
-    """Unified diff lines from version a to version b: master text, link, time, then
-    each channel's text (a channel only in one version diffs against nothing)."""
+    """Unified diff lines from version a to version b: master text, link, first comment,
+    paid partnership, time, the attached media, then each channel's text, link and first
+    comment (a channel only in one version diffs against nothing)."""
     old, new = a.snapshot, b.snapshot
     lines: list[str] = []
-    for key, label in (("master_text", "master text"), ("link", "link"), ("scheduled_at", "time")):
+    for key, label in (
+        ("master_text", "master text"),
+        ("link", "link"),
+        ("first_comment", "first comment"),
+        ("paid_partnership", "paid partnership"),
+        ("scheduled_at", "time"),
+    ):
         lines += _diff_lines(
             str(old.get(key) or ""), str(new.get(key) or ""), label, a.version, b.version
         )
+    lines += _diff_lines(_media_lines(old), _media_lines(new), "media", a.version, b.version)
 
-    def texts(snapshot: dict[str, Any]) -> dict[str, str]:
+    def per_channel(snapshot: dict[str, Any], key: str) -> dict[str, str]:
         return {
-            f"{item['network']} {item['channel']}": item["text"]
+            f"{item['network']} {item['channel']}": str(item.get(key) or "")
             for item in snapshot.get("variants", [])
         }
 
-    old_texts, new_texts = texts(old), texts(new)
-    for channel in sorted(old_texts.keys() | new_texts.keys()):
-        lines += _diff_lines(
-            old_texts.get(channel, ""), new_texts.get(channel, ""), channel, a.version, b.version
-        )
+    for key, label in (("text", ""), ("link", " link"), ("first_comment", " first comment")):
+        old_values, new_values = per_channel(old, key), per_channel(new, key)
+        for channel in sorted(old_values.keys() | new_values.keys()):
+            lines += _diff_lines(
+                old_values.get(channel, ""),
+                new_values.get(channel, ""),
+                f"{channel}{label}",
+                a.version,
+                b.version,
+            )
     return lines
 
 

@@ -4,6 +4,7 @@ channel gets (its placement's rendition when ready, else the original)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -16,15 +17,19 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
 from roost.media.models import MediaAsset, Rendition, RenditionStatus
-from roost.publishing.models import Post, PostMedia, PostState, Variant
+from roost.publishing.models import Post, PostMedia, Variant
 from roost.publishing.validation import Level, Problem
 
 MAX_ITEMS = 10
+# What an item's edit changes in the posts that carry it: its description and its crops.
+# (Tags only sort the library.)
+PUBLISHED_FIELDS = ("alt_text", "focal_x", "focal_y")
 
 
 def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> Post:
     """Replace the post's media with these library items, in this order."""
     from roost.publishing.approvals import approval_reopen_if_needed
+    from roost.publishing.services import EDITABLE_STATES
 
     for variant in post.variants.select_related("channel__channel_group"):
         require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
@@ -36,7 +41,7 @@ def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> 
         )
     with transaction.atomic():
         locked = Post.objects.select_for_update(of=("self",)).get(pk=post.pk)
-        if locked.state == PostState.PUBLISHED:
+        if locked.state not in EDITABLE_STATES:
             raise ApplicationError(ErrorCode.CONFLICT, "A published post can no longer be edited.")
         before = list(locked.media_items.values_list("asset_id", flat=True))
         after = [a.pk for a in assets]
@@ -60,6 +65,51 @@ def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> 
         )
         approval_reopen_if_needed(post=locked, actor=actor, reason="edited")
     return locked
+
+
+def post_media_asset_edited(
+    *, actor: User, asset: MediaAsset, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """A library item was edited: for each post that carries it and can still be edited,
+    that is an edit of the post, as a text edit is. The post gets a new version (its
+    snapshot holds the item's alt text and focal point, so the diff shows the change),
+    the edit is audited on the post, and a post in approval or approved goes through
+    approval again.
+
+    The editor must be allowed to edit every such post. Posts already sending or sent
+    keep what went out. Declared to the library at start-up and called by
+    `roost.media.services.media_update` inside its transaction, holding the item's lock.
+    """
+    from roost.publishing.approvals import approval_reopen_if_needed
+    from roost.publishing.services import EDITABLE_STATES
+
+    fields = [name for name in PUBLISHED_FIELDS if name in after]
+    if not fields:
+        return
+    carrying = (
+        Post.objects.filter(
+            organization_id=asset.organization_id,
+            media_items__asset=asset,
+            state__in=EDITABLE_STATES,
+        )
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    for post in carrying:
+        for variant in post.variants.select_related("channel__channel_group"):
+            require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
+        post.version += 1
+        post.updated_at = timezone.now()
+        post.save(update_fields=["version", "updated_at"])
+        audit.record(
+            organization=post.organization,
+            actor=actor,
+            action="publishing.post.media_edited",
+            target=post,
+            before={"asset": asset.pk, **{name: before[name] for name in fields}},
+            after={"asset": asset.pk, **{name: after[name] for name in fields}},
+        )
+        approval_reopen_if_needed(post=post, actor=actor, reason="edited")
 
 
 def media_problems(*, assets: Sequence[MediaAsset], network: str, placement: str) -> list[Problem]:

@@ -39,6 +39,7 @@ EXPECTED = {
     Action.CHANNEL_MANAGE: {A, M},
     Action.CHANNEL_HEALTH_VIEW: {A, M},
     Action.CHANNEL_WEBHOOK_MANAGE: {A},
+    Action.MEDIA_EDIT: {A, M, P},
     Action.POST_VIEW: EVERYONE,
     Action.POST_EDIT: {A, M, P},
     Action.POST_APPROVE: {A, M, AP},

@@ -166,14 +166,14 @@ def test_bad_tags_are_refused(org, admin):
     assert error.value.field == "tags"
 
 
-def test_any_member_may_upload_but_not_someone_without_a_role(org, make_user):
-    viewer = make_user(org, Role.VIEWER)
-    assert media_upload(actor=viewer, organization=org, file=as_upload(make_image(300, 200)))
+def test_uploading_needs_the_media_edit_right(org, make_user):
+    publisher = make_user(org, Role.PUBLISHER)
+    assert media_upload(actor=publisher, organization=org, file=as_upload(make_image(300, 200)))
 
-    nobody = make_user(org, role=None)
-    with pytest.raises(ApplicationError) as error:
-        media_upload(actor=nobody, organization=org, file=as_upload(make_image(300, 200)))
-    assert error.value.code == ErrorCode.PERMISSION_DENIED
+    for person in (make_user(org, Role.VIEWER), make_user(org, role=None)):
+        with pytest.raises(ApplicationError) as error:
+            media_upload(actor=person, organization=org, file=as_upload(make_image(300, 200)))
+        assert error.value.code == ErrorCode.PERMISSION_DENIED
 
 
 def test_nobody_uploads_into_another_organisation(org, other_org, make_user):

@@ -294,7 +294,13 @@ def test_edit_after_approval_reopens_with_a_new_version_and_a_diff(
     versions = list(approvals.post_versions(viewer=author, post=post))
     assert [v.version for v in versions] == [2, 1]
     assert versions[1].snapshot["variants"] == [
-        {"network": "bluesky", "channel": "acme", "text": "Spring sale starts Monday."}
+        {
+            "network": "bluesky",
+            "channel": "acme",
+            "text": "Spring sale starts Monday.",
+            "link": "",
+            "first_comment": "",
+        }
     ]
     diff = approvals.version_diff(versions[1], versions[0])
     assert "-Spring sale starts Monday." in diff
