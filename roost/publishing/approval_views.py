@@ -19,6 +19,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.views.viewer import viewer_of
 from roost.publishing import approvals
 from roost.publishing.approvals import approval_context
+from roost.publishing.media_attach import post_media_previews
 from roost.publishing.models import Post
 
 PANEL = "publishing/_approval_panel.html"
@@ -75,10 +76,12 @@ def approval_post(request: HttpRequest, post_id: int) -> HttpResponse:
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
     if request.htmx:  # type: ignore[attr-defined]
         return _panel(request, post)
+    variants = list(post.variants.select_related("channel"))
+    previews = post_media_previews(post=post, variants=variants)
     context = {
         "area": "publish",
         "post": post,
-        "variants": post.variants.select_related("channel"),
+        "rows": [(variant, previews[variant.pk]) for variant in variants],
         "approval": approval_context(viewer=viewer, post=post),
     }
     return render(request, "publishing/approval_post.html", context)

@@ -4,10 +4,12 @@ channel gets (its placement's rendition when ready, else the original)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from roost.catalogue.specs import catalogue
@@ -29,7 +31,7 @@ PUBLISHED_FIELDS = ("alt_text", "focal_x", "focal_y")
 def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> Post:
     """Replace the post's media with these library items, in this order."""
     from roost.publishing.approvals import approval_reopen_if_needed
-    from roost.publishing.services import EDITABLE_STATES
+    from roost.publishing.services import post_require_editable
 
     for variant in post.variants.select_related("channel__channel_group"):
         require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
@@ -41,8 +43,7 @@ def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> 
         )
     with transaction.atomic():
         locked = Post.objects.select_for_update(of=("self",)).get(pk=post.pk)
-        if locked.state not in EDITABLE_STATES:
-            raise ApplicationError(ErrorCode.CONFLICT, "A published post can no longer be edited.")
+        post_require_editable(locked)
         before = list(locked.media_items.values_list("asset_id", flat=True))
         after = [a.pk for a in assets]
         if before == after:
@@ -81,7 +82,7 @@ def post_media_asset_edited(
     `roost.media.services.media_update` inside its transaction, holding the item's lock.
     """
     from roost.publishing.approvals import approval_reopen_if_needed
-    from roost.publishing.services import EDITABLE_STATES
+    from roost.publishing.services import EDITABLE_STATES, GONE_OUT
 
     fields = [name for name in PUBLISHED_FIELDS if name in after]
     if not fields:
@@ -92,6 +93,7 @@ def post_media_asset_edited(
             media_items__asset=asset,
             state__in=EDITABLE_STATES,
         )
+        .exclude(Exists(Variant.objects.filter(post=OuterRef("pk"), state__in=GONE_OUT)))
         .order_by("pk")
         .select_for_update(of=("self",))
     )
@@ -161,6 +163,49 @@ def renditions_missing(*, post: Post) -> list[str]:
                     f"{channel.handle}: “{asset.original_name}” is still being rendered."
                 )
     return missing
+
+
+@dataclass(frozen=True)
+class MediaPreview:
+    """One attached item as one channel will receive it."""
+
+    asset: MediaAsset
+    # The placement's rendition that goes out; None when the original goes out.
+    rendition: Rendition | None
+    # The placement has renditions but this one is not ready yet.
+    pending: bool
+
+
+def post_media_previews(
+    *, post: Post, variants: Sequence[Variant]
+) -> dict[int, list[MediaPreview]]:
+    """For each variant (by id), the attached items in order as its channel will receive
+    them: the placement's current rendition once ready, else the original, the same
+    choice `variant_media` makes when sending. Three queries, however many items."""
+    assets = [item.asset for item in PostMedia.objects.filter(post=post).select_related("asset")]
+    # Lowest id last, so it wins: `_rendition` takes the first ready one by id.
+    ready: dict[tuple[int, str, str, int], Rendition] = {}
+    for made in Rendition.objects.filter(asset__in=assets, status=RenditionStatus.READY).order_by(
+        "-pk"
+    ):
+        ready[(made.asset_id, made.network, made.placement, made.version)] = made
+    previews: dict[int, list[MediaPreview]] = {}
+    for variant in variants:
+        channel = variant.channel
+        spec = catalogue().placement(channel.network, channel.placement)
+        items = []
+        for asset in assets:
+            key = (asset.pk, channel.network, channel.placement, asset.rendition_version)
+            rendition = ready.get(key)
+            items.append(
+                MediaPreview(
+                    asset=asset,
+                    rendition=rendition,
+                    pending=bool(spec.renditions) and rendition is None,
+                )
+            )
+        previews[variant.pk] = items
+    return previews
 
 
 def variant_media(variant: Variant) -> tuple[MediaItem, ...]:

@@ -24,6 +24,28 @@ from roost.publishing.utm import tag_link
 
 POST_FIELDS = ("title", "master_text", "link", "first_comment", "scheduled_at", "paid_partnership")
 EDITABLE_STATES = {PostState.DRAFT, PostState.IN_APPROVAL, PostState.APPROVED, PostState.SCHEDULED}
+# A channel's copy past the point of no return: on its way to the network, or there.
+GONE_OUT = (VariantState.SENDING, VariantState.PUBLISHED, VariantState.UNCONFIRMED)
+PUBLISHED_READ_ONLY = "A published post can no longer be edited."
+PUBLISHING_READ_ONLY = "This post is being published: it can no longer be edited."
+
+
+def post_read_only_reason(post: Post) -> str:
+    """Why the post's content can no longer change, or "" while it can: once it is
+    published (or needs attention after publishing), and as soon as any channel's copy
+    is being sent or has gone out, even while the others still wait."""
+    if post.state not in EDITABLE_STATES:
+        return PUBLISHED_READ_ONLY
+    if Variant.objects.filter(post=post, state__in=GONE_OUT).exists():
+        return PUBLISHING_READ_ONLY
+    return ""
+
+
+def post_require_editable(post: Post) -> None:
+    """Refuse an edit of a post that can no longer change (409). Call holding its row lock."""
+    reason = post_read_only_reason(post)
+    if reason:
+        raise ApplicationError(ErrorCode.CONFLICT, reason)
 
 
 def _check_channels(actor: User, channels: Sequence[Channel]) -> None:
@@ -129,8 +151,7 @@ def post_update(
         post = _locked_post(post)
         current = list(Channel.objects.filter(variants__post=post).select_related("channel_group"))
         _check_channels(actor, current if channels is None else [*current, *channels])
-        if post.state not in EDITABLE_STATES:
-            raise ApplicationError(ErrorCode.CONFLICT, "A published post can no longer be edited.")
+        post_require_editable(post)
         before = _snapshot(post)
         changed = []
         for name, value in (
@@ -205,8 +226,7 @@ def variant_update(
     require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
     with transaction.atomic():
         post = _locked_post(variant.post)
-        if post.state not in EDITABLE_STATES:
-            raise ApplicationError(ErrorCode.CONFLICT, "A published post can no longer be edited.")
+        post_require_editable(post)
         before = {"text": variant.text, "first_comment": variant.first_comment}
         variant.text, variant.text_edited = text, True
         if first_comment is not None:

@@ -24,7 +24,7 @@ from roost.media.selectors import media_list
 from roost.publishing import selectors, services
 from roost.publishing.checks import channels_check
 from roost.publishing.forms import ComposeForm, MasterTextForm, ScheduleForm, VariantForm
-from roost.publishing.media_attach import post_media_set
+from roost.publishing.media_attach import post_media_previews, post_media_set
 from roost.publishing.models import PostState
 from roost.publishing.validation import ChannelCheck
 
@@ -136,17 +136,28 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
         media=attached,
     )
     by_channel = {c.channel_id: c for c in checks}
+    previews = post_media_previews(post=post, variants=variants)
+    read_only = services.post_read_only_reason(post)
     return {
         "area": "publish",
         "post": post,
+        "read_only": read_only,
+        "publishing": read_only == services.PUBLISHING_READ_ONLY,
         "rows": [
-            (v, [by_channel[v.channel_id]], VariantForm(initial={"text": v.text})) for v in variants
+            (
+                v,
+                [by_channel[v.channel_id]],
+                None if read_only else VariantForm(initial={"text": v.text}),
+                previews[v.pk],
+            )
+            for v in variants
         ],
-        "blocked": any(c.blocked for c in checks),
+        "published": [v for v in variants if v.url],
+        "blocked": not read_only and any(c.blocked for c in checks),
         "schedule_form": ScheduleForm(initial={"scheduled_at": post.scheduled_at}),
         "approval": approval_context(viewer=viewer, post=post),
         "attached": attached,
-        "library": _library(viewer),
+        "library": [] if read_only else _library(viewer),
     }
 
 

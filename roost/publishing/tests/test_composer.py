@@ -159,7 +159,7 @@ def test_the_post_page_previews_each_channels_own_copy(writer, draft):
     body = writer.get(reverse("publishing:detail", args=[draft.pk])).content.decode()
     previews = dict(
         re.findall(
-            r'class="preview preview-(\w+)" aria-label="Preview">.*?'
+            r'class="preview preview-(\w+)" aria-label="Preview[^"]*"[^>]*>.*?'
             r'<p class="preview-text">(.*?)</p>',
             body,
             re.DOTALL,
