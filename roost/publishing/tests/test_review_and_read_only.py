@@ -212,3 +212,70 @@ def test_a_draft_keeps_its_controls(signed_in, org, publisher, make_channel):
     body = signed_in(publisher).get(reverse("publishing:detail", args=[post.pk])).content.decode()
     assert "data-read-only" not in body
     assert f'action="{reverse("publishing:edit", args=[post.pk])}"' in body
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_approver_sees_every_item_in_a_real_browser(
+    browser_page, live_server, make_org, make_user
+):
+    from roost.channels import services as channel_services
+    from roost.core.models import ChannelGroup
+    from roost.core.tests.test_browser import ARTIFACTS
+    from roost.publishing.tests.test_publishing_browser import sign_in
+    from roost.sandbox.channels import sandbox_channel_connect
+
+    org = make_org("Browser Review")
+    group = ChannelGroup.objects.create(organization=org, name="Consumer")
+    admin = make_user(org, Role.ADMIN)
+    publisher = make_user(org, Role.PUBLISHER, channel_group=group)
+    reviewer = make_user(org, Role.APPROVER, channel_group=group, email="review@acme.example")
+    approvals.workflow_create(
+        actor=admin, organization=org, name="Review", channel_group=group,
+        steps=[StepSpec(name="Review", approver_users=[reviewer])],
+    )  # fmt: skip
+    channels = []
+    for network, handle in (("linkedin", "acme-li"), ("mastodon", "@acme@social.example")):
+        channel = channel_services.channel_create(
+            actor=admin, organization=org, network=network, placement="post", handle=handle,
+            channel_group=group, primary_owner=publisher,
+        )  # fmt: skip
+        sandbox_channel_connect(actor=admin, channel=channel)
+        channels.append(channel)
+    photo = media_upload(
+        actor=publisher,
+        organization=org,
+        file=as_upload(make_image(1600, 900, red_box=(1200, 300, 200, 200)), "jacket.jpg"),
+        alt_text="A blue jacket on a hook",
+    )
+    clip = media_upload(
+        actor=publisher,
+        organization=org,
+        file=as_upload(make_clip(seconds=0.5), "walk.mp4", "video/mp4"),
+        alt_text="Someone walking in the jacket through snow",
+    )
+    post = services.post_create(
+        actor=publisher,
+        organization=org,
+        channels=channels,
+        master_text="The Aurora jacket is back.",
+        scheduled_at=timezone.now() + dt.timedelta(days=2),
+    )
+    post_media_set(actor=publisher, post=post, assets=[photo, clip])
+    approvals.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
+
+    page = browser_page
+    sign_in(page, live_server.url, reviewer.email)
+    page.goto(f"{live_server.url}{reverse('approvals:post', args=[post.pk])}")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-preview] img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
+    images = page.locator("[data-preview] img")
+    assert images.count() == 2  # the photo, once per channel
+    assert {images.nth(n).get_attribute("alt") for n in range(2)} == {"A blue jacket on a hook"}
+    assert page.locator("[data-preview] video").count() == 2
+    assert page.get_by_text("Someone walking in the jacket through snow").count() == 2
+    assert page.get_by_role("button", name="Approve").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "approval-review.png"), full_page=True)
