@@ -61,7 +61,14 @@ def campaign_create(
 
 
 def campaign_add_post(*, actor: User, campaign: Campaign, post: Post) -> Post:
-    """Put a post into the campaign: it goes out at the campaign's instant, with its UTM tag."""
+    """Put a post into the campaign: it goes out at the campaign's instant, with its UTM tag.
+
+    New UTM tags change the links that go out, so they are an edit of the post: a new
+    version, and approval again when it was in approval or approved. A post already
+    published, or being published, cannot join.
+    """
+    from roost.publishing.approvals import approval_reopen_if_needed
+
     require(actor, Action.CAMPAIGN_MANAGE)
     if (
         campaign.organization_id != actor.organization_id
@@ -69,11 +76,15 @@ def campaign_add_post(*, actor: User, campaign: Campaign, post: Post) -> Post:
     ):
         raise ApplicationError(ErrorCode.NOT_FOUND, "Not found.")
     with transaction.atomic():
+        post = Post.objects.select_for_update(of=("self",)).get(pk=post.pk)
+        services.post_require_editable(post)
         post.campaign = campaign
         post.save(update_fields=["campaign"])
+        links: dict[str, dict[str, str]] = {}
         for variant in post.variants.select_related("channel"):
             link = services.variant_link(post=post, channel=variant.channel)
             if variant.link != link:
+                links[variant.channel.handle] = {"before": variant.link, "after": link}
                 variant.link = link
                 variant.save(update_fields=["link"])
         audit.record(
@@ -81,8 +92,13 @@ def campaign_add_post(*, actor: User, campaign: Campaign, post: Post) -> Post:
             actor=actor,
             action="publishing.campaign.post_added",
             target=campaign,
-            after={"post": post.pk},
+            after={"post": post.pk, **({"links": links} if links else {})},
         )
+        if links:
+            post.version += 1
+            post.updated_at = timezone.now()
+            post.save(update_fields=["version", "updated_at"])
+            approval_reopen_if_needed(post=post, actor=actor, reason="edited")
         if campaign.release_at and post.scheduled_at != campaign.release_at:
             services.post_schedule(actor=actor, post=post, scheduled_at=campaign.release_at)
     return post

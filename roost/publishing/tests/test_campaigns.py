@@ -142,3 +142,57 @@ def test_campaign_pages_create_add_hold_and_release(org, admin, publisher, make_
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.RELEASED
     assert post.variants.get().state == VariantState.SCHEDULED
+
+
+@pytest.mark.django_db
+def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
+    org, admin, group, publisher, make_user, make_channel, launch
+):
+    from roost.core.models import Role
+    from roost.publishing import approvals
+    from roost.publishing.approval_models import ApprovalRequest
+    from roost.publishing.approvals import StepSpec
+
+    reviewer = make_user(org, Role.APPROVER, channel_group=group)
+    approvals.workflow_create(
+        actor=admin, organization=org, name="Review", channel_group=group,
+        steps=[StepSpec(name="Review", approver_users=[reviewer])],
+    )  # fmt: skip
+    post = services.post_create(
+        actor=publisher,
+        organization=org,
+        channels=[make_channel("x", "post", "acme")],
+        master_text="Winter is here",
+        link="https://shop.example/winter",
+        scheduled_at=timezone.now() + dt.timedelta(days=1),
+    )
+    approvals.post_submit(post=post, actor=publisher)
+    approvals.post_approve(post=Post.objects.get(pk=post.pk), approver=reviewer)
+    approved = Post.objects.get(pk=post.pk)
+    assert approved.state == PostState.SCHEDULED
+
+    campaigns.campaign_add_post(actor=admin, campaign=launch, post=approved)
+    stored = Post.objects.get(pk=post.pk)
+    assert stored.state == PostState.IN_APPROVAL
+    assert stored.version == approved.version + 1
+    assert (
+        ApprovalRequest.objects.get(post=post, status=ApprovalRequest.Status.PENDING).version
+        == stored.version
+    )
+    newest, previous = list(approvals.post_versions(viewer=publisher, post=stored))[:2]
+    diff = approvals.version_diff(previous, newest)
+    assert any(line.startswith("+") and "utm_campaign=winter-launch" in line for line in diff)
+
+
+@pytest.mark.django_db
+def test_a_published_post_cannot_join_a_campaign(org, admin, publisher, make_channel, launch):
+    from roost.core.errors import ApplicationError, ErrorCode
+
+    post = approved_post(org, publisher, [make_channel("x", "post", "acme")])
+    Post.objects.filter(pk=post.pk).update(state=PostState.PUBLISHED)
+    Variant.objects.filter(post=post).update(state=VariantState.PUBLISHED)
+    with pytest.raises(ApplicationError) as refused:
+        campaigns.campaign_add_post(actor=admin, campaign=launch, post=post)
+    assert refused.value.code == ErrorCode.CONFLICT
+    assert Post.objects.get(pk=post.pk).campaign is None
+    assert "utm_campaign" not in Variant.objects.get(post=post).link
