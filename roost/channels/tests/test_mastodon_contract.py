@@ -409,7 +409,8 @@ def test_contract_links_count_23_and_remote_mentions_their_local_part(
     httpserver: HTTPServer, connector: MastodonConnector
 ) -> None:
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(status())
-    long_link = "https://roost.example/" + "a" * 200
+    # A link must end in a known top-level domain to count 23 (twitter-text's rule).
+    long_link = "https://roost.example.com/" + "a" * 200
     # 476 + space + 23 = 500 characters as Mastodon counts them.
     connector.publish(publish_request("x" * 476 + " " + long_link))
     # "@zsc@social.example " counts as "@zsc " (5 characters): 495 + 5 = 500.
