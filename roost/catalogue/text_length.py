@@ -251,19 +251,51 @@ def overruns(text: str, limits: TextLimits, *, content_warning: str = "") -> lis
     return found
 
 
+# Anything that starts like a web address, up to a space, a quote, an ellipsis or a
+# directional mark; sentence punctuation after it is trimmed below.
+_BROAD_URL = re.compile(
+    r"https?://[^\s<>\"'`“”‘’\u2026\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+",
+    re.IGNORECASE,
+)
+_TRAILING_PUNCTUATION = ".,:;!?"
+
+
+def _trim_url(url: str) -> str:
+    """Drop sentence punctuation after a URL, and a closing bracket that it does not open."""
+    while url:
+        unopened_bracket = url[-1] == ")" and url.count(")") > url.count("(")
+        if url[-1] not in _TRAILING_PUNCTUATION and not unopened_bracket:
+            break
+        url = url[:-1]
+    return url
+
+
 def split_urls(text: str) -> list[tuple[str, bool]]:
     """Split text into (piece, is_url) pieces, in order, covering the whole text.
 
-    The pieces that are links are those with a scheme, by twitter-text's rules
-    (see `find_links`).
+    Unlike `find_links`, this takes every http(s) address, whether or not its domain
+    is one a network would link: it separates addresses from prose (a fragment's "#"
+    is no hashtag) and finds every domain a compliance rule must see.
     """
     pieces: list[tuple[str, bool]] = []
     position = 0
-    for start, end in find_links(text, without_scheme=False):
+    for match in _BROAD_URL.finditer(text):
+        url = _trim_url(match.group())
+        if len(url) <= len("https://"):
+            continue
+        start, end = match.start(), match.start() + len(url)
         if start > position:
             pieces.append((text[position:start], False))
-        pieces.append((text[start:end], True))
+        pieces.append((url, True))
         position = end
     if position < len(text):
         pieces.append((text[position:], False))
     return pieces
+
+
+def links_anywhere(text: str) -> list[str]:
+    """Every link in the text as any network might make it: each http(s) address, and
+    each address without a scheme that twitter-text recognises (`example.pl/sale`)."""
+    with_scheme = [piece for piece, is_url in split_urls(text) if is_url]
+    prose = " ".join(piece for piece, is_url in split_urls(text) if not is_url)
+    return with_scheme + [prose[start:end] for start, end in find_links(prose, without_scheme=True)]

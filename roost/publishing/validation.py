@@ -19,13 +19,13 @@ from roost.catalogue.text_length import (
     count,
     count_graphemes,
     invalid_characters,
+    links_anywhere,
     overruns,
     split_urls,
 )
 from roost.channels.connectors import mastodon
 from roost.publishing.models import ComplianceRule
 
-URL_RE = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 HASHTAG_RE = re.compile(r"(?<![\w#])#\w+", re.UNICODE)
 # A hashtag with its combining marks, whose length counts in graphemes.
 HASHTAG_WITH_MARKS_RE = regex.compile(r"(?<![\w#])#[\p{L}\p{M}\p{N}_]+")
@@ -154,7 +154,7 @@ def network_problems(
                 f"{entry.name} allows {rules.mention_limit} mentions; this has {mentions}.",
             )
         )
-    links = len(URL_RE.findall(text)) + (1 if link and link not in text else 0)
+    links = len(links_anywhere(text)) + (1 if link and link not in text else 0)
     if rules.link_limit is not None and links > rules.link_limit:
         problems.append(
             Problem(
@@ -184,9 +184,11 @@ def network_problems(
 
 
 def _domains(text: str, link: str) -> set[str]:
-    # split_urls leaves out the sentence's punctuation after a link ("... example.com.").
-    urls = [piece for piece, is_url in split_urls(text) if is_url] + ([link] if link else [])
-    return {(urlsplit(url).hostname or "").lower() for url in urls}
+    # Links with or without a scheme, without the sentence's punctuation after them.
+    urls = links_anywhere(text) + ([link] if link else [])
+    return {
+        (urlsplit(url if "://" in url else f"https://{url}").hostname or "").lower() for url in urls
+    }
 
 
 def _says(lowered: str, term: str) -> bool:

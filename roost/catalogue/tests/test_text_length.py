@@ -12,6 +12,7 @@ from roost.catalogue.text_length import (
     find_links,
     graphemes,
     invalid_characters,
+    links_anywhere,
     mastodon_countable_text,
     overruns,
     split_urls,
@@ -266,6 +267,17 @@ class TestSplitUrls:
     def test_balanced_brackets_stay_in_the_url(self) -> None:
         url = "https://en.wikipedia.org/wiki/Mercury_(planet)"
         assert split_urls(f"{url}.") == [(url, True), (".", False)]
+
+    def test_directional_marks_around_a_url_are_text(self) -> None:
+        assert split_urls("\u2066https://intranet.example/a\u2069") == [
+            ("\u2066", False),
+            ("https://intranet.example/a", True),
+            ("\u2069", False),
+        ]
+
+    def test_links_anywhere_also_finds_links_without_a_scheme(self) -> None:
+        text = "Shop evil.com/sale or https://intranet.example/x."
+        assert links_anywhere(text) == ["https://intranet.example/x", "evil.com/sale"]
 
     def test_an_ellipsis_after_a_url_is_text(self) -> None:
         assert split_urls("https://example.com/a\u2026") == [
