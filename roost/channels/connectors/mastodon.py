@@ -95,6 +95,21 @@ def content_warning(settings: Mapping[str, Any]) -> str:
     return str(settings.get("spoiler_text") or "").strip()
 
 
+def length_refusal(text: str, settings: Mapping[str, Any]) -> str:
+    """Why the channel's instance would refuse the text as too long, or "" when it fits.
+
+    Counts as Mastodon's StatusLengthValidator does (see `CountMethod.GRAPHEMES_LINKS`),
+    with the channel's content warning and the instance's limits from its settings.
+    """
+    limits = text_limits(settings)
+    for overrun in overruns(text, limits, content_warning=content_warning(settings)):
+        return (
+            f"The post is {overrun.used} characters with its content warning and each "
+            f"link counted as {limits.url_length}; this instance allows {overrun.limit}."
+        )
+    return ""
+
+
 def instance_base_url(value: str) -> str:
     """The API base URL (`https://host[:port]`) of an instance named in any usual way.
 
@@ -336,12 +351,8 @@ class MastodonConnector(Connector):
         return wanted
 
     def _check_length(self, text: str, spoiler_text: str) -> None:
-        limits = text_limits(self.channel.settings)
-        for overrun in overruns(text, limits, content_warning=spoiler_text):
-            message = (
-                f"The post is {overrun.used} characters with its content warning and each "
-                f"link counted as {limits.url_length}; this instance allows {overrun.limit}."
-            )
+        message = length_refusal(text, {**self.channel.settings, "spoiler_text": spoiler_text})
+        if message:
             raise PermanentError(message, network_message=message)
 
     @staticmethod

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from roost.catalogue.specs import catalogue
+from roost.channels.connectors import bluesky, mastodon
 from roost.publishing.validation import measure, network_problems
 
 URL = "https://example.com/a/very/long/path/that/goes/on/and/on?with=query&and=more"
@@ -87,3 +89,46 @@ def test_a_bluesky_hashtag_is_limited_in_graphemes():
     too_long = "#" + "e" * 65
     problems = network_problems(too_long, network="bluesky", placement="post")
     assert [(p.level.value, p.code) for p in problems] == [("warn", "hashtag_too_long")]
+
+
+@pytest.mark.parametrize(
+    ("text", "settings"),
+    [
+        ("a" * 499 + FAMILY, {}),
+        ("a" * 500 + FAMILY, {}),
+        ("a" * 492, {"spoiler_text": "Spoilers"}),
+        ("a" * 493, {"spoiler_text": "Spoilers"}),
+        ("@zsc@social.example " + "x" * 495, {}),
+        ("@zsc@social.example " + "x" * 496, {}),
+        ("x" * 477 + " https://roost.example.com/" + "a" * 200, {"max_characters": 501}),
+        ("x" * 478 + " https://roost.example.com/" + "a" * 200, {"max_characters": 501}),
+        ("x" * 480 + " https://a.com/b", {"characters_reserved_per_url": 19}),
+        ("x" * 481 + " https://a.com/b", {"characters_reserved_per_url": 19}),
+    ],
+)
+def test_the_composer_and_the_mastodon_connector_agree(text, settings):
+    composer_blocks = "too_long" in {
+        p.code
+        for p in network_problems(text, network="mastodon", placement="post", settings=settings)
+    }
+    assert composer_blocks == bool(mastodon.length_refusal(text, settings))
+
+
+@pytest.mark.parametrize(
+    "text", ["a" * 300, FLAG * 300, FAMILY * 166, FAMILY * 167, FAMILY * 300, "a" * 301]
+)
+def test_the_composer_and_the_bluesky_connector_agree(text):
+    composer_blocks = bool(
+        {"too_long", "too_many_bytes"}
+        & {p.code for p in network_problems(text, network="bluesky", placement="post")}
+    )
+    assert composer_blocks == bool(bluesky.text_problem(text))
+
+
+def test_the_catalogue_keeps_the_bluesky_lexicon_limits():
+    rules = catalogue().network("bluesky").text
+    assert (rules.limit, rules.byte_limit, rules.hashtag_length) == (
+        bluesky.MAX_GRAPHEMES,
+        bluesky.MAX_TEXT_BYTES,
+        bluesky.MAX_TAG_GRAPHEMES,
+    )
