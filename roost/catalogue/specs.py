@@ -83,6 +83,8 @@ class TextRules(Sourced):
     limit: int
     link_length: int | None = None  # what one URL counts, for methods that shorten links
     link_limit: int | None = None  # how many links a post may carry
+    byte_limit: int | None = None  # a second limit on the text's UTF-8 size
+    hashtag_length: int | None = None  # graphemes one hashtag may have
     hashtag_limit: int | None = None
     mention_limit: int | None = None
     title_limit: int | None = None
@@ -389,7 +391,7 @@ def _text_rules(data: object, where: str, *, updated: dt.date) -> TextRules:
         known = ", ".join(m.value for m in CountMethod)
         raise table.error(f"'method' must be one of {known}") from None
     link_length = table.optional_integer("link_length")
-    shortens_links = method in {CountMethod.WEIGHTED, CountMethod.CHARACTERS_LINKS_23}
+    shortens_links = method.shortens_links
     if shortens_links and link_length is None:
         raise table.error(f"'link_length' is required for the {method.value!r} method")
     if not shortens_links and link_length is not None:
@@ -399,6 +401,8 @@ def _text_rules(data: object, where: str, *, updated: dt.date) -> TextRules:
         limit=table.integer("limit"),
         link_length=link_length,
         link_limit=table.optional_integer("link_limit"),
+        byte_limit=table.optional_integer("byte_limit"),
+        hashtag_length=table.optional_integer("hashtag_length"),
         hashtag_limit=table.optional_integer("hashtag_limit"),
         mention_limit=table.optional_integer("mention_limit"),
         title_limit=table.optional_integer("title_limit"),

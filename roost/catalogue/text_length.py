@@ -1,24 +1,40 @@
-"""Count post text the way each network counts it, with the standard library only.
+"""Count post text the way each network counts it.
 
-`count(text, method)` is the one entry point. The grapheme segmentation here is
-an approximation of Unicode extended grapheme clusters (UAX #29): it handles
-combining marks, zero-width-joiner emoji sequences, variation selectors,
-skin-tone modifiers, emoji tag sequences, keycaps, regional-indicator flags,
-Hangul jamo and CR LF, and leaves out the rarer rules (prepended marks, Indic
-conjuncts). That covers what people put into social posts.
+`count(text, method)` is the one entry point for a length, and `overruns(text, limits)`
+the one answer to "which of the network's limits does this text go over?": the
+composer and the connectors both call them, so Roost never refuses a post the
+network takes, nor lets through one it refuses.
+
+The counting rules are not written here by hand:
+
+- graphemes (what a reader sees as one character) are Unicode extended grapheme
+  clusters (UAX #29) as the `regex` module's `\\X` finds them;
+- X's weighted length, its link detection and its invalid characters come from
+  `twitter-text-parser`, a port of twitter-text, with configuration v3.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-import unicodedata
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import regex
+
+with warnings.catch_warnings():
+    # twitter-text-parser reads its emoji list through the deprecated pkg_resources.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    from twitter_text import extract_urls_with_indices, parse_tweet
+    from twitter_text.config import config as twitter_text_config
+    from twitter_text.regexp.invalid_chars import invalid_chars as x_invalid_chars
 
 
 class CountMethod(enum.StrEnum):
     """How a network measures the length of a post's text."""
 
-    # X: NFC, code points weigh 1 or 2, every URL counts 23, an emoji sequence counts 2.
+    # X: twitter-text v3 (NFC, code points weigh 1 or 2, every link counts 23, an emoji 2).
     WEIGHTED = "weighted"
     # Bluesky: what a reader sees as one character (a flag, a family emoji) counts 1.
     GRAPHEMES = "graphemes"
@@ -26,8 +42,10 @@ class CountMethod(enum.StrEnum):
     CHARACTERS = "characters"
     # Bytes of the UTF-8 encoding (Threads counts emoji this way).
     UTF8_BYTES = "utf8_bytes"
-    # Mastodon: code points, but every URL counts a fixed length (23 by default).
-    CHARACTERS_LINKS_23 = "characters_links_23"
+    # Mastodon: graphemes of the content warning and the text, in which every link
+    # with a scheme counts a fixed length and a remote mention `@user@domain` counts
+    # as `@user`.
+    GRAPHEMES_LINKS = "graphemes_links"
 
     @property
     def label(self) -> str:
@@ -39,13 +57,21 @@ class CountMethod(enum.StrEnum):
         """What a limit under this method is measured in, e.g. "graphemes"."""
         return METHOD_UNITS[self]
 
+    @property
+    def shortens_links(self) -> bool:
+        """Whether a link counts a fixed length rather than its own."""
+        return self in {CountMethod.WEIGHTED, CountMethod.GRAPHEMES_LINKS}
+
 
 METHOD_LABELS: dict[CountMethod, str] = {
     CountMethod.WEIGHTED: "weighted characters: emoji and CJK count 2, each link a fixed length",
     CountMethod.GRAPHEMES: "graphemes: what a reader sees as one character counts 1",
     CountMethod.CHARACTERS: "characters (Unicode code points)",
     CountMethod.UTF8_BYTES: "bytes of UTF-8: an emoji counts 4 or more, an accented letter 2",
-    CountMethod.CHARACTERS_LINKS_23: "characters, each link a fixed length",
+    CountMethod.GRAPHEMES_LINKS: (
+        "graphemes, content warning included: each link a fixed length, "
+        "a remote mention only its @user part"
+    ),
 }
 
 METHOD_UNITS: dict[CountMethod, str] = {
@@ -53,153 +79,185 @@ METHOD_UNITS: dict[CountMethod, str] = {
     CountMethod.GRAPHEMES: "graphemes",
     CountMethod.CHARACTERS: "characters",
     CountMethod.UTF8_BYTES: "UTF-8 bytes",
-    CountMethod.CHARACTERS_LINKS_23: "characters",
+    CountMethod.GRAPHEMES_LINKS: "characters",
 }
 
 DEFAULT_URL_LENGTH = 23
 
-# X's weighting: code points in these ranges weigh 1, every other code point 2
-# (twitter-text configuration v3).
-_LIGHT_RANGES: tuple[tuple[int, int], ...] = (
-    (0, 4351),
-    (8192, 8205),
-    (8208, 8223),
-    (8242, 8247),
-)
-
-# An approximation of Extended_Pictographic: the blocks emoji come from.
-_PICTOGRAPHIC_RANGES: tuple[tuple[int, int], ...] = (
-    (0x203C, 0x203C),
-    (0x2049, 0x2049),
-    (0x2122, 0x2122),
-    (0x2139, 0x2139),
-    (0x2194, 0x21AA),
-    (0x231A, 0x23FF),
-    (0x24C2, 0x24C2),
-    (0x25AA, 0x25FE),
-    (0x2600, 0x27BF),
-    (0x2934, 0x2935),
-    (0x2B05, 0x2B55),
-    (0x3030, 0x3030),
-    (0x303D, 0x303D),
-    (0x3297, 0x3299),
-    (0x1F000, 0x1FAFF),
-    (0x1FC00, 0x1FFFD),
-)
-
-_ZWJ = 0x200D
-_ZWNJ = 0x200C
-_VS16 = 0xFE0F
-_KEYCAP = 0x20E3
-_REGIONAL_INDICATORS = (0x1F1E6, 0x1F1FF)
-_SKIN_TONES = (0x1F3FB, 0x1F3FF)
-_TAGS = (0xE0020, 0xE007F)
-
-# http(s) URLs up to the next space or quote; trailing punctuation is trimmed below.
-_URL = re.compile(r"https?://[^\s<>\"'`“”‘’]+", re.IGNORECASE)
-_TRAILING_PUNCTUATION = ".,:;!?"
-
-
-def _in_ranges(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
-    return any(low <= code <= high for low, high in ranges)
-
-
-def _is_pictographic(code: int) -> bool:
-    return _in_ranges(code, _PICTOGRAPHIC_RANGES)
-
-
-def _is_regional_indicator(code: int) -> bool:
-    return _REGIONAL_INDICATORS[0] <= code <= _REGIONAL_INDICATORS[1]
-
-
-def _is_extend(char: str) -> bool:
-    """Characters that never start a cluster: they attach to the one before."""
-    code = ord(char)
-    return (
-        unicodedata.category(char) in {"Mn", "Me", "Mc"}
-        or code in {_ZWJ, _ZWNJ}
-        or _SKIN_TONES[0] <= code <= _SKIN_TONES[1]
-        or _TAGS[0] <= code <= _TAGS[1]
-    )
-
-
-def _is_control(char: str) -> bool:
-    category = unicodedata.category(char)
-    if category in {"Cc", "Zl", "Zp"}:
-        return True
-    code = ord(char)
-    return category == "Cf" and code not in {_ZWJ, _ZWNJ} and not _TAGS[0] <= code <= _TAGS[1]
-
-
-def _hangul_type(char: str) -> str:
-    """The Hangul syllable type of a character: L, V, T, LV, LVT, or "" for none."""
-    code = ord(char)
-    if 0x1100 <= code <= 0x115F or 0xA960 <= code <= 0xA97C:
-        return "L"
-    if 0x1160 <= code <= 0x11A7 or 0xD7B0 <= code <= 0xD7C6:
-        return "V"
-    if 0x11A8 <= code <= 0x11FF or 0xD7CB <= code <= 0xD7FB:
-        return "T"
-    if 0xAC00 <= code <= 0xD7A3:
-        return "LV" if (code - 0xAC00) % 28 == 0 else "LVT"
-    return ""
-
-
-_HANGUL_JOINS = {
-    "L": {"L", "V", "LV", "LVT"},
-    "LV": {"V", "T"},
-    "V": {"V", "T"},
-    "LVT": {"T"},
-    "T": {"T"},
-}
-
-
-def _joins(cluster: list[str], char: str, regional_indicators: int) -> bool:
-    """Whether `char` continues the cluster built so far (which is not empty)."""
-    previous = cluster[-1]
-    if previous == "\r":
-        return char == "\n"
-    if _is_control(previous) or _is_control(char) or char in "\r\n":
-        return False
-    if _is_extend(char):
-        return True
-    code = ord(char)
-    if ord(previous) == _ZWJ and _is_pictographic(code):
-        return any(_is_pictographic(ord(c)) for c in cluster)
-    if _is_regional_indicator(code):
-        return _is_regional_indicator(ord(previous)) and regional_indicators % 2 == 1
-    return _hangul_type(char) in _HANGUL_JOINS.get(_hangul_type(previous), set())
+_GRAPHEME = regex.compile(r"\X")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def graphemes(text: str) -> list[str]:
-    """Split text into (approximate) extended grapheme clusters."""
-    clusters: list[str] = []
-    current: list[str] = []
-    regional_indicators = 0
-    for char in text:
-        if current and _joins(current, char, regional_indicators):
-            current.append(char)
-        else:
-            if current:
-                clusters.append("".join(current))
-            current = [char]
-            regional_indicators = 0
-        if _is_regional_indicator(ord(char)):
-            regional_indicators += 1
-    if current:
-        clusters.append("".join(current))
-    return clusters
+    """Split text into extended grapheme clusters (UAX #29)."""
+    return _GRAPHEME.findall(text)
 
 
-def _is_emoji_cluster(cluster: str) -> bool:
-    codes = [ord(c) for c in cluster]
-    first = codes[0]
-    return (
-        _is_pictographic(first)
-        or _is_regional_indicator(first)
-        or _KEYCAP in codes
-        or _VS16 in codes
+def count_graphemes(text: str) -> int:
+    return len(graphemes(text))
+
+
+def invalid_characters(text: str, method: CountMethod | str) -> list[str]:
+    """The characters (as "U+XXXX", each once, in order) the network refuses in a post.
+
+    No network takes a lone surrogate: it is not a character and has no UTF-8
+    form. X also refuses U+FFFE, U+FEFF and U+FFFF (twitter-text's invalid characters).
+    """
+    found = [match.group() for match in _SURROGATE.finditer(text)]
+    if CountMethod(method) is CountMethod.WEIGHTED:
+        found += [match.group() for match in x_invalid_chars.finditer(text)]
+    ordered = sorted(set(found), key=text.index)
+    return [f"U+{ord(char):04X}" for char in ordered]
+
+
+def _without_surrogates(text: str) -> str:
+    # twitter-text-parser measures UTF-16 and cannot encode a lone surrogate; one weighs
+    # what U+FFFD weighs (2), and `invalid_characters` reports it.
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def find_links(text: str, *, without_scheme: bool) -> list[tuple[int, int]]:
+    """(start, end) of each link in `text`, by twitter-text's rules.
+
+    A link's domain must end in a known top-level domain and have valid labels;
+    directional marks around it and sentence punctuation after it (".", "…") stay
+    outside. `without_scheme` also finds links written without http(s)://
+    (`example.pl/sale`), as X does; Mastodon links only those with a scheme.
+    """
+    entities = extract_urls_with_indices(
+        _without_surrogates(text), extract_urls_without_protocol=without_scheme
     )
+    return [(entity["indices"][0], entity["indices"][1]) for entity in entities]
+
+
+def count_weighted(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> int:
+    """X's weighted length (twitter-text configuration v3), each link counting `url_length`."""
+    options = {**twitter_text_config["version3"], "transformed_url_length": url_length}
+    return int(parse_tweet(_without_surrogates(text), options).weightedLength)
+
+
+# A Mastodon mention: `@user` or `@user@domain`, not inside a word, an address or a URL path.
+_MASTODON_MENTION = re.compile(
+    r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@\w+(?:[.-]+\w+)*)?",
+    re.IGNORECASE,
+)
+_NOT_A_MENTION_AFTER = re.compile(r"[@＠\u00c0-\u024f]|://")
+
+
+def _mastodon_mentions(text: str) -> Iterable[tuple[int, int, str]]:
+    for match in _MASTODON_MENTION.finditer(text):
+        if _NOT_A_MENTION_AFTER.match(text, match.end()):
+            continue
+        yield match.start(), match.end(), "@" + match.group("user")
+
+
+def mastodon_countable_text(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> str:
+    """The text as Mastodon measures it: each link (with a scheme) replaced by
+    `url_length` placeholder characters and each mention by its local part.
+
+    Where a link and a mention overlap, the one that starts first wins.
+    """
+    entities = [
+        (start, end, "x" * url_length) for start, end in find_links(text, without_scheme=False)
+    ]
+    entities += _mastodon_mentions(text)
+    entities.sort(key=lambda entity: entity[0])
+    pieces: list[str] = []
+    position = 0
+    for start, end, replacement in entities:
+        if start < position:
+            continue
+        pieces += [text[position:start], replacement]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def count_mastodon(
+    text: str, *, content_warning: str = "", url_length: int = DEFAULT_URL_LENGTH
+) -> int:
+    """Mastodon's length: graphemes of the content warning followed by the countable text."""
+    return count_graphemes(content_warning + mastodon_countable_text(text, url_length=url_length))
+
+
+def count(
+    text: str,
+    method: CountMethod | str,
+    *,
+    url_length: int = DEFAULT_URL_LENGTH,
+    content_warning: str = "",
+) -> int:
+    """The length of `text` as the network using `method` counts it.
+
+    `url_length` is what one link counts for the methods that shorten links; a
+    Mastodon instance reports its own value, 23 by default. `content_warning`
+    counts only where the network counts it (Mastodon). Raises `ValueError` for
+    an unknown method.
+    """
+    method = CountMethod(method)
+    if method is CountMethod.WEIGHTED:
+        return count_weighted(text, url_length=url_length)
+    if method is CountMethod.GRAPHEMES:
+        return count_graphemes(text)
+    if method is CountMethod.CHARACTERS:
+        return len(text)
+    if method is CountMethod.UTF8_BYTES:
+        return len(text.encode("utf-8", "surrogatepass"))
+    return count_mastodon(text, content_warning=content_warning, url_length=url_length)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextLimits:
+    """The length limits one network (or one instance of it) puts on a post's text."""
+
+    method: CountMethod
+    limit: int
+    url_length: int = DEFAULT_URL_LENGTH
+    # A second limit on the UTF-8 size, whatever the method (Bluesky: 3,000 bytes).
+    byte_limit: int | None = None
+
+
+class OverrunKind(enum.StrEnum):
+    TOO_LONG = "too_long"  # the network's own count is over its limit
+    TOO_MANY_BYTES = "too_many_bytes"  # the UTF-8 size is over the byte limit
+
+
+@dataclass(frozen=True)
+class Overrun:
+    """One limit a text goes over."""
+
+    kind: OverrunKind
+    used: int
+    limit: int
+    unit: str
+
+    @property
+    def excess(self) -> int:
+        return self.used - self.limit
+
+
+def overruns(text: str, limits: TextLimits, *, content_warning: str = "") -> list[Overrun]:
+    """Every limit in `limits` that `text` goes over, the main limit first."""
+    found = []
+    used = count(text, limits.method, url_length=limits.url_length, content_warning=content_warning)
+    if used > limits.limit:
+        found.append(Overrun(OverrunKind.TOO_LONG, used, limits.limit, limits.method.unit))
+    if limits.byte_limit is not None:
+        size = count(text, CountMethod.UTF8_BYTES)
+        if size > limits.byte_limit:
+            found.append(
+                Overrun(OverrunKind.TOO_MANY_BYTES, size, limits.byte_limit, "bytes of UTF-8")
+            )
+    return found
+
+
+# Anything that starts like a web address, up to a space, a quote, an ellipsis or a
+# directional mark; sentence punctuation after it is trimmed below.
+_BROAD_URL = re.compile(
+    r"https?://[^\s<>\"'`“”‘’\u2026\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+",
+    re.IGNORECASE,
+)
+_TRAILING_PUNCTUATION = ".,:;!?"
 
 
 def _trim_url(url: str) -> str:
@@ -213,10 +271,15 @@ def _trim_url(url: str) -> str:
 
 
 def split_urls(text: str) -> list[tuple[str, bool]]:
-    """Split text into (piece, is_url) pieces, in order, covering the whole text."""
+    """Split text into (piece, is_url) pieces, in order, covering the whole text.
+
+    Unlike `find_links`, this takes every http(s) address, whether or not its domain
+    is one a network would link: it separates addresses from prose (a fragment's "#"
+    is no hashtag) and finds every domain a compliance rule must see.
+    """
     pieces: list[tuple[str, bool]] = []
     position = 0
-    for match in _URL.finditer(text):
+    for match in _BROAD_URL.finditer(text):
         url = _trim_url(match.group())
         if len(url) <= len("https://"):
             continue
@@ -230,42 +293,9 @@ def split_urls(text: str) -> list[tuple[str, bool]]:
     return pieces
 
 
-def _weight(cluster: str) -> int:
-    if _is_emoji_cluster(cluster):
-        return 2
-    return sum(1 if _in_ranges(ord(c), _LIGHT_RANGES) else 2 for c in cluster)
-
-
-def count_weighted(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> int:
-    """X's count: NFC first; a URL counts `url_length`; an emoji sequence 2; else by weight."""
-    total = 0
-    for piece, is_url in split_urls(unicodedata.normalize("NFC", text)):
-        if is_url:
-            total += url_length
-        else:
-            total += sum(_weight(cluster) for cluster in graphemes(piece))
-    return total
-
-
-def count_characters_links(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> int:
-    """Mastodon's count: code points, with each URL counted as `url_length`."""
-    return sum(url_length if is_url else len(piece) for piece, is_url in split_urls(text))
-
-
-def count(text: str, method: CountMethod | str, *, url_length: int = DEFAULT_URL_LENGTH) -> int:
-    """The length of `text` as the network using `method` counts it.
-
-    `url_length` is what one link counts for the methods that shorten links
-    (`weighted`, `characters_links_23`); a Mastodon instance reports its own
-    value, 23 by default. Raises `ValueError` for an unknown method.
-    """
-    method = CountMethod(method)
-    if method is CountMethod.WEIGHTED:
-        return count_weighted(text, url_length=url_length)
-    if method is CountMethod.GRAPHEMES:
-        return len(graphemes(text))
-    if method is CountMethod.CHARACTERS:
-        return len(text)
-    if method is CountMethod.UTF8_BYTES:
-        return len(text.encode("utf-8"))
-    return count_characters_links(text, url_length=url_length)
+def links_anywhere(text: str) -> list[str]:
+    """Every link in the text as any network might make it: each http(s) address, and
+    each address without a scheme that twitter-text recognises (`example.pl/sale`)."""
+    with_scheme = [piece for piece, is_url in split_urls(text) if is_url]
+    prose = " ".join(piece for piece, is_url in split_urls(text) if not is_url)
+    return with_scheme + [prose[start:end] for start, end in find_links(prose, without_scheme=True)]

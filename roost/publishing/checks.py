@@ -37,6 +37,7 @@ def channels_check(
             # A rule with a channel group binds only that group's channels.
             rules=[r for r in rules if r.channel_group_id in (None, c.channel_group_id)],
             media_count=len(media),
+            settings=c.settings,
         )
         extra = media_problems(assets=media, network=c.network, placement=c.placement)
         checks.append(replace(check, problems=check.problems + tuple(extra)))

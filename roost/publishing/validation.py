@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+import regex
+
 from roost.catalogue.specs import catalogue
-from roost.catalogue.text_length import count, split_urls
+from roost.catalogue.text_length import (
+    DEFAULT_URL_LENGTH,
+    TextLimits,
+    count,
+    count_graphemes,
+    invalid_characters,
+    links_anywhere,
+    overruns,
+    split_urls,
+)
+from roost.channels.connectors import mastodon
 from roost.publishing.models import ComplianceRule
 
-URL_RE = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 HASHTAG_RE = re.compile(r"(?<![\w#])#\w+", re.UNICODE)
+# A hashtag with its combining marks, whose length counts in graphemes.
+HASHTAG_WITH_MARKS_RE = regex.compile(r"(?<![\w#])#[\p{L}\p{M}\p{N}_]+")
 MENTION_RE = re.compile(r"(?<![\w@])@[\w.-]+(?:@[\w.-]+)?", re.UNICODE)
 
 
@@ -43,34 +57,86 @@ class Measure:
         return self.used > self.limit
 
 
-def measure(text: str, *, network: str, placement: str) -> Measure:
+def text_limits(
+    *, network: str, placement: str, settings: Mapping[str, Any] | None = None
+) -> tuple[TextLimits, str]:
+    """The limits a channel's text must keep, and the content warning that counts with it.
+
+    The catalogue's values, except where a channel's own instance says otherwise
+    (a Mastodon instance's post length, link length and the channel's content warning),
+    so the composer counts exactly as the connector will at publish time.
+    """
     entry = catalogue().network(network)
     rules = entry.text
-    used = count(text, rules.method, url_length=rules.link_length or 23)
-    return Measure(used=used, limit=entry.text_limit(placement), unit=rules.method.unit)
+    limits = TextLimits(
+        method=rules.method,
+        limit=entry.text_limit(placement),
+        url_length=rules.link_length or DEFAULT_URL_LENGTH,
+        byte_limit=rules.byte_limit,
+    )
+    if network == mastodon.MastodonConnector.name:
+        return mastodon.text_limits(settings or {}, default=limits), mastodon.content_warning(
+            settings or {}
+        )
+    return limits, ""
+
+
+def measure(
+    text: str, *, network: str, placement: str, settings: Mapping[str, Any] | None = None
+) -> Measure:
+    limits, content_warning = text_limits(network=network, placement=placement, settings=settings)
+    used = count(text, limits.method, url_length=limits.url_length, content_warning=content_warning)
+    return Measure(used=used, limit=limits.limit, unit=limits.method.unit)
 
 
 def network_problems(
-    text: str, *, network: str, placement: str, link: str = "", media_count: int = 0
+    text: str,
+    *,
+    network: str,
+    placement: str,
+    link: str = "",
+    media_count: int = 0,
+    settings: Mapping[str, Any] | None = None,
 ) -> list[Problem]:
-    """What the network would refuse: length, hashtags, mentions, links, media."""
+    """What the network would refuse: length, characters, hashtags, mentions, links, media."""
     entry = catalogue().network(network)
     spec = entry.placement(placement)
     problems = []
-    size = measure(text, network=network, placement=placement)
-    if size.over:
+    limits, content_warning = text_limits(network=network, placement=placement, settings=settings)
+    for overrun in overruns(text, limits, content_warning=content_warning):
         problems.append(
             Problem(
                 Level.BLOCK,
-                "too_long",
-                f"{entry.name}: {size.used} of {size.limit} {size.unit} — "
-                f"{size.used - size.limit} too many.",
+                overrun.kind.value,
+                f"{entry.name}: {overrun.used} of {overrun.limit} {overrun.unit} — "
+                f"{overrun.excess} too many.",
+            )
+        )
+    invalid = invalid_characters(text, limits.method)
+    if invalid:
+        problems.append(
+            Problem(
+                Level.BLOCK,
+                "invalid_characters",
+                f"{entry.name} refuses these characters: {', '.join(invalid)}.",
             )
         )
     rules = entry.text
     # A link's fragment (/#sizes) or profile path (/@acme) is neither a hashtag nor a mention.
     prose = " ".join(piece for piece, is_url in split_urls(text) if not is_url)
     tags = len(HASHTAG_RE.findall(prose))
+    if rules.hashtag_length is not None:
+        for tag in HASHTAG_WITH_MARKS_RE.findall(prose):
+            length = count_graphemes(tag[1:])
+            if length > rules.hashtag_length:
+                problems.append(
+                    Problem(
+                        Level.WARN,
+                        "hashtag_too_long",
+                        f"{entry.name} makes a tag of at most {rules.hashtag_length} "
+                        f"graphemes; {tag[:20]}… has {length} and stays plain text.",
+                    )
+                )
     if rules.hashtag_limit is not None and tags > rules.hashtag_limit:
         problems.append(
             Problem(
@@ -88,7 +154,7 @@ def network_problems(
                 f"{entry.name} allows {rules.mention_limit} mentions; this has {mentions}.",
             )
         )
-    links = len(URL_RE.findall(text)) + (1 if link and link not in text else 0)
+    links = len(links_anywhere(text)) + (1 if link and link not in text else 0)
     if rules.link_limit is not None and links > rules.link_limit:
         problems.append(
             Problem(
@@ -118,9 +184,11 @@ def network_problems(
 
 
 def _domains(text: str, link: str) -> set[str]:
-    # split_urls leaves out the sentence's punctuation after a link ("... example.com.").
-    urls = [piece for piece, is_url in split_urls(text) if is_url] + ([link] if link else [])
-    return {(urlsplit(url).hostname or "").lower() for url in urls}
+    # Links with or without a scheme, without the sentence's punctuation after them.
+    urls = links_anywhere(text) + ([link] if link else [])
+    return {
+        (urlsplit(url if "://" in url else f"https://{url}").hostname or "").lower() for url in urls
+    }
 
 
 def _says(lowered: str, term: str) -> bool:
@@ -185,14 +253,20 @@ def channel_check(
     paid_partnership: bool,
     rules: Iterable[ComplianceRule],
     media_count: int = 0,
+    settings: Mapping[str, Any] | None = None,
 ) -> ChannelCheck:
     problems = network_problems(
-        text, network=network, placement=placement, link=link, media_count=media_count
+        text,
+        network=network,
+        placement=placement,
+        link=link,
+        media_count=media_count,
+        settings=settings,
     ) + compliance_problems(text, link=link, paid_partnership=paid_partnership, rules=rules)
     return ChannelCheck(
         channel_id=channel_id,
         label=label,
         network=network,
-        measure=measure(text, network=network, placement=placement),
+        measure=measure(text, network=network, placement=placement, settings=settings),
         problems=tuple(problems),
     )

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from roost.catalogue.specs import MediaType, Network, Placement, catalogue
-from roost.catalogue.text_length import DEFAULT_URL_LENGTH, count
+from roost.catalogue.text_length import DEFAULT_URL_LENGTH, TextLimits, overruns
 from roost.channels.connectors.base import PermanentError
 
 
@@ -37,15 +37,19 @@ def placement_spec(network: str, placement: str) -> tuple[Network, Placement]:
 
 
 def check_text(*, network: str, placement: str, text: str) -> None:
-    """Reject text longer than the placement allows, counted the network's way."""
+    """Reject text over any of the placement's limits, counted the network's way."""
     spec, place = placement_spec(network, placement)
-    length = count(text, spec.text.method, url_length=spec.text.link_length or DEFAULT_URL_LENGTH)
-    limit = spec.text_limit(placement)
-    if length > limit:
-        unit = spec.text.method.unit
+    limits = TextLimits(
+        method=spec.text.method,
+        limit=spec.text_limit(placement),
+        url_length=spec.text.link_length or DEFAULT_URL_LENGTH,
+        byte_limit=spec.text.byte_limit,
+    )
+    for overrun in overruns(text, limits):
         raise PermanentError(
-            f"Text is {length} {unit}; {spec.name} {place.name} allows {limit}.",
-            network_message=f"text too long: {length} > {limit} {unit}",
+            f"Text is {overrun.used} {overrun.unit}; {spec.name} {place.name} allows "
+            f"{overrun.limit}.",
+            network_message=f"text too long: {overrun.used} > {overrun.limit} {overrun.unit}",
         )
 
 

@@ -109,7 +109,7 @@ class TestRealFile:
         assert book.network("bluesky").text.limit == 300
         assert book.network("threads").text.method is CountMethod.UTF8_BYTES
         assert book.network("threads").text.limit == 500
-        assert book.network("mastodon").text.method is CountMethod.CHARACTERS_LINKS_23
+        assert book.network("mastodon").text.method is CountMethod.GRAPHEMES_LINKS
         assert book.network("mastodon").text.limit == 500
 
     def test_typed_lookups(self) -> None:

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from roost.catalogue.text_length import CountMethod, count, graphemes, split_urls
+from roost.catalogue.text_length import (
+    CountMethod,
+    OverrunKind,
+    TextLimits,
+    count,
+    find_links,
+    graphemes,
+    invalid_characters,
+    links_anywhere,
+    mastodon_countable_text,
+    overruns,
+    split_urls,
+)
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # man, woman, girl, boy
 FLAG_PL = "\U0001f1f5\U0001f1f1"
@@ -141,21 +153,108 @@ class TestUtf8Bytes:
         assert count(GRINNING * 125, CountMethod.UTF8_BYTES) == 500
 
 
-class TestCharactersLinks23:
-    """Mastodon: code points, with every link counted as 23."""
+class TestGraphemesLinks:
+    """Mastodon: graphemes, every link with a scheme 23, a remote mention its local part."""
 
     def test_link_counts_23(self) -> None:
-        assert count(f"Read {URL}", CountMethod.CHARACTERS_LINKS_23) == 5 + 23
+        assert count(f"Read {URL}", CountMethod.GRAPHEMES_LINKS) == 5 + 23
 
     def test_two_links(self) -> None:
         text = f"{URL} and http://example.org/another/quite/long/path/here"
-        assert count(text, CountMethod.CHARACTERS_LINKS_23) == 23 + 5 + 23
-
-    def test_emoji_are_code_points(self) -> None:
-        assert count(f"Hi {GRINNING}", CountMethod.CHARACTERS_LINKS_23) == 4
+        assert count(text, CountMethod.GRAPHEMES_LINKS) == 23 + 5 + 23
 
     def test_an_instance_can_reserve_another_length(self) -> None:
-        assert count(URL, CountMethod.CHARACTERS_LINKS_23, url_length=30) == 30
+        assert count(URL, CountMethod.GRAPHEMES_LINKS, url_length=30) == 30
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("a" * 499 + FAMILY, 500),  # graphemes, not code points (506)
+            (f"Hi {GRINNING}", 4),
+            (FLAG_PL * 2, 2),
+            ("@alice@mastodon.social hi", len("@alice hi")),  # remote mention: local part
+            ("@alice hi", len("@alice hi")),  # a local mention counts in full
+            ("mail alice@example.com", len("mail alice@example.com")),  # not a mention
+            ("example.com/sale", len("example.com/sale")),  # no scheme: not a link here
+            ("https://example.invalidtld/x", len("https://example.invalidtld/x")),
+        ],
+    )
+    def test_counts_as_mastodon_does(self, text: str, expected: int) -> None:
+        assert count(text, CountMethod.GRAPHEMES_LINKS) == expected
+
+    def test_content_warning_counts_towards_the_length(self) -> None:
+        assert count("a" * 490, CountMethod.GRAPHEMES_LINKS, content_warning="Spoilers") == 498
+        # Other methods have no content warning.
+        assert count("abc", CountMethod.GRAPHEMES, content_warning="Spoilers") == 3
+
+    def test_a_mention_inside_a_link_stays_in_the_link(self) -> None:
+        text = "https://mastodon.social/@alice@example.com/1 ok"
+        assert mastodon_countable_text(text) == "x" * 23 + " ok"
+
+
+class TestXLinksAndCharacters:
+    """X's link detection and invalid characters come from twitter-text (v3)."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("x.com", 23),  # a link without a scheme
+            ("Sale: example.pl/sale", 6 + 23),
+            ("https://example.invalidtld/path", len("https://example.invalidtld/path")),
+            ("https://-bad-.example.com", len("https://-bad-.example.com")),  # invalid label
+            ("see https://example.com/a\u2026", 4 + 23 + 2),  # "…" weighs 2, not in the link
+            ("\u2066https://example.com/a\u2069", 23 + 2 + 2),  # the marks stay outside
+            ("https://example.com/a.", 23 + 1),
+        ],
+    )
+    def test_links(self, text: str, expected: int) -> None:
+        assert count(text, CountMethod.WEIGHTED) == expected
+
+    def test_directional_marks_are_not_part_of_the_link(self) -> None:
+        text = "\u200fhttps://example.com/path\u200f"
+        [(start, end)] = find_links(text, without_scheme=True)
+        assert text[start:end] == "https://example.com/path"
+
+    @pytest.mark.parametrize(
+        ("text", "invalid"),
+        [
+            ("a\ufffeb", ["U+FFFE"]),
+            ("a\uffffb", ["U+FFFF"]),
+            ("\ufeffhello", ["U+FEFF"]),
+            ("lone \ud800 and \udfff", ["U+D800", "U+DFFF"]),
+            ("plain text \U0001f600", []),
+        ],
+    )
+    def test_invalid_characters_are_flagged(self, text: str, invalid: list[str]) -> None:
+        assert invalid_characters(text, CountMethod.WEIGHTED) == invalid
+
+    def test_a_lone_surrogate_is_invalid_everywhere_and_still_counted(self) -> None:
+        assert invalid_characters("a\ud800", CountMethod.GRAPHEMES) == ["U+D800"]
+        assert invalid_characters("a\ufffe", CountMethod.GRAPHEMES) == []
+        assert count("a\ud800", CountMethod.WEIGHTED) == 3
+        assert count("a\ud800", CountMethod.UTF8_BYTES) == 4
+
+
+class TestOverruns:
+    BLUESKY = TextLimits(method=CountMethod.GRAPHEMES, limit=300, byte_limit=3000)
+
+    def test_within_both_limits(self) -> None:
+        assert overruns(FLAG_PL * 300, self.BLUESKY) == []
+
+    def test_family_emoji_fit_the_graphemes_but_not_the_bytes(self) -> None:
+        [overrun] = overruns(FAMILY * 300, self.BLUESKY)
+        assert overrun.kind is OverrunKind.TOO_MANY_BYTES
+        assert (overrun.used, overrun.limit, overrun.excess) == (7500, 3000, 4500)
+
+    def test_too_many_graphemes_comes_first(self) -> None:
+        kinds = [o.kind for o in overruns(FAMILY * 301, self.BLUESKY)]
+        assert kinds == [OverrunKind.TOO_LONG, OverrunKind.TOO_MANY_BYTES]
+
+    def test_content_warning_counts_for_mastodon(self) -> None:
+        limits = TextLimits(method=CountMethod.GRAPHEMES_LINKS, limit=500)
+        assert overruns("a" * 492, limits, content_warning="Spoilers") == []
+        [overrun] = overruns("a" * 493, limits, content_warning="Spoilers")
+        assert (overrun.used, overrun.limit) == (501, 500)
 
 
 class TestSplitUrls:
@@ -168,6 +267,23 @@ class TestSplitUrls:
     def test_balanced_brackets_stay_in_the_url(self) -> None:
         url = "https://en.wikipedia.org/wiki/Mercury_(planet)"
         assert split_urls(f"{url}.") == [(url, True), (".", False)]
+
+    def test_directional_marks_around_a_url_are_text(self) -> None:
+        assert split_urls("\u2066https://intranet.example/a\u2069") == [
+            ("\u2066", False),
+            ("https://intranet.example/a", True),
+            ("\u2069", False),
+        ]
+
+    def test_links_anywhere_also_finds_links_without_a_scheme(self) -> None:
+        text = "Shop evil.com/sale or https://intranet.example/x."
+        assert links_anywhere(text) == ["https://intranet.example/x", "evil.com/sale"]
+
+    def test_an_ellipsis_after_a_url_is_text(self) -> None:
+        assert split_urls("https://example.com/a\u2026") == [
+            ("https://example.com/a", True),
+            ("\u2026", False),
+        ]
 
     def test_scheme_alone_is_not_a_url(self) -> None:
         assert split_urls("https://") == [("https://", False)]

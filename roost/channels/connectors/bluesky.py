@@ -37,7 +37,14 @@ from atproto_client.models.common import XrpcError
 from atproto_client.request import Request
 from atproto_core.exceptions import AtProtocolError
 
-from roost.catalogue.text_length import graphemes, split_urls
+from roost.catalogue.text_length import (
+    CountMethod,
+    OverrunKind,
+    TextLimits,
+    count_graphemes,
+    overruns,
+    split_urls,
+)
 from roost.channels.connectors.base import (
     Account,
     Capability,
@@ -65,12 +72,15 @@ DEFAULT_WEB = "https://bsky.app"
 POST_COLLECTION = "app.bsky.feed.post"
 PROFILE_COLLECTION = "app.bsky.actor.profile"
 
-# Limits of the app.bsky.feed.post lexicon.
+# Limits of the app.bsky.feed.post lexicon (the catalogue's Bluesky text rules agree).
 MAX_GRAPHEMES = 300
 MAX_TEXT_BYTES = 3000
 MAX_IMAGES = 4
 MAX_IMAGE_BYTES = 1_000_000
-MAX_TAG_LENGTH = 64
+MAX_TAG_GRAPHEMES = 64
+TEXT_LIMITS = TextLimits(
+    method=CountMethod.GRAPHEMES, limit=MAX_GRAPHEMES, byte_limit=MAX_TEXT_BYTES
+)
 
 REQUEST_TIMEOUT_S = 30.0
 DEFAULT_RETRY_AFTER_S = 60.0
@@ -101,12 +111,10 @@ T = TypeVar("T")
 
 def text_problem(text: str) -> str:
     """Why Bluesky would refuse this post text, or "" when it is acceptable."""
-    length = len(graphemes(text))
-    if length > MAX_GRAPHEMES:
-        return f"The text is {length} graphemes long; Bluesky allows {MAX_GRAPHEMES}."
-    size = len(text.encode("utf-8"))
-    if size > MAX_TEXT_BYTES:
-        return f"The text is {size} bytes of UTF-8; Bluesky allows {MAX_TEXT_BYTES}."
+    for overrun in overruns(text, TEXT_LIMITS):
+        if overrun.kind is OverrunKind.TOO_LONG:
+            return f"The text is {overrun.used} graphemes long; Bluesky allows {overrun.limit}."
+        return f"The text is {overrun.used} bytes of UTF-8; Bluesky allows {overrun.limit}."
     return ""
 
 
@@ -178,7 +186,7 @@ def _tag_spans(text: str) -> list[FacetSpan]:
             continue
         while tag and _is_punctuation(tag[-1]):
             tag = tag[:-1]
-        if not tag or len(tag) > MAX_TAG_LENGTH:
+        if not tag or count_graphemes(tag) > MAX_TAG_GRAPHEMES:
             continue
         if all(char.isdigit() or _is_punctuation(char) for char in tag):
             continue  # "#1" is a number, not a tag

@@ -23,7 +23,7 @@ import ipaddress
 import json
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -40,7 +40,7 @@ from mastodon.errors import (
     MastodonVersionError,
 )
 
-from roost.catalogue.text_length import DEFAULT_URL_LENGTH, CountMethod, count
+from roost.catalogue.text_length import DEFAULT_URL_LENGTH, CountMethod, TextLimits, overruns
 from roost.channels.connectors.base import (
     Account,
     Capability,
@@ -74,12 +74,40 @@ ASSUMED_MASTODON_VERSION = "4.0.0"
 # From the most public to the most private: a reply never goes wider than its parent.
 VISIBILITIES: tuple[str, ...] = ("public", "unlisted", "private", "direct")
 
-# A mention of a remote account counts only its local part ("@user@example.org"
-# counts as "@user"), as in Mastodon's StatusLengthValidator.
-_REMOTE_MENTION = re.compile(
-    r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.IGNORECASE
-)
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def text_limits(settings: Mapping[str, Any], *, default: TextLimits | None = None) -> TextLimits:
+    """The length limits of the channel's instance: its `max_characters` and
+    `characters_reserved_per_url` where the channel's settings hold them, else `default`'s
+    values, else Mastodon's own defaults (500 and 23)."""
+    limit = default.limit if default else DEFAULT_MAX_CHARACTERS
+    url_length = default.url_length if default else DEFAULT_URL_LENGTH
+    return TextLimits(
+        method=CountMethod.GRAPHEMES_LINKS,
+        limit=int(settings.get("max_characters") or limit),
+        url_length=int(settings.get("characters_reserved_per_url") or url_length),
+    )
+
+
+def content_warning(settings: Mapping[str, Any]) -> str:
+    """The content warning the channel gives every post; it counts towards the length."""
+    return str(settings.get("spoiler_text") or "").strip()
+
+
+def length_refusal(text: str, settings: Mapping[str, Any]) -> str:
+    """Why the channel's instance would refuse the text as too long, or "" when it fits.
+
+    Counts as Mastodon's StatusLengthValidator does (see `CountMethod.GRAPHEMES_LINKS`),
+    with the channel's content warning and the instance's limits from its settings.
+    """
+    limits = text_limits(settings)
+    for overrun in overruns(text, limits, content_warning=content_warning(settings)):
+        return (
+            f"The post is {overrun.used} characters with its content warning and each "
+            f"link counted as {limits.url_length}; this instance allows {overrun.limit}."
+        )
+    return ""
 
 
 def instance_base_url(value: str) -> str:
@@ -323,18 +351,8 @@ class MastodonConnector(Connector):
         return wanted
 
     def _check_length(self, text: str, spoiler_text: str) -> None:
-        limit = int(self.channel.settings.get("max_characters") or DEFAULT_MAX_CHARACTERS)
-        url_length = int(
-            self.channel.settings.get("characters_reserved_per_url") or DEFAULT_URL_LENGTH
-        )
-        countable = _REMOTE_MENTION.sub(lambda match: f"@{match.group(1)}", text)
-        length = count(countable, CountMethod.CHARACTERS_LINKS_23, url_length=url_length)
-        length += len(spoiler_text)
-        if length > limit:
-            message = (
-                f"The post is {length} characters with its content warning and each link "
-                f"counted as {url_length}; this instance allows {limit}."
-            )
+        message = length_refusal(text, {**self.channel.settings, "spoiler_text": spoiler_text})
+        if message:
             raise PermanentError(message, network_message=message)
 
     @staticmethod
@@ -430,7 +448,7 @@ class MastodonConnector(Connector):
         reply_to: str | None,
         idempotency_key: str,
     ) -> Published:
-        spoiler_text = self._setting("spoiler_text")
+        spoiler_text = content_warning(self.channel.settings)
         language = self._setting("language")
         self._check_media(media)
         self._check_length(text, spoiler_text)

@@ -130,6 +130,14 @@ def test_hashtags(text: str, tag: str | None) -> None:
         assert covered(text, span) == text[text.index(tag) - 1 : text.index(tag) + len(tag)]
 
 
+def test_a_tag_is_limited_to_64_graphemes_not_code_points() -> None:
+    # Devanagari "kssa" is one grapheme of three code points: 64 of them are 192.
+    long_tag = "\u0915\u094d\u0937" * 64
+    (span,) = detect_facets(f"#{long_tag}")
+    assert span.value == long_tag
+    assert detect_facets("#" + "a" * 65) == []
+
+
 def test_fullwidth_hash_counts_three_bytes() -> None:
     (span,) = detect_facets("＃tag")
     assert (span.byte_start, span.byte_end) == (0, 6)

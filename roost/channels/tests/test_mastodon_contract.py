@@ -410,7 +410,8 @@ def test_contract_links_count_23_and_remote_mentions_their_local_part(
     httpserver: HTTPServer, connector: MastodonConnector
 ) -> None:
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(status())
-    long_link = "https://roost.example/" + "a" * 200
+    # A link must end in a known top-level domain to count 23 (twitter-text's rule).
+    long_link = "https://roost.example.com/" + "a" * 200
     # 476 + space + 23 = 500 characters as Mastodon counts them.
     connector.publish(publish_request("x" * 476 + " " + long_link))
     # "@zsc@social.example " counts as "@zsc " (5 characters): 495 + 5 = 500.
@@ -419,6 +420,20 @@ def test_contract_links_count_23_and_remote_mentions_their_local_part(
 
     with pytest.raises(PermanentError):
         connector.publish(publish_request("x" * 477 + " " + long_link))
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # one grapheme
+
+
+def test_contract_counts_graphemes_not_code_points(
+    httpserver: HTTPServer, connector: MastodonConnector
+) -> None:
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(status())
+    # 499 letters and a family emoji (seven code points) are 500 on Mastodon.
+    connector.publish(publish_request("a" * 499 + FAMILY))
+    assert len(sent(httpserver, "POST", "/api/v1/statuses")) == 1
+    with pytest.raises(PermanentError, match="501 characters"):
+        connector.publish(publish_request("a" * 500 + FAMILY))
 
 
 def test_contract_content_warning_counts_towards_the_length(

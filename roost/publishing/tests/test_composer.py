@@ -19,6 +19,8 @@ from roost.publishing.models import ComplianceRule, Post, PostState, Variant, Va
 from roost.sandbox.channels import sandbox_channel_connect
 
 URL = "https://northwind.example/collections/winter/aurora-jacket?colour=blue&size=m&ref=home"
+# X and Mastodon count a link as 23 only on a known top-level domain (".example" is none).
+SHOP_URL = "https://northwind.shop/collections/winter/aurora-jacket?colour=blue&size=m&ref=home"
 CHECK_RE = re.compile(r'data-testid="check-(?P<network>\w+)">(?P<body>.*?)</div>', re.DOTALL)
 Kind = ComplianceRule.Kind
 Severity = ComplianceRule.Severity
@@ -177,7 +179,7 @@ def test_the_post_page_previews_each_channels_own_copy(writer, draft):
 
 @pytest.mark.django_db
 def test_a_text_too_long_for_x_blocks_only_x_and_says_by_how_much(writer, channels):
-    text = "a" * 257 + " " + URL  # 257 + 1 + 23 = 281 on X; the link counts in full elsewhere
+    text = "a" * 257 + " " + SHOP_URL  # 257 + 1 + 23 = 281 on X; in full elsewhere
     shown = live_checks(writer, text, list(channels.values()))
     assert set(shown) == {"x", "mastodon", "linkedin"}
     assert blocks(shown["x"])
@@ -186,14 +188,14 @@ def test_a_text_too_long_for_x_blocks_only_x_and_says_by_how_much(writer, channe
     assert not blocks(shown["mastodon"])
     assert "281 / 500 characters" in shown["mastodon"]
     assert not blocks(shown["linkedin"])
-    assert f"{258 + len(URL)} / 3000 characters" in shown["linkedin"]
+    assert f"{258 + len(SHOP_URL)} / 3000 characters" in shown["linkedin"]
 
 
 @pytest.mark.django_db
 def test_x_counts_a_long_link_as_23_and_wide_characters_as_2(writer, channels):
     chosen = [channels["x"], channels["mastodon"]]
-    long_link = live_checks(writer, "a" * 256 + " " + URL, chosen)
-    assert len("a" * 256 + " " + URL) > 280
+    long_link = live_checks(writer, "a" * 256 + " " + SHOP_URL, chosen)
+    assert len("a" * 256 + " " + SHOP_URL) > 280
     assert "280 / 280" in long_link["x"] and not blocks(long_link["x"])
 
     wide = live_checks(writer, "日" * 141, chosen)
@@ -356,6 +358,7 @@ def test_a_paid_post_without_the_disclosure_cannot_be_submitted(org, publisher, 
         ("https://northwind.example.evil.example/", "", "northwind.example.evil.example"),
         ("https://evilnorthwind.example/", "", "evilnorthwind.example"),
         ("", "Win at https://northwind.example@evil.example/x", "evil.example"),
+        ("", "Shop at evil.com/sale today", "evil.com"),  # a link without a scheme
     ],
 )
 def test_only_links_to_allowed_domains_pass(org, writer, channels, link, text, refused):

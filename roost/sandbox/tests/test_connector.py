@@ -160,8 +160,8 @@ def test_too_long_for_x_names_the_limit() -> None:
     "emoji",
     [
         "\U0001f642",  # one code point
-        "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # a family: five code points
         "\U0001f1f5\U0001f1f1",  # a flag: two regional indicators
+        "e\u0301",  # a letter and a combining accent
     ],
 )
 def test_bluesky_counts_graphemes(emoji: str) -> None:
@@ -170,6 +170,15 @@ def test_bluesky_counts_graphemes(emoji: str) -> None:
     with pytest.raises(PermanentError) as raised:
         connector.publish(PublishRequest(text=emoji * 301, idempotency_key="too-long"))
     assert "300" in str(raised.value)
+
+
+def test_bluesky_also_limits_the_bytes() -> None:
+    # A family is one grapheme but 18 bytes: 300 of them are 5,400 bytes of UTF-8.
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    connector, _ = connector_for(network="bluesky", handle="acme.bsky.social")
+    connector.publish(PublishRequest(text=family * 166, idempotency_key="fits"))
+    with pytest.raises(PermanentError, match="5400 bytes of UTF-8; Bluesky Post allows 3000"):
+        connector.publish(PublishRequest(text=family * 300, idempotency_key="too-big"))
 
 
 def test_media_limits_come_from_the_placement() -> None:
