@@ -291,7 +291,9 @@ class RoutingRule(TenantModel):
 class SlaPolicy(TenantModel):
     """Response targets for the conversations it matches (empty condition: any).
 
-    The most specific matching policy wins: channel, then priority, then intent.
+    The most specific matching policy wins: channel, then priority, then intent; but an
+    urgent or VIP conversation gets the urgent target unless a policy names both its
+    channel and its priority (`roost.inbox.sla_service.policy_among` has the whole rule).
     """
 
     name = models.CharField(max_length=120)
