@@ -146,7 +146,7 @@ def test_an_urgent_conversation_under_a_channel_office_hours_policy_breaches_soo
 
 @pytest.mark.django_db
 def test_a_vip_conversation_is_marked_on_arrival_and_gets_the_urgent_policy(
-    org, channel, make_user
+    org, channel, make_user, signed_in
 ):
     SlaPolicy.objects.create(organization=org, name="This channel", channel=channel)
     SlaPolicy.objects.create(
@@ -160,3 +160,6 @@ def test_a_vip_conversation_is_marked_on_arrival_and_gets_the_urgent_policy(
     assert vip.vip and not ordinary.vip
     assert target_for(vip).first_response_seconds == 30 * 60
     assert target_for(ordinary).first_response_seconds == 24 * 60 * 60  # "This channel"
+    client = signed_in(vip.assignee)
+    assert "priority · VIP" in client.get(f"/inbox/c/{vip.pk}/").content.decode()
+    assert "· VIP" not in client.get(f"/inbox/c/{ordinary.pk}/").content.decode()
