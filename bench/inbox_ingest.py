@@ -398,6 +398,7 @@ def reference_run(unique: int, run: int) -> float:
                     Message(
                         organization_id=org.pk,
                         conversation=holder,
+                        identity_id=holder.identity_id,
                         channel=channel,
                         external_id=item.external_id,
                         kind=item.kind,

@@ -106,18 +106,21 @@ def seed_inbox(org, agents, teams, channels, conversations: int, messages: int) 
     A few authors write often (the author history has something to show); most once."""
     from django.db import connection
 
+    from roost.inbox.models import InboxIdentity
+
     rnd = random.Random(42)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     authors = max(conversations // 3, 1)
     agent_ids, team_ids = [a.pk for a in agents], [t.pk for t in teams]
     channel_ids = [c.pk for c in channels]
+    identity_of = {c.pk: InboxIdentity.objects.for_channel(c).pk for c in channels}
     connection.ensure_connection()
     raw = connection.connection
     conversation_columns = (
-        "organization_id, channel_id, key, kind, author_handle, author_name, "
+        "organization_id, identity_id, channel_id, key, kind, author_handle, author_name, "
         "subject_external_id, status, priority, language, sentiment, intent, tags, "
         "assignee_id, team_id, first_message_at, last_message_at, first_response_at, "
-        "closed_at, snoozed_until, sla_state, sla_due_at, sla_alerted"
+        "closed_at, snoozed_until, sla_state, sla_due_at, sla_alerted, vip"
     )
     shapes = []  # (channel id, author, first, last) of each conversation, in order
     lines = []
@@ -138,7 +141,8 @@ def seed_inbox(org, agents, teams, channels, conversations: int, messages: int) 
             sla_due = now + dt.timedelta(minutes=rnd.randrange(-600, 3000))
         kind = "direct_message" if n % 3 == 0 else "comment"
         lines.append(tsv(
-            org.pk, channel_id, f"{kind}:{n}", kind, author, "", "", status,
+            org.pk, identity_of[channel_id], channel_id, f"{kind}:{n}", kind, author, "", "",
+            status,
             rnd.choice(("low", "normal", "normal", "normal", "high", "urgent")),
             rnd.choice(("en", "en", "pl", "de")), "neutral", "question", "[]",
             rnd.choice(agent_ids) if rnd.random() < 0.6 else None,
@@ -146,7 +150,7 @@ def seed_inbox(org, agents, teams, channels, conversations: int, messages: int) 
             first, last, first + dt.timedelta(minutes=30) if status != "open" else None,
             last if status == "closed" else None,
             now + dt.timedelta(days=1) if status == "snoozed" else None,
-            sla_state, sla_due, "",
+            sla_state, sla_due, "", "f",
         ))  # fmt: skip
         shapes.append((channel_id, author, first, last))
     with raw.cursor() as cursor:
@@ -157,7 +161,8 @@ def seed_inbox(org, agents, teams, channels, conversations: int, messages: int) 
         )
         ids = [row[0] for row in cursor.fetchall()]
         message_columns = (
-            "organization_id, conversation_id, channel_id, external_id, kind, direction, "
+            "organization_id, conversation_id, identity_id, channel_id, external_id, kind, "
+            "direction, "
             "author_handle, author_name, author_followers, author_verified, sent_by_id, text, "
             "parent_external_id, url, created_at, received_at, language, sentiment, intent, "
             "priority"
@@ -177,7 +182,8 @@ def seed_inbox(org, agents, teams, channels, conversations: int, messages: int) 
                     text = rnd.choice(TEXTS).format(n=10000 + written % 89999, d=2 + k)
                     created = first + step * k
                     lines.append(tsv(
-                        org.pk, conversation_id, channel_id, f"m{written}", "comment",
+                        org.pk, conversation_id, identity_of[channel_id], channel_id,
+                        f"m{written}", "comment",
                         direction, author, "", 0, "f", agent, text, "", "", created, created,
                         "en", "neutral", "question", "normal",
                     ))  # fmt: skip

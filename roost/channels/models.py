@@ -86,3 +86,42 @@ class Credential(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.channel_id} (key {self.key_id})"
+
+
+class CredentialUse(TenantModel):
+    """How often a channel's credential (or one of its named secrets) was opened in one
+    clock hour, and for what.
+
+    The audit log records the first use in an hour as it happens and, once the hour is
+    over, one summary event with these counts (`roost.channels.credential_use`): every
+    use stays accountable without an audit event per network call. These rows are the
+    running tally, not the record; they are changed, and deleted once summarised and old.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    secret = models.CharField(
+        max_length=40, blank=True, help_text="The named secret; empty for the credential."
+    )
+    hour = models.DateTimeField(help_text="The start of the hour (UTC).")
+    uses = models.PositiveIntegerField(default=0)
+    purposes = models.JSONField(default=dict, help_text="Purpose to number of uses.")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    summarised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "secret", "hour"], name="credential_use_unique_hour"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["hour"],
+                condition=models.Q(summarised_at__isnull=True),
+                name="credential_use_unsummarised",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.hour:%Y-%m-%d %H}:00 x{self.uses}"

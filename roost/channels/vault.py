@@ -20,9 +20,10 @@ that a rotation can move them onto the real key.
 These functions check no permissions: the channel services that call them do.
 `credential_reveal` is for connectors only and is the one way to the
 plaintext of a credential; a channel's other, named secrets (see the end of
-this module) open only through `channel_secret_reveal`. Every change and
-every use is audited; secrets and keys appear in no audit entry, log line or
-error message.
+this module) open only through `channel_secret_reveal`. Every change is
+audited; every use is counted and audited in summary, the first use of each hour
+at once (`roost.channels.credential_use`). Secrets and keys appear in no audit
+entry, log line or error message.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from roost.channels.credential_use import credential_uses_count
 from roost.channels.models import Channel, Credential, CredentialKind
 from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
@@ -371,13 +373,7 @@ def credential_reveal(*, channel: Channel, purpose: str) -> str:
     except VaultError as error:
         logger.warning("Credential of channel %s does not open: %s", channel.pk, error.code)
         raise
-    audit.record(
-        organization=credential.organization,
-        actor=None,
-        action="channels.credential.used",
-        target=channel,
-        after={"purpose": purpose},
-    )
+    credential_uses_count(channels=[channel], purpose=purpose)
     logger.debug("Revealed credential of channel %s for %s", channel.pk, purpose)
     return secret
 
@@ -385,9 +381,9 @@ def credential_reveal(*, channel: Channel, purpose: str) -> str:
 def credentials_reveal(
     *, channels: list[Channel], purpose: str
 ) -> dict[int, str | VaultError | None]:
-    """`credential_reveal` for many channels at once: one read, and one audit append per
-    organisation. Per channel: the secret, None when it has no credential, or the
-    `VaultError` that kept it shut."""
+    """`credential_reveal` for many channels at once: one read, and one count of the uses
+    (`credential_uses_count`) however many channels. Per channel: the secret, None when it
+    has no credential, or the `VaultError` that kept it shut."""
     if not purpose.strip():
         raise ValueError("credentials_reveal needs a purpose for the audit log")
     stored = {
@@ -397,7 +393,7 @@ def credentials_reveal(
         )
     }
     revealed: dict[int, str | VaultError | None] = {}
-    used: dict[int, list[tuple[Credential, Channel]]] = {}
+    used: list[Channel] = []
     for channel in channels:
         credential = stored.get(channel.pk)
         if credential is None:
@@ -409,20 +405,8 @@ def credentials_reveal(
             logger.warning("Credential of channel %s does not open: %s", channel.pk, error.code)
             revealed[channel.pk] = error
             continue
-        used.setdefault(credential.organization_id, []).append((credential, channel))
-    with transaction.atomic():
-        for pairs in used.values():
-            audit.record_many(
-                organization=pairs[0][0].organization,
-                entries=[
-                    audit.Entry(
-                        action="channels.credential.used",
-                        target=channel,
-                        after={"purpose": purpose},
-                    )
-                    for _, channel in pairs
-                ],
-            )
+        used.append(channel)
+    credential_uses_count(channels=used, purpose=purpose)
     return revealed
 
 
@@ -616,7 +600,8 @@ def channel_secret_reveal(*, channel: Channel, name: str, purpose: str) -> str:
     """The channel's secret called `name`, in plain text, for the code about to use it.
 
     Read afresh from the database. Raises `VaultError` when there is none or it does
-    not open. Every use is audited; never keep, log or show the result.
+    not open. Every use is audited (`credential_uses_count`); never keep, log or show the
+    result.
     """
     if not purpose.strip():
         raise ValueError("channel_secret_reveal needs a purpose for the audit log")
@@ -631,13 +616,7 @@ def channel_secret_reveal(*, channel: Channel, name: str, purpose: str) -> str:
     except VaultError as error:
         logger.warning("Secret %r of channel %s does not open: %s", name, channel.pk, error.code)
         raise
-    audit.record(
-        organization=stored.organization,
-        actor=None,
-        action="channels.secret.used",
-        target=stored,
-        after={"name": name, "purpose": purpose},
-    )
+    credential_uses_count(channels=[stored], purpose=purpose, secret=name)
     return secret
 
 

@@ -52,6 +52,15 @@ class GrantForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
+    actors = forms.ChoiceField(
+        required=False,
+        label="Events by",
+        choices=[
+            ("people", "People"),
+            ("system", "The system"),
+            ("all", "People and the system"),
+        ],
+    )
     actor = forms.CharField(required=False, label="Actor")
     action = forms.CharField(required=False, label="Action starts with")
     target = forms.CharField(required=False, label="Target")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from roost.core.audit import SYSTEM_ACTOR
 from roost.core.models import AuditEvent, Brand, ChannelGroup, Membership, Team, User
 from roost.core.permissions import Action, require
 
@@ -70,8 +72,18 @@ def channel_group_get(*, viewer: User, channel_group_id: int) -> ChannelGroup:
     return get_object_or_404(channel_group_list(viewer=viewer), pk=channel_group_id)
 
 
+class AuditActors(enum.StrEnum):
+    """Whose events: people's (anything a person did or tried, signed in or not), the
+    system's (jobs, connectors, the credential use summaries), or both."""
+
+    PEOPLE = "people"
+    SYSTEM = "system"
+    ALL = "all"
+
+
 @dataclass(frozen=True)
 class AuditFilter:
+    actors: AuditActors = AuditActors.ALL
     actor: str = ""
     action: str = ""
     target: str = ""
@@ -82,13 +94,19 @@ class AuditFilter:
 def audit_event_list(*, viewer: User, filters: AuditFilter | None = None) -> QuerySet[AuditEvent]:
     """Audit events of the viewer's organisation, newest first, narrowed by the filters.
 
-    `actor` matches the actor's e-mail or label, `action` is a prefix
+    `actors` keeps people's events or the system's, `actor` matches the actor's e-mail
+    or label, `action` is a prefix
     (`core.member` finds every membership event), `target` matches the type,
     id or label, and the dates are inclusive days in UTC.
     """
     require(viewer, Action.AUDIT_VIEW)
     events = AuditEvent.objects.filter(organization_id=viewer.organization_id)
     f = filters or AuditFilter()
+    by_system = Q(actor_id__isnull=True, actor_label=SYSTEM_ACTOR)
+    if f.actors == AuditActors.PEOPLE:
+        events = events.exclude(by_system)
+    elif f.actors == AuditActors.SYSTEM:
+        events = events.filter(by_system)
     if f.actor:
         events = events.filter(actor_label__icontains=f.actor)
     if f.action:

@@ -37,6 +37,7 @@ class ConversationOut(Schema):
     author_handle: str
     status: str
     priority: str
+    vip: bool
     language: str
     sentiment: str
     intent: str

@@ -89,7 +89,9 @@ def _send(connector: Connector, conversation_id: int, to_external_id: str, text:
 def _record_failure(conversation: Conversation, rule: RoutingRule, reason: str) -> None:
     """Tell the people handling the conversation, in its thread, that nothing was sent."""
     external_id = f"auto-reply-failed-{conversation.pk}"
-    if not Message.objects.filter(channel=conversation.channel, external_id=external_id).exists():
+    if not Message.objects.filter(
+        identity_id=conversation.identity_id, external_id=external_id
+    ).exists():
         Message.objects.create(
             organization_id=conversation.organization_id,
             conversation=conversation,

@@ -57,7 +57,7 @@ NEAR_BREACH = [
         "x", "northwind", "dana_ledger",
         "Hi, I'm a reporter at the Daily Ledger. Can someone comment on the recall rumours "
         "before 5pm today?",
-        190,
+        50,  # urgent: timed against the hour of the urgent policy
     ),
     NearBreach(
         "bluesky", "northwind.bsky.social", "hikerjoe",
@@ -157,6 +157,15 @@ def _policies(admin: User, today: dt.date) -> None:
                     holidays=holidays,
                 ),
             )
+    sla_policy_create(
+        actor=admin,
+        spec=SlaPolicySpec(
+            name="Urgent and VIP conversations, around the clock",
+            priority=Priority.URGENT,
+            first_response_minutes=60,
+            resolution_minutes=8 * 60,
+        ),
+    )
     sla_policy_create(
         actor=admin,
         spec=SlaPolicySpec(

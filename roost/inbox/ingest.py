@@ -1,9 +1,11 @@
 """Fetching inbound messages from every channel into conversations, exactly once.
 
 Fetching is at least once: a page may be fetched again after a crash, or by two
-workers at the same time. Storing is exactly once: (channel, external id) is
-unique, writers of one channel take turns, and the cursor advances in the same
-transaction as the messages it covers (invariant 5 of the design).
+workers at the same time, or through two placement channels of one account (an
+Instagram account's feed and its reels read the same comments and messages).
+Storing is exactly once: (account, external id) is unique, writers of one account
+take turns, and the cursor advances in the same transaction as the messages it
+covers (invariant 5 of the design). The account is the channel's `InboxIdentity`.
 
 Messages are stored a batch at a time (a poll's pages, or a webhook delivery): the
 batch is classified, threaded, deduplicated and routed in memory, then written with
@@ -24,14 +26,16 @@ from roost.channels.connectors.base import Capability, ConnectorError, Inbound, 
 from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
-from roost.inbox.classify import UNDETERMINED, classify
+from roost.inbox.classify import UNDETERMINED, classify, is_vip
 from roost.inbox.models import (
     Conversation,
     ConversationEvent,
     ConversationStatus,
     Direction,
     InboxCursor,
+    InboxIdentity,
     Message,
+    identity_fields,
 )
 from roost.inbox.routing import RoutingBatch, conversation_route
 from roost.inbox.sla import SlaEventKind
@@ -50,7 +54,7 @@ def conversation_key(
     channel: Channel, item: Inbound, known_parent_key: str | None
 ) -> tuple[str, str]:
     """(key, subject): replies join their parent's conversation; direct messages form one
-    conversation per author and channel; comments one per post and author."""
+    conversation per author and account; comments one per post and author."""
     if item.kind == InboundKind.DIRECT_MESSAGE:
         return f"dm:{item.author_handle}", ""
     if known_parent_key is not None:
@@ -77,14 +81,21 @@ class _Arrival:
     opens: bool = False  # the first message of a conversation new to Roost
 
 
-def _channel_lock(channel: Channel) -> None:
-    """Writers of one channel's messages take turns, a batch at a time, so that what a
-    batch finds missing it can create without racing another worker. (FOR NO KEY UPDATE:
-    rows that refer to the channel can still be written meanwhile.)"""
-    Channel.objects.select_for_update(no_key=True).filter(pk=channel.pk).values_list("pk").first()
+def _identity_lock(channel: Channel) -> InboxIdentity:
+    """The channel's account, locked: writers of one account's messages (through any of
+    its channels) take turns, a batch at a time, so that what a batch finds missing it can
+    create without racing another worker. (FOR NO KEY UPDATE: rows that refer to the
+    account can still be written meanwhile.)"""
+    locked = InboxIdentity.objects.select_for_update(no_key=True)
+    fields = identity_fields(channel)
+    identity = locked.filter(**fields).first()
+    if identity is None:
+        InboxIdentity.objects.for_channel(channel)
+        identity = locked.get(**fields)
+    return identity
 
 
-def _message_from(channel: Channel, item: Inbound) -> Message:
+def _message_from(channel: Channel, identity: InboxIdentity, item: Inbound) -> Message:
     """The message as it will be stored, classified; its conversation is set later."""
     found = classify(
         item.text,
@@ -94,6 +105,7 @@ def _message_from(channel: Channel, item: Inbound) -> Message:
     )
     return Message(
         organization_id=channel.organization_id,
+        identity_id=identity.pk,
         channel_id=channel.pk,
         external_id=item.external_id,
         kind=item.kind,
@@ -113,7 +125,9 @@ def _message_from(channel: Channel, item: Inbound) -> Message:
     )
 
 
-def _arrivals(channel: Channel, items: Iterable[Inbound]) -> list[_Arrival]:
+def _arrivals(
+    channel: Channel, identity: InboxIdentity, items: Iterable[Inbound]
+) -> list[_Arrival]:
     """The items not stored yet, once each, oldest first, classified and keyed. A reply
     joins its parent's conversation whether the parent was stored before or comes earlier
     in the same batch. One query, whatever the batch's size."""
@@ -123,7 +137,7 @@ def _arrivals(channel: Channel, items: Iterable[Inbound]) -> list[_Arrival]:
     # The conversation of every message stored already: the batch's own (not new) and
     # the parents its replies answer.
     key_of: dict[str, str] = dict(
-        Message.objects.filter(channel=channel, external_id__in=wanted).values_list(
+        Message.objects.filter(identity=identity, external_id__in=wanted).values_list(
             "external_id", "conversation__key"
         )
     )
@@ -134,16 +148,18 @@ def _arrivals(channel: Channel, items: Iterable[Inbound]) -> list[_Arrival]:
         parent_key = key_of.get(item.parent_external_id) if item.parent_external_id else None
         key, subject = conversation_key(channel, item, parent_key)
         key_of[item.external_id] = key
-        arrivals.append(_Arrival(item, key, subject, _message_from(channel, item)))
+        arrivals.append(_Arrival(item, key, subject, _message_from(channel, identity, item)))
     return arrivals
 
 
-def _conversations_for(channel: Channel, arrivals: list[_Arrival]) -> dict[str, Conversation]:
+def _conversations_for(
+    channel: Channel, identity: InboxIdentity, arrivals: list[_Arrival]
+) -> dict[str, Conversation]:
     """Every conversation the arrivals join, by key: the stored ones locked (in primary-key
     order) until the batch commits, the missing ones built but not saved yet, each marked
     on the arrival that opens it."""
     keys = sorted({a.key for a in arrivals})
-    stored = Conversation.objects.select_for_update().filter(channel=channel, key__in=keys)
+    stored = Conversation.objects.select_for_update().filter(identity=identity, key__in=keys)
     by_key = {c.key: c for c in stored.order_by("pk")}
     for arrival in arrivals:
         if arrival.key in by_key:
@@ -152,6 +168,7 @@ def _conversations_for(channel: Channel, arrivals: list[_Arrival]) -> dict[str, 
         arrival.opens = True
         by_key[arrival.key] = Conversation(
             organization_id=channel.organization_id,
+            identity=identity,
             channel=channel,
             key=arrival.key,
             kind=item.kind,
@@ -164,12 +181,20 @@ def _conversations_for(channel: Channel, arrivals: list[_Arrival]) -> dict[str, 
             sentiment=arrival.message.sentiment,
             intent=arrival.message.intent,
             priority=arrival.message.priority,
+            vip=_from_vip(arrival.message),
         )
     return by_key
 
 
+def _from_vip(message: Message) -> bool:
+    return is_vip(
+        author_followers=message.author_followers, author_verified=message.author_verified
+    )
+
+
 PRIORITY_ORDER = ["low", "normal", "high", "urgent"]
 CONVERSATION_FIELDS_TOUCHED = [
+    "vip",
     "language",
     "sentiment",
     "intent",
@@ -203,12 +228,14 @@ def _conversations_save(conversations: list[Conversation], fields: list[str]) ->
 def _take_message(conversation: Conversation, message: Message) -> list[SlaEventKind]:
     """Apply one new customer message to its conversation in memory; return the SLA
     events it causes before the message itself. The conversation carries its latest
-    message's language, sentiment and intent, and the highest priority any had; the
+    message's language, sentiment and intent, the highest priority any had, and is a VIP's
+    once a VIP wrote in it; the
     customer writing again reopens a closed conversation and restarts the clock of one
     waiting on them."""
     conversation.language, conversation.sentiment = message.language, message.sentiment
     conversation.intent = message.intent
     conversation.priority = max(conversation.priority, message.priority, key=PRIORITY_ORDER.index)
+    conversation.vip = conversation.vip or _from_vip(message)
     conversation.last_message_at = max(conversation.last_message_at, message.created_at)
     if conversation.status == ConversationStatus.CLOSED:
         conversation.status, conversation.closed_at = ConversationStatus.OPEN, None
@@ -248,9 +275,10 @@ def _route_opened(
 
 def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
     """Store what is new among `items`; return how many were new. Safe to call twice, and
-    from two workers at once: writers of a channel take turns, so each message is stored
-    once. Runs in a transaction of its own, or in the caller's (the polling job advances
-    its cursor in the same one).
+    from two workers at once: writers of an account take turns, so each message is stored
+    once, even when it is fetched through two channels of one account. Runs in a
+    transaction of its own, or in the caller's (the polling job advances its cursor in the
+    same one).
 
     A batch costs the same few queries whatever its size, plus the waking of each
     snoozed conversation it touches.
@@ -259,11 +287,11 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
         return 0
     # No savepoint inside the caller's transaction: a failure here fails the whole of it.
     with transaction.atomic(savepoint=False):
-        _channel_lock(channel)
-        arrivals = _arrivals(channel, items)
+        identity = _identity_lock(channel)
+        arrivals = _arrivals(channel, identity, items)
         if not arrivals:
             return 0
-        by_key = _conversations_for(channel, arrivals)
+        by_key = _conversations_for(channel, identity, arrivals)
         happened: list[tuple[Conversation, SlaEventKind, dt.datetime]] = []
         snoozed: list[tuple[Conversation, dt.datetime]] = []
         for arrival in arrivals:
@@ -291,7 +319,7 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
         for conversation, at in snoozed:
             conversation_wake(conversation=conversation, reason=WakeReason.CUSTOMER_MESSAGE, at=at)
         ConversationEvent.objects.bulk_create([_sla_event(*event) for event in happened])
-        # Locks are taken channel, conversations, rules, and the organisation (audit) last.
+        # Locks are taken account, conversations, rules, and the organisation (audit) last.
         routing.close()
     return len(arrivals)
 

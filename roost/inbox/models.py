@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
@@ -22,6 +24,62 @@ class InboxCursor(TenantModel):
         return f"{self.channel_id}: {self.cursor or 'start'}"
 
 
+def identity_handle(handle: str) -> str:
+    """A handle as the networks compare it: case does not matter, nor a leading @."""
+    return handle.strip().lstrip("@").casefold()
+
+
+def identity_fields(channel: Channel) -> dict[str, Any]:
+    """What names the channel's account: its organisation, connector, network and handle."""
+    return {
+        "organization_id": channel.organization_id,
+        "connector": channel.connector,
+        "network": channel.network,
+        "handle": identity_handle(channel.handle),
+    }
+
+
+class InboxIdentityManager(models.Manager["InboxIdentity"]):
+    def for_channel(self, channel: Channel) -> InboxIdentity:
+        """The channel's identity, made the first time any channel of its account asks.
+        Safe from two workers at once: a lost race finds the winner's row."""
+        fields = identity_fields(channel)
+        found = self.filter(**fields).first()
+        if found is None:
+            self.bulk_create([InboxIdentity(**fields)], ignore_conflicts=True)
+            found = self.get(**fields)
+        return found
+
+
+class InboxIdentity(TenantModel):
+    """One account on one network, as the inbox sees it.
+
+    A channel is an account on one placement (an Instagram account's portrait feed,
+    its reels); the audience writes to the account, not to a placement. So every
+    channel of one account shares one identity, and conversations and messages are
+    keyed on it: one message arriving through two placement channels is one message
+    in one conversation, answered once. Found or made by
+    `InboxIdentity.objects.for_channel`.
+    """
+
+    connector = models.CharField(max_length=40)
+    network = models.CharField(max_length=40)
+    handle = models.CharField(max_length=200, help_text="Normalised by `identity_handle`.")
+
+    objects = InboxIdentityManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "connector", "network", "handle"],
+                name="inbox_identity_unique_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handle} ({self.network})"
+
+
 class ConversationStatus(models.TextChoices):
     OPEN = "open", "Open"
     WAITING = "waiting", "Waiting on the customer"
@@ -37,8 +95,13 @@ class Priority(models.TextChoices):
 
 
 class Conversation(TenantModel):
-    """A thread under one post with one author, a direct-message exchange, or a mention."""
+    """A thread under one post with one author, a direct-message exchange, or a mention.
 
+    Threads are unique per account (`identity`), not per channel: `channel` is the one
+    the conversation first arrived through, and the one replies go out through.
+    """
+
+    identity = models.ForeignKey(InboxIdentity, on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="conversations")
     key = models.CharField(max_length=400, help_text="What threads messages together here.")
     kind = models.CharField(max_length=20)
@@ -51,6 +114,10 @@ class Conversation(TenantModel):
         max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
     )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    vip = models.BooleanField(
+        default=False,
+        help_text="Someone who wrote in it is a VIP (many followers or a verified account).",
+    )
     language = models.CharField(max_length=8, blank=True)
     sentiment = models.CharField(max_length=10, blank=True)
     intent = models.CharField(max_length=12, blank=True)
@@ -74,7 +141,7 @@ class Conversation(TenantModel):
     class Meta:
         ordering = ["-last_message_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "key"], name="conversation_unique_key")
+            models.UniqueConstraint(fields=["identity", "key"], name="conversation_unique_key")
         ]
         indexes = [
             models.Index(fields=["organization", "status", "-last_message_at"]),
@@ -108,6 +175,12 @@ class Conversation(TenantModel):
     def __str__(self) -> str:
         return f"{self.author_handle} on {self.channel}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.identity_id is None:
+            # Ingestion sets it; a conversation made another way takes its channel's.
+            self.identity = InboxIdentity.objects.for_channel(self.channel)
+        super().save(*args, **kwargs)
+
 
 class Direction(models.TextChoices):
     INBOUND = "inbound", "From the audience"
@@ -116,9 +189,14 @@ class Direction(models.TextChoices):
 
 
 class Message(TenantModel):
+    """One message of a conversation. Unique per account (`identity`) and network id, so
+    the same message fetched through two placement channels of one account is stored once;
+    `channel` is the one it arrived or was sent through."""
+
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
+    identity = models.ForeignKey(InboxIdentity, on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     external_id = models.CharField(max_length=300)
     kind = models.CharField(max_length=20)
@@ -146,12 +224,17 @@ class Message(TenantModel):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "external_id"], name="message_unique_external"
+                fields=["identity", "external_id"], name="message_unique_external"
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.author_handle}: {self.text[:50]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.identity_id is None:
+            self.identity_id = self.conversation.identity_id  # a message's is its thread's
+        super().save(*args, **kwargs)
 
 
 class AssignmentMode(models.TextChoices):
@@ -208,7 +291,9 @@ class RoutingRule(TenantModel):
 class SlaPolicy(TenantModel):
     """Response targets for the conversations it matches (empty condition: any).
 
-    The most specific matching policy wins: channel, then priority, then intent.
+    The most specific matching policy wins: channel, then priority, then intent; but an
+    urgent or VIP conversation gets the urgent target unless a policy names both its
+    channel and its priority (`roost.inbox.sla_service.policy_among` has the whole rule).
     """
 
     name = models.CharField(max_length=120)

@@ -2,7 +2,7 @@
 
 A conversation belongs to the range when its first message arrived on one of the range's
 days in the viewer's time zone. Each conversation is measured against the policy that
-applies to it (`roost.inbox.sla_service.policy_for`'s rule), in that policy's business
+applies to it (`roost.inbox.sla_service.policy_among`'s rule), in that policy's business
 time, as of the moment the report is made:
 
 * **First response** is *met* when a person replied within the target and *missed* when
@@ -39,7 +39,7 @@ from roost.core.permissions import Action, channel_group_ids_allowed
 from roost.inbox.models import Conversation, ConversationEvent, SlaPolicy
 from roost.inbox.sla import SlaEvent, SlaEventKind, SlaState, SlaStatus, SlaTarget, sla_status
 from roost.inbox.sla_policies import policy_calendar
-from roost.inbox.sla_service import DEFAULT_TARGET
+from roost.inbox.sla_service import fallback_target, policy_among
 
 DEFAULT_DAYS = 30
 
@@ -158,26 +158,6 @@ class AttainmentReport:
         return [("Team", self.by_team), ("Channel", self.by_channel), ("Person", self.by_person)]
 
 
-def policy_among(
-    policies: Sequence[SlaPolicy], *, channel_id: int, priority: str, intent: str
-) -> SlaPolicy | None:
-    """The most specific matching policy: channel, then priority, then intent, then the
-    oldest. The same choice as `sla_service.policy_for`, over policies already read."""
-    candidates = [
-        p
-        for p in policies
-        if p.channel_id in (None, channel_id)
-        and (not p.priority or p.priority == priority)
-        and (not p.intent or p.intent == intent)
-    ]
-    if not candidates:
-        return None
-    return max(
-        candidates,
-        key=lambda p: (p.channel_id is not None, bool(p.priority), bool(p.intent), -p.pk),
-    )
-
-
 def _targets(policies: Sequence[SlaPolicy]) -> dict[int, SlaTarget]:
     return {
         policy.pk: SlaTarget(
@@ -231,8 +211,13 @@ class _Tally:
             channel_id=facts["channel_id"],
             priority=facts["priority"],
             intent=facts["intent"],
+            vip=facts["vip"],
         )
-        target = DEFAULT_TARGET if policy is None else self.targets[policy.pk]
+        target = (
+            fallback_target(priority=facts["priority"], vip=facts["vip"])
+            if policy is None
+            else self.targets[policy.pk]
+        )
         status = sla_status(target=target, events=timeline, now=self.now)
         replied = _replied(status, timeline, self.now)
         self.total.add(status, replied=replied)
@@ -277,6 +262,7 @@ def sla_attainment(
             "channel__handle",
             "channel__network",
             "priority",
+            "vip",
             "intent",
             "team_id",
             "team__name",

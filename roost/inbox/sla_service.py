@@ -5,6 +5,7 @@ the assignee (or the team) when a conversation nears or breaches its target."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,10 +14,17 @@ from django.utils import timezone
 
 from roost.core import audit
 from roost.inbox.business_hours import BusinessCalendar, hours, twenty_four_seven
-from roost.inbox.models import Conversation, ConversationEvent, ConversationStatus, SlaPolicy
+from roost.inbox.models import (
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    Priority,
+    SlaPolicy,
+)
 from roost.inbox.sla import SlaEvent, SlaEventKind, SlaState, SlaStatus, SlaTarget, sla_status
 
 DEFAULT_TARGET = SlaTarget(first_response_seconds=24 * 3600, resolution_seconds=72 * 3600)
+URGENT_TARGET = SlaTarget(first_response_seconds=3600, resolution_seconds=8 * 3600)
 
 
 def event_record(
@@ -38,27 +46,83 @@ def _calendar(policy: SlaPolicy) -> BusinessCalendar:
     return BusinessCalendar(time_zone=policy.time_zone, weekly=weekly, holidays=holidays)
 
 
-def policy_for(conversation: Conversation) -> SlaPolicy | None:
-    """The most specific policy that matches: channel, then priority, then intent."""
-    candidates = [
+def is_urgent(*, priority: str, vip: bool) -> bool:
+    """Timed against the urgent target: urgent conversations, and a VIP's unless it is
+    spam (low)."""
+    return priority == Priority.URGENT or (vip and priority != Priority.LOW)
+
+
+def policy_among(
+    policies: Iterable[SlaPolicy], *, channel_id: int, priority: str, intent: str, vip: bool
+) -> SlaPolicy | None:
+    """The policy a conversation is timed against, or None for the built-in target
+    (`fallback_target`). The one place the precedence is decided:
+
+    An urgent or VIP conversation (`is_urgent`):
+      1. a policy naming both its channel and its priority;
+      2. else a policy naming the urgent priority and no channel (the organisation's
+         urgent target);
+      3. else the built-in urgent target: first reply within an hour, around the clock.
+      A policy for its channel alone, for an intent alone, or for everything never
+      applies to it: those are written for ordinary traffic, and must not slow a crisis.
+    Any other conversation: the most specific matching policy, a channel counting for
+    more than a priority, a priority for more than an intent; else the built-in 24 h.
+
+    Within one step an intent that matches beats none; then the older policy wins. An
+    empty condition matches anything; a set one must equal the conversation's.
+    """
+
+    def matches(policy: SlaPolicy) -> bool:
+        return (
+            policy.channel_id in (None, channel_id)
+            and (not policy.priority or policy.priority == priority)
+            and (not policy.intent or policy.intent == intent)
+        )
+
+    def most_specific(candidates: list[SlaPolicy]) -> SlaPolicy | None:
+        if not candidates:
+            return None
+        return max(
+            candidates,
+            key=lambda p: (p.channel_id is not None, bool(p.priority), bool(p.intent), -p.pk),
+        )
+
+    matching = [p for p in policies if matches(p)]
+    if not is_urgent(priority=priority, vip=vip):
+        return most_specific(matching)
+    named_for_channel = [p for p in matching if p.channel_id is not None and p.priority]
+    if named_for_channel:
+        return most_specific(named_for_channel)
+    urgent = [
         p
-        for p in SlaPolicy.objects.filter(organization_id=conversation.organization_id)
-        if (p.channel_id in (None, conversation.channel_id))
-        and (not p.priority or p.priority == conversation.priority)
-        and (not p.intent or p.intent == conversation.intent)
+        for p in policies
+        if p.channel_id is None
+        and p.priority == Priority.URGENT
+        and (not p.intent or p.intent == intent)
     ]
-    if not candidates:
-        return None
-    return max(
-        candidates,
-        key=lambda p: (p.channel_id is not None, bool(p.priority), bool(p.intent), -p.pk),
+    return most_specific(urgent)
+
+
+def fallback_target(*, priority: str, vip: bool) -> SlaTarget:
+    """The built-in target when no policy applies (`policy_among`)."""
+    return URGENT_TARGET if is_urgent(priority=priority, vip=vip) else DEFAULT_TARGET
+
+
+def policy_for(conversation: Conversation) -> SlaPolicy | None:
+    """The policy the conversation is timed against (`policy_among` has the precedence)."""
+    return policy_among(
+        SlaPolicy.objects.filter(organization_id=conversation.organization_id),
+        channel_id=conversation.channel_id,
+        priority=conversation.priority,
+        intent=conversation.intent,
+        vip=conversation.vip,
     )
 
 
 def target_for(conversation: Conversation) -> SlaTarget:
     policy = policy_for(conversation)
     if policy is None:
-        return DEFAULT_TARGET
+        return fallback_target(priority=conversation.priority, vip=conversation.vip)
     return SlaTarget(
         first_response_seconds=policy.first_response_minutes * 60,
         resolution_seconds=policy.resolution_minutes * 60,

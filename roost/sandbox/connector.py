@@ -33,6 +33,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
+from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxInbound, SandboxPost
 from roost.sandbox.profiles import author_profile
 from roost.sandbox.routing import SANDBOX_DB
@@ -95,7 +96,8 @@ def _raise_injected(call: SandboxCall) -> None:
 
 
 def _published(post: SandboxPost) -> Published:
-    return Published(external_id=post.external_id, url=post.url)
+    # The permalink is the post's page inside Roost: the network's own host is unreachable.
+    return Published(external_id=post.external_id, url=sandbox_post_link(post))
 
 
 def _inbound(item: SandboxInbound) -> Inbound:
@@ -107,7 +109,7 @@ def _inbound(item: SandboxInbound) -> Inbound:
         text=item.text,
         created_at=item.created_at,
         parent_external_id=item.parent_external_id,
-        url=item.url,
+        url=sandbox_inbound_link(item),
         language=item.language,
         author_name=author.name,
         author_followers=author.followers,

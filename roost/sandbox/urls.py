@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roost.sandbox import views
+from roost.sandbox import network_views, views
 
 app_name = "sandbox"
 
@@ -8,4 +8,16 @@ urlpatterns = [
     path("channels/<int:channel_id>/connect/", views.channel_connect_sandbox, name="connect"),
     path("channels/<int:channel_id>/knobs/", views.channel_knobs, name="knobs"),
     path("channels/<int:channel_id>/activity/", views.channel_activity, name="activity"),
+    # The network's own pages: what the connector's links open (roost.sandbox.links).
+    path("network/<str:network>/<str:handle>/", network_views.account, name="network_account"),
+    path(
+        "network/<str:network>/<str:handle>/posts/<str:external_id>/",
+        network_views.post,
+        name="network_post",
+    ),
+    path(
+        "network/<str:network>/<str:handle>/messages/<str:external_id>/",
+        network_views.message,
+        name="network_message",
+    ),
 ]

@@ -14,6 +14,7 @@ from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action
 from roost.sandbox.channels import sandbox_channel_connect
+from roost.sandbox.links import sandbox_post_link
 from roost.sandbox.models import FailMode
 from roost.sandbox.selectors import (
     sandbox_account_for_channel,
@@ -96,7 +97,10 @@ def channel_activity(request: HttpRequest, channel_id: int) -> HttpResponse:
         "area": "settings",
         "channel": channel,
         "inbound": sandbox_inbound_recent(account=account, limit=50),
-        "posts": sandbox_posts_recent(account=account, limit=10),
+        "posts": [
+            (post, sandbox_post_link(post))
+            for post in sandbox_posts_recent(account=account, limit=10)
+        ],
     }
     template = "sandbox/_activity.html" if request.htmx else "sandbox/activity.html"  # type: ignore[attr-defined]
     return render(request, template, context)

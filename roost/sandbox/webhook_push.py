@@ -16,9 +16,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from roost.sandbox.links import sandbox_inbound_link
 from roost.sandbox.models import SandboxInbound
 from roost.sandbox.profiles import author_profile
 
@@ -31,8 +33,9 @@ class SignedDelivery:
     headers: dict[str, str] = field(repr=False)
 
 
-def sandbox_message(item: SandboxInbound) -> dict[str, Any]:
-    """One inbound item as a delivery carries it, with its author's profile."""
+def sandbox_message(item: SandboxInbound, *, site: str = "") -> dict[str, Any]:
+    """One inbound item as a delivery carries it, with its author's profile, and its
+    address when `site` (the receiving Roost's origin) says where its pages are."""
     author = author_profile(item.author_handle)
     message: dict[str, Any] = {
         "external_id": item.external_id,
@@ -48,8 +51,9 @@ def sandbox_message(item: SandboxInbound) -> dict[str, Any]:
     }
     if item.parent_external_id:
         message["parent_external_id"] = item.parent_external_id
-    if item.url:
-        message["url"] = item.url
+    link = sandbox_inbound_link(item)
+    if site and link:
+        message["url"] = site.rstrip("/") + link
     return message
 
 
@@ -76,5 +80,8 @@ def sandbox_webhook_push(
     *, url: str, secret: str, items: Sequence[SandboxInbound], timeout: float = 10.0
 ) -> httpx.Response:
     """POST the items to a webhook address, signed with its secret; the answer as received."""
-    delivery = sandbox_delivery(messages=[sandbox_message(item) for item in items], secret=secret)
+    target = urlsplit(url)
+    site = f"{target.scheme}://{target.netloc}"  # the pages are on the Roost that receives
+    messages = [sandbox_message(item, site=site) for item in items]
+    delivery = sandbox_delivery(messages=messages, secret=secret)
     return httpx.post(url, content=delivery.body, headers=delivery.headers, timeout=timeout)

@@ -108,7 +108,7 @@ def test_store_then_reveal_returns_the_secret(
     }
     used = AuditEvent.objects.get(action="channels.credential.used")
     assert used.actor is None
-    assert used.after == {"purpose": "publish"}
+    assert used.after["purpose"] == "publish" and used.after["first_in_hour"] is True
 
 
 def test_stored_bytes_do_not_contain_the_secret(

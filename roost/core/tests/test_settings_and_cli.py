@@ -131,7 +131,7 @@ def test_demo_seed_only_is_idempotent_and_createadmin_and_verify_work(tmp_path):
     # and 3 conversations close to their first-response target.
     assert db.execute("SELECT count(*) FROM core_team").fetchone()[0] == 5
     assert db.execute("SELECT count(*) FROM inbox_routingrule").fetchone()[0] == 5
-    assert db.execute("SELECT count(*) FROM inbox_slapolicy").fetchone()[0] == 9
+    assert db.execute("SELECT count(*) FROM inbox_slapolicy").fetchone()[0] == 10
     warned = "SELECT count(*) FROM inbox_conversation WHERE sla_state = 'warning'"
     assert db.execute(warned).fetchone()[0] == 3
     assert db.execute("SELECT count(*) FROM core_organization").fetchone()[0] == 1

@@ -17,11 +17,20 @@ from roost.core.models import AuditEvent, User
 from roost.core.permissions import Action, can, require
 
 
-def _filters(request: HttpRequest) -> tuple[AuditFilterForm, selectors.AuditFilter]:
-    form = AuditFilterForm(request.GET or None)
+def _filters(
+    request: HttpRequest, *, actors: selectors.AuditActors
+) -> tuple[AuditFilterForm, selectors.AuditFilter]:
+    """The filters asked for; `actors` when the request names none."""
+    query = request.GET.copy()
+    if not query.get("actors"):
+        query["actors"] = actors.value
+    form = AuditFilterForm(query)
     if form.is_valid():
-        return form, selectors.AuditFilter(**form.cleaned_data)
-    return form, selectors.AuditFilter()
+        data = form.cleaned_data
+        return form, selectors.AuditFilter(
+            **{**data, "actors": selectors.AuditActors(data["actors"])}
+        )
+    return form, selectors.AuditFilter(actors=actors)
 
 
 def event_as_dict(event: AuditEvent) -> dict[str, object]:
@@ -46,11 +55,13 @@ def event_as_dict(event: AuditEvent) -> dict[str, object]:
 def audit_page(request: HttpRequest) -> HttpResponse:
     viewer = request.user
     assert isinstance(viewer, User)
-    form, filters = _filters(request)
+    # People's actions by default: the system's many routine events are one filter away.
+    form, filters = _filters(request, actors=selectors.AuditActors.PEOPLE)
     events = selectors.audit_event_list(viewer=viewer, filters=filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query["actors"] = filters.actors.value  # the export takes what the page shows
     context = {
         "area": "governance",
         "form": form,
@@ -79,7 +90,8 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     viewer = request.user
     assert isinstance(viewer, User)
     require(viewer, Action.AUDIT_EXPORT)
-    _, filters = _filters(request)
+    # Everything unless narrowed: an export feeds a SIEM, which wants every event.
+    _, filters = _filters(request, actors=selectors.AuditActors.ALL)
     events = selectors.audit_event_list(viewer=viewer, filters=filters).order_by("sequence")
 
     def lines() -> Iterator[str]:

@@ -15,6 +15,7 @@ from roost.inbox.classify.classifier import Classification, classify
 from roost.inbox.classify.evaluation import Report, evaluate
 from roost.inbox.classify.labels import LANGUAGES, UNDETERMINED, Intent, Priority, Sentiment
 from roost.inbox.classify.language import detect_language
+from roost.inbox.classify.priority import is_vip
 from roost.inbox.classify.text import CleanText, clean
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "clean",
     "detect_language",
     "evaluate",
+    "is_vip",
 ]

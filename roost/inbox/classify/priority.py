@@ -55,6 +55,11 @@ def urgent_hits(
     return hits
 
 
+def is_vip(*, author_followers: int, author_verified: bool) -> bool:
+    """A VIP: a verified account, or at least `VIP_FOLLOWERS` followers."""
+    return author_verified or author_followers >= VIP_FOLLOWERS
+
+
 def prioritise(
     *,
     intent: Intent,
@@ -68,7 +73,7 @@ def prioritise(
     if intent is Intent.SPAM:
         return Priority.LOW, ("spam or abuse",)
     reasons: list[str] = []
-    vip = author_verified or author_followers >= VIP_FOLLOWERS
+    vip = is_vip(author_followers=author_followers, author_verified=author_verified)
     if vip:
         reasons.append(_vip_reason(author_followers, author_verified))
     # A complaint is negative by construction (see intent.py); the check keeps the rule

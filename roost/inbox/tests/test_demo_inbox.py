@@ -52,7 +52,7 @@ def people(org):
 @pytest.mark.django_db
 def test_seeding_twice_adds_nothing(demo):
     before = counts(demo)
-    assert before == (5, 5, 9, 3)  # 3 earlier teams + 2 support teams; 4 + 4 + 1 policies
+    assert before == (5, 5, 10, 3)  # 3 earlier teams + 2 support teams; 4 + 4 + 2 policies
     seed_demo_inbox(demo)
     assert counts(demo) == before
 

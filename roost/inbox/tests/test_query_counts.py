@@ -94,6 +94,7 @@ def add_messages(conversation: Conversation, *, count: int, agents: list[User]) 
             Message(
                 organization_id=conversation.organization_id,
                 conversation=conversation,
+                identity_id=conversation.identity_id,
                 channel_id=conversation.channel_id,
                 external_id=f"m{n}",
                 kind=conversation.kind,

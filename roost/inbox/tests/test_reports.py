@@ -19,10 +19,9 @@ from roost.inbox.reports import (
     attainment_csv,
     default_period,
     duration_text,
-    policy_among,
     sla_attainment,
 )
-from roost.inbox.sla_service import policy_for
+from roost.inbox.sla_service import policy_among, policy_for
 
 # Wednesday 25 November 2026, noon UTC.
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -253,7 +252,9 @@ def test_the_report_chooses_the_same_policy_as_the_sla_service(org, channel, off
         ]
     ):
         made = conversation(where, f"p{n}", customer(at(2, 9)), priority=priority, intent=intent)
-        chosen = policy_among(policies, channel_id=where.pk, priority=priority, intent=intent)
+        chosen = policy_among(
+            policies, channel_id=where.pk, priority=priority, intent=intent, vip=made.vip
+        )
         assert chosen == policy_for(made), (priority, intent)
 
 
