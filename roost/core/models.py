@@ -237,6 +237,9 @@ class SignInFailure(models.Model):
 
     email = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    # Set when the attempt came from a browser that signed in to this account before
+    # (see roost/core/signin.py); such failures are counted apart.
+    device = models.CharField(max_length=32, blank=True, db_index=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:

@@ -128,7 +128,9 @@ CSRF_COOKIE_NAME = "roost_csrf"
 ROOST_IDLE_TIMEOUT_SECONDS = ENV.idle_timeout_minutes * 60
 
 # Sign-in throttling: this many failures for one e-mail (or ten times as many
-# from one IP address) within the window lock further attempts for the window.
+# from one IP address) within the window lock further attempts for the window,
+# except from a browser that signed in to that account before, whose own
+# failures are counted apart (roost/core/signin.py).
 ROOST_SIGNIN_MAX_FAILURES = 5
 ROOST_SIGNIN_WINDOW_SECONDS = 15 * 60
 
