@@ -6,6 +6,7 @@ for configuration.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,28 @@ def _hosts(value: str | None) -> list[str]:
     if not value:
         return sorted(LOOPBACK_HOSTS - {"[::1]"})
     return [host.strip() for host in value.split(",") if host.strip()]
+
+
+def parse_trusted_proxies(value: str | None) -> tuple[str, ...]:
+    """`ROOST_TRUSTED_PROXIES`: the addresses of the reverse proxies whose
+    X-Forwarded-For, -Proto, -Host and -Port headers Roost believes.
+
+    A comma-separated list of IP addresses or networks (`10.0.0.0/8`), or `*` for
+    any peer (only when nothing but the proxy can reach Roost). Empty: no proxy is
+    trusted and those headers are dropped.
+    """
+    items = tuple(item.strip() for item in (value or "").split(",") if item.strip())
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"ROOST_TRUSTED_PROXIES: {item!r} is not an IP address, a network such as "
+                "10.0.0.0/8, or *"
+            ) from None
+    return items
 
 
 @dataclass(frozen=True)
@@ -156,6 +179,7 @@ class Environment:
     media_storage: dict[str, object] = field(repr=False)
     debug: bool
     idle_timeout_minutes: int
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def uses_demo_secret(self) -> bool:
@@ -183,6 +207,7 @@ def read_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         ),
         debug=_flag(source.get("ROOST_DEBUG")),
         idle_timeout_minutes=int(idle),
+        trusted_proxies=parse_trusted_proxies(source.get("ROOST_TRUSTED_PROXIES")),
     )
 
 

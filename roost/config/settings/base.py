@@ -20,6 +20,13 @@ DEBUG = ENV.debug
 ALLOWED_HOSTS = ENV.allowed_hosts
 ROOST_ENCRYPTION_KEYS = ENV.encryption_keys
 
+# Behind a TLS proxy: `roost web` believes X-Forwarded-* only from these peers
+# (roost/config/web_server.py) and drops them from anyone else; Django reads the
+# scheme from X-Forwarded-Proto only when some proxy is trusted, so a client talking
+# to Roost directly cannot claim https.
+ROOST_TRUSTED_PROXIES = ENV.trusted_proxies
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ENV.trusted_proxies else None
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
