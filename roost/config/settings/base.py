@@ -27,6 +27,10 @@ ROOST_ENCRYPTION_KEYS = ENV.encryption_keys
 ROOST_TRUSTED_PROXIES = ENV.trusted_proxies
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ENV.trusted_proxies else None
 
+# Servers named when connecting an account must be public https addresses unless
+# listed here (roost/channels/destinations.py).
+ROOST_ALLOW_PRIVATE_NETWORK_HOSTS = ENV.allow_private_network_hosts
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
