@@ -58,11 +58,23 @@ def _seed_and_describe() -> None:
 
 
 def _serve(host: str, port: int, threads: int) -> None:
-    from waitress import serve
+    import logging
 
+    from django.conf import settings
+
+    from roost.config.web_server import web_server
     from roost.config.wsgi import application
 
-    serve(application, host=host, port=port, threads=threads, ident="roost")
+    server = web_server(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        trusted_proxies=settings.ROOST_TRUSTED_PROXIES,
+    )
+    logging.basicConfig()
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
 
 
 def cmd_web(args: argparse.Namespace) -> int:

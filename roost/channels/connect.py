@@ -10,13 +10,15 @@ import datetime as dt
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
 
 from roost.channels import services
-from roost.channels.connectors.base import ConnectorError
+from roost.channels.connectors.base import ConnectorError, CredentialExpired, CredentialRevoked
 from roost.channels.connectors.registry import connector_class
+from roost.channels.destinations import neutral_message
 from roost.channels.health import channel_ref, connector_for
 from roost.channels.models import Channel, Credential, CredentialKind
 from roost.channels.oauth import OAuthClient, OAuthError, TokenSet, oauth_refresh, refresh_due
@@ -86,10 +88,14 @@ def channel_app_password_connect(
     ref = replace(channel_ref(channel), settings=merged)
     try:
         account = connector_class(channel.connector)(channel=ref, secret=password.strip()).verify()
-    except ConnectorError as error:
+    except (CredentialExpired, CredentialRevoked) as error:
         raise ApplicationError(
             ErrorCode.INVALID, f"The network refused these details: {error}", field="password"
         ) from error
+    except ConnectorError as error:
+        # No answer, a refused address, or something that is not the network's
+        # server: one message, which does not tell open ports from closed ones.
+        raise ApplicationError(ErrorCode.INVALID, _unreachable(merged)) from error
     with transaction.atomic():
         channel.settings = merged
         channel.save(update_fields=["settings"])
@@ -99,6 +105,11 @@ def channel_app_password_connect(
         if account.external_id != channel.external_id:
             services.channel_update(actor=actor, channel=channel, external_id=account.external_id)
     return channel
+
+
+def _unreachable(settings: dict[str, Any]) -> str:
+    where = str(settings.get("service") or settings.get("instance") or "")
+    return neutral_message(urlsplit(where).hostname or where or "that address")
 
 
 def channel_tokens_refresh(*, channel: Channel, now: dt.datetime | None = None) -> bool:

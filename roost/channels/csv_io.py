@@ -14,6 +14,7 @@ from django.db import transaction
 
 from roost.channels import selectors, services
 from roost.channels.models import Channel
+from roost.core.csv_export import SafeCsvWriter, unquote_cell
 from roost.core.errors import ApplicationError
 from roost.core.models import Brand, ChannelGroup, User
 from roost.core.permissions import Action, can
@@ -77,7 +78,7 @@ def _read(data: bytes) -> tuple[list[_Row], list[RowError]]:
         for values in reader:
             if reader.line_num - 1 > MAX_ROWS:
                 return [], [RowError(reader.line_num, f"More than {MAX_ROWS} rows.")]
-            clean = {k: (v or "").strip() for k, v in values.items() if k in COLUMNS}
+            clean = {k: unquote_cell((v or "").strip()) for k, v in values.items() if k in COLUMNS}
             if any(clean.values()):
                 rows.append(_Row(reader.line_num, clean))
     except csv.Error as exc:
@@ -168,7 +169,7 @@ def channels_import(*, actor: User, data: bytes, dry_run: bool) -> ImportReport:
 def channels_export(*, viewer: User) -> str:
     """The registry as CSV, in the import format. Credentials are never part of it."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow([*COLUMNS, "status"])
     filters = selectors.ChannelFilter()
     for channel in selectors.channel_list(viewer=viewer, filters=filters).iterator(chunk_size=500):

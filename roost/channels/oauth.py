@@ -35,6 +35,7 @@ from mastodon import Mastodon
 from mastodon.errors import MastodonError
 
 from roost.channels.connectors.mastodon import instance_base_url
+from roost.channels.destinations import guarded_session, neutral_message
 
 logger = logging.getLogger(__name__)
 
@@ -306,17 +307,18 @@ def _token_request(client: OAuthClient, form: dict[str, str], *, now: dt.datetim
         data["client_secret"] = client.client_secret
     grant = form["grant_type"]
     try:
-        response = requests.post(
-            client.token_url,
-            data=data,
-            auth=auth,
-            headers={"Accept": "application/json"},
-            timeout=HTTP_TIMEOUT,
-        )
-    except requests.RequestException as error:
+        with guarded_session() as http:
+            response = http.post(
+                client.token_url,
+                data=data,
+                auth=auth,
+                headers={"Accept": "application/json"},
+                timeout=HTTP_TIMEOUT,
+            )
+    except requests.RequestException:
         raise OAuthError(
             OAuthErrorCode.UNAVAILABLE,
-            f"The token endpoint could not be reached ({type(error).__name__}).",
+            neutral_message(urlsplit(client.token_url).hostname or client.token_url),
             retryable=True,
         ) from None
     try:
@@ -385,7 +387,7 @@ def mastodon_app_register(
     # Mastodon.py reads the answer without looking at its status; keep the last
     # response to tell a refusal from an outage.
     answers: list[requests.Response] = []
-    http = requests.Session()
+    http = guarded_session()
     http.hooks["response"].append(lambda response, *args, **kwargs: answers.append(response))
     try:
         client_id, client_secret = Mastodon.create_app(
@@ -397,8 +399,8 @@ def mastodon_app_register(
             request_timeout=HTTP_TIMEOUT,
             session=http,
         )
-    except (MastodonError, KeyError, TypeError) as error:
-        raise _registration_error(base_url, answers[-1] if answers else None, error) from None
+    except (MastodonError, KeyError, TypeError):
+        raise _registration_error(base_url, answers[-1] if answers else None) from None
     finally:
         http.close()
     return OAuthClient(
@@ -411,30 +413,21 @@ def mastodon_app_register(
     )
 
 
-def _registration_error(
-    base_url: str, response: requests.Response | None, error: Exception
-) -> OAuthError:
-    if response is None:
-        return OAuthError(
-            OAuthErrorCode.UNAVAILABLE,
-            f"{base_url} could not be reached to register Roost.",
-            retryable=True,
-        )
+def _registration_error(base_url: str, response: requests.Response | None) -> OAuthError:
+    # Whatever is not a Mastodon instance's own refusal reads the same (no answer, a
+    # refused address, an outage, something else listening), so the message does
+    # not tell which hosts and ports exist.
+    host = urlsplit(base_url).hostname or base_url
+    if response is None or response.status_code >= 500 or response.status_code == 429:
+        return OAuthError(OAuthErrorCode.UNAVAILABLE, neutral_message(host), retryable=True)
     status = response.status_code
-    if status >= 500 or status == 429:
-        return OAuthError(
-            OAuthErrorCode.UNAVAILABLE,
-            f"{base_url} answered {status} when registering Roost; try again later.",
-            retryable=True,
-        )
     try:
         body = response.json()
     except ValueError:
         body = None
-    said = f": {body['error']}" if isinstance(body, dict) and body.get("error") else ""
-    if status < 400:
-        said = said or f" (an answer without a client id; {type(error).__name__})"
-    return OAuthError(
-        OAuthErrorCode.REGISTRATION_REFUSED,
-        f"{base_url} refused to register Roost ({status}){said}",
-    )
+    if status >= 400 and isinstance(body, dict) and isinstance(body.get("error"), str):
+        return OAuthError(
+            OAuthErrorCode.REGISTRATION_REFUSED,
+            f"{base_url} refused to register Roost ({status}): {body['error']}",
+        )
+    return OAuthError(OAuthErrorCode.REGISTRATION_REFUSED, neutral_message(host))

@@ -6,6 +6,7 @@ for configuration.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,53 @@ def _hosts(value: str | None) -> list[str]:
     if not value:
         return sorted(LOOPBACK_HOSTS - {"[::1]"})
     return [host.strip() for host in value.split(",") if host.strip()]
+
+
+def parse_trusted_proxies(value: str | None) -> tuple[str, ...]:
+    """`ROOST_TRUSTED_PROXIES`: the addresses of the reverse proxies whose
+    X-Forwarded-For, -Proto, -Host and -Port headers Roost believes.
+
+    A comma-separated list of IP addresses or networks (`10.0.0.0/8`), or `*` for
+    any peer (only when nothing but the proxy can reach Roost). Empty: no proxy is
+    trusted and those headers are dropped.
+    """
+    items = tuple(item.strip() for item in (value or "").split(",") if item.strip())
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"ROOST_TRUSTED_PROXIES: {item!r} is not an IP address, a network such as "
+                "10.0.0.0/8, or *"
+            ) from None
+    return items
+
+
+def parse_private_network_hosts(value: str | None) -> tuple[str, ...]:
+    """`ROOST_ALLOW_PRIVATE_NETWORK_HOSTS`: private destinations Roost may call when
+    connecting an account (a Mastodon instance or Bluesky PDS inside your network).
+
+    A comma-separated list of IP addresses, networks (`10.20.0.0/16`) and host
+    names; a named host may also be reached over plain http. Empty (the default):
+    only public addresses, over https.
+    """
+    items = tuple(item.strip() for item in (value or "").split(",") if item.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            label = item.lower().rstrip(".")
+            if not label or any(
+                not part or len(part) > 63 or not all(c.isalnum() or c == "-" for c in part)
+                for part in label.split(".")
+            ):
+                raise ConfigurationError(
+                    f"ROOST_ALLOW_PRIVATE_NETWORK_HOSTS: {item!r} is not an IP address, "
+                    "a network such as 10.20.0.0/16, or a host name"
+                ) from None
+    return items
 
 
 @dataclass(frozen=True)
@@ -156,6 +204,8 @@ class Environment:
     media_storage: dict[str, object] = field(repr=False)
     debug: bool
     idle_timeout_minutes: int
+    trusted_proxies: tuple[str, ...] = ()
+    allow_private_network_hosts: tuple[str, ...] = ()
 
     @property
     def uses_demo_secret(self) -> bool:
@@ -183,6 +233,10 @@ def read_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         ),
         debug=_flag(source.get("ROOST_DEBUG")),
         idle_timeout_minutes=int(idle),
+        trusted_proxies=parse_trusted_proxies(source.get("ROOST_TRUSTED_PROXIES")),
+        allow_private_network_hosts=parse_private_network_hosts(
+            source.get("ROOST_ALLOW_PRIVATE_NETWORK_HOSTS")
+        ),
     )
 
 

@@ -118,3 +118,24 @@ class ApplicationErrorMiddleware:
             return None
         context = {"message": exception.message, "status": exception.status}
         return render(request, "error.html", context, status=exception.status)
+
+
+class SecurityHeadersMiddleware:
+    """The headers Django's SecurityMiddleware does not send: Content-Security-Policy and
+    Permissions-Policy (settings `ROOST_CONTENT_SECURITY_POLICY`, `ROOST_PERMISSIONS_POLICY`).
+
+    A view that answers with its own policy keeps it."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+        self.headers = {
+            "Content-Security-Policy": settings.ROOST_CONTENT_SECURITY_POLICY,
+            "Permissions-Policy": settings.ROOST_PERMISSIONS_POLICY,
+        }
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        for header, value in self.headers.items():
+            if value and header not in response:
+                response[header] = value
+        return response

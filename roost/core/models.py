@@ -232,11 +232,37 @@ class AuditEvent(models.Model):
         raise PermissionError("audit events are append-only")
 
 
+class FeedToken(TenantModel):
+    """A person's secret calendar-feed link. Only a SHA-256 digest of the token is kept;
+    the token itself is shown once, when issued. At most one is live per person."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="feed_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="feed_token_one_live_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"feed link of {self.user_id} from {self.created_at:%Y-%m-%d}"
+
+
 class SignInFailure(models.Model):
     """A failed sign-in step, kept for throttling. Not tenant data: it precedes sign-in."""
 
     email = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    # Set when the attempt came from a browser that signed in to this account before
+    # (see roost/core/signin.py); such failures are counted apart.
+    device = models.CharField(max_length=32, blank=True, db_index=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:

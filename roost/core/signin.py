@@ -1,11 +1,30 @@
-"""Signing in: password, second factor and throttling of repeated failures."""
+"""Signing in: password, second factor and throttling of repeated failures.
+
+Throttling counts failures three ways, each on its own, so that an attacker
+cannot lock a real person out:
+
+- per account: `ROOST_SIGNIN_MAX_FAILURES` failures for one e-mail within the
+  window lock that account for browsers it has not been used in;
+- per IP address: ten times as many failures from one address lock that address
+  for browsers that have not signed in to the account being tried;
+- per known device: a browser that completed a sign-in to an account carries a
+  signed device cookie for it (`signin_device_token`); its own failures are
+  counted apart, and neither of the locks above stops it.
+
+So 50 failures with made-up e-mails from one address (behind a proxy, every
+user's address), or five wrong passwords for someone's e-mail, do not stop that
+person signing in from the browser they use; a guesser without that cookie is
+stopped by both counts.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,20 +35,50 @@ from roost.core.models import SignInFailure, User
 from roost.core.two_factor import confirmed_device, totp_code_valid
 
 IP_FAILURE_FACTOR = 10
+DEVICE_COOKIE = "roost_device"
+DEVICE_COOKIE_AGE = 60 * 60 * 24 * 180
+_DEVICE_SALT = "roost.core.signin.device"
 
 
 def _window_start() -> dt.datetime:
     return timezone.now() - dt.timedelta(seconds=settings.ROOST_SIGNIN_WINDOW_SECONDS)
 
 
-def signin_throttled(*, email: str, ip_address: str | None) -> bool:
+def signin_device_token(*, user: User) -> str:
+    """A signed device cookie value: this browser completed a sign-in as `user`."""
+    return signing.dumps({"u": user.pk, "d": secrets.token_hex(8)}, salt=_DEVICE_SALT)
+
+
+def _known_device(*, email: str, device_token: str) -> str:
+    """The device id of a valid device cookie for the account of `email`, else ""."""
+    if not device_token:
+        return ""
+    try:
+        value = signing.loads(device_token, salt=_DEVICE_SALT, max_age=DEVICE_COOKIE_AGE)
+    except signing.BadSignature:
+        return ""
+    if not isinstance(value, dict) or not isinstance(value.get("d"), str):
+        return ""
+    if not isinstance(value.get("u"), int):
+        return ""
+    owner = User.objects.filter(pk=value["u"]).values_list("email", flat=True).first()
+    if owner is None or owner.lower() != email.strip().lower():
+        return ""
+    return value["d"]
+
+
+def signin_throttled(*, email: str, ip_address: str | None, device_token: str = "") -> bool:
+    """Whether this attempt must wait; see the module docstring for the three counts."""
     recent = SignInFailure.objects.filter(occurred_at__gte=_window_start())
     limit = settings.ROOST_SIGNIN_MAX_FAILURES
-    if recent.filter(email=email.strip().lower()).count() >= limit:
+    device = _known_device(email=email, device_token=device_token)
+    if device:
+        return recent.filter(device=device).count() >= limit
+    if recent.filter(email=email.strip().lower(), device="").count() >= limit:
         return True
     return (
         bool(ip_address)
-        and recent.filter(ip_address=ip_address).count() >= limit * IP_FAILURE_FACTOR
+        and recent.filter(ip_address=ip_address, device="").count() >= limit * IP_FAILURE_FACTOR
     )
 
 
@@ -41,10 +90,11 @@ def _throttled_error() -> ApplicationError:
     )
 
 
-def _record_failure(*, email: str, ip_address: str | None, step: str) -> None:
+def _record_failure(*, email: str, ip_address: str | None, device_token: str, step: str) -> None:
+    device = _known_device(email=email, device_token=device_token)
     email = email.strip().lower()
     with transaction.atomic():
-        SignInFailure.objects.create(email=email, ip_address=ip_address)
+        SignInFailure.objects.create(email=email, ip_address=ip_address, device=device)
         user = User.objects.filter(email=email).select_related("organization").first()
         if user is not None:
             audit.record(
@@ -57,23 +107,33 @@ def _record_failure(*, email: str, ip_address: str | None, step: str) -> None:
             )
 
 
-def signin_password(*, email: str, password: str, ip_address: str | None) -> User:
-    """The person behind the e-mail and password, or a clear error; failures are counted."""
-    if signin_throttled(email=email, ip_address=ip_address):
+def signin_password(
+    *, email: str, password: str, ip_address: str | None, device_token: str = ""
+) -> User:
+    """The person behind the e-mail and password, or a clear error; failures are counted.
+
+    `device_token` is the browser's device cookie, if it has one."""
+    if signin_throttled(email=email, ip_address=ip_address, device_token=device_token):
         raise _throttled_error()
     user = authenticate(username=email.strip().lower(), password=password)
     if not isinstance(user, User):
-        _record_failure(email=email, ip_address=ip_address, step="password")
+        _record_failure(
+            email=email, ip_address=ip_address, device_token=device_token, step="password"
+        )
         raise ApplicationError(ErrorCode.SIGNIN_INVALID, "E-mail or password is not right.")
     return user
 
 
-def signin_totp(*, user: User, code: str, ip_address: str | None) -> TOTPDevice:
-    if signin_throttled(email=user.email, ip_address=ip_address):
+def signin_totp(
+    *, user: User, code: str, ip_address: str | None, device_token: str = ""
+) -> TOTPDevice:
+    if signin_throttled(email=user.email, ip_address=ip_address, device_token=device_token):
         raise _throttled_error()
     device = confirmed_device(user)
     if device is None or not totp_code_valid(device, code):
-        _record_failure(email=user.email, ip_address=ip_address, step="totp")
+        _record_failure(
+            email=user.email, ip_address=ip_address, device_token=device_token, step="totp"
+        )
         raise ApplicationError(ErrorCode.TOTP_INVALID, "That code is not right.", field="code")
     return device
 

@@ -61,5 +61,7 @@ urlpatterns = [
     path("settings/", preferences.settings_page, name="settings"),
     path("settings/sign-in-policy/", preferences.organization_two_factor, name="org_two_factor"),
     path("settings/media-policy/", preferences.organization_alt_text, name="org_alt_text"),
+    path("settings/calendar-feed/new/", preferences.calendar_feed_issue, name="feed_issue"),
+    path("settings/calendar-feed/revoke/", preferences.calendar_feed_revoke, name="feed_revoke"),
     path("healthz", shell.healthz, name="healthz"),
 ]

@@ -22,7 +22,6 @@ does not grow with the number of conversations.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import statistics
@@ -33,6 +32,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from roost.core.csv_export import SafeCsvWriter
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
@@ -311,11 +311,6 @@ CSV_HEADER = [
 ]
 
 
-def _cell(text: str) -> str:
-    """Spreadsheets run cells that start like a formula; a leading quote keeps them text."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
@@ -323,7 +318,7 @@ def _number(value: float | None) -> str:
 def attainment_csv(report: AttainmentReport) -> str:
     """The three tables and the total as one CSV, one row per team, channel and person."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(CSV_HEADER)
     sections = [("total", [report.total])] + [
         (name.lower(), rows) for name, rows in report.groupings
@@ -334,7 +329,7 @@ def attainment_csv(report: AttainmentReport) -> str:
             writer.writerow(
                 [
                     grouping,
-                    _cell(row.label),
+                    row.label,
                     row.conversations,
                     row.first_response_met,
                     row.first_response_missed,

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from roost.channels.selectors import channel_list
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.feed_tokens import feed_token_owner
 from roost.core.models import User
 from roost.core.selectors import brand_list, user_list
 from roost.core.views.viewer import viewer_of
@@ -26,7 +26,6 @@ from roost.publishing import selectors, services
 from roost.publishing.ics import calendar_feed
 from roost.publishing.models import VariantState
 
-FEED_SALT = "roost.publishing.calendar-feed"
 # Far enough from the ends of the calendar that a month's grid and its neighbours exist.
 EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 ID_FILTERS = {
@@ -102,9 +101,6 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "following": following.isoformat(),
         "query": query.urlencode(),
         "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-        "feed_url": request.build_absolute_uri(
-            reverse("publishing:calendar_feed", args=[signing.dumps(viewer.pk, salt=FEED_SALT)])
-        ),
         "time_zone": timezone.get_current_timezone_name(),
         "filter_choices": _filter_choices(viewer),
         "chosen": {name: request.GET.get(name, "") for name in (*ID_FILTERS, "status")},
@@ -170,12 +166,8 @@ def _moved_to(day_text: str, scheduled_at: dt.datetime | None) -> dt.datetime:
 
 
 def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:
-    """The person's publishing calendar as iCalendar; the signed token stands for them."""
-    try:
-        user_id = signing.loads(token, salt=FEED_SALT)
-    except signing.BadSignature as exc:
-        raise Http404("unknown feed") from exc
-    viewer = User.objects.filter(pk=user_id, is_active=True).select_related("organization").first()
+    """The person's publishing calendar as iCalendar; the live feed token stands for them."""
+    viewer = feed_token_owner(token=token)
     if viewer is None:
         raise Http404("unknown feed")
     now = timezone.now()

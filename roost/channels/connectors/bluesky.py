@@ -64,6 +64,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
+from roost.channels.destinations import DestinationRefused, guarded_transport, url_check
 
 logger = logging.getLogger(__name__)
 
@@ -369,7 +370,12 @@ class BlueskyConnector(Connector):
             return self._session_cache
         if not self._secret:
             raise CredentialRevoked("No app password is stored for this Bluesky channel.")
-        client = Client(self.service, request=Request(timeout=REQUEST_TIMEOUT_S))
+        try:
+            url_check(self.service)
+        except DestinationRefused as exc:
+            raise PermanentError(str(exc)) from None
+        request = Request(timeout=REQUEST_TIMEOUT_S, transport=guarded_transport(), trust_env=False)
+        client = Client(self.service, request=request)
         with self._translated():
             # The profile lives on the AppView, which a bare PDS lacks; getSession does not.
             client.login(login=self.channel.handle, password=self._secret, fetch_bsky_profile=False)

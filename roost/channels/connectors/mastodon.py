@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import ipaddress
 import json
 import re
 import time
@@ -60,6 +59,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
+from roost.channels.destinations import guarded_session, plain_http_allowed
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_MAX_MEDIA = 4
@@ -74,7 +74,6 @@ ASSUMED_MASTODON_VERSION = "4.0.0"
 # From the most public to the most private: a reply never goes wider than its parent.
 VISIBILITIES: tuple[str, ...] = ("public", "unlisted", "private", "direct")
 
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
 def text_limits(settings: Mapping[str, Any], *, default: TextLimits | None = None) -> TextLimits:
@@ -114,8 +113,9 @@ def instance_base_url(value: str) -> str:
     """The API base URL (`https://host[:port]`) of an instance named in any usual way.
 
     Accepts `mastodon.example`, `https://mastodon.example/` or a handle
-    `@user@mastodon.example`. Plain http is refused except on loopback hosts,
-    since the access token travels in every request. Raises `ValueError`.
+    `@user@mastodon.example`. Plain http is refused except for a private host named
+    in `ROOST_ALLOW_PRIVATE_NETWORK_HOSTS`, since the access token travels in every
+    request. Raises `ValueError`.
     """
     text = value.strip()
     if "://" not in text and "@" in text:
@@ -130,7 +130,7 @@ def instance_base_url(value: str) -> str:
         raise ValueError(f"{value!r} is not an instance address such as mastodon.example.")
     if parts.path not in ("", "/"):
         raise ValueError(f"{value!r} has a path; give only the instance's address.")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not plain_http_allowed(host):
         raise ValueError(f"{value!r} uses plain http; Mastodon instances are reached over https.")
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"{value!r} is not an https address.")
@@ -138,15 +138,6 @@ def instance_base_url(value: str) -> str:
     if parts.port is not None:
         netloc = f"{netloc}:{parts.port}"
     return f"{parts.scheme}://{netloc}"
-
-
-def _is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def access_token_from_secret(secret: str) -> str:
@@ -267,6 +258,7 @@ class MastodonConnector(Connector):
                 mastodon_version=ASSUMED_MASTODON_VERSION,
                 version_check_mode="created",
                 user_agent=USER_AGENT,
+                session=guarded_session(),
             )
         return self._client
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.utils import timezone
 
 from roost.channels import csv_io, selectors, services
 from roost.channels.models import Channel, ChannelStatus
+from roost.core.csv_export import FORMULA_STARTS, safe_cell
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Brand, ChannelGroup, Role
 
@@ -265,3 +268,36 @@ def test_edit_page_sets_a_backup_owner_and_refuses_self_backup(
     assert (channel.handle, channel.backup_owner_id) == ("edited", owners[1].pk)
     event = AuditEvent.objects.get(action="channels.channel.updated")
     assert event.before["handle"] == "edit-me" and event.after["handle"] == "edited"
+
+
+@pytest.mark.django_db
+def test_export_keeps_formula_like_cells_as_text_and_imports_them_back(admin, org, owners):
+    brand = Brand.objects.create(organization=org, name="@Brand")
+    group = ChannelGroup.objects.create(organization=org, name="+Group", brand=brand)
+    add(admin, org, group, owners[0], handle="one", display_name='=HYPERLINK("x")', brand=brand)
+    exported = csv_io.channels_export(viewer=admin)
+    row = next(csv.DictReader(io.StringIO(exported)))
+    assert row["display_name"] == '\'=HYPERLINK("x")'
+    assert row["channel_group"] == "'+Group"
+    assert row["brand"] == "'@Brand"
+    assert not any(value.startswith(FORMULA_STARTS) for value in row.values())
+    Channel.objects.all().delete()
+    assert csv_io.channels_import(actor=admin, data=exported.encode(), dry_run=False).imported == 1
+    assert Channel.objects.get().display_name == '=HYPERLINK("x")'
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+31 20", "'+31 20"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        (-2, -2),
+    ],
+)
+def test_safe_cell_neutralises_every_formula_start(value, written):
+    assert safe_cell(value) == written

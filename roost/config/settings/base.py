@@ -20,6 +20,17 @@ DEBUG = ENV.debug
 ALLOWED_HOSTS = ENV.allowed_hosts
 ROOST_ENCRYPTION_KEYS = ENV.encryption_keys
 
+# Behind a TLS proxy: `roost web` believes X-Forwarded-* only from these peers
+# (roost/config/web_server.py) and drops them from anyone else; Django reads the
+# scheme from X-Forwarded-Proto only when some proxy is trusted, so a client talking
+# to Roost directly cannot claim https.
+ROOST_TRUSTED_PROXIES = ENV.trusted_proxies
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ENV.trusted_proxies else None
+
+# Servers named when connecting an account must be public https addresses unless
+# listed here (roost/channels/destinations.py).
+ROOST_ALLOW_PRIVATE_NETWORK_HOSTS = ENV.allow_private_network_hosts
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -45,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "roost.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "roost.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +71,41 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Every page loads script, style, images and fonts from Roost itself only: no inline
+# script, no inline style attribute, no eval, no framing by another site. data: and
+# blob: images are local previews (QR codes, media being uploaded).
+ROOST_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+ROOST_PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "roost.config.urls"
 WSGI_APPLICATION = "roost.config.wsgi.application"
@@ -128,7 +175,9 @@ CSRF_COOKIE_NAME = "roost_csrf"
 ROOST_IDLE_TIMEOUT_SECONDS = ENV.idle_timeout_minutes * 60
 
 # Sign-in throttling: this many failures for one e-mail (or ten times as many
-# from one IP address) within the window lock further attempts for the window.
+# from one IP address) within the window lock further attempts for the window,
+# except from a browser that signed in to that account before, whose own
+# failures are counted apart (roost/core/signin.py).
 ROOST_SIGNIN_MAX_FAILURES = 5
 ROOST_SIGNIN_WINDOW_SECONDS = 15 * 60
 

@@ -8,11 +8,7 @@ from roost.config.settings.base import *  # noqa: F403
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-X_FRAME_OPTIONS = "DENY"
 
 # `roost manage collectstatic` gathers files here; WhiteNoise also serves them from the apps.
 STATIC_ROOT = VAR_DIR / "static"  # noqa: F405

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -12,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from roost.conftest import TEST_PASSWORD
 from roost.core.middleware import LAST_SEEN_KEY
 from roost.core.models import AuditEvent, Role, SignInFailure
+from roost.core.signin import DEVICE_COOKIE, IP_FAILURE_FACTOR
 
 
 def current_code(device: TOTPDevice) -> str:
@@ -166,3 +168,80 @@ def test_passwords_are_hashed_with_argon2_outside_tests(settings):
     from roost.config.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+ATTACKER_IP = "203.0.113.7"
+
+
+@pytest.fixture
+def regular(make_org, make_user):
+    """A person who signs in with a password alone, and their browser, which did so before."""
+    org = make_org("Demo", is_demo=True)
+    user = make_user(org, Role.PUBLISHER)
+    browser = Client(REMOTE_ADDR=ATTACKER_IP)
+    assert sign_in(browser, user.email).status_code == 302
+    assert browser.cookies[DEVICE_COOKIE].value
+    browser.post(reverse("core:logout"))
+    return user, browser
+
+
+def attempt(client, email, password=TEST_PASSWORD):
+    return client.post(
+        reverse("core:login"), {"email": email, "password": password}, REMOTE_ADDR=ATTACKER_IP
+    )
+
+
+@pytest.mark.django_db
+def test_failures_with_made_up_emails_from_one_ip_do_not_lock_out_a_real_user(regular, settings):
+    user, browser = regular
+    attacker = Client()
+    guesses = settings.ROOST_SIGNIN_MAX_FAILURES * IP_FAILURE_FACTOR
+    for number in range(guesses):
+        assert attempt(attacker, f"nobody{number}@example.com", "guess").status_code == 401
+    # The address (shared by everyone behind a proxy) is locked for the guesser...
+    assert attempt(attacker, "nobody-else@example.com", "guess").status_code == 429
+    assert attempt(attacker, user.email).status_code == 429
+    # ...but not for the person in the browser they signed in with.
+    response = attempt(browser, user.email)
+    assert response.status_code == 302
+    assert browser.session["_auth_user_id"] == str(user.pk)
+
+
+@pytest.mark.django_db
+def test_wrong_passwords_for_a_real_email_do_not_lock_its_owner_out_of_their_browser(
+    regular, settings
+):
+    user, browser = regular
+    attacker = Client()
+    for _ in range(settings.ROOST_SIGNIN_MAX_FAILURES):
+        assert attempt(attacker, user.email, "wrong-password-1").status_code == 401
+    assert attempt(attacker, user.email).status_code == 429
+    assert "_auth_user_id" not in attacker.session
+    assert attempt(browser, user.email).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_known_browser_is_throttled_on_its_own_failures(regular, settings):
+    user, browser = regular
+    for _ in range(settings.ROOST_SIGNIN_MAX_FAILURES):
+        assert attempt(browser, user.email, "wrong-password-1").status_code == 401
+    assert attempt(browser, user.email).status_code == 429
+    # Those failures were the browser's: the account is not locked for anyone else.
+    assert attempt(Client(), user.email).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_device_cookie_of_another_account_or_a_forged_one_does_not_help(
+    regular, make_user, settings
+):
+    user, browser = regular
+    other = make_user(user.organization, Role.PUBLISHER)
+    for _ in range(settings.ROOST_SIGNIN_MAX_FAILURES):
+        assert attempt(Client(), other.email, "wrong-password-1").status_code == 401
+    assert attempt(browser, other.email).status_code == 429
+    forged = Client()
+    forged.cookies[DEVICE_COOKIE] = browser.cookies[DEVICE_COOKIE].value + "x"
+    assert attempt(forged, other.email).status_code == 429
+    assert SignInFailure.objects.filter(email=other.email, device="").count() == (
+        settings.ROOST_SIGNIN_MAX_FAILURES
+    )

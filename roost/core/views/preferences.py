@@ -8,14 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from roost.core import services
 from roost.core.errors import ApplicationError
+from roost.core.feed_tokens import feed_token_current, feed_token_issue, feed_token_revoke
 from roost.core.forms import ProfileForm
 from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.two_factor import confirmed_device, two_factor_required
+
+NEW_FEED_URL_KEY = "roost.new_feed_url"
 
 
 @login_required
@@ -48,6 +52,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "has_device": confirmed_device(user) is not None,
         "two_factor_required": two_factor_required(user),
         "can_update_org": can(user, Action.ORG_UPDATE),
+        "feed_token": feed_token_current(user=user),
+        # Shown on this one page after issuing, then gone: only its digest is kept.
+        "new_feed_url": request.session.pop(NEW_FEED_URL_KEY, ""),
     }
     return render(request, "core/settings.html", context, status=status)
 
@@ -88,3 +95,29 @@ def organization_alt_text(request: HttpRequest) -> HttpResponse:
         service=services.organization_alt_text_set,
         saved="Media policy saved.",
     )
+
+
+@login_required
+@require_POST
+def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
+    """A new personal calendar-feed link, shown once; the old link stops working."""
+    user = request.user
+    assert isinstance(user, User)
+    token = feed_token_issue(user=user)
+    request.session[NEW_FEED_URL_KEY] = request.build_absolute_uri(
+        reverse("publishing:calendar_feed", args=[token])
+    )
+    messages.success(request, "New calendar feed link created. Copy it now: it is shown once.")
+    return redirect(reverse("core:settings") + "#calendar-feed")
+
+
+@login_required
+@require_POST
+def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if feed_token_revoke(user=user):
+        messages.success(
+            request, "Calendar feed link revoked; calendar apps using it stop updating."
+        )
+    return redirect(reverse("core:settings") + "#calendar-feed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,15 @@ from roost.core.errors import ApplicationError
 from roost.core.forms import CodeForm, SignInForm
 from roost.core.middleware import client_ip
 from roost.core.models import User
-from roost.core.signin import signin_completed, signin_password, signin_totp, signout_recorded
+from roost.core.signin import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_AGE,
+    signin_completed,
+    signin_device_token,
+    signin_password,
+    signin_totp,
+    signout_recorded,
+)
 from roost.core.two_factor import (
     confirmed_device,
     second_factor_passed,
@@ -36,6 +45,24 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
+def _device_token(request: HttpRequest) -> str:
+    return request.COOKIES.get(DEVICE_COOKIE, "")
+
+
+def _remember_device(response: HttpResponse, user: User) -> HttpResponse:
+    """Mark this browser as one `user` signed in with, so throttling aimed at their
+    e-mail or their IP address does not lock them out of it."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signin_device_token(user=user),
+        max_age=DEVICE_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 def signin(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and second_factor_passed(request.user):
         return redirect("core:today")
@@ -47,6 +74,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 ip_address=client_ip(request),
+                device_token=_device_token(request),
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
@@ -56,7 +84,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             request.session[NEXT_KEY] = request.GET.get("next", "")
             if not two_factor_required(user):
                 signin_completed(user=user, second_factor=False)
-                return redirect(_next_url(request))
+                return _remember_device(redirect(_next_url(request)), user)
             if confirmed_device(user) is None:
                 return redirect("core:two_factor_enrol")
             return redirect("core:signin_verify")
@@ -77,7 +105,10 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device = signin_totp(
-                user=user, code=form.cleaned_data["code"], ip_address=client_ip(request)
+                user=user,
+                code=form.cleaned_data["code"],
+                ip_address=client_ip(request),
+                device_token=_device_token(request),
             )
         except ApplicationError as error:
             form.add_error("code", error.message)
@@ -85,7 +116,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
         else:
             otp_login(request, device)
             signin_completed(user=user, second_factor=True)
-            return redirect(_next_url(request))
+            return _remember_device(redirect(_next_url(request)), user)
     return render(request, "core/signin_verify.html", {"form": form}, status=status)
 
 
@@ -111,9 +142,10 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         else:
             was_verified = second_factor_passed(user)
             otp_login(request, device)
+            messages.success(request, "Two-factor sign-in is set up.")
             if not was_verified:
                 signin_completed(user=user, second_factor=True)
-            messages.success(request, "Two-factor sign-in is set up.")
+                return _remember_device(redirect(_next_url(request)), user)
             return redirect(_next_url(request))
     context = {"form": form, "qr_svg": totp_qr_svg(device), "secret": totp_secret(device)}
     return render(request, "core/two_factor_enrol.html", context, status=status)

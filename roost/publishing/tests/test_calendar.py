@@ -4,6 +4,7 @@ zone, moving a post by drag and drop, and the personal iCalendar feed."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -20,11 +21,11 @@ from django.utils import timezone
 
 from roost.channels import services as channel_services
 from roost.channels.models import Channel
-from roost.core.models import AuditEvent, Brand, ChannelGroup, Organization, Role, User
+from roost.core.feed_tokens import feed_token_issue, feed_token_revoke
+from roost.core.models import AuditEvent, Brand, ChannelGroup, FeedToken, Organization, Role, User
 from roost.publishing import approvals, campaigns, services
 from roost.publishing.approval_models import ApprovalRequest
 from roost.publishing.approvals import StepSpec
-from roost.publishing.calendar_views import FEED_SALT
 from roost.publishing.ics import calendar_feed
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 
@@ -107,8 +108,8 @@ def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def feed_token(user: User | int) -> str:
-    return signing.dumps(user if isinstance(user, int) else user.pk, salt=FEED_SALT)
+def feed_token(user: User) -> str:
+    return feed_token_issue(user=user)
 
 
 def feed_url(token: str) -> str:
@@ -827,8 +828,14 @@ def test_the_feed_has_an_event_per_scheduled_or_published_variant_and_no_drafts(
     published = plan([x], sent_at, "Went out", state=PostState.PUBLISHED)
     plan([x], soon + dt.timedelta(days=1), "Still a draft", state=PostState.DRAFT)
 
-    # the link the calendar page hands out, fetched by a calendar app without a session
-    link = signed_in(admin).get(calendar_url()).context["feed_url"]
+    # the link Settings hands out (once), fetched by a calendar app without a session
+    browser = signed_in(admin)
+    assert (
+        f"{reverse('core:settings')}#calendar-feed" in browser.get(calendar_url()).content.decode()
+    )
+    browser.post(reverse("core:feed_issue"))
+    link = browser.get(reverse("core:settings")).context["new_feed_url"]
+    assert browser.get(reverse("core:settings")).context["new_feed_url"] == ""
     response = Client().get(urlsplit(link).path)
 
     assert response.status_code == 200
@@ -909,14 +916,54 @@ def test_a_wrong_or_unknown_feed_token_is_not_found(
         good[:-2] + ("AA" if not good.endswith("AA") else "BB"),
         signing.dumps(admin.pk),  # signed for something else
         signing.dumps(admin.pk, salt="roost.other-purpose"),
-        feed_token(999_999),  # nobody
+        "A" * 43,  # nobody's
         gone_token,
+        # what the link used to be: the person's id signed with the secret key
+        signing.dumps(admin.pk, salt="roost.publishing.calendar-feed"),
     ]:
         response = Client().get(feed_url(token))
         assert response.status_code == 404, token
         assert b"Private plans" not in response.content
 
     assert Client().get(feed_url(good)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_feed_links_are_stored_as_digests_rotated_and_revoked(
+    admin: User, channel: Channel, plan: Callable[..., Post], signed_in: Callable[..., Client]
+) -> None:
+    plan([channel], timezone.now() + dt.timedelta(days=3), "Private plans")
+    first = feed_token(admin)
+    assert Client().get(feed_url(first)).status_code == 200
+    stored = FeedToken.objects.get(user=admin)
+    assert (
+        first not in stored.digest and stored.digest == hashlib.sha256(first.encode()).hexdigest()
+    )
+    assert stored.last_used_at is not None
+
+    browser = signed_in(admin)
+    browser.post(reverse("core:feed_issue"))
+    second = urlsplit(browser.get(reverse("core:settings")).context["new_feed_url"]).path
+    assert Client().get(second).status_code == 200
+    assert Client().get(feed_url(first)).status_code == 404
+    assert FeedToken.objects.filter(user=admin, revoked_at__isnull=True).count() == 1
+
+    page = browser.get(reverse("core:settings")).content.decode()
+    assert "Revoke the link" in page and second not in page
+    browser.post(reverse("core:feed_revoke"))
+    assert Client().get(second).status_code == 404
+    assert not FeedToken.objects.filter(user=admin, revoked_at__isnull=True).exists()
+    assert feed_token_revoke(user=admin) is False
+    actions = list(
+        AuditEvent.objects.filter(actor=admin, action__startswith="core.feed_token.")
+        .order_by("occurred_at", "pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "core.feed_token.issued",
+        "core.feed_token.issued",
+        "core.feed_token.revoked",
+    ]
 
 
 @pytest.mark.django_db

@@ -1,0 +1,73 @@
+"""The WSGI server behind `roost web`: waitress, told which proxies to believe.
+
+Waitress itself trusts one proxy address; Roost accepts a list of addresses and
+networks (`ROOST_TRUSTED_PROXIES`), so each request goes through waitress's own
+proxy-header handling: as from a trusted proxy when its peer is one of them (the
+scheme, host, port and client address then come from X-Forwarded-*), and as from
+an untrusted peer otherwise, which strips every forwarding header so that a
+client cannot pass itself off as https or as another address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from waitress import create_server
+from waitress.proxy_headers import proxy_headers_middleware
+
+TRUSTED_PROXY_HEADERS = frozenset(
+    {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"}
+)
+
+Application = Callable[..., Any]
+
+
+def _trusted(peer: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+def proxy_aware(application: Application, trusted_proxies: Iterable[str]) -> Application:
+    """`application` with forwarding headers believed from `trusted_proxies` only."""
+    proxies = tuple(trusted_proxies)
+    networks = [ipaddress.ip_network(item, strict=False) for item in proxies if item != "*"]
+    trust_any = "*" in proxies
+    from_proxy = proxy_headers_middleware(
+        application, trusted_proxy="*", trusted_proxy_headers=TRUSTED_PROXY_HEADERS
+    )
+    # A trusted_proxy that matches no peer: waitress clears every forwarding header.
+    from_anyone_else = proxy_headers_middleware(application, trusted_proxy=None)
+
+    def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        peer = environ.get("REMOTE_ADDR", "")
+        if trust_any or _trusted(peer, networks):
+            return from_proxy(environ, start_response)
+        return from_anyone_else(environ, start_response)
+
+    return dispatch
+
+
+def web_server(
+    application: Application,
+    *,
+    host: str,
+    port: int,
+    threads: int,
+    trusted_proxies: Iterable[str],
+) -> Any:
+    """A waitress server, not yet running (call `.run()`); port 0 picks a free one."""
+    return create_server(
+        proxy_aware(application, trusted_proxies),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="roost",
+        # The headers are judged per peer in `proxy_aware` (with waitress's own code);
+        # waitress's single-address check would otherwise clear them all first.
+        clear_untrusted_proxy_headers=False,
+    )
