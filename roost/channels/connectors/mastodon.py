@@ -75,7 +75,6 @@ ASSUMED_MASTODON_VERSION = "4.0.0"
 VISIBILITIES: tuple[str, ...] = ("public", "unlisted", "private", "direct")
 
 
-
 def text_limits(settings: Mapping[str, Any], *, default: TextLimits | None = None) -> TextLimits:
     """The length limits of the channel's instance: its `max_characters` and
     `characters_reserved_per_url` where the channel's settings hold them, else `default`'s
