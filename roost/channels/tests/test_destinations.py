@@ -185,6 +185,7 @@ def test_connectors_refuse_private_addresses_on_every_call(public_only, listener
         network="mastodon",
         placement="post",
         handle="@roost@localhost",
+        organization_id=1,
         external_id="1",
         settings={"instance": f"https://localhost:{listener.port}"},
     )
@@ -195,6 +196,7 @@ def test_connectors_refuse_private_addresses_on_every_call(public_only, listener
         network="bluesky",
         placement="post",
         handle="acme.example.com",
+        organization_id=1,
         external_id="",
         settings={"service": f"https://localhost:{listener.port}"},
     )
