@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "roost.core.middleware.IdleTimeoutMiddleware",
     "roost.core.middleware.TwoFactorRequiredMiddleware",
     "roost.core.middleware.UserTimeZoneMiddleware",
+    "roost.core.middleware.RequestInputMiddleware",
     "roost.core.middleware.ApplicationErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -119,6 +120,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:today"
 LOGOUT_REDIRECT_URL = "core:login"
+
+# A request body (file uploads aside) larger than this is refused with 413 before any
+# view reads it (roost.core.middleware.RequestInputMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
