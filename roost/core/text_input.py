@@ -103,3 +103,14 @@ def id_from(value: str | None) -> int | None:
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
+
+
+def json_repaired(value: Any) -> Any:
+    """A JSON-like value with every string (and key) passed through `text_repaired`."""
+    if isinstance(value, str):
+        return text_repaired(value)
+    if isinstance(value, dict):
+        return {json_repaired(key): json_repaired(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_repaired(item) for item in value]
+    return value
