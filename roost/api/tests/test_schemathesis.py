@@ -28,7 +28,7 @@ from roost.core.models import ChannelGroup, Organization, Role, User
 from roost.publishing import services as publishing_services
 from roost.sandbox.channels import sandbox_channel_connect
 
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 10
 SEED = 20261206
 CHECKS = [
     not_a_server_error,

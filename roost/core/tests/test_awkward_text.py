@@ -66,3 +66,18 @@ def test_the_audit_export_survives_an_event_with_every_awkward_character(org, ad
     stored = AuditEvent.objects.get(action="core.test.awkward")
     page = client.get(f"/governance/audit/{stored.pk}/")
     assert page.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_csv_import_with_a_nul_is_refused_naming_the_line(admin):
+    from roost.channels import csv_io
+    from roost.channels.models import Channel
+
+    data = (
+        "network,placement,handle,channel_group,primary_owner\n"
+        "x,post,acme,Consumer,a@b.example\n"
+        "x,post,ac\x00me,Consumer,a@b.example\n"
+    ).encode()
+    report = csv_io.channels_import(actor=admin, data=data, dry_run=False)
+    assert [(e.line, "NUL" in e.reason) for e in report.errors] == [(3, True)]
+    assert not Channel.objects.exists()

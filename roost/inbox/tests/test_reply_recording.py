@@ -145,3 +145,20 @@ def test_an_assignee_of_the_wrong_type_is_422_and_changes_nothing(conversation, 
     assert conversation.assignee == agent
     unassigned = api.post(url, json.dumps({"assignee_id": None}), content_type="application/json")
     assert unassigned.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start": "0001-01-01"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+        {"start": "9999-12-30", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-01"},
+    ],
+)
+def test_report_dates_at_the_ends_of_the_calendar_are_a_form_error(admin, signed_in, query):
+    admin.time_zone = "Pacific/Kiritimati"
+    admin.save(update_fields=["time_zone"])
+    response = signed_in(admin).get("/inbox/reports/", query)
+    assert response.status_code in (200, 400), response.status_code
