@@ -74,10 +74,10 @@ def test_a_csv_import_with_a_nul_is_refused_naming_the_line(admin):
     from roost.channels.models import Channel
 
     data = (
-        "network,placement,handle,channel_group,primary_owner\n"
-        "x,post,acme,Consumer,a@b.example\n"
-        "x,post,ac\x00me,Consumer,a@b.example\n"
-    ).encode()
+        b"network,placement,handle,channel_group,primary_owner\n"
+        b"x,post,acme,Consumer,a@b.example\n"
+        b"x,post,ac\x00me,Consumer,a@b.example\n"
+    )
     report = csv_io.channels_import(actor=admin, data=data, dry_run=False)
     assert [(e.line, "NUL" in e.reason) for e in report.errors] == [(3, True)]
     assert not Channel.objects.exists()

@@ -1,4 +1,5 @@
-"""A reply is on record before it reaches the network, and bad text never reaches it."""
+"""Bad input to the inbox is a 4xx and stores nothing; a reply is on record before it
+reaches the network, and text that cannot be stored never reaches it."""
 
 from __future__ import annotations
 
@@ -162,3 +163,25 @@ def test_report_dates_at_the_ends_of_the_calendar_are_a_form_error(admin, signed
     admin.save(update_fields=["time_zone"])
     response = signed_in(admin).get("/inbox/reports/", query)
     assert response.status_code in (200, 400), response.status_code
+
+
+@pytest.mark.django_db
+def test_ids_beyond_64_bits_in_pages_are_refused_or_ignored(conversation, agent, signed_in):
+    client = signed_in(agent)
+    huge = str(2**64)
+    pages = [
+        client.get(f"/inbox/c/{conversation.pk}/thread/", {"after": huge}),
+        client.post("/inbox/bulk/", {"ids": [huge], "action": "close"}),
+        client.post(f"/inbox/c/{conversation.pk}/act/", {"action": "assign", "assignee": huge}),
+        client.post(
+            f"/inbox/c/{conversation.pk}/act/",
+            {"action": "reply", "text": "Hi", "seen_message_id": huge},
+        ),
+        client.post(
+            f"/inbox/c/{conversation.pk}/presence/", {"typing": "1", "seen_message_id": huge}
+        ),
+    ]
+    for response in pages:
+        assert response.status_code < 500, response.status_code
+    conversation.refresh_from_db()
+    assert conversation.status != "closed"
