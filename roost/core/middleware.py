@@ -20,7 +20,7 @@ from roost.core import request_context
 from roost.core.errors import ApplicationError
 from roost.core.problem_json import problem
 from roost.core.signin import signout_recorded
-from roost.core.text_input import TextFault, text_fault
+from roost.core.text_input import MESSAGES, TextFault, text_fault
 from roost.core.two_factor import confirmed_device, second_factor_passed, two_factor_required
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -140,7 +140,8 @@ class RequestInputMiddleware:
     parameters or body hold text Roost cannot store (`roost.core.text_input`).
 
     The API answers problem+json (413, or 422 naming the place); a page answers with the
-    error page (413 or 400). Nothing is stored, and no view has to remember the check.
+    error page, or an HTMX request with a fragment, naming the field. Nothing is stored,
+    and no view has to remember the check.
     """
 
     def __init__(self, get_response: Handler) -> None:
@@ -170,12 +171,14 @@ class RequestInputMiddleware:
                 request, status=400, code="malformed_body", detail="The request body is malformed."
             )
         if fault is not None:
+            api = request.path.startswith("/api/")
+            field = fault.place if api else str(fault.location[-1])
             return self._refuse(
                 request,
-                status=422 if request.path.startswith("/api/") else 400,
+                status=422,
                 code="invalid_text",
-                detail=f"{fault.message}.",
-                field=fault.place,
+                detail=f"{fault.message}." if api else f"“{field}” {MESSAGES[fault.problem]}.",
+                field=field,
             )
         return self.get_response(request)
 
@@ -201,4 +204,7 @@ class RequestInputMiddleware:
         if request.path.startswith("/api/"):
             extra = {"field": field} if field else {}
             return problem(request, status=status, code=code, detail=detail, **extra)
+        if request.headers.get("HX-Request"):
+            # A fragment for the part of the page that asked, as a form error would be.
+            return render(request, "_input_refused.html", {"message": detail}, status=status)
         return render(request, "error.html", {"message": detail, "status": status}, status=status)

@@ -125,12 +125,12 @@ def test_the_api_and_the_page_refuse_unstorable_replies_at_the_edge(
     page = signed_in(agent).post(
         f"/inbox/c/{conversation.pk}/act/", {"action": "reply", "text": "Hello\x00there"}
     )
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert not SandboxPost.objects.filter(text__startswith="Hello").exists()
     conversation.refresh_from_db()
     assert conversation.tags == []
     search = signed_in(agent).get("/inbox/", {"q": "x\x00"})
-    assert search.status_code == 400
+    assert search.status_code == 422
 
 
 @pytest.mark.django_db

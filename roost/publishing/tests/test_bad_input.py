@@ -154,3 +154,32 @@ def test_a_campaign_action_with_a_post_that_is_not_a_number_is_400(org, admin, s
         response = client.post(url, {"action": "add", "post": value})
         assert 400 <= response.status_code < 500, (value, response.status_code)
     assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_pages_render_the_furthest_schedule_time_in_the_furthest_time_zones(
+    publisher, bluesky, signed_in, zone
+):
+    """The latest time the window allows, seen from UTC+14 and UTC-11."""
+    furthest = timezone.now() + services.MAX_SCHEDULE_AHEAD - dt.timedelta(seconds=1)
+    post = services.post_create(
+        actor=publisher,
+        organization=publisher.organization,
+        channels=[bluesky],
+        master_text="Far away",
+        scheduled_at=furthest,
+    )
+    publisher.time_zone = zone
+    publisher.save(update_fields=["time_zone"])
+    client = signed_in(publisher)
+    day = furthest.date().isoformat()
+    for url in [
+        "/publish/",
+        f"/publish/posts/{post.pk}/",
+        "/publish/approvals/",
+        f"/publish/calendar/?date={day}",
+        f"/publish/calendar/?view=week&date={day}",
+        f"/publish/calendar/?view=list&date={day}",
+    ]:
+        assert client.get(url).status_code == 200, url
