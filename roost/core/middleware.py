@@ -172,7 +172,8 @@ class RequestInputMiddleware:
             )
         if fault is not None:
             api = request.path.startswith("/api/")
-            field = fault.place if api else str(fault.location[-1])
+            # A form's or query's place is (where, name, index): the name is the field.
+            field = fault.place if api or len(fault.location) < 2 else str(fault.location[1])
             return self._refuse(
                 request,
                 status=422,
