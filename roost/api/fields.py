@@ -9,9 +9,10 @@ but bounded the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, Strict
+from pydantic import AfterValidator, AwareDatetime, Field, Strict
 
 MAX_ID = 2**63 - 1
 # Further than any list goes; keeps OFFSET within what every database accepts.
@@ -22,3 +23,18 @@ QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 StrictText = Annotated[str, Strict()]
 Flag = Annotated[bool, Strict()]
+
+# Times the API takes, whatever their meaning: near year 1 or 9999 a time cannot even be
+# converted to UTC or shown in every zone. Services narrow this further where they must.
+EARLIEST_MOMENT = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST_MOMENT = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+
+
+def _within_calendar(value: dt.datetime) -> dt.datetime:
+    # Comparisons only: they never overflow, where converting the value could.
+    if not EARLIEST_MOMENT <= value < LATEST_MOMENT:
+        raise ValueError("must lie between the years 1900 and 2999")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_within_calendar)]

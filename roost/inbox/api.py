@@ -7,10 +7,10 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import ConfigDict
 
 from roost.api.auth import require_scope
-from roost.api.fields import Flag, Id, StrictText
+from roost.api.fields import Flag, Id, Moment, StrictText
 from roost.api.tokens import Scope
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError, ErrorCode
@@ -80,7 +80,7 @@ class TagsIn(Input):
 class StatusIn(Input):
     status: ConversationStatus
     # Required with "snoozed", refused otherwise.
-    snoozed_until: AwareDatetime | None = None
+    snoozed_until: Moment | None = None
 
 
 def _out(conversation: Conversation) -> ConversationOut:

@@ -15,10 +15,10 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Strict
+from pydantic import AfterValidator, ConfigDict, Strict
 
 from roost.api.auth import require_scope
-from roost.api.fields import Flag, Id, Offset, QueryId
+from roost.api.fields import Flag, Id, Moment, Offset, QueryId
 from roost.api.tokens import Scope
 from roost.channels import selectors as channel_selectors
 from roost.channels.models import Channel
@@ -149,8 +149,8 @@ class PostFilters(Schema):
     state: PostState | None = None
     channel: QueryId | None = None
     campaign: QueryId | None = None
-    scheduled_from: AwareDatetime | None = None
-    scheduled_to: AwareDatetime | None = None
+    scheduled_from: Moment | None = None
+    scheduled_to: Moment | None = None
     limit: int = Field(50, ge=1, le=PAGE_LIMIT)
     offset: Offset = 0
 
@@ -162,7 +162,7 @@ class PostCreateIn(Input):
     link: Link = ""
     paid_partnership: Flag = False
     media_ids: Ids = []
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: Moment | None = None
 
 
 class PostPatchIn(Input):
@@ -173,7 +173,7 @@ class PostPatchIn(Input):
 
 
 class ScheduleIn(Input):
-    scheduled_at: AwareDatetime | None = Field(
+    scheduled_at: Moment | None = Field(
         ..., description="An instant with its offset, or null to unschedule."
     )
 
