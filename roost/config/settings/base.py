@@ -76,6 +76,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "roost.core.context_processors.shell",
             ],
+            # Any stored instant can be shown, even where the viewer's zone cannot hold it.
+            "builtins": ["roost.core.templatetags.local_time"],
         },
     },
 ]

@@ -199,3 +199,40 @@ def test_list_filters_at_the_ends_of_the_calendar_are_not_a_500(writer, moment):
     for param in ("scheduled_from", "scheduled_to"):
         response = writer.get("/posts", {param: moment})
         assert response.status_code in (200, 422), (param, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "stored",
+    [
+        dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+        dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.UTC),
+    ],
+)
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_pages_render_a_time_stored_at_the_ends_of_the_calendar_in_any_zone(
+    publisher, bluesky, signed_in, stored, zone
+):
+    """A time stored before the window existed (written here straight to the database):
+    in a zone where it does not fit, it is shown in UTC, and the pages still render."""
+    post = services.post_create(
+        actor=publisher,
+        organization=publisher.organization,
+        channels=[bluesky],
+        master_text="Far away",
+    )
+    Post.objects.filter(pk=post.pk).update(scheduled_at=stored)
+    post.variants.update(scheduled_at=stored)
+    publisher.time_zone = zone
+    publisher.save(update_fields=["time_zone"])
+    client = signed_in(publisher)
+    for url in [
+        "/publish/",
+        f"/publish/posts/{post.pk}/",
+        "/publish/approvals/",
+        "/publish/calendar/",
+        "/publish/calendar/?view=list",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert f"{stored:%Y}" in client.get(f"/publish/posts/{post.pk}/").content.decode()
