@@ -185,3 +185,26 @@ def test_ids_beyond_64_bits_in_pages_are_refused_or_ignored(conversation, agent,
         assert response.status_code < 500, response.status_code
     conversation.refresh_from_db()
     assert conversation.status != "closed"
+
+
+@pytest.mark.django_db
+def test_a_fetched_message_with_unstorable_text_is_kept_with_it_replaced(channel):
+    """A network's message is not refused (that would lose it): NUL and lone surrogates
+    become U+FFFD, and the message is stored, on PostgreSQL too."""
+    import datetime as dt
+
+    from roost.channels.connectors.base import Inbound, InboundKind
+
+    item = Inbound(
+        external_id="m-\x00-1",
+        kind=InboundKind.COMMENT,
+        author_handle="ola\ud800",
+        author_name="Ola \udfff",
+        text="nul \x00 and half \ud83d of a pair, and 👍",
+        created_at=dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC),
+    )
+    assert ingest.messages_store(channel=channel, items=[item]) == 1
+    stored = Message.objects.get()
+    assert stored.text == "nul \ufffd and half \ufffd of a pair, and 👍"
+    assert (stored.external_id, stored.author_handle) == ("m-\ufffd-1", "ola\ufffd")
+    assert ingest.messages_store(channel=channel, items=[item]) == 0  # the same message again
