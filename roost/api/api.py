@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from roost.api import problems
 from roost.api.auth import PersonalAccessToken
@@ -11,7 +14,19 @@ from roost.inbox.api import router as inbox_router
 from roost.media.api import router as media_router
 from roost.publishing.api import router as publishing_router
 
-api = NinjaAPI(
+
+class RoostAPI(NinjaAPI):
+    """The API, whose OpenAPI document lists the problem+json answers as well."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        problems.document_problems(schema)
+        return schema
+
+
+api = RoostAPI(
     title="Roost API",
     version="1",
     description=(

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from roost.api.auth import require_scope
+from roost.api.fields import QueryId
 from roost.api.schemas import (
     BrandOut,
     ChannelGroupOut,
@@ -78,7 +79,7 @@ def user_detail(request: HttpRequest, user_id: int) -> UserOut:
 
 
 @router.get("/memberships", response=list[MembershipOut], summary="Role grants")
-def memberships(request: HttpRequest, user_id: int | None = None) -> list[MembershipOut]:
+def memberships(request: HttpRequest, user_id: QueryId | None = None) -> list[MembershipOut]:
     viewer = require_scope(request, Scope.MEMBERSHIPS_READ)
     person = selectors.user_get(viewer=viewer, user_id=user_id) if user_id else None
     return [_membership_out(m) for m in selectors.membership_list(viewer=viewer, user=person)]

@@ -2,50 +2,64 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from roost.api.tokens import TokenRejected
 from roost.core.errors import ApplicationError
+from roost.core.problem_json import CONTENT_TYPE, TITLES, problem
 
 logger = logging.getLogger(__name__)
-PROBLEM_TYPE_BASE = "https://roost.invalid/problems/"
-TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal error",
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An error (RFC 9457). `code` names it; tests and clients compare it.",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "code": {"type": "string"},
+        "field": {"type": "string", "description": "The input the error is about."},
+        "errors": {
+            "type": "array",
+            "description": "Each place in the request that does not match the schema.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "location": {"type": "array", "items": {"type": "string"}},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
 }
+# Every operation can meet these: a malformed or too large request, a missing or
+# insufficient token, an unknown or foreign object, a state conflict, invalid input.
+DOCUMENTED_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
 
 
-def problem(
-    request: HttpRequest, *, status: int, code: str, detail: str, **extra: Any
-) -> HttpResponse:
-    body = {
-        "type": PROBLEM_TYPE_BASE + code,
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-        "code": code,
-        **extra,
-    }
-    response = HttpResponse(
-        json.dumps(body, default=str), status=status, content_type="application/problem+json"
-    )
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="roost"'
-    return response
+def document_problems(schema: dict[str, Any]) -> None:
+    """Add the problem+json answers to every operation of an OpenAPI document."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    reference = {"$ref": "#/components/schemas/Problem"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status in DOCUMENTED_PROBLEMS:
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": TITLES[status],
+                        "content": {CONTENT_TYPE: {"schema": reference}},
+                    },
+                )
 
 
 def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -94,6 +108,15 @@ def install(api: NinjaAPI) -> None:
         if code == "malformed_body":
             detail = "The request body is not valid JSON."
         return problem(request, status=exc.status_code, code=code, detail=detail)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return problem(
+            request,
+            status=413,
+            code="body_too_large",
+            detail="The request body is larger than the server accepts.",
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

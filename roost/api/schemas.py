@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
+from pydantic import ConfigDict
 
+from roost.api.fields import Id
 from roost.core.models import Role
 
 
@@ -39,9 +41,11 @@ class MembershipOut(Schema):
 
 
 class MembershipIn(Schema):
-    user_id: int
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: Id
     role: Role
-    channel_group_id: int | None = None
+    channel_group_id: Id | None = None
 
 
 class TeamOut(Schema):

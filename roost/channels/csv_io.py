@@ -18,6 +18,7 @@ from roost.core.csv_export import SafeCsvWriter, unquote_cell
 from roost.core.errors import ApplicationError
 from roost.core.models import Brand, ChannelGroup, User
 from roost.core.permissions import Action, can
+from roost.core.text_input import MESSAGES, TextProblem, text_problem
 
 COLUMNS = (
     "network",
@@ -67,6 +68,9 @@ def _read(data: bytes) -> tuple[list[_Row], list[RowError]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [RowError(1, "The file is not UTF-8 text.")]
+    if (problem := text_problem(text)) is not None:
+        line = text[: text.find("\x00")].count("\n") + 1 if problem == TextProblem.NUL else 1
+        return [], [RowError(line, f"The file {MESSAGES[problem]}.")]
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from roost.core import request_context
 from roost.core.models import AuditEvent, Organization, User
+from roost.core.text_input import json_repaired
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"
@@ -65,10 +66,13 @@ def event_digest(
 
 
 def _jsonable(value: Any) -> Any:
-    """Round-trip through JSON so the stored value and the hashed value are identical."""
+    """Round-trip through JSON so the stored value and the hashed value are identical.
+
+    NUL and lone surrogates are replaced: the log is append-only, so a value no database
+    or export could hold would break every later read of it."""
     if value is None:
         return None
-    return json.loads(_canonical(value))
+    return json_repaired(json.loads(_canonical(value)))
 
 
 @dataclass(frozen=True)

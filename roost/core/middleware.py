@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import time
 import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from roost.core import request_context
 from roost.core.errors import ApplicationError
+from roost.core.problem_json import problem
 from roost.core.signin import signout_recorded
+from roost.core.text_input import MESSAGES, TextFault, text_fault
 from roost.core.two_factor import confirmed_device, second_factor_passed, two_factor_required
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -139,3 +144,89 @@ class SecurityHeadersMiddleware:
             if value and header not in response:
                 response[header] = value
         return response
+
+
+# Webhook deliveries are read, size-checked and refused with a receipt by their own view
+# (roost.inbox.webhooks): the raw body is what the signature covers.
+RAW_BODY_PREFIXES = ("/hooks/",)
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+class RequestInputMiddleware:
+    """Refuse, before any view runs, a request whose body is over the size limit or whose
+    parameters or body hold text Roost cannot store (`roost.core.text_input`).
+
+    The API answers problem+json (413, or 422 naming the place); a page answers with the
+    error page, or an HTMX request with a fragment, naming the field. Nothing is stored,
+    and no view has to remember the check.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(RAW_BODY_PREFIXES):
+            return self.get_response(request)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        try:
+            if declared > limit and request.content_type != "multipart/form-data":
+                raise RequestDataTooBig
+            fault = self._fault(request)
+        except (RequestDataTooBig, TooManyFilesSent):
+            return self._refuse(
+                request,
+                status=413,
+                code="body_too_large",
+                detail=f"The request body is larger than the {limit:,} bytes accepted.",
+            )
+        except (TooManyFieldsSent, MultiPartParserError):
+            return self._refuse(
+                request, status=400, code="malformed_body", detail="The request body is malformed."
+            )
+        if fault is not None:
+            api = request.path.startswith("/api/")
+            # A form's or query's place is (where, name, index): the name is the field.
+            field = fault.place if api or len(fault.location) < 2 else str(fault.location[1])
+            return self._refuse(
+                request,
+                status=422,
+                code="invalid_text",
+                detail=f"{fault.message}." if api else f"“{field}” {MESSAGES[fault.problem]}.",
+                field=field,
+            )
+        return self.get_response(request)
+
+    def _fault(self, request: HttpRequest) -> TextFault | None:
+        fault = text_fault(dict(request.GET.lists()), location=("query",))
+        if fault is not None or request.method in ("GET", "HEAD", "OPTIONS"):
+            return fault
+        if request.content_type in FORM_CONTENT_TYPES:
+            fields = dict(request.POST.lists())
+            files = {name: [f.name or "" for f in items] for name, items in request.FILES.lists()}
+            return text_fault(fields, location=("form",)) or text_fault(files, location=("file",))
+        if _is_json(request.content_type or ""):
+            try:
+                data = json.loads(request.body)
+            except (ValueError, RecursionError):
+                return None  # not JSON: the view answers that the body is malformed
+            return text_fault(data, location=("body",))
+        return None
+
+    def _refuse(
+        self, request: HttpRequest, *, status: int, code: str, detail: str, field: str = ""
+    ) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            extra = {"field": field} if field else {}
+            return problem(request, status=status, code=code, detail=detail, **extra)
+        if request.headers.get("HX-Request"):
+            # A fragment for the part of the page that asked, as a form error would be.
+            return render(request, "_input_refused.html", {"message": detail}, status=status)
+        return render(request, "error.html", {"message": detail, "status": status}, status=status)

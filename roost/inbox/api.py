@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
 
 from roost.api.auth import require_scope
+from roost.api.fields import Flag, Id, Moment, StrictText
 from roost.api.tokens import Scope
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError, ErrorCode
@@ -53,25 +56,32 @@ class ConversationDetailOut(ConversationOut):
     messages: list[MessageOut]
 
 
-class ReplyIn(Schema):
-    text: str
+class Input(Schema):
+    """Request bodies refuse fields they do not know, so a misspelt one is not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReplyIn(Input):
+    text: StrictText
     # The newest message the client has shown; a reply someone else sent after it is
     # refused with 409 unless `confirm` is true (as on the conversation page).
-    seen_message_id: int | None = None
-    confirm: bool = False
+    seen_message_id: Id | None = None
+    confirm: Flag = False
 
 
-class AssignIn(Schema):
-    assignee_id: int | None = None
+class AssignIn(Input):
+    assignee_id: Id | None = Field(..., description="A person's id, or null to unassign.")
 
 
-class TagsIn(Schema):
-    tags: list[str]
+class TagsIn(Input):
+    tags: Annotated[list[Annotated[StrictText, Field(max_length=100)]], Field(max_length=50)]
 
 
-class StatusIn(Schema):
+class StatusIn(Input):
     status: ConversationStatus
-    snoozed_until: dt.datetime | None = None  # required with "snoozed", refused otherwise
+    # Required with "snoozed", refused otherwise.
+    snoozed_until: Moment | None = None
 
 
 def _out(conversation: Conversation) -> ConversationOut:
@@ -87,12 +97,13 @@ def _detail(conversation: Conversation) -> ConversationDetailOut:
     "/conversations", response=list[ConversationOut], summary="List or search conversations"
 )
 def conversation_list(
-    request: HttpRequest, queue: selectors.Queue = selectors.Queue.ALL, q: str = "", limit: int = 50
+    request: HttpRequest,
+    queue: selectors.Queue = selectors.Queue.ALL,
+    q: Annotated[str, Field(max_length=500)] = "",
+    limit: Annotated[int, Field(ge=1, le=200)] = 50,
 ) -> list[ConversationOut]:
     viewer = require_scope(request, Scope.INBOX_READ)
-    rows = selectors.conversation_list(viewer=viewer, queue=queue, search=q)[
-        : max(1, min(limit, 200))
-    ]
+    rows = selectors.conversation_list(viewer=viewer, queue=queue, search=q)[:limit]
     return [_out(c) for c in rows]
 
 
@@ -123,9 +134,9 @@ def conversation_assign(
     viewer = require_scope(request, Scope.INBOX_WRITE)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     assignee = (
-        core_selectors.user_get(viewer=viewer, user_id=payload.assignee_id)
-        if payload.assignee_id
-        else None
+        None
+        if payload.assignee_id is None
+        else core_selectors.user_get(viewer=viewer, user_id=payload.assignee_id)
     )
     return _out(
         services.conversation_assign(actor=viewer, conversation=conversation, assignee=assignee)

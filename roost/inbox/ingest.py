@@ -14,10 +14,12 @@ a fixed number of queries, whatever its size.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -26,6 +28,7 @@ from roost.channels.connectors.base import Capability, ConnectorError, Inbound, 
 from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
+from roost.core.text_input import text_problem, text_repaired
 from roost.inbox.classify import UNDETERMINED, classify, is_vip
 from roost.inbox.models import (
     Conversation,
@@ -273,6 +276,20 @@ def _route_opened(
     return batch
 
 
+_TEXT_FIELDS = ("external_id", "author_handle", "author_name", "text", "parent_external_id", "url")
+
+
+def _storable(item: Inbound) -> Inbound:
+    """The item with NUL and lone surrogates replaced, so what a network sent is kept
+    rather than lost to a failing write (webhook deliveries are refused before this)."""
+    changes: dict[str, Any] = {
+        name: text_repaired(getattr(item, name))
+        for name in _TEXT_FIELDS
+        if text_problem(getattr(item, name)) is not None
+    }
+    return dataclasses.replace(item, **changes) if changes else item
+
+
 def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
     """Store what is new among `items`; return how many were new. Safe to call twice, and
     from two workers at once: writers of an account take turns, so each message is stored
@@ -285,6 +302,7 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
     """
     if not items:
         return 0
+    items = [_storable(item) for item in items]
     # No savepoint inside the caller's transaction: a failure here fails the whole of it.
     with transaction.atomic(savepoint=False):
         identity = _identity_lock(channel)

@@ -188,6 +188,17 @@ class Direction(models.TextChoices):
     NOTE = "note", "Internal note"
 
 
+class SendState(models.TextChoices):
+    """Where a reply from the team is on its way to the network ("" for other messages).
+
+    A reply is stored as pending before the network is called, so no send goes unrecorded:
+    a pending reply whose send outcome was never written may be on the network."""
+
+    PENDING = "pending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent"
+
+
 class Message(TenantModel):
     """One message of a conversation. Unique per account (`identity`) and network id, so
     the same message fetched through two placement channels of one account is stored once;
@@ -219,6 +230,8 @@ class Message(TenantModel):
     sentiment = models.CharField(max_length=10, blank=True)
     intent = models.CharField(max_length=12, blank=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    send_state = models.CharField(max_length=10, choices=SendState.choices, blank=True)
+    send_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
-from roost.inbox.models import Conversation, ConversationPresence, Direction, Message
+from roost.inbox.models import (
+    Conversation,
+    ConversationPresence,
+    Direction,
+    Message,
+    SendState,
+)
 from roost.inbox.selectors import conversation_get
 
 PRESENCE_WINDOW = dt.timedelta(seconds=20)
@@ -97,6 +103,7 @@ def replies_by_others_since(
             pk__gt=seen_message_id,
         )
         .exclude(sent_by=viewer)
+        .exclude(send_state=SendState.FAILED)
         .select_related("sent_by")
         .order_by("pk")
     )

@@ -19,8 +19,9 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, can, require
+from roost.core.text_input import MESSAGES, text_problem
 from roost.inbox.mentions import mentions_notify_after_commit, people_mentioned
-from roost.inbox.models import Conversation, ConversationStatus, Direction, Message
+from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, SendState
 from roost.inbox.presence import reply_collision_check
 from roost.inbox.sla import SlaEventKind
 from roost.inbox.sla_service import event_record
@@ -69,6 +70,8 @@ def conversation_reply(
 
     `seen_message_id` is the newest message the actor was shown: a reply someone else
     sent after it is a collision, refused unless `confirmed` (`reply_collision_check`).
+    Precondition: not inside a transaction, so the pending reply is committed before the
+    network is called.
     """
     _check(actor, conversation)
     reply_collision_check(
@@ -80,6 +83,8 @@ def conversation_reply(
     text = text.strip()
     if not text:
         raise ApplicationError(ErrorCode.INVALID, "Write a reply first.", field="text")
+    if (problem := text_problem(text)) is not None:
+        raise ApplicationError(ErrorCode.INVALID, f"The reply {MESSAGES[problem]}.", field="text")
     if len(text) > MAX_REPLY:
         raise ApplicationError(ErrorCode.INVALID, f"At most {MAX_REPLY} characters.", field="text")
     last = (
@@ -91,6 +96,22 @@ def conversation_reply(
         raise ApplicationError(ErrorCode.CONFLICT, "There is nothing to reply to yet.")
     key = f"reply-{secrets.token_hex(12)}"
     connector = connector_for(conversation.channel, purpose="inbox reply")
+    # Recorded (and committed) before the network is called: whatever fails afterwards,
+    # Roost knows this reply may have gone out, under this key.
+    reply = Message.objects.create(
+        organization_id=conversation.organization_id,
+        conversation=conversation,
+        channel=conversation.channel,
+        external_id=key,
+        kind=last.kind,
+        direction=Direction.OUTBOUND,
+        author_handle=conversation.channel.handle,
+        sent_by=actor,
+        text=text,
+        parent_external_id=last.external_id,
+        created_at=timezone.now(),
+        send_state=SendState.PENDING,
+    )
     try:
         published = None
         for _ in range(2):  # one quick retry for a transient error
@@ -105,25 +126,19 @@ def conversation_reply(
             raise TransientError("the network did not answer; try again in a moment")
     except ConnectorError as error:
         message = getattr(error, "network_message", "") or str(error)
+        reply.send_state = SendState.FAILED
+        reply.send_error = message[:300]
+        reply.save(update_fields=["send_state", "send_error"])
         raise ApplicationError(
             ErrorCode.CONFLICT, f"The network refused the reply: {message}"
         ) from error
     now = timezone.now()
     with transaction.atomic():
-        reply = Message.objects.create(
-            organization_id=conversation.organization_id,
-            conversation=conversation,
-            channel=conversation.channel,
-            external_id=published.external_id,
-            kind=last.kind,
-            direction=Direction.OUTBOUND,
-            author_handle=conversation.channel.handle,
-            sent_by=actor,
-            text=text,
-            parent_external_id=last.external_id,
-            url=published.url,
-            created_at=now,
-        )
+        reply.external_id = published.external_id
+        reply.url = published.url
+        reply.created_at = now
+        reply.send_state = SendState.SENT
+        reply.save(update_fields=["external_id", "url", "created_at", "send_state"])
         fields = ["last_message_at", "status"]
         conversation.last_message_at = now
         conversation.status = ConversationStatus.WAITING

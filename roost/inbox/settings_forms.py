@@ -207,6 +207,10 @@ class SlaPolicyForm(forms.Form):
         )
 
 
+EARLIEST_REPORT_DAY = dt.date(2000, 1, 1)
+LATEST_REPORT_DAY = dt.date(2999, 12, 31)
+
+
 class ReportRangeForm(forms.Form):
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
@@ -215,6 +219,14 @@ class ReportRangeForm(forms.Form):
         data = super().clean() or {}
         start: dt.date | None = data.get("start")
         end: dt.date | None = data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            # Beyond these, a day's bounds in some time zone fall outside the calendar.
+            if day is not None and not EARLIEST_REPORT_DAY <= day <= LATEST_REPORT_DAY:
+                self.add_error(
+                    name,
+                    f"Choose a day between {EARLIEST_REPORT_DAY:%Y} and {LATEST_REPORT_DAY:%Y}.",
+                )
+                return data
         if start and end:
             if end < start:
                 raise forms.ValidationError("The end date is before the start date.")

@@ -19,11 +19,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from roost.channels.connectors.base import Inbound, InboundKind
+from roost.core.text_input import MESSAGES, text_problem
 
 MAX_MESSAGES = 1000
 MAX_TEXT_CHARS = 20_000
 MAX_MEDIA = 20
 MAX_FOLLOWERS = 2_147_483_647  # what the message table holds
+# A message's time lies between these (the future by a day, for clocks that run fast);
+# anything else is a sender's error, and times near year 1 or 9999 cannot even be shown.
+EARLIEST_CREATED_AT = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+CLOCK_SKEW = dt.timedelta(days=1)
 
 
 class PayloadProblem(enum.StrEnum):
@@ -54,10 +59,14 @@ class _Strict(BaseModel):
 
     @field_validator("*")
     @classmethod
-    def _no_nul(cls, value: object) -> object:
-        # PostgreSQL text cannot hold NUL, and no message needs one.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
+    def _storable_text(cls, value: object) -> object:
+        # PostgreSQL text cannot hold NUL, and a lone surrogate is not a character.
+        if isinstance(value, str) and (problem := text_problem(value)) is not None:
+            raise ValueError(MESSAGES[problem])
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, str) and (problem := text_problem(item)) is not None:
+                    raise ValueError(MESSAGES[problem])
         return value
 
 
@@ -102,6 +111,9 @@ class MessageIn(_Strict):
             raise ValueError("must be an ISO 8601 date and time") from None
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("must carry a time zone, e.g. 2026-03-01T09:30:00Z")
+        # Comparisons only: converting a time near year 1 or 9999 to UTC could overflow.
+        if moment < EARLIEST_CREATED_AT or moment > dt.datetime.now(dt.UTC) + CLOCK_SKEW:
+            raise ValueError(f"must lie between {EARLIEST_CREATED_AT:%Y-%m-%d} and a day from now")
         return value
 
     @field_validator("url")

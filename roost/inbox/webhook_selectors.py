@@ -31,5 +31,12 @@ def webhook_receipts_recent(
     return list(_visible(viewer).filter(channel=channel).defer("body")[:limit])
 
 
+def webhook_receipts_failed(*, viewer: User) -> list[WebhookReceipt]:
+    """Accepted deliveries whose messages are not stored yet, on the channels the viewer
+    manages, oldest first (the body is left out)."""
+    failed = _visible(viewer).filter(outcome=WebhookReceipt.Outcome.FAILED)
+    return list(failed.select_related("channel").defer("body").order_by("received_at", "pk"))
+
+
 def webhook_receipt_get(*, viewer: User, receipt_id: int) -> WebhookReceipt:
     return get_object_or_404(_visible(viewer).select_related("channel"), pk=receipt_id)

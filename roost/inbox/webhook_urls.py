@@ -17,6 +17,7 @@ urlpatterns = [
         webhooks.channel_webhook_change,
         name="change",
     ),
+    path("inbox/webhooks/failed/", webhooks.webhook_receipts_failed, name="failed"),
     path(
         "inbox/webhooks/receipts/<int:receipt_id>/reprocess/",
         webhooks.webhook_receipt_reprocess,

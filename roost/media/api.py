@@ -12,9 +12,10 @@ from typing import Annotated
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Strict
 
 from roost.api.auth import require_scope
+from roost.api.fields import Offset, StrictText
 from roost.api.tokens import Scope
 from roost.core.models import User
 from roost.media import selectors, services
@@ -73,7 +74,7 @@ class MediaFilters(Schema):
     kind: MediaKind | None = None
     tag: str = ""
     limit: int = Field(50, ge=1, le=PAGE_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class MediaPatchIn(Schema):
@@ -81,10 +82,10 @@ class MediaPatchIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    alt_text: Annotated[str, Field(max_length=services.MAX_ALT_TEXT)] | None = None
-    tags: Annotated[list[str], Field(max_length=services.MAX_TAGS)] | None = None
-    focal_x: Annotated[float, Field(ge=0, le=1)] | None = None
-    focal_y: Annotated[float, Field(ge=0, le=1)] | None = None
+    alt_text: Annotated[StrictText, Field(max_length=services.MAX_ALT_TEXT)] | None = None
+    tags: Annotated[list[StrictText], Field(max_length=services.MAX_TAGS)] | None = None
+    focal_x: Annotated[float, Strict(), Field(ge=0, le=1)] | None = None
+    focal_y: Annotated[float, Strict(), Field(ge=0, le=1)] | None = None
 
 
 def _out(asset: MediaAsset) -> MediaOut:

@@ -15,9 +15,10 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AfterValidator, AwareDatetime, ConfigDict
+from pydantic import AfterValidator, ConfigDict, Strict
 
 from roost.api.auth import require_scope
+from roost.api.fields import Flag, Id, Moment, Offset, QueryId
 from roost.api.tokens import Scope
 from roost.channels import selectors as channel_selectors
 from roost.channels.models import Channel
@@ -55,9 +56,10 @@ def _distinct(ids: list[int]) -> list[int]:
     return ids
 
 
-Text = Annotated[str, Field(max_length=MAX_TEXT)]
-Link = Annotated[str, Field(max_length=2000), AfterValidator(_http_url)]
-Ids = Annotated[list[int], Field(max_length=MAX_IDS), AfterValidator(_distinct)]
+Text = Annotated[str, Strict(), Field(max_length=MAX_TEXT)]
+Title = Annotated[str, Strict(), Field(max_length=200)]
+Link = Annotated[str, Strict(), Field(max_length=2000), AfterValidator(_http_url)]
+Ids = Annotated[list[Id], Field(max_length=MAX_IDS), AfterValidator(_distinct)]
 
 
 class Input(Schema):
@@ -145,33 +147,33 @@ class PostPage(Schema):
 
 class PostFilters(Schema):
     state: PostState | None = None
-    channel: int | None = None
-    campaign: int | None = None
-    scheduled_from: AwareDatetime | None = None
-    scheduled_to: AwareDatetime | None = None
+    channel: QueryId | None = None
+    campaign: QueryId | None = None
+    scheduled_from: Moment | None = None
+    scheduled_to: Moment | None = None
     limit: int = Field(50, ge=1, le=PAGE_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class PostCreateIn(Input):
     channel_ids: Annotated[Ids, Field(min_length=1)]
     master_text: Text = ""
-    title: Annotated[str, Field(max_length=200)] = ""
+    title: Title = ""
     link: Link = ""
-    paid_partnership: bool = False
+    paid_partnership: Flag = False
     media_ids: Ids = []
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: Moment | None = None
 
 
 class PostPatchIn(Input):
     master_text: Text | None = None
-    title: Annotated[str, Field(max_length=200)] | None = None
+    title: Title | None = None
     link: Link | None = None
-    paid_partnership: bool | None = None
+    paid_partnership: Flag | None = None
 
 
 class ScheduleIn(Input):
-    scheduled_at: AwareDatetime | None = Field(
+    scheduled_at: Moment | None = Field(
         ..., description="An instant with its offset, or null to unschedule."
     )
 
@@ -181,9 +183,9 @@ class MediaIdsIn(Input):
 
 
 class DecisionIn(Input):
-    comment: Annotated[str, Field(max_length=5000)] = ""
-    version: int | None = Field(
-        None, ge=1, description="The version reviewed; a newer one is refused with 409."
+    comment: Annotated[str, Strict(), Field(max_length=5000)] = ""
+    version: Id | None = Field(
+        None, description="The version reviewed; a newer one is refused with 409."
     )
 
 

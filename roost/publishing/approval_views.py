@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.publishing import approvals
 from roost.publishing.approvals import approval_context
@@ -60,8 +61,7 @@ def _act(request: HttpRequest, post: Post, done: str, action: Callable[[], Post]
 
 
 def _version(request: HttpRequest) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return id_from(request.POST.get("version"))
 
 
 @login_required

@@ -21,6 +21,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.feed_tokens import feed_token_owner
 from roost.core.models import User
 from roost.core.selectors import brand_list, user_list
+from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.publishing import selectors, services
 from roost.publishing.ics import calendar_feed
@@ -133,10 +134,10 @@ def _filter_choices(viewer: User) -> list[tuple[str, str, list[tuple[str, str]]]
 def calendar_move(request: HttpRequest) -> HttpResponse:
     """Drag and drop: move a post to another day, keeping its time of day."""
     viewer = viewer_of(request)
-    post_id = request.POST.get("post", "")
-    if not (post_id.isascii() and post_id.isdigit()):
+    post_id = id_from(request.POST.get("post"))
+    if post_id is None:
         raise Http404("unknown post")
-    post = selectors.post_get(viewer=viewer, post_id=int(post_id))
+    post = selectors.post_get(viewer=viewer, post_id=post_id)
     try:
         when = _moved_to(request.POST.get("date", ""), post.scheduled_at)
         services.post_schedule(actor=viewer, post=post, scheduled_at=when)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.publishing import campaigns, selectors
 from roost.publishing.models import Campaign
@@ -98,7 +99,16 @@ def campaign_action(request: HttpRequest, campaign_id: int) -> HttpResponse:
             campaigns.campaign_release(actor=viewer, campaign=campaign)
             messages.success(request, "Campaign released.")
         elif action == "add":
-            post = selectors.post_get(viewer=viewer, post_id=int(request.POST.get("post", "0")))
+            post_id = id_from(request.POST.get("post"))
+            if post_id is None:
+                # Not a refusal to show on the campaign's page: the form never sends this.
+                return render(
+                    request,
+                    "error.html",
+                    {"message": "Choose a post by its number.", "status": 400},
+                    status=400,
+                )
+            post = selectors.post_get(viewer=viewer, post_id=post_id)
             campaigns.campaign_add_post(actor=viewer, campaign=campaign, post=post)
             messages.success(request, f"“{post}” joined the campaign.")
         elif action == "preflight":

@@ -40,6 +40,7 @@ def campaign_create(
         raise ApplicationError(ErrorCode.NOT_FOUND, "Not found.")
     if not name.strip():
         raise ApplicationError(ErrorCode.INVALID, "A campaign needs a name.", field="name")
+    services.schedule_time_check(release_at, field="release_at")
     with transaction.atomic():
         campaign = Campaign.objects.create(
             organization=organization,

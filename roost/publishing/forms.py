@@ -5,6 +5,17 @@ from typing import Any
 from django import forms
 
 
+class ScheduleTimeField(forms.DateTimeField):
+    """A time in the viewer's zone; a stored time that zone cannot hold (within a day of
+    year 1 or 9999) is shown as stored, in UTC, rather than failing the page."""
+
+    def prepare_value(self, value: Any) -> Any:
+        try:
+            return super().prepare_value(value)
+        except OverflowError:
+            return value
+
+
 class ComposeForm(forms.Form):
     title = forms.CharField(
         max_length=200, required=False, help_text="Internal name, never published."
@@ -29,7 +40,7 @@ class ComposeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Media from the library",
     )
-    scheduled_at = forms.DateTimeField(
+    scheduled_at = ScheduleTimeField(
         required=False,
         label="Publish at (your time zone)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -63,7 +74,7 @@ class VariantForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    scheduled_at = forms.DateTimeField(
+    scheduled_at = ScheduleTimeField(
         required=False,
         label="Publish at (your time zone)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -95,6 +95,7 @@ def post_create(
     _check_channels(actor, channels)
     if campaign is not None and campaign.organization_id != organization.pk:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Campaign not found.", field="campaign")
+    schedule_time_check(scheduled_at)
     with transaction.atomic():
         post = Post.objects.create(
             organization=organization,
@@ -248,17 +249,28 @@ def variant_update(
 
 
 TIME_PASSED = "That time is in the past: choose one still to come."
+# Plans reach this far ahead (and records this far back). A time beyond it is a typo, and
+# times near the ends of the calendar cannot even be shown in every time zone.
+MAX_SCHEDULE_AHEAD = dt.timedelta(days=2 * 365)
+TIME_TOO_FAR = "That time is more than two years away: choose one nearer."
+
+
+def schedule_time_check(scheduled_at: dt.datetime | None, *, field: str = "scheduled_at") -> None:
+    """A planned time has a zone and lies within MAX_SCHEDULE_AHEAD of now, either way."""
+    if scheduled_at is None:
+        return
+    if timezone.is_naive(scheduled_at):
+        raise ApplicationError(ErrorCode.INVALID, "The time needs a time zone.", field=field)
+    now = timezone.now()
+    # Comparisons only: arithmetic on a time near year 1 or 9999 could overflow.
+    if scheduled_at > now + MAX_SCHEDULE_AHEAD or scheduled_at < now - MAX_SCHEDULE_AHEAD:
+        raise ApplicationError(ErrorCode.INVALID, TIME_TOO_FAR, field=field)
 
 
 def _require_future(scheduled_at: dt.datetime | None) -> None:
     """A post is planned for a moment with a zone, still to come (or for no moment)."""
-    if scheduled_at is None:
-        return
-    if timezone.is_naive(scheduled_at):
-        raise ApplicationError(
-            ErrorCode.INVALID, "The time needs a time zone.", field="scheduled_at"
-        )
-    if scheduled_at <= timezone.now():
+    schedule_time_check(scheduled_at)
+    if scheduled_at is not None and scheduled_at <= timezone.now():
         raise ApplicationError(ErrorCode.INVALID, TIME_PASSED, field="scheduled_at")
 
 

@@ -217,3 +217,26 @@ def test_tokens_never_appear_in_logs(admin, caplog):
     api_client(issued.secret).get("/api/v1/users")
     api_client(issued.secret + "x").get("/api/v1/users")
     assert issued.secret not in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_openapi_document_lists_the_problem_answers_of_every_operation(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail", "code"} <= set(problem["required"])
+    operations = [op for ops in spec["paths"].values() for op in ops.values()]
+    assert len(operations) > 20
+    for operation in operations:
+        for status in ("400", "401", "403", "404", "409", "413", "422"):
+            answer = operation["responses"][status]
+            schema = answer["content"]["application/problem+json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Problem"}, operation["operationId"]
+
+
+@pytest.mark.django_db
+def test_a_page_refuses_a_body_over_the_limit_with_413(admin, signed_in, settings):
+    response = signed_in(admin).post(
+        "/settings/tokens/", {"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)}
+    )
+    assert response.status_code == 413
+    assert not ApiToken.objects.exists()

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "roost.core.middleware.IdleTimeoutMiddleware",
     "roost.core.middleware.TwoFactorRequiredMiddleware",
     "roost.core.middleware.UserTimeZoneMiddleware",
+    "roost.core.middleware.RequestInputMiddleware",
     "roost.core.middleware.ApplicationErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -122,6 +123,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "roost.core.context_processors.shell",
             ],
+            # Any stored instant can be shown, even where the viewer's zone cannot hold it.
+            "builtins": ["roost.core.templatetags.local_time"],
         },
     },
 ]
@@ -166,6 +169,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:today"
 LOGOUT_REDIRECT_URL = "core:login"
+
+# A request body (file uploads aside) larger than this is refused with 413 before any
+# view reads it (roost.core.middleware.RequestInputMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -15,6 +15,7 @@ from roost.core import selectors
 from roost.core.forms import AuditFilterForm
 from roost.core.models import AuditEvent, User
 from roost.core.permissions import Action, can, require
+from roost.core.text_input import text_repaired
 
 
 def _filters(
@@ -79,7 +80,7 @@ def audit_event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     viewer = request.user
     assert isinstance(viewer, User)
     event = selectors.audit_event_get(viewer=viewer, event_id=event_id)
-    pretty = json.dumps(event_as_dict(event), indent=2, ensure_ascii=False)
+    pretty = text_repaired(json.dumps(event_as_dict(event), indent=2, ensure_ascii=False))
     return render(
         request, "core/audit_event.html", {"area": "governance", "event": event, "pretty": pretty}
     )
@@ -96,7 +97,9 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
 
     def lines() -> Iterator[str]:
         for event in events.iterator(chunk_size=1000):
-            yield json.dumps(event_as_dict(event), ensure_ascii=False) + "\n"
+            # ASCII with escapes: any stored text, even one that is not valid Unicode,
+            # is written as valid JSON, so the export never stops part-way.
+            yield json.dumps(event_as_dict(event)) + "\n"
 
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response = StreamingHttpResponse(lines(), content_type="application/x-ndjson")

@@ -12,6 +12,7 @@ from roost.core import selectors, services
 from roost.core.errors import ApplicationError
 from roost.core.forms import GrantForm
 from roost.core.permissions import Action, can
+from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 
 
@@ -83,13 +84,9 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     team = selectors.team_get(viewer=viewer, team_id=team_id)
     status = 200
     if request.method == "POST":
-        lead_id = request.POST.get("lead", "")
+        lead_id = id_from(request.POST.get("lead"))
         try:
-            lead = (
-                selectors.user_get(viewer=viewer, user_id=int(lead_id))
-                if lead_id.isdigit()
-                else None
-            )
+            lead = None if lead_id is None else selectors.user_get(viewer=viewer, user_id=lead_id)
             services.team_lead_set(team=team, actor=viewer, lead=lead)
         except ApplicationError as error:
             messages.error(request, error.message)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Role
 from roost.inbox import ingest, services
-from roost.inbox.models import Conversation, ConversationStatus, Direction
+from roost.inbox.models import Conversation, ConversationStatus, Direction, SendState
 from roost.inbox.tests.conftest import account
 from roost.sandbox.models import SandboxPost
 from roost.sandbox.services import sandbox_inbound_add, sandbox_knobs_set
@@ -44,11 +44,14 @@ def test_a_reply_reaches_the_network_and_stops_the_first_response_clock(conversa
 
 
 @pytest.mark.django_db
-def test_the_networks_refusal_is_shown_and_nothing_is_stored(conversation, agent):
+def test_the_networks_refusal_is_shown_and_the_reply_is_kept_as_not_sent(conversation, agent):
     sandbox_knobs_set(account=account(), fail_mode="invalid", fail_remaining=1)
     with pytest.raises(ApplicationError, match="The network refused the reply"):
         services.conversation_reply(actor=agent, conversation=conversation, text="Hello")
-    assert not conversation.messages.filter(direction=Direction.OUTBOUND).exists()
+    [reply] = conversation.messages.filter(direction=Direction.OUTBOUND)
+    assert reply.send_state == SendState.FAILED and reply.send_error
+    conversation.refresh_from_db()
+    assert conversation.first_response_at is None
 
 
 @pytest.mark.django_db

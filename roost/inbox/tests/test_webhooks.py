@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from roost.channels.inbound_webhook import (
     WebhookIssued,
@@ -341,6 +342,14 @@ def test_malformed_json_is_400_with_the_body_kept(channel, webhook, body):
         ({"messages": [message(url="javascript:alert(1)")]}, "messages.0.url"),
         ({"messages": [message(media=["ftp://x"])]}, "messages.0.media"),
         ({"messages": [message(text="nul \x00 here")]}, "messages.0.text"),
+        ({"messages": [message(text="half \ud800 a pair")]}, "messages.0.text"),
+        ({"messages": [message(external_id="\udfff")]}, "messages.0.external_id"),
+        ({"messages": [message(author={"handle": "ola", "name": "\ud83d"})]}, "messages.0.author"),
+        ({"messages": [message(media=["https://x.example/\ud800"])]}, "messages.0.media"),
+        ({"messages": [message(created_at="0001-01-01T00:00:00+01:00")]}, "messages.0.created_at"),
+        ({"messages": [message(created_at="0001-01-01T00:00:00Z")]}, "messages.0.created_at"),
+        ({"messages": [message(created_at="9999-12-31T23:59:59-01:00")]}, "messages.0.created_at"),
+        ({"messages": [message(created_at="9999-12-31T23:59:59Z")]}, "messages.0.created_at"),
         ({"message": [message()]}, "messages"),
     ],
 )
@@ -609,6 +618,10 @@ def test_injected_storage_failure_answers_202_and_the_receipt_is_processed_again
     assert Message.objects.count() == 0
     page = signed_in(admin).get(reverse("inbox_webhooks:channel", args=[channel.pk]))
     assert "Process again" in page.content.decode()
+    failed = signed_in(admin).get(reverse("inbox_webhooks:failed"))
+    assert failed.status_code == 200
+    assert escape(receipt.reason) in failed.content.decode()
+    assert "Process again" in failed.content.decode()
 
     monkeypatch.setattr(ingest, "messages_store", real_store)
     client = signed_in(admin)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
+from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.inbox import snooze
 from roost.inbox.bulk import BulkAction, BulkResult, conversations_bulk_act
@@ -53,7 +54,7 @@ def conversations_bulk(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     # The queue the form was on, as its query string; only ever sent back to the inbox.
     back = QueryDict(request.POST.get("back", ""))
-    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    ids = [i for i in map(id_from, request.POST.getlist("ids")) if i is not None]
     action = request.POST.get("action", "")
     try:
         until, assignee = None, None

@@ -18,6 +18,7 @@ from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.inbox import selectors, services, snooze
 from roost.inbox.filters import PRIORITY_CHOICES, STATUS_CHOICES, filter_from_query
@@ -149,8 +150,8 @@ def conversation_thread(request: HttpRequest, conversation_id: int) -> HttpRespo
     viewer = viewer_of(request)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     thread = selectors.conversation_thread(conversation)
-    after = request.GET.get("after", "")
-    if after.isdigit() and not thread.filter(pk__gt=int(after)).exists():
+    after = id_from(request.GET.get("after"))
+    if after is not None and not thread.filter(pk__gt=after).exists():
         return HttpResponse(status=204)
     context = {"conversation": conversation, "thread": thread}
     return render(request, "inbox/_thread.html", context)
@@ -179,7 +180,7 @@ def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse
                 actor=viewer,
                 conversation=conversation,
                 text=request.POST.get("text", ""),
-                seen_message_id=int(seen) if seen.isdigit() else None,
+                seen_message_id=id_from(seen),
                 confirmed=request.POST.get("confirm") == "yes",
             )
             messages.success(request, "Reply sent.")
@@ -189,11 +190,11 @@ def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse
             )
             messages.success(request, "Note added.")
         elif action == "assign":
-            assignee_id = request.POST.get("assignee", "")
+            assignee_id = id_from(request.POST.get("assignee"))
             assignee = (
-                core_selectors.user_get(viewer=viewer, user_id=int(assignee_id))
-                if assignee_id.isdigit()
-                else None
+                None
+                if assignee_id is None
+                else core_selectors.user_get(viewer=viewer, user_id=assignee_id)
             )
             services.conversation_assign(actor=viewer, conversation=conversation, assignee=assignee)
         elif action == "tags":

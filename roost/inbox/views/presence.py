@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from roost.core.errors import ApplicationError
+from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.inbox import presence, selectors
 from roost.inbox.models import Message
@@ -25,7 +26,8 @@ def presence_heartbeat(request: HttpRequest, conversation_id: int) -> HttpRespon
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     typing = TYPING_VALUES.get(request.POST.get("typing", ""))
     seen = request.POST.get("seen_message_id", "")
-    if typing is None or (seen and not seen.isdigit()):
+    seen_id = id_from(seen)
+    if typing is None or (seen and seen_id is None):
         return HttpResponseBadRequest(
             "typing must be 0 or 1, and seen_message_id a message id.", content_type="text/plain"
         )
@@ -34,10 +36,10 @@ def presence_heartbeat(request: HttpRequest, conversation_id: int) -> HttpRespon
     except ApplicationError as error:
         return HttpResponse(error.message, status=error.status, content_type="text/plain")
     replies: list[Message] = []
-    if seen:
+    if seen_id is not None:
         replies = list(
             presence.replies_by_others_since(
-                viewer=viewer, conversation=conversation, seen_message_id=int(seen)
+                viewer=viewer, conversation=conversation, seen_message_id=seen_id
             )
         )
     context = {

@@ -164,6 +164,16 @@ def channel_webhook_change(request: HttpRequest, channel_id: int) -> HttpRespons
 
 
 @login_required
+def webhook_receipts_failed(request: HttpRequest) -> HttpResponse:
+    """Every accepted delivery not stored yet, with its reason, across managed channels."""
+    viewer = viewer_of(request)
+    receipts = webhook_selectors.webhook_receipts_failed(viewer=viewer)
+    return render(
+        request, "inbox/webhook_receipts_failed.html", {"area": "settings", "receipts": receipts}
+    )
+
+
+@login_required
 @require_POST
 def webhook_receipt_reprocess(request: HttpRequest, receipt_id: int) -> HttpResponse:
     viewer = viewer_of(request)
