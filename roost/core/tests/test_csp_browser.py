@@ -1,6 +1,7 @@
 """Every page of the app, signed in, in a real Chromium under Roost's Content-Security-
 Policy: the test fails on any violation (an inline script or style, an eval, a foreign
-source) and on any script error."""
+source) and on any script error. The walk is made on a phone-sized screen, where no page
+may be wider than the screen (a long link or a wide table scrolls inside the page)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ SKIP = re.compile(
     r"/signout/|\.ics\?|\.csv\?|/export|download|/file\?|/original\?|\.(jpg|png|webp|mp4)\?|/static/"
 )
 PER_PATTERN = 2
+PHONE = {"width": 390, "height": 844}
 MAX_PAGES = 200
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -47,7 +49,9 @@ def _pattern(url: str) -> str:
 @pytest.mark.browser
 @pytest.mark.peer
 @pytest.mark.django_db(transaction=True)
-def test_every_page_signed_in_has_no_content_security_policy_violation(browser_page, live_server):
+def test_every_page_signed_in_has_no_content_security_policy_violation_and_fits_a_phone(
+    browser_page, live_server
+):
     org = seed_demo()
     seed_demo_channels(org)
     seed_demo_publishing(org)
@@ -57,6 +61,7 @@ def test_every_page_signed_in_has_no_content_security_policy_violation(browser_p
         actor=admin, organization=org, file=as_upload(make_image(320, 180)), alt_text="A sky"
     )
     page = browser_page
+    page.set_viewport_size(PHONE)
     page.add_init_script(RECORD_VIOLATIONS)
     problems: list[str] = []
     page.on(
@@ -89,6 +94,9 @@ def test_every_page_signed_in_has_no_content_security_policy_violation(browser_p
         page.wait_for_timeout(150)  # deferred scripts and htmx loads triggered on load
         assert response is not None and response.status < 500, url
         assert urlsplit(page.url).path != "/signin/", f"{url} signed the walk out"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems.append(f"{urlsplit(url).path}: {width}px wide on a {PHONE['width']}px screen")
         for violation in page.evaluate("window.__violations || []"):
             problems.append(f"{urlsplit(url).path}: {violation}")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
