@@ -15,3 +15,5 @@ urlpatterns = [
     path("inbox/", include("roost.inbox.urls")),
     path("", include("roost.core.urls")),
 ]
+
+handler404 = "roost.core.views.not_found.not_found"

@@ -240,3 +240,19 @@ def test_a_page_refuses_a_body_over_the_limit_with_413(admin, signed_in, setting
     )
     assert response.status_code == 413
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v1/inbox/conversations/1/nope"])
+def test_an_address_the_api_does_not_have_answers_404_problem_json(admin_token, path):
+    response = api_client(admin_token.secret).post(path, {}, content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_a_page_that_does_not_exist_still_answers_the_html_page(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
