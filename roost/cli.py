@@ -85,9 +85,8 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup(args.settings)
-    from django_tasks_db.management.commands.db_worker import Worker
-
     from roost.core.clock import ClockThread
+    from roost.core.task_runner import TaskRunner
     from roost.publishing.dispatch import Publishing
 
     clock = ClockThread(interval=args.clock_interval)
@@ -95,7 +94,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         clock.start()
     publishing = Publishing(senders=args.senders)
     publishing.start()
-    worker = Worker(
+    worker = TaskRunner(
         queue_names=["*"],
         interval=args.interval,
         batch=False,
@@ -114,9 +113,64 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _supervise(commands: dict[str, list[str]], banner: str) -> int:
-    """Run the children in this process group; stop them all on Ctrl-C or when one exits."""
-    children = {name: subprocess.Popen(command) for name, command in commands.items()}
+# A crashed worker is started again after a pause that doubles from the first to the
+# longest; once it has stayed up for a while, the next crash starts from the first again.
+RESTART_FIRST_DELAY = 1.0
+RESTART_LONGEST_DELAY = 30.0
+RESTART_STEADY_AFTER = 60.0
+
+
+def _exit_reason(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+class _Child:
+    """One supervised process, and how often it has crashed lately."""
+
+    def __init__(self, name: str, command: list[str]) -> None:
+        self.name, self.command = name, command
+        self.crashes = 0
+        self.restart_at: float | None = None
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        self.started = time.monotonic()
+        process = subprocess.Popen(self.command)
+        print(f"roost: the {self.name} process started (pid {process.pid})", flush=True)
+        return process
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def schedule_restart(self) -> None:
+        now = time.monotonic()
+        if now - self.started > RESTART_STEADY_AFTER:
+            self.crashes = 0
+        delay = min(RESTART_FIRST_DELAY * 2**self.crashes, RESTART_LONGEST_DELAY)
+        self.crashes += 1
+        self.restart_at = now + delay
+        print(
+            f"roost: the {self.name} process exited ({_exit_reason(self.process.returncode)}); "
+            f"restarting it in {delay:.0f} s",
+            flush=True,
+        )
+
+    def restart_when_due(self) -> None:
+        if self.restart_at is not None and time.monotonic() >= self.restart_at:
+            self.restart_at = None
+            self.process = self._start()
+
+
+def _supervise(commands: dict[str, list[str]], banner: str, *, restartable: frozenset[str]) -> int:
+    """Run the children until Ctrl-C. A restartable child that exits is started again
+    (after a growing pause) while the others carry on; any other child that exits
+    stops them all."""
+    children = [_Child(name, command) for name, command in commands.items()]
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -128,20 +182,31 @@ def _supervise(commands: dict[str, list[str]], banner: str) -> int:
     print(banner, flush=True)
     exit_code = 0
     while not stopping:
-        finished = [name for name, child in children.items() if child.poll() is not None]
-        if finished:
-            exit_code = children[finished[0]].returncode or 1
-            print(f"roost: the {finished[0]} process exited; stopping the others", flush=True)
+        ended = next((c for c in children if not c.running() and c.name not in restartable), None)
+        if ended is not None:
+            exit_code = ended.process.returncode or 1
+            print(
+                f"roost: the {ended.name} process exited "
+                f"({_exit_reason(ended.process.returncode)}); stopping the others",
+                flush=True,
+            )
             break
+        for child in children:
+            if child.running():
+                continue
+            if child.restart_at is None:
+                child.schedule_restart()
+            else:
+                child.restart_when_due()
         time.sleep(0.3)
-    for child in children.values():
-        if child.poll() is None:
-            child.terminate()
-    for child in children.values():
+    for child in children:
+        if child.running():
+            child.process.terminate()
+    for child in children:
         try:
-            child.wait(timeout=10)
+            child.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            child.kill()
+            child.process.kill()
     print("roost: stopped.", flush=True)
     return 0 if stopping else exit_code
 
@@ -169,6 +234,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "worker": [*me, "worker", "--settings", "demo"],
         },
         f"\nRoost demo is running at {url}  (web + worker; Ctrl-C stops both)\n",
+        restartable=frozenset({"worker"}),
     )
 
 
@@ -207,6 +273,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "worker": [*me, "worker", "--settings", "production"],
         },
         f"Roost is running at http://{args.host}:{args.port} (web + worker; Ctrl-C stops both)",
+        restartable=frozenset({"worker"}),
     )
 
 

@@ -26,6 +26,7 @@ from roost.channels.connectors.registry import connector_class
 from roost.channels.models import Channel, ChannelStatus, Credential
 from roost.channels.vault import VaultError, credential_reveal, credentials_reveal
 from roost.core import audit
+from roost.core.batches import in_batches
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,8 @@ def channels_health_check_all() -> int:
     channels = Channel.objects.filter(status=ChannelStatus.ACTIVE).select_related(
         "channel_group__organization"
     )
-    for channel in channels.order_by("pk").iterator(chunk_size=200):
+    # In batches, with no query left open: each check writes as it goes.
+    for channel in in_batches(channels, size=200):
         try:
             channel_health_check(channel=channel)
         except Exception:

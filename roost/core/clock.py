@@ -82,8 +82,10 @@ class ClockThread(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            close_old_connections()
             try:
+                # Inside the try: with the database gone, even dropping a broken
+                # connection may raise, and the clock must outlive that too.
+                close_old_connections()
                 names = tick()
                 if names:
                     logger.info("clock enqueued %s", ", ".join(names))

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.core import audit
+from roost.core.batches import in_batches
 from roost.inbox.business_hours import BusinessCalendar, hours, twenty_four_seven
 from roost.inbox.models import (
     Conversation,
@@ -196,7 +197,8 @@ def conversations_sla_refresh(*, now: dt.datetime | None = None) -> int:
     open_ones = Conversation.objects.exclude(status=ConversationStatus.CLOSED).select_related(
         "channel__channel_group__organization", "assignee", "team"
     )
-    for conversation in open_ones.iterator(chunk_size=500):
+    # In batches, with no query left open: each refresh may write.
+    for conversation in in_batches(open_ones, size=500):
         conversation_sla_refresh(conversation=conversation, now=now)
         refreshed += 1
     return refreshed

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.core import audit
+from roost.core.batches import in_batches
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.inbox.models import Conversation, ConversationStatus
 from roost.inbox.sla import SlaEventKind
@@ -160,7 +161,6 @@ def conversation_wake(
 def conversations_wake_due(*, now: dt.datetime | None = None) -> int:
     """Wake every conversation whose snooze has ended; return how many. Safe to run twice."""
     now = now or timezone.now()
-    due = Conversation.objects.filter(
-        status=ConversationStatus.SNOOZED, snoozed_until__lte=now
-    ).order_by("pk")
-    return sum(_wake(c, reason=WakeReason.TIME, at=now) for c in due.iterator(chunk_size=500))
+    due = Conversation.objects.filter(status=ConversationStatus.SNOOZED, snoozed_until__lte=now)
+    # In batches, with no query left open: each wake writes.
+    return sum(_wake(c, reason=WakeReason.TIME, at=now) for c in in_batches(due, size=500))
