@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from roost.channels import services as channel_services
 from roost.core.models import Brand, ChannelGroup, Role
+from roost.core.tests.test_browser import ARTIFACTS
 from roost.core.tests.test_csp_browser import PHONE, RECORD_VIOLATIONS
 from roost.publishing import services
 from roost.publishing.dispatch import dispatch_once
@@ -71,6 +72,8 @@ def test_settle_three_unconfirmed_copies_from_the_post_page(
     page.wait_for_url("**/publish/?variant_state=unconfirmed")
     page.get_by_role("link", name="The answer got lost").click()
     page.get_by_text("3 channel copies have an unknown outcome").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "unconfirmed.png"), full_page=True)
 
     # Bluesky: check again finds the post.
     bluesky = page.locator(f"[data-unconfirmed='{variants['bluesky'].pk}']")

@@ -168,6 +168,7 @@ def test_the_post_page_shows_a_panel_with_the_three_controls(signed_in, publishe
     assert 'name="confirm" value="yes" required' in html
     assert html.count("csrfmiddlewaretoken") >= 3
     assert "One channel copy has an unknown outcome" in html
+    assert '<h2 id="read-only-heading">Needs attention</h2>' in html
     assert unknown.last_error not in html  # the panel says it, with the controls
     assert " style=" not in html and "<script>" not in html
 
