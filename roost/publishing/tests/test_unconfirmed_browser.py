@@ -6,6 +6,7 @@ link, and sent again after ticking the confirmation."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -67,6 +68,9 @@ def test_settle_three_unconfirmed_copies_from_the_post_page(
     base = live_server.url
     sign_in(page, base, publisher.email)
 
+    page.goto(f"{base}/publish/")
+    page.get_by_label("A channel copy is").select_option("unconfirmed")
+    page.wait_for_url(re.compile(r"/publish/\?state=&variant_state=unconfirmed$"))
     page.goto(f"{base}/publish/")
     page.get_by_role("link", name="Show unconfirmed posts").click()
     page.wait_for_url("**/publish/?variant_state=unconfirmed")
