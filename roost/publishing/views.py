@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from roost.channels import selectors as channel_selectors
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import User
+from roost.core.models import ChannelGroup, User
 from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
 from roost.media.models import MediaAsset
@@ -148,18 +148,20 @@ class UnconfirmedPanel:
 
 def _unconfirmed_panels(viewer: User, variants: list[Variant]) -> dict[int, UnconfirmedPanel]:
     """A panel for each channel copy whose outcome is unknown, by variant id."""
-    allowed: dict[int, bool] = {}
+    unknown = [v for v in variants if v.state == VariantState.UNCONFIRMED]
+    if not unknown:
+        return {}
+    groups = ChannelGroup.objects.in_bulk({v.channel.channel_group_id for v in unknown})
+    allowed = {
+        pk: can(viewer, Action.POST_EDIT, channel_group=group) for pk, group in groups.items()
+    }
     panels = {}
-    for variant in variants:
-        if variant.state != VariantState.UNCONFIRMED:
-            continue
-        group = variant.channel.channel_group
-        if group.pk not in allowed:
-            allowed[group.pk] = can(viewer, Action.POST_EDIT, channel_group=group)
+    for variant in unknown:
+        variant.channel.channel_group = groups[variant.channel.channel_group_id]
         panels[variant.pk] = UnconfirmedPanel(
             variant=variant,
             abilities=unconfirmed.channel_abilities(variant.channel),
-            may_settle=allowed[group.pk],
+            may_settle=allowed[variant.channel.channel_group_id],
         )
     return panels
 

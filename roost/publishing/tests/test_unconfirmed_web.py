@@ -3,18 +3,23 @@ the posts that need it on the Publish list."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from roost.channels.connectors import registry
 from roost.channels.models import Channel
 from roost.core.models import AuditEvent, Organization, Role, User
-from roost.publishing.dispatch import dispatch_once
+from roost.publishing.dispatch import dispatch_once, variants_claim, variants_recover_orphans
 from roost.publishing.models import Post, PostState, Variant, VariantState
 from roost.publishing.tests.test_api import Api, is_problem
-from roost.publishing.tests.test_unconfirmed import W, make_unconfirmed_on
+from roost.publishing.tests.test_unconfirmed import NoLookupSandbox, W, make_unconfirmed_on
 from roost.sandbox.models import SandboxPost
 
 LINK = "https://bsky.app/profile/acme.bsky/post/3kabc"
@@ -278,3 +283,31 @@ def test_the_publish_list_filters_the_unconfirmed_posts(
     assert waiting.pk != unknown.post_id
     nonsense = client.get(reverse("publishing:index"), {"variant_state": "lost"})
     assert nonsense.status_code == 200 and "Waiting in line" in nonsense.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_post_page_costs_no_more_queries_for_more_unconfirmed_copies(
+    signed_in, publisher, make_channel, due_post
+):
+    """Three copies on one post: one unconfirmed (two failed), then all three. The panels
+    read the channel groups and the viewer's roles once, however many copies need a person."""
+    channels = [make_channel("x", "post", f"acme{n}") for n in range(3)]
+    post = due_post(channels)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(registry._loaded, "sandbox", NoLookupSandbox)
+        variants_claim(worker="dead-worker")
+        variants_recover_orphans(now=timezone.now() + dt.timedelta(minutes=2))
+        assert [r.outcome for r in dispatch_once(worker=W)] == ["unconfirmed"] * 3
+    client = signed_in(publisher)
+    url = reverse("publishing:detail", args=[post.pk])
+    client.get(url)  # the first request of a session does some one-off work
+    others = list(Variant.objects.filter(post=post).order_by("pk"))[1:]
+    counts = {}
+    for unconfirmed, failed in ((1, others), (3, [])):
+        Variant.objects.filter(post=post).update(state=VariantState.UNCONFIRMED)
+        Variant.objects.filter(pk__in=[v.pk for v in failed]).update(state=VariantState.FAILED)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        assert html.count("data-unconfirmed=") == unconfirmed
+        counts[unconfirmed] = len(queries)
+    assert counts[3] == counts[1], counts
