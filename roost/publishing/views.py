@@ -316,7 +316,7 @@ def post_media(request: HttpRequest, post_id: int) -> HttpResponse:
     return redirect("publishing:detail", post_id=post.pk)
 
 
-def _settled(request: HttpRequest, variant: Variant) -> HttpResponse:
+def _settled(variant: Variant) -> HttpResponse:
     return redirect(f"{reverse('publishing:detail', args=[variant.post_id])}#variant-{variant.pk}")
 
 
@@ -350,7 +350,7 @@ def variant_check_again(request: HttpRequest, variant_id: int) -> HttpResponse:
         unconfirmed.CheckOutcome.NOT_FOUND: messages.WARNING,
     }.get(result.outcome, messages.INFO)
     messages.add_message(request, level, f"{variant.channel.handle}: {result.message}")
-    return _settled(request, variant)
+    return _settled(variant)
 
 
 @login_required
@@ -365,7 +365,7 @@ def variant_mark_published(request: HttpRequest, variant_id: int) -> HttpRespons
     except ApplicationError as error:
         return _settle_refused(request, variant, error)
     messages.success(request, f"{variant.channel.handle}: marked published.")
-    return _settled(request, variant)
+    return _settled(variant)
 
 
 @login_required
@@ -387,4 +387,4 @@ def variant_send_again(request: HttpRequest, variant_id: int) -> HttpResponse:
         )
     else:
         messages.success(request, f"{variant.channel.handle}: queued to be sent again now.")
-    return _settled(request, variant)
+    return _settled(variant)
