@@ -51,7 +51,10 @@ SCOPE_HELP = {
     Scope.INBOX_READ: "List, search and read conversations",
     Scope.INBOX_WRITE: "Reply to, assign, tag and close conversations",
     Scope.POSTS_READ: "List and read posts, their variants and checks",
-    Scope.POSTS_WRITE: "Create, edit, schedule and submit posts (as far as your own roles allow)",
+    Scope.POSTS_WRITE: (
+        "Create, edit, schedule and submit posts, and settle sends whose outcome is unknown "
+        "(as far as your own roles allow)"
+    ),
     Scope.POSTS_APPROVE: "Approve and reject posts (as far as your own roles allow)",
     Scope.MEDIA_READ: "Search and read the media library",
     Scope.MEDIA_WRITE: "Upload media and edit alt text, tags and focal points",

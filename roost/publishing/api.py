@@ -26,10 +26,10 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.media.models import MediaAsset
 from roost.media.selectors import media_list
-from roost.publishing import approvals, selectors, services
+from roost.publishing import approvals, selectors, services, unconfirmed
 from roost.publishing.checks import post_checks
 from roost.publishing.media_attach import post_media_set
-from roost.publishing.models import Post, PostState, Variant
+from roost.publishing.models import Post, PostState, Variant, VariantState
 from roost.publishing.validation import ChannelCheck
 
 router = Router(tags=["publishing"])
@@ -147,6 +147,9 @@ class PostPage(Schema):
 
 class PostFilters(Schema):
     state: PostState | None = None
+    variant_state: VariantState | None = Field(
+        None, description="Only posts with a channel copy in this state, e.g. unconfirmed."
+    )
     channel: QueryId | None = None
     campaign: QueryId | None = None
     scheduled_from: Moment | None = None
@@ -191,6 +194,25 @@ class DecisionIn(Input):
 
 class VariantPatchIn(Input):
     text: Text
+
+
+class MarkPublishedIn(Input):
+    url: Annotated[str, Strict(), Field(max_length=2000)] = Field(
+        ..., description="The post's address on the network, http:// or https://."
+    )
+
+
+class SendAgainIn(Input):
+    confirm: Flag = Field(
+        ...,
+        description="Must be true: if the post did go out, sending again may publish it twice.",
+    )
+
+
+class CheckAgainOut(Schema):
+    outcome: unconfirmed.CheckOutcome
+    message: str
+    variant: VariantOut
 
 
 def _check_out(check: ChannelCheck) -> CheckOut:
@@ -313,7 +335,9 @@ def _media(viewer: User, ids: Sequence[int]) -> list[MediaAsset]:
 @router.get("/posts", response=PostPage, summary="List posts, newest change first")
 def post_list(request: HttpRequest, filters: Query[PostFilters]) -> PostPage:
     viewer = require_scope(request, Scope.POSTS_READ)
-    posts = selectors.post_list(viewer=viewer, state=filters.state or "")
+    posts = selectors.post_list(
+        viewer=viewer, state=filters.state or "", variant_state=filters.variant_state or ""
+    )
     if filters.channel is not None:
         posts = posts.filter(variants__channel_id=filters.channel)
     if filters.campaign is not None:
@@ -440,3 +464,62 @@ def variant_update(request: HttpRequest, variant_id: int, payload: VariantPatchI
     post = selectors.post_get(viewer=viewer, post_id=variant.post_id)
     [fresh] = [v for v in _variants_out(post) if v.id == variant.pk]
     return fresh
+
+
+def _variant_fresh(viewer: User, variant: Variant) -> VariantOut:
+    post = selectors.post_get(viewer=viewer, post_id=variant.post_id)
+    [fresh] = [v for v in _variants_out(post) if v.id == variant.pk]
+    return fresh
+
+
+UNCONFIRMED_ONLY = " Answers 409 unless the variant's state is unconfirmed."
+
+
+@router.post(
+    "/variants/{variant_id}/check",
+    response=CheckAgainOut,
+    summary="Look an unconfirmed post up on its network again",
+    description="Asks the network for the post under the variant's idempotency key. "
+    "outcome: published (found: now published, with its url), not_found (it did not go "
+    "out: send it again), no_lookup (the network cannot look posts up: check by hand), "
+    "unreachable (the network did not answer; nothing changed)." + UNCONFIRMED_ONLY,
+)
+def variant_check_again(request: HttpRequest, variant_id: int) -> CheckAgainOut:
+    viewer = require_scope(request, Scope.POSTS_WRITE)
+    variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
+    result = unconfirmed.variant_check_again(actor=viewer, variant=variant)
+    return CheckAgainOut(
+        outcome=result.outcome, message=result.message, variant=_variant_fresh(viewer, variant)
+    )
+
+
+@router.post(
+    "/variants/{variant_id}/mark-published",
+    response=VariantOut,
+    summary="Confirm an unconfirmed post went out",
+    description="A person saw the post on the network; it is recorded as published at "
+    "this address (422 for anything but a full http(s) address)." + UNCONFIRMED_ONLY,
+)
+def variant_mark_published(
+    request: HttpRequest, variant_id: int, payload: MarkPublishedIn
+) -> VariantOut:
+    viewer = require_scope(request, Scope.POSTS_WRITE)
+    variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
+    unconfirmed.variant_mark_published(actor=viewer, variant=variant, url=payload.url)
+    return _variant_fresh(viewer, variant)
+
+
+@router.post(
+    "/variants/{variant_id}/send-again",
+    response=VariantOut,
+    summary="Send an unconfirmed post again",
+    description="A person decided the post did not go out: it is queued at once with the "
+    "same idempotency key (held instead while a pause covers it). A network that does not "
+    "recognise the key publishes a second post if the first did go out, so `confirm` must "
+    "be true." + UNCONFIRMED_ONLY,
+)
+def variant_send_again(request: HttpRequest, variant_id: int, payload: SendAgainIn) -> VariantOut:
+    viewer = require_scope(request, Scope.POSTS_WRITE)
+    variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
+    unconfirmed.variant_send_again(actor=viewer, variant=variant, confirmed=payload.confirm)
+    return _variant_fresh(viewer, variant)

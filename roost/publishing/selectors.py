@@ -20,8 +20,9 @@ def _visible_variants(viewer: User) -> QuerySet[Variant]:
     return variants
 
 
-def post_list(*, viewer: User, state: str = "") -> QuerySet[Post]:
-    """Posts with at least one variant on a channel the viewer may see."""
+def post_list(*, viewer: User, state: str = "", variant_state: str = "") -> QuerySet[Post]:
+    """Posts with at least one variant on a channel the viewer may see; with
+    `variant_state`, only those with a visible variant in that state (say, unconfirmed)."""
     visible = _visible_variants(viewer)
     posts = (
         Post.objects.filter(organization_id=viewer.organization_id)
@@ -33,7 +34,14 @@ def post_list(*, viewer: User, state: str = "") -> QuerySet[Post]:
     )
     if state:
         posts = posts.filter(state=state)
+    if variant_state:
+        posts = posts.filter(Exists(visible.filter(post=OuterRef("pk"), state=variant_state)))
     return posts.order_by("-updated_at", "-pk")
+
+
+def unconfirmed_post_count(*, viewer: User) -> int:
+    """How many posts the viewer may see have a channel copy whose outcome is unknown."""
+    return post_list(viewer=viewer, variant_state=VariantState.UNCONFIRMED).count()
 
 
 def post_get(*, viewer: User, post_id: int) -> Post:

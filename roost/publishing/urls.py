@@ -13,6 +13,17 @@ urlpatterns = [
     path("posts/<int:post_id>/schedule/", views.post_schedule, name="schedule"),
     path("posts/<int:post_id>/media/", views.post_media, name="media"),
     path("variants/<int:variant_id>/", views.variant_edit, name="variant_edit"),
+    path("variants/<int:variant_id>/check/", views.variant_check_again, name="variant_check"),
+    path(
+        "variants/<int:variant_id>/mark-published/",
+        views.variant_mark_published,
+        name="variant_mark_published",
+    ),
+    path(
+        "variants/<int:variant_id>/send-again/",
+        views.variant_send_again,
+        name="variant_send_again",
+    ),
     path("campaigns/", campaign_views.campaign_list, name="campaigns"),
     path("campaigns/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign"),
     path(

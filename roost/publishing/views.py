@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -10,22 +11,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from roost.channels import selectors as channel_selectors
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import User
-from roost.core.permissions import Action
+from roost.core.models import ChannelGroup, User
+from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
 from roost.media.models import MediaAsset
 from roost.media.selectors import media_list
-from roost.publishing import selectors, services
+from roost.publishing import selectors, services, unconfirmed
 from roost.publishing.checks import channels_check
 from roost.publishing.forms import ComposeForm, MasterTextForm, ScheduleForm, VariantForm
 from roost.publishing.media_attach import post_media_previews, post_media_set
-from roost.publishing.models import PostState
+from roost.publishing.models import PostState, Variant, VariantState
 from roost.publishing.validation import ChannelCheck
 
 
@@ -60,8 +62,21 @@ def _library(viewer: User) -> list[MediaAsset]:
 def post_index(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     state = request.GET.get("state", "")
-    posts = selectors.post_list(viewer=viewer, state=state if state in PostState.values else "")
-    context = {"area": "publish", "posts": posts[:200], "states": PostState.choices, "state": state}
+    state = state if state in PostState.values else ""
+    variant_state = request.GET.get("variant_state", "")
+    variant_state = variant_state if variant_state in VariantState.values else ""
+    posts = selectors.post_list(viewer=viewer, state=state, variant_state=variant_state)
+    context = {
+        "area": "publish",
+        "posts": posts[:200],
+        "states": PostState.choices,
+        "state": state,
+        "variant_states": VariantState.choices,
+        "variant_state": variant_state,
+        "unconfirmed_count": 0
+        if variant_state == VariantState.UNCONFIRMED
+        else selectors.unconfirmed_post_count(viewer=viewer),
+    }
     return render(request, "publishing/index.html", context)
 
 
@@ -122,6 +137,35 @@ def live_checks(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/_checks.html", {"checks": checks})
 
 
+@dataclass(frozen=True)
+class UnconfirmedPanel:
+    """What the post page offers for a channel copy whose outcome is unknown."""
+
+    variant: Variant
+    abilities: unconfirmed.ChannelAbilities
+    may_settle: bool
+
+
+def _unconfirmed_panels(viewer: User, variants: list[Variant]) -> dict[int, UnconfirmedPanel]:
+    """A panel for each channel copy whose outcome is unknown, by variant id."""
+    unknown = [v for v in variants if v.state == VariantState.UNCONFIRMED]
+    if not unknown:
+        return {}
+    groups = ChannelGroup.objects.in_bulk({v.channel.channel_group_id for v in unknown})
+    allowed = {
+        pk: can(viewer, Action.POST_EDIT, channel_group=group) for pk, group in groups.items()
+    }
+    panels = {}
+    for variant in unknown:
+        variant.channel.channel_group = groups[variant.channel.channel_group_id]
+        panels[variant.pk] = UnconfirmedPanel(
+            variant=variant,
+            abilities=unconfirmed.channel_abilities(variant.channel),
+            may_settle=allowed[variant.channel.channel_group_id],
+        )
+    return panels
+
+
 def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
     from roost.publishing.approvals import approval_context
 
@@ -136,6 +180,7 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
         media=attached,
     )
     by_channel = {c.channel_id: c for c in checks}
+    panels = _unconfirmed_panels(viewer, variants)
     previews = post_media_previews(post=post, variants=variants)
     read_only = services.post_read_only_reason(post)
     return {
@@ -149,10 +194,12 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
                 [by_channel[v.channel_id]],
                 None if read_only else VariantForm(initial={"text": v.text}),
                 previews[v.pk],
+                panels.get(v.pk),
             )
             for v in variants
         ],
         "published": [v for v in variants if v.url],
+        "unconfirmed_count": len(panels),
         "blocked": not read_only and any(c.blocked for c in checks),
         "schedule_form": ScheduleForm(initial={"scheduled_at": post.scheduled_at}),
         "approval": approval_context(viewer=viewer, post=post),
@@ -267,3 +314,77 @@ def post_media(request: HttpRequest, post_id: int) -> HttpResponse:
     else:
         messages.success(request, "Media saved.")
     return redirect("publishing:detail", post_id=post.pk)
+
+
+def _settled(variant: Variant) -> HttpResponse:
+    return redirect(f"{reverse('publishing:detail', args=[variant.post_id])}#variant-{variant.pk}")
+
+
+def _settle_refused(
+    request: HttpRequest, variant: Variant, error: ApplicationError
+) -> HttpResponse:
+    """A refused settlement shows the post page with the reason and the refusal's status;
+    a permission or tenancy refusal is the error page."""
+    if error.code in (ErrorCode.PERMISSION_DENIED, ErrorCode.NOT_FOUND):
+        raise error
+    viewer = viewer_of(request)
+    post = selectors.post_get(viewer=viewer, post_id=variant.post_id)
+    messages.error(request, f"{variant.channel.handle}: {error.message}")
+    context = _detail_context(viewer, post)
+    if error.field == "url":
+        context["link_refused"] = {"variant": variant.pk, "value": request.POST.get("url", "")}
+    return render(request, "publishing/detail.html", context, status=error.status)
+
+
+@login_required
+@require_POST
+def variant_check_again(request: HttpRequest, variant_id: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
+    try:
+        result = unconfirmed.variant_check_again(actor=viewer, variant=variant)
+    except ApplicationError as error:
+        return _settle_refused(request, variant, error)
+    level = {
+        unconfirmed.CheckOutcome.PUBLISHED: messages.SUCCESS,
+        unconfirmed.CheckOutcome.NOT_FOUND: messages.WARNING,
+    }.get(result.outcome, messages.INFO)
+    messages.add_message(request, level, f"{variant.channel.handle}: {result.message}")
+    return _settled(variant)
+
+
+@login_required
+@require_POST
+def variant_mark_published(request: HttpRequest, variant_id: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
+    try:
+        unconfirmed.variant_mark_published(
+            actor=viewer, variant=variant, url=request.POST.get("url", "")
+        )
+    except ApplicationError as error:
+        return _settle_refused(request, variant, error)
+    messages.success(request, f"{variant.channel.handle}: marked published.")
+    return _settled(variant)
+
+
+@login_required
+@require_POST
+def variant_send_again(request: HttpRequest, variant_id: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
+    try:
+        sent = unconfirmed.variant_send_again(
+            actor=viewer, variant=variant, confirmed=request.POST.get("confirm") == "yes"
+        )
+    except ApplicationError as error:
+        return _settle_refused(request, variant, error)
+    if sent.state == VariantState.PAUSED:
+        messages.warning(
+            request,
+            f"{variant.channel.handle}: queued again, held by a pause; it is sent when "
+            "publishing resumes.",
+        )
+    else:
+        messages.success(request, f"{variant.channel.handle}: queued to be sent again now.")
+    return _settled(variant)

@@ -27,7 +27,10 @@ class Capability(enum.StrEnum):
     FETCH_MENTIONS = "fetch_mentions"
     FETCH_MESSAGES = "fetch_messages"
     METRICS = "metrics"
+    # A repeat of a publish under the same idempotency key yields the post already made.
     IDEMPOTENT_PUBLISH = "idempotent_publish"
+    # `lookup` can find a post by the idempotency key it was published under.
+    LOOKUP = "lookup"
 
 
 # Typed errors, shared by all connectors.
@@ -176,7 +179,10 @@ class Connector(ABC):
         """Publish once. With IDEMPOTENT_PUBLISH, repeating the same key yields the same post."""
 
     def lookup(self, idempotency_key: str) -> Published | None:
-        """The post published under this key, if the network can tell; else None."""
+        """The post published under this key, if the network can tell; else None.
+
+        Connectors that declare `Capability.LOOKUP` implement it; for the others None
+        says nothing about whether the post exists."""
         return None
 
     def reply(self, *, to_external_id: str, text: str, idempotency_key: str) -> Published:

@@ -339,6 +339,7 @@ class BlueskyConnector(Connector):
             Capability.FETCH_MENTIONS,
             Capability.METRICS,
             Capability.IDEMPOTENT_PUBLISH,
+            Capability.LOOKUP,
         }
     )
 
