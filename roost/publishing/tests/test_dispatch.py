@@ -14,6 +14,7 @@ from roost.channels.connectors.base import Capability, Published
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, Role
 from roost.publishing.dispatch import (
+    Gate,
     dispatch_once,
     variant_send,
     variants_claim,
@@ -114,7 +115,8 @@ def test_a_worker_killed_mid_call_is_reconciled_not_doubled(make_channel, due_po
     post = due_post([channel])
     [variant_id] = variants_claim(worker="dead-worker")
     variant = Variant.objects.get(pk=variant_id)
-    # The dead worker's call reached the network before it died.
+    # The dead worker's call passed the gate and reached the network before it died.
+    assert isinstance(Gate().permit(variant=variant, worker="dead-worker"), Attempt)
     SandboxConnector(channel=_ref(channel), secret=account(channel).secret).publish(
         _request(variant)
     )
@@ -141,7 +143,8 @@ def test_a_network_without_lookup_marks_the_variant_unconfirmed(
     monkeypatch.setattr(health, "connector_class", lambda name: NoLookupSandbox)
     channel = make_channel()
     post = due_post([channel])
-    variants_claim(worker="dead-worker")
+    [variant_id] = variants_claim(worker="dead-worker")
+    Gate().permit(variant=Variant.objects.get(pk=variant_id), worker="dead-worker")
     variants_recover_orphans(now=timezone.now() + dt.timedelta(minutes=2))
     assert [r.outcome for r in dispatch_once(worker=W)] == ["unconfirmed"]
     assert post.variants.get().state == VariantState.UNCONFIRMED
@@ -170,15 +173,21 @@ def test_pause_and_resume_a_brand(make_channel, due_post, admin, brand, org):
 
 
 @pytest.mark.django_db
-def test_a_claimed_variant_is_still_paused_at_the_moment_of_sending(make_channel, due_post, admin):
+def test_a_claimed_variant_is_still_paused_at_the_moment_of_sending(
+    make_channel, due_post, admin, settings
+):
+    settings.ROOST_PAUSE_SETTLE_SECONDS = 0.1  # nobody sends the claim in this test
     channel = make_channel()
     post = due_post([channel])
     [variant_id] = variants_claim(worker=W)
     publishing.pause(
         scope="channels", channels=[channel], reason="Checking a complaint", actor=admin
     )
-    assert variant_send(variant_id=variant_id, worker=W).outcome == "stale"
-    assert post.variants.get().state == VariantState.PAUSED
+    assert variant_send(variant_id=variant_id, worker=W).outcome == "paused"
+    variant = post.variants.get()
+    assert variant.state == VariantState.PAUSED
+    assert (variant.claimed_by, variant.attempts) == ("", 0)
+    assert not variant.attempt_log.exists()  # no call, so no attempt
     assert SandboxPost.objects.count() == 0
 
 
