@@ -822,9 +822,18 @@ def _settle(call: _Call, cache: ConnectorCache, *, mine: bool) -> str:
             outcome_unknown=unresolved,
         )
         return "retry"
-    # Anything else is a fault of ours mid-call: the network may have the post. The
-    # claim and the attempt stay open, so recovery and reconciliation settle it.
+    # Anything else is a fault of ours (the gate's database, a bug). Once the gate has
+    # opened an attempt the network may have the post: the attempt stays open, so the
+    # next try looks it up first. The claim goes back either way, as this worker lives
+    # on and its lease would keep the claim from ever being recovered.
     logger.error("publishing variant %s failed unexpectedly", variant.pk, exc_info=error)
+    _retry(
+        variant,
+        attempt,
+        after=backoff(variant.attempts),
+        reason=f"Roost could not finish the call: {error}",
+        outcome_unknown=attempt is not None or unresolved,
+    )
     return "unknown"
 
 
@@ -1026,6 +1035,15 @@ def variants_recover_orphans(*, now: dt.datetime | None = None) -> int:
     return len(orphans)
 
 
+def variants_release(*, worker: str) -> int:
+    """This worker's claims back to the schedule, after a turn that failed before writing
+    its outcomes (the database went away, say): no call of theirs is in flight any more,
+    and any attempt they opened stays open, so the next try looks the post up first."""
+    return Variant.objects.filter(state=VariantState.SENDING, claimed_by=worker).update(
+        state=VariantState.SCHEDULED, claimed_by="", claim_lease=None
+    )
+
+
 def dispatch_once(
     *,
     worker: str,
@@ -1075,9 +1093,13 @@ class Dispatcher(threading.Thread):
     def run(self) -> None:
         worker = worker_name()
         last_recovery = 0.0
+        failed = False
         while not self.stopped.is_set():
             close_old_connections()
             try:
+                if failed:  # a turn failed midway: its claims would stay with a live worker
+                    variants_release(worker=worker)
+                    failed = False
                 if time.monotonic() - last_recovery > RECOVER_EVERY:
                     variants_recover_orphans()
                     last_recovery = time.monotonic()
@@ -1091,7 +1113,7 @@ class Dispatcher(threading.Thread):
                 )
             except Exception:
                 logger.exception("dispatcher turn failed; trying again")
-                results = []
+                failed, results = True, []
             if not results:
                 self.stopped.wait(self.interval)
         connections.close_all()  # this thread's connections

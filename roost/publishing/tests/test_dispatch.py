@@ -21,6 +21,7 @@ from roost.publishing.dispatch import (
     variant_send,
     variants_claim,
     variants_recover_orphans,
+    variants_release,
     worker_lease_open,
     worker_lease_renew,
 )
@@ -334,3 +335,35 @@ def test_a_dead_workers_claims_come_back_once_its_lease_lapses(make_channel, due
     assert variants_recover_orphans(now=much_later + lease_for() + dt.timedelta(seconds=1)) == 2
     assert set(Variant.objects.values_list("state", flat=True)) == {VariantState.SCHEDULED}
     assert [r.outcome for r in dispatch_once(worker=W)] == ["published", "published"]
+
+
+@pytest.mark.django_db
+def test_a_fault_of_ours_mid_call_gives_the_claim_back_to_be_looked_up(
+    make_channel, due_post, monkeypatch
+):
+    class FaultySandbox(SandboxConnector):
+        """The sandbox, with a bug of Roost's striking right after the post went out."""
+
+        def publish(self, request):
+            super().publish(request)
+            raise RuntimeError("a bug after the call")
+
+    monkeypatch.setattr(health, "connector_class", lambda name: FaultySandbox)
+    post = due_post([make_channel()])
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["unknown"]
+    variant = post.variants.get()
+    assert (variant.state, variant.claimed_by) == (VariantState.SCHEDULED, "")
+    assert variant.attempt_log.get().outcome == ""
+    monkeypatch.setattr(health, "connector_class", lambda name: SandboxConnector)
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert [r.outcome for r in dispatch_once(worker=W, now=later)] == ["reconciled"]
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_turn_gives_its_claims_back(make_channel, due_post):
+    due_post([make_channel()])
+    variants_claim(worker=W)
+    assert variants_release(worker="someone-else") == 0
+    assert variants_release(worker=W) == 1
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["published"]
