@@ -18,6 +18,7 @@ from roost.publishing.dispatch import (
     Gate,
     dispatch_once,
     lease_for,
+    variant_lookup,
     variant_send,
     variants_claim,
     variants_recover_orphans,
@@ -367,3 +368,18 @@ def test_a_failed_turn_gives_its_claims_back(make_channel, due_post):
     assert variants_release(worker="someone-else") == 0
     assert variants_release(worker=W) == 1
     assert [r.outcome for r in dispatch_once(worker=W)] == ["published"]
+
+
+@pytest.mark.django_db
+def test_variant_lookup_asks_the_network_by_key_and_changes_nothing(make_channel, due_post):
+    channel = make_channel()
+    post = due_post([channel])
+    variant = post.variants.get()
+    assert variant_lookup(variant=variant) is None
+    SandboxConnector(channel=_ref(channel), secret=account(channel).secret).publish(
+        _request(variant)
+    )
+    found = variant_lookup(variant=variant)
+    assert found is not None and found.external_id == SandboxPost.objects.get().external_id
+    variant.refresh_from_db()
+    assert variant.state == VariantState.SCHEDULED and not variant.attempt_log.exists()
