@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import queue
 import threading
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -366,29 +367,37 @@ class Gate:
 
     Each question is a statement or two that commit at once, so no lock outlives it.
     Without `shared`, the calling thread's own connection asks (a dispatcher calling
-    the network itself). With it, one connection of the gate's own asks for all of a
-    worker's sender threads, one question at a time: a connection per sender thread
-    would take as many connections as there are senders.
+    the network itself). With it, `size` connections of the gate's own ask for all of
+    a worker's sender threads, each one question at a time: a connection per sender
+    thread would take as many connections as there are senders.
     """
 
-    def __init__(self, *, shared: bool = False) -> None:
-        self._lock = threading.Lock()
-        self._db = None
+    def __init__(self, *, shared: bool = False, size: int = 4) -> None:
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._all: list[Any] = []
+        self._db = None  # one of the gate's connections, to know the database's kind
         if shared:
-            self._db = connections.create_connection(DEFAULT_DB_ALIAS)
-            self._db.inc_thread_sharing()
+            for _ in range(max(1, size)):
+                db = connections.create_connection(DEFAULT_DB_ALIAS)
+                db.inc_thread_sharing()
+                self._all.append(db)
+                self._idle.put(db)
+            self._db = self._all[0]
 
-    def _ask(self, statements: Any) -> Any:
+    def _ask(self, statements: Any, *, each_atomic: bool = False) -> Any:
         """Run `statements(cursor)` in one short transaction on the gate's connection
-        and return what it returns."""
+        and return what it returns; with `each_atomic` (statements that stand alone),
+        each commits by itself."""
         if self._db is None:
             with transaction.atomic(), connection.cursor() as cursor:
                 return statements(cursor)
-        db = self._db
-        with self._lock:
+        db = self._idle.get()  # waits while all the gate's connections are asking
+        try:
             try:
                 db.close_if_unusable_or_obsolete()
                 with db.cursor() as cursor:
+                    if each_atomic:
+                        return statements(cursor)
                     # The connection is in autocommit mode and not one Django's
                     # `atomic` knows (it is not this thread's): begin and commit here.
                     cursor.execute("BEGIN IMMEDIATE" if db.vendor == "sqlite" else "BEGIN")
@@ -398,17 +407,18 @@ class Gate:
             except Exception:
                 db.close()  # rolls back; reconnects at the next question
                 raise
+        finally:
+            self._idle.put(db)
 
     def close(self) -> None:
-        if self._db is not None:
-            with self._lock:
-                self._db.close()
+        for db in self._all:
+            db.close()
 
     def permit(self, *, variant: Variant, worker: str) -> Attempt | str:
         """Open an attempt for a call about to be made, if the claim is still `worker`'s
         and no pause covers the variant. Otherwise "paused" (the variant is now PAUSED)
         or "stale" (the claim is no longer this worker's)."""
-        table = Variant._meta.db_table
+        table, attempts = Variant._meta.db_table, Attempt._meta.db_table
         sending, paused = str(VariantState.SENDING), str(VariantState.PAUSED)
         hold = (
             f"UPDATE {table} SET state = %s, claimed_by = '' "  # noqa: S608
@@ -418,29 +428,39 @@ class Gate:
         take = (
             f"UPDATE {table} SET attempts = attempts + 1 "  # noqa: S608
             f"WHERE id = %s AND state = %s AND claimed_by = %s AND NOT {_covered_sql(table)} "
-            "RETURNING attempts"
+            "RETURNING id, organization_id"
+        )
+        opened = (
+            f"INSERT INTO {attempts} "
+            "(organization_id, variant_id, worker, started_at, outcome, error) "
         )
         started = timezone.now()
-        opened = (
-            f"INSERT INTO {Attempt._meta.db_table} "  # noqa: S608
-            "(organization_id, variant_id, worker, started_at, outcome, error) "
-            "VALUES (%s, %s, %s, %s, '', '') RETURNING id"
-        )
+        one_statement = self._db is not None and self._db.vendor == "postgresql"
 
         def statements(cursor: Any) -> Attempt | str:
-            cursor.execute(hold, [paused, variant.pk, sending, worker])
-            if cursor.fetchone():
-                return "paused"
-            cursor.execute(take, [variant.pk, sending, worker])
-            row = cursor.fetchone()
-            if row is None:  # a pause committed between the two, or the claim is gone
+            at = cursor.db.ops.adapt_datetimefield_value(started)
+            if one_statement:
+                # The busy path, in one statement that commits by itself: the claim
+                # and pause check, and the attempt, together.
+                cursor.execute(
+                    f"WITH taken AS ({take}) {opened}"  # noqa: S608 (names, placeholders)
+                    "SELECT organization_id, id, %s, %s, '', '' FROM taken RETURNING id",
+                    [variant.pk, sending, worker, worker, at],
+                )
+            else:
+                cursor.execute(take, [variant.pk, sending, worker])
+                if cursor.fetchone() is not None:
+                    cursor.execute(
+                        opened + "VALUES (%s, %s, %s, %s, '', '') RETURNING id",
+                        [variant.organization_id, variant.pk, worker, at],
+                    )
+            row = cursor.fetchone() if cursor.description else None
+            if row is None:  # paused, or the claim is gone
                 cursor.execute(hold, [paused, variant.pk, sending, worker])
                 return "paused" if cursor.fetchone() else "stale"
-            variant.attempts = row[0]
-            at = cursor.db.ops.adapt_datetimefield_value(started)
-            cursor.execute(opened, [variant.organization_id, variant.pk, worker, at])
+            variant.attempts += 1
             attempt = Attempt(
-                pk=cursor.fetchone()[0],
+                pk=row[0],
                 organization_id=variant.organization_id,
                 variant_id=variant.pk,
                 worker=worker,
@@ -449,7 +469,7 @@ class Gate:
             attempt._state.adding = False
             return attempt
 
-        return self._ask(statements)
+        return self._ask(statements, each_atomic=one_statement)
 
     def hold_if_paused(self, *, variant: Variant, worker: str, attempt: Attempt) -> bool:
         """Check again, before a call, for a permit that has grown old: when a pause now
