@@ -1,26 +1,37 @@
-"""Sending variants: claim, send under lock, retry, reconcile, pause. Exactly once.
+"""Sending variants: claim, ask before each call, retry, reconcile, pause. Exactly once.
 
 The protocol (invariants 3 and 4 of the design):
 
 1. **Claim.** A worker moves due variants from SCHEDULED to SENDING in one
-   short transaction (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL) and
-   opens an `Attempt` for each.
-2. **Send under lock.** For each claimed variant the worker locks the row,
-   checks that the claim is still its own and that no pause covers the
-   variant, and calls the network while holding the lock. `publishing_pause`
-   locks the same rows, so it waits for sends in flight and, once it returns,
-   every later send sees the pause.
-3. **Reconcile.** An attempt left without an outcome (the worker died mid-call)
-   means the network may have the post. Before sending again, the worker asks
-   the connector to look the post up by its idempotency key. Found: published.
-   Not found, and the network deduplicates by key: send again. Otherwise the
-   variant is *unconfirmed* and shown to a person, never retried blindly.
-4. **Orphans.** A SENDING row nobody holds a lock on, claimed more than a
-   minute ago, belonged to a dead worker: it goes back to SCHEDULED and step 3
-   takes care of it.
+   statement (`SELECT ... FOR UPDATE SKIP LOCKED` inside it on PostgreSQL), with
+   its name and its `WorkerLease`. Nothing stays locked once it returns.
+2. **Ask right before each call.** Right before each call to the network (a
+   lookup, a publish), one short statement checks that the claim is still the
+   worker's and that no pause covers the variant, and opens an `Attempt`; a
+   covered variant becomes PAUSED instead. No row lock is held across a network
+   call, so `publishing_pause` never waits for a sender: it commits the pause,
+   and every later check sees it. A check older than `FRESH_FOR` seconds (the
+   worker was frozen, the database slow) is made again before the call.
+3. **Reconcile.** An attempt left without an outcome (the worker died mid-call,
+   the call timed out, the connection dropped after sending) means the network
+   may have the post. Before sending again, the worker asks the connector to
+   look the post up by its idempotency key. Found: published. Not found, and
+   the network deduplicates by key: send again. Otherwise the variant is
+   *unconfirmed* and shown to a person, never retried blindly. Only an error
+   that proves the network did not take the post (`NotAccepted`, a rate limit,
+   a rejection) is retried directly.
+4. **Dead workers.** Each worker renews its lease every second; a SENDING row
+   whose lease has lapsed (or, without a lease, claimed more than a minute ago)
+   belonged to a dead or frozen worker: it goes back to SCHEDULED within seconds
+   and step 3 takes care of it.
 
-Connector calls happen inside the row's transaction; connectors write nothing
-in Roost's database (the sandbox network keeps its own).
+Outcomes are written after the calls, each only where the claim is still the
+worker's (a post the network has is recorded as published whatever happened
+meanwhile). Connectors write nothing in Roost's database (the sandbox network
+keeps its own).
+
+"Check again" on an unconfirmed variant is `variant_lookup` (one connector
+lookup by key, outside any transaction).
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import queue
 import threading
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -36,7 +48,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -45,7 +63,9 @@ from roost.channels.connectors.base import (
     ConnectorError,
     CredentialExpired,
     CredentialRevoked,
+    NotAccepted,
     PermanentError,
+    Published,
     PublishRequest,
     RateLimited,
     TransientError,
@@ -54,7 +74,15 @@ from roost.channels.health import connectors_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core import audit
-from roost.publishing.models import Attempt, Pause, Post, PostState, Variant, VariantState
+from roost.publishing.models import (
+    Attempt,
+    Pause,
+    Post,
+    PostState,
+    Variant,
+    VariantState,
+    WorkerLease,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +90,19 @@ MAX_ATTEMPTS = 6
 
 
 def orphan_after() -> dt.timedelta:
-    """How long a claim may sit unlocked before it counts as a dead worker's."""
+    """How long a claim without a lease may stay SENDING before it counts as a dead worker's."""
     return dt.timedelta(seconds=getattr(settings, "ROOST_ORPHAN_AFTER_SECONDS", 60))
 
+
+def lease_for() -> dt.timedelta:
+    """How long a worker's lease lasts unrenewed: past it, the worker counts as dead and
+    its claims are recovered. Workers renew every `lease_for() / 5`."""
+    return dt.timedelta(seconds=getattr(settings, "ROOST_WORKER_LEASE_SECONDS", 5))
+
+
+# A pause check this old (in seconds) is made again before a network call: the worker
+# may have been frozen or starved between the check and the call.
+FRESH_FOR = 0.5
 
 BATCH = 10
 UNCONFIRMED_REASON = (
@@ -88,6 +126,40 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
 
 
+# Leases.
+
+
+def worker_lease_open(*, name: str) -> int:
+    """A new lease for a starting worker process; returns its id."""
+    return WorkerLease.objects.create(name=name[:200]).pk
+
+
+def worker_lease_renew(*, lease_id: int) -> None:
+    WorkerLease.objects.filter(pk=lease_id).update(renewed_at=timezone.now())
+
+
+class LeaseKeeper(threading.Thread):
+    """Renews the worker's lease every `lease_for() / 5` while the worker lives."""
+
+    def __init__(self) -> None:
+        super().__init__(name="roost-lease", daemon=True)
+        self.lease_id = worker_lease_open(name=f"{os.uname().nodename}-{os.getpid()}")
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        every = lease_for().total_seconds() / 5
+        while not self.stopped.wait(every):
+            close_old_connections()
+            try:
+                worker_lease_renew(lease_id=self.lease_id)
+            except Exception:
+                logger.exception("renewing the worker's lease failed; trying again")
+        connections.close_all()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
 # Pauses.
 
 
@@ -103,44 +175,40 @@ def _variants_in_scope(pause: Pause) -> QuerySet[Variant]:
 # Claiming.
 
 
-def variants_claim(*, worker: str, now: dt.datetime | None = None, limit: int = BATCH) -> list[int]:
+def variants_claim(
+    *,
+    worker: str,
+    now: dt.datetime | None = None,
+    limit: int = BATCH,
+    lease: int | None = None,
+) -> list[int]:
     """Move up to `limit` due variants to SENDING for this worker; return their ids.
 
-    Three statements in one short transaction, written out because a busy worker
-    runs this many times a second: pick the due rows (skipping rows another worker
-    holds, and channels that are rate limited, paused or archived), mark them, and
-    open an attempt for each.
+    One statement, written out because a busy worker runs it many times a second: it
+    picks the due rows (skipping rows another worker is claiming, and channels that
+    are rate limited, paused or archived) and marks them with the worker's name and
+    lease. A statement holds its locks only while it runs, so a worker frozen right
+    after claiming holds up nobody. Attempts are opened later, right before each call.
     """
     at = connection.ops.adapt_datetimefield_value(now or timezone.now())
     variants, channels = Variant._meta.db_table, Channel._meta.db_table
     skip_locked = connection.features.has_select_for_update_skip_locked
-    due = (
-        f"SELECT v.id FROM {variants} v JOIN {channels} c ON c.id = v.channel_id "  # noqa: S608
+    sql = (
+        f"WITH due AS (SELECT v.id FROM {variants} v "  # noqa: S608 (names, placeholders)
+        f"JOIN {channels} c ON c.id = v.channel_id "
         "WHERE v.state = %s AND v.scheduled_at <= %s "
         "AND (v.next_attempt_at IS NULL OR v.next_attempt_at <= %s) "
         "AND (c.rate_limited_until IS NULL OR c.rate_limited_until <= %s) "
         "AND c.status NOT IN (%s, %s) ORDER BY v.scheduled_at, v.id LIMIT %s"
         + (" FOR UPDATE OF v SKIP LOCKED" if skip_locked else "")
+        + f") UPDATE {variants} SET state = %s, claimed_by = %s, claimed_at = %s, "  # noqa: S608
+        f"claim_lease = %s FROM due WHERE {variants}.id = due.id RETURNING {variants}.id"
     )
     paused = [str(ChannelStatus.PAUSED), str(ChannelStatus.ARCHIVED)]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(due, [str(VariantState.SCHEDULED), at, at, at, *paused, limit])
-        ids = [row[0] for row in cursor.fetchall()]
-        if not ids:
-            return []
-        among = _placeholders(ids)
-        cursor.execute(
-            f"UPDATE {variants} SET state = %s, claimed_by = %s, claimed_at = %s, "  # noqa: S608
-            f"attempts = attempts + 1 WHERE id IN ({among})",
-            [str(VariantState.SENDING), worker, at, *ids],
-        )
-        cursor.execute(
-            f"INSERT INTO {Attempt._meta.db_table} "  # noqa: S608
-            "(organization_id, variant_id, worker, started_at, outcome, error) "
-            f"SELECT organization_id, id, %s, %s, '', '' FROM {variants} WHERE id IN ({among})",
-            [worker, at, *ids],
-        )
-    return ids
+    params = [str(VariantState.SCHEDULED), at, at, at, *paused, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, str(VariantState.SENDING), worker, at, lease])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _placeholders(values: list[Any]) -> str:
@@ -200,8 +268,21 @@ def _fail(variant: Variant, attempt: Attempt | None, *, state: str, reason: str)
     _notify_failure(variant, reason)
 
 
-def _retry(variant: Variant, attempt: Attempt | None, *, after: dt.timedelta, reason: str) -> None:
+def _retry(
+    variant: Variant,
+    attempt: Attempt | None,
+    *,
+    after: dt.timedelta,
+    reason: str,
+    outcome_unknown: bool = False,
+) -> None:
+    """Back to the schedule after `after`. With `outcome_unknown` the network may have the
+    post: the attempt stays open, so the next try looks the post up first; giving up
+    then leaves the variant unconfirmed, not failed."""
     if variant.attempts >= MAX_ATTEMPTS:
+        if outcome_unknown:
+            _fail(variant, attempt, state=VariantState.UNCONFIRMED, reason=UNCONFIRMED_REASON)
+            return
         _fail(
             variant,
             attempt,
@@ -214,6 +295,10 @@ def _retry(variant: Variant, attempt: Attempt | None, *, after: dt.timedelta, re
     variant.last_error = reason[:1000]
     variant.claimed_by = ""
     variant.save(update_fields=["state", "next_attempt_at", "last_error", "claimed_by"])
+    if outcome_unknown and attempt is not None:
+        attempt.error, attempt.finished_at = reason[:1000], timezone.now()
+        attempt.save(update_fields=["error", "finished_at"])
+        return
     _finish(variant, attempt, Attempt.Outcome.RETRY, reason)
 
 
@@ -262,22 +347,201 @@ class ConnectorCache:
         self._items.pop(channel_id, None)
 
 
+def _covered_sql(variant: str) -> str:
+    """SQL true when a pause in force covers the variant row `variant` (a table name)."""
+    pauses, channels = Pause._meta.db_table, Channel._meta.db_table
+    chosen = Pause.channels.through._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {pauses} p "  # noqa: S608 (table names and scope values)
+        f"WHERE p.organization_id = {variant}.organization_id "
+        f"AND p.ended_at IS NULL AND (p.scope = '{Pause.Scope.ORGANIZATION.value}' "
+        f"OR (p.scope = '{Pause.Scope.BRAND.value}' AND p.brand_id = "
+        f"(SELECT c.brand_id FROM {channels} c WHERE c.id = {variant}.channel_id)) "
+        f"OR (p.scope = '{Pause.Scope.CHANNELS.value}' AND EXISTS (SELECT 1 FROM {chosen} pc "
+        f"WHERE pc.pause_id = p.id AND pc.channel_id = {variant}.channel_id))))"
+    )
+
+
+class Gate:
+    """Asks Roost's database, right before each network call, whether the call may go.
+
+    Each question is a statement or two that commit at once, so no lock outlives it.
+    Without `shared`, the calling thread's own connection asks (a dispatcher calling
+    the network itself). With it, `size` connections of the gate's own ask for all of
+    a worker's sender threads, each one question at a time: a connection per sender
+    thread would take as many connections as there are senders.
+    """
+
+    def __init__(self, *, shared: bool = False, size: int = 4) -> None:
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._all: list[Any] = []
+        self._db = None  # one of the gate's connections, to know the database's kind
+        if shared:
+            for _ in range(max(1, size)):
+                db = connections.create_connection(DEFAULT_DB_ALIAS)
+                db.inc_thread_sharing()
+                self._all.append(db)
+                self._idle.put(db)
+            self._db = self._all[0]
+
+    def _ask(self, statements: Any, *, each_atomic: bool = False) -> Any:
+        """Run `statements(cursor)` in one short transaction on the gate's connection
+        and return what it returns; with `each_atomic` (statements that stand alone),
+        each commits by itself."""
+        if self._db is None:
+            with transaction.atomic(), connection.cursor() as cursor:
+                return statements(cursor)
+        db = self._idle.get()  # waits while all the gate's connections are asking
+        try:
+            try:
+                db.close_if_unusable_or_obsolete()
+                with db.cursor() as cursor:
+                    if each_atomic:
+                        return statements(cursor)
+                    # The connection is in autocommit mode and not one Django's
+                    # `atomic` knows (it is not this thread's): begin and commit here.
+                    cursor.execute("BEGIN IMMEDIATE" if db.vendor == "sqlite" else "BEGIN")
+                    answer = statements(cursor)
+                    cursor.execute("COMMIT")
+                    return answer
+            except Exception:
+                db.close()  # rolls back; reconnects at the next question
+                raise
+        finally:
+            self._idle.put(db)
+
+    def close(self) -> None:
+        for db in self._all:
+            db.close()
+
+    def permit(self, *, variant: Variant, worker: str) -> Attempt | str:
+        """Open an attempt for a call about to be made, if the claim is still `worker`'s
+        and no pause covers the variant. Otherwise "paused" (the variant is now PAUSED)
+        or "stale" (the claim is no longer this worker's)."""
+        table, attempts = Variant._meta.db_table, Attempt._meta.db_table
+        sending, paused = str(VariantState.SENDING), str(VariantState.PAUSED)
+        hold = (
+            f"UPDATE {table} SET state = %s, claimed_by = '' "  # noqa: S608
+            f"WHERE id = %s AND state = %s AND claimed_by = %s AND {_covered_sql(table)} "
+            "RETURNING id"
+        )
+        take = (
+            f"UPDATE {table} SET attempts = attempts + 1 "  # noqa: S608
+            f"WHERE id = %s AND state = %s AND claimed_by = %s AND NOT {_covered_sql(table)} "
+            "RETURNING id, organization_id"
+        )
+        opened = (
+            f"INSERT INTO {attempts} "
+            "(organization_id, variant_id, worker, started_at, outcome, error) "
+        )
+        started = timezone.now()
+        one_statement = self._db is not None and self._db.vendor == "postgresql"
+
+        def statements(cursor: Any) -> Attempt | str:
+            at = cursor.db.ops.adapt_datetimefield_value(started)
+            if one_statement:
+                # The busy path, in one statement that commits by itself: the claim
+                # and pause check, and the attempt, together.
+                cursor.execute(
+                    f"WITH taken AS ({take}) {opened}"  # noqa: S608 (names, placeholders)
+                    "SELECT organization_id, id, %s, %s, '', '' FROM taken RETURNING id",
+                    [variant.pk, sending, worker, worker, at],
+                )
+            else:
+                cursor.execute(take, [variant.pk, sending, worker])
+                if cursor.fetchone() is not None:
+                    cursor.execute(
+                        opened + "VALUES (%s, %s, %s, %s, '', '') RETURNING id",
+                        [variant.organization_id, variant.pk, worker, at],
+                    )
+            row = cursor.fetchone() if cursor.description else None
+            if row is None:  # paused, or the claim is gone
+                cursor.execute(hold, [paused, variant.pk, sending, worker])
+                return "paused" if cursor.fetchone() else "stale"
+            variant.attempts += 1
+            attempt = Attempt(
+                pk=row[0],
+                organization_id=variant.organization_id,
+                variant_id=variant.pk,
+                worker=worker,
+                started_at=started,
+            )
+            attempt._state.adding = False
+            return attempt
+
+        return self._ask(statements, each_atomic=one_statement)
+
+    def hold_if_paused(self, *, variant: Variant, worker: str, attempt: Attempt) -> bool:
+        """Check again, before a call, for a permit that has grown old: when a pause now
+        covers the variant, it becomes PAUSED, the attempt is closed unsent, and True."""
+        table = Variant._meta.db_table
+
+        def statements(cursor: Any) -> bool:
+            cursor.execute(
+                f"SELECT {_covered_sql(table)} FROM {table} WHERE id = %s",  # noqa: S608
+                [variant.pk],
+            )
+            row = cursor.fetchone()
+            if not row or not row[0]:
+                return False
+            cursor.execute(
+                f"UPDATE {table} SET state = %s, claimed_by = '' "  # noqa: S608
+                "WHERE id = %s AND state = %s AND claimed_by = %s",
+                [str(VariantState.PAUSED), variant.pk, str(VariantState.SENDING), worker],
+            )
+            now = cursor.db.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(
+                f"UPDATE {Attempt._meta.db_table} SET outcome = %s, error = %s, "  # noqa: S608
+                "finished_at = %s WHERE id = %s",
+                [str(Attempt.Outcome.PAUSED), "Paused before the call", now, attempt.pk],
+            )
+            return True
+
+        return bool(self._ask(statements))
+
+
 @dataclass
 class _Call:
-    """One variant's trip to the network, made outside Roost's database."""
+    """One variant's trip to the network, made outside Roost's transactions."""
 
     variant: Variant
-    attempt: Attempt | None
+    worker: str
     unknown: list[Attempt]
+    attempt: Attempt | None = None
     request: PublishRequest | None = None
-    how: str = ""  # "published", "reconciled" or "unconfirmed" when it got that far
+    # "published", "reconciled" or "unconfirmed" when it got that far; "paused" or
+    # "stale" when the gate held it back
+    how: str = ""
+    sent: bool = False  # publish was called: on an unclear error the network may have it
     result: Any = None
     error: BaseException | None = None
+    checked_at: float = 0.0  # when the gate last found no pause (time.monotonic)
 
 
-def _call_network(connector: Any, call: _Call) -> None:
-    """Reconcile a cut-off attempt, or publish. Touches nothing but the network."""
+def _may_call(gate: Gate, call: _Call) -> bool:
+    """Right before a network call: a permit (the first time), or a fresh pause check."""
+    if call.attempt is None:
+        asked_at = time.monotonic()
+        granted = gate.permit(variant=call.variant, worker=call.worker)
+        if isinstance(granted, str):
+            call.how = granted
+            return False
+        call.attempt, call.checked_at = granted, asked_at
+    if time.monotonic() - call.checked_at > FRESH_FOR:
+        asked_at = time.monotonic()
+        if gate.hold_if_paused(variant=call.variant, worker=call.worker, attempt=call.attempt):
+            call.how = "paused"
+            return False
+        call.checked_at = asked_at
+    return True
+
+
+def _call_network(connector: Any, call: _Call, gate: Gate) -> None:
+    """Reconcile an attempt whose answer never came, or publish. Touches Roost's
+    database only through the gate."""
     try:
+        if not _may_call(gate, call):
+            return
         if isinstance(connector, VaultError):
             raise connector
         if call.unknown:
@@ -288,28 +552,44 @@ def _call_network(connector: Any, call: _Call) -> None:
             if not connector.supports(Capability.IDEMPOTENT_PUBLISH):
                 call.how = "unconfirmed"
                 return
+            if not _may_call(gate, call):
+                return
+        call.sent = True
         call.result = connector.publish(call.request)
         call.how = "published"
     except Exception as error:  # sorted out by the caller, in its transaction
         call.error = error
 
 
-def _call_channel(connector: Any, calls: list[_Call]) -> None:
+def _call_channel(connector: Any, calls: list[_Call], gate: Gate) -> None:
     """A channel's calls one after another: a connector is not shared between threads,
     and once the network says "slow down" the rest of the channel's posts wait too."""
     for index, call in enumerate(calls):
-        _call_network(connector, call)
+        _call_network(connector, call, gate)
         if isinstance(call.error, RateLimited):
             for waiting in calls[index + 1 :]:
                 waiting.error = call.error
             return
 
 
-def _call_channel_on_pool(connector: Any, calls: list[_Call]) -> None:
+def _call_channel_on_pool(connector: Any, calls: list[_Call], gate: Gate) -> None:
     # A pool thread keeps its own connections (the sandbox network's database, for
     # one); drop them when broken or past their age, as a request would.
     close_old_connections()
-    _call_channel(connector, calls)
+    _call_channel(connector, calls, gate)
+
+
+_shared_gate: Gate | None = None
+_shared_gate_lock = threading.Lock()
+
+
+def shared_gate() -> Gate:
+    """The worker process's gate for sender threads (see `Gate`)."""
+    global _shared_gate
+    with _shared_gate_lock:
+        if _shared_gate is None:
+            _shared_gate = Gate(shared=True)
+        return _shared_gate
 
 
 def pauses_in_force(organization_ids: set[int]) -> list[Pause]:
@@ -337,8 +617,12 @@ def pause_covering(variant: Variant, pauses: list[Pause]) -> Pause | None:
     return None
 
 
-def _published_many(calls: list[_Call]) -> None:
-    """Record a batch of posts the network accepted: a few statements for all of them."""
+def _published_many(calls: list[_Call]) -> list[_Call]:
+    """Record a batch of posts the network accepted: a few statements for all of them.
+
+    The network has them, so a variant is recorded as published whatever became of
+    its claim meanwhile (paused mid-call, recovered from a worker thought dead);
+    returns the calls whose variant this recorded (not one already published)."""
     now = timezone.now()
     variants, attempts = [], []
     for call in calls:
@@ -355,12 +639,13 @@ def _published_many(calls: list[_Call]) -> None:
             )
             call.attempt.error, call.attempt.finished_at = "", now
             attempts.append(call.attempt)
-    _variants_mark_published(variants, at=now)
+    marked = _variants_mark_published(variants, at=now)
     for outcome in {a.outcome for a in attempts}:
         Attempt.objects.filter(pk__in=[a.pk for a in attempts if a.outcome == outcome]).update(
             outcome=outcome, error="", finished_at=now
         )
-    _channels_mark_success({v.channel_id for v in variants}, at=now)
+    _channels_mark_success({v.channel_id for v in variants if v.pk in marked}, at=now)
+    return [call for call in calls if call.variant.pk in marked]
 
 
 def _channels_mark_success(channel_ids: set[int], *, at: dt.datetime) -> None:
@@ -400,8 +685,20 @@ def _audit_published(calls: list[_Call]) -> None:
         )
 
 
-def _variants_mark_published(variants: list[Variant], *, at: dt.datetime) -> None:
-    """One statement for the batch: each row gets its own network id and address."""
+# States a post the network has may be recorded from.
+_MAY_BECOME_PUBLISHED = [
+    VariantState.SENDING,
+    VariantState.PAUSED,
+    VariantState.SCHEDULED,
+    VariantState.UNCONFIRMED,
+]
+
+
+def _variants_mark_published(variants: list[Variant], *, at: dt.datetime) -> set[int]:
+    """One statement for the batch: each row gets its own network id and address.
+    Returns the ids it marked (a variant already published is left alone)."""
+    if not variants:
+        return set()
     table = Variant._meta.db_table
     rows = ", ".join(["(%s, %s, %s)"] * len(variants))
     params: list[Any] = []
@@ -411,11 +708,14 @@ def _variants_mark_published(variants: list[Variant], *, at: dt.datetime) -> Non
         f"WITH done(id, external_id, url) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
         f"UPDATE {table} SET state = %s, published_at = %s, last_error = '', "
         "external_id = done.external_id, url = done.url "
-        f"FROM done WHERE {table}.id = done.id"
+        f"FROM done WHERE {table}.id = done.id "
+        f"AND {table}.state IN ({_placeholders(_MAY_BECOME_PUBLISHED)}) RETURNING {table}.id"
     )
     with connection.cursor() as cursor:
         published_at = connection.ops.adapt_datetimefield_value(at)
-        cursor.execute(sql, [*params, str(VariantState.PUBLISHED), published_at])
+        states = [str(state) for state in _MAY_BECOME_PUBLISHED]
+        cursor.execute(sql, [*params, str(VariantState.PUBLISHED), published_at, *states])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _roll_up_many(post_ids: set[int]) -> None:
@@ -462,15 +762,45 @@ def publish_request(variant: Variant) -> PublishRequest:
     return _requests([variant])[variant.pk]
 
 
-def _settle(call: _Call, cache: ConnectorCache) -> str:
-    """Write down what the network said about one variant; return the outcome."""
+def _answer_lost(call: _Call) -> bool:
+    """The publish call failed in a way that leaves open whether the network took it."""
+    error = call.error
+    if not call.sent or error is None:
+        return False
+    return isinstance(error, TransientError) and not isinstance(error, NotAccepted)
+
+
+def _settle(call: _Call, cache: ConnectorCache, *, mine: bool) -> str:
+    """Write down what the network said about one variant; return the outcome.
+
+    Without `mine` (the claim went elsewhere meanwhile: a pause, a recovery) only the
+    attempt is closed; whoever holds the variant now settles it.
+    """
     variant, attempt, error = call.variant, call.attempt, call.error
+    lost = _answer_lost(call)
     for earlier in call.unknown:
         if call.how or error is None or not isinstance(error, ConnectorError | VaultError):
             _finish(variant, earlier, Attempt.Outcome.UNCONFIRMED, "cut off mid-call")
+    unresolved = lost or (bool(call.unknown) and not call.how)
+    if not mine:
+        if call.how == "unconfirmed":
+            _finish(variant, attempt, Attempt.Outcome.UNCONFIRMED, UNCONFIRMED_REASON)
+        elif error is not None and not lost:
+            _finish(variant, attempt, Attempt.Outcome.RETRY, str(error))
+        return "stale"
     if call.how == "unconfirmed":
         _fail(variant, attempt, state=VariantState.UNCONFIRMED, reason=UNCONFIRMED_REASON)
         return "unconfirmed"
+    if lost:
+        # The network may have the post: look it up before anything is sent again.
+        _retry(
+            variant,
+            attempt,
+            after=backoff(variant.attempts),
+            reason=f"No answer from the network ({error}); it is looked up before any resend.",
+            outcome_unknown=True,
+        )
+        return "lookup"
     if isinstance(error, RateLimited):
         until = timezone.now() + dt.timedelta(seconds=error.retry_after)
         Channel.objects.filter(pk=variant.channel_id).update(rate_limited_until=until)
@@ -479,10 +809,17 @@ def _settle(call: _Call, cache: ConnectorCache) -> str:
             attempt,
             after=dt.timedelta(seconds=error.retry_after),
             reason=f"Rate limited: {error}",
+            outcome_unknown=unresolved,
         )
         return "retry"
     if isinstance(error, TransientError):
-        _retry(variant, attempt, after=backoff(variant.attempts), reason=str(error))
+        _retry(
+            variant,
+            attempt,
+            after=backoff(variant.attempts),
+            reason=str(error),
+            outcome_unknown=unresolved,
+        )
         return "retry"
     if isinstance(error, CredentialExpired | CredentialRevoked | VaultError):
         cache.drop(variant.channel_id)
@@ -497,11 +834,26 @@ def _settle(call: _Call, cache: ConnectorCache) -> str:
         _fail(variant, attempt, state=VariantState.FAILED, reason=error.network_message)
         return "failed"
     if isinstance(error, ConnectorError):
-        _retry(variant, attempt, after=backoff(variant.attempts), reason=str(error))
+        _retry(
+            variant,
+            attempt,
+            after=backoff(variant.attempts),
+            reason=str(error),
+            outcome_unknown=unresolved,
+        )
         return "retry"
-    # Anything else is a fault of ours mid-call: the network may have the post. The
-    # claim stays open, so orphan recovery and reconciliation settle it.
+    # Anything else is a fault of ours (the gate's database, a bug). Once the gate has
+    # opened an attempt the network may have the post: the attempt stays open, so the
+    # next try looks it up first. The claim goes back either way, as this worker lives
+    # on and its lease would keep the claim from ever being recovered.
     logger.error("publishing variant %s failed unexpectedly", variant.pk, exc_info=error)
+    _retry(
+        variant,
+        attempt,
+        after=backoff(variant.attempts),
+        reason=f"Roost could not finish the call: {error}",
+        outcome_unknown=attempt is not None or unresolved,
+    )
     return "unknown"
 
 
@@ -517,8 +869,9 @@ _SENDING_FIELDS = {
 _NAMING_FIELDS = {"id", "organization_id", "title", "master_text"}
 
 
-def _variants_locked(variant_ids: list[int], opened: dict[int, Opened]) -> list[Variant]:
-    """The batch's rows, locked, in one statement.
+def _variants_read(variant_ids: list[int], opened: dict[int, Opened]) -> list[Variant]:
+    """The batch's rows in one statement, unlocked: the gate checks each claim again
+    right before its call, and outcomes are written only where it still holds.
 
     Only what sending needs is read (the rest of a row loads if something asks for
     it); each variant gets its channel from the worker's `opened` and the fields of
@@ -526,12 +879,11 @@ def _variants_locked(variant_ids: list[int], opened: dict[int, Opened]) -> list[
     """
     fields = _in_model_order(Variant, _SENDING_FIELDS)
     post_fields = _in_model_order(Post, _NAMING_FIELDS)
-    lock = " FOR UPDATE OF v" if connection.features.has_select_for_update_of else ""
     sql = (
         f"SELECT {', '.join('v.' + name for name in fields)}, "  # noqa: S608
         f"{', '.join('p.' + name for name in post_fields)} "
         f"FROM {Variant._meta.db_table} v JOIN {Post._meta.db_table} p ON p.id = v.post_id "
-        f"WHERE v.id IN ({_placeholders(variant_ids)}) ORDER BY v.id{lock}"
+        f"WHERE v.id IN ({_placeholders(variant_ids)}) ORDER BY v.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, variant_ids)
@@ -548,7 +900,8 @@ def _variants_locked(variant_ids: list[int], opened: dict[int, Opened]) -> list[
 
 
 def _open_attempts(variants: list[Variant]) -> dict[int, list[Attempt]]:
-    """Each variant's attempts without an outcome, newest (this claim's) first."""
+    """Each variant's attempts whose answer never came, newest first: a claim opens
+    none, so every one is an earlier call that may have reached the network."""
     fields = _in_model_order(Attempt, {"id", "organization_id", "variant_id"})
     rows = (
         Attempt.objects.filter(variant_id__in=[v.pk for v in variants], outcome="")
@@ -562,14 +915,22 @@ def _open_attempts(variants: list[Variant]) -> dict[int, list[Attempt]]:
     return found
 
 
-def _channels_refresh(variants: list[Variant]) -> None:
-    """The channels as they are now (a pause by brand must see a channel's brand today,
-    not when the worker opened it)."""
-    fresh = Channel.objects.select_related("channel_group__organization").in_bulk(
-        {v.channel_id for v in variants}
+def _still_claimed(variant_ids: list[int], worker: str) -> set[int]:
+    """Which of these rows are still SENDING for `worker`, locked until the outcomes are
+    written (a short transaction, after the network calls)."""
+    return set(
+        _skip_locked_or_wait(
+            Variant.objects.filter(
+                pk__in=variant_ids, state=VariantState.SENDING, claimed_by=worker
+            ).order_by("pk")
+        ).values_list("pk", flat=True)
     )
-    for variant in variants:
-        variant.channel = fresh[variant.channel_id]
+
+
+def _skip_locked_or_wait(queryset: QuerySet[Variant]) -> QuerySet[Variant]:
+    if connection.features.has_select_for_update_of:
+        return queryset.select_for_update(of=("self",))
+    return queryset.select_for_update()
 
 
 def variants_send(
@@ -578,14 +939,14 @@ def variants_send(
     worker: str,
     connectors: ConnectorCache | None = None,
     pool: Executor | None = None,
+    gate: Gate | None = None,
 ) -> list[SendResult]:
-    """Send claimed variants, holding their row locks from the pause check until the
-    outcomes are written (see the module doc).
+    """Send claimed variants (see the module doc): each call asks the gate first, no
+    row is locked while calls are in flight, and the outcomes are written together.
 
-    Connectors are opened before any row is locked: opening one writes the audit log,
-    which must not be held while network calls are in flight. With a `pool`, the
-    channels' calls run side by side on it (each channel's in order); without one,
-    here, one after another.
+    Connectors are opened before the calls: opening one writes the audit log. With a
+    `pool`, the channels' calls run side by side on it (each channel's in order) and
+    ask through the worker's shared gate; without one, here, one after another.
     """
     cache = connectors or ConnectorCache(ttl=0)
     channel_ids = set(
@@ -593,57 +954,54 @@ def variants_send(
     )
     opened = cache.get_many(channel_ids)
     results: dict[int, str] = dict.fromkeys(variant_ids, "stale")
-    with transaction.atomic():
-        mine = [
-            v
-            for v in _variants_locked(variant_ids, opened)
-            if v.state == VariantState.SENDING and v.claimed_by == worker and v.channel_id in opened
+    mine = [
+        v
+        for v in _variants_read(variant_ids, opened)
+        if v.state == VariantState.SENDING and v.claimed_by == worker and v.channel_id in opened
+    ]
+    if not mine:
+        return [SendResult(pk, results[pk]) for pk in variant_ids]
+    open_attempts = _open_attempts(mine)
+    calls = [
+        _Call(variant=variant, worker=worker, unknown=open_attempts.get(variant.pk, []))
+        for variant in mine
+    ]
+    requests = _requests(mine)
+    by_channel: dict[int, list[_Call]] = {}
+    for call in calls:
+        call.request = requests[call.variant.pk]
+        by_channel.setdefault(call.variant.channel_id, []).append(call)
+    if pool is None or len(by_channel) == 1:
+        here = Gate() if pool is None else (gate or shared_gate())
+        for channel_id, group in by_channel.items():
+            _call_channel(opened[channel_id].connector, group, here)
+    else:
+        on_pool = gate or shared_gate()
+        futures = [
+            pool.submit(_call_channel_on_pool, opened[channel_id].connector, group, on_pool)
+            for channel_id, group in by_channel.items()
         ]
-        if not mine:
-            return [SendResult(pk, results[pk]) for pk in variant_ids]
-        open_attempts = _open_attempts(mine)
-        pauses = pauses_in_force({v.organization_id for v in mine})
-        if pauses:
-            _channels_refresh(mine)
-        calls: list[_Call] = []
-        for variant in mine:
-            held = open_attempts.get(variant.pk, [])
-            attempt, unknown = (held[0] if held else None), held[1:]
-            pause = pause_covering(variant, pauses)
-            if pause is not None:
-                variant.state = VariantState.PAUSED
-                variant.save(update_fields=["state"])
-                _finish(variant, attempt, Attempt.Outcome.PAUSED, f"Paused: {pause.reason}")
-                results[variant.pk] = "paused"
-                continue
-            calls.append(_Call(variant=variant, attempt=attempt, unknown=unknown))
-        requests = _requests([call.variant for call in calls])
-        by_channel: dict[int, list[_Call]] = {}
-        for call in calls:
-            call.request = requests[call.variant.pk]
-            by_channel.setdefault(call.variant.channel_id, []).append(call)
-        if pool is None or len(by_channel) == 1:
-            for channel_id, group in by_channel.items():
-                _call_channel(opened[channel_id].connector, group)
-        else:
-            futures = [
-                pool.submit(_call_channel_on_pool, opened[channel_id].connector, group)
-                for channel_id, group in by_channel.items()
-            ]
-            for future in futures:
-                future.result()
-        accepted = [call for call in calls if call.how in ("published", "reconciled")]
-        if accepted:
-            _published_many(accepted)
-            for call in accepted:
-                for earlier in call.unknown:
-                    _finish(call.variant, earlier, Attempt.Outcome.UNCONFIRMED, "cut off mid-call")
-                results[call.variant.pk] = call.how
-        for call in calls:
-            if call.how not in ("published", "reconciled"):
-                results[call.variant.pk] = _settle(call, cache)
-        _roll_up_many({call.variant.post_id for call in calls})
-        _audit_published(accepted)
+        for future in futures:
+            future.result()
+    for call in calls:
+        if call.how in ("paused", "stale"):
+            results[call.variant.pk] = call.how
+    called = [call for call in calls if call.how not in ("paused", "stale")]
+    if not called:
+        return [SendResult(pk, results[pk]) for pk in variant_ids]
+    with transaction.atomic():
+        accepted = [call for call in called if call.how in ("published", "reconciled")]
+        recorded = _published_many(accepted) if accepted else []
+        for call in accepted:
+            for earlier in call.unknown:
+                _finish(call.variant, earlier, Attempt.Outcome.UNCONFIRMED, "cut off mid-call")
+            results[call.variant.pk] = call.how
+        others = [call for call in called if call.how not in ("published", "reconciled")]
+        held = _still_claimed([call.variant.pk for call in others], worker) if others else set()
+        for call in others:
+            results[call.variant.pk] = _settle(call, cache, mine=call.variant.pk in held)
+        _roll_up_many({call.variant.post_id for call in called})
+        _audit_published(recorded)
     return [SendResult(pk, results[pk]) for pk in variant_ids]
 
 
@@ -654,21 +1012,56 @@ def variant_send(
     return variants_send(variant_ids=[variant_id], worker=worker, connectors=connectors)[0]
 
 
+def variant_lookup(*, variant: Variant) -> Published | None:
+    """Ask the variant's network for the post published under its idempotency key.
+
+    A network call and nothing else: no state changes, no transaction held; the
+    connector's typed errors (and a `VaultError` for a secret that does not open)
+    reach the caller. None when the network has no such post, or cannot look
+    posts up by key (see `Capability.IDEMPOTENT_PUBLISH`).
+    """
+    channel = Channel.objects.select_related("channel_group__organization").get(
+        pk=variant.channel_id, organization_id=variant.organization_id
+    )
+    connector = connectors_for([channel], purpose="lookup")[channel.pk]
+    if isinstance(connector, VaultError):
+        raise connector
+    found: Published | None = connector.lookup(variant.idempotency_key)
+    return found
+
+
 def variants_recover_orphans(*, now: dt.datetime | None = None) -> int:
-    """SENDING rows no live worker holds go back to SCHEDULED; sending reconciles them."""
+    """SENDING rows no live worker holds go back to SCHEDULED; sending reconciles them.
+
+    A claim is a dead worker's once its lease has lapsed (seconds), or, for a claim
+    made without a lease, once it is `orphan_after()` old. Its open attempts stay
+    open: the next sender looks the post up before sending anything.
+    """
     moment = now or timezone.now()
+    lapsed = WorkerLease.objects.filter(renewed_at__lt=moment - lease_for()).values("pk")
+    dead = Q(claim_lease__in=lapsed) | Q(
+        claim_lease__isnull=True, claimed_at__lt=moment - orphan_after()
+    )
     with transaction.atomic():
         orphans = list(
             _skip_locked(
-                Variant.objects.filter(
-                    state=VariantState.SENDING, claimed_at__lt=moment - orphan_after()
-                ).order_by("pk")
-            )
+                Variant.objects.filter(dead, state=VariantState.SENDING).order_by("pk")
+            ).values_list("pk", flat=True)
         )
-        for variant in orphans:
-            variant.state, variant.claimed_by = VariantState.SCHEDULED, ""
-            variant.save(update_fields=["state", "claimed_by"])
+        if orphans:
+            Variant.objects.filter(pk__in=orphans, state=VariantState.SENDING).update(
+                state=VariantState.SCHEDULED, claimed_by="", claim_lease=None
+            )
     return len(orphans)
+
+
+def variants_release(*, worker: str) -> int:
+    """This worker's claims back to the schedule, after a turn that failed before writing
+    its outcomes (the database went away, say): no call of theirs is in flight any more,
+    and any attempt they opened stays open, so the next try looks the post up first."""
+    return Variant.objects.filter(state=VariantState.SENDING, claimed_by=worker).update(
+        state=VariantState.SCHEDULED, claimed_by="", claim_lease=None
+    )
 
 
 def dispatch_once(
@@ -678,12 +1071,20 @@ def dispatch_once(
     limit: int = BATCH,
     connectors: ConnectorCache | None = None,
     pool: Executor | None = None,
+    lease: int | None = None,
+    gate: Gate | None = None,
 ) -> list[SendResult]:
     """Claim what is due and send it: one turn of a worker's dispatcher."""
-    claimed = variants_claim(worker=worker, now=now, limit=limit)
+    claimed = variants_claim(worker=worker, now=now, limit=limit, lease=lease)
     if not claimed:
         return []
-    return variants_send(variant_ids=claimed, worker=worker, connectors=connectors, pool=pool)
+    return variants_send(
+        variant_ids=claimed, worker=worker, connectors=connectors, pool=pool, gate=gate
+    )
+
+
+# How often a dispatcher looks for dead workers' claims, in seconds.
+RECOVER_EVERY = 1.0
 
 
 class Dispatcher(threading.Thread):
@@ -697,29 +1098,42 @@ class Dispatcher(threading.Thread):
         batch: int = BATCH,
         pool: Executor | None = None,
         connectors: ConnectorCache | None = None,
+        lease: int | None = None,
+        gate: Gate | None = None,
     ) -> None:
         super().__init__(name="roost-dispatcher", daemon=True)
         self.batch = batch
         self.interval = interval
         self.pool = pool
         self.connectors = connectors or ConnectorCache()
+        self.lease = lease
+        self.gate = gate
         self.stopped = threading.Event()
 
     def run(self) -> None:
         worker = worker_name()
         last_recovery = 0.0
+        failed = False
         while not self.stopped.is_set():
             close_old_connections()
             try:
-                if timezone.now().timestamp() - last_recovery > 30:
+                if failed:  # a turn failed midway: its claims would stay with a live worker
+                    variants_release(worker=worker)
+                    failed = False
+                if time.monotonic() - last_recovery > RECOVER_EVERY:
                     variants_recover_orphans()
-                    last_recovery = timezone.now().timestamp()
+                    last_recovery = time.monotonic()
                 results = dispatch_once(
-                    worker=worker, connectors=self.connectors, limit=self.batch, pool=self.pool
+                    worker=worker,
+                    connectors=self.connectors,
+                    limit=self.batch,
+                    pool=self.pool,
+                    lease=self.lease,
+                    gate=self.gate,
                 )
             except Exception:
                 logger.exception("dispatcher turn failed; trying again")
-                results = []
+                failed, results = True, []
             if not results:
                 self.stopped.wait(self.interval)
         connections.close_all()  # this thread's connections
@@ -729,19 +1143,19 @@ class Dispatcher(threading.Thread):
 
 
 class Publishing:
-    """A worker's publishing: a few dispatchers claiming batches, and `senders` threads
-    for the network calls they share (so `senders` calls can be in flight at once)."""
+    """A worker's publishing: a lease kept alive, a few dispatchers claiming batches, and
+    `senders` threads for the network calls they share (so `senders` calls can be in
+    flight at once), asking one shared gate before each call."""
 
     DISPATCHERS = 2
 
     def __init__(self, *, senders: int, interval: float = 1.0) -> None:
         self.pool = ThreadPoolExecutor(max_workers=max(1, senders), thread_name_prefix="roost-send")
-        connectors = _SharedConnectorCache()
-        batch = max(BATCH, 2 * senders)
-        self.dispatchers = [
-            Dispatcher(interval=interval, batch=batch, pool=self.pool, connectors=connectors)
-            for _ in range(self.DISPATCHERS)
-        ]
+        self.senders = senders
+        self.interval = interval
+        self.lease: LeaseKeeper | None = None
+        self.gate = Gate(shared=True)
+        self.dispatchers: list[Dispatcher] = []
 
     def start(self) -> None:
         # Import every installed connector now (some load large SDKs), not at the
@@ -751,6 +1165,21 @@ class Publishing:
 
         available()
         catalogue()
+        self.lease = LeaseKeeper()
+        self.lease.start()
+        connectors = _SharedConnectorCache()
+        batch = max(BATCH, 2 * self.senders)
+        self.dispatchers = [
+            Dispatcher(
+                interval=self.interval,
+                batch=batch,
+                pool=self.pool,
+                connectors=connectors,
+                lease=self.lease.lease_id,
+                gate=self.gate,
+            )
+            for _ in range(self.DISPATCHERS)
+        ]
         for dispatcher in self.dispatchers:
             dispatcher.start()
 
@@ -760,6 +1189,10 @@ class Publishing:
         for dispatcher in self.dispatchers:
             dispatcher.join(timeout=timeout)
         self.pool.shutdown(wait=True)
+        if self.lease is not None:
+            self.lease.stop()
+            self.lease.join(timeout=timeout)
+        self.gate.close()
 
 
 class _SharedConnectorCache(ConnectorCache):

@@ -120,6 +120,9 @@ class Variant(TenantModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=120, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The `WorkerLease` of the process holding the claim: once it lapses, the claim
+    # is a dead worker's and goes back to the schedule (see roost.publishing.dispatch).
+    claim_lease = models.PositiveBigIntegerField(null=True, blank=True)
     external_id = models.CharField(max_length=300, blank=True)
     url = models.CharField(max_length=600, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -137,7 +140,12 @@ class Variant(TenantModel):
 
 
 class Attempt(TenantModel):
-    """One try at sending a variant. An attempt without an outcome was cut off mid-call."""
+    """One call to the network for a variant, opened right before the call.
+
+    An attempt without an outcome is in flight, or its answer never came (the worker
+    died mid-call, the call timed out or lost its connection): the network may have
+    the post, so it is looked up before anything is sent again.
+    """
 
     class Outcome(models.TextChoices):
         PUBLISHED = "published", "Published"
@@ -159,6 +167,21 @@ class Attempt(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.variant_id} @ {self.started_at:%Y-%m-%d %H:%M:%S}: {self.outcome or 'open'}"
+
+
+class WorkerLease(models.Model):
+    """A running publishing worker, alive while it renews `renewed_at` every second or so.
+
+    Claims carry the lease's id; a claim whose lease has lapsed belonged to a dead (or
+    frozen) worker and is recovered within seconds, through reconciliation.
+    """
+
+    name = models.CharField(max_length=200)
+    started_at = models.DateTimeField(default=timezone.now)
+    renewed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} (renewed {self.renewed_at:%H:%M:%S})"
 
 
 class Pause(TenantModel):

@@ -1,17 +1,22 @@
 """Pause and resume publishing for a whole organisation, a brand, or chosen channels.
 
-`pause` returns only once no paused variant can reach a network any more. It
-commits the pause first, so every send that locks its rows afterwards sees it
-(sends check for pauses under their row locks), then locks every variant in
-scope, which waits for the sends already in flight (a send holds its rows' locks
-for the whole network call). Call it outside a transaction: inside one, the pause
-is seen only when that transaction commits. Crisis mode calls these.
+`pause` commits the pause first: from then on the gate every sender passes right
+before each network call (`roost.publishing.dispatch.Gate`) holds the covered
+variants back. It then marks the scope's scheduled variants PAUSED, skipping rows
+a worker is claiming this instant (the gate holds those back), and waits at most
+`pause_settle_seconds()` for claimed variants to settle (held back by the gate, or
+their call, already in flight, back). It never waits on a sender's locks, so a
+frozen worker cannot hold it up; and the gate checks again before any call such a
+worker makes later. Call it outside a transaction: inside one, the pause is seen
+only when that transaction commits. Crisis mode calls these.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +28,10 @@ from roost.core.permissions import Action, require
 from roost.publishing.dispatch import _variants_in_scope, pause_covering, pauses_in_force
 from roost.publishing.models import Pause, Variant, VariantState
 
-HELD_STATES = [VariantState.SCHEDULED, VariantState.SENDING]
+
+def pause_settle_seconds() -> float:
+    """How long `pause` waits, at most, for calls already in flight to come back."""
+    return float(getattr(settings, "ROOST_PAUSE_SETTLE_SECONDS", 2.0))
 
 
 def pause(
@@ -67,27 +75,36 @@ def pause(
                 "reason": held.reason,
             },
         )
-    # The pause is committed: a send that locks its rows from now on sees it and
-    # holds its variants back. Locking the scope's rows now waits for the sends that
-    # were already in flight; rows claimed meanwhile are held back by their sender.
+    # The pause is committed: every network call asked for from now on is held back.
+    # Scheduled variants are marked PAUSED (rows a worker is claiming this instant are
+    # skipped, never waited for: the gate holds them back). Claimed ones are left to
+    # the gate too: their sender holds each back right before its call, and one whose
+    # call is already in flight is written down as the network answers.
     with transaction.atomic():
-        locked = list(
+        ids = list(
             _variants_in_scope(held)
-            .filter(state__in=HELD_STATES)
+            .filter(state=VariantState.SCHEDULED)
             .order_by("pk")
-            .select_for_update(of=("self",))
+            .select_for_update(skip_locked=True, of=("self",))
             .values_list("pk", flat=True)
         )
-        paused = Variant.objects.filter(pk__in=locked, state__in=HELD_STATES).update(
+        paused = Variant.objects.filter(pk__in=ids, state=VariantState.SCHEDULED).update(
             state=VariantState.PAUSED, claimed_by=""
         )
+        sending = _variants_in_scope(held).filter(state=VariantState.SENDING)
         audit.record(
             organization=actor.organization,
             actor=actor,
             action="publishing.pause_applied",
             target=held,
-            after={"variants_paused": paused},
+            after={"variants_paused": paused, "claimed_when_paused": sending.count()},
         )
+    # Claimed variants settle within a moment (held back by the gate, or their call in
+    # flight comes back): wait a little for them, never for long. A frozen or dead
+    # worker's may take long; the gate checks again before any call it makes later.
+    deadline = time.monotonic() + pause_settle_seconds()
+    while sending.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     return held
 
 

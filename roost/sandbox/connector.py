@@ -26,6 +26,7 @@ from roost.channels.connectors.base import (
     FetchPage,
     Inbound,
     InboundKind,
+    NotAccepted,
     PermanentError,
     PostMetrics,
     Published,
@@ -64,13 +65,16 @@ def _network_call(method: Method) -> Method:
 
     @functools.wraps(method)
     def call(self: SandboxConnector, *args: Any, **kwargs: Any) -> Any:
-        self._latency_s = 0.0
+        self._latency_s, self._lose_answer = 0.0, False
         try:
-            return method(self, *args, **kwargs)
+            answer = method(self, *args, **kwargs)
         finally:
             _give_back_connection()
             if self._latency_s:
                 time.sleep(self._latency_s)
+        if self._lose_answer:
+            raise TransientError("The sandbox did the call, then the connection dropped.")
+        return answer
 
     return call  # type: ignore[return-value]
 
@@ -82,7 +86,7 @@ def _raise_injected(call: SandboxCall) -> None:
         wait = call.account.retry_after_s
         raise RateLimited(f"The sandbox is rate limiting; retry after {wait} s.", retry_after=wait)
     if mode is FailMode.SERVER_ERROR:
-        raise TransientError("The sandbox answered 503 Service Unavailable.")
+        raise NotAccepted("The sandbox answered 503 Service Unavailable.")
     if mode is FailMode.TIMEOUT:
         raise TransientError("The sandbox timed out.")
     if mode is FailMode.REVOKED:
@@ -125,6 +129,7 @@ class SandboxConnector(Connector):
     capabilities = frozenset(Capability)
     page_size = 100
     _latency_s = 0.0  # how long the call in progress keeps its caller waiting
+    _lose_answer = False  # the call in progress is done, but its answer never arrives
 
     def _begin(self) -> SandboxAccount:
         """Every call starts here: the account, its injected failures, then the secret. The
@@ -139,6 +144,7 @@ class SandboxConnector(Connector):
                 f"The sandbox has no {self.channel.network} account {self.channel.handle!r}."
             )
         self._latency_s = call.account.latency_ms / 1000
+        self._lose_answer = call.fail_mode is FailMode.LOSE_ANSWER
         _raise_injected(call)
         expected = call.account.secret.encode()
         if self._secret is None or not hmac.compare_digest(self._secret.encode(), expected):

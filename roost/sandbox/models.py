@@ -22,6 +22,8 @@ class FailMode(models.TextChoices):
     REVOKED = "revoked", "Credential revoked"
     EXPIRED = "expired", "Credential expired"
     INVALID = "invalid", "Request rejected (validation)"
+    # The call does its work (a publish stores the post), then the answer never arrives.
+    LOSE_ANSWER = "lose_answer", "Accepted, then the answer lost"
 
 
 class InboundKind(models.TextChoices):

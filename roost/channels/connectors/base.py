@@ -59,9 +59,20 @@ class RateLimited(ConnectorError):
 
 
 class TransientError(ConnectorError):
-    """A 5xx, a timeout, a dropped connection: the same call may succeed later."""
+    """A 5xx, a timeout, a dropped connection: the same call may succeed later.
+
+    Raised by a call that creates something (publish, reply), it leaves the outcome
+    unknown: the network may have acted before the answer was lost. The caller looks
+    the post up before sending again, and never resends blindly.
+    """
 
     retryable = True
+
+
+class NotAccepted(TransientError):
+    """A transient failure that proves the network did not act on the request (the
+    connection was refused, or a 503 came back before the request was read): sending
+    again cannot double the post."""
 
 
 class PermanentError(ConnectorError):

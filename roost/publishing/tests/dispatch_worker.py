@@ -1,7 +1,8 @@
-"""A publishing worker process for the fault test: dispatch until nothing is left.
+"""A publishing worker process for the fault tests: dispatch until nothing is left.
 
 Usage: python -m roost.publishing.tests.dispatch_worker
-Database settings come from DATABASE_URL and ROOST_SANDBOX_DATABASE_URL.
+Database settings come from DATABASE_URL and ROOST_SANDBOX_DATABASE_URL. Like `roost
+worker`, it keeps a lease alive and its sender threads ask the shared gate.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import django
 django.setup()
 
 from roost.publishing.dispatch import (  # noqa: E402
+    LeaseKeeper,
     dispatch_once,
     variants_recover_orphans,
     worker_name,
@@ -26,11 +28,13 @@ from roost.publishing.models import Variant, VariantState  # noqa: E402
 
 def main() -> None:
     worker = worker_name()
+    lease = LeaseKeeper()
+    lease.start()
     pool = ThreadPoolExecutor(max_workers=4)  # network calls side by side, as in `roost worker`
     idle = 0
     while idle < 20:
         variants_recover_orphans()
-        if dispatch_once(worker=worker, limit=8, pool=pool):
+        if dispatch_once(worker=worker, limit=8, pool=pool, lease=lease.lease_id):
             idle = 0
             continue
         pending = Variant.objects.filter(
@@ -38,6 +42,7 @@ def main() -> None:
         ).exists()
         idle = 0 if pending else idle + 1
         time.sleep(0.1)
+    lease.stop()
 
 
 if __name__ == "__main__":

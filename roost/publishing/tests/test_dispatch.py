@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -14,12 +15,25 @@ from roost.channels.connectors.base import Capability, Published
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, Role
 from roost.publishing.dispatch import (
+    Gate,
     dispatch_once,
+    lease_for,
+    variant_lookup,
     variant_send,
     variants_claim,
     variants_recover_orphans,
+    variants_release,
+    worker_lease_open,
+    worker_lease_renew,
 )
-from roost.publishing.models import Attempt, Pause, PostState, Variant, VariantState
+from roost.publishing.models import (
+    Attempt,
+    Pause,
+    PostState,
+    Variant,
+    VariantState,
+    WorkerLease,
+)
 from roost.sandbox.connector import SandboxConnector
 from roost.sandbox.models import SandboxAccount, SandboxPost
 from roost.sandbox.services import sandbox_knobs_set
@@ -114,7 +128,8 @@ def test_a_worker_killed_mid_call_is_reconciled_not_doubled(make_channel, due_po
     post = due_post([channel])
     [variant_id] = variants_claim(worker="dead-worker")
     variant = Variant.objects.get(pk=variant_id)
-    # The dead worker's call reached the network before it died.
+    # The dead worker's call passed the gate and reached the network before it died.
+    assert isinstance(Gate().permit(variant=variant, worker="dead-worker"), Attempt)
     SandboxConnector(channel=_ref(channel), secret=account(channel).secret).publish(
         _request(variant)
     )
@@ -141,7 +156,8 @@ def test_a_network_without_lookup_marks_the_variant_unconfirmed(
     monkeypatch.setattr(health, "connector_class", lambda name: NoLookupSandbox)
     channel = make_channel()
     post = due_post([channel])
-    variants_claim(worker="dead-worker")
+    [variant_id] = variants_claim(worker="dead-worker")
+    Gate().permit(variant=Variant.objects.get(pk=variant_id), worker="dead-worker")
     variants_recover_orphans(now=timezone.now() + dt.timedelta(minutes=2))
     assert [r.outcome for r in dispatch_once(worker=W)] == ["unconfirmed"]
     assert post.variants.get().state == VariantState.UNCONFIRMED
@@ -170,15 +186,21 @@ def test_pause_and_resume_a_brand(make_channel, due_post, admin, brand, org):
 
 
 @pytest.mark.django_db
-def test_a_claimed_variant_is_still_paused_at_the_moment_of_sending(make_channel, due_post, admin):
+def test_a_claimed_variant_is_still_paused_at_the_moment_of_sending(
+    make_channel, due_post, admin, settings
+):
+    settings.ROOST_PAUSE_SETTLE_SECONDS = 0.1  # nobody sends the claim in this test
     channel = make_channel()
     post = due_post([channel])
     [variant_id] = variants_claim(worker=W)
     publishing.pause(
         scope="channels", channels=[channel], reason="Checking a complaint", actor=admin
     )
-    assert variant_send(variant_id=variant_id, worker=W).outcome == "stale"
-    assert post.variants.get().state == VariantState.PAUSED
+    assert variant_send(variant_id=variant_id, worker=W).outcome == "paused"
+    variant = post.variants.get()
+    assert variant.state == VariantState.PAUSED
+    assert (variant.claimed_by, variant.attempts) == ("", 0)
+    assert not variant.attempt_log.exists()  # no call, so no attempt
     assert SandboxPost.objects.count() == 0
 
 
@@ -199,3 +221,165 @@ def _request(variant):
     from roost.publishing.dispatch import publish_request as request
 
     return request(variant)
+
+
+class NoIdempotencySandbox(SandboxConnector):
+    """The sandbox playing a network without idempotent publishing: it cannot look a
+    post up by key, and every publish makes a new post (the key is not sent)."""
+
+    capabilities = SandboxConnector.capabilities - {Capability.IDEMPOTENT_PUBLISH}
+
+    def publish(self, request):
+        return super().publish(dataclasses.replace(request, idempotency_key=""))
+
+    def lookup(self, idempotency_key: str) -> Published | None:
+        return None
+
+
+@pytest.mark.django_db
+def test_a_post_paused_after_its_claim_is_sent_once_after_resume_not_left_unconfirmed(
+    make_channel, due_post, admin, settings, monkeypatch
+):
+    settings.ROOST_PAUSE_SETTLE_SECONDS = 0.1
+    monkeypatch.setattr(health, "connector_class", lambda name: NoIdempotencySandbox)
+    channel = make_channel()
+    post = due_post([channel])
+    [variant_id] = variants_claim(worker="first")
+    held = publishing.pause(scope="organization", reason="Storm", actor=admin)
+    assert variant_send(variant_id=variant_id, worker="first").outcome == "paused"
+    publishing.resume(pause_record=held, actor=admin)
+    assert [r.outcome for r in dispatch_once(worker="second")] == ["published"]
+    variant = post.variants.get()
+    assert variant.state == VariantState.PUBLISHED
+    assert list(variant.attempt_log.values_list("outcome", flat=True)) == [
+        Attempt.Outcome.PUBLISHED
+    ]
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_answer_lost_after_the_network_took_the_post_is_looked_up_not_resent(
+    make_channel, due_post
+):
+    channel = make_channel()
+    post = due_post([channel])
+    sandbox_knobs_set(account=account(channel), fail_mode="lose_answer", fail_remaining=1)
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["lookup"]
+    variant = post.variants.get()
+    assert variant.state == VariantState.SCHEDULED
+    assert variant.attempt_log.get().outcome == ""  # the answer never came
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert [r.outcome for r in dispatch_once(worker=W, now=later)] == ["reconciled"]
+    variant.refresh_from_db()
+    assert variant.state == VariantState.PUBLISHED
+    assert variant.external_id == SandboxPost.objects.get().external_id
+
+
+@pytest.mark.django_db
+def test_an_answer_lost_on_a_network_without_lookup_becomes_unconfirmed_never_resent(
+    make_channel, due_post, monkeypatch
+):
+    monkeypatch.setattr(health, "connector_class", lambda name: NoIdempotencySandbox)
+    channel = make_channel()
+    post = due_post([channel])
+    sandbox_knobs_set(account=account(channel), fail_mode="lose_answer", fail_remaining=1)
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["lookup"]
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert [r.outcome for r in dispatch_once(worker=W, now=later)] == ["unconfirmed"]
+    assert post.variants.get().state == VariantState.UNCONFIRMED
+    assert SandboxPost.objects.count() == 1  # a resend here would have made a second
+
+
+@pytest.mark.django_db
+def test_a_timeout_is_looked_up_then_sent_once_where_the_network_deduplicates(
+    make_channel, due_post
+):
+    channel = make_channel()
+    post = due_post([channel])
+    sandbox_knobs_set(account=account(channel), fail_mode="timeout", fail_remaining=1)
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["lookup"]
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert [r.outcome for r in dispatch_once(worker=W, now=later)] == ["published"]
+    assert post.variants.get().state == VariantState.PUBLISHED
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_error_that_proves_the_post_was_not_taken_is_retried_without_lookup(
+    make_channel, due_post, monkeypatch
+):
+    monkeypatch.setattr(health, "connector_class", lambda name: NoIdempotencySandbox)
+    channel = make_channel()
+    post = due_post([channel])
+    sandbox_knobs_set(account=account(channel), fail_mode="server_error", fail_remaining=1)
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["retry"]
+    assert post.variants.get().attempt_log.get().outcome == Attempt.Outcome.RETRY
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert [r.outcome for r in dispatch_once(worker=W, now=later)] == ["published"]
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_dead_workers_claims_come_back_once_its_lease_lapses(make_channel, due_post):
+    channel = make_channel()
+    due_post([channel])
+    due_post([channel], text="Second")
+    lease = worker_lease_open(name="worker-1")
+    claimed = variants_claim(worker="worker-1/a", lease=lease)
+    assert len(claimed) == 2
+    # A live worker's claims stay, however long its calls take.
+    much_later = timezone.now() + dt.timedelta(minutes=10)
+    worker_lease_renew(lease_id=lease)
+    WorkerLease.objects.filter(pk=lease).update(renewed_at=much_later)
+    assert variants_recover_orphans(now=much_later + dt.timedelta(seconds=1)) == 0
+    # Seconds after its last renewal, a dead worker's claims are back on the schedule.
+    assert variants_recover_orphans(now=much_later + lease_for() + dt.timedelta(seconds=1)) == 2
+    assert set(Variant.objects.values_list("state", flat=True)) == {VariantState.SCHEDULED}
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["published", "published"]
+
+
+@pytest.mark.django_db
+def test_a_fault_of_ours_mid_call_gives_the_claim_back_to_be_looked_up(
+    make_channel, due_post, monkeypatch
+):
+    class FaultySandbox(SandboxConnector):
+        """The sandbox, with a bug of Roost's striking right after the post went out."""
+
+        def publish(self, request):
+            super().publish(request)
+            raise RuntimeError("a bug after the call")
+
+    monkeypatch.setattr(health, "connector_class", lambda name: FaultySandbox)
+    post = due_post([make_channel()])
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["unknown"]
+    variant = post.variants.get()
+    assert (variant.state, variant.claimed_by) == (VariantState.SCHEDULED, "")
+    assert variant.attempt_log.get().outcome == ""
+    monkeypatch.setattr(health, "connector_class", lambda name: SandboxConnector)
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert [r.outcome for r in dispatch_once(worker=W, now=later)] == ["reconciled"]
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_turn_gives_its_claims_back(make_channel, due_post):
+    due_post([make_channel()])
+    variants_claim(worker=W)
+    assert variants_release(worker="someone-else") == 0
+    assert variants_release(worker=W) == 1
+    assert [r.outcome for r in dispatch_once(worker=W)] == ["published"]
+
+
+@pytest.mark.django_db
+def test_variant_lookup_asks_the_network_by_key_and_changes_nothing(make_channel, due_post):
+    channel = make_channel()
+    post = due_post([channel])
+    variant = post.variants.get()
+    assert variant_lookup(variant=variant) is None
+    SandboxConnector(channel=_ref(channel), secret=account(channel).secret).publish(
+        _request(variant)
+    )
+    found = variant_lookup(variant=variant)
+    assert found is not None and found.external_id == SandboxPost.objects.get().external_id
+    variant.refresh_from_db()
+    assert variant.state == VariantState.SCHEDULED and not variant.attempt_log.exists()

@@ -97,7 +97,7 @@ def test_knobs_page_injects_a_failure_the_health_check_sees(demo, signed_in):
     assert response.status_code == 302
     client.post(reverse("channels:check", args=[channel.pk]))
     channel.refresh_from_db()
-    assert "TransientError" in channel.last_error
+    assert "503 Service Unavailable" in channel.last_error
     viewer = User.objects.get(email="victor@northwind.example")
     assert signed_in(viewer).get(reverse("sandbox:knobs", args=[channel.pk])).status_code == 404
 

@@ -12,6 +12,7 @@ from roost.channels.connectors.base import (
     CredentialRevoked,
     InboundKind,
     MediaItem,
+    NotAccepted,
     PermanentError,
     PublishRequest,
     RateLimited,
@@ -74,7 +75,7 @@ def test_missing_secret_and_unknown_account_are_revoked() -> None:
     ("fail_mode", "error"),
     [
         (FailMode.RATE_LIMIT, RateLimited),
-        (FailMode.SERVER_ERROR, TransientError),
+        (FailMode.SERVER_ERROR, NotAccepted),
         (FailMode.TIMEOUT, TransientError),
         (FailMode.REVOKED, CredentialRevoked),
         (FailMode.EXPIRED, CredentialExpired),
@@ -94,6 +95,18 @@ def test_each_fail_mode_raises_its_typed_error(
     if fail_mode is FailMode.TIMEOUT:
         assert "timed out" in str(raised.value)
     assert not SandboxPost.objects.exists()
+
+
+def test_lose_answer_stores_the_post_then_the_answer_never_arrives() -> None:
+    connector, account = connector_for()
+    sandbox_knobs_set(account=account, fail_mode=FailMode.LOSE_ANSWER, fail_remaining=1)
+    with pytest.raises(TransientError) as raised:
+        connector.publish(PublishRequest(text="hello", idempotency_key="k1"))
+    assert not isinstance(raised.value, NotAccepted)  # the caller cannot know it was taken
+    [stored] = SandboxPost.objects.all()
+    assert stored.idempotency_key == "k1"
+    found = connector.lookup("k1")  # the knob ran out: this answer arrives
+    assert found is not None and found.external_id == stored.external_id
 
 
 def test_until_cleared_keeps_failing_then_clears() -> None:
