@@ -107,7 +107,8 @@ FRESH_FOR = 0.5
 BATCH = 10
 UNCONFIRMED_REASON = (
     "An earlier attempt was cut off and the network cannot tell whether the post exists. "
-    "Check the channel, then mark it published or retry."
+    "Look at the channel, then on the post page mark it published with its link, or send "
+    "it again."
 )
 
 

@@ -157,7 +157,7 @@ def _publish(*, actor: User, variant: Variant, url: str, external_id: str, how: 
         post_before = locked.post.state
         locked.state, locked.url, locked.external_id = VariantState.PUBLISHED, url, external_id
         locked.published_at, locked.last_error = timezone.now(), ""
-        locked.claimed_by = ""
+        locked.claimed_by, locked.claim_lease = "", None
         locked.save(
             update_fields=[
                 "state",
@@ -166,6 +166,7 @@ def _publish(*, actor: User, variant: Variant, url: str, external_id: str, how: 
                 "published_at",
                 "last_error",
                 "claimed_by",
+                "claim_lease",
             ]
         )
         post_after = _post_follows_variants(locked.post)
@@ -281,7 +282,7 @@ def variant_send_again(*, actor: User, variant: Variant, confirmed: bool) -> Var
         if locked.scheduled_at is None or locked.scheduled_at > now:
             locked.scheduled_at = now
         locked.next_attempt_at, locked.attempts, locked.last_error = None, 0, ""
-        locked.claimed_by, locked.claimed_at = "", None
+        locked.claimed_by, locked.claimed_at, locked.claim_lease = "", None, None
         locked.save(
             update_fields=[
                 "state",
@@ -291,6 +292,7 @@ def variant_send_again(*, actor: User, variant: Variant, confirmed: bool) -> Var
                 "last_error",
                 "claimed_by",
                 "claimed_at",
+                "claim_lease",
             ]
         )
         post_after = _post_follows_variants(locked.post)
