@@ -24,6 +24,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Organization, Role, User
 from roost.publishing import pausing
 from roost.publishing.dispatch import (
+    Gate,
     dispatch_once,
     publish_request,
     variants_claim,
@@ -67,6 +68,8 @@ def make_unconfirmed_on(channel: Channel, post: Post, *, went_out: bool) -> Vari
         patch.setitem(registry._loaded, "sandbox", NoLookupSandbox)
         [variant_id] = variants_claim(worker="dead-worker")
         variant = Variant.objects.get(pk=variant_id)
+        # The dead worker's call passed the gate (its attempt is open) before it died.
+        assert isinstance(Gate().permit(variant=variant, worker="dead-worker"), Attempt)
         if went_out:
             secret = sandbox_account(channel).secret
             SandboxConnector(channel=channel_ref(channel), secret=secret).publish(
@@ -381,7 +384,9 @@ def test_settling_one_copy_leaves_the_post_needing_attention_while_another_is_un
     post = due_post(channels)
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(registry._loaded, "sandbox", NoLookupSandbox)
-        variants_claim(worker="dead-worker")
+        # The dead worker's calls passed the gate (their attempts are open) before it died.
+        for claimed in variants_claim(worker="dead-worker"):
+            Gate().permit(variant=Variant.objects.get(pk=claimed), worker="dead-worker")
         variants_recover_orphans(now=timezone.now() + dt.timedelta(minutes=2))
         assert sorted(r.outcome for r in dispatch_once(worker=W)) == ["unconfirmed"] * 2
     first, second = (
