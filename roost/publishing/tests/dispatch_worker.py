@@ -2,7 +2,8 @@
 
 Usage: python -m roost.publishing.tests.dispatch_worker
 Database settings come from DATABASE_URL and ROOST_SANDBOX_DATABASE_URL. Like `roost
-worker`, it keeps a lease alive and its sender threads ask the shared gate.
+worker`, it keeps a lease alive and its sender threads ask the shared gate. Channels
+may also use the test connector of `roost.publishing.tests.keyless`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from roost.publishing.dispatch import (  # noqa: E402
     worker_name,
 )
 from roost.publishing.models import Variant, VariantState  # noqa: E402
+from roost.publishing.tests import keyless  # noqa: E402
 
 
 def main() -> None:
+    keyless.register()
     worker = worker_name()
     lease = LeaseKeeper()
     lease.start()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 
 import pytest
 from django.conf import settings
@@ -17,10 +18,12 @@ from django.db import connections
 from django.utils import timezone
 
 from roost import publishing
+from roost.channels.models import Channel
 from roost.publishing.dispatch import Publishing
 from roost.publishing.models import Attempt, Post, PostState, Variant, VariantState
 from roost.publishing.services import new_idempotency_key
-from roost.sandbox.models import SandboxAccount, SandboxPost
+from roost.publishing.tests import keyless
+from roost.sandbox.models import FailMode, SandboxAccount, SandboxPost
 from roost.sandbox.services import sandbox_knobs_set
 
 POSTS = 1000
@@ -181,3 +184,133 @@ def test_a_frozen_worker_neither_holds_up_a_pause_nor_sends_after_it(
     assert Variant.objects.filter(pk__in=claimed, state=VariantState.PAUSED).exists()
     assert Variant.objects.filter(state=VariantState.PAUSED).count() + len(sent) == 48
     assert not Attempt.objects.filter(outcome="").exists()  # nothing left looking cut off
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "roost.publishing.tests.dispatch_worker"]
+    env = {**os.environ, **_database_urls()}
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _finished(worker: subprocess.Popen[bytes], *, timeout: float) -> None:
+    try:
+        _, err = worker.communicate(timeout=timeout)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 0, err.decode()[-2000:]
+
+
+def _texts_on_network(channels: list[Channel]) -> Counter[str]:
+    """How many posts with each text the channels' sandbox accounts hold."""
+    handles = [channel.handle for channel in channels]
+    return Counter(
+        SandboxPost.objects.filter(account__handle__in=handles).values_list("text", flat=True)
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_paused_post_keeps_no_open_attempt_and_goes_out_once_after_resume(
+    org, admin, publisher, make_channel, due_post
+):
+    # A network that can neither look posts up nor recognise a repeat: an attempt left
+    # open by the pause would make its post unconfirmed after the resume.
+    channels = [make_channel("x", "post", f"acme{n}") for n in range(4)]
+    Channel.objects.filter(pk__in=[c.pk for c in channels]).update(connector=keyless.NAME)
+    for account in SandboxAccount.objects.all():
+        sandbox_knobs_set(account=account, latency_ms=150)
+    texts = [f"Queued post {n}" for n in range(48)]
+    for n, text in enumerate(texts):
+        due_post([channels[n % 4]], text=text)
+    worker = _start_worker()
+    try:
+        deadline = time.monotonic() + 30
+        while SandboxPost.objects.count() < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)  # sends are under way
+        held = publishing.pause(scope="organization", reason="Crisis", actor=admin)
+    finally:
+        _finished(worker, timeout=60)  # it stops once nothing it may send is left
+
+    published = Variant.objects.filter(state=VariantState.PUBLISHED).count()
+    paused = Variant.objects.filter(state=VariantState.PAUSED).count()
+    assert published > 0 and paused > 0, (published, paused)
+    assert published + paused == 48
+    assert not Attempt.objects.filter(outcome="").exists(), "a call looks cut off"
+    assert sum(_texts_on_network(channels).values()) == published
+
+    publishing.resume(pause_record=held, actor=admin)
+    _finished(_start_worker(), timeout=60)
+
+    assert set(Variant.objects.values_list("state", flat=True)) == {VariantState.PUBLISHED}
+    assert _texts_on_network(channels) == Counter(texts), "a post was lost or sent twice"
+    assert not Attempt.objects.filter(outcome="").exists()
+    assert not Attempt.objects.filter(outcome=Attempt.Outcome.UNCONFIRMED).exists()
+    # The posts held back were sent after the resume, each in one attempt.
+    assert Attempt.objects.filter(outcome=Attempt.Outcome.PUBLISHED).count() == 48
+
+
+LOST = 3  # publishes each account accepts and then loses the answer of
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_lost_answers_are_looked_up_and_never_sent_blindly(org, publisher, make_channel, due_post):
+    looking_up = [make_channel("x", "post", f"lookup{n}") for n in range(2)]
+    keyless_channels = [make_channel("x", "post", f"keyless{n}") for n in range(2)]
+    Channel.objects.filter(pk__in=[c.pk for c in keyless_channels]).update(connector=keyless.NAME)
+    for account in SandboxAccount.objects.all():
+        sandbox_knobs_set(
+            account=account, latency_ms=20, fail_mode=FailMode.LOSE_ANSWER, fail_remaining=LOST
+        )
+    channels = looking_up + keyless_channels
+    for n in range(40):
+        due_post([channels[n % 4]], text=f"Post {n}")
+    workers = [_start_worker() for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 40
+        while any(worker.poll() is None for worker in workers):
+            assert time.monotonic() < deadline, "the workers did not drain the queue"
+            # A try after a lost answer waits out a backoff of 30 s or more: time passes
+            # faster here.
+            now = timezone.now()
+            Variant.objects.filter(state=VariantState.SCHEDULED, next_attempt_at__gt=now).update(
+                next_attempt_at=now
+            )
+            time.sleep(0.2)
+    finally:
+        for worker in workers:
+            _finished(worker, timeout=30)
+
+    assert set(SandboxAccount.objects.values_list("fail_remaining", flat=True)) == {0}
+    # Where the network can look posts up, each lost answer was found there, never sent again.
+    for channel in looking_up:
+        variants = Variant.objects.filter(channel=channel)
+        assert set(variants.values_list("state", flat=True)) == {VariantState.PUBLISHED}
+        on_network = SandboxPost.objects.filter(account__handle=channel.handle)
+        assert sorted(on_network.values_list("external_id", flat=True)) == sorted(
+            variants.values_list("external_id", flat=True)
+        ), "a post was lost or made twice"
+        answer_lost = 0
+        for variant in variants:
+            outcomes = list(
+                variant.attempt_log.order_by("started_at", "pk").values_list("outcome", flat=True)
+            )
+            if len(outcomes) > 1:
+                answer_lost += 1
+                assert outcomes[-1] == Attempt.Outcome.RECONCILED, outcomes
+                assert Attempt.Outcome.PUBLISHED not in outcomes, outcomes
+            else:
+                assert outcomes == [Attempt.Outcome.PUBLISHED]
+        assert 1 <= answer_lost <= LOST
+    # Where it cannot, a post whose answer was lost is left to a person: on the network
+    # once (this network stores it before losing the answer), never twice.
+    for channel in keyless_channels:
+        variants = Variant.objects.filter(channel=channel)
+        on_network = _texts_on_network([channel])
+        assert max(on_network.values()) == 1, "a post was sent twice"
+        states = Counter(variants.values_list("state", flat=True))
+        assert states == {VariantState.PUBLISHED: 10 - LOST, VariantState.UNCONFIRMED: LOST}
+        assert set(on_network) == set(variants.values_list("text", flat=True))
+    assert not Attempt.objects.filter(outcome="").exists()
