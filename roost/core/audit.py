@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from roost.core import request_context
+from roost.core.actors import Actor, SystemActor
 from roost.core.models import AuditEvent, Organization, User
 from roost.core.text_input import json_repaired
 
@@ -80,7 +81,7 @@ class Entry:
     """One event for `record_many`; the fields mean what `record`'s arguments mean."""
 
     action: str
-    actor: User | None = None
+    actor: Actor | None = None
     target: models.Model | None = None
     target_label: str | None = None
     before: dict[str, Any] | None = None
@@ -91,7 +92,7 @@ class Entry:
 def record(
     *,
     organization: Organization,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     target: models.Model | None = None,
     target_label: str | None = None,
@@ -157,13 +158,15 @@ def _unlinked(
     organization: Organization, entry: Entry, occurred_at: dt.datetime, context: Any
 ) -> AuditEvent:
     """An event with everything but its place in the chain."""
-    actor, target = entry.actor, entry.target
+    target = entry.target
+    actor: User | None = None if isinstance(entry.actor, SystemActor) else entry.actor
+    system_label = entry.actor.label if isinstance(entry.actor, SystemActor) else SYSTEM_ACTOR
     label = entry.target_label or (str(target) if target is not None else "")
     return AuditEvent(
         organization_id=organization.pk,
         occurred_at=occurred_at,
         actor_id=actor.pk if actor else None,
-        actor_label=entry.actor_label or (actor.email if actor else SYSTEM_ACTOR),
+        actor_label=entry.actor_label or (actor.email if actor else system_label),
         action=entry.action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",

@@ -1,8 +1,17 @@
-"""Errors that services raise. Views and the API turn them into messages and problem+json."""
+"""Errors that services raise. Views and the API turn them into messages and problem+json.
+
+One style everywhere: a domain names its failures as a `StrEnum` of stable codes
+(what tests and callers match on) and keeps the messages people read apart, in a
+table keyed by those codes; its exception is a `DomainError`.
+"""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from typing import TypeVar
+
+C = TypeVar("C", bound=enum.StrEnum)
 
 
 class ErrorCode(enum.StrEnum):
@@ -32,11 +41,27 @@ HTTP_STATUS = {
 }
 
 
-class ApplicationError(Exception):
-    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+class DomainError(Exception):
+    """A failure with a stable code (a member of its domain's enum) and a message."""
+
+    def __init__(self, code: enum.StrEnum, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def message_of(messages: Mapping[C, str], code: C, **values: object) -> str:
+    """The message for a code from a domain's table, with its `{placeholders}` filled."""
+    return messages[code].format(**values) if values else messages[code]
+
+
+class ApplicationError(DomainError):
+    """What services raise; its code decides the HTTP status."""
+
+    code: ErrorCode
+
+    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+        super().__init__(code, message)
         self.field = field
 
     @property

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from roost.core import request_context
 from roost.core.errors import ApplicationError
+from roost.core.permissions import grants_remembered
 from roost.core.problem_json import problem
 from roost.core.signin import signout_recorded
 from roost.core.text_input import MESSAGES, TextFault, text_fault
@@ -40,10 +41,13 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else ""
-        with request_context.bound(
-            request_id=request_id or request_context.new_request_id(),
-            ip_address=client_ip(request),
-        ) as context:
+        with (
+            request_context.bound(
+                request_id=request_id or request_context.new_request_id(),
+                ip_address=client_ip(request),
+            ) as context,
+            grants_remembered(),
+        ):
             response = self.get_response(request)
             response["X-Request-ID"] = context.request_id
             return response

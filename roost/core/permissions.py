@@ -8,9 +8,13 @@ An action has a scope:
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+from roost.core.actors import Actor, SystemActor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Membership, Role, User
 
@@ -98,32 +102,99 @@ POLICY: dict[Action, Rule] = {
 }
 
 
+# A person's grants, read once per request.
+#
+# Within a request (the middleware opens `grants_remembered()`), the first check on a
+# person reads all of their grants in one query and later checks reuse them; a page that
+# checks twelve approvers loads them together with `grants_preload`. Outside a request
+# every check reads the database. A service that changes grants calls `grants_forget`.
+
+Grant = tuple[Role, int | None]  # (role, channel group id; None: the whole organisation)
+
+_remembered: ContextVar[dict[int, frozenset[Grant]] | None] = ContextVar(
+    "roost_grants", default=None
+)
+
+
+@contextlib.contextmanager
+def grants_remembered() -> Iterator[None]:
+    """Remember grants until the block ends (nested blocks share the outer memory)."""
+    if _remembered.get() is not None:
+        yield
+        return
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def _read(user_ids: Iterable[int], organization_id: int) -> dict[int, frozenset[Grant]]:
+    found: dict[int, set[Grant]] = {user_id: set() for user_id in user_ids}
+    rows = Membership.objects.filter(
+        organization_id=organization_id, user_id__in=list(found)
+    ).values_list("user_id", "role", "channel_group_id")
+    for user_id, role, group_id in rows:
+        found[user_id].add((Role(role), group_id))
+    return {user_id: frozenset(grants) for user_id, grants in found.items()}
+
+
+def grants_preload(users: Iterable[User]) -> None:
+    """Read the grants of many people of one organisation in one query (inside
+    `grants_remembered()`; outside it there is nothing to keep them in)."""
+    memory = _remembered.get()
+    if memory is None:
+        return
+    by_org: dict[int, list[int]] = {}
+    for user in users:
+        if user.pk is not None and user.pk not in memory:
+            by_org.setdefault(user.organization_id, []).append(user.pk)
+    for organization_id, user_ids in by_org.items():
+        memory.update(_read(user_ids, organization_id))
+
+
+def grants_forget(user: User) -> None:
+    """Drop what is remembered of a person's grants (after granting or revoking)."""
+    memory = _remembered.get()
+    if memory is not None:
+        memory.pop(user.pk, None)
+
+
+def grants_of(user: User) -> frozenset[Grant]:
+    """Every grant the person holds in their organisation."""
+    memory = _remembered.get()
+    if memory is not None and user.pk in memory:
+        return memory[user.pk]
+    grants = _read([user.pk], user.organization_id)[user.pk]
+    if memory is not None:
+        memory[user.pk] = grants
+    return grants
+
+
 def roles_of(user: User, *, channel_group: ChannelGroup | None = None) -> set[Role]:
     """The roles a person holds on a channel group (None: on the whole organisation)."""
-    grants = Membership.objects.filter(organization_id=user.organization_id, user=user)
-    if channel_group is None:
-        grants = grants.filter(channel_group__isnull=True)
-    else:
-        grants = grants.filter(channel_group__isnull=True) | grants.filter(
-            channel_group=channel_group
-        )
-    return {Role(role) for role in grants.values_list("role", flat=True)}
+    group_id = channel_group.pk if channel_group is not None else None
+    return {
+        role
+        for role, held_on in grants_of(user)
+        if held_on is None or (group_id is not None and held_on == group_id)
+    }
 
 
-def can(user: User, action: Action, *, channel_group: ChannelGroup | None = None) -> bool:
-    """Whether the person may take the action (on the channel group, when it has one)."""
+def can(actor: Actor, action: Action, *, channel_group: ChannelGroup | None = None) -> bool:
+    """Whether the actor may take the action (on the channel group, when it has one).
+
+    `SYSTEM` may: Roost's own work is bounded by what it is asked to do, not by roles."""
+    if isinstance(actor, SystemActor):
+        return True
+    user = actor
     if not user.is_active or user.pk is None:
         return False
     rule = POLICY[action]
     if channel_group is not None and channel_group.organization_id != user.organization_id:
         return False
     if rule.scope is Scope.MEMBER:
-        held = {
-            Role(role)
-            for role in Membership.objects.filter(
-                organization_id=user.organization_id, user=user
-            ).values_list("role", flat=True)
-        }
+        held = {role for role, _ in grants_of(user)}
     elif rule.scope is Scope.ORGANIZATION:
         held = roles_of(user)
     else:
@@ -131,9 +202,9 @@ def can(user: User, action: Action, *, channel_group: ChannelGroup | None = None
     return bool(held & rule.roles)
 
 
-def require(user: User, action: Action, *, channel_group: ChannelGroup | None = None) -> None:
+def require(actor: Actor, action: Action, *, channel_group: ChannelGroup | None = None) -> None:
     """Raise `ApplicationError(PERMISSION_DENIED)` unless `can(...)`."""
-    if not can(user, action, channel_group=channel_group):
+    if not can(actor, action, channel_group=channel_group):
         raise ApplicationError(
             ErrorCode.PERMISSION_DENIED,
             f"Your roles do not allow this ({action.value}).",
@@ -141,20 +212,14 @@ def require(user: User, action: Action, *, channel_group: ChannelGroup | None = 
 
 
 def is_admin(user: User) -> bool:
-    return Membership.objects.filter(
-        organization_id=user.organization_id, user=user, role=Role.ADMIN
-    ).exists()
+    return any(role is Role.ADMIN for role, _ in grants_of(user))
 
 
 def primary_role(user: User) -> Role | None:
     """The most powerful role a person holds anywhere, for display."""
-    held = set(
-        Membership.objects.filter(user=user, organization_id=user.organization_id).values_list(
-            "role", flat=True
-        )
-    )
+    held = {role for role, _ in grants_of(user)}
     for role in Role:
-        if role.value in held:
+        if role in held:
             return role
     return None
 
@@ -167,10 +232,7 @@ def channel_group_ids_allowed(user: User, action: Action) -> set[int] | None:
     rule = POLICY[action]
     if not user.is_active:
         return set()
-    grants = Membership.objects.filter(
-        organization_id=user.organization_id, user=user, role__in=[r.value for r in rule.roles]
-    ).values_list("channel_group_id", flat=True)
-    group_ids = set(grants)
+    group_ids = {group_id for role, group_id in grants_of(user) if role in rule.roles}
     if None in group_ids:
         return None
     return {gid for gid in group_ids if gid is not None}

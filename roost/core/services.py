@@ -25,7 +25,7 @@ from roost.core.models import (
     Team,
     User,
 )
-from roost.core.permissions import Action, require
+from roost.core.permissions import Action, grants_forget, require
 
 _TIME_ZONES = {name for name, _ in TIME_ZONE_CHOICES}
 USER_FIELDS = ("email", "name", "time_zone", "region", "language", "is_active")
@@ -265,6 +265,7 @@ def membership_grant(
             target=membership,
             after={"user": user.email, "role": role.value, "channel_group": membership.scope_label},
         )
+    grants_forget(user)
     return membership
 
 
@@ -294,6 +295,7 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> None:
             before=before,
         )
         locked.delete()
+    grants_forget(membership.user)
 
 
 def team_create(
