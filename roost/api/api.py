@@ -7,9 +7,9 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from roost.api import problems
-from roost.api.auth import PersonalAccessToken
 from roost.api.people import router as people_router
+from roost.core.api_access import problems
+from roost.core.api_access.auth import PersonalAccessToken
 from roost.inbox.api import router as inbox_router
 from roost.media.api import router as media_router
 from roost.publishing.api import router as publishing_router

@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from roost.api.auth import require_scope
-from roost.api.fields import QueryId
 from roost.api.schemas import (
     BrandOut,
     ChannelGroupOut,
@@ -17,8 +15,10 @@ from roost.api.schemas import (
     TeamOut,
     UserOut,
 )
-from roost.api.tokens import Scope
 from roost.core import selectors, services
+from roost.core.api_access.auth import require_scope
+from roost.core.api_access.fields import QueryId
+from roost.core.api_access.tokens import Scope
 from roost.core.models import Membership, Team
 from roost.core.permissions import primary_role
 

@@ -5,7 +5,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import ConfigDict
 
-from roost.api.fields import Id
+from roost.core.api_access.fields import Id
 from roost.core.models import Role
 
 

@@ -4,7 +4,7 @@ from roost.api.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("settings/tokens/", include("roost.api.urls")),
+    path("settings/tokens/", include("roost.core.api_access.urls")),
     path("settings/catalogue/", include("roost.catalogue.urls")),
     path("settings/channels/", include("roost.channels.urls")),
     path("sandbox/", include("roost.sandbox.urls")),

@@ -9,10 +9,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
-from roost.api.auth import require_scope
-from roost.api.fields import Flag, Id, Moment, StrictText
-from roost.api.tokens import Scope
 from roost.core import selectors as core_selectors
+from roost.core.api_access.auth import require_scope
+from roost.core.api_access.fields import Flag, Id, Moment, StrictText
+from roost.core.api_access.tokens import Scope
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.inbox import selectors, services
 from roost.inbox.models import Conversation, ConversationStatus, Message

@@ -14,9 +14,9 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, Strict
 
-from roost.api.auth import require_scope
-from roost.api.fields import Offset, StrictText
-from roost.api.tokens import Scope
+from roost.core.api_access.auth import require_scope
+from roost.core.api_access.fields import Offset, StrictText
+from roost.core.api_access.tokens import Scope
 from roost.core.models import User
 from roost.media import selectors, services
 from roost.media.forms import split_tags

@@ -17,11 +17,11 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AfterValidator, ConfigDict, Strict
 
-from roost.api.auth import require_scope
-from roost.api.fields import Flag, Id, Moment, Offset, QueryId
-from roost.api.tokens import Scope
 from roost.channels import selectors as channel_selectors
 from roost.channels.models import Channel
+from roost.core.api_access.auth import require_scope
+from roost.core.api_access.fields import Flag, Id, Moment, Offset, QueryId
+from roost.core.api_access.tokens import Scope
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.media.models import MediaAsset

@@ -7,8 +7,8 @@ import logging
 import pytest
 from django.test import Client
 
-from roost.api.models import ApiToken
-from roost.api.tokens import token_create
+from roost.core.api_access.models import ApiToken
+from roost.core.api_access.tokens import token_create
 from roost.core.models import AuditEvent, Membership, Role
 
 
@@ -146,7 +146,7 @@ def test_bad_tokens_get_401_problem_json(header, code):
 @pytest.mark.django_db
 def test_revoked_and_expired_tokens_are_refused(admin):
     issued = token_create(user=admin, name="old", scopes=["users:read"])
-    from roost.api.tokens import token_revoke
+    from roost.core.api_access.tokens import token_revoke
 
     token_revoke(token=issued.token, actor=admin)
     response = api_client(issued.secret).get("/api/v1/me")

@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from roost.api.api import api
-from roost.api.tokens import SCOPE_HELP, token_create
 from roost.channels import services as channel_services
+from roost.core.api_access.tokens import SCOPE_HELP, token_create
 from roost.core.models import ChannelGroup, Organization, Role, User
 from roost.publishing import services as publishing_services
 from roost.sandbox.channels import sandbox_channel_connect

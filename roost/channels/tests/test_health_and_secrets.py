@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from roost.api.tokens import token_create
 from roost.channels import csv_io, services
 from roost.channels.health import channel_health_check
+from roost.core.api_access.tokens import token_create
 from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.sandbox.channels import sandbox_channel_connect
 from roost.sandbox.models import SandboxAccount

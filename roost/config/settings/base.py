@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "roost.publishing",
     "roost.media",
     "roost.inbox",
-    "roost.api",
+    "roost.core.api_access",
 ]
 
 MIDDLEWARE = [

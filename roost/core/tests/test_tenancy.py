@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from roost.api.tokens import token_create
 from roost.core import services
+from roost.core.api_access.tokens import token_create
 from roost.core.models import AuditEvent, Brand, ChannelGroup, Membership, Role, Team
 
 

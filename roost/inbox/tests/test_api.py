@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from roost.api.tokens import token_create
+from roost.core.api_access.tokens import token_create
 from roost.core.models import Role
 from roost.inbox import ingest
 from roost.inbox.models import Conversation, ConversationStatus

@@ -10,8 +10,8 @@ import pytest
 from django.db import DatabaseError
 from django.test import Client
 
-from roost.api.tokens import token_create
 from roost.channels.health import connector_for
+from roost.core.api_access.tokens import token_create
 from roost.core.errors import ApplicationError
 from roost.core.models import Role
 from roost.inbox import ingest, services

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from roost.api.problems import problem
 from roost.channels import selectors as channel_selectors
 from roost.channels.inbound_webhook import (
     WebhookIssued,
@@ -26,6 +25,7 @@ from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.core.problem_json import problem
 from roost.core.views.viewer import viewer_of
 from roost.inbox import webhook_selectors, webhooks
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from roost.api.tokens import token_create
+from roost.core.api_access.tokens import token_create
 from roost.core.models import AuditEvent, Membership, Organization, Role, User
 from roost.core.services import organization_alt_text_set
 from roost.media.models import MediaAsset, Rendition, RenditionStatus

@@ -13,9 +13,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from roost.api.tokens import token_create
 from roost.channels import services as channel_services
 from roost.channels.models import Channel
+from roost.core.api_access.tokens import token_create
 from roost.core.models import AuditEvent, ChannelGroup, Organization, Role, User
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image

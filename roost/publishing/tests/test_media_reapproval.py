@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from roost.api.tokens import token_create
+from roost.core.api_access.tokens import token_create
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.media.models import MediaAsset

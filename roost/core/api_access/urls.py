@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roost.api import views
+from roost.core.api_access import views
 
 app_name = "api"
 

@@ -19,8 +19,8 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from roost.api.models import ApiToken
 from roost.core import audit
+from roost.core.api_access.models import ApiToken
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require

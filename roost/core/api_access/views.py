@@ -9,7 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from roost.api.tokens import SCOPE_HELP, token_create, token_get, token_list, token_revoke
+from roost.core.api_access.tokens import (
+    SCOPE_HELP,
+    token_create,
+    token_get,
+    token_list,
+    token_revoke,
+)
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 

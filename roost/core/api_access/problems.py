@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from roost.api.tokens import TokenRejected
+from roost.core.api_access.tokens import TokenRejected
 from roost.core.errors import ApplicationError
 from roost.core.problem_json import CONTENT_TYPE, TITLES, problem
 

@@ -5,8 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from roost.api.models import ApiToken
-from roost.api.tokens import Scope, TokenProblem, TokenRejected, token_authenticate
+from roost.core.api_access.models import ApiToken
+from roost.core.api_access.tokens import Scope, TokenProblem, TokenRejected, token_authenticate
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 
