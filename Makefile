@@ -19,6 +19,7 @@ lint: $(VENV)
 	$(BIN)/ruff format --check roost bench
 	$(BIN)/ruff check roost bench
 	$(BIN)/mypy roost
+	$(BIN)/lint-imports --no-cache
 
 # The whole suite: lint, SQLite, PostgreSQL (when ROOST_TEST_POSTGRES_URL names one),
 # then the browser flows in Chromium. Under CI=true nothing may be left out.
