@@ -15,6 +15,7 @@ from roost.api.tokens import Scope
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.inbox import selectors, services
+from roost.inbox.filters import Queue
 from roost.inbox.models import Conversation, ConversationStatus, Message
 
 router = Router(tags=["inbox"])
@@ -98,7 +99,7 @@ def _detail(conversation: Conversation) -> ConversationDetailOut:
 )
 def conversation_list(
     request: HttpRequest,
-    queue: selectors.Queue = selectors.Queue.ALL,
+    queue: Queue = Queue.ALL,
     q: Annotated[str, Field(max_length=500)] = "",
     limit: Annotated[int, Field(ge=1, le=200)] = 50,
 ) -> list[ConversationOut]:

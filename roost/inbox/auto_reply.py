@@ -25,6 +25,7 @@ from roost.channels.connectors.base import Connector, ConnectorError, Published,
 from roost.channels.health import connector_for
 from roost.channels.vault import VaultError
 from roost.core import audit
+from roost.core.enqueue import enqueue_after_commit
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, RoutingRule
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,8 @@ def auto_reply_key(conversation_id: int) -> str:
 
 def auto_reply_schedule(*, conversation: Conversation, rule: RoutingRule) -> None:
     """Queue the rule's auto-reply for when the current transaction commits."""
-    # Imported here: the tasks module imports ingestion, which imports routing, which calls this.
-    from roost.inbox.tasks import send_auto_reply
-
-    conversation_id, rule_id = conversation.pk, rule.pk
-    transaction.on_commit(
-        lambda: send_auto_reply.enqueue(conversation_id=conversation_id, rule_id=rule_id)
+    enqueue_after_commit(
+        "roost.inbox.tasks.send_auto_reply", conversation_id=conversation.pk, rule_id=rule.pk
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
 from roost.core.models import Team
+from roost.demo import seed_demo_near_breach
 from roost.inbox import ingest, routing
 from roost.inbox.auto_reply import AUTO_REPLY_KIND
 from roost.inbox.demo import AMERICAS, EMEA, seed_demo_inbox
@@ -31,6 +32,7 @@ def demo(db):
     org = seed_demo()
     seed_demo_channels(org)
     seed_demo_inbox(org)
+    seed_demo_near_breach(org)
     return org
 
 
@@ -54,6 +56,7 @@ def test_seeding_twice_adds_nothing(demo):
     before = counts(demo)
     assert before == (5, 5, 10, 3)  # 3 earlier teams + 2 support teams; 4 + 4 + 2 policies
     seed_demo_inbox(demo)
+    seed_demo_near_breach(demo)
     assert counts(demo) == before
 
 
