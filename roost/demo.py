@@ -25,7 +25,7 @@ from roost.core.models import Organization
 from roost.inbox.demo import seed_demo_inbox
 from roost.inbox.ingest import messages_store
 from roost.inbox.models import Conversation
-from roost.inbox.sla_service import conversation_sla_refresh
+from roost.inbox.sla.services import conversation_sla_refresh
 from roost.publishing.demo import seed_demo_publishing
 from roost.sandbox.channels import seed_demo_channels
 from roost.sandbox.selectors import sandbox_account_for_channel

@@ -26,8 +26,8 @@ from roost.channels.models import Channel
 from roost.core import services as core_services
 from roost.core.models import ChannelGroup, Organization, Team, User
 from roost.inbox.models import AssignmentMode, Priority, RoutingRule, SlaPolicy
-from roost.inbox.rules import RoutingRuleSpec, routing_rule_create
-from roost.inbox.sla_policies import SlaPolicySpec, sla_policy_create
+from roost.inbox.routing.rules import RoutingRuleSpec, routing_rule_create
+from roost.inbox.sla.policies import SlaPolicySpec, sla_policy_create
 
 EMEA, AMERICAS = "Support EMEA", "Support Americas"
 SUPPORT_TEAMS = [(EMEA, "EMEA", ["ada", "chloe"]), (AMERICAS, "Americas", ["marco", "sam"])]

@@ -40,8 +40,8 @@ from roost.inbox.models import (
     Message,
     identity_fields,
 )
-from roost.inbox.routing import RoutingBatch, conversation_route
-from roost.inbox.sla import SlaEventKind
+from roost.inbox.routing.route import RoutingBatch, conversation_route
+from roost.inbox.sla.clocks import SlaEventKind
 from roost.inbox.snooze import WakeReason, conversation_wake
 
 logger = logging.getLogger(__name__)

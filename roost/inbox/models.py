@@ -133,7 +133,7 @@ class Conversation(TenantModel):
     first_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
-    # The SLA as last computed (roost.inbox.sla_service), so queues can sort and filter.
+    # The SLA as last computed (roost.inbox.sla.services), so queues can sort and filter.
     sla_state = models.CharField(max_length=10, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_alerted = models.CharField(max_length=10, blank=True)
@@ -306,7 +306,7 @@ class SlaPolicy(TenantModel):
 
     The most specific matching policy wins: channel, then priority, then intent; but an
     urgent or VIP conversation gets the urgent target unless a policy names both its
-    channel and its priority (`roost.inbox.sla_service.policy_among` has the whole rule).
+    channel and its priority (`roost.inbox.sla.services.policy_among` has the whole rule).
     """
 
     name = models.CharField(max_length=120)

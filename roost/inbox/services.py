@@ -23,8 +23,8 @@ from roost.core.text_input import MESSAGES, text_problem
 from roost.inbox.mentions import mentions_notify_after_commit, people_mentioned
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, SendState
 from roost.inbox.presence import reply_collision_check
-from roost.inbox.sla import SlaEventKind
-from roost.inbox.sla_service import event_record
+from roost.inbox.sla.clocks import SlaEventKind
+from roost.inbox.sla.services import event_record
 from roost.inbox.snooze import until_check
 
 MAX_REPLY = 5000

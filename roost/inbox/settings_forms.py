@@ -12,8 +12,8 @@ from roost.channels.models import Channel
 from roost.core.models import TIME_ZONE_CHOICES, Brand, Team
 from roost.inbox.classify import Intent, Sentiment
 from roost.inbox.models import AssignmentMode, Priority, RoutingRule, SlaPolicy
-from roost.inbox.rules import RoutingRuleSpec
-from roost.inbox.sla_policies import MAX_MINUTES, WEEKDAYS, SlaPolicySpec
+from roost.inbox.routing.rules import RoutingRuleSpec
+from roost.inbox.sla.policies import MAX_MINUTES, WEEKDAYS, SlaPolicySpec
 
 LANGUAGE_CHOICES = [
     ("", "Any language"),

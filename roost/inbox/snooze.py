@@ -24,8 +24,8 @@ from roost.core import audit
 from roost.core.batches import in_batches
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.inbox.models import Conversation, ConversationStatus
-from roost.inbox.sla import SlaEventKind
-from roost.inbox.sla_service import event_record
+from roost.inbox.sla.clocks import SlaEventKind
+from roost.inbox.sla.services import event_record
 
 MAX_SNOOZE = dt.timedelta(days=365)
 WAKE_HOUR = dt.time(9, 0)

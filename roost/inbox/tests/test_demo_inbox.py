@@ -13,12 +13,13 @@ from roost.channels.models import Channel
 from roost.core.demo import seed_demo
 from roost.core.models import Team
 from roost.demo import seed_demo_near_breach
-from roost.inbox import ingest, routing
-from roost.inbox.auto_reply import AUTO_REPLY_KIND
+from roost.inbox import ingest
 from roost.inbox.demo import AMERICAS, EMEA, seed_demo_inbox
 from roost.inbox.models import Conversation, Message, RoutingRule, SlaPolicy
+from roost.inbox.routing import route as routing
+from roost.inbox.routing.auto_reply import AUTO_REPLY_KIND
 from roost.inbox.selectors import Queue, conversation_list
-from roost.inbox.sla_service import policy_for
+from roost.inbox.sla.services import policy_for
 from roost.sandbox.channels import seed_demo_channels
 from roost.sandbox.selectors import sandbox_account_find
 from roost.sandbox.services import sandbox_inbound_add

@@ -9,7 +9,7 @@ import pytest
 from roost.core.models import Brand, Role, Team
 from roost.inbox import ingest
 from roost.inbox.models import AssignmentMode, Conversation, Priority, RoutingRule
-from roost.inbox.routing import is_working
+from roost.inbox.routing.route import is_working
 from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add
 
@@ -105,7 +105,7 @@ def test_shift_aware_assigns_only_people_on_shift_and_falls_back_out_of_hours(
     fallback = Team.objects.create(organization=org, name="Fallback")
     rule(org, team=team, assignment=AssignmentMode.SHIFT_AWARE, fallback_team=fallback)
     tokyo = team.members.get(time_zone="Asia/Tokyo")
-    from roost.inbox import routing
+    from roost.inbox.routing import route as routing
 
     real = routing.conversation_route
     monkeypatch.setattr(ingest, "conversation_route", lambda **kw: real(now=MONDAY_1400_UTC, **kw))

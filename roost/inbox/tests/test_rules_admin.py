@@ -12,9 +12,10 @@ from django.urls import reverse
 from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Brand, ChannelGroup, Role, Team
-from roost.inbox import ingest, routing
+from roost.inbox import ingest
 from roost.inbox.models import AssignmentMode, Conversation, Priority, RoutingRule
-from roost.inbox.rules import (
+from roost.inbox.routing import route as routing
+from roost.inbox.routing.rules import (
     MoveDirection,
     RoutingRuleSpec,
     routing_rule_create,

@@ -11,8 +11,8 @@ from roost.core.models import Role
 from roost.inbox import ingest, services
 from roost.inbox.models import Conversation, ConversationStatus, SlaPolicy
 from roost.inbox.selectors import Queue, conversation_list
-from roost.inbox.sla import SlaState
-from roost.inbox.sla_service import conversation_sla, conversation_sla_refresh, policy_for
+from roost.inbox.sla.clocks import SlaState
+from roost.inbox.sla.services import conversation_sla, conversation_sla_refresh, policy_for
 from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add
 

@@ -25,7 +25,7 @@ from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.inbox import ingest
 from roost.inbox.models import Message, WebhookReceipt
 from roost.inbox.tests.conftest import account
-from roost.inbox.webhooks import webhook_receipt_reprocess
+from roost.inbox.webhooks.deliveries import webhook_receipt_reprocess
 from roost.sandbox.channels import sandbox_channel_connect
 from roost.sandbox.services import sandbox_inbound_add
 from roost.sandbox.webhook_push import (

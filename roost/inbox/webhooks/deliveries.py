@@ -37,7 +37,7 @@ from roost.core.models import User
 from roost.core.permissions import Action, require
 from roost.inbox import ingest
 from roost.inbox.models import WebhookReceipt
-from roost.inbox.webhook_payload import (
+from roost.inbox.webhooks.payload import (
     MAX_TEXT_CHARS,
     ParsedDelivery,
     PayloadError,

@@ -2,7 +2,7 @@
 
 Rules are organisation-wide settings, so every change needs `INBOX_CONFIGURE` on the
 whole organisation. The order is the order of `position` (then id); the first rule whose
-conditions all match a new conversation routes it (`roost.inbox.routing`).
+conditions all match a new conversation routes it (`roost.inbox.routing.route`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Team, User
 from roost.core.permissions import Action, require
-from roost.inbox.auto_reply import (
+from roost.inbox.classify import LANGUAGES, Intent, Sentiment
+from roost.inbox.models import AssignmentMode, Priority, RoutingRule
+from roost.inbox.routing.auto_reply import (
     AUTO_REPLY_VARIABLES,
     MAX_AUTO_REPLY,
     auto_reply_unknown_variables,
 )
-from roost.inbox.classify import LANGUAGES, Intent, Sentiment
-from roost.inbox.models import AssignmentMode, Priority, RoutingRule
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40

@@ -24,9 +24,9 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
-from roost.inbox.business_hours import BusinessCalendar, hours, twenty_four_seven
 from roost.inbox.classify import Intent
 from roost.inbox.models import Priority, SlaPolicy
+from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_MINUTES = 366 * 24 * 60

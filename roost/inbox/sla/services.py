@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from roost.core import audit
 from roost.core.batches import in_batches
-from roost.inbox.business_hours import BusinessCalendar, hours, twenty_four_seven
 from roost.inbox.models import (
     Conversation,
     ConversationEvent,
@@ -22,7 +21,15 @@ from roost.inbox.models import (
     Priority,
     SlaPolicy,
 )
-from roost.inbox.sla import SlaEvent, SlaEventKind, SlaState, SlaStatus, SlaTarget, sla_status
+from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
+from roost.inbox.sla.clocks import (
+    SlaEvent,
+    SlaEventKind,
+    SlaState,
+    SlaStatus,
+    SlaTarget,
+    sla_status,
+)
 
 DEFAULT_TARGET = SlaTarget(first_response_seconds=24 * 3600, resolution_seconds=72 * 3600)
 URGENT_TARGET = SlaTarget(first_response_seconds=3600, resolution_seconds=8 * 3600)

@@ -16,7 +16,6 @@ from django.utils import timezone
 from roost.core import audit
 from roost.core.models import User
 from roost.core.permissions import Action, can
-from roost.inbox.auto_reply import auto_reply_schedule
 from roost.inbox.models import (
     AssignmentMode,
     Conversation,
@@ -25,6 +24,7 @@ from roost.inbox.models import (
     Priority,
     RoutingRule,
 )
+from roost.inbox.routing.auto_reply import auto_reply_schedule
 
 PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
 
