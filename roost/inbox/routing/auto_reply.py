@@ -26,6 +26,7 @@ from roost.channels.health import connector_for
 from roost.channels.vault import VaultError
 from roost.core import audit
 from roost.core.enqueue import enqueue_after_commit
+from roost.inbox.locks import conversation_locked_with_channel
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, RoutingRule
 
 logger = logging.getLogger(__name__)
@@ -118,10 +119,14 @@ class _Work:
 
 def _work(conversation_id: int, rule_id: int, *, lock: bool) -> _Work | AutoReplyOutcome:
     """What there is to send, or why nothing is."""
-    conversations = Conversation.objects.select_related("channel__channel_group__organization")
     if lock:
-        conversations = conversations.select_for_update(of=("self",))
-    conversation = conversations.filter(pk=conversation_id).first()
+        conversation = conversation_locked_with_channel(conversation_id)
+    else:
+        conversation = (
+            Conversation.objects.select_related("channel__channel_group__organization")
+            .filter(pk=conversation_id)
+            .first()
+        )
     if conversation is None:
         return AutoReplyOutcome.NOT_NEEDED
     sent = conversation.messages.filter(direction=Direction.OUTBOUND, kind=AUTO_REPLY_KIND)

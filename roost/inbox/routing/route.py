@@ -16,6 +16,7 @@ from django.utils import timezone
 from roost.core import audit
 from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.inbox.locks import routing_rule_locked
 from roost.inbox.models import (
     AssignmentMode,
     Conversation,
@@ -84,7 +85,7 @@ class RoutingBatch:
 
     def lock(self, rule: RoutingRule) -> RoutingRule:
         if rule.pk not in self.locked:
-            self.locked[rule.pk] = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+            self.locked[rule.pk] = routing_rule_locked(rule.pk)
         return self.locked[rule.pk]
 
     def route(

@@ -21,6 +21,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Team, User
 from roost.core.permissions import Action, require
 from roost.inbox.classify import LANGUAGES, Intent, Sentiment
+from roost.inbox.locks import routing_rules_locked
 from roost.inbox.models import AssignmentMode, Priority, RoutingRule
 from roost.inbox.routing.auto_reply import (
     AUTO_REPLY_VARIABLES,
@@ -220,12 +221,7 @@ def routing_rule_move(*, actor: User, rule: RoutingRule, direction: MoveDirectio
     _check(actor, rule)
     direction = MoveDirection(direction)
     with transaction.atomic():
-        # Lock every rule of the organisation, in primary-key order, before reordering.
-        locked = list(
-            RoutingRule.objects.select_for_update()
-            .filter(organization_id=actor.organization_id)
-            .order_by("pk")
-        )
+        locked = routing_rules_locked(organization_id=actor.organization_id)
         ordered = sorted(locked, key=lambda r: (r.position, r.pk))
         index = next(i for i, r in enumerate(ordered) if r.pk == rule.pk)
         other = index - 1 if direction == MoveDirection.UP else index + 1
