@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
-
-from roost.core import audit
+from roost.core.actions import audited_create, audited_delete
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
@@ -16,6 +14,7 @@ from roost.inbox.models import SavedFilter
 
 MAX_NAME = 80
 MAX_PER_PERSON = 50
+AUDITED_FIELDS = ("name", "query")
 
 
 def saved_filter_create(*, actor: User, name: str, query: Mapping[str, Any]) -> SavedFilter:
@@ -41,29 +40,23 @@ def saved_filter_create(*, actor: User, name: str, query: Mapping[str, Any]) -> 
             ErrorCode.INVALID, f"At most {MAX_PER_PERSON} saved filters; delete one first."
         )
     clean = filter_from_query(query).as_query()
-    with transaction.atomic():
-        saved_filter = SavedFilter.objects.create(
-            organization_id=actor.organization_id, owner=actor, name=name, query=clean
-        )
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.saved_filter.created",
-            target=saved_filter,
-            after={"name": name, "query": clean},
-        )
-    return saved_filter
+    return audited_create(
+        SavedFilter,
+        actor=actor,
+        organization=actor.organization,
+        values={"owner": actor, "name": name, "query": clean},
+        action="inbox.saved_filter.created",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def saved_filter_delete(*, actor: User, saved_filter: SavedFilter) -> None:
     if saved_filter.owner_id != actor.pk or saved_filter.organization_id != actor.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Saved filter not found.")
-    with transaction.atomic():
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.saved_filter.deleted",
-            target=saved_filter,
-            before={"name": saved_filter.name, "query": saved_filter.query},
-        )
-        saved_filter.delete()
+    audited_delete(
+        saved_filter,
+        actor=actor,
+        organization=actor.organization,
+        action="inbox.saved_filter.deleted",
+        fields=AUDITED_FIELDS,
+    )

@@ -17,6 +17,7 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import LEADS, roles_of
+from roost.core.tenancy import require_same_organization
 from roost.inbox.models import SavedReply
 from roost.inbox.selectors import handles_inbox
 from roost.inbox.services import MAX_REPLY
@@ -47,8 +48,7 @@ def _require_use(actor: User) -> None:
 
 
 def _require_change(actor: User, saved_reply: SavedReply) -> None:
-    if actor.organization_id != saved_reply.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Saved reply not found.")
+    require_same_organization(actor, saved_reply, noun="Saved reply")
     _require_use(actor)
     if not may_change_saved_reply(actor, saved_reply):
         raise ApplicationError(ErrorCode.PERMISSION_DENIED, NOT_YOURS)

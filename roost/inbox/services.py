@@ -18,7 +18,8 @@ from roost.channels.health import connector_for
 from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
-from roost.core.permissions import Action, can, require
+from roost.core.permissions import Action, can
+from roost.core.tenancy import require_on
 from roost.core.text_input import MESSAGES, text_problem
 from roost.inbox.mentions import mentions_notify_after_commit, people_mentioned
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, SendState
@@ -53,9 +54,8 @@ STATUS_ACTIONS = {
 
 
 def _check(actor: User, conversation: Conversation) -> None:
-    if actor.organization_id != conversation.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Conversation not found.")
-    require(actor, Action.INBOX_HANDLE, channel_group=conversation.channel.channel_group)
+    group = conversation.channel.channel_group
+    require_on(actor, conversation, Action.INBOX_HANDLE, noun="Conversation", channel_group=group)
 
 
 def conversation_reply(

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.batches import in_batches
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.inbox.models import Conversation, ConversationStatus
@@ -136,7 +137,7 @@ def _wake(conversation: Conversation, *, reason: WakeReason, at: dt.datetime) ->
         event_record(conversation=conversation, kind=SlaEventKind.WAITING_ENDED, at=at)
         audit.record(
             organization=conversation.organization,
-            actor=None,
+            actor=SYSTEM,
             action="inbox.conversation.woken",
             target=conversation,
             before={

@@ -25,6 +25,7 @@ from roost.channels.connectors.base import Connector, ConnectorError, Published,
 from roost.channels.health import connector_for
 from roost.channels.vault import VaultError
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.enqueue import enqueue_after_commit
 from roost.inbox.locks import conversation_locked_with_channel
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, RoutingRule
@@ -103,7 +104,7 @@ def _record_failure(conversation: Conversation, rule: RoutingRule, reason: str) 
         )
     audit.record(
         organization=conversation.channel.channel_group.organization,
-        actor=None,
+        actor=SYSTEM,
         action="inbox.conversation.auto_reply_failed",
         target=conversation,
         after={"rule": rule.name, "reason": reason[:300]},
@@ -203,7 +204,7 @@ def auto_reply_send(*, conversation_id: int, rule_id: int) -> AutoReplyOutcome:
             return AutoReplyOutcome.ALREADY_SENT  # a concurrent run stored the same post
         audit.record(
             organization=conversation.channel.channel_group.organization,
-            actor=None,
+            actor=SYSTEM,
             action="inbox.conversation.auto_replied",
             target=conversation,
             after={"rule": rule.name, "message": published.external_id},

@@ -17,9 +17,11 @@ from django.db.models import Max
 
 from roost.channels.models import Channel
 from roost.core import audit
+from roost.core.actions import audited_create, audited_delete, audited_update
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Team, User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on
 from roost.inbox.classify import LANGUAGES, Intent, Sentiment
 from roost.inbox.locks import routing_rules_locked
 from roost.inbox.models import AssignmentMode, Priority, RoutingRule
@@ -153,9 +155,7 @@ def _cleaned(spec: RoutingRuleSpec, organization_id: int) -> dict[str, Any]:
 
 
 def _check(actor: User, rule: RoutingRule) -> None:
-    if rule.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Routing rule not found.")
-    require(actor, Action.INBOX_CONFIGURE)
+    require_on(actor, rule, Action.INBOX_CONFIGURE, noun="Routing rule")
 
 
 def routing_rule_create(*, actor: User, spec: RoutingRuleSpec) -> RoutingRule:
@@ -166,51 +166,37 @@ def routing_rule_create(*, actor: User, spec: RoutingRuleSpec) -> RoutingRule:
         last = RoutingRule.objects.filter(organization_id=actor.organization_id).aggregate(
             last=Max("position")
         )["last"]
-        rule = RoutingRule.objects.create(
-            organization_id=actor.organization_id,
-            position=0 if last is None else last + 1,
-            **values,
-        )
-        audit.record(
-            organization=actor.organization,
+        return audited_create(
+            RoutingRule,
             actor=actor,
+            organization=actor.organization,
+            values={"position": 0 if last is None else last + 1, **values},
             action="inbox.routing_rule.created",
-            target=rule,
-            after=audit.snapshot(rule, AUDITED_FIELDS),
+            fields=AUDITED_FIELDS,
         )
-    return rule
 
 
 def routing_rule_update(*, actor: User, rule: RoutingRule, spec: RoutingRuleSpec) -> RoutingRule:
     _check(actor, rule)
-    values = _cleaned(spec, actor.organization_id)
-    with transaction.atomic():
-        before = audit.snapshot(rule, AUDITED_FIELDS)
-        for field, value in values.items():
-            setattr(rule, field, value)
-        rule.save(update_fields=list(values))
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.routing_rule.updated",
-            target=rule,
-            before=before,
-            after=audit.snapshot(rule, AUDITED_FIELDS),
-        )
-    return rule
+    return audited_update(
+        rule,
+        actor=actor,
+        organization=actor.organization,
+        values=_cleaned(spec, actor.organization_id),
+        action="inbox.routing_rule.updated",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def routing_rule_delete(*, actor: User, rule: RoutingRule) -> None:
     _check(actor, rule)
-    with transaction.atomic():
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.routing_rule.deleted",
-            target=rule,
-            before=audit.snapshot(rule, AUDITED_FIELDS),
-        )
-        rule.delete()
+    audited_delete(
+        rule,
+        actor=actor,
+        organization=actor.organization,
+        action="inbox.routing_rule.deleted",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def routing_rule_move(*, actor: User, rule: RoutingRule, direction: MoveDirection) -> RoutingRule:

@@ -20,10 +20,11 @@ from typing import Any
 from django.db import transaction
 
 from roost.channels.models import Channel
-from roost.core import audit
+from roost.core.actions import audited_create, audited_delete, audited_update
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on
 from roost.inbox.classify import Intent
 from roost.inbox.models import Priority, SlaPolicy
 from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
@@ -196,9 +197,7 @@ def _refuse_same_conditions(values: dict[str, Any], organization_id: int, pk: in
 
 
 def _check(actor: User, policy: SlaPolicy) -> None:
-    if policy.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "SLA policy not found.")
-    require(actor, Action.INBOX_CONFIGURE)
+    require_on(actor, policy, Action.INBOX_CONFIGURE, noun="SLA policy")
 
 
 def sla_policy_create(*, actor: User, spec: SlaPolicySpec) -> SlaPolicy:
@@ -206,15 +205,14 @@ def sla_policy_create(*, actor: User, spec: SlaPolicySpec) -> SlaPolicy:
     values = _cleaned(spec, actor.organization_id)
     with transaction.atomic():
         _refuse_same_conditions(values, actor.organization_id, None)
-        policy = SlaPolicy.objects.create(organization_id=actor.organization_id, **values)
-        audit.record(
-            organization=actor.organization,
+        return audited_create(
+            SlaPolicy,
             actor=actor,
+            organization=actor.organization,
+            values=values,
             action="inbox.sla_policy.created",
-            target=policy,
-            after=audit.snapshot(policy, AUDITED_FIELDS),
+            fields=AUDITED_FIELDS,
         )
-    return policy
 
 
 def sla_policy_update(*, actor: User, policy: SlaPolicy, spec: SlaPolicySpec) -> SlaPolicy:
@@ -222,32 +220,25 @@ def sla_policy_update(*, actor: User, policy: SlaPolicy, spec: SlaPolicySpec) ->
     values = _cleaned(spec, actor.organization_id)
     with transaction.atomic():
         _refuse_same_conditions(values, actor.organization_id, policy.pk)
-        before = audit.snapshot(policy, AUDITED_FIELDS)
-        for field, value in values.items():
-            setattr(policy, field, value)
-        policy.save(update_fields=list(values))
-        audit.record(
-            organization=actor.organization,
+        return audited_update(
+            policy,
             actor=actor,
+            organization=actor.organization,
+            values=values,
             action="inbox.sla_policy.updated",
-            target=policy,
-            before=before,
-            after=audit.snapshot(policy, AUDITED_FIELDS),
+            fields=AUDITED_FIELDS,
         )
-    return policy
 
 
 def sla_policy_delete(*, actor: User, policy: SlaPolicy) -> None:
     _check(actor, policy)
-    with transaction.atomic():
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.sla_policy.deleted",
-            target=policy,
-            before=audit.snapshot(policy, AUDITED_FIELDS),
-        )
-        policy.delete()
+    audited_delete(
+        policy,
+        actor=actor,
+        organization=actor.organization,
+        action="inbox.sla_policy.deleted",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def policy_calendar(policy: SlaPolicy) -> BusinessCalendar:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.batches import in_batches
 from roost.inbox.models import (
     Conversation,
@@ -185,7 +186,7 @@ def conversation_sla_refresh(
             Conversation.objects.filter(pk=conversation.pk).update(sla_alerted=state, **fields)
             audit.record(
                 organization=conversation.channel.channel_group.organization,
-                actor=None,
+                actor=SYSTEM,
                 action=f"inbox.sla.{state}",
                 target=conversation,
                 after={"due_at": status.next_due_at},

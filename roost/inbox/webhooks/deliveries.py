@@ -32,9 +32,10 @@ from roost.channels.inbound_webhook import channel_by_webhook_id, channel_webhoo
 from roost.channels.models import Channel
 from roost.channels.vault import VaultError
 from roost.core import audit
+from roost.core.actors import Actor, person
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_same_organization
 from roost.inbox import ingest
 from roost.inbox.models import WebhookReceipt
 from roost.inbox.webhooks.payload import (
@@ -310,19 +311,19 @@ def webhook_receive(
     )
 
 
-def webhook_receipt_reprocess(*, actor: User | None, receipt: WebhookReceipt) -> WebhookReceipt:
+def webhook_receipt_reprocess(*, actor: Actor, receipt: WebhookReceipt) -> WebhookReceipt:
     """Store the messages of a delivery whose storing failed; safe to run twice.
 
     Only failed receipts qualify: their signature was checked when they arrived.
     Raises `ApplicationError(CONFLICT)` when the receipt cannot be processed again.
     """
     channel = receipt.channel
-    if actor is not None:
-        if actor.organization_id != receipt.organization_id or channel is None:
-            raise ApplicationError(ErrorCode.NOT_FOUND, "Webhook receipt not found.")
-        require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
+    require_same_organization(actor, receipt, noun="Webhook receipt")
     if channel is None:
+        if person(actor) is not None:  # a person sees no receipt of a channel gone
+            raise ApplicationError(ErrorCode.NOT_FOUND, "Webhook receipt not found.")
         raise ApplicationError(ErrorCode.CONFLICT, "The receipt's channel no longer exists.")
+    require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
     current = WebhookReceipt.objects.get(pk=receipt.pk)
     if current.outcome != Outcome.FAILED:
         raise ApplicationError(
