@@ -25,7 +25,8 @@ from django.utils import timezone
 from roost.channels.models import Channel
 from roost.core import services as core_services
 from roost.core.models import ChannelGroup, Organization, Team, User
-from roost.inbox.models import AssignmentMode, Priority, RoutingRule, SlaPolicy
+from roost.inbox.classify import Priority
+from roost.inbox.models import AssignmentMode, RoutingRule, SlaPolicy
 from roost.inbox.routing.rules import RoutingRuleSpec, routing_rule_create
 from roost.inbox.sla.policies import SlaPolicySpec, sla_policy_create
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from roost.inbox.models import ConversationStatus, Priority
+from roost.inbox.models import PRIORITY_CHOICES as MODEL_PRIORITY_CHOICES
+from roost.inbox.models import ConversationStatus
 
 
 class Queue(enum.StrEnum):
@@ -42,7 +43,7 @@ STATUS_CHOICES = {
     ConversationStatus.OPEN.value: ConversationStatus.OPEN.label,
     ConversationStatus.WAITING.value: ConversationStatus.WAITING.label,
 }
-PRIORITY_CHOICES = dict(Priority.choices)
+PRIORITY_CHOICES = dict(MODEL_PRIORITY_CHOICES)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core.text_input import text_problem, text_repaired
-from roost.inbox.classify import UNDETERMINED, classify, is_vip
+from roost.inbox.classify import PRIORITY_ORDER, UNDETERMINED, classify, is_vip
 from roost.inbox.locks import conversations_locked, identity_locked
 from roost.inbox.models import (
     Conversation,
@@ -180,7 +180,6 @@ def _from_vip(message: Message) -> bool:
     )
 
 
-PRIORITY_ORDER = ["low", "normal", "high", "urgent"]
 CONVERSATION_FIELDS_TOUCHED = [
     "vip",
     "language",

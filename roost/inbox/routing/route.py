@@ -16,18 +16,16 @@ from django.utils import timezone
 from roost.core import audit
 from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.inbox.classify import PRIORITY_ORDER, Priority
 from roost.inbox.locks import routing_rule_locked
 from roost.inbox.models import (
     AssignmentMode,
     Conversation,
     ConversationStatus,
     Message,
-    Priority,
     RoutingRule,
 )
 from roost.inbox.routing.auto_reply import auto_reply_schedule
-
-PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
 
 
 def rule_matches(rule: RoutingRule, conversation: Conversation, message: Message) -> bool:

@@ -22,9 +22,9 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Team, User
 from roost.core.permissions import Action, require
 from roost.core.tenancy import require_on
-from roost.inbox.classify import LANGUAGES, Intent, Sentiment
+from roost.inbox.classify import LANGUAGES, Intent, Priority, Sentiment
 from roost.inbox.locks import routing_rules_locked
-from roost.inbox.models import AssignmentMode, Priority, RoutingRule
+from roost.inbox.models import AssignmentMode, RoutingRule
 from roost.inbox.routing.auto_reply import (
     AUTO_REPLY_VARIABLES,
     MAX_AUTO_REPLY,
@@ -146,7 +146,7 @@ def _cleaned(spec: RoutingRuleSpec, organization_id: int) -> dict[str, Any]:
         "sentiment": _choice(spec.sentiment, list(Sentiment), "sentiment", "sentiment"),
         "intent": _choice(spec.intent, list(Intent), "intent", "intent"),
         "team": spec.team,
-        "priority": _choice(spec.priority, list(Priority.values), "priority", "priority"),
+        "priority": _choice(spec.priority, list(Priority), "priority", "priority"),
         "tags": tags,
         "auto_reply": auto_reply,
         "assignment": assignment.value,

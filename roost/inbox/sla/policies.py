@@ -25,8 +25,8 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
 from roost.core.tenancy import require_on
-from roost.inbox.classify import Intent
-from roost.inbox.models import Priority, SlaPolicy
+from roost.inbox.classify import Intent, Priority
+from roost.inbox.models import SlaPolicy
 from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -152,7 +152,7 @@ def _cleaned(spec: SlaPolicySpec, organization_id: int) -> dict[str, Any]:
     if spec.channel is not None and spec.channel.organization_id != organization_id:
         raise _invalid("Choose one of your organisation's own channels.", "channel")
     priority = spec.priority.strip()
-    if priority and priority not in Priority.values:
+    if priority and priority not in list(Priority):
         raise _invalid(f"Unknown priority {priority!r}.", "priority")
     intent = spec.intent.strip()
     if intent and intent not in list(Intent):

@@ -15,13 +15,8 @@ from django.utils import timezone
 from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.batches import in_batches
-from roost.inbox.models import (
-    Conversation,
-    ConversationEvent,
-    ConversationStatus,
-    Priority,
-    SlaPolicy,
-)
+from roost.inbox.classify import Priority
+from roost.inbox.models import Conversation, ConversationEvent, ConversationStatus, SlaPolicy
 from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
 from roost.inbox.sla.clocks import (
     SlaEvent,

@@ -13,7 +13,8 @@ from django.urls import reverse
 from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Role, Team
-from roost.inbox.models import Conversation, ConversationEvent, Priority, SlaPolicy
+from roost.inbox.classify import Priority
+from roost.inbox.models import Conversation, ConversationEvent, SlaPolicy
 from roost.inbox.sla.reports import (
     ReportPeriod,
     attainment_csv,

@@ -8,7 +8,8 @@ import pytest
 
 from roost.core.models import Brand, Role, Team
 from roost.inbox import ingest
-from roost.inbox.models import AssignmentMode, Conversation, Priority, RoutingRule
+from roost.inbox.classify import Priority
+from roost.inbox.models import AssignmentMode, Conversation, RoutingRule
 from roost.inbox.routing.route import is_working
 from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add

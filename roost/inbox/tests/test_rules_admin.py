@@ -13,7 +13,8 @@ from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Brand, ChannelGroup, Role, Team
 from roost.inbox import ingest
-from roost.inbox.models import AssignmentMode, Conversation, Priority, RoutingRule
+from roost.inbox.classify import Priority
+from roost.inbox.models import AssignmentMode, Conversation, RoutingRule
 from roost.inbox.routing import route as routing
 from roost.inbox.routing.rules import (
     MoveDirection,
