@@ -33,9 +33,9 @@ from typing import Any
 from django.utils import timezone
 
 from roost.core.csv_export import SafeCsvWriter
-from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import Conversation, ConversationEvent, SlaPolicy
 from roost.inbox.sla.clocks import (
     SlaEvent,
@@ -249,10 +249,7 @@ def sla_attainment(
     """
     allowed = channel_group_ids_allowed(viewer, Action.INBOX_REPORT_VIEW)
     if allowed is not None and not allowed:
-        raise ApplicationError(
-            ErrorCode.PERMISSION_DENIED,
-            f"Your roles do not allow this ({Action.INBOX_REPORT_VIEW.value}).",
-        )
+        raise InboxError(InboxProblem.REPORT_NOT_ALLOWED, action=Action.INBOX_REPORT_VIEW.value)
     since, until = period.bounds
     conversations = Conversation.objects.filter(
         organization_id=viewer.organization_id,

@@ -33,10 +33,10 @@ from roost.channels.models import Channel
 from roost.channels.vault import VaultError
 from roost.core import audit
 from roost.core.actors import Actor, person
-from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.permissions import Action, require
 from roost.core.tenancy import require_same_organization
 from roost.inbox import ingest
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import WebhookReceipt
 from roost.inbox.webhooks.payload import (
     MAX_TEXT_CHARS,
@@ -321,22 +321,16 @@ def webhook_receipt_reprocess(*, actor: Actor, receipt: WebhookReceipt) -> Webho
     require_same_organization(actor, receipt, noun="Webhook receipt")
     if channel is None:
         if person(actor) is not None:  # a person sees no receipt of a channel gone
-            raise ApplicationError(ErrorCode.NOT_FOUND, "Webhook receipt not found.")
-        raise ApplicationError(ErrorCode.CONFLICT, "The receipt's channel no longer exists.")
+            raise InboxError(InboxProblem.RECEIPT_NOT_FOUND)
+        raise InboxError(InboxProblem.RECEIPT_CHANNEL_GONE)
     require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
     current = WebhookReceipt.objects.get(pk=receipt.pk)
     if current.outcome != Outcome.FAILED:
-        raise ApplicationError(
-            ErrorCode.CONFLICT, "Only a delivery whose storing failed can be processed again."
-        )
+        raise InboxError(InboxProblem.RECEIPT_NOT_FAILED)
     try:
         parsed = parse_delivery(current.body.encode("utf-8"))
     except PayloadError:
-        raise ApplicationError(
-            ErrorCode.CONFLICT,
-            "The kept body cannot be read again (it was cut to 64 KiB); "
-            "ask the network to send the delivery again.",
-        ) from None
+        raise InboxError(InboxProblem.RECEIPT_BODY_CUT) from None
     try:
         # Two runs at once are harmless: storing skips messages already stored.
         with transaction.atomic():
@@ -352,9 +346,6 @@ def webhook_receipt_reprocess(*, actor: Actor, receipt: WebhookReceipt) -> Webho
     except Exception as error:
         current.refresh_from_db()
         _failed(current, error)
-        raise ApplicationError(
-            ErrorCode.CONFLICT,
-            f"Storing the delivery failed again ({type(error).__name__}); it stays failed.",
-        ) from error
+        raise InboxError(InboxProblem.RECEIPT_FAILED_AGAIN, error=type(error).__name__) from error
     receipt.refresh_from_db()
     return receipt
