@@ -19,6 +19,7 @@ from roost.inbox.models import Conversation
 from roost.inbox.tests.conftest import account
 from roost.publishing.models import Post, Variant, VariantState
 from roost.publishing.selectors import published_variant_by_external_id
+from roost.sandbox.channels import sandbox_channel_connect
 from roost.sandbox.services import sandbox_inbound_add
 
 
@@ -103,8 +104,6 @@ def test_the_inbox_finds_the_post_only_through_the_finder_publishing_declares(
 
 @pytest.mark.django_db
 def test_the_post_lookup_stays_inside_the_organisation(channel, agent, other_org, make_user, admin):
-    from roost.sandbox.channels import sandbox_channel_connect
-
     stranger = make_user(other_org, Role.ADMIN)
     group = ChannelGroup.objects.create(organization=other_org, name="Theirs")
     theirs = channel_services.channel_create(

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
-from roost.core.models import Team
+from roost.core.models import Team, User
 from roost.demo import seed_demo_near_breach
-from roost.inbox import ingest
+from roost.inbox import ingest, services
 from roost.inbox.demo import AMERICAS, EMEA, seed_demo_inbox
 from roost.inbox.models import Conversation, Message, RoutingRule, SlaPolicy
 from roost.inbox.routing import route as routing
@@ -47,8 +47,6 @@ def counts(org):
 
 
 def people(org):
-    from roost.core.models import User
-
     return {u.email.split("@")[0]: u for u in User.objects.filter(organization=org)}
 
 
@@ -93,8 +91,6 @@ def test_breaching_soon_is_alive_on_first_sign_in(demo):
 
 @pytest.mark.django_db
 def test_a_reply_to_a_near_breach_conversation_reaches_the_network(demo):
-    from roost.inbox import services
-
     ada = people(demo)["ada"]
     conversation = Conversation.objects.get(organization=demo, author_handle="dana_ledger")
     services.conversation_reply(actor=ada, conversation=conversation, text="We will call you.")

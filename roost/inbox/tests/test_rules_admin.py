@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
@@ -391,9 +393,6 @@ def test_posts_without_the_csrf_token_are_refused(admin):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
     session = client.session
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.create(user=admin, name="test", confirmed=True)
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
