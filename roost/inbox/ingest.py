@@ -236,8 +236,8 @@ def _take_message(conversation: Conversation, message: Message) -> list[SlaEvent
 def _sla_event(
     conversation: Conversation, kind: SlaEventKind, at: dt.datetime
 ) -> ConversationEvent:
-    """What `sla_service.event_record` stores, built to be stored with the batch's others.
-    Precondition: the conversation is stored."""
+    """What `roost.inbox.sla.services.event_record` stores, built to be stored with the
+    batch's others. Precondition: the conversation is stored."""
     return ConversationEvent(
         organization_id=conversation.organization_id,
         conversation_id=conversation.pk,
