@@ -226,7 +226,8 @@ def install_feed_connector() -> None:
 def seed_organisation(run: int):  # type: ignore[no-untyped-def]
     from roost.channels.models import Channel
     from roost.core.models import ChannelGroup, Membership, Organization, Role, Team, User
-    from roost.inbox.models import AssignmentMode, Priority, RoutingRule
+    from roost.inbox.classify import Priority
+    from roost.inbox.models import AssignmentMode, RoutingRule
 
     tag = f"{os.getpid()}-{time.time_ns()}-{run}"
     org = Organization.objects.create(

@@ -41,15 +41,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _seed_and_describe() -> None:
-    from roost.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
-    from roost.inbox.demo import seed_demo_inbox
-    from roost.publishing.demo import seed_demo_publishing
-    from roost.sandbox.channels import seed_demo_channels
+    from roost.core.demo import DEMO_PASSWORD, PEOPLE
+    from roost.demo import seed_demo_organization
 
-    org = seed_demo()
-    seed_demo_channels(org)
-    seed_demo_publishing(org)
-    seed_demo_inbox(org)
+    org = seed_demo_organization()
     print(f"Demo organisation '{org.name}' is ready.")
     print(f"Sign in with any of these logins; the password is {DEMO_PASSWORD}")
     for person in PEOPLE:

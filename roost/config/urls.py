@@ -11,7 +11,7 @@ urlpatterns = [
     path("publish/approvals/", include("roost.publishing.approval_urls")),
     path("publish/", include("roost.publishing.urls")),
     path("media-library/", include("roost.media.urls")),
-    path("", include("roost.inbox.webhook_urls")),
+    path("", include("roost.inbox.webhooks.urls")),
     path("inbox/", include("roost.inbox.urls")),
     path("", include("roost.core.urls")),
 ]

@@ -13,8 +13,9 @@ from roost.core import selectors as core_selectors
 from roost.core.api_access.auth import require_scope
 from roost.core.api_access.fields import Flag, Id, Moment, StrictText
 from roost.core.api_access.tokens import Scope
-from roost.core.errors import ApplicationError, ErrorCode
 from roost.inbox import selectors, services
+from roost.inbox.errors import InboxError, InboxProblem
+from roost.inbox.filters import Queue
 from roost.inbox.models import Conversation, ConversationStatus, Message
 
 router = Router(tags=["inbox"])
@@ -98,7 +99,7 @@ def _detail(conversation: Conversation) -> ConversationDetailOut:
 )
 def conversation_list(
     request: HttpRequest,
-    queue: selectors.Queue = selectors.Queue.ALL,
+    queue: Queue = Queue.ALL,
     q: Annotated[str, Field(max_length=500)] = "",
     limit: Annotated[int, Field(ge=1, le=200)] = 50,
 ) -> list[ConversationOut]:
@@ -163,20 +164,14 @@ def conversation_status(
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     if payload.status == ConversationStatus.SNOOZED:
         if payload.snoozed_until is None:
-            raise ApplicationError(
-                ErrorCode.INVALID,
-                "Say until when: snoozed_until, with a time zone.",
-                field="snoozed_until",
-            )
+            raise InboxError(InboxProblem.UNTIL_NOT_GIVEN, field="snoozed_until")
         return _out(
             services.conversation_snooze(
                 actor=viewer, conversation=conversation, until=payload.snoozed_until
             )
         )
     if payload.snoozed_until is not None:
-        raise ApplicationError(
-            ErrorCode.INVALID, "snoozed_until goes only with status snoozed.", field="snoozed_until"
-        )
+        raise InboxError(InboxProblem.UNTIL_WITHOUT_SNOOZE, field="snoozed_until")
     return _out(
         services.conversation_status_set(
             actor=viewer, conversation=conversation, status=payload.status

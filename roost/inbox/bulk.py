@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.inbox import selectors, services
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import Conversation, ConversationStatus
 from roost.inbox.snooze import until_check
 
@@ -44,16 +45,14 @@ def _validate(
     action: BulkAction, ids: list[int], tags: Sequence[str], until: dt.datetime | None
 ) -> None:
     if not ids:
-        raise ApplicationError(ErrorCode.INVALID, "Choose at least one conversation.", field="ids")
+        raise InboxError(InboxProblem.BULK_NONE_CHOSEN, field="ids")
     if len(ids) > MAX_BULK:
-        raise ApplicationError(
-            ErrorCode.INVALID, f"At most {MAX_BULK} conversations at a time.", field="ids"
-        )
+        raise InboxError(InboxProblem.BULK_TOO_MANY, field="ids", limit=MAX_BULK)
     if action is BulkAction.TAG and not any(tag.strip() for tag in tags):
-        raise ApplicationError(ErrorCode.INVALID, "Write at least one tag.", field="tags")
+        raise InboxError(InboxProblem.BULK_TAG_MISSING, field="tags")
     if action is BulkAction.SNOOZE:
         if until is None:
-            raise ApplicationError(ErrorCode.INVALID, "Choose when to wake them.", field="until")
+            raise InboxError(InboxProblem.BULK_UNTIL_MISSING, field="until")
         until_check(until, now=timezone.now())
 
 
@@ -74,7 +73,7 @@ def _act_on_one(
         )
     elif action is BulkAction.CLOSE:
         if conversation.status == ConversationStatus.CLOSED:
-            raise ApplicationError(ErrorCode.CONFLICT, "It is already closed.")
+            raise InboxError(InboxProblem.ALREADY_CLOSED)
         services.conversation_status_set(
             actor=actor, conversation=conversation, status=ConversationStatus.CLOSED
         )
@@ -98,7 +97,7 @@ def conversations_bulk_act(
     try:
         action = BulkAction(action)
     except ValueError:
-        raise ApplicationError(ErrorCode.INVALID, "Unknown bulk action.", field="action") from None
+        raise InboxError(InboxProblem.BULK_ACTION_UNKNOWN, field="action") from None
     ids = list(dict.fromkeys(conversation_ids))
     _validate(action, ids, tags, until)
     found = {c.pk: c for c in selectors.conversations_by_ids(viewer=actor, ids=ids)}

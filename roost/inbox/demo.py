@@ -8,9 +8,9 @@
   fallback out of hours; complaints in either language are raised to high priority.
 * SLA policies: business hours on each regional consumer channel (Warsaw, New York), and
   a 24/7 policy for every other channel.
-* Three English conversations on corporate channels whose first response is due within
-  the hour, so "Breaching soon" has something in it on first sign-in. They are delivered
-  on the sandbox network first, so replying to them works as for any other conversation.
+
+The conversations close to breach that "Breaching soon" shows on first sign-in are
+delivered on the sandbox network, which the inbox does not import: `roost.demo` adds them.
 
 Each part is seeded once: a second run adds nothing.
 """
@@ -18,20 +18,17 @@ Each part is seeded once: a second run adds nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core import services as core_services
 from roost.core.models import ChannelGroup, Organization, Team, User
-from roost.inbox.ingest import messages_store
-from roost.inbox.models import AssignmentMode, Conversation, Priority, RoutingRule, SlaPolicy
-from roost.inbox.rules import RoutingRuleSpec, routing_rule_create
-from roost.inbox.sla_policies import SlaPolicySpec, sla_policy_create
-from roost.inbox.sla_service import conversation_sla_refresh
+from roost.inbox.classify import Priority
+from roost.inbox.models import AssignmentMode, RoutingRule, SlaPolicy
+from roost.inbox.routing.rules import RoutingRuleSpec, routing_rule_create
+from roost.inbox.sla.policies import SlaPolicySpec, sla_policy_create
 
 EMEA, AMERICAS = "Support EMEA", "Support Americas"
 SUPPORT_TEAMS = [(EMEA, "EMEA", ["ada", "chloe"]), (AMERICAS, "Americas", ["marco", "sam"])]
@@ -40,37 +37,6 @@ POLISH_AUTO_REPLY = (
     "Dzień dobry {author_name}, dziękujemy za wiadomość! Odpowiemy w godzinach pracy "
     "(pon.-pt. 9:00-17:00)."
 )
-
-
-@dataclass(frozen=True)
-class NearBreach:
-    network: str
-    handle: str
-    author: str
-    text: str
-    minutes_ago: int
-
-
-# The 24/7 policy gives a first response 240 minutes: these have 50, 35 and 20 left.
-NEAR_BREACH = [
-    NearBreach(
-        "x", "northwind", "dana_ledger",
-        "Hi, I'm a reporter at the Daily Ledger. Can someone comment on the recall rumours "
-        "before 5pm today?",
-        50,  # urgent: timed against the hour of the urgent policy
-    ),
-    NearBreach(
-        "bluesky", "northwind.bsky.social", "hikerjoe",
-        "My Aurora jacket arrived with a broken zip and nobody answers my emails. "
-        "Really disappointed.",
-        205,
-    ),
-    NearBreach(
-        "linkedin", "northwind", "procure_mia",
-        "Who should I talk to about a bulk order of 300 jackets for our staff?",
-        220,
-    ),
-]  # fmt: skip
 
 
 def _holidays(dates: list[tuple[int, int]], today: dt.date) -> list[str]:
@@ -176,41 +142,6 @@ def _policies(admin: User, today: dt.date) -> None:
     )
 
 
-def _near_breach(org: Organization, now: dt.datetime) -> None:
-    # Imported here: only the demo delivers messages on the sandbox network itself.
-    from roost.sandbox.selectors import sandbox_account_for_channel
-    from roost.sandbox.services import sandbox_inbound_add
-
-    authors = [item.author for item in NEAR_BREACH]
-    if Conversation.objects.filter(organization=org, author_handle__in=authors).exists():
-        return
-    for item in NEAR_BREACH:
-        channel = Channel.objects.filter(
-            organization=org, network=item.network, handle=item.handle, connector="sandbox"
-        ).first()
-        if channel is None:
-            continue
-        account = sandbox_account_for_channel(channel=channel)
-        if account is None:
-            continue
-        delivered = sandbox_inbound_add(
-            account=account, kind=InboundKind.MENTION, author_handle=item.author, text=item.text
-        )
-        arrived = Inbound(
-            external_id=delivered.external_id,
-            kind=InboundKind.MENTION,
-            author_handle=item.author,
-            text=item.text,
-            created_at=now - dt.timedelta(minutes=item.minutes_ago),
-            language="en",
-        )
-        messages_store(channel=channel, items=[arrived])
-        conversation = Conversation.objects.select_related(
-            "channel__channel_group__organization", "assignee", "team"
-        ).get(channel=channel, author_handle=item.author)
-        conversation_sla_refresh(conversation=conversation, now=now)
-
-
 def seed_demo_inbox(org: Organization, *, now: dt.datetime | None = None) -> None:
     """Add whatever part of the demo's inbox set-up is missing. Needs the demo's people
     (`roost.core.demo`) and channels (`roost.sandbox.channels`) first."""
@@ -220,4 +151,3 @@ def seed_demo_inbox(org: Organization, *, now: dt.datetime | None = None) -> Non
         teams = _teams(org, people)
         _rules(people["ada"], teams)
         _policies(people["ada"], moment.date())
-        _near_breach(org, moment)

@@ -1,4 +1,5 @@
-"""What a queue view is filtered by, read from a query string or a saved filter alike.
+"""The queues and what a queue view is filtered by, read from a query string or a saved
+filter alike.
 
 Anything unknown is dropped rather than refused: an old bookmark or a saved filter from
 before a change still opens, showing more rather than failing.
@@ -6,13 +7,35 @@ before a change still opens, showing more rather than failing.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from roost.inbox.models import ConversationStatus, Priority
-from roost.inbox.selectors import Queue
+from roost.inbox.models import PRIORITY_CHOICES as MODEL_PRIORITY_CHOICES
+from roost.inbox.models import ConversationStatus
+
+
+class Queue(enum.StrEnum):
+    MINE = "mine"
+    TEAM = "team"
+    UNASSIGNED = "unassigned"
+    BREACHING = "breaching"
+    ALL = "all"
+    CLOSED = "closed"
+    SNOOZED = "snoozed"
+
+
+QUEUE_LABELS = {
+    Queue.MINE: "Mine",
+    Queue.TEAM: "My team",
+    Queue.UNASSIGNED: "Unassigned",
+    Queue.BREACHING: "Breaching soon",
+    Queue.ALL: "All open",
+    Queue.CLOSED: "Closed",
+    Queue.SNOOZED: "Snoozed",
+}
 
 MAX_SEARCH = 200
 # The statuses a working queue holds; closed and snoozed have queues of their own.
@@ -20,7 +43,7 @@ STATUS_CHOICES = {
     ConversationStatus.OPEN.value: ConversationStatus.OPEN.label,
     ConversationStatus.WAITING.value: ConversationStatus.WAITING.label,
 }
-PRIORITY_CHOICES = dict(Priority.choices)
+PRIORITY_CHOICES = dict(MODEL_PRIORITY_CHOICES)
 
 
 @dataclass(frozen=True)

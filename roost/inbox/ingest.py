@@ -29,7 +29,8 @@ from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core.text_input import text_problem, text_repaired
-from roost.inbox.classify import UNDETERMINED, classify, is_vip
+from roost.inbox.classify import PRIORITY_ORDER, UNDETERMINED, classify, is_vip
+from roost.inbox.locks import conversations_locked, identity_locked
 from roost.inbox.models import (
     Conversation,
     ConversationEvent,
@@ -38,10 +39,9 @@ from roost.inbox.models import (
     InboxCursor,
     InboxIdentity,
     Message,
-    identity_fields,
 )
-from roost.inbox.routing import RoutingBatch, conversation_route
-from roost.inbox.sla import SlaEventKind
+from roost.inbox.routing.route import RoutingBatch, conversation_route
+from roost.inbox.sla.clocks import SlaEventKind
 from roost.inbox.snooze import WakeReason, conversation_wake
 
 logger = logging.getLogger(__name__)
@@ -82,20 +82,6 @@ class _Arrival:
     subject: str
     message: Message
     opens: bool = False  # the first message of a conversation new to Roost
-
-
-def _identity_lock(channel: Channel) -> InboxIdentity:
-    """The channel's account, locked: writers of one account's messages (through any of
-    its channels) take turns, a batch at a time, so that what a batch finds missing it can
-    create without racing another worker. (FOR NO KEY UPDATE: rows that refer to the
-    account can still be written meanwhile.)"""
-    locked = InboxIdentity.objects.select_for_update(no_key=True)
-    fields = identity_fields(channel)
-    identity = locked.filter(**fields).first()
-    if identity is None:
-        InboxIdentity.objects.for_channel(channel)
-        identity = locked.get(**fields)
-    return identity
 
 
 def _message_from(channel: Channel, identity: InboxIdentity, item: Inbound) -> Message:
@@ -161,9 +147,8 @@ def _conversations_for(
     """Every conversation the arrivals join, by key: the stored ones locked (in primary-key
     order) until the batch commits, the missing ones built but not saved yet, each marked
     on the arrival that opens it."""
-    keys = sorted({a.key for a in arrivals})
-    stored = Conversation.objects.select_for_update().filter(identity=identity, key__in=keys)
-    by_key = {c.key: c for c in stored.order_by("pk")}
+    stored = conversations_locked(identity=identity, keys=[a.key for a in arrivals])
+    by_key = {c.key: c for c in stored}
     for arrival in arrivals:
         if arrival.key in by_key:
             continue
@@ -195,7 +180,6 @@ def _from_vip(message: Message) -> bool:
     )
 
 
-PRIORITY_ORDER = ["low", "normal", "high", "urgent"]
 CONVERSATION_FIELDS_TOUCHED = [
     "vip",
     "language",
@@ -252,8 +236,8 @@ def _take_message(conversation: Conversation, message: Message) -> list[SlaEvent
 def _sla_event(
     conversation: Conversation, kind: SlaEventKind, at: dt.datetime
 ) -> ConversationEvent:
-    """What `sla_service.event_record` stores, built to be stored with the batch's others.
-    Precondition: the conversation is stored."""
+    """What `roost.inbox.sla.services.event_record` stores, built to be stored with the
+    batch's others. Precondition: the conversation is stored."""
     return ConversationEvent(
         organization_id=conversation.organization_id,
         conversation_id=conversation.pk,
@@ -305,7 +289,7 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
     items = [_storable(item) for item in items]
     # No savepoint inside the caller's transaction: a failure here fails the whole of it.
     with transaction.atomic(savepoint=False):
-        identity = _identity_lock(channel)
+        identity = identity_locked(channel)
         arrivals = _arrivals(channel, identity, items)
         if not arrivals:
             return 0

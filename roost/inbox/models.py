@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from roost.channels.models import Channel
 from roost.core.models import Team, TenantModel, User
+from roost.inbox.classify.labels import Priority
 
 
 class InboxCursor(TenantModel):
@@ -87,11 +88,7 @@ class ConversationStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+PRIORITY_CHOICES = [(priority.value, priority.label) for priority in Priority]
 
 
 class Conversation(TenantModel):
@@ -113,7 +110,7 @@ class Conversation(TenantModel):
     status = models.CharField(
         max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
     )
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(max_length=10, choices=PRIORITY_CHOICES, default=Priority.NORMAL)
     vip = models.BooleanField(
         default=False,
         help_text="Someone who wrote in it is a VIP (many followers or a verified account).",
@@ -133,7 +130,7 @@ class Conversation(TenantModel):
     first_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
-    # The SLA as last computed (roost.inbox.sla_service), so queues can sort and filter.
+    # The SLA as last computed (roost.inbox.sla.services), so queues can sort and filter.
     sla_state = models.CharField(max_length=10, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_alerted = models.CharField(max_length=10, blank=True)
@@ -229,7 +226,7 @@ class Message(TenantModel):
     language = models.CharField(max_length=8, blank=True)
     sentiment = models.CharField(max_length=10, blank=True)
     intent = models.CharField(max_length=12, blank=True)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(max_length=10, choices=PRIORITY_CHOICES, default=Priority.NORMAL)
     send_state = models.CharField(max_length=10, choices=SendState.choices, blank=True)
     send_error = models.CharField(max_length=300, blank=True)
 
@@ -280,7 +277,7 @@ class RoutingRule(TenantModel):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    priority = models.CharField(max_length=10, choices=PRIORITY_CHOICES, blank=True)
     tags = models.JSONField(default=list, blank=True)
     auto_reply = models.TextField(blank=True)
     assignment = models.CharField(
@@ -306,14 +303,14 @@ class SlaPolicy(TenantModel):
 
     The most specific matching policy wins: channel, then priority, then intent; but an
     urgent or VIP conversation gets the urgent target unless a policy names both its
-    channel and its priority (`roost.inbox.sla_service.policy_among` has the whole rule).
+    channel and its priority (`roost.inbox.sla.services.policy_among` has the whole rule).
     """
 
     name = models.CharField(max_length=120)
     channel = models.ForeignKey(
         Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    priority = models.CharField(max_length=10, choices=PRIORITY_CHOICES, blank=True)
     intent = models.CharField(max_length=12, blank=True)
     first_response_minutes = models.PositiveIntegerField(default=24 * 60)
     resolution_minutes = models.PositiveIntegerField(default=72 * 60)

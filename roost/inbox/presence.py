@@ -18,8 +18,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import (
     Conversation,
     ConversationPresence,
@@ -30,10 +30,6 @@ from roost.inbox.models import (
 from roost.inbox.selectors import conversation_get
 
 PRESENCE_WINDOW = dt.timedelta(seconds=20)
-REPLY_COLLISION = (
-    "Someone replied while you were typing. Read their reply in the thread, "
-    "then tick “Send anyway” to send yours too."
-)
 
 
 def _require_visible(*, viewer: User, conversation: Conversation) -> None:
@@ -42,7 +38,7 @@ def _require_visible(*, viewer: User, conversation: Conversation) -> None:
     try:
         conversation_get(viewer=viewer, conversation_id=conversation.pk)
     except Http404 as hidden:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Conversation not found.") from hidden
+        raise InboxError(InboxProblem.CONVERSATION_NOT_FOUND) from hidden
 
 
 def presence_touch(
@@ -123,4 +119,4 @@ def reply_collision_check(
     if replies_by_others_since(
         viewer=actor, conversation=conversation, seen_message_id=seen_message_id
     ).exists():
-        raise ApplicationError(ErrorCode.CONFLICT, REPLY_COLLISION, field="confirm")
+        raise InboxError(InboxProblem.REPLY_COLLISION, field="confirm")

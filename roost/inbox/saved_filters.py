@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
-
-from roost.core import audit
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.actions import audited_create, audited_delete
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.filters import filter_from_query
 from roost.inbox.models import SavedFilter
 
 MAX_NAME = 80
 MAX_PER_PERSON = 50
+AUDITED_FIELDS = ("name", "query")
 
 
 def saved_filter_create(*, actor: User, name: str, query: Mapping[str, Any]) -> SavedFilter:
@@ -23,47 +22,35 @@ def saved_filter_create(*, actor: User, name: str, query: Mapping[str, Any]) -> 
     names them: queue, q, status, priority) under `name`; anything unknown is dropped."""
     allowed = channel_group_ids_allowed(actor, Action.INBOX_VIEW)
     if allowed is not None and not allowed:
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, "You have no inbox to filter.")
+        raise InboxError(InboxProblem.SAVED_FILTER_NO_INBOX)
     name = name.strip()
     if not name:
-        raise ApplicationError(ErrorCode.INVALID, "Give the filter a name.", field="name")
+        raise InboxError(InboxProblem.SAVED_FILTER_NAME_MISSING, field="name")
     if len(name) > MAX_NAME:
-        raise ApplicationError(
-            ErrorCode.INVALID, f"A name is at most {MAX_NAME} characters.", field="name"
-        )
+        raise InboxError(InboxProblem.SAVED_FILTER_NAME_TOO_LONG, field="name", limit=MAX_NAME)
     mine = SavedFilter.objects.filter(organization_id=actor.organization_id, owner=actor)
     if mine.filter(name__iexact=name).exists():
-        raise ApplicationError(
-            ErrorCode.INVALID, f"You already have a filter called “{name}”.", field="name"
-        )
+        raise InboxError(InboxProblem.SAVED_FILTER_NAME_TAKEN, field="name", name=name)
     if mine.count() >= MAX_PER_PERSON:
-        raise ApplicationError(
-            ErrorCode.INVALID, f"At most {MAX_PER_PERSON} saved filters; delete one first."
-        )
+        raise InboxError(InboxProblem.SAVED_FILTERS_TOO_MANY, limit=MAX_PER_PERSON)
     clean = filter_from_query(query).as_query()
-    with transaction.atomic():
-        saved_filter = SavedFilter.objects.create(
-            organization_id=actor.organization_id, owner=actor, name=name, query=clean
-        )
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.saved_filter.created",
-            target=saved_filter,
-            after={"name": name, "query": clean},
-        )
-    return saved_filter
+    return audited_create(
+        SavedFilter,
+        actor=actor,
+        organization=actor.organization,
+        values={"owner": actor, "name": name, "query": clean},
+        action="inbox.saved_filter.created",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def saved_filter_delete(*, actor: User, saved_filter: SavedFilter) -> None:
     if saved_filter.owner_id != actor.pk or saved_filter.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Saved filter not found.")
-    with transaction.atomic():
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.saved_filter.deleted",
-            target=saved_filter,
-            before={"name": saved_filter.name, "query": saved_filter.query},
-        )
-        saved_filter.delete()
+        raise InboxError(InboxProblem.SAVED_FILTER_NOT_FOUND)
+    audited_delete(
+        saved_filter,
+        actor=actor,
+        organization=actor.organization,
+        action="inbox.saved_filter.deleted",
+        fields=AUDITED_FIELDS,
+    )

@@ -14,21 +14,16 @@ import re
 from django.db import transaction
 
 from roost.core import audit
-from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import LEADS, roles_of
+from roost.core.tenancy import require_same_organization
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import SavedReply
 from roost.inbox.selectors import handles_inbox
 from roost.inbox.services import MAX_REPLY
 
 MAX_TITLE = 120
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-
-NOT_ALLOWED = "Only people who handle the inbox can use and add saved replies."
-NOT_YOURS = "Only its author, or a manager or admin of the organisation, can change this."
-SHORTCUT_INVALID = (
-    "A shortcut is up to 40 lower-case letters, digits, - and _, starting with a letter or digit."
-)
 
 
 def may_use_saved_replies(user: User) -> bool:
@@ -43,15 +38,14 @@ def may_change_saved_reply(user: User, saved_reply: SavedReply) -> bool:
 
 def _require_use(actor: User) -> None:
     if not may_use_saved_replies(actor):
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, NOT_ALLOWED)
+        raise InboxError(InboxProblem.SAVED_REPLIES_NOT_ALLOWED)
 
 
 def _require_change(actor: User, saved_reply: SavedReply) -> None:
-    if actor.organization_id != saved_reply.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Saved reply not found.")
+    require_same_organization(actor, saved_reply, noun="Saved reply")
     _require_use(actor)
     if not may_change_saved_reply(actor, saved_reply):
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, NOT_YOURS)
+        raise InboxError(InboxProblem.SAVED_REPLY_NOT_YOURS)
 
 
 def _clean(
@@ -60,27 +54,21 @@ def _clean(
     title, text = title.strip(), text.strip()
     shortcut = shortcut.strip().removeprefix("/").lower()
     if not title:
-        raise ApplicationError(ErrorCode.INVALID, "Give the saved reply a title.", field="title")
+        raise InboxError(InboxProblem.SAVED_REPLY_TITLE_MISSING, field="title")
     if len(title) > MAX_TITLE:
-        raise ApplicationError(
-            ErrorCode.INVALID, f"A title is at most {MAX_TITLE} characters.", field="title"
-        )
+        raise InboxError(InboxProblem.SAVED_REPLY_TITLE_TOO_LONG, field="title", limit=MAX_TITLE)
     if not text:
-        raise ApplicationError(ErrorCode.INVALID, "Write the reply's text.", field="text")
+        raise InboxError(InboxProblem.SAVED_REPLY_TEXT_MISSING, field="text")
     if len(text) > MAX_REPLY:
-        raise ApplicationError(
-            ErrorCode.INVALID, f"A reply is at most {MAX_REPLY} characters.", field="text"
-        )
+        raise InboxError(InboxProblem.SAVED_REPLY_TEXT_TOO_LONG, field="text", limit=MAX_REPLY)
     if shortcut:
         if not SHORTCUT.match(shortcut):
-            raise ApplicationError(ErrorCode.INVALID, SHORTCUT_INVALID, field="shortcut")
+            raise InboxError(InboxProblem.SHORTCUT_INVALID, field="shortcut")
         taken = SavedReply.objects.filter(organization_id=actor.organization_id, shortcut=shortcut)
         if saved_reply is not None:
             taken = taken.exclude(pk=saved_reply.pk)
         if taken.exists():
-            raise ApplicationError(
-                ErrorCode.INVALID, f"The shortcut /{shortcut} is already used.", field="shortcut"
-            )
+            raise InboxError(InboxProblem.SHORTCUT_TAKEN, field="shortcut", shortcut=shortcut)
     return title, text, shortcut
 
 

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
+from roost.inbox.filters import ConversationFilter, Queue
 from roost.inbox.models import Conversation, ConversationStatus, Message, SavedFilter, SavedReply
-
-if TYPE_CHECKING:
-    from roost.inbox.filters import ConversationFilter
-
-
-class Queue(enum.StrEnum):
-    MINE = "mine"
-    TEAM = "team"
-    UNASSIGNED = "unassigned"
-    BREACHING = "breaching"
-    ALL = "all"
-    CLOSED = "closed"
-    SNOOZED = "snoozed"
-
-
-QUEUE_LABELS = {
-    Queue.MINE: "Mine",
-    Queue.TEAM: "My team",
-    Queue.UNASSIGNED: "Unassigned",
-    Queue.BREACHING: "Breaching soon",
-    Queue.ALL: "All open",
-    Queue.CLOSED: "Closed",
-    Queue.SNOOZED: "Snoozed",
-}
 
 
 def handles_inbox(viewer: User) -> bool:

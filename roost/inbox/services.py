@@ -16,15 +16,16 @@ from django.utils import timezone
 from roost.channels.connectors.base import ConnectorError, TransientError
 from roost.channels.health import connector_for
 from roost.core import audit
-from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
-from roost.core.permissions import Action, can, require
+from roost.core.permissions import Action, can
+from roost.core.tenancy import require_on
 from roost.core.text_input import MESSAGES, text_problem
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.mentions import mentions_notify_after_commit, people_mentioned
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, SendState
 from roost.inbox.presence import reply_collision_check
-from roost.inbox.sla import SlaEventKind
-from roost.inbox.sla_service import event_record
+from roost.inbox.sla.clocks import SlaEventKind
+from roost.inbox.sla.services import event_record
 from roost.inbox.snooze import until_check
 
 MAX_REPLY = 5000
@@ -53,9 +54,8 @@ STATUS_ACTIONS = {
 
 
 def _check(actor: User, conversation: Conversation) -> None:
-    if actor.organization_id != conversation.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Conversation not found.")
-    require(actor, Action.INBOX_HANDLE, channel_group=conversation.channel.channel_group)
+    group = conversation.channel.channel_group
+    require_on(actor, conversation, Action.INBOX_HANDLE, noun="Conversation", channel_group=group)
 
 
 def conversation_reply(
@@ -82,18 +82,18 @@ def conversation_reply(
     )
     text = text.strip()
     if not text:
-        raise ApplicationError(ErrorCode.INVALID, "Write a reply first.", field="text")
+        raise InboxError(InboxProblem.REPLY_EMPTY, field="text")
     if (problem := text_problem(text)) is not None:
-        raise ApplicationError(ErrorCode.INVALID, f"The reply {MESSAGES[problem]}.", field="text")
+        raise InboxError(InboxProblem.REPLY_UNSTORABLE, field="text", fault=MESSAGES[problem])
     if len(text) > MAX_REPLY:
-        raise ApplicationError(ErrorCode.INVALID, f"At most {MAX_REPLY} characters.", field="text")
+        raise InboxError(InboxProblem.TEXT_TOO_LONG, field="text", limit=MAX_REPLY)
     last = (
         conversation.messages.filter(direction=Direction.INBOUND)
         .order_by("-created_at", "-pk")
         .first()
     )
     if last is None:
-        raise ApplicationError(ErrorCode.CONFLICT, "There is nothing to reply to yet.")
+        raise InboxError(InboxProblem.NOTHING_TO_REPLY_TO)
     key = f"reply-{secrets.token_hex(12)}"
     connector = connector_for(conversation.channel, purpose="inbox reply")
     # Recorded (and committed) before the network is called: whatever fails afterwards,
@@ -129,9 +129,7 @@ def conversation_reply(
         reply.send_state = SendState.FAILED
         reply.send_error = message[:300]
         reply.save(update_fields=["send_state", "send_error"])
-        raise ApplicationError(
-            ErrorCode.CONFLICT, f"The network refused the reply: {message}"
-        ) from error
+        raise InboxError(InboxProblem.NETWORK_REFUSED_REPLY, reason=message) from error
     now = timezone.now()
     with transaction.atomic():
         reply.external_id = published.external_id
@@ -166,7 +164,7 @@ def conversation_note(*, actor: User, conversation: Conversation, text: str) -> 
     `roost.inbox.mentions`) are e-mailed after commit and named in the audit event."""
     _check(actor, conversation)
     if not text.strip():
-        raise ApplicationError(ErrorCode.INVALID, "Write the note first.", field="text")
+        raise InboxError(InboxProblem.NOTE_EMPTY, field="text")
     mentioned = people_mentioned(text=text, conversation=conversation, author=actor)
     with transaction.atomic():
         note = Message.objects.create(
@@ -200,9 +198,7 @@ def conversation_assign(
         assignee.organization_id != conversation.organization_id
         or not can(assignee, Action.INBOX_HANDLE, channel_group=conversation.channel.channel_group)
     ):
-        raise ApplicationError(
-            ErrorCode.INVALID, "That person cannot handle this channel.", field="assignee"
-        )
+        raise InboxError(InboxProblem.ASSIGNEE_CANNOT_HANDLE, field="assignee")
     with transaction.atomic():
         before = conversation.assignee.email if conversation.assignee else None
         conversation.assignee = assignee
@@ -270,9 +266,7 @@ def conversation_snooze(
     _check(actor, conversation)
     until_check(until, now=timezone.now())
     if conversation.status == ConversationStatus.CLOSED:
-        raise ApplicationError(
-            ErrorCode.CONFLICT, "A closed conversation cannot be snoozed; reopen it first."
-        )
+        raise InboxError(InboxProblem.SNOOZE_CLOSED)
     with transaction.atomic():
         previous = conversation.snoozed_until
         before = {

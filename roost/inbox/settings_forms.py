@@ -11,9 +11,9 @@ from django import forms
 from roost.channels.models import Channel
 from roost.core.models import TIME_ZONE_CHOICES, Brand, Team
 from roost.inbox.classify import Intent, Sentiment
-from roost.inbox.models import AssignmentMode, Priority, RoutingRule, SlaPolicy
-from roost.inbox.rules import RoutingRuleSpec
-from roost.inbox.sla_policies import MAX_MINUTES, WEEKDAYS, SlaPolicySpec
+from roost.inbox.models import PRIORITY_CHOICES, AssignmentMode, RoutingRule, SlaPolicy
+from roost.inbox.routing.rules import RoutingRuleSpec
+from roost.inbox.sla.policies import MAX_MINUTES, WEEKDAYS, SlaPolicySpec
 
 LANGUAGE_CHOICES = [
     ("", "Any language"),
@@ -55,7 +55,7 @@ class RoutingRuleForm(forms.Form):
         queryset=Team.objects.none(), required=False, empty_label="No team"
     )
     priority = forms.ChoiceField(
-        choices=_any("Keep the classified priority", Priority.choices),
+        choices=_any("Keep the classified priority", PRIORITY_CHOICES),
         required=False,
         help_text="Raises the priority; a rule never lowers it.",
     )
@@ -134,7 +134,7 @@ class SlaPolicyForm(forms.Form):
     channel = forms.ModelChoiceField(
         queryset=Channel.objects.none(), required=False, empty_label="Any channel"
     )
-    priority = forms.ChoiceField(choices=_any("Any priority", Priority.choices), required=False)
+    priority = forms.ChoiceField(choices=_any("Any priority", PRIORITY_CHOICES), required=False)
     intent = forms.ChoiceField(
         choices=_any("Any intent", ((i.value, i.value.title()) for i in Intent)), required=False
     )

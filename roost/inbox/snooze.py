@@ -21,19 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.batches import in_batches
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import Conversation, ConversationStatus
-from roost.inbox.sla import SlaEventKind
-from roost.inbox.sla_service import event_record
+from roost.inbox.sla.clocks import SlaEventKind
+from roost.inbox.sla.services import event_record
 
 MAX_SNOOZE = dt.timedelta(days=365)
 WAKE_HOUR = dt.time(9, 0)
-
-UNTIL_IN_THE_PAST = "Choose a time in the future to snooze until."
-UNTIL_TOO_FAR = "A conversation can be snoozed for at most a year."
-UNTIL_UNREADABLE = "Give the date and time as YYYY-MM-DD HH:MM."
-UNTIL_MISSING = "Choose how long to snooze: a preset or a date and time."
 
 
 class Preset(enum.StrEnum):
@@ -92,7 +88,7 @@ def local_until_parse(value: str, *, time_zone: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1))
     except ValueError:
-        raise ApplicationError(ErrorCode.INVALID, UNTIL_UNREADABLE, field="until") from None
+        raise InboxError(InboxProblem.UNTIL_UNREADABLE, field="until") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_zone(time_zone))
     return parsed.astimezone(dt.UTC)
@@ -104,21 +100,19 @@ def until_from_choice(*, preset: str, custom: str, time_zone: str, now: dt.datet
         try:
             return preset_until(Preset(preset), now=now, time_zone=time_zone)
         except ValueError:
-            raise ApplicationError(
-                ErrorCode.INVALID, "Unknown snooze preset.", field="preset"
-            ) from None
+            raise InboxError(InboxProblem.SNOOZE_PRESET_UNKNOWN, field="preset") from None
     if custom.strip():
         return local_until_parse(custom, time_zone=time_zone)
-    raise ApplicationError(ErrorCode.INVALID, UNTIL_MISSING, field="until")
+    raise InboxError(InboxProblem.UNTIL_MISSING, field="until")
 
 
 def until_check(until: dt.datetime, *, now: dt.datetime) -> None:
     if timezone.is_naive(until):
-        raise ApplicationError(ErrorCode.INVALID, UNTIL_UNREADABLE, field="until")
+        raise InboxError(InboxProblem.UNTIL_UNREADABLE, field="until")
     if until <= now:
-        raise ApplicationError(ErrorCode.INVALID, UNTIL_IN_THE_PAST, field="until")
+        raise InboxError(InboxProblem.UNTIL_IN_THE_PAST, field="until")
     if until > now + MAX_SNOOZE:
-        raise ApplicationError(ErrorCode.INVALID, UNTIL_TOO_FAR, field="until")
+        raise InboxError(InboxProblem.UNTIL_TOO_FAR, field="until")
 
 
 def _wake(conversation: Conversation, *, reason: WakeReason, at: dt.datetime) -> bool:
@@ -136,7 +130,7 @@ def _wake(conversation: Conversation, *, reason: WakeReason, at: dt.datetime) ->
         event_record(conversation=conversation, kind=SlaEventKind.WAITING_ENDED, at=at)
         audit.record(
             organization=conversation.organization,
-            actor=None,
+            actor=SYSTEM,
             action="inbox.conversation.woken",
             target=conversation,
             before={

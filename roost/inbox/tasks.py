@@ -5,9 +5,9 @@ import datetime as dt
 from django_tasks import task
 
 from roost.core.clock import PeriodicJob
-from roost.inbox.auto_reply import auto_reply_send
 from roost.inbox.ingest import channels_ingest_all
-from roost.inbox.sla_service import conversations_sla_refresh
+from roost.inbox.routing.auto_reply import auto_reply_send
+from roost.inbox.sla.services import conversations_sla_refresh
 from roost.inbox.snooze import conversations_wake_due
 
 

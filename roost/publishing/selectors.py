@@ -6,7 +6,9 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
+from roost.channels.published_posts import PublishedPost
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
 from roost.publishing.models import Campaign, ComplianceRule, Post, Variant, VariantState
@@ -100,6 +102,23 @@ def published_variant_by_external_id(
         .select_related("channel", "post")
         .order_by("pk")
         .first()
+    )
+
+
+def published_post_find(*, viewer: User, network: str, external_id: str) -> PublishedPost | None:
+    """`published_variant_by_external_id` as other apps see it (declared in `apps.py`)."""
+    variant = published_variant_by_external_id(
+        viewer=viewer, network=network, external_id=external_id
+    )
+    if variant is None:
+        return None
+    return PublishedPost(
+        network=variant.channel.network,
+        handle=variant.channel.handle,
+        text=variant.text,
+        url=variant.url,
+        published_at=variant.published_at,
+        roost_url=reverse("publishing:detail", args=[variant.post_id]),
     )
 
 

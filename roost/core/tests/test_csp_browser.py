@@ -15,7 +15,7 @@ from django.urls import reverse
 from roost.channels.selectors import channel_list
 from roost.core.demo import DEMO_PASSWORD, seed_demo
 from roost.core.models import User
-from roost.inbox.demo import seed_demo_inbox
+from roost.demo import seed_demo_organization
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
 from roost.publishing.demo import seed_demo_publishing
@@ -52,10 +52,7 @@ def _pattern(url: str) -> str:
 def test_every_page_signed_in_has_no_content_security_policy_violation_and_fits_a_phone(
     browser_page, live_server
 ):
-    org = seed_demo()
-    seed_demo_channels(org)
-    seed_demo_publishing(org)
-    seed_demo_inbox(org)
+    org = seed_demo_organization()
     admin = User.objects.get(email="ada@northwind.example")
     media_upload(
         actor=admin, organization=org, file=as_upload(make_image(320, 180)), alt_text="A sky"

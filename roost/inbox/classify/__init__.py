@@ -13,13 +13,21 @@ the method, the measured accuracy and speed, and the limitations.
 
 from roost.inbox.classify.classifier import Classification, classify
 from roost.inbox.classify.evaluation import Report, evaluate
-from roost.inbox.classify.labels import LANGUAGES, UNDETERMINED, Intent, Priority, Sentiment
+from roost.inbox.classify.labels import (
+    LANGUAGES,
+    PRIORITY_ORDER,
+    UNDETERMINED,
+    Intent,
+    Priority,
+    Sentiment,
+)
 from roost.inbox.classify.language import detect_language
 from roost.inbox.classify.priority import is_vip
 from roost.inbox.classify.text import CleanText, clean
 
 __all__ = [
     "LANGUAGES",
+    "PRIORITY_ORDER",
     "UNDETERMINED",
     "Classification",
     "CleanText",

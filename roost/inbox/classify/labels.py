@@ -25,9 +25,18 @@ class Intent(enum.StrEnum):
 
 
 class Priority(enum.StrEnum):
-    """Same values as the inbox's conversation priorities."""
+    """How soon a message needs an answer, least urgent first; the inbox's conversations,
+    routing rules and SLA policies store these values."""
 
     LOW = "low"
     NORMAL = "normal"
     HIGH = "high"
     URGENT = "urgent"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+# Least urgent first: `PRIORITY_ORDER.index(value)` ranks a stored priority.
+PRIORITY_ORDER: tuple[Priority, ...] = tuple(Priority)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from roost.core.api_access.tokens import token_create
 from roost.core.models import Role
-from roost.inbox import ingest
+from roost.inbox import ingest, services
 from roost.inbox.models import Conversation, ConversationStatus
 from roost.inbox.tests.conftest import account
 from roost.sandbox.models import SandboxPost
@@ -86,10 +89,6 @@ def test_bad_input_is_a_4xx_problem_and_changes_nothing(api):
 
 @pytest.mark.django_db
 def test_snoozing_through_the_api_needs_a_time_and_sets_it(api):
-    import datetime as dt
-
-    from django.utils import timezone
-
     client, _ = api
     conversation = Conversation.objects.get()
     url = f"/api/v1/inbox/conversations/{conversation.pk}/status"
@@ -123,8 +122,6 @@ def test_snoozing_through_the_api_needs_a_time_and_sets_it(api):
 def test_an_api_reply_that_would_cross_anothers_is_held_until_confirmed(
     api, org, channel, make_user
 ):
-    from roost.inbox import services
-
     client, _ = api
     conversation = Conversation.objects.get()
     seen = conversation.messages.order_by("pk").last().pk

@@ -7,13 +7,6 @@ import pytest
 
 from roost.core.models import AuditEvent, Role, Team
 from roost.inbox import ingest, services
-from roost.inbox.auto_reply import (
-    AUTO_REPLY_KIND,
-    AutoReplyOutcome,
-    auto_reply_fill,
-    auto_reply_send,
-    auto_reply_unknown_variables,
-)
 from roost.inbox.models import (
     Conversation,
     ConversationEvent,
@@ -22,8 +15,15 @@ from roost.inbox.models import (
     Message,
     RoutingRule,
 )
-from roost.inbox.sla import SlaEventKind
-from roost.inbox.sla_service import conversation_sla
+from roost.inbox.routing.auto_reply import (
+    AUTO_REPLY_KIND,
+    AutoReplyOutcome,
+    auto_reply_fill,
+    auto_reply_send,
+    auto_reply_unknown_variables,
+)
+from roost.inbox.sla.clocks import SlaEventKind
+from roost.inbox.sla.services import conversation_sla
 from roost.inbox.tasks import send_auto_reply
 from roost.inbox.tests.conftest import account
 from roost.sandbox.models import SandboxPost

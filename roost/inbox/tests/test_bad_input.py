@@ -3,6 +3,7 @@ reaches the network, and text that cannot be stored never reaches it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import DatabaseError
 from django.test import Client
 
+from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.health import connector_for
 from roost.core.api_access.tokens import token_create
 from roost.core.errors import ApplicationError
@@ -191,10 +193,6 @@ def test_ids_beyond_64_bits_in_pages_are_refused_or_ignored(conversation, agent,
 def test_a_fetched_message_with_unstorable_text_is_kept_with_it_replaced(channel):
     """A network's message is not refused (that would lose it): NUL and lone surrogates
     become U+FFFD, and the message is stored, on PostgreSQL too."""
-    import datetime as dt
-
-    from roost.channels.connectors.base import Inbound, InboundKind
-
     item = Inbound(
         external_id="m-\x00-1",
         kind=InboundKind.COMMENT,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from roost.inbox.business_hours import (
+from roost.inbox.sla.business_hours import (
     END_OF_DAY,
     TWENTY_FOUR_SEVEN,
     BusinessCalendar,

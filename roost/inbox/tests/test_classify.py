@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from roost.inbox import models
 from roost.inbox.classify import (
+    PRIORITY_ORDER,
     UNDETERMINED,
     Classification,
     Intent,
@@ -448,3 +450,17 @@ class TestWordLists:
         path.write_text("[sentiment]\ngood 2\nbad -2\ngood 3\n", encoding="utf-8")
         with pytest.raises(WordListError, match=r"list\.txt:4"):
             read_sections(path)
+
+
+def test_the_inbox_stores_the_priorities_the_classifier_gives() -> None:
+    # One Priority: what the classifier decides is what conversations, routing rules and
+    # SLA policies store and offer, in the same order, least urgent first.
+    assert models.Priority is Priority
+    for model in (models.Conversation, models.Message, models.RoutingRule, models.SlaPolicy):
+        assert model._meta.get_field("priority").choices == [
+            ("low", "Low"),
+            ("normal", "Normal"),
+            ("high", "High"),
+            ("urgent", "Urgent"),
+        ]
+    assert max("high", "normal", "urgent", "low", key=PRIORITY_ORDER.index) == Priority.URGENT

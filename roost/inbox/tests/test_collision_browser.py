@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import pytest
 
+from roost.channels import services as channel_services
 from roost.conftest import TEST_PASSWORD
-from roost.core.models import Role
+from roost.core.models import ChannelGroup, Role
 from roost.core.tests.test_browser import ARTIFACTS
+from roost.inbox import ingest
 from roost.inbox.models import Conversation, Direction
-from roost.sandbox.models import SandboxPost
+from roost.sandbox.channels import sandbox_channel_connect
+from roost.sandbox.models import SandboxAccount, SandboxPost
+from roost.sandbox.services import sandbox_inbound_add
 
 REPLY_BOX = "Reply to liam (sent to x)"
 
@@ -29,13 +33,6 @@ def sign_in(page, base: str, email: str) -> None:
 def test_two_people_see_each_other_and_a_crossing_reply_is_held(
     browser_page, live_server, make_org, make_user
 ):
-    from roost.channels import services as channel_services
-    from roost.core.models import ChannelGroup
-    from roost.inbox import ingest
-    from roost.sandbox.channels import sandbox_channel_connect
-    from roost.sandbox.models import SandboxAccount
-    from roost.sandbox.services import sandbox_inbound_add
-
     org = make_org("Browser Inbox")
     group = ChannelGroup.objects.create(organization=org, name="Consumer")
     admin = make_user(org, Role.ADMIN)

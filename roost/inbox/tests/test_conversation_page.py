@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from roost.channels import published_posts
 from roost.channels import services as channel_services
 from roost.core.models import ChannelGroup, Role
 from roost.inbox import ingest
@@ -18,6 +19,7 @@ from roost.inbox.models import Conversation
 from roost.inbox.tests.conftest import account
 from roost.publishing.models import Post, Variant, VariantState
 from roost.publishing.selectors import published_variant_by_external_id
+from roost.sandbox.channels import sandbox_channel_connect
 from roost.sandbox.services import sandbox_inbound_add
 
 
@@ -80,9 +82,28 @@ def test_a_post_not_published_from_roost_shows_its_id(channel, agent, signed_in)
 
 
 @pytest.mark.django_db
-def test_the_post_lookup_stays_inside_the_organisation(channel, agent, other_org, make_user, admin):
-    from roost.sandbox.channels import sandbox_channel_connect
+def test_the_inbox_finds_the_post_only_through_the_finder_publishing_declares(
+    channel, agent, signed_in, monkeypatch
+):
+    published(channel, "p-150", text="Found through the finder")
+    conversation = comment_on(channel, "p-150")
+    assert published_posts.published_post_find(
+        viewer=agent, network="x", external_id="p-150"
+    ) == published_posts.PublishedPost(
+        network="x",
+        handle=channel.handle,
+        text="Found through the finder",
+        url="https://x.example/acme/p-150",
+        published_at=None,
+        roost_url=reverse("publishing:detail", args=[Variant.objects.get().post_id]),
+    )
+    monkeypatch.setattr(published_posts, "_finders", {})
+    html = signed_in(agent).get(reverse("inbox:conversation", args=[conversation.pk]))
+    assert "Not published from Roost: <code>p-150</code>" in html.content.decode()
 
+
+@pytest.mark.django_db
+def test_the_post_lookup_stays_inside_the_organisation(channel, agent, other_org, make_user, admin):
     stranger = make_user(other_org, Role.ADMIN)
     group = ChannelGroup.objects.create(organization=other_org, name="Theirs")
     theirs = channel_services.channel_create(

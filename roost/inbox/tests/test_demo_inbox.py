@@ -11,13 +11,15 @@ from django.utils import timezone
 
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
-from roost.core.models import Team
-from roost.inbox import ingest, routing
-from roost.inbox.auto_reply import AUTO_REPLY_KIND
+from roost.core.models import Team, User
+from roost.demo import seed_demo_near_breach
+from roost.inbox import ingest, services
 from roost.inbox.demo import AMERICAS, EMEA, seed_demo_inbox
 from roost.inbox.models import Conversation, Message, RoutingRule, SlaPolicy
+from roost.inbox.routing import route as routing
+from roost.inbox.routing.auto_reply import AUTO_REPLY_KIND
 from roost.inbox.selectors import Queue, conversation_list
-from roost.inbox.sla_service import policy_for
+from roost.inbox.sla.services import policy_for
 from roost.sandbox.channels import seed_demo_channels
 from roost.sandbox.selectors import sandbox_account_find
 from roost.sandbox.services import sandbox_inbound_add
@@ -31,6 +33,7 @@ def demo(db):
     org = seed_demo()
     seed_demo_channels(org)
     seed_demo_inbox(org)
+    seed_demo_near_breach(org)
     return org
 
 
@@ -44,8 +47,6 @@ def counts(org):
 
 
 def people(org):
-    from roost.core.models import User
-
     return {u.email.split("@")[0]: u for u in User.objects.filter(organization=org)}
 
 
@@ -54,6 +55,7 @@ def test_seeding_twice_adds_nothing(demo):
     before = counts(demo)
     assert before == (5, 5, 10, 3)  # 3 earlier teams + 2 support teams; 4 + 4 + 2 policies
     seed_demo_inbox(demo)
+    seed_demo_near_breach(demo)
     assert counts(demo) == before
 
 
@@ -89,8 +91,6 @@ def test_breaching_soon_is_alive_on_first_sign_in(demo):
 
 @pytest.mark.django_db
 def test_a_reply_to_a_near_breach_conversation_reaches_the_network(demo):
-    from roost.inbox import services
-
     ada = people(demo)["ada"]
     conversation = Conversation.objects.get(organization=demo, author_handle="dana_ledger")
     services.conversation_reply(actor=ada, conversation=conversation, text="We will call you.")

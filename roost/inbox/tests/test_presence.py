@@ -13,6 +13,7 @@ from django.utils import timezone
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.inbox import ingest, presence, services
+from roost.inbox.errors import MESSAGES, InboxProblem
 from roost.inbox.models import Conversation, ConversationPresence, Direction
 from roost.inbox.tests.conftest import account
 from roost.sandbox.models import SandboxPost
@@ -150,7 +151,8 @@ def test_a_reply_someone_else_sent_after_the_page_loaded_is_a_collision(conversa
             actor=agent, conversation=conversation, seen_message_id=seen, confirmed=False
         )
     assert refused.value.code is ErrorCode.CONFLICT
-    assert refused.value.message == presence.REPLY_COLLISION
+    assert refused.value.message == MESSAGES[InboxProblem.REPLY_COLLISION]
+    assert refused.value.problem is InboxProblem.REPLY_COLLISION
     assert "Someone replied while you were typing" in refused.value.message
     presence.reply_collision_check(
         actor=agent, conversation=conversation, seen_message_id=seen, confirmed=True

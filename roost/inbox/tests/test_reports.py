@@ -13,15 +13,16 @@ from django.urls import reverse
 from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Role, Team
-from roost.inbox.models import Conversation, ConversationEvent, Priority, SlaPolicy
-from roost.inbox.reports import (
+from roost.inbox.classify import Priority
+from roost.inbox.models import Conversation, ConversationEvent, SlaPolicy
+from roost.inbox.sla.reports import (
     ReportPeriod,
     attainment_csv,
     default_period,
     duration_text,
     sla_attainment,
 )
-from roost.inbox.sla_service import policy_among, policy_for
+from roost.inbox.sla.services import policy_among, policy_for
 
 # Wednesday 25 November 2026, noon UTC.
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 
-from roost.core.models import Brand, Role, Team
+from roost.core.models import Brand, Role, Team, User
 from roost.inbox import ingest
-from roost.inbox.models import AssignmentMode, Conversation, Priority, RoutingRule
-from roost.inbox.routing import is_working
+from roost.inbox.classify import Priority
+from roost.inbox.models import AssignmentMode, Conversation, RoutingRule
+from roost.inbox.routing import route as routing
+from roost.inbox.routing.route import is_working
 from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add
 
@@ -90,8 +92,6 @@ def test_load_balanced_picks_the_fewest_open(org, channel, team):
     [("Europe/Warsaw", True), ("America/New_York", True), ("Asia/Tokyo", False)],
 )
 def test_working_hours_are_read_in_each_persons_time_zone(tz, working):
-    from roost.core.models import User
-
     person = User(time_zone=tz, work_days="01234", work_start=dt.time(9), work_end=dt.time(17))
     assert is_working(person, MONDAY_1400_UTC) is working
     saturday = MONDAY_1400_UTC + dt.timedelta(days=5)
@@ -105,8 +105,6 @@ def test_shift_aware_assigns_only_people_on_shift_and_falls_back_out_of_hours(
     fallback = Team.objects.create(organization=org, name="Fallback")
     rule(org, team=team, assignment=AssignmentMode.SHIFT_AWARE, fallback_team=fallback)
     tokyo = team.members.get(time_zone="Asia/Tokyo")
-    from roost.inbox import routing
-
     real = routing.conversation_route
     monkeypatch.setattr(ingest, "conversation_route", lambda **kw: real(now=MONDAY_1400_UTC, **kw))
     assigned = arrive(channel, author="day").assignee

@@ -8,13 +8,17 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Brand, ChannelGroup, Role, Team
-from roost.inbox import ingest, routing
-from roost.inbox.models import AssignmentMode, Conversation, Priority, RoutingRule
-from roost.inbox.rules import (
+from roost.inbox import ingest
+from roost.inbox.classify import Priority
+from roost.inbox.models import AssignmentMode, Conversation, RoutingRule
+from roost.inbox.routing import route as routing
+from roost.inbox.routing.rules import (
     MoveDirection,
     RoutingRuleSpec,
     routing_rule_create,
@@ -389,9 +393,6 @@ def test_posts_without_the_csrf_token_are_refused(admin):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
     session = client.session
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.create(user=admin, name="test", confirmed=True)
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from roost.inbox.business_hours import BusinessCalendar, hours, twenty_four_seven
-from roost.inbox.sla import (
+from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
+from roost.inbox.sla.clocks import (
     SlaClock,
     SlaEvent,
     SlaEventKind,

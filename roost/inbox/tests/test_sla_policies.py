@@ -6,13 +6,15 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from roost.core.models import Role
+from roost.core.services import team_create, team_lead_set
 from roost.inbox import ingest, services
 from roost.inbox.models import Conversation, ConversationStatus, SlaPolicy
 from roost.inbox.selectors import Queue, conversation_list
-from roost.inbox.sla import SlaState
-from roost.inbox.sla_service import conversation_sla, conversation_sla_refresh, policy_for
+from roost.inbox.sla.clocks import SlaState
+from roost.inbox.sla.services import conversation_sla, conversation_sla_refresh, policy_for
 from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add
 
@@ -42,8 +44,6 @@ def at(conversation, minutes):
 def test_a_breach_reaches_the_assignee_and_the_team_lead_a_warning_only_the_assignee(
     conversation, org, admin, make_user, django_capture_on_commit_callbacks
 ):
-    from roost.core.services import team_create, team_lead_set
-
     team = team_create(organization=org, actor=admin, name="Support EMEA")
     lead = make_user(org, Role.MANAGER, email="lead@example.com")
     team_lead_set(team=team, actor=admin, lead=lead)
@@ -108,8 +108,6 @@ def test_the_most_specific_policy_wins(org, conversation):
 
 @pytest.mark.django_db
 def test_the_queue_and_the_conversation_show_the_countdown(conversation, signed_in):
-    from django.urls import reverse
-
     conversation_sla_refresh(conversation=conversation, now=at(conversation, 0))
     client = signed_in(conversation.assignee)
 

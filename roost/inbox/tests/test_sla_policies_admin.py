@@ -13,16 +13,16 @@ from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.inbox import ingest
-from roost.inbox.business_hours import add_business_seconds
 from roost.inbox.models import Conversation, SlaPolicy
-from roost.inbox.sla_policies import (
+from roost.inbox.sla.business_hours import add_business_seconds
+from roost.inbox.sla.policies import (
     SlaPolicySpec,
     policy_calendar,
     sla_policy_create,
     sla_policy_delete,
     sla_policy_update,
 )
-from roost.inbox.sla_service import policy_for, target_for
+from roost.inbox.sla.services import policy_for, target_for
 from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add
 

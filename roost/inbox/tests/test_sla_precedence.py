@@ -9,9 +9,10 @@ import pytest
 
 from roost.core.models import Role
 from roost.inbox import ingest
-from roost.inbox.models import Conversation, Priority, SlaPolicy
+from roost.inbox.classify import Priority
+from roost.inbox.models import Conversation, SlaPolicy
 from roost.inbox.selectors import Queue, conversation_list
-from roost.inbox.sla_service import (
+from roost.inbox.sla.services import (
     DEFAULT_TARGET,
     URGENT_TARGET,
     conversation_sla_refresh,

@@ -13,9 +13,9 @@ from django.utils import timezone
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Role
 from roost.inbox import ingest, selectors, services
+from roost.inbox.errors import MESSAGES, InboxProblem
 from roost.inbox.models import Conversation, ConversationEvent, ConversationStatus
 from roost.inbox.snooze import (
-    UNTIL_IN_THE_PAST,
     Preset,
     conversations_wake_due,
     local_until_parse,
@@ -25,6 +25,8 @@ from roost.inbox.snooze import (
 from roost.inbox.tasks import PERIODIC_JOBS
 from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add
+
+UNTIL_IN_THE_PAST = MESSAGES[InboxProblem.UNTIL_IN_THE_PAST]
 
 
 def utc(*args: int) -> dt.datetime:

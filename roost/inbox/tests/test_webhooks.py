@@ -21,11 +21,13 @@ from roost.channels.inbound_webhook import (
 )
 from roost.channels.models import Channel
 from roost.channels.vault import vault_rotate_key
+from roost.core.actors import SYSTEM
+from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.inbox import ingest
 from roost.inbox.models import Message, WebhookReceipt
 from roost.inbox.tests.conftest import account
-from roost.inbox.webhooks import webhook_receipt_reprocess
+from roost.inbox.webhooks.deliveries import webhook_receipt_reprocess
 from roost.sandbox.channels import sandbox_channel_connect
 from roost.sandbox.services import sandbox_inbound_add
 from roost.sandbox.webhook_push import (
@@ -654,6 +656,31 @@ def test_a_failed_receipt_whose_kept_body_was_cut_cannot_be_processed_again(
     assert getattr(refused.value, "code", None) == "conflict"
     receipt.refresh_from_db()
     assert receipt.outcome == Outcome.FAILED
+
+
+@pytest.mark.django_db
+def test_roost_itself_may_process_a_failed_delivery_again_and_a_stranger_may_not(
+    channel, webhook, other_org, make_user, monkeypatch
+):
+    real_store = ingest.messages_store
+    monkeypatch.setattr(ingest, "messages_store", lambda **kwargs: 1 / 0)
+    delivery = sandbox_delivery(messages=[message("m-1")], secret=webhook.secret)
+    assert push(receive_url(webhook), delivery).status_code == 202
+    receipt = WebhookReceipt.objects.get()
+    monkeypatch.setattr(ingest, "messages_store", real_store)
+
+    stranger = make_user(other_org, Role.ADMIN)
+    with pytest.raises(ApplicationError) as refused:
+        webhook_receipt_reprocess(actor=stranger, receipt=receipt)
+    assert (refused.value.code, refused.value.message) == (
+        ErrorCode.NOT_FOUND,
+        "Webhook receipt not found.",
+    )
+    done = webhook_receipt_reprocess(actor=SYSTEM, receipt=receipt)
+
+    assert (done.outcome, done.messages_stored) == (Outcome.ACCEPTED, 1)
+    event = AuditEvent.objects.get(action="inbox.webhook_receipt.reprocessed")
+    assert (event.actor, event.actor_label) == (None, "system")
 
 
 @pytest.mark.django_db

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from roost.core import selectors as core_selectors
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.inbox import snooze
 from roost.inbox.bulk import BulkAction, BulkResult, conversations_bulk_act
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.views.conversations import render_queue_page
 
 DONE = {
@@ -34,7 +35,7 @@ def _assignee(viewer: User, value: str) -> User | None:
     people = core_selectors.user_list(viewer=viewer)
     person = people.filter(pk=int(value)).first() if value.isdigit() else None
     if person is None:
-        raise ApplicationError(ErrorCode.INVALID, "That person was not found.", field="assignee")
+        raise InboxError(InboxProblem.ASSIGNEE_NOT_FOUND, field="assignee")
     return person
 
 

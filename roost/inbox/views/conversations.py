@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from roost.channels.published_posts import published_post_find
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
 from roost.core.models import User
@@ -21,11 +22,15 @@ from roost.core.permissions import Action, can
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.inbox import selectors, services, snooze
-from roost.inbox.filters import PRIORITY_CHOICES, STATUS_CHOICES, filter_from_query
+from roost.inbox.filters import (
+    PRIORITY_CHOICES,
+    QUEUE_LABELS,
+    STATUS_CHOICES,
+    filter_from_query,
+)
 from roost.inbox.mentions import HELP_TEXT as MENTION_HELP
 from roost.inbox.models import Conversation, ConversationStatus
 from roost.inbox.reply_variables import reply_render, reply_variables
-from roost.publishing import selectors as publishing_selectors
 
 PAGE_SIZE = 50
 
@@ -50,7 +55,7 @@ def render_queue_page(
         "area": "inbox",
         "filters": filters,
         "queue": filters.queue,
-        "queues": selectors.QUEUE_LABELS,
+        "queues": QUEUE_LABELS,
         "page": page,
         "query": filters.urlencode(),
         "search": filters.search,
@@ -100,7 +105,7 @@ def _web_link(value: str) -> str:
 
 def _conversation_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
     viewer = viewer_of(request)
-    commented_post = publishing_selectors.published_variant_by_external_id(
+    commented_post = published_post_find(
         viewer=viewer,
         network=conversation.channel.network,
         external_id=conversation.subject_external_id,

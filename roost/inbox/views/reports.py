@@ -8,8 +8,8 @@ from django.shortcuts import render
 
 from roost.core.models import User
 from roost.core.views.viewer import viewer_of
-from roost.inbox import reports
 from roost.inbox.settings_forms import ReportRangeForm
+from roost.inbox.sla import reports
 
 
 def _period(

@@ -11,10 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.views.viewer import viewer_of
 from roost.inbox import saved_replies, selectors
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import SavedReply
 from roost.inbox.reply_variables import KNOWN_VARIABLES, reply_render
 from roost.inbox.services import MAX_REPLY
@@ -34,7 +35,7 @@ class SavedReplyForm(forms.Form):
 
 def _require_use(viewer: User) -> None:
     if not saved_replies.may_use_saved_replies(viewer):
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, saved_replies.NOT_ALLOWED)
+        raise InboxError(InboxProblem.SAVED_REPLIES_NOT_ALLOWED)
 
 
 def _save(
@@ -84,7 +85,7 @@ def saved_reply_edit(request: HttpRequest, saved_reply_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     saved_reply = selectors.saved_reply_get(viewer=viewer, saved_reply_id=saved_reply_id)
     if not saved_replies.may_change_saved_reply(viewer, saved_reply):
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, saved_replies.NOT_YOURS)
+        raise InboxError(InboxProblem.SAVED_REPLY_NOT_YOURS)
     initial = {
         "title": saved_reply.title,
         "text": saved_reply.text,

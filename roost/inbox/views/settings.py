@@ -1,5 +1,5 @@
-"""Inbox → Settings: routing rules and SLA policies. Thin views over `roost.inbox.rules`
-and `roost.inbox.sla_policies`; any member may read the settings, leads change them."""
+"""Inbox → Settings: routing rules and SLA policies. Thin views over `roost.inbox.routing.rules`
+and `roost.inbox.sla.policies`; any member may read the settings, leads change them."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action, can, require
 from roost.core.views.viewer import viewer_of
-from roost.inbox import rules, settings_selectors, sla_policies
+from roost.inbox import settings_selectors
 from roost.inbox.models import RoutingRule, SlaPolicy
-from roost.inbox.reports import duration_text
+from roost.inbox.routing import rules
 from roost.inbox.settings_forms import RoutingRuleForm, SlaPolicyForm
-from roost.inbox.sla_policies import WEEKDAYS
+from roost.inbox.sla import policies
+from roost.inbox.sla.policies import WEEKDAYS
+from roost.inbox.sla.reports import duration_text
 
 
 def _show_error(form: forms.Form, error: ApplicationError) -> int:
@@ -147,9 +149,9 @@ def _policy_page(request: HttpRequest, policy: SlaPolicy | None) -> HttpResponse
         else:
             try:
                 if policy is None:
-                    saved = sla_policies.sla_policy_create(actor=viewer, spec=form.spec())
+                    saved = policies.sla_policy_create(actor=viewer, spec=form.spec())
                 else:
-                    saved = sla_policies.sla_policy_update(
+                    saved = policies.sla_policy_update(
                         actor=viewer, policy=policy, spec=form.spec()
                     )
             except ApplicationError as error:
@@ -178,6 +180,6 @@ def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     policy = settings_selectors.sla_policy_get(viewer=viewer, policy_id=policy_id)
     name = policy.name
-    sla_policies.sla_policy_delete(actor=viewer, policy=policy)
+    policies.sla_policy_delete(actor=viewer, policy=policy)
     messages.success(request, f"SLA policy “{name}” deleted.")
     return redirect("inbox:settings_policies")

@@ -2,7 +2,7 @@
 
 A conversation belongs to the range when its first message arrived on one of the range's
 days in the viewer's time zone. Each conversation is measured against the policy that
-applies to it (`roost.inbox.sla_service.policy_among`'s rule), in that policy's business
+applies to it (`roost.inbox.sla.services.policy_among`'s rule), in that policy's business
 time, as of the moment the report is made:
 
 * **First response** is *met* when a person replied within the target and *missed* when
@@ -33,13 +33,20 @@ from typing import Any
 from django.utils import timezone
 
 from roost.core.csv_export import SafeCsvWriter
-from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import Conversation, ConversationEvent, SlaPolicy
-from roost.inbox.sla import SlaEvent, SlaEventKind, SlaState, SlaStatus, SlaTarget, sla_status
-from roost.inbox.sla_policies import policy_calendar
-from roost.inbox.sla_service import fallback_target, policy_among
+from roost.inbox.sla.clocks import (
+    SlaEvent,
+    SlaEventKind,
+    SlaState,
+    SlaStatus,
+    SlaTarget,
+    sla_status,
+)
+from roost.inbox.sla.policies import policy_calendar
+from roost.inbox.sla.services import fallback_target, policy_among
 
 DEFAULT_DAYS = 30
 
@@ -242,10 +249,7 @@ def sla_attainment(
     """
     allowed = channel_group_ids_allowed(viewer, Action.INBOX_REPORT_VIEW)
     if allowed is not None and not allowed:
-        raise ApplicationError(
-            ErrorCode.PERMISSION_DENIED,
-            f"Your roles do not allow this ({Action.INBOX_REPORT_VIEW.value}).",
-        )
+        raise InboxError(InboxProblem.REPORT_NOT_ALLOWED, action=Action.INBOX_REPORT_VIEW.value)
     since, until = period.bounds
     conversations = Conversation.objects.filter(
         organization_id=viewer.organization_id,

@@ -2,7 +2,7 @@
 
 Rules are organisation-wide settings, so every change needs `INBOX_CONFIGURE` on the
 whole organisation. The order is the order of `position` (then id); the first rule whose
-conditions all match a new conversation routes it (`roost.inbox.routing`).
+conditions all match a new conversation routes it (`roost.inbox.routing.route`).
 """
 
 from __future__ import annotations
@@ -17,16 +17,19 @@ from django.db.models import Max
 
 from roost.channels.models import Channel
 from roost.core import audit
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.actions import audited_create, audited_delete, audited_update
 from roost.core.models import Brand, Team, User
 from roost.core.permissions import Action, require
-from roost.inbox.auto_reply import (
+from roost.core.tenancy import require_on
+from roost.inbox.classify import LANGUAGES, Intent, Priority, Sentiment
+from roost.inbox.errors import InboxError, InboxProblem
+from roost.inbox.locks import routing_rules_locked
+from roost.inbox.models import AssignmentMode, RoutingRule
+from roost.inbox.routing.auto_reply import (
     AUTO_REPLY_VARIABLES,
     MAX_AUTO_REPLY,
     auto_reply_unknown_variables,
 )
-from roost.inbox.classify import LANGUAGES, Intent, Sentiment
-from roost.inbox.models import AssignmentMode, Priority, RoutingRule
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
@@ -77,29 +80,31 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
     return sorted({tag.strip().lower()[:MAX_TAG_LENGTH] for tag in tags if tag.strip()})
 
 
-def _invalid(message: str, field: str) -> ApplicationError:
-    return ApplicationError(ErrorCode.INVALID, message, field=field)
-
-
 def _choice(value: str, allowed: Sequence[str], field: str, what: str) -> str:
     value = value.strip()
     if value and value not in allowed:
-        raise _invalid(f"Unknown {what} {value!r}; choose one of {', '.join(allowed)}.", field)
+        raise InboxError(
+            InboxProblem.CHOICE_UNKNOWN,
+            field=field,
+            what=what,
+            value=value,
+            allowed=", ".join(allowed),
+        )
     return value
 
 
 def _owned(thing: Channel | Brand | Team | None, organization_id: int, field: str) -> None:
     if thing is not None and thing.organization_id != organization_id:
-        raise _invalid("Choose one of your organisation's own.", field)
+        raise InboxError(InboxProblem.CHOICE_FOREIGN, field=field)
 
 
 def _cleaned(spec: RoutingRuleSpec, organization_id: int) -> dict[str, Any]:
     """The spec's values ready to store, or `ApplicationError(INVALID)` naming the field."""
     name = spec.name.strip()
     if not name:
-        raise _invalid("Give the rule a name.", "name")
+        raise InboxError(InboxProblem.RULE_NAME_MISSING, field="name")
     if len(name) > 120:
-        raise _invalid("At most 120 characters.", "name")
+        raise InboxError(InboxProblem.TEXT_TOO_LONG, field="name", limit=120)
     for thing, field in (
         (spec.channel, "channel"),
         (spec.brand, "brand"),
@@ -109,31 +114,33 @@ def _cleaned(spec: RoutingRuleSpec, organization_id: int) -> dict[str, Any]:
         _owned(thing, organization_id, field)
     keyword = spec.keyword.strip()
     if len(keyword) > 120:
-        raise _invalid("At most 120 characters.", "keyword")
+        raise InboxError(InboxProblem.TEXT_TOO_LONG, field="keyword", limit=120)
     tags = clean_tags(spec.tags)
     if len(tags) > MAX_TAGS:
-        raise _invalid(f"At most {MAX_TAGS} tags.", "tags")
+        raise InboxError(InboxProblem.TAGS_TOO_MANY, field="tags", limit=MAX_TAGS)
     auto_reply = spec.auto_reply.strip()
     if len(auto_reply) > MAX_AUTO_REPLY:
-        raise _invalid(f"At most {MAX_AUTO_REPLY} characters.", "auto_reply")
+        raise InboxError(InboxProblem.TEXT_TOO_LONG, field="auto_reply", limit=MAX_AUTO_REPLY)
     unknown = auto_reply_unknown_variables(auto_reply)
     if unknown:
         known = ", ".join(f"{{{name}}}" for name in AUTO_REPLY_VARIABLES)
         named = ", ".join(f"{{{name}}}" for name in unknown)
-        raise _invalid(f"Unknown variable {named}; an auto-reply can use {known}.", "auto_reply")
+        raise InboxError(
+            InboxProblem.AUTO_REPLY_VARIABLE_UNKNOWN, field="auto_reply", named=named, known=known
+        )
     try:
         assignment = AssignmentMode(spec.assignment)
     except ValueError:
-        raise _invalid(f"Unknown assignment mode {spec.assignment!r}.", "assignment") from None
+        raise InboxError(
+            InboxProblem.ASSIGNMENT_UNKNOWN, field="assignment", mode=spec.assignment
+        ) from None
     if assignment != AssignmentMode.MANUAL and spec.team is None:
-        raise _invalid("Automatic assignment picks from a team: choose the team.", "team")
+        raise InboxError(InboxProblem.ASSIGNMENT_NEEDS_TEAM, field="team")
     if spec.fallback_team is not None:
         if assignment != AssignmentMode.SHIFT_AWARE:
-            raise _invalid(
-                "A fallback team is used only by shift-aware assignment.", "fallback_team"
-            )
+            raise InboxError(InboxProblem.FALLBACK_TEAM_NOT_SHIFT_AWARE, field="fallback_team")
         if spec.fallback_team == spec.team:
-            raise _invalid("The fallback team must differ from the team.", "fallback_team")
+            raise InboxError(InboxProblem.FALLBACK_TEAM_SAME, field="fallback_team")
     return {
         "name": name,
         "channel": spec.channel,
@@ -143,7 +150,7 @@ def _cleaned(spec: RoutingRuleSpec, organization_id: int) -> dict[str, Any]:
         "sentiment": _choice(spec.sentiment, list(Sentiment), "sentiment", "sentiment"),
         "intent": _choice(spec.intent, list(Intent), "intent", "intent"),
         "team": spec.team,
-        "priority": _choice(spec.priority, list(Priority.values), "priority", "priority"),
+        "priority": _choice(spec.priority, list(Priority), "priority", "priority"),
         "tags": tags,
         "auto_reply": auto_reply,
         "assignment": assignment.value,
@@ -152,9 +159,7 @@ def _cleaned(spec: RoutingRuleSpec, organization_id: int) -> dict[str, Any]:
 
 
 def _check(actor: User, rule: RoutingRule) -> None:
-    if rule.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Routing rule not found.")
-    require(actor, Action.INBOX_CONFIGURE)
+    require_on(actor, rule, Action.INBOX_CONFIGURE, noun="Routing rule")
 
 
 def routing_rule_create(*, actor: User, spec: RoutingRuleSpec) -> RoutingRule:
@@ -165,51 +170,37 @@ def routing_rule_create(*, actor: User, spec: RoutingRuleSpec) -> RoutingRule:
         last = RoutingRule.objects.filter(organization_id=actor.organization_id).aggregate(
             last=Max("position")
         )["last"]
-        rule = RoutingRule.objects.create(
-            organization_id=actor.organization_id,
-            position=0 if last is None else last + 1,
-            **values,
-        )
-        audit.record(
-            organization=actor.organization,
+        return audited_create(
+            RoutingRule,
             actor=actor,
+            organization=actor.organization,
+            values={"position": 0 if last is None else last + 1, **values},
             action="inbox.routing_rule.created",
-            target=rule,
-            after=audit.snapshot(rule, AUDITED_FIELDS),
+            fields=AUDITED_FIELDS,
         )
-    return rule
 
 
 def routing_rule_update(*, actor: User, rule: RoutingRule, spec: RoutingRuleSpec) -> RoutingRule:
     _check(actor, rule)
-    values = _cleaned(spec, actor.organization_id)
-    with transaction.atomic():
-        before = audit.snapshot(rule, AUDITED_FIELDS)
-        for field, value in values.items():
-            setattr(rule, field, value)
-        rule.save(update_fields=list(values))
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.routing_rule.updated",
-            target=rule,
-            before=before,
-            after=audit.snapshot(rule, AUDITED_FIELDS),
-        )
-    return rule
+    return audited_update(
+        rule,
+        actor=actor,
+        organization=actor.organization,
+        values=_cleaned(spec, actor.organization_id),
+        action="inbox.routing_rule.updated",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def routing_rule_delete(*, actor: User, rule: RoutingRule) -> None:
     _check(actor, rule)
-    with transaction.atomic():
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.routing_rule.deleted",
-            target=rule,
-            before=audit.snapshot(rule, AUDITED_FIELDS),
-        )
-        rule.delete()
+    audited_delete(
+        rule,
+        actor=actor,
+        organization=actor.organization,
+        action="inbox.routing_rule.deleted",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def routing_rule_move(*, actor: User, rule: RoutingRule, direction: MoveDirection) -> RoutingRule:
@@ -220,18 +211,13 @@ def routing_rule_move(*, actor: User, rule: RoutingRule, direction: MoveDirectio
     _check(actor, rule)
     direction = MoveDirection(direction)
     with transaction.atomic():
-        # Lock every rule of the organisation, in primary-key order, before reordering.
-        locked = list(
-            RoutingRule.objects.select_for_update()
-            .filter(organization_id=actor.organization_id)
-            .order_by("pk")
-        )
+        locked = routing_rules_locked(organization_id=actor.organization_id)
         ordered = sorted(locked, key=lambda r: (r.position, r.pk))
         index = next(i for i, r in enumerate(ordered) if r.pk == rule.pk)
         other = index - 1 if direction == MoveDirection.UP else index + 1
         if not 0 <= other < len(ordered):
             where = "first" if direction == MoveDirection.UP else "last"
-            raise ApplicationError(ErrorCode.CONFLICT, f"This rule is already {where}.")
+            raise InboxError(InboxProblem.RULE_ALREADY_AT_END, where=where)
         ordered[index], ordered[other] = ordered[other], ordered[index]
         changed = []
         for position, each in enumerate(ordered):

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
-from roost.inbox.business_hours import (
+from roost.inbox.sla.business_hours import (
     TWENTY_FOUR_SEVEN,
     BusinessCalendar,
     add_business_seconds,

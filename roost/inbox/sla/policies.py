@@ -20,13 +20,14 @@ from typing import Any
 from django.db import transaction
 
 from roost.channels.models import Channel
-from roost.core import audit
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.actions import audited_create, audited_delete, audited_update
 from roost.core.models import User
 from roost.core.permissions import Action, require
-from roost.inbox.business_hours import BusinessCalendar, hours, twenty_four_seven
-from roost.inbox.classify import Intent
-from roost.inbox.models import Priority, SlaPolicy
+from roost.core.tenancy import require_on
+from roost.inbox.classify import Intent, Priority
+from roost.inbox.errors import InboxError, InboxProblem
+from roost.inbox.models import SlaPolicy
+from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_MINUTES = 366 * 24 * 60
@@ -68,15 +69,11 @@ class SlaPolicySpec:
     intent: str = ""
 
 
-def _invalid(message: str, field: str | None) -> ApplicationError:
-    return ApplicationError(ErrorCode.INVALID, message, field=field)
-
-
 def _minutes(value: int, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise _invalid("Give a whole number of minutes above 0.", field)
+        raise InboxError(InboxProblem.MINUTES_INVALID, field=field)
     if value > MAX_MINUTES:
-        raise _invalid(f"At most {MAX_MINUTES} minutes (a year).", field)
+        raise InboxError(InboxProblem.MINUTES_TOO_MANY, field=field, limit=MAX_MINUTES)
     return value
 
 
@@ -85,17 +82,19 @@ def _span(text: str, weekday: int) -> tuple[int, int]:
     match = _SPAN.match(text)
     field = f"hours_{weekday}"
     if match is None:
-        raise _invalid(f"{WEEKDAYS[weekday]}: write hours like 09:00-17:00, not {text!r}.", field)
+        raise InboxError(
+            InboxProblem.HOURS_UNREADABLE, field=field, day=WEEKDAYS[weekday], text=text
+        )
     start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
     for hour, minute, is_end in ((start_h, start_m, False), (end_h, end_m, True)):
         if minute > 59 or hour > 24 or (hour == 24 and (minute or not is_end)):
-            raise _invalid(f"{WEEKDAYS[weekday]}: {text.strip()!r} is not a time of day.", field)
+            raise InboxError(
+                InboxProblem.HOURS_NOT_A_TIME, field=field, day=WEEKDAYS[weekday], text=text.strip()
+            )
     start, end = start_h * 60 + start_m, end_h * 60 + end_m
     if end <= start:
-        raise _invalid(
-            f"{WEEKDAYS[weekday]}: {text.strip()} ends before it starts; a span across "
-            "midnight is written as two, one on each day.",
-            field,
+        raise InboxError(
+            InboxProblem.HOURS_BACKWARDS, field=field, day=WEEKDAYS[weekday], text=text.strip()
         )
     return start, end
 
@@ -110,18 +109,25 @@ def _business_hours(spec_hours: Mapping[int, Sequence[str]] | None) -> dict[str,
     weekly: dict[str, list[str]] = {}
     for weekday, spans in sorted(spec_hours.items()):
         if weekday not in range(7):
-            raise _invalid(f"Weekdays run from 0 (Monday) to 6, not {weekday!r}.", None)
+            raise InboxError(InboxProblem.WEEKDAY_UNKNOWN, weekday=weekday)
         field = f"hours_{weekday}"
         intervals = sorted(_span(span, weekday) for span in spans if span.strip())
         if len(intervals) > MAX_SPANS_PER_DAY:
-            raise _invalid(f"{WEEKDAYS[weekday]}: at most {MAX_SPANS_PER_DAY} spans.", field)
+            raise InboxError(
+                InboxProblem.HOURS_TOO_MANY_SPANS,
+                field=field,
+                day=WEEKDAYS[weekday],
+                limit=MAX_SPANS_PER_DAY,
+            )
         for (_, previous_end), (start, _) in itertools.pairwise(intervals):
             if start < previous_end:
-                raise _invalid(f"{WEEKDAYS[weekday]}: spans overlap at {_clock(start)}.", field)
+                raise InboxError(
+                    InboxProblem.HOURS_OVERLAP, field=field, day=WEEKDAYS[weekday], at=_clock(start)
+                )
         if intervals:
             weekly[str(weekday)] = [f"{_clock(start)}-{_clock(end)}" for start, end in intervals]
     if not weekly:
-        raise _invalid("Give opening hours on at least one day, or choose 24/7.", "hours_0")
+        raise InboxError(InboxProblem.HOURS_MISSING, field="hours_0")
     return weekly
 
 
@@ -136,34 +142,32 @@ def _holidays(values: Sequence[str]) -> list[str]:
                 raise ValueError
             days.add(dt.date.fromisoformat(text).isoformat())
         except ValueError:
-            raise _invalid(f"{text!r} is not a date written 2026-12-24.", "holidays") from None
+            raise InboxError(InboxProblem.HOLIDAY_UNREADABLE, field="holidays", text=text) from None
     if len(days) > MAX_HOLIDAYS:
-        raise _invalid(f"At most {MAX_HOLIDAYS} holidays.", "holidays")
+        raise InboxError(InboxProblem.HOLIDAYS_TOO_MANY, field="holidays", limit=MAX_HOLIDAYS)
     return sorted(days)
 
 
 def _cleaned(spec: SlaPolicySpec, organization_id: int) -> dict[str, Any]:
     name = spec.name.strip()
     if not name:
-        raise _invalid("Give the policy a name.", "name")
+        raise InboxError(InboxProblem.POLICY_NAME_MISSING, field="name")
     if len(name) > 120:
-        raise _invalid("At most 120 characters.", "name")
+        raise InboxError(InboxProblem.TEXT_TOO_LONG, field="name", limit=120)
     if spec.channel is not None and spec.channel.organization_id != organization_id:
-        raise _invalid("Choose one of your organisation's own channels.", "channel")
+        raise InboxError(InboxProblem.POLICY_CHANNEL_FOREIGN, field="channel")
     priority = spec.priority.strip()
-    if priority and priority not in Priority.values:
-        raise _invalid(f"Unknown priority {priority!r}.", "priority")
+    if priority and priority not in list(Priority):
+        raise InboxError(InboxProblem.PRIORITY_UNKNOWN, field="priority", value=priority)
     intent = spec.intent.strip()
     if intent and intent not in list(Intent):
-        raise _invalid(f"Unknown intent {intent!r}.", "intent")
+        raise InboxError(InboxProblem.INTENT_UNKNOWN, field="intent", value=intent)
     time_zone = spec.time_zone.strip()
     if time_zone not in known_time_zones():
-        raise _invalid(
-            f"Unknown time zone {time_zone!r}; use a name like Europe/Warsaw.", "time_zone"
-        )
+        raise InboxError(InboxProblem.TIME_ZONE_UNKNOWN, field="time_zone", value=time_zone)
     holidays = _holidays(spec.holidays)
     if holidays and spec.business_hours is None:
-        raise _invalid("Holidays close business hours; a 24/7 policy has none.", "holidays")
+        raise InboxError(InboxProblem.HOLIDAYS_WITHOUT_HOURS, field="holidays")
     return {
         "name": name,
         "channel": spec.channel,
@@ -189,16 +193,11 @@ def _refuse_same_conditions(values: dict[str, Any], organization_id: int, pk: in
         same = same.exclude(pk=pk)
     twin = same.first()
     if twin is not None:
-        raise ApplicationError(
-            ErrorCode.CONFLICT,
-            f"The policy “{twin.name}” already covers the same channel, priority and intent.",
-        )
+        raise InboxError(InboxProblem.POLICY_SAME_CONDITIONS, name=twin.name)
 
 
 def _check(actor: User, policy: SlaPolicy) -> None:
-    if policy.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "SLA policy not found.")
-    require(actor, Action.INBOX_CONFIGURE)
+    require_on(actor, policy, Action.INBOX_CONFIGURE, noun="SLA policy")
 
 
 def sla_policy_create(*, actor: User, spec: SlaPolicySpec) -> SlaPolicy:
@@ -206,15 +205,14 @@ def sla_policy_create(*, actor: User, spec: SlaPolicySpec) -> SlaPolicy:
     values = _cleaned(spec, actor.organization_id)
     with transaction.atomic():
         _refuse_same_conditions(values, actor.organization_id, None)
-        policy = SlaPolicy.objects.create(organization_id=actor.organization_id, **values)
-        audit.record(
-            organization=actor.organization,
+        return audited_create(
+            SlaPolicy,
             actor=actor,
+            organization=actor.organization,
+            values=values,
             action="inbox.sla_policy.created",
-            target=policy,
-            after=audit.snapshot(policy, AUDITED_FIELDS),
+            fields=AUDITED_FIELDS,
         )
-    return policy
 
 
 def sla_policy_update(*, actor: User, policy: SlaPolicy, spec: SlaPolicySpec) -> SlaPolicy:
@@ -222,32 +220,25 @@ def sla_policy_update(*, actor: User, policy: SlaPolicy, spec: SlaPolicySpec) ->
     values = _cleaned(spec, actor.organization_id)
     with transaction.atomic():
         _refuse_same_conditions(values, actor.organization_id, policy.pk)
-        before = audit.snapshot(policy, AUDITED_FIELDS)
-        for field, value in values.items():
-            setattr(policy, field, value)
-        policy.save(update_fields=list(values))
-        audit.record(
-            organization=actor.organization,
+        return audited_update(
+            policy,
             actor=actor,
+            organization=actor.organization,
+            values=values,
             action="inbox.sla_policy.updated",
-            target=policy,
-            before=before,
-            after=audit.snapshot(policy, AUDITED_FIELDS),
+            fields=AUDITED_FIELDS,
         )
-    return policy
 
 
 def sla_policy_delete(*, actor: User, policy: SlaPolicy) -> None:
     _check(actor, policy)
-    with transaction.atomic():
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="inbox.sla_policy.deleted",
-            target=policy,
-            before=audit.snapshot(policy, AUDITED_FIELDS),
-        )
-        policy.delete()
+    audited_delete(
+        policy,
+        actor=actor,
+        organization=actor.organization,
+        action="inbox.sla_policy.deleted",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def policy_calendar(policy: SlaPolicy) -> BusinessCalendar:

@@ -16,17 +16,16 @@ from django.utils import timezone
 from roost.core import audit
 from roost.core.models import User
 from roost.core.permissions import Action, can
-from roost.inbox.auto_reply import auto_reply_schedule
+from roost.inbox.classify import PRIORITY_ORDER, Priority
+from roost.inbox.locks import routing_rule_locked
 from roost.inbox.models import (
     AssignmentMode,
     Conversation,
     ConversationStatus,
     Message,
-    Priority,
     RoutingRule,
 )
-
-PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
+from roost.inbox.routing.auto_reply import auto_reply_schedule
 
 
 def rule_matches(rule: RoutingRule, conversation: Conversation, message: Message) -> bool:
@@ -84,7 +83,7 @@ class RoutingBatch:
 
     def lock(self, rule: RoutingRule) -> RoutingRule:
         if rule.pk not in self.locked:
-            self.locked[rule.pk] = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+            self.locked[rule.pk] = routing_rule_locked(rule.pk)
         return self.locked[rule.pk]
 
     def route(

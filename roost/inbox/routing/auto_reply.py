@@ -25,6 +25,9 @@ from roost.channels.connectors.base import Connector, ConnectorError, Published,
 from roost.channels.health import connector_for
 from roost.channels.vault import VaultError
 from roost.core import audit
+from roost.core.actors import SYSTEM
+from roost.core.enqueue import enqueue_after_commit
+from roost.inbox.locks import conversation_locked_with_channel
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, RoutingRule
 
 logger = logging.getLogger(__name__)
@@ -68,12 +71,8 @@ def auto_reply_key(conversation_id: int) -> str:
 
 def auto_reply_schedule(*, conversation: Conversation, rule: RoutingRule) -> None:
     """Queue the rule's auto-reply for when the current transaction commits."""
-    # Imported here: the tasks module imports ingestion, which imports routing, which calls this.
-    from roost.inbox.tasks import send_auto_reply
-
-    conversation_id, rule_id = conversation.pk, rule.pk
-    transaction.on_commit(
-        lambda: send_auto_reply.enqueue(conversation_id=conversation_id, rule_id=rule_id)
+    enqueue_after_commit(
+        "roost.inbox.tasks.send_auto_reply", conversation_id=conversation.pk, rule_id=rule.pk
     )
 
 
@@ -105,7 +104,7 @@ def _record_failure(conversation: Conversation, rule: RoutingRule, reason: str) 
         )
     audit.record(
         organization=conversation.channel.channel_group.organization,
-        actor=None,
+        actor=SYSTEM,
         action="inbox.conversation.auto_reply_failed",
         target=conversation,
         after={"rule": rule.name, "reason": reason[:300]},
@@ -121,10 +120,14 @@ class _Work:
 
 def _work(conversation_id: int, rule_id: int, *, lock: bool) -> _Work | AutoReplyOutcome:
     """What there is to send, or why nothing is."""
-    conversations = Conversation.objects.select_related("channel__channel_group__organization")
     if lock:
-        conversations = conversations.select_for_update(of=("self",))
-    conversation = conversations.filter(pk=conversation_id).first()
+        conversation = conversation_locked_with_channel(conversation_id)
+    else:
+        conversation = (
+            Conversation.objects.select_related("channel__channel_group__organization")
+            .filter(pk=conversation_id)
+            .first()
+        )
     if conversation is None:
         return AutoReplyOutcome.NOT_NEEDED
     sent = conversation.messages.filter(direction=Direction.OUTBOUND, kind=AUTO_REPLY_KIND)
@@ -201,7 +204,7 @@ def auto_reply_send(*, conversation_id: int, rule_id: int) -> AutoReplyOutcome:
             return AutoReplyOutcome.ALREADY_SENT  # a concurrent run stored the same post
         audit.record(
             organization=conversation.channel.channel_group.organization,
-            actor=None,
+            actor=SYSTEM,
             action="inbox.conversation.auto_replied",
             target=conversation,
             after={"rule": rule.name, "message": published.external_id},

@@ -32,12 +32,13 @@ from roost.channels.inbound_webhook import channel_by_webhook_id, channel_webhoo
 from roost.channels.models import Channel
 from roost.channels.vault import VaultError
 from roost.core import audit
-from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import User
+from roost.core.actors import Actor, person
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_same_organization
 from roost.inbox import ingest
+from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import WebhookReceipt
-from roost.inbox.webhook_payload import (
+from roost.inbox.webhooks.payload import (
     MAX_TEXT_CHARS,
     ParsedDelivery,
     PayloadError,
@@ -310,32 +311,26 @@ def webhook_receive(
     )
 
 
-def webhook_receipt_reprocess(*, actor: User | None, receipt: WebhookReceipt) -> WebhookReceipt:
+def webhook_receipt_reprocess(*, actor: Actor, receipt: WebhookReceipt) -> WebhookReceipt:
     """Store the messages of a delivery whose storing failed; safe to run twice.
 
     Only failed receipts qualify: their signature was checked when they arrived.
     Raises `ApplicationError(CONFLICT)` when the receipt cannot be processed again.
     """
     channel = receipt.channel
-    if actor is not None:
-        if actor.organization_id != receipt.organization_id or channel is None:
-            raise ApplicationError(ErrorCode.NOT_FOUND, "Webhook receipt not found.")
-        require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
+    require_same_organization(actor, receipt, noun="Webhook receipt")
     if channel is None:
-        raise ApplicationError(ErrorCode.CONFLICT, "The receipt's channel no longer exists.")
+        if person(actor) is not None:  # a person sees no receipt of a channel gone
+            raise InboxError(InboxProblem.RECEIPT_NOT_FOUND)
+        raise InboxError(InboxProblem.RECEIPT_CHANNEL_GONE)
+    require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
     current = WebhookReceipt.objects.get(pk=receipt.pk)
     if current.outcome != Outcome.FAILED:
-        raise ApplicationError(
-            ErrorCode.CONFLICT, "Only a delivery whose storing failed can be processed again."
-        )
+        raise InboxError(InboxProblem.RECEIPT_NOT_FAILED)
     try:
         parsed = parse_delivery(current.body.encode("utf-8"))
     except PayloadError:
-        raise ApplicationError(
-            ErrorCode.CONFLICT,
-            "The kept body cannot be read again (it was cut to 64 KiB); "
-            "ask the network to send the delivery again.",
-        ) from None
+        raise InboxError(InboxProblem.RECEIPT_BODY_CUT) from None
     try:
         # Two runs at once are harmless: storing skips messages already stored.
         with transaction.atomic():
@@ -351,9 +346,6 @@ def webhook_receipt_reprocess(*, actor: User | None, receipt: WebhookReceipt) ->
     except Exception as error:
         current.refresh_from_db()
         _failed(current, error)
-        raise ApplicationError(
-            ErrorCode.CONFLICT,
-            f"Storing the delivery failed again ({type(error).__name__}); it stays failed.",
-        ) from error
+        raise InboxError(InboxProblem.RECEIPT_FAILED_AGAIN, error=type(error).__name__) from error
     receipt.refresh_from_db()
     return receipt

@@ -27,7 +27,7 @@ from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.problem_json import problem
 from roost.core.views.viewer import viewer_of
-from roost.inbox import webhook_selectors, webhooks
+from roost.inbox.webhooks import deliveries, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +38,9 @@ def _read_body(request: HttpRequest) -> tuple[bytes, int]:
         declared = int(request.META.get("CONTENT_LENGTH") or -1)
     except ValueError:
         declared = -1
-    if declared > webhooks.MAX_BODY_BYTES:
-        return request.read(webhooks.RECEIPT_BODY_BYTES), declared
-    body = request.read(webhooks.MAX_BODY_BYTES + 1)
+    if declared > deliveries.MAX_BODY_BYTES:
+        return request.read(deliveries.RECEIPT_BODY_BYTES), declared
+    body = request.read(deliveries.MAX_BODY_BYTES + 1)
     return body, len(body)
 
 
@@ -57,11 +57,11 @@ def webhook_receive(request: HttpRequest, webhook_id: str) -> HttpResponse:
         return response
     try:
         body, size = _read_body(request)
-        result = webhooks.webhook_receive(
+        result = deliveries.webhook_receive(
             webhook_id=webhook_id,
             body=body,
             body_size=size,
-            signature=request.headers.get(webhooks.SIGNATURE_HEADER),
+            signature=request.headers.get(deliveries.SIGNATURE_HEADER),
             remote_addr=request.META.get("REMOTE_ADDR") or "",
         )
     except Exception:
@@ -90,7 +90,7 @@ def webhook_receive(request: HttpRequest, webhook_id: str) -> HttpResponse:
         request, status=result.status, code=result.code, detail=result.detail, **extra
     )
     if result.status == 401:
-        response["WWW-Authenticate"] = webhooks.SIGNATURE_HEADER
+        response["WWW-Authenticate"] = deliveries.SIGNATURE_HEADER
     return response
 
 
@@ -126,7 +126,7 @@ def channel_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
     context = _settings_context(request, viewer=viewer, channel=channel)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "inbox/_webhook_panel.html", context)
-    context["receipts"] = webhook_selectors.webhook_receipts_recent(viewer=viewer, channel=channel)
+    context["receipts"] = selectors.webhook_receipts_recent(viewer=viewer, channel=channel)
     return render(request, "inbox/channel_webhook.html", context)
 
 
@@ -157,7 +157,7 @@ def channel_webhook_change(request: HttpRequest, channel_id: int) -> HttpRespons
     if issued is None:
         return redirect("inbox_webhooks:channel", channel_id=channel.pk)
     context = _settings_context(request, viewer=viewer, channel=channel, issued=issued)
-    context["receipts"] = webhook_selectors.webhook_receipts_recent(viewer=viewer, channel=channel)
+    context["receipts"] = selectors.webhook_receipts_recent(viewer=viewer, channel=channel)
     response = render(request, "inbox/channel_webhook.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -167,7 +167,7 @@ def channel_webhook_change(request: HttpRequest, channel_id: int) -> HttpRespons
 def webhook_receipts_failed(request: HttpRequest) -> HttpResponse:
     """Every accepted delivery not stored yet, with its reason, across managed channels."""
     viewer = viewer_of(request)
-    receipts = webhook_selectors.webhook_receipts_failed(viewer=viewer)
+    receipts = selectors.webhook_receipts_failed(viewer=viewer)
     return render(
         request, "inbox/webhook_receipts_failed.html", {"area": "settings", "receipts": receipts}
     )
@@ -177,9 +177,9 @@ def webhook_receipts_failed(request: HttpRequest) -> HttpResponse:
 @require_POST
 def webhook_receipt_reprocess(request: HttpRequest, receipt_id: int) -> HttpResponse:
     viewer = viewer_of(request)
-    receipt = webhook_selectors.webhook_receipt_get(viewer=viewer, receipt_id=receipt_id)
+    receipt = selectors.webhook_receipt_get(viewer=viewer, receipt_id=receipt_id)
     try:
-        done = webhooks.webhook_receipt_reprocess(actor=viewer, receipt=receipt)
+        done = deliveries.webhook_receipt_reprocess(actor=viewer, receipt=receipt)
     except ApplicationError as error:
         if error.status == 403:
             raise

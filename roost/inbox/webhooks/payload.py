@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from roost.channels.connectors.base import Inbound, InboundKind
+from roost.core.errors import DomainError
 from roost.core.text_input import MESSAGES, text_problem
 
 MAX_MESSAGES = 1000
@@ -36,13 +37,12 @@ class PayloadProblem(enum.StrEnum):
     SCHEMA = "schema_violation"
 
 
-class PayloadError(Exception):
+class PayloadError(DomainError):
     """The body is not JSON, or not a delivery; `errors` name each problem's place."""
 
     def __init__(self, problem: PayloadProblem, message: str, errors: list[str]) -> None:
-        super().__init__(message)
+        super().__init__(problem, message)
         self.problem = problem
-        self.message = message
         self.errors = errors
 
 

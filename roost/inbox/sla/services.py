@@ -13,16 +13,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.batches import in_batches
-from roost.inbox.business_hours import BusinessCalendar, hours, twenty_four_seven
-from roost.inbox.models import (
-    Conversation,
-    ConversationEvent,
-    ConversationStatus,
-    Priority,
-    SlaPolicy,
+from roost.inbox.classify import Priority
+from roost.inbox.models import Conversation, ConversationEvent, ConversationStatus, SlaPolicy
+from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
+from roost.inbox.sla.clocks import (
+    SlaEvent,
+    SlaEventKind,
+    SlaState,
+    SlaStatus,
+    SlaTarget,
+    sla_status,
 )
-from roost.inbox.sla import SlaEvent, SlaEventKind, SlaState, SlaStatus, SlaTarget, sla_status
 
 DEFAULT_TARGET = SlaTarget(first_response_seconds=24 * 3600, resolution_seconds=72 * 3600)
 URGENT_TARGET = SlaTarget(first_response_seconds=3600, resolution_seconds=8 * 3600)
@@ -178,7 +181,7 @@ def conversation_sla_refresh(
             Conversation.objects.filter(pk=conversation.pk).update(sla_alerted=state, **fields)
             audit.record(
                 organization=conversation.channel.channel_group.organization,
-                actor=None,
+                actor=SYSTEM,
                 action=f"inbox.sla.{state}",
                 target=conversation,
                 after={"due_at": status.next_due_at},

@@ -1,0 +1,112 @@
+"""The demo organisation, assembled: what `roost demo` seeds.
+
+Each app seeds its own part, in the dependency direction: people (`roost.core.demo`),
+channels on the sandbox network (`roost.sandbox.channels`), posts
+(`roost.publishing.demo`) and the inbox's set-up (`roost.inbox.demo`). What needs two
+apps that must not import each other is seeded here, above them all: the conversations
+close to breach are delivered on the sandbox network first, so that replying to them
+works as for any other conversation, and then stored by the inbox.
+
+Each part is seeded once: a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from roost.channels.connectors.base import Inbound, InboundKind
+from roost.channels.models import Channel
+from roost.core.demo import seed_demo
+from roost.core.models import Organization
+from roost.inbox.demo import seed_demo_inbox
+from roost.inbox.ingest import messages_store
+from roost.inbox.models import Conversation
+from roost.inbox.sla.services import conversation_sla_refresh
+from roost.publishing.demo import seed_demo_publishing
+from roost.sandbox.channels import seed_demo_channels
+from roost.sandbox.selectors import sandbox_account_for_channel
+from roost.sandbox.services import sandbox_inbound_add
+
+
+@dataclass(frozen=True)
+class NearBreach:
+    network: str
+    handle: str
+    author: str
+    text: str
+    minutes_ago: int
+
+
+# The 24/7 policy gives a first response 240 minutes: these have 50, 35 and 20 left.
+NEAR_BREACH = [
+    NearBreach(
+        "x", "northwind", "dana_ledger",
+        "Hi, I'm a reporter at the Daily Ledger. Can someone comment on the recall rumours "
+        "before 5pm today?",
+        50,  # urgent: timed against the hour of the urgent policy
+    ),
+    NearBreach(
+        "bluesky", "northwind.bsky.social", "hikerjoe",
+        "My Aurora jacket arrived with a broken zip and nobody answers my emails. "
+        "Really disappointed.",
+        205,
+    ),
+    NearBreach(
+        "linkedin", "northwind", "procure_mia",
+        "Who should I talk to about a bulk order of 300 jackets for our staff?",
+        220,
+    ),
+]  # fmt: skip
+
+
+def seed_demo_near_breach(org: Organization, *, now: dt.datetime | None = None) -> None:
+    """Three English conversations on corporate channels whose first response is due
+    within the hour, so "Breaching soon" has something in it on first sign-in. Needs the
+    inbox's set-up (its 24/7 policies) first."""
+    moment = now or timezone.now()
+    authors = [item.author for item in NEAR_BREACH]
+    if Conversation.objects.filter(organization=org, author_handle__in=authors).exists():
+        return
+    with transaction.atomic():
+        for item in NEAR_BREACH:
+            channel = Channel.objects.filter(
+                organization=org, network=item.network, handle=item.handle, connector="sandbox"
+            ).first()
+            if channel is None:
+                continue
+            account = sandbox_account_for_channel(channel=channel)
+            if account is None:
+                continue
+            delivered = sandbox_inbound_add(
+                account=account,
+                kind=InboundKind.MENTION,
+                author_handle=item.author,
+                text=item.text,
+            )
+            arrived = Inbound(
+                external_id=delivered.external_id,
+                kind=InboundKind.MENTION,
+                author_handle=item.author,
+                text=item.text,
+                created_at=moment - dt.timedelta(minutes=item.minutes_ago),
+                language="en",
+            )
+            messages_store(channel=channel, items=[arrived])
+            conversation = Conversation.objects.select_related(
+                "channel__channel_group__organization", "assignee", "team"
+            ).get(channel=channel, author_handle=item.author)
+            conversation_sla_refresh(conversation=conversation, now=moment)
+
+
+def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
+    """Seed whatever part of the demo organisation is missing and return it."""
+    org = seed_demo()
+    seed_demo_channels(org)
+    seed_demo_publishing(org)
+    seed_demo_inbox(org, now=now)
+    seed_demo_near_breach(org, now=now)
+    return org
