@@ -48,11 +48,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from roost.channels import locks
 from roost.channels.credential_use import credential_uses_count
 from roost.channels.models import Channel, Credential, CredentialKind
 from roost.core import audit
+from roost.core.actors import SYSTEM, Actor
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +282,7 @@ def _describe(credential: Credential) -> dict[str, Any]:
 def credential_store(
     *,
     channel: Channel,
-    actor: User | None,
+    actor: Actor,
     kind: CredentialKind | str,
     secret: str,
     expires_at: dt.datetime | None = None,
@@ -300,8 +301,7 @@ def credential_store(
     now = timezone.now()
     with transaction.atomic():
         # The channel row serialises writers, so two first stores cannot both insert.
-        Channel.objects.select_for_update().filter(pk=channel.pk).first()
-        credential = Credential.objects.select_for_update().filter(channel=channel).first()
+        credential = locks.credential_of_channel_locked(channel)
         if credential is None:
             credential = Credential.objects.create(
                 organization_id=channel.organization_id,
@@ -410,14 +410,13 @@ def credentials_reveal(
     return revealed
 
 
-def credential_delete(*, channel: Channel, actor: User | None) -> bool:
+def credential_delete(*, channel: Channel, actor: Actor) -> bool:
     """Remove the channel's credential; False when it had none (nothing is audited then).
 
     The caller has checked that `actor` may manage the channel's credential.
     """
     with transaction.atomic():
-        Channel.objects.select_for_update().filter(pk=channel.pk).first()
-        credential = Credential.objects.select_for_update().filter(channel=channel).first()
+        credential = locks.credential_of_channel_locked(channel)
         if credential is None:
             return False
         before = _describe(credential)
@@ -458,12 +457,7 @@ def vault_rotate_key() -> RotationResult:
     rotated = 0
     for pk in pending:
         with transaction.atomic():
-            credential = (
-                Credential.objects.select_for_update()
-                .select_related("organization", "channel")
-                .filter(pk=pk)
-                .first()
-            )
+            credential = locks.credential_locked(pk)
             if credential is None or credential.key_id == current:
                 continue  # deleted or replaced since the list was taken
             old_key_id = credential.key_id
@@ -482,7 +476,7 @@ def vault_rotate_key() -> RotationResult:
             credential.save(update_fields=["key_id", "wrapped_key", "updated_at"])
             audit.record(
                 organization=credential.organization,
-                actor=None,
+                actor=SYSTEM,
                 action="channels.credential.rekeyed",
                 target=credential.channel,
                 before={"key_id": old_key_id},
@@ -570,7 +564,7 @@ def _sealed_values(channel: Channel) -> dict[str, str]:
     return dict(values) if isinstance(values, dict) else {}
 
 
-def channel_secret_store(*, channel: Channel, actor: User | None, name: str, secret: str) -> None:
+def channel_secret_store(*, channel: Channel, actor: Actor, name: str, secret: str) -> None:
     """Seal `secret` as the channel's secret called `name`, replacing one of that name.
 
     The caller has checked that `actor` may manage the channel.
@@ -580,7 +574,7 @@ def channel_secret_store(*, channel: Channel, actor: User | None, name: str, sec
     if not secret:
         raise ApplicationError(ErrorCode.INVALID, "The secret may not be empty.", field="secret")
     with transaction.atomic():
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        locked = locks.channel_locked(channel.pk)
         values = _sealed_values(locked)
         replaced = name in values
         values[name] = _named_seal(channel=locked, name=name, secret=secret)
@@ -620,13 +614,13 @@ def channel_secret_reveal(*, channel: Channel, name: str, purpose: str) -> str:
     return secret
 
 
-def channel_secret_delete(*, channel: Channel, actor: User | None, name: str) -> bool:
+def channel_secret_delete(*, channel: Channel, actor: Actor, name: str) -> bool:
     """Remove the channel's secret called `name`; False when it had none.
 
     The caller has checked that `actor` may manage the channel.
     """
     with transaction.atomic():
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        locked = locks.channel_locked(channel.pk)
         values = _sealed_values(locked)
         if values.pop(name, None) is None:
             return False
@@ -658,7 +652,7 @@ def channel_secrets_rewrap() -> RotationResult:
     )
     for pk in list(pending):
         with transaction.atomic():
-            channel = Channel.objects.select_for_update().select_related("organization").get(pk=pk)
+            channel = locks.channel_and_organization_locked(pk)
             values = _sealed_values(channel)
             moved: dict[str, str] = {}
             for name, sealed in values.items():
@@ -680,7 +674,7 @@ def channel_secrets_rewrap() -> RotationResult:
             for name, old_key_id in moved.items():
                 audit.record(
                     organization=channel.organization,
-                    actor=None,
+                    actor=SYSTEM,
                     action="channels.secret.rekeyed",
                     target=channel,
                     before={"name": name, "key_id": old_key_id},
