@@ -53,7 +53,7 @@ from roost.channels.credential_use import credential_uses_count
 from roost.channels.models import Channel, Credential, CredentialKind
 from roost.core import audit
 from roost.core.actors import SYSTEM, Actor
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.errors import ApplicationError, DomainError, ErrorCode, message_of
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +75,48 @@ class VaultErrorCode(enum.StrEnum):
     NO_CREDENTIAL = "no_credential"
 
 
-class VaultError(Exception):
+# What people read, by code; never a secret or a key. A code that covers more than
+# one situation names the part that differs as a placeholder, filled from the
+# phrases below the table.
+MESSAGES: dict[VaultErrorCode, str] = {
+    VaultErrorCode.KEYRING_INVALID: "ROOST_ENCRYPTION_KEYS entry {entry}{problem}",
+    VaultErrorCode.KEY_UNKNOWN: (
+        "Master key {key_id!r} is not in ROOST_ENCRYPTION_KEYS (known: {known}); "
+        "add it back to open credentials sealed with it."
+    ),
+    VaultErrorCode.UNWRAP_FAILED: (
+        "The data key of credential {credential} (channel {channel}) does not open with "
+        "master key {key_id!r}: the configured key with that id is not the one that "
+        "sealed it, or the stored row was altered or copied from another channel."
+    ),
+    VaultErrorCode.DECRYPT_FAILED: "The {what} of {where} {failure}",
+    VaultErrorCode.NO_CREDENTIAL: "Channel {channel} has no {what}.",
+}
+NO_COLON = f" has no ':' ({_ENTRY_FORMAT})"
+BAD_KEY_ID = f": the key id must be 1 to 40 letters, digits, '.', '_' or '-' ({_ENTRY_FORMAT})"
+REPEATED_KEY_ID = ": the key id appears more than once"
+NOT_BASE64 = ": the key is not valid base64"
+WRONG_SIZE = (
+    ": the key is {size} bytes, a key must be {expected} bytes "
+    '(make one with: python -c "import os, base64; '
+    'print(base64.urlsafe_b64encode(os.urandom(32)).decode())")'
+)
+CIPHERTEXT_ALTERED = (
+    "fails authentication: the stored ciphertext was altered or copied from another channel."
+)
+SEALED_TEXT_ALTERED = (
+    "does not open: it was altered, copied from another channel, or sealed with a key "
+    "no longer configured."
+)
+
+
+class VaultError(DomainError):
     """The key ring is misconfigured or a stored credential cannot be opened."""
 
-    def __init__(self, code: VaultErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    code: VaultErrorCode
+
+    def __init__(self, code: VaultErrorCode, **values: object) -> None:
+        super().__init__(code, message_of(MESSAGES, code, **values))
 
 
 # The key ring.
@@ -100,10 +135,7 @@ class KeyRing:
             return self.keys[key_id]
         except KeyError:
             raise VaultError(
-                VaultErrorCode.KEY_UNKNOWN,
-                f"Master key {key_id!r} is not in ROOST_ENCRYPTION_KEYS "
-                f"(known: {', '.join(sorted(self.keys))}); add it back to open "
-                "credentials sealed with it.",
+                VaultErrorCode.KEY_UNKNOWN, key_id=key_id, known=", ".join(sorted(self.keys))
             ) from None
 
 
@@ -136,34 +168,23 @@ def parse_keyring(raw: str, *, secret_key: str) -> KeyRing:
         return KeyRing(current_id=DERIVED_KEY_ID, keys={DERIVED_KEY_ID: key}, derived=True)
     keys: dict[str, bytes] = {}
     for position, entry in enumerate(entries, start=1):
-        where = f"ROOST_ENCRYPTION_KEYS entry {position}"
+        where = f"{position}"
         key_id, colon, encoded = (part.strip() for part in entry.partition(":"))
         if not colon:
-            raise VaultError(
-                VaultErrorCode.KEYRING_INVALID, f"{where} has no ':' ({_ENTRY_FORMAT})"
-            )
+            raise VaultError(VaultErrorCode.KEYRING_INVALID, entry=where, problem=NO_COLON)
         if not _KEY_ID_PATTERN.fullmatch(key_id):
-            raise VaultError(
-                VaultErrorCode.KEYRING_INVALID,
-                f"{where}: the key id must be 1 to 40 letters, digits, '.', '_' or '-' "
-                f"({_ENTRY_FORMAT})",
-            )
+            raise VaultError(VaultErrorCode.KEYRING_INVALID, entry=where, problem=BAD_KEY_ID)
         where = f"{where} ({key_id!r})"
         if key_id in keys:
-            raise VaultError(
-                VaultErrorCode.KEYRING_INVALID, f"{where}: the key id appears more than once"
-            )
+            raise VaultError(VaultErrorCode.KEYRING_INVALID, entry=where, problem=REPEATED_KEY_ID)
         decoded = _decode_key(encoded)
         if decoded is None:
-            raise VaultError(
-                VaultErrorCode.KEYRING_INVALID, f"{where}: the key is not valid base64"
-            )
+            raise VaultError(VaultErrorCode.KEYRING_INVALID, entry=where, problem=NOT_BASE64)
         if len(decoded) != KEY_BYTES:
             raise VaultError(
                 VaultErrorCode.KEYRING_INVALID,
-                f"{where}: the key is {len(decoded)} bytes, a key must be {KEY_BYTES} bytes "
-                '(make one with: python -c "import os, base64; '
-                'print(base64.urlsafe_b64encode(os.urandom(32)).decode())")',
+                entry=where,
+                problem=WRONG_SIZE.format(size=len(decoded), expected=KEY_BYTES),
             )
         keys[key_id] = decoded
     keys.setdefault(DERIVED_KEY_ID, _derive_demo_key(secret_key))
@@ -244,10 +265,9 @@ def _unwrap_data_key(credential: Credential) -> bytes:
     except InvalidTag:
         raise VaultError(
             VaultErrorCode.UNWRAP_FAILED,
-            f"The data key of credential {credential.pk} (channel {credential.channel_id}) "
-            f"does not open with master key {credential.key_id!r}: the configured key "
-            "with that id is not the one that sealed it, or the stored row was altered "
-            "or copied from another channel.",
+            credential=credential.pk,
+            channel=credential.channel_id,
+            key_id=credential.key_id,
         ) from None
 
 
@@ -259,9 +279,9 @@ def _open_secret(credential: Credential) -> str:
     except InvalidTag:
         raise VaultError(
             VaultErrorCode.DECRYPT_FAILED,
-            f"The secret of credential {credential.pk} (channel {credential.channel_id}) "
-            "fails authentication: the stored ciphertext was altered or copied from "
-            "another channel.",
+            what="secret",
+            where=f"credential {credential.pk} (channel {credential.channel_id})",
+            failure=CIPHERTEXT_ALTERED,
         ) from None
     return plaintext.decode()
 
@@ -365,9 +385,7 @@ def credential_reveal(*, channel: Channel, purpose: str) -> str:
         Credential.objects.select_related("organization").filter(channel_id=channel.pk).first()
     )
     if credential is None:
-        raise VaultError(
-            VaultErrorCode.NO_CREDENTIAL, f"Channel {channel.pk} has no stored credential."
-        )
+        raise VaultError(VaultErrorCode.NO_CREDENTIAL, channel=channel.pk, what="stored credential")
     try:
         secret = _open_secret(credential)
     except VaultError as error:
@@ -542,8 +560,9 @@ def _named_open(*, channel: Channel, name: str, sealed: str) -> tuple[str, bytes
     ids = _named_ids(channel, name)
     failed = VaultError(
         VaultErrorCode.DECRYPT_FAILED,
-        f"The sealed secret {name!r} of channel {channel.pk} does not open: it was altered, "
-        "copied from another channel, or sealed with a key no longer configured.",
+        what=f"sealed secret {name!r}",
+        where=f"channel {channel.pk}",
+        failure=SEALED_TEXT_ALTERED,
     )
     parts = sealed.split(":") if isinstance(sealed, str) else []
     if len(parts) != 4 or parts[0] != _SEALED_VERSION:
@@ -602,9 +621,7 @@ def channel_secret_reveal(*, channel: Channel, name: str, purpose: str) -> str:
     stored = Channel.objects.select_related("organization").get(pk=channel.pk)
     sealed = _sealed_values(stored).get(name)
     if sealed is None:
-        raise VaultError(
-            VaultErrorCode.NO_CREDENTIAL, f"Channel {channel.pk} has no secret {name!r}."
-        )
+        raise VaultError(VaultErrorCode.NO_CREDENTIAL, channel=channel.pk, what=f"secret {name!r}")
     try:
         _, _, secret = _named_open(channel=stored, name=name, sealed=sealed)
     except VaultError as error:
