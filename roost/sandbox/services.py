@@ -24,13 +24,12 @@ from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from roost.catalogue.specs import catalogue
-from roost.channels.connectors.base import PermanentError
+from roost.channels.connectors.base import InboundKind, PermanentError
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.sandbox import locks, rules
 from roost.sandbox.models import (
     FAIL_UNTIL_CLEARED,
     FailMode,
-    InboundKind,
     SandboxAccount,
     SandboxInbound,
     SandboxPost,
