@@ -79,6 +79,7 @@ def setup(database_url: str) -> None:
 def seed_channels(count: int):  # type: ignore[no-untyped-def]
     from roost.channels.models import Channel, CredentialKind
     from roost.channels.services import channel_credential_set
+    from roost.core.actors import SYSTEM
     from roost.core.models import ChannelGroup, Membership, Organization, Role, User
     from roost.sandbox.services import sandbox_account_open, sandbox_knobs_set
 
@@ -102,7 +103,7 @@ def seed_channels(count: int):  # type: ignore[no-untyped-def]
         )
         sandbox_knobs_set(account=account, latency_ms=LATENCY_MS)
         channel_credential_set(
-            actor=None, channel=channel, kind=CredentialKind.ACCESS_TOKEN, secret=secret
+            actor=SYSTEM, channel=channel, kind=CredentialKind.ACCESS_TOKEN, secret=secret
         )
     return org, admin, channels
 

@@ -277,6 +277,7 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     from django.db import transaction
 
     from roost.core import services
+    from roost.core.actors import SYSTEM
     from roost.core.errors import ApplicationError
     from roost.core.models import Organization, Role
 
@@ -297,9 +298,9 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
                     name=args.org_name or args.org_slug, slug=args.org_slug
                 )
             user = services.user_create(
-                organization=org, actor=None, email=args.email, name=args.name, password=password
+                organization=org, actor=SYSTEM, email=args.email, name=args.name, password=password
             )
-            services.membership_grant(actor=None, user=user, role=Role.ADMIN)
+            services.membership_grant(actor=SYSTEM, user=user, role=Role.ADMIN)
     except ApplicationError as error:
         print(f"roost createadmin: {error.message}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from roost.core.actors import SYSTEM
 from roost.core.models import ChannelGroup, Membership, Organization, Role, User
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -83,7 +84,7 @@ def make_org(db: None) -> Callable[..., Organization]:
             name=name or f"Org {n}", slug=f"org-{n}-{os.getpid()}", is_demo=is_demo
         )
         if org.require_two_factor != require_two_factor:
-            organization_two_factor_set(organization=org, actor=None, required=require_two_factor)
+            organization_two_factor_set(organization=org, actor=SYSTEM, required=require_two_factor)
         return org
 
     return make

@@ -23,6 +23,7 @@ from roost.channels.health import channel_ref, connector_for
 from roost.channels.models import Channel, Credential, CredentialKind
 from roost.channels.oauth import OAuthClient, OAuthError, TokenSet, oauth_refresh, refresh_due
 from roost.channels.vault import credential_reveal
+from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
@@ -141,7 +142,7 @@ def channel_tokens_refresh(*, channel: Channel, now: dt.datetime | None = None) 
         channel.save(update_fields=["last_error", "last_error_at"])
         return False
     services.channel_credential_set(
-        actor=None,
+        actor=SYSTEM,
         channel=channel,
         kind=CredentialKind.OAUTH,
         secret=oauth_secret(tokens=renewed, client=client),

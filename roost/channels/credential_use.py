@@ -21,9 +21,10 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from roost.channels import locks
 from roost.channels.models import Channel, CredentialUse
 from roost.core import audit
 from roost.core.models import Organization
@@ -75,11 +76,7 @@ def credential_uses_count(
             ],
             ignore_conflicts=True,
         )
-        rows = list(
-            CredentialUse.objects.select_for_update()
-            .filter(channel_id__in=used, secret=secret, hour=hour)
-            .order_by("pk")
-        )
+        rows = locks.credential_uses_locked(channel_ids=used, secret=secret, hour=hour)
         first_by_org: dict[int, list[Channel]] = {}
         for row in rows:
             if row.uses == 0:
@@ -115,10 +112,7 @@ def credential_uses_summarise(*, now: dt.datetime | None = None) -> int:
     summarised = 0
     while True:
         with transaction.atomic():
-            due = CredentialUse.objects.filter(summarised_at__isnull=True, hour__lt=current_hour)
-            if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True, of=("self",))
-            rows = list(due.select_related("channel").order_by("pk")[:SUMMARY_BATCH])
+            rows = locks.credential_uses_due_locked(before=current_hour, size=SUMMARY_BATCH)
             if not rows:
                 break
             by_org: dict[int, list[CredentialUse]] = {}

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from roost.channels.models import Channel, ChannelStatus
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.models import AuditEvent
 
 WARNING_AHEAD = dt.timedelta(days=7)
@@ -48,7 +49,7 @@ def credential_expiry_warn(*, now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             audit.record(
                 organization=channel.channel_group.organization,
-                actor=None,
+                actor=SYSTEM,
                 action="channels.credential.expiry_warned",
                 target=channel,
                 after={"expires_at": channel.credential_expires_at.isoformat(), "to": recipients},

@@ -26,6 +26,7 @@ from roost.channels.connectors.registry import connector_class
 from roost.channels.models import Channel, ChannelStatus, Credential
 from roost.channels.vault import VaultError, credential_reveal, credentials_reveal
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.batches import in_batches
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def channel_health_check(*, channel: Channel) -> HealthResult:
         if bool(error) != was_failing:
             audit.record(
                 organization=channel.channel_group.organization,
-                actor=None,
+                actor=SYSTEM,
                 action="channels.health.failing" if error else "channels.health.recovered",
                 target=channel,
                 after={"error": error} if error else {"ok": True},

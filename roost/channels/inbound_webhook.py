@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from roost.channels import locks
 from roost.channels.models import Channel
 from roost.channels.vault import channel_secret_delete, channel_secret_reveal, channel_secret_store
 from roost.core import audit
+from roost.core.actors import Actor
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import User
-from roost.core.permissions import Action, require
+from roost.core.permissions import Action
+from roost.core.tenancy import require_on
 
 WEBHOOK_SETTING = "inbox_webhook"
 SECRET_NAME = "inbox_webhook"
@@ -71,22 +73,26 @@ def channel_webhook_secret(*, channel: Channel) -> str:
     return channel_secret_reveal(channel=channel, name=SECRET_NAME, purpose="inbound webhook")
 
 
-def _check(actor: User, channel: Channel) -> None:
-    if actor.organization_id != channel.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Channel not found.")
-    require(actor, Action.CHANNEL_WEBHOOK_MANAGE, channel_group=channel.channel_group)
+def _check(actor: Actor, channel: Channel) -> None:
+    require_on(
+        actor,
+        channel,
+        Action.CHANNEL_WEBHOOK_MANAGE,
+        noun="Channel",
+        channel_group=channel.channel_group,
+    )
 
 
 def _new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
-def channel_webhook_enable(*, actor: User, channel: Channel) -> WebhookIssued:
+def channel_webhook_enable(*, actor: Actor, channel: Channel) -> WebhookIssued:
     """Give the channel a webhook address and a signing secret (returned once)."""
     _check(actor, channel)
     issued = WebhookIssued(webhook_id="wh_" + secrets.token_urlsafe(24), secret=_new_secret())
     with transaction.atomic():
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        locked = locks.channel_locked(channel.pk)
         if channel_webhook_id(locked) is not None:
             raise ApplicationError(
                 ErrorCode.CONFLICT, "The webhook is already enabled; rotate its secret instead."
@@ -106,12 +112,12 @@ def channel_webhook_enable(*, actor: User, channel: Channel) -> WebhookIssued:
     return issued
 
 
-def channel_webhook_rotate(*, actor: User, channel: Channel) -> WebhookIssued:
+def channel_webhook_rotate(*, actor: Actor, channel: Channel) -> WebhookIssued:
     """Replace the signing secret (the address stays); the old secret stops working at once."""
     _check(actor, channel)
     secret = _new_secret()
     with transaction.atomic():
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        locked = locks.channel_locked(channel.pk)
         webhook_id = channel_webhook_id(locked)
         if webhook_id is None:
             raise ApplicationError(ErrorCode.CONFLICT, "The webhook is not enabled.")
@@ -127,11 +133,11 @@ def channel_webhook_rotate(*, actor: User, channel: Channel) -> WebhookIssued:
     return WebhookIssued(webhook_id=webhook_id, secret=secret)
 
 
-def channel_webhook_disable(*, actor: User, channel: Channel) -> None:
+def channel_webhook_disable(*, actor: Actor, channel: Channel) -> None:
     """Remove the address and the secret: deliveries to the old address get 404."""
     _check(actor, channel)
     with transaction.atomic():
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        locked = locks.channel_locked(channel.pk)
         webhook_id = channel_webhook_id(locked)
         if webhook_id is None:
             return

@@ -36,6 +36,7 @@ from mastodon.errors import MastodonError
 
 from roost.channels.connectors.mastodon import instance_base_url
 from roost.channels.destinations import guarded_session, neutral_message
+from roost.core.errors import DomainError, message_of
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +64,44 @@ class OAuthErrorCode(enum.StrEnum):
     REGISTRATION_REFUSED = "registration_refused"
 
 
-class OAuthError(Exception):
+# What people read, by code. A code that covers more than one situation names the
+# part that differs as a placeholder, filled from the phrases below the table.
+MESSAGES: dict[OAuthErrorCode, str] = {
+    OAuthErrorCode.STATE_MISSING: (
+        "The network's answer carries no state, so it cannot be matched to a "
+        "connection started here. Start connecting the account again."
+    ),
+    OAuthErrorCode.STATE_MISMATCH: "The network's answer {mismatch}",
+    OAuthErrorCode.STATE_EXPIRED: (
+        "The connection was started more than {minutes} minutes ago. "
+        "Start connecting the account again."
+    ),
+    OAuthErrorCode.DENIED: "The network did not grant access: {description}",
+    OAuthErrorCode.CODE_MISSING: "The network's answer carries no code.",
+    OAuthErrorCode.TOKEN_REFUSED: "The token endpoint refused the {grant} grant ({status}){said}",
+    OAuthErrorCode.INVALID_RESPONSE: "The token endpoint {problem}",
+    OAuthErrorCode.UNAVAILABLE: "{unavailable}",
+    OAuthErrorCode.INSTANCE_INVALID: "{reason}",
+    OAuthErrorCode.REGISTRATION_REFUSED: "{refusal}",
+}
+NOT_STARTED_HERE = (
+    "does not match a connection started in this browser (or it was already used). "
+    "Start connecting the account again."
+)
+STARTED_BY_ANOTHER_CLIENT = "belongs to a connection started with another application."
+NO_ACCESS_TOKEN = "answered without an access token."
+NOT_BEARER = "issued a {token_type!r} token; only bearer tokens are used."
+TOKEN_ENDPOINT_BUSY = "The token endpoint answered {status}; try again later."
+REGISTRATION_REFUSED = "{base_url} refused to register Roost ({status}): {error}"
+
+
+class OAuthError(DomainError):
     """A flow, exchange, refresh or registration failed; `retryable` when trying later may work."""
 
-    def __init__(self, code: OAuthErrorCode, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    code: OAuthErrorCode
+
+    def __init__(self, code: OAuthErrorCode, *, retryable: bool = False, **values: object) -> None:
+        super().__init__(code, message_of(MESSAGES, code, **values))
         self.retryable = retryable
 
 
@@ -223,41 +255,26 @@ def oauth_finish(
     now = now or timezone.now()
     state = params.get("state") or ""
     if not state:
-        raise OAuthError(
-            OAuthErrorCode.STATE_MISSING,
-            "The network's answer carries no state, so it cannot be matched to a "
-            "connection started here. Start connecting the account again.",
-        )
+        raise OAuthError(OAuthErrorCode.STATE_MISSING)
     stored = session.get(SESSION_KEY, {})
     flow = stored.get(state) if isinstance(stored, dict) else None
     flows = _pending_flows(session, now)
     live = flows.pop(state, None)
     session[SESSION_KEY] = flows
     if flow is None:
-        raise OAuthError(
-            OAuthErrorCode.STATE_MISMATCH,
-            "The network's answer does not match a connection started in this browser "
-            "(or it was already used). Start connecting the account again.",
-        )
+        raise OAuthError(OAuthErrorCode.STATE_MISMATCH, mismatch=NOT_STARTED_HERE)
     if live is None:
-        raise OAuthError(
-            OAuthErrorCode.STATE_EXPIRED,
-            f"The connection was started more than {FLOW_LIFETIME.seconds // 60} minutes "
-            "ago. Start connecting the account again.",
-        )
+        raise OAuthError(OAuthErrorCode.STATE_EXPIRED, minutes=FLOW_LIFETIME.seconds // 60)
     if flow.get("client_id") != client.client_id or flow.get("redirect_uri") != (
         client.redirect_uri
     ):
-        raise OAuthError(
-            OAuthErrorCode.STATE_MISMATCH,
-            "The network's answer belongs to a connection started with another application.",
-        )
+        raise OAuthError(OAuthErrorCode.STATE_MISMATCH, mismatch=STARTED_BY_ANOTHER_CLIENT)
     if params.get("error"):
         description = params.get("error_description") or params["error"]
-        raise OAuthError(OAuthErrorCode.DENIED, f"The network did not grant access: {description}")
+        raise OAuthError(OAuthErrorCode.DENIED, description=description)
     code = params.get("code") or ""
     if not code:
-        raise OAuthError(OAuthErrorCode.CODE_MISSING, "The network's answer carries no code.")
+        raise OAuthError(OAuthErrorCode.CODE_MISSING)
     return _token_request(
         client,
         {
@@ -318,7 +335,7 @@ def _token_request(client: OAuthClient, form: dict[str, str], *, now: dt.datetim
     except requests.RequestException:
         raise OAuthError(
             OAuthErrorCode.UNAVAILABLE,
-            neutral_message(urlsplit(client.token_url).hostname or client.token_url),
+            unavailable=neutral_message(urlsplit(client.token_url).hostname or client.token_url),
             retryable=True,
         ) from None
     try:
@@ -328,7 +345,7 @@ def _token_request(client: OAuthClient, form: dict[str, str], *, now: dt.datetim
     if response.status_code >= 500 or response.status_code == 429:
         raise OAuthError(
             OAuthErrorCode.UNAVAILABLE,
-            f"The token endpoint answered {response.status_code}; try again later.",
+            unavailable=TOKEN_ENDPOINT_BUSY.format(status=response.status_code),
             retryable=True,
         )
     if response.status_code >= 400:
@@ -339,18 +356,14 @@ def _token_request(client: OAuthClient, form: dict[str, str], *, now: dt.datetim
                 said += f" ({body['error_description']})"
         logger.info("Token endpoint refused a %s grant with %s", grant, response.status_code)
         raise OAuthError(
-            OAuthErrorCode.TOKEN_REFUSED,
-            f"The token endpoint refused the {grant} grant ({response.status_code}){said}",
+            OAuthErrorCode.TOKEN_REFUSED, grant=grant, status=response.status_code, said=said
         )
     if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-        raise OAuthError(
-            OAuthErrorCode.INVALID_RESPONSE, "The token endpoint answered without an access token."
-        )
+        raise OAuthError(OAuthErrorCode.INVALID_RESPONSE, problem=NO_ACCESS_TOKEN)
     token_type = str(body.get("token_type") or "bearer")
     if token_type.lower() != "bearer":
         raise OAuthError(
-            OAuthErrorCode.INVALID_RESPONSE,
-            f"The token endpoint issued a {token_type!r} token; only bearer tokens are used.",
+            OAuthErrorCode.INVALID_RESPONSE, problem=NOT_BEARER.format(token_type=token_type)
         )
     expires_at = None
     expires_in = body.get("expires_in")
@@ -383,7 +396,7 @@ def mastodon_app_register(
     try:
         base_url = instance_base_url(instance_url)
     except ValueError as error:
-        raise OAuthError(OAuthErrorCode.INSTANCE_INVALID, str(error)) from None
+        raise OAuthError(OAuthErrorCode.INSTANCE_INVALID, reason=str(error)) from None
     # Mastodon.py reads the answer without looking at its status; keep the last
     # response to tell a refusal from an outage.
     answers: list[requests.Response] = []
@@ -419,7 +432,9 @@ def _registration_error(base_url: str, response: requests.Response | None) -> OA
     # not tell which hosts and ports exist.
     host = urlsplit(base_url).hostname or base_url
     if response is None or response.status_code >= 500 or response.status_code == 429:
-        return OAuthError(OAuthErrorCode.UNAVAILABLE, neutral_message(host), retryable=True)
+        return OAuthError(
+            OAuthErrorCode.UNAVAILABLE, unavailable=neutral_message(host), retryable=True
+        )
     status = response.status_code
     try:
         body = response.json()
@@ -428,6 +443,8 @@ def _registration_error(base_url: str, response: requests.Response | None) -> OA
     if status >= 400 and isinstance(body, dict) and isinstance(body.get("error"), str):
         return OAuthError(
             OAuthErrorCode.REGISTRATION_REFUSED,
-            f"{base_url} refused to register Roost ({status}): {body['error']}",
+            refusal=REGISTRATION_REFUSED.format(
+                base_url=base_url, status=status, error=body["error"]
+            ),
         )
-    return OAuthError(OAuthErrorCode.REGISTRATION_REFUSED, neutral_message(host))
+    return OAuthError(OAuthErrorCode.REGISTRATION_REFUSED, refusal=neutral_message(host))

@@ -15,10 +15,12 @@ from roost.catalogue.specs import CatalogueError, catalogue
 from roost.channels.connectors.registry import available
 from roost.channels.models import Channel, ChannelStatus, CredentialKind
 from roost.channels.vault import credential_store
-from roost.core import audit
+from roost.core.actions import audited_create, audited_update
+from roost.core.actors import Actor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, ChannelGroup, Organization, User
-from roost.core.permissions import Action, require
+from roost.core.permissions import Action
+from roost.core.tenancy import require_on
 
 CHANNEL_FIELDS = (
     "network",
@@ -35,11 +37,8 @@ CHANNEL_FIELDS = (
 )
 
 
-def _check(actor: User | None, group: ChannelGroup) -> None:
-    if actor is not None:
-        if actor.organization_id != group.organization_id:
-            raise ApplicationError(ErrorCode.NOT_FOUND, "Channel group not found.")
-        require(actor, Action.CHANNEL_MANAGE, channel_group=group)
+def _check(actor: Actor, group: ChannelGroup) -> None:
+    require_on(actor, group, Action.CHANNEL_MANAGE, noun="Channel group", channel_group=group)
 
 
 def validate_target(*, network: str, placement: str, connector: str) -> None:
@@ -83,7 +82,7 @@ def _check_owners(organization_id: int, primary: User | None, backup: User | Non
 
 def channel_create(
     *,
-    actor: User | None,
+    actor: Actor,
     organization: Organization,
     network: str,
     placement: str,
@@ -109,27 +108,25 @@ def channel_create(
     validate_target(network=network, placement=placement, connector=connector)
     _check_owners(organization.pk, primary_owner, backup_owner)
     try:
-        with transaction.atomic():
-            channel = Channel.objects.create(
-                organization=organization,
-                network=network,
-                placement=placement,
-                connector=connector,
-                external_id=external_id,
-                handle=handle,
-                display_name=display_name,
-                brand=brand or channel_group.brand,
-                channel_group=channel_group,
-                primary_owner=primary_owner,
-                backup_owner=backup_owner,
-            )
-            audit.record(
-                organization=organization,
-                actor=actor,
-                action="channels.channel.created",
-                target=channel,
-                after=audit.snapshot(channel, CHANNEL_FIELDS),
-            )
+        channel = audited_create(
+            Channel,
+            actor=actor,
+            organization=organization,
+            values={
+                "network": network,
+                "placement": placement,
+                "connector": connector,
+                "external_id": external_id,
+                "handle": handle,
+                "display_name": display_name,
+                "brand": brand or channel_group.brand,
+                "channel_group": channel_group,
+                "primary_owner": primary_owner,
+                "backup_owner": backup_owner,
+            },
+            action="channels.channel.created",
+            fields=CHANNEL_FIELDS,
+        )
     except IntegrityError as exc:
         raise ApplicationError(
             ErrorCode.CONFLICT,
@@ -150,7 +147,7 @@ EDITABLE = (
 )
 
 
-def channel_update(*, actor: User | None, channel: Channel, **changes: Any) -> Channel:
+def channel_update(*, actor: Actor, channel: Channel, **changes: Any) -> Channel:
     """Change the editable fields given; moving a channel needs rights on both groups."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -167,20 +164,18 @@ def channel_update(*, actor: User | None, channel: Channel, **changes: Any) -> C
     brand = changes.get("brand", channel.brand)
     if brand is not None and brand.organization_id != channel.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Brand not found.", field="brand")
-    before = audit.snapshot(channel, CHANNEL_FIELDS)
-    for name, value in changes.items():
-        setattr(channel, name, value.strip() if isinstance(value, str) else value)
     try:
-        with transaction.atomic():
-            channel.save(update_fields=list(changes))
-            audit.record(
-                organization=channel.channel_group.organization,
-                actor=actor,
-                action="channels.channel.updated",
-                target=channel,
-                before=before,
-                after=audit.snapshot(channel, CHANNEL_FIELDS),
-            )
+        audited_update(
+            channel,
+            actor=actor,
+            organization=new_group.organization,
+            values={
+                name: value.strip() if isinstance(value, str) else value
+                for name, value in changes.items()
+            },
+            action="channels.channel.updated",
+            fields=CHANNEL_FIELDS,
+        )
     except IntegrityError as exc:
         raise ApplicationError(
             ErrorCode.CONFLICT, "Another channel has this handle.", field="handle"
@@ -195,30 +190,25 @@ STATUS_ACTIONS = {
 }
 
 
-def channel_status_set(*, actor: User | None, channel: Channel, status: ChannelStatus) -> Channel:
+def channel_status_set(*, actor: Actor, channel: Channel, status: ChannelStatus) -> Channel:
     """Pause, resume (active) or archive a channel."""
     _check(actor, channel.channel_group)
     status = ChannelStatus(status)
     if channel.status == status:
         return channel
-    with transaction.atomic():
-        before = channel.status
-        channel.status = status
-        channel.save(update_fields=["status"])
-        audit.record(
-            organization=channel.channel_group.organization,
-            actor=actor,
-            action=STATUS_ACTIONS[status],
-            target=channel,
-            before={"status": before},
-            after={"status": status.value},
-        )
-    return channel
+    return audited_update(
+        channel,
+        actor=actor,
+        organization=channel.channel_group.organization,
+        values={"status": status},
+        action=STATUS_ACTIONS[status],
+        fields=["status"],
+    )
 
 
 def channel_credential_set(
     *,
-    actor: User | None,
+    actor: Actor,
     channel: Channel,
     kind: CredentialKind | str,
     secret: str,

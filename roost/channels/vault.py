@@ -48,11 +48,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from roost.channels import locks
 from roost.channels.credential_use import credential_uses_count
 from roost.channels.models import Channel, Credential, CredentialKind
 from roost.core import audit
-from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import User
+from roost.core.actors import SYSTEM, Actor
+from roost.core.errors import ApplicationError, DomainError, ErrorCode, message_of
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +75,48 @@ class VaultErrorCode(enum.StrEnum):
     NO_CREDENTIAL = "no_credential"
 
 
-class VaultError(Exception):
+# What people read, by code; never a secret or a key. A code that covers more than
+# one situation names the part that differs as a placeholder, filled from the
+# phrases below the table.
+MESSAGES: dict[VaultErrorCode, str] = {
+    VaultErrorCode.KEYRING_INVALID: "ROOST_ENCRYPTION_KEYS entry {entry}{problem}",
+    VaultErrorCode.KEY_UNKNOWN: (
+        "Master key {key_id!r} is not in ROOST_ENCRYPTION_KEYS (known: {known}); "
+        "add it back to open credentials sealed with it."
+    ),
+    VaultErrorCode.UNWRAP_FAILED: (
+        "The data key of credential {credential} (channel {channel}) does not open with "
+        "master key {key_id!r}: the configured key with that id is not the one that "
+        "sealed it, or the stored row was altered or copied from another channel."
+    ),
+    VaultErrorCode.DECRYPT_FAILED: "The {what} of {where} {failure}",
+    VaultErrorCode.NO_CREDENTIAL: "Channel {channel} has no {what}.",
+}
+NO_COLON = f" has no ':' ({_ENTRY_FORMAT})"
+BAD_KEY_ID = f": the key id must be 1 to 40 letters, digits, '.', '_' or '-' ({_ENTRY_FORMAT})"
+REPEATED_KEY_ID = ": the key id appears more than once"
+NOT_BASE64 = ": the key is not valid base64"
+WRONG_SIZE = (
+    ": the key is {size} bytes, a key must be {expected} bytes "
+    '(make one with: python -c "import os, base64; '
+    'print(base64.urlsafe_b64encode(os.urandom(32)).decode())")'
+)
+CIPHERTEXT_ALTERED = (
+    "fails authentication: the stored ciphertext was altered or copied from another channel."
+)
+SEALED_TEXT_ALTERED = (
+    "does not open: it was altered, copied from another channel, or sealed with a key "
+    "no longer configured."
+)
+
+
+class VaultError(DomainError):
     """The key ring is misconfigured or a stored credential cannot be opened."""
 
-    def __init__(self, code: VaultErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    code: VaultErrorCode
+
+    def __init__(self, code: VaultErrorCode, **values: object) -> None:
+        super().__init__(code, message_of(MESSAGES, code, **values))
 
 
 # The key ring.
@@ -99,10 +135,7 @@ class KeyRing:
             return self.keys[key_id]
         except KeyError:
             raise VaultError(
-                VaultErrorCode.KEY_UNKNOWN,
-                f"Master key {key_id!r} is not in ROOST_ENCRYPTION_KEYS "
-                f"(known: {', '.join(sorted(self.keys))}); add it back to open "
-                "credentials sealed with it.",
+                VaultErrorCode.KEY_UNKNOWN, key_id=key_id, known=", ".join(sorted(self.keys))
             ) from None
 
 
@@ -135,34 +168,23 @@ def parse_keyring(raw: str, *, secret_key: str) -> KeyRing:
         return KeyRing(current_id=DERIVED_KEY_ID, keys={DERIVED_KEY_ID: key}, derived=True)
     keys: dict[str, bytes] = {}
     for position, entry in enumerate(entries, start=1):
-        where = f"ROOST_ENCRYPTION_KEYS entry {position}"
+        where = f"{position}"
         key_id, colon, encoded = (part.strip() for part in entry.partition(":"))
         if not colon:
-            raise VaultError(
-                VaultErrorCode.KEYRING_INVALID, f"{where} has no ':' ({_ENTRY_FORMAT})"
-            )
+            raise VaultError(VaultErrorCode.KEYRING_INVALID, entry=where, problem=NO_COLON)
         if not _KEY_ID_PATTERN.fullmatch(key_id):
-            raise VaultError(
-                VaultErrorCode.KEYRING_INVALID,
-                f"{where}: the key id must be 1 to 40 letters, digits, '.', '_' or '-' "
-                f"({_ENTRY_FORMAT})",
-            )
+            raise VaultError(VaultErrorCode.KEYRING_INVALID, entry=where, problem=BAD_KEY_ID)
         where = f"{where} ({key_id!r})"
         if key_id in keys:
-            raise VaultError(
-                VaultErrorCode.KEYRING_INVALID, f"{where}: the key id appears more than once"
-            )
+            raise VaultError(VaultErrorCode.KEYRING_INVALID, entry=where, problem=REPEATED_KEY_ID)
         decoded = _decode_key(encoded)
         if decoded is None:
-            raise VaultError(
-                VaultErrorCode.KEYRING_INVALID, f"{where}: the key is not valid base64"
-            )
+            raise VaultError(VaultErrorCode.KEYRING_INVALID, entry=where, problem=NOT_BASE64)
         if len(decoded) != KEY_BYTES:
             raise VaultError(
                 VaultErrorCode.KEYRING_INVALID,
-                f"{where}: the key is {len(decoded)} bytes, a key must be {KEY_BYTES} bytes "
-                '(make one with: python -c "import os, base64; '
-                'print(base64.urlsafe_b64encode(os.urandom(32)).decode())")',
+                entry=where,
+                problem=WRONG_SIZE.format(size=len(decoded), expected=KEY_BYTES),
             )
         keys[key_id] = decoded
     keys.setdefault(DERIVED_KEY_ID, _derive_demo_key(secret_key))
@@ -243,10 +265,9 @@ def _unwrap_data_key(credential: Credential) -> bytes:
     except InvalidTag:
         raise VaultError(
             VaultErrorCode.UNWRAP_FAILED,
-            f"The data key of credential {credential.pk} (channel {credential.channel_id}) "
-            f"does not open with master key {credential.key_id!r}: the configured key "
-            "with that id is not the one that sealed it, or the stored row was altered "
-            "or copied from another channel.",
+            credential=credential.pk,
+            channel=credential.channel_id,
+            key_id=credential.key_id,
         ) from None
 
 
@@ -258,9 +279,9 @@ def _open_secret(credential: Credential) -> str:
     except InvalidTag:
         raise VaultError(
             VaultErrorCode.DECRYPT_FAILED,
-            f"The secret of credential {credential.pk} (channel {credential.channel_id}) "
-            "fails authentication: the stored ciphertext was altered or copied from "
-            "another channel.",
+            what="secret",
+            where=f"credential {credential.pk} (channel {credential.channel_id})",
+            failure=CIPHERTEXT_ALTERED,
         ) from None
     return plaintext.decode()
 
@@ -281,7 +302,7 @@ def _describe(credential: Credential) -> dict[str, Any]:
 def credential_store(
     *,
     channel: Channel,
-    actor: User | None,
+    actor: Actor,
     kind: CredentialKind | str,
     secret: str,
     expires_at: dt.datetime | None = None,
@@ -300,8 +321,7 @@ def credential_store(
     now = timezone.now()
     with transaction.atomic():
         # The channel row serialises writers, so two first stores cannot both insert.
-        Channel.objects.select_for_update().filter(pk=channel.pk).first()
-        credential = Credential.objects.select_for_update().filter(channel=channel).first()
+        credential = locks.credential_of_channel_locked(channel)
         if credential is None:
             credential = Credential.objects.create(
                 organization_id=channel.organization_id,
@@ -365,9 +385,7 @@ def credential_reveal(*, channel: Channel, purpose: str) -> str:
         Credential.objects.select_related("organization").filter(channel_id=channel.pk).first()
     )
     if credential is None:
-        raise VaultError(
-            VaultErrorCode.NO_CREDENTIAL, f"Channel {channel.pk} has no stored credential."
-        )
+        raise VaultError(VaultErrorCode.NO_CREDENTIAL, channel=channel.pk, what="stored credential")
     try:
         secret = _open_secret(credential)
     except VaultError as error:
@@ -410,14 +428,13 @@ def credentials_reveal(
     return revealed
 
 
-def credential_delete(*, channel: Channel, actor: User | None) -> bool:
+def credential_delete(*, channel: Channel, actor: Actor) -> bool:
     """Remove the channel's credential; False when it had none (nothing is audited then).
 
     The caller has checked that `actor` may manage the channel's credential.
     """
     with transaction.atomic():
-        Channel.objects.select_for_update().filter(pk=channel.pk).first()
-        credential = Credential.objects.select_for_update().filter(channel=channel).first()
+        credential = locks.credential_of_channel_locked(channel)
         if credential is None:
             return False
         before = _describe(credential)
@@ -458,12 +475,7 @@ def vault_rotate_key() -> RotationResult:
     rotated = 0
     for pk in pending:
         with transaction.atomic():
-            credential = (
-                Credential.objects.select_for_update()
-                .select_related("organization", "channel")
-                .filter(pk=pk)
-                .first()
-            )
+            credential = locks.credential_locked(pk)
             if credential is None or credential.key_id == current:
                 continue  # deleted or replaced since the list was taken
             old_key_id = credential.key_id
@@ -482,7 +494,7 @@ def vault_rotate_key() -> RotationResult:
             credential.save(update_fields=["key_id", "wrapped_key", "updated_at"])
             audit.record(
                 organization=credential.organization,
-                actor=None,
+                actor=SYSTEM,
                 action="channels.credential.rekeyed",
                 target=credential.channel,
                 before={"key_id": old_key_id},
@@ -548,8 +560,9 @@ def _named_open(*, channel: Channel, name: str, sealed: str) -> tuple[str, bytes
     ids = _named_ids(channel, name)
     failed = VaultError(
         VaultErrorCode.DECRYPT_FAILED,
-        f"The sealed secret {name!r} of channel {channel.pk} does not open: it was altered, "
-        "copied from another channel, or sealed with a key no longer configured.",
+        what=f"sealed secret {name!r}",
+        where=f"channel {channel.pk}",
+        failure=SEALED_TEXT_ALTERED,
     )
     parts = sealed.split(":") if isinstance(sealed, str) else []
     if len(parts) != 4 or parts[0] != _SEALED_VERSION:
@@ -570,7 +583,7 @@ def _sealed_values(channel: Channel) -> dict[str, str]:
     return dict(values) if isinstance(values, dict) else {}
 
 
-def channel_secret_store(*, channel: Channel, actor: User | None, name: str, secret: str) -> None:
+def channel_secret_store(*, channel: Channel, actor: Actor, name: str, secret: str) -> None:
     """Seal `secret` as the channel's secret called `name`, replacing one of that name.
 
     The caller has checked that `actor` may manage the channel.
@@ -580,7 +593,7 @@ def channel_secret_store(*, channel: Channel, actor: User | None, name: str, sec
     if not secret:
         raise ApplicationError(ErrorCode.INVALID, "The secret may not be empty.", field="secret")
     with transaction.atomic():
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        locked = locks.channel_locked(channel.pk)
         values = _sealed_values(locked)
         replaced = name in values
         values[name] = _named_seal(channel=locked, name=name, secret=secret)
@@ -608,9 +621,7 @@ def channel_secret_reveal(*, channel: Channel, name: str, purpose: str) -> str:
     stored = Channel.objects.select_related("organization").get(pk=channel.pk)
     sealed = _sealed_values(stored).get(name)
     if sealed is None:
-        raise VaultError(
-            VaultErrorCode.NO_CREDENTIAL, f"Channel {channel.pk} has no secret {name!r}."
-        )
+        raise VaultError(VaultErrorCode.NO_CREDENTIAL, channel=channel.pk, what=f"secret {name!r}")
     try:
         _, _, secret = _named_open(channel=stored, name=name, sealed=sealed)
     except VaultError as error:
@@ -620,13 +631,13 @@ def channel_secret_reveal(*, channel: Channel, name: str, purpose: str) -> str:
     return secret
 
 
-def channel_secret_delete(*, channel: Channel, actor: User | None, name: str) -> bool:
+def channel_secret_delete(*, channel: Channel, actor: Actor, name: str) -> bool:
     """Remove the channel's secret called `name`; False when it had none.
 
     The caller has checked that `actor` may manage the channel.
     """
     with transaction.atomic():
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        locked = locks.channel_locked(channel.pk)
         values = _sealed_values(locked)
         if values.pop(name, None) is None:
             return False
@@ -658,7 +669,7 @@ def channel_secrets_rewrap() -> RotationResult:
     )
     for pk in list(pending):
         with transaction.atomic():
-            channel = Channel.objects.select_for_update().select_related("organization").get(pk=pk)
+            channel = locks.channel_and_organization_locked(pk)
             values = _sealed_values(channel)
             moved: dict[str, str] = {}
             for name, sealed in values.items():
@@ -680,7 +691,7 @@ def channel_secrets_rewrap() -> RotationResult:
             for name, old_key_id in moved.items():
                 audit.record(
                     organization=channel.organization,
-                    actor=None,
+                    actor=SYSTEM,
                     action="channels.secret.rekeyed",
                     target=channel,
                     before={"name": name, "key_id": old_key_id},

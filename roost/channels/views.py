@@ -17,12 +17,13 @@ from roost.channels.health import channel_health_check
 from roost.channels.models import ChannelStatus, Credential
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.permissions import Action, can, channel_group_ids_allowed
 from roost.core.views.viewer import viewer_of
 
 
 @login_required
-def channel_list(request: HttpRequest) -> HttpResponse:
+def channel_list(request: HtmxHttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     brands = core_selectors.brand_list(viewer=viewer)
     groups = core_selectors.channel_group_list(viewer=viewer)
@@ -49,11 +50,11 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": rows,
-        "query": query.urlencode(),
+        "query": query,
         "health_labels": selectors.HEALTH_LABELS,
         "can_manage": manageable is None or bool(manageable),
     }
-    template = "channels/_channel_rows.html" if request.htmx else "channels/list.html"  # type: ignore[attr-defined]
+    template = "channels/_channel_rows.html" if request.htmx else "channels/list.html"
     return render(request, template, context)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from roost.core import request_context
+from roost.core import locks, request_context
 from roost.core.actors import Actor, SystemActor
 from roost.core.models import AuditEvent, Organization, User
 from roost.core.text_input import json_repaired
@@ -130,14 +130,8 @@ def record_many(*, organization: Organization, entries: Sequence[Entry]) -> list
     occurred_at = timezone.now()
     events = [_unlinked(organization, entry, occurred_at, context) for entry in entries]
     with transaction.atomic():
-        # Appends to one chain take turns on the organisation's row. NO KEY UPDATE, so
-        # the many inserts that merely reference the organisation (each checks its
-        # foreign key with KEY SHARE) are not held up. SQLite needs no lock: its
-        # IMMEDIATE transactions already serialise writers.
-        if connection.features.has_select_for_update:
-            Organization.objects.select_for_update(no_key=True).filter(
-                pk=organization.pk
-            ).values_list("pk").first()
+        # Appends to one chain take turns on the organisation's row.
+        locks.organization_chain_locked(organization.pk)
         last = (
             AuditEvent.objects.filter(organization=organization)
             .order_by("-sequence")

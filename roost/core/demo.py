@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from roost.core import services
+from roost.core.actors import SYSTEM
 from roost.core.models import Brand, ChannelGroup, Membership, Organization, Role, Team, User
 
 DEMO_SLUG = "northwind"
@@ -104,14 +105,14 @@ def seed_demo() -> Organization:
         for name, region, tz in BRANDS:
             if name not in brands:
                 brands[name] = services.brand_create(
-                    organization=org, actor=None, name=name, region=region, time_zone=tz
+                    organization=org, actor=SYSTEM, name=name, region=region, time_zone=tz
                 )
         groups = {g.name: g for g in ChannelGroup.objects.filter(organization=org)}
         for name, brand, description in GROUPS:
             if name not in groups:
                 groups[name] = services.channel_group_create(
                     organization=org,
-                    actor=None,
+                    actor=SYSTEM,
                     name=name,
                     brand=brands[brand],
                     description=description,
@@ -122,7 +123,7 @@ def seed_demo() -> Organization:
             if user is None:
                 user = services.user_create(
                     organization=org,
-                    actor=None,
+                    actor=SYSTEM,
                     email=person.email,
                     name=person.name,
                     password=DEMO_PASSWORD,
@@ -135,16 +136,16 @@ def seed_demo() -> Organization:
                 user=user, role=person.role, channel_group=group
             ).exists():
                 services.membership_grant(
-                    actor=None, user=user, role=person.role, channel_group=group
+                    actor=SYSTEM, user=user, role=person.role, channel_group=group
                 )
             people[person.email.split("@")[0]] = user
         existing_teams = {t.name: t for t in Team.objects.filter(organization=org)}
         for name, region, members in TEAMS:
             team = existing_teams.get(name) or services.team_create(
-                organization=org, actor=None, name=name, region=region
+                organization=org, actor=SYSTEM, name=name, region=region
             )
             present = set(team.members.values_list("pk", flat=True))
             for key in members:
                 if people[key].pk not in present:
-                    services.team_member_add(team=team, actor=None, user=people[key])
+                    services.team_member_add(team=team, actor=SYSTEM, user=people[key])
     return org

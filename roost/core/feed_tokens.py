@@ -15,7 +15,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from roost.core import audit
+from roost.core import audit, locks
 from roost.core.models import FeedToken, User
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -25,22 +25,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _live(user: User) -> FeedToken | None:
-    return (
-        FeedToken.objects.select_for_update()
-        .filter(organization_id=user.organization_id, user=user, revoked_at__isnull=True)
-        .first()
-    )
-
-
 def feed_token_issue(*, user: User) -> str:
     """A new feed token for `user`, returned once; any earlier one stops working."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
         # The person's row orders concurrent issues, so one token stays live.
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        previous = _live(user)
+        locks.user_locked(user.pk)
+        previous = locks.live_feed_token_locked(user)
         if previous is not None:
             previous.revoked_at = now
             previous.save(update_fields=["revoked_at"])
@@ -60,7 +52,7 @@ def feed_token_issue(*, user: User) -> str:
 def feed_token_revoke(*, user: User) -> bool:
     """Revoke `user`'s live feed token; False when there was none."""
     with transaction.atomic():
-        live = _live(user)
+        live = locks.live_feed_token_locked(user)
         if live is None:
             return False
         live.revoked_at = timezone.now()

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from django.db import models
+from django.db import connection, models
+
+from roost.core.models import FeedToken, Membership, Organization, Team, User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -39,3 +41,49 @@ def locked_one(
 def locked_ids(model: type[M], ids: Iterable[int], *, no_key: bool = False) -> list[M]:
     """Lock and return the rows with these ids, in primary-key order."""
     return locked(model._default_manager.filter(pk__in=sorted(set(ids))), no_key=no_key)
+
+
+def locked_batch(queryset: models.QuerySet[M], *, size: int) -> list[M]:
+    """Lock and return up to `size` of the queryset's rows in primary-key order, passing
+    over rows another transaction holds (SKIP LOCKED, on this table's rows only), so
+    several workers can take batches side by side. Where the database cannot skip
+    locked rows, the batch is read without a lock."""
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    return list(queryset.order_by("pk")[:size])
+
+
+# The core app's own locks.
+
+
+def organization_chain_locked(organization_id: int) -> None:
+    """Take turns on the organisation's audit chain: FOR NO KEY UPDATE on its row, so
+    the many inserts that merely reference the organisation (each checks its foreign
+    key with KEY SHARE) are not held up. SQLite needs no lock: its IMMEDIATE
+    transactions already serialise writers."""
+    if connection.features.has_select_for_update:
+        Organization.objects.select_for_update(no_key=True).filter(pk=organization_id).values_list(
+            "pk"
+        ).first()
+
+
+def user_locked(user_id: int) -> User | None:
+    """The person's row, locked (None when there is no such person)."""
+    return next(iter(locked(User.objects.filter(pk=user_id))), None)
+
+
+def membership_locked(membership_id: int) -> Membership | None:
+    """The grant's row, locked (None when it was revoked already)."""
+    return next(iter(locked(Membership.objects.filter(pk=membership_id))), None)
+
+
+def team_locked(team_id: int) -> Team:
+    return locked_one(Team.objects.all(), team_id)
+
+
+def live_feed_token_locked(user: User) -> FeedToken | None:
+    """The person's feed token that still works, locked."""
+    live = FeedToken.objects.filter(
+        organization_id=user.organization_id, user=user, revoked_at__isnull=True
+    )
+    return next(iter(locked(live)), None)

@@ -2,8 +2,8 @@
 permission through the policy, changes the data and writes the audit log in one
 transaction.
 
-`actor=None` means the system itself (the command line, the demo seed): those
-paths are trusted and skip the permission check, but are still audited.
+`SYSTEM` is Roost itself (the command line, the demo seed): the policy lets it
+pass by name, and its changes are audited as "system".
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from roost.core import audit
+from roost.core import audit, locks
+from roost.core.actions import audited_create, audited_update
+from roost.core.actors import SYSTEM, Actor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import (
     TIME_ZONE_CHOICES,
@@ -26,21 +28,10 @@ from roost.core.models import (
     User,
 )
 from roost.core.permissions import Action, grants_forget, require
+from roost.core.tenancy import require_on, require_organization, require_same_organization
 
 _TIME_ZONES = {name for name, _ in TIME_ZONE_CHOICES}
 USER_FIELDS = ("email", "name", "time_zone", "region", "language", "is_active")
-
-
-def _check(
-    actor: User | None, action: Action, *, channel_group: ChannelGroup | None = None
-) -> None:
-    if actor is not None:
-        require(actor, action, channel_group=channel_group)
-
-
-def _same_org(actor: User | None, organization_id: int) -> None:
-    if actor is not None and actor.organization_id != organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Not found.")
 
 
 def organization_create(*, name: str, slug: str, is_demo: bool = False) -> Organization:
@@ -52,7 +43,7 @@ def organization_create(*, name: str, slug: str, is_demo: bool = False) -> Organ
         )
         audit.record(
             organization=org,
-            actor=None,
+            actor=SYSTEM,
             action="core.organization.created",
             target=org,
             after={"name": name, "slug": slug, "is_demo": is_demo},
@@ -61,27 +52,22 @@ def organization_create(*, name: str, slug: str, is_demo: bool = False) -> Organ
 
 
 def _organization_policy_set(
-    *, organization: Organization, actor: User | None, field: str, value: bool, action: str
+    *, organization: Organization, actor: Actor, field: str, value: bool, action: str
 ) -> Organization:
-    _same_org(actor, organization.pk)
-    _check(actor, Action.ORG_UPDATE)
-    with transaction.atomic():
-        before = getattr(organization, field)
-        setattr(organization, field, value)
-        organization.save(update_fields=[field])
-        audit.record(
-            organization=organization,
-            actor=actor,
-            action=action,
-            target=organization,
-            before={field: before},
-            after={field: value},
-        )
-    return organization
+    require_organization(actor, organization)
+    require(actor, Action.ORG_UPDATE)
+    return audited_update(
+        organization,
+        actor=actor,
+        organization=organization,
+        values={field: value},
+        action=action,
+        fields=[field],
+    )
 
 
 def organization_two_factor_set(
-    *, organization: Organization, actor: User | None, required: bool
+    *, organization: Organization, actor: Actor, required: bool
 ) -> Organization:
     """Turn two-factor enforcement on or off for everyone but admins.
 
@@ -97,7 +83,7 @@ def organization_two_factor_set(
 
 
 def organization_alt_text_set(
-    *, organization: Organization, actor: User | None, required: bool
+    *, organization: Organization, actor: Actor, required: bool
 ) -> Organization:
     """Require alt text on every image and video: uploads without it are refused, and
     posts with such media cannot be submitted."""
@@ -124,7 +110,7 @@ def _clean_profile(*, time_zone: str, language: str) -> None:
 def user_create(
     *,
     organization: Organization,
-    actor: User | None,
+    actor: Actor,
     email: str,
     name: str,
     password: str | None = None,
@@ -132,8 +118,8 @@ def user_create(
     region: str = "",
     language: str = "en",
 ) -> User:
-    _same_org(actor, organization.pk)
-    _check(actor, Action.USER_INVITE)
+    require_organization(actor, organization)
+    require(actor, Action.USER_INVITE)
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -178,36 +164,31 @@ def user_profile_update(
     *, user: User, actor: User, name: str, time_zone: str, region: str, language: str
 ) -> User:
     """People edit their own profile; admins may edit anyone's in their organisation."""
-    _same_org(actor, user.organization_id)
+    require_same_organization(actor, user, noun="Person")
     if actor.pk != user.pk:
         require(actor, Action.USER_INVITE)
     _clean_profile(time_zone=time_zone, language=language)
     if not name.strip():
         raise ApplicationError(ErrorCode.INVALID, "Name cannot be empty.", field="name")
-    with transaction.atomic():
-        before = audit.snapshot(user, USER_FIELDS)
-        user.name, user.time_zone, user.region, user.language = (
-            name.strip(),
-            time_zone,
-            region,
-            language,
-        )
-        user.save(update_fields=["name", "time_zone", "region", "language"])
-        audit.record(
-            organization=user.organization,
-            actor=actor,
-            action="core.user.profile_changed",
-            target=user,
-            before=before,
-            after=audit.snapshot(user, USER_FIELDS),
-        )
-    return user
+    return audited_update(
+        user,
+        actor=actor,
+        organization=user.organization,
+        values={
+            "name": name.strip(),
+            "time_zone": time_zone,
+            "region": region,
+            "language": language,
+        },
+        action="core.user.profile_changed",
+        fields=USER_FIELDS,
+    )
 
 
-def user_password_set(*, user: User, actor: User | None, password: str) -> User:
+def user_password_set(*, user: User, actor: Actor, password: str) -> User:
     """Set a password (reset by e-mail, or `roost createadmin`). Never audits the password."""
-    _same_org(actor, user.organization_id)
-    if actor is not None and actor.pk != user.pk:
+    require_same_organization(actor, user, noun="Person")
+    if isinstance(actor, User) and actor.pk != user.pk:
         require(actor, Action.USER_INVITE)
     try:
         validate_password(password, user=user)
@@ -239,9 +220,9 @@ def _other_org_admins(membership: Membership) -> bool:
 
 
 def membership_grant(
-    *, actor: User | None, user: User, role: Role | str, channel_group: ChannelGroup | None = None
+    *, actor: Actor, user: User, role: Role | str, channel_group: ChannelGroup | None = None
 ) -> Membership:
-    _same_org(actor, user.organization_id)
+    require_same_organization(actor, user, noun="Person")
     if channel_group is not None and channel_group.organization_id != user.organization_id:
         raise ApplicationError(
             ErrorCode.NOT_FOUND, "Channel group not found.", field="channel_group"
@@ -250,7 +231,7 @@ def membership_grant(
         role = Role(role)
     except ValueError as exc:
         raise ApplicationError(ErrorCode.INVALID, f"Unknown role {role!r}.", field="role") from exc
-    _check(actor, Action.MEMBERSHIP_GRANT, channel_group=channel_group)
+    require(actor, Action.MEMBERSHIP_GRANT, channel_group=channel_group)
     exists = Membership.objects.filter(user=user, role=role, channel_group=channel_group)
     if exists.exists():
         raise ApplicationError(ErrorCode.CONFLICT, "This role is granted already.")
@@ -269,11 +250,16 @@ def membership_grant(
     return membership
 
 
-def membership_revoke(*, actor: User | None, membership: Membership) -> None:
-    _same_org(actor, membership.organization_id)
-    _check(actor, Action.MEMBERSHIP_REVOKE, channel_group=membership.channel_group)
+def membership_revoke(*, actor: Actor, membership: Membership) -> None:
+    require_on(
+        actor,
+        membership,
+        Action.MEMBERSHIP_REVOKE,
+        noun="Role",
+        channel_group=membership.channel_group,
+    )
     with transaction.atomic():
-        locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        locked = locks.membership_locked(membership.pk)
         if locked is None:
             raise ApplicationError(ErrorCode.NOT_FOUND, "This role was revoked already.")
         is_org_admin = locked.role == Role.ADMIN and locked.channel_group_id is None
@@ -298,23 +284,20 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> None:
     grants_forget(membership.user)
 
 
-def team_create(
-    *, organization: Organization, actor: User | None, name: str, region: str = ""
-) -> Team:
-    _same_org(actor, organization.pk)
-    _check(actor, Action.TEAM_MANAGE)
+def team_create(*, organization: Organization, actor: Actor, name: str, region: str = "") -> Team:
+    require_organization(actor, organization)
+    require(actor, Action.TEAM_MANAGE)
     if not name.strip():
         raise ApplicationError(ErrorCode.INVALID, "A team needs a name.", field="name")
     try:
-        with transaction.atomic():
-            team = Team.objects.create(organization=organization, name=name.strip(), region=region)
-            audit.record(
-                organization=organization,
-                actor=actor,
-                action="core.team.created",
-                target=team,
-                after={"name": team.name, "region": region},
-            )
+        team = audited_create(
+            Team,
+            actor=actor,
+            organization=organization,
+            values={"name": name.strip(), "region": region},
+            action="core.team.created",
+            fields=("name", "region"),
+        )
     except IntegrityError as exc:
         raise ApplicationError(
             ErrorCode.CONFLICT, f"A team {name!r} exists already.", field="name"
@@ -322,11 +305,11 @@ def team_create(
     return team
 
 
-def team_member_add(*, team: Team, actor: User | None, user: User) -> Team:
-    _same_org(actor, team.organization_id)
+def team_member_add(*, team: Team, actor: Actor, user: User) -> Team:
+    require_same_organization(actor, team, noun="Team")
     if user.organization_id != team.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Person not found.", field="user")
-    _check(actor, Action.TEAM_MANAGE)
+    require(actor, Action.TEAM_MANAGE)
     with transaction.atomic():
         team.members.add(user)
         audit.record(
@@ -339,14 +322,14 @@ def team_member_add(*, team: Team, actor: User | None, user: User) -> Team:
     return team
 
 
-def team_lead_set(*, team: Team, actor: User | None, lead: User | None) -> Team:
+def team_lead_set(*, team: Team, actor: Actor, lead: User | None) -> Team:
     """Name the team's lead (None: no lead). The lead becomes a member if not one yet."""
-    _same_org(actor, team.organization_id)
+    require_same_organization(actor, team, noun="Team")
     if lead is not None and lead.organization_id != team.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Person not found.", field="lead")
-    _check(actor, Action.TEAM_MANAGE)
+    require(actor, Action.TEAM_MANAGE)
     with transaction.atomic():
-        locked = Team.objects.select_for_update().get(pk=team.pk)
+        locked = locks.team_locked(team.pk)
         before = locked.lead.email if locked.lead else None
         locked.lead = lead
         locked.save(update_fields=["lead"])
@@ -364,44 +347,26 @@ def team_lead_set(*, team: Team, actor: User | None, lead: User | None) -> Team:
     return team
 
 
-def team_member_remove(*, team: Team, actor: User | None, user: User) -> Team:
-    _same_org(actor, team.organization_id)
-    _check(actor, Action.TEAM_MANAGE)
-    with transaction.atomic():
-        team.members.remove(user)
-        audit.record(
-            organization=team.organization,
-            actor=actor,
-            action="core.team.member_removed",
-            target=team,
-            before={"member": user.email},
-        )
-    return team
-
-
 def brand_create(
     *,
     organization: Organization,
-    actor: User | None,
+    actor: Actor,
     name: str,
     region: str = "",
     time_zone: str = "UTC",
 ) -> Brand:
-    _same_org(actor, organization.pk)
-    _check(actor, Action.STRUCTURE_MANAGE)
+    require_organization(actor, organization)
+    require(actor, Action.STRUCTURE_MANAGE)
     _clean_profile(time_zone=time_zone, language="en")
     try:
-        with transaction.atomic():
-            brand = Brand.objects.create(
-                organization=organization, name=name.strip(), region=region, time_zone=time_zone
-            )
-            audit.record(
-                organization=organization,
-                actor=actor,
-                action="core.brand.created",
-                target=brand,
-                after={"name": brand.name, "region": region, "time_zone": time_zone},
-            )
+        brand = audited_create(
+            Brand,
+            actor=actor,
+            organization=organization,
+            values={"name": name.strip(), "region": region, "time_zone": time_zone},
+            action="core.brand.created",
+            fields=("name", "region", "time_zone"),
+        )
     except IntegrityError as exc:
         raise ApplicationError(
             ErrorCode.CONFLICT, f"A brand {name!r} exists already.", field="name"
@@ -412,13 +377,13 @@ def brand_create(
 def channel_group_create(
     *,
     organization: Organization,
-    actor: User | None,
+    actor: Actor,
     name: str,
     brand: Brand | None = None,
     description: str = "",
 ) -> ChannelGroup:
-    _same_org(actor, organization.pk)
-    _check(actor, Action.STRUCTURE_MANAGE)
+    require_organization(actor, organization)
+    require(actor, Action.STRUCTURE_MANAGE)
     if brand is not None and brand.organization_id != organization.pk:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Brand not found.", field="brand")
     try:

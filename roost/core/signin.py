@@ -30,6 +30,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import SignInFailure, User
 from roost.core.two_factor import confirmed_device, totp_code_valid
@@ -99,7 +100,7 @@ def _record_failure(*, email: str, ip_address: str | None, device_token: str, st
         if user is not None:
             audit.record(
                 organization=user.organization,
-                actor=None,
+                actor=SYSTEM,
                 actor_label=email,
                 action="core.signin.failed",
                 target=user,

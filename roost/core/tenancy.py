@@ -10,7 +10,7 @@ from typing import Protocol
 
 from roost.core.actors import Actor, SystemActor
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import ChannelGroup
+from roost.core.models import ChannelGroup, Organization
 from roost.core.permissions import Action, require
 
 
@@ -23,6 +23,17 @@ def require_same_organization(actor: Actor, thing: Owned, *, noun: str) -> None:
     if isinstance(actor, SystemActor):
         return
     if thing.organization_id != actor.organization_id:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"{noun} not found.")
+
+
+def require_organization(
+    actor: Actor, organization: Organization, *, noun: str = "Organisation"
+) -> None:
+    """`NOT_FOUND` ("<noun> not found.") unless the actor belongs to the organisation
+    (for a change made to the organisation, or to be added to it)."""
+    if isinstance(actor, SystemActor):
+        return
+    if organization.pk != actor.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, f"{noun} not found.")
 
 

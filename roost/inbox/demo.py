@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from roost.channels.models import Channel
 from roost.core import services as core_services
+from roost.core.actors import SYSTEM
 from roost.core.models import ChannelGroup, Organization, Team, User
 from roost.inbox.classify import Priority
 from roost.inbox.models import AssignmentMode, RoutingRule, SlaPolicy
@@ -53,14 +54,14 @@ def _teams(org: Organization, people: dict[str, User]) -> dict[str, Team]:
     teams: dict[str, Team] = {}
     for name, region, members in SUPPORT_TEAMS:
         team = existing.get(name) or core_services.team_create(
-            organization=org, actor=None, name=name, region=region
+            organization=org, actor=SYSTEM, name=name, region=region
         )
         present = set(team.members.values_list("pk", flat=True))
         for key in members:
             if people[key].pk not in present:
-                core_services.team_member_add(team=team, actor=None, user=people[key])
+                core_services.team_member_add(team=team, actor=SYSTEM, user=people[key])
         if team.lead_id is None:  # the first member named leads the team
-            core_services.team_lead_set(team=team, actor=None, lead=people[members[0]])
+            core_services.team_lead_set(team=team, actor=SYSTEM, lead=people[members[0]])
         teams[name] = team
     return teams
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import pyvips
 
+from roost.core.errors import DomainError, message_of
+
 # Loaders that are not safe on untrusted input (ImageMagick and friends) stay off.
 pyvips.block_untrusted_set(True)
 # Every upload is decoded once, so libvips' operation cache could only hold memory (and
@@ -56,8 +58,32 @@ _LOADERS = {
 }
 
 
-class ImageError(Exception):
-    """The data is not a readable image of an accepted format."""
+class ImageErrorCode(enum.StrEnum):
+    """Why an image was refused or could not be cut."""
+
+    NOT_ACCEPTED = "not_accepted"
+    HEADER_UNREADABLE = "header_unreadable"
+    SIGNATURE_MISMATCH = "signature_mismatch"
+    DAMAGED = "damaged"
+    ENCODING_FAILED = "encoding_failed"
+
+
+MESSAGES: dict[ImageErrorCode, str] = {
+    ImageErrorCode.NOT_ACCEPTED: "not a JPEG, PNG, WebP or GIF image",
+    ImageErrorCode.HEADER_UNREADABLE: "the {image_format} header cannot be read",
+    ImageErrorCode.SIGNATURE_MISMATCH: "the content does not match its signature",
+    ImageErrorCode.DAMAGED: "the image is damaged or incomplete",
+    ImageErrorCode.ENCODING_FAILED: "encoding {width}×{height} failed: {reason}",
+}
+
+
+class ImageError(DomainError):
+    """The data is not a readable image of an accepted format, or a size failed to encode."""
+
+    code: ImageErrorCode
+
+    def __init__(self, code: ImageErrorCode, **values: object) -> None:
+        super().__init__(code, message_of(MESSAGES, code, **values))
 
 
 def sniff(head: bytes) -> ImageFormat | None:
@@ -105,13 +131,15 @@ class ImageInfo:
 def _header(data: bytes) -> tuple[ImageFormat, pyvips.Image]:
     image_format = sniff(data[:32])
     if image_format is None:
-        raise ImageError("not a JPEG, PNG, WebP or GIF image")
+        raise ImageError(ImageErrorCode.NOT_ACCEPTED)
     try:
         header = pyvips.Image.new_from_buffer(data, "", access="sequential")
     except pyvips.Error as exc:
-        raise ImageError(f"the {image_format.value.upper()} header cannot be read") from exc
+        raise ImageError(
+            ImageErrorCode.HEADER_UNREADABLE, image_format=image_format.value.upper()
+        ) from exc
     if header.get("vips-loader") != _LOADERS[image_format]:
-        raise ImageError("the content does not match its signature")
+        raise ImageError(ImageErrorCode.SIGNATURE_MISMATCH)
     return image_format, header
 
 
@@ -159,7 +187,7 @@ def preview(data: bytes, *, size: int = PREVIEW_SIZE) -> bytes:
         )
         return bytes(_to_srgb(image).jpegsave_buffer(Q=80, keep="none"))
     except pyvips.Error as exc:
-        raise ImageError("the image is damaged or incomplete") from exc
+        raise ImageError(ImageErrorCode.DAMAGED) from exc
 
 
 @dataclass(frozen=True)
@@ -233,7 +261,7 @@ def decode_for(
             image = image.resize(remaining, kernel="lanczos3")
         image = image.copy_memory()
     except pyvips.Error as exc:
-        raise ImageError("the image is damaged or incomplete") from exc
+        raise ImageError(ImageErrorCode.DAMAGED) from exc
     return Decoded(image=image, focal_x=focal_x, focal_y=focal_y)
 
 
@@ -259,7 +287,9 @@ def encode(decoded: Decoded, size: tuple[int, int], *, quality: int = JPEG_QUALI
             piece = piece.gravity("centre", target_width, target_height, extend="copy")
         return bytes(piece.jpegsave_buffer(Q=quality, keep="none"))
     except pyvips.Error as exc:
-        raise ImageError(f"encoding {target_width}×{target_height} failed: {exc}") from exc
+        raise ImageError(
+            ImageErrorCode.ENCODING_FAILED, width=target_width, height=target_height, reason=exc
+        ) from exc
 
 
 def encode_many(

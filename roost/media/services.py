@@ -30,8 +30,10 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Organization, User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on, require_organization
 from roost.media import imaging, video
 from roost.media.attachments import asset_edited_handlers
+from roost.media.locks import asset_locked
 from roost.media.models import MediaAsset, MediaKind, Rendition, RenditionStatus
 from roost.media.targets import rendition_targets
 
@@ -51,14 +53,6 @@ ASSET_FIELDS = ("kind", "original_name", "alt_text", "tags", "focal_x", "focal_y
 
 def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
-
-
-def _check(actor: User, organization_id: int) -> None:
-    """The library is the organisation's own; adding to it or describing its items
-    needs the media-edit right."""
-    if actor.organization_id != organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Media not found.")
-    require(actor, Action.MEDIA_EDIT)
 
 
 def clean_alt_text(alt_text: str, *, required: bool) -> str:
@@ -265,7 +259,9 @@ def media_upload(
 ) -> MediaAsset:
     """Store an image or video after checking its content; its renditions follow in the
     background. Nothing is stored when a check fails."""
-    _check(actor, organization.pk)
+    # The library is the organisation's own; adding to it needs the media-edit right.
+    require_organization(actor, organization, noun="Media")
+    require(actor, Action.MEDIA_EDIT)
     alt_text = clean_alt_text(alt_text, required=organization.require_alt_text)
     cleaned_tags = clean_tags(tags)
     inspected = inspect_upload(file)
@@ -319,11 +315,6 @@ def media_upload(
     return asset
 
 
-def _lock_asset(asset_id: int) -> MediaAsset | None:
-    """The asset's row, locked until the transaction ends (the one way this app locks it)."""
-    return MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
-
-
 def media_update(
     *,
     actor: User,
@@ -339,7 +330,7 @@ def media_update(
     the item is told in the same transaction (`roost.media.attachments`): a post that
     carries it counts the change as an edit of the post.
     """
-    _check(actor, asset.organization_id)
+    require_on(actor, asset, Action.MEDIA_EDIT, noun="Media")
     changes: dict[str, Any] = {}
     if alt_text is not None:
         changes["alt_text"] = clean_alt_text(alt_text, required=asset.organization.require_alt_text)
@@ -350,7 +341,7 @@ def media_update(
     if focal_y is not None:
         changes["focal_y"] = _clean_focal(focal_y, "focal_y")
     with transaction.atomic():
-        locked = _lock_asset(asset.pk)
+        locked = asset_locked(asset.pk)
         if locked is None:
             raise ApplicationError(ErrorCode.NOT_FOUND, "Media not found.")
         before = audit.snapshot(locked, ASSET_FIELDS)
@@ -413,7 +404,7 @@ def _finish(
 ) -> bool:
     """Record one rendition's outcome unless the asset moved on; False when it has."""
     with transaction.atomic():
-        current = _lock_asset(row.asset_id)
+        current = asset_locked(row.asset_id)
         if current is None or current.rendition_version != version:
             stale = True
         else:

@@ -25,6 +25,7 @@ import pyvips
 from av.audio.stream import AudioStream
 from av.video.stream import VideoStream
 
+from roost.core.errors import DomainError, message_of
 from roost.media.imaging import PREVIEW_SIZE, focal_crop
 
 VIDEO_CODEC = "libx264"
@@ -66,8 +67,34 @@ class VideoFormat(enum.StrEnum):
 MIME_TYPES = {VideoFormat.MP4: "video/mp4", VideoFormat.MOV: "video/quicktime"}
 
 
-class VideoError(Exception):
+class VideoErrorCode(enum.StrEnum):
+    """Why a video was refused or its transcode stopped."""
+
+    UNREADABLE = "unreadable"
+    NOT_MP4_OR_MOV = "not_mp4_or_mov"
+    NO_VIDEO_TRACK = "no_video_track"
+    UNDECODABLE = "undecodable"
+    NO_FRAMES = "no_frames"
+    DECODING_STOPPED = "decoding_stopped"
+
+
+MESSAGES: dict[VideoErrorCode, str] = {
+    VideoErrorCode.UNREADABLE: "the video cannot be read",
+    VideoErrorCode.NOT_MP4_OR_MOV: "the content is not an MP4 or MOV container",
+    VideoErrorCode.NO_VIDEO_TRACK: "the file has no video track",
+    VideoErrorCode.UNDECODABLE: "the video track cannot be decoded",
+    VideoErrorCode.NO_FRAMES: "the video track has no frames",
+    VideoErrorCode.DECODING_STOPPED: "decoding stopped: {reason}",
+}
+
+
+class VideoError(DomainError):
     """The data is not a readable video of an accepted format, or a transcode failed."""
+
+    code: VideoErrorCode
+
+    def __init__(self, code: VideoErrorCode, **values: object) -> None:
+        super().__init__(code, message_of(MESSAGES, code, **values))
 
 
 def sniff(head: bytes) -> VideoFormat | None:
@@ -152,19 +179,19 @@ def probe(source: str | Path | IO[bytes], *, video_format: VideoFormat) -> Video
     try:
         container = av.open(str(source) if isinstance(source, Path) else source, mode="r")
     except (av.FFmpegError, OSError, ValueError) as exc:
-        raise VideoError("the video cannot be read") from exc
+        raise VideoError(VideoErrorCode.UNREADABLE) from exc
     try:
         if "mp4" not in container.format.name and "mov" not in container.format.name:
-            raise VideoError("the content is not an MP4 or MOV container")
+            raise VideoError(VideoErrorCode.NOT_MP4_OR_MOV)
         if not container.streams.video:
-            raise VideoError("the file has no video track")
+            raise VideoError(VideoErrorCode.NO_VIDEO_TRACK)
         stream = container.streams.video[0]
         try:
             frame = next(container.decode(stream), None)
         except av.FFmpegError as exc:
-            raise VideoError("the video track cannot be decoded") from exc
+            raise VideoError(VideoErrorCode.UNDECODABLE) from exc
         if frame is None:
-            raise VideoError("the video track has no frames")
+            raise VideoError(VideoErrorCode.NO_FRAMES)
         rotation = _rotation(frame)
         width, height = _displayed(frame.width, frame.height, rotation)
         return VideoInfo(
@@ -289,11 +316,11 @@ def transcode(
     try:
         container = av.open(str(source), mode="r")
     except (av.FFmpegError, OSError) as exc:
-        raise VideoError("the video cannot be read") from exc
+        raise VideoError(VideoErrorCode.UNREADABLE) from exc
     outputs: list[_Output] = []
     try:
         if not container.streams.video:
-            raise VideoError("the file has no video track")
+            raise VideoError(VideoErrorCode.NO_VIDEO_TRACK)
         video_in = container.streams.video[0]
         video_in.thread_type = "AUTO"
         audio_in = container.streams.audio[0] if container.streams.audio else None
@@ -319,7 +346,7 @@ def transcode(
                     except (av.FFmpegError, ValueError) as exc:
                         output.error = f"encoding failed: {exc}"
         except av.FFmpegError as exc:
-            raise VideoError(f"decoding stopped: {exc}") from exc
+            raise VideoError(VideoErrorCode.DECODING_STOPPED, reason=exc) from exc
         for output in outputs:
             if output.error:
                 continue

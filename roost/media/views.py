@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from roost.core.errors import ApplicationError
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
@@ -36,7 +37,7 @@ PAGE_SIZE = 48
 
 @login_required
 @require_GET
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: HtmxHttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     form = LibraryFilterForm(request.GET or None)
     search = kind = tag = ""
@@ -50,10 +51,10 @@ def library(request: HttpRequest) -> HttpResponse:
         "area": AREA,
         "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "can_edit": can(viewer, Action.MEDIA_EDIT),
     }
-    template = "media/_grid.html" if request.htmx else "media/library.html"  # type: ignore[attr-defined]
+    template = "media/_grid.html" if request.htmx else "media/library.html"
     return render(request, template, context)
 
 

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.publishing import approvals
@@ -26,11 +27,11 @@ from roost.publishing.models import Post
 PANEL = "publishing/_approval_panel.html"
 
 
-def _panel(request: HttpRequest, post: Post, *, error: str = "") -> HttpResponse:
+def _panel(request: HtmxHttpRequest, post: Post, *, error: str = "") -> HttpResponse:
     context = approval_context(viewer=viewer_of(request), post=post)
     context["error"] = error
     # After a swap the page's own address is where a later plain form post returns.
-    context["next"] = request.htmx.current_url_abs_path or ""  # type: ignore[attr-defined]
+    context["next"] = request.htmx.current_url_abs_path or ""
     return render(request, PANEL, {"post": post, "approval": context})
 
 
@@ -43,18 +44,20 @@ def _back(request: HttpRequest, post: Post) -> HttpResponse:
     return redirect("approvals:post", post_id=post.pk)
 
 
-def _act(request: HttpRequest, post: Post, done: str, action: Callable[[], Post]) -> HttpResponse:
+def _act(
+    request: HtmxHttpRequest, post: Post, done: str, action: Callable[[], Post]
+) -> HttpResponse:
     """Call the service; a refusal the person can fix is shown, others go to the error page."""
     try:
         post = action()
     except ApplicationError as error:
         if error.code in (ErrorCode.PERMISSION_DENIED, ErrorCode.NOT_FOUND):
             raise
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return _panel(request, post, error=error.message)
         messages.error(request, error.message)
         return _back(request, post)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _panel(request, post)
     messages.success(request, done)
     return _back(request, post)
@@ -71,10 +74,10 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def approval_post(request: HttpRequest, post_id: int) -> HttpResponse:
+def approval_post(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _panel(request, post)
     variants = list(post.variants.select_related("channel"))
     previews = post_media_previews(post=post, variants=variants)
@@ -89,7 +92,7 @@ def approval_post(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approval_submit(request: HttpRequest, post_id: int) -> HttpResponse:
+def approval_submit(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(
@@ -102,7 +105,7 @@ def approval_submit(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approval_approve(request: HttpRequest, post_id: int) -> HttpResponse:
+def approval_approve(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(
@@ -120,7 +123,7 @@ def approval_approve(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approval_reject(request: HttpRequest, post_id: int) -> HttpResponse:
+def approval_reject(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from roost.channels.selectors import channel_list
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.feed_tokens import feed_token_owner
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
 from roost.core.selectors import brand_list, user_list
 from roost.core.text_input import id_from
@@ -89,9 +90,6 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     for variant in variants:
         by_day.setdefault(timezone.localtime(variant.scheduled_at).date(), []).append(variant)
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-    query = request.GET.copy()
-    query.pop("date", None)
-    query.pop("view", None)
     context = {
         "area": "calendar",
         "view": view,
@@ -100,7 +98,6 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "variants": variants,
         "previous": previous.isoformat(),
         "following": following.isoformat(),
-        "query": query.urlencode(),
         "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
         "time_zone": timezone.get_current_timezone_name(),
         "filter_choices": _filter_choices(viewer),
@@ -131,7 +128,7 @@ def _filter_choices(viewer: User) -> list[tuple[str, str, list[tuple[str, str]]]
 
 @login_required
 @require_POST
-def calendar_move(request: HttpRequest) -> HttpResponse:
+def calendar_move(request: HtmxHttpRequest) -> HttpResponse:
     """Drag and drop: move a post to another day, keeping its time of day."""
     viewer = viewer_of(request)
     post_id = id_from(request.POST.get("post"))
@@ -142,7 +139,7 @@ def calendar_move(request: HttpRequest) -> HttpResponse:
         when = _moved_to(request.POST.get("date", ""), post.scheduled_at)
         services.post_schedule(actor=viewer, post=post, scheduled_at=when)
     except ApplicationError as error:
-        if request.htmx or request.headers.get("Accept") == "application/json":  # type: ignore[attr-defined]
+        if request.htmx or request.headers.get("Accept") == "application/json":
             return JsonResponse({"ok": False, "error": error.message}, status=error.status)
         messages.error(request, error.message)
         return redirect("publishing:calendar")

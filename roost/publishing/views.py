@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from roost.channels import selectors as channel_selectors
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import ChannelGroup, User
 from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
@@ -223,11 +224,11 @@ def _invalid(form: forms.Form) -> ApplicationError:
 
 
 def _edit_refused(
-    request: HttpRequest, viewer: User, post: Any, error: ApplicationError
+    request: HtmxHttpRequest, viewer: User, post: Any, error: ApplicationError
 ) -> HttpResponse:
     """A refused edit leaves the saved post as it was and answers with the refusal's status:
     the autosave gets the reason alone, a page its form again with the reason."""
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         reason = format_html('<span role="alert">{}</span>', error.message)
         return HttpResponse(reason, status=error.status)
     if error.code in (ErrorCode.PERMISSION_DENIED, ErrorCode.NOT_FOUND):
@@ -239,7 +240,7 @@ def _edit_refused(
 
 @login_required
 @require_POST
-def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_edit(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     """Save the master text (also the composer's autosave). A field left out keeps its value."""
     viewer = viewer_of(request)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
@@ -258,14 +259,14 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
         post.master_text = request.POST.get("master_text", post.master_text)
         post.link = request.POST.get("link", post.link)
         return _edit_refused(request, viewer, post, error)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return HttpResponse('<span role="status">Saved</span>')
     return redirect("publishing:detail", post_id=post.pk)
 
 
 @login_required
 @require_POST
-def variant_edit(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_edit(request: HtmxHttpRequest, variant_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     variant = selectors.variant_get(viewer=viewer, variant_id=variant_id)
     form = VariantForm(request.POST)

@@ -18,8 +18,9 @@ from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 
+from roost.channels.connectors.base import InboundKind
 from roost.channels.models import Channel, ChannelStatus
-from roost.sandbox.models import AudienceTick, InboundKind, SandboxAccount, SandboxPost
+from roost.sandbox.models import AudienceTick, SandboxAccount, SandboxPost
 from roost.sandbox.profiles import VIP_AUTHORS
 from roost.sandbox.routing import SANDBOX_DB
 from roost.sandbox.selectors import sandbox_account_for_channel

@@ -6,17 +6,17 @@ from django.db import transaction
 
 from roost.channels import services as channel_services
 from roost.channels.models import Channel, CredentialKind
+from roost.core.actors import SYSTEM, Actor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Organization, User
 from roost.core.permissions import Action, require
 from roost.sandbox.services import sandbox_account_open
 
 
-def sandbox_channel_connect(*, actor: User | None, channel: Channel) -> Channel:
+def sandbox_channel_connect(*, actor: Actor, channel: Channel) -> Channel:
     """Open (or find) the channel's sandbox account, in the channel's own organisation,
     and keep its token in the vault."""
-    if actor is not None:
-        require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
+    require(actor, Action.CHANNEL_MANAGE, channel_group=channel.channel_group)
     if channel.connector != "sandbox":
         raise ApplicationError(ErrorCode.INVALID, "Only sandbox channels connect here.")
     account, secret = sandbox_account_open(
@@ -31,7 +31,7 @@ def sandbox_channel_connect(*, actor: User | None, channel: Channel) -> Channel:
         )
         if channel.external_id != account.external_id:
             channel_services.channel_update(
-                actor=None, channel=channel, external_id=account.external_id
+                actor=SYSTEM, channel=channel, external_id=account.external_id
             )
     return channel
 
@@ -85,7 +85,7 @@ def seed_demo_channels(organization: Organization) -> int:
         if (network, placement, handle) in existing:
             continue
         channel = channel_services.channel_create(
-            actor=None,
+            actor=SYSTEM,
             organization=organization,
             network=network,
             placement=placement,
@@ -96,6 +96,6 @@ def seed_demo_channels(organization: Organization) -> int:
             backup_owner=people[backup] if backup else None,
             connector="sandbox",
         )
-        sandbox_channel_connect(actor=None, channel=channel)
+        sandbox_channel_connect(actor=SYSTEM, channel=channel)
         added += 1
     return added

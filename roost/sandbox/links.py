@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 
-from roost.sandbox.models import InboundKind, SandboxInbound, SandboxPost
+from roost.channels.connectors.base import InboundKind
+from roost.sandbox.models import SandboxInbound, SandboxPost
 
 
 def _path(name: str, *args: str) -> str:
@@ -19,10 +20,6 @@ def _path(name: str, *args: str) -> str:
         return reverse(f"sandbox:{name}", args=args)
     except NoReverseMatch:  # a handle no path can hold (a slash in it): no link
         return ""
-
-
-def account_link(*, network: str, handle: str) -> str:
-    return _path("network_account", network, handle)
 
 
 def post_link(*, network: str, handle: str, external_id: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from roost.channels.connectors.base import InboundKind
+
 
 class FailMode(models.TextChoices):
     """How the next calls to an account fail (failure injection)."""
@@ -24,13 +26,6 @@ class FailMode(models.TextChoices):
     INVALID = "invalid", "Request rejected (validation)"
     # The call does its work (a publish stores the post), then the answer never arrives.
     LOSE_ANSWER = "lose_answer", "Accepted, then the answer lost"
-
-
-class InboundKind(models.TextChoices):
-    COMMENT = "comment", "Comment"
-    REPLY = "reply", "Reply"
-    MENTION = "mention", "Mention"
-    DIRECT_MESSAGE = "direct_message", "Direct message"
 
 
 # `fail_remaining` at this value means: fail until the knob is cleared.

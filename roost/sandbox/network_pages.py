@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.http import Http404
 
+from roost.channels.connectors.base import InboundKind
 from roost.channels.models import Channel
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
-from roost.sandbox.models import InboundKind, SandboxAccount, SandboxInbound, SandboxPost
+from roost.sandbox.models import SandboxAccount, SandboxInbound, SandboxPost
 
 THREAD_LIMIT = 200
 ACCOUNT_POSTS = 50

@@ -24,13 +24,12 @@ from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from roost.catalogue.specs import catalogue
-from roost.channels.connectors.base import PermanentError
+from roost.channels.connectors.base import InboundKind, PermanentError
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.sandbox import rules
+from roost.sandbox import locks, rules
 from roost.sandbox.models import (
     FAIL_UNTIL_CLEARED,
     FailMode,
-    InboundKind,
     SandboxAccount,
     SandboxInbound,
     SandboxPost,
@@ -40,16 +39,6 @@ from roost.sandbox.routing import SANDBOX_DB
 
 def _new_external_id(prefix: str) -> str:
     return f"{prefix}{secrets.token_hex(8)}"
-
-
-def _locked(account: SandboxAccount) -> SandboxAccount:
-    """The account row, locked until the surrounding transaction ends.
-
-    Publishing and numbering inbound items happen under this lock, so two
-    publishes with one idempotency key cannot both insert, and sequences commit
-    in order.
-    """
-    return SandboxAccount.objects.select_for_update().get(pk=account.pk)
 
 
 def sandbox_account_open(
@@ -123,7 +112,7 @@ def sandbox_knobs_set(
         if fail_remaining is None:
             fail_remaining = 0 if mode is FailMode.NONE else FAIL_UNTIL_CLEARED
     with transaction.atomic(using=SANDBOX_DB):
-        locked = _locked(account)
+        locked = locks.account_locked(account.pk)
         changed: list[str] = []
         if latency_ms is not None:
             locked.latency_ms = latency_ms
@@ -165,7 +154,7 @@ def sandbox_call_begin(*, organization_id: int, network: str, handle: str) -> Sa
     if account.fail_mode == FailMode.NONE or account.fail_remaining == 0:
         return SandboxCall(account=account, fail_mode=FailMode.NONE)
     with transaction.atomic(using=SANDBOX_DB):
-        account = _locked(account)
+        account = locks.account_locked(account.pk)
         fail_mode = FailMode(account.fail_mode)
         if fail_mode is FailMode.NONE or account.fail_remaining == 0:
             return SandboxCall(account=account, fail_mode=FailMode.NONE)
@@ -274,7 +263,7 @@ def sandbox_post_create(
             idempotency_key=idempotency_key,
         )
     with transaction.atomic(using=SANDBOX_DB):
-        locked = _locked(account)
+        locked = locks.account_locked(account.pk)
         if idempotency_key:
             existing = SandboxPost.objects.filter(
                 account=locked, idempotency_key=idempotency_key
@@ -305,11 +294,7 @@ def sandbox_post_delete(*, account: SandboxAccount, external_id: str) -> Sandbox
     Raises `PermanentError` when the account has no such post.
     """
     with transaction.atomic(using=SANDBOX_DB):
-        post = (
-            SandboxPost.objects.select_for_update()
-            .filter(account=account, external_id=external_id)
-            .first()
-        )
+        post = locks.post_locked(account, external_id)
         if post is None:
             raise PermanentError(f"No post {external_id!r} on the sandbox.")
         if post.deleted_at is None:
@@ -340,7 +325,7 @@ def sandbox_inbound_add(
     if not author_handle.strip():
         raise ApplicationError(ErrorCode.INVALID, "An author is required.", field="author_handle")
     with transaction.atomic(using=SANDBOX_DB):
-        locked = _locked(account)
+        locked = locks.account_locked(account.pk)
         last = SandboxInbound.objects.filter(account=locked).aggregate(last=Max("sequence"))
         inbound = SandboxInbound.objects.create(
             account=locked,

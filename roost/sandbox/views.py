@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from roost.channels import selectors
 from roost.core.errors import ApplicationError
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
 from roost.core.permissions import Action
 from roost.sandbox.channels import sandbox_channel_connect
@@ -85,7 +86,7 @@ def channel_knobs(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 
 @login_required
-def channel_activity(request: HttpRequest, channel_id: int) -> HttpResponse:
+def channel_activity(request: HtmxHttpRequest, channel_id: int) -> HttpResponse:
     """What the simulated audience sends this channel, newest first; refreshes itself."""
     viewer = request.user
     assert isinstance(viewer, User)
@@ -102,5 +103,5 @@ def channel_activity(request: HttpRequest, channel_id: int) -> HttpResponse:
             for post in sandbox_posts_recent(account=account, limit=10)
         ],
     }
-    template = "sandbox/_activity.html" if request.htmx else "sandbox/activity.html"  # type: ignore[attr-defined]
+    template = "sandbox/_activity.html" if request.htmx else "sandbox/activity.html"
     return render(request, template, context)

@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.db import models
+
 
 class Capability(enum.StrEnum):
     PUBLISH_TEXT = "publish_text"
@@ -126,11 +128,13 @@ class Published:
     url: str
 
 
-class InboundKind(enum.StrEnum):
-    COMMENT = "comment"
-    REPLY = "reply"
-    MENTION = "mention"
-    DIRECT_MESSAGE = "direct_message"
+class InboundKind(models.TextChoices):
+    """What an inbound item is; the sandbox network stores it with these labels."""
+
+    COMMENT = "comment", "Comment"
+    REPLY = "reply", "Reply"
+    MENTION = "mention", "Mention"
+    DIRECT_MESSAGE = "direct_message", "Direct message"
 
 
 @dataclass(frozen=True)

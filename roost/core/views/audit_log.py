@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from roost.core import selectors
 from roost.core.forms import AuditFilterForm
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import AuditEvent, User
 from roost.core.permissions import Action, can, require
 from roost.core.text_input import text_repaired
@@ -53,7 +54,7 @@ def event_as_dict(event: AuditEvent) -> dict[str, object]:
 
 
 @login_required
-def audit_page(request: HttpRequest) -> HttpResponse:
+def audit_page(request: HtmxHttpRequest) -> HttpResponse:
     viewer = request.user
     assert isinstance(viewer, User)
     # People's actions by default: the system's many routine events are one filter away.
@@ -67,10 +68,10 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         "area": "governance",
         "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "can_export": can(viewer, Action.AUDIT_EXPORT),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "core/_audit_results.html", context)
     return render(request, "core/audit.html", context)
 

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from roost.channels import services as channel_services
+from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Role, Team
 from roost.inbox.classify import Priority
@@ -67,7 +68,7 @@ def closed(moment):
 def office_channel(org, channel):
     """A second channel, with a business-hours policy of its own."""
     return channel_services.channel_create(
-        actor=None, organization=org, network="x", placement="post", handle="acme_help",
+        actor=SYSTEM, organization=org, network="x", placement="post", handle="acme_help",
         channel_group=channel.channel_group, primary_owner=channel.primary_owner,
     )  # fmt: skip
 

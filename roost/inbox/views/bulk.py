@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
@@ -51,7 +52,7 @@ def _report(request: HttpRequest, action: str, result: BulkResult) -> None:
 
 @login_required
 @require_POST
-def conversations_bulk(request: HttpRequest) -> HttpResponse:
+def conversations_bulk(request: HtmxHttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     # The queue the form was on, as its query string; only ever sent back to the inbox.
     back = QueryDict(request.POST.get("back", ""))

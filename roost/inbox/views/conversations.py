@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from roost.channels.published_posts import published_post_find
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.text_input import id_from
@@ -36,7 +37,7 @@ PAGE_SIZE = 50
 
 
 def render_queue_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     query: Mapping[str, Any],
     *,
     status: int = 200,
@@ -57,7 +58,7 @@ def render_queue_page(
         "queue": filters.queue,
         "queues": QUEUE_LABELS,
         "page": page,
-        "query": filters.urlencode(),
+        "query": QueryDict(filters.urlencode()),
         "search": filters.search,
         "status_choices": STATUS_CHOICES,
         "priority_choices": PRIORITY_CHOICES,
@@ -76,13 +77,13 @@ def render_queue_page(
         # Rows link to reverse("inbox:conversation") built once, not fifty times.
         "conversation_base": reverse("inbox:index") + "c/",
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "inbox/_conversation_rows.html", context, status=status)
     return render(request, "inbox/index.html", context, status=status)
 
 
 @login_required
-def inbox_index(request: HttpRequest) -> HttpResponse:
+def inbox_index(request: HtmxHttpRequest) -> HttpResponse:
     return render_queue_page(request, request.GET)
 
 

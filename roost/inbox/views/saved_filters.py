@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from roost.core.errors import ApplicationError
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.views.viewer import viewer_of
 from roost.inbox import selectors
 from roost.inbox.filters import filter_from_query
@@ -19,7 +20,7 @@ from roost.inbox.views.conversations import render_queue_page
 
 @login_required
 @require_POST
-def saved_filter_add(request: HttpRequest) -> HttpResponse:
+def saved_filter_add(request: HtmxHttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     try:
         saved = saved_filter_create(

@@ -23,6 +23,7 @@ from roost.channels.inbound_webhook import (
 )
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
+from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.problem_json import problem
@@ -114,7 +115,7 @@ def _settings_context(
 
 
 @login_required
-def channel_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
+def channel_webhook(request: HtmxHttpRequest, channel_id: int) -> HttpResponse:
     """The webhook's page: address, enable and rotate, and recent deliveries.
 
     Asked by HTMX (from the channel's page), only the address panel is sent.
@@ -124,7 +125,7 @@ def channel_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
         viewer=viewer, channel_id=channel_id, action=Action.CHANNEL_MANAGE
     )
     context = _settings_context(request, viewer=viewer, channel=channel)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "inbox/_webhook_panel.html", context)
     context["receipts"] = selectors.webhook_receipts_recent(viewer=viewer, channel=channel)
     return render(request, "inbox/channel_webhook.html", context)

@@ -149,7 +149,9 @@ def test_a_failed_rendition_records_its_error_and_the_rest_carry_on(org, admin, 
 
     def fail_portrait(decoded, size, **kwargs):
         if size == (720, 1280):
-            raise imaging.ImageError("encoding 720×1280 failed: disk full")
+            raise imaging.ImageError(
+                imaging.ImageErrorCode.ENCODING_FAILED, width=720, height=1280, reason="disk full"
+            )
         return real_encode(decoded, size, **kwargs)
 
     monkeypatch.setattr(imaging, "encode", fail_portrait)

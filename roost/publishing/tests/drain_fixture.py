@@ -22,6 +22,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from roost.channels.services import channel_create  # noqa: E402
+from roost.core.actors import SYSTEM  # noqa: E402
 from roost.core.models import ChannelGroup, Role  # noqa: E402
 from roost.core.services import membership_grant, organization_create, user_create  # noqa: E402
 from roost.publishing.models import Post, PostState, Variant, VariantState  # noqa: E402
@@ -37,16 +38,16 @@ def seed(posts: int, channels: int, latency_ms: int) -> None:
     org = organization_create(name="Acme", slug="acme", is_demo=True)
     group = ChannelGroup.objects.create(organization=org, name="Consumer")
     publisher = user_create(
-        organization=org, actor=None, email="publisher@acme.example", name="Pat Publisher"
+        organization=org, actor=SYSTEM, email="publisher@acme.example", name="Pat Publisher"
     )
-    membership_grant(actor=None, user=publisher, role=Role.PUBLISHER, channel_group=group)
+    membership_grant(actor=SYSTEM, user=publisher, role=Role.PUBLISHER, channel_group=group)
     opened = []
     for n in range(channels):
         channel = channel_create(
-            actor=None, organization=org, network="x", placement="post",
+            actor=SYSTEM, organization=org, network="x", placement="post",
             handle=f"acme{n}", channel_group=group, primary_owner=publisher,
         )  # fmt: skip
-        opened.append(sandbox_channel_connect(actor=None, channel=channel))
+        opened.append(sandbox_channel_connect(actor=SYSTEM, channel=channel))
     for account in SandboxAccount.objects.all():
         sandbox_knobs_set(account=account, latency_ms=latency_ms)
     due = timezone.now() - dt.timedelta(seconds=1)

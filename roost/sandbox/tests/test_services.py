@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from roost.channels.connectors.base import InboundKind
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.sandbox.models import FAIL_UNTIL_CLEARED, FailMode, InboundKind, SandboxAccount
+from roost.sandbox.models import FAIL_UNTIL_CLEARED, FailMode, SandboxAccount
 from roost.sandbox.services import sandbox_account_open, sandbox_inbound_add, sandbox_knobs_set
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,17 @@ def test_inbound_add_rejects_unknown_kind() -> None:
     with pytest.raises(ApplicationError) as raised:
         sandbox_inbound_add(account=account, kind="carrier_pigeon", author_handle="a", text="?")
     assert raised.value.field == "kind"
+
+
+def test_the_sandbox_stores_the_kinds_connectors_speak_of() -> None:
+    """One kind of inbound item for Roost and its sandbox network: what the sandbox stores
+    is the connectors' own `InboundKind`, labels included."""
+    from roost.sandbox import models
+
+    assert models.InboundKind is InboundKind
+    assert models.SandboxInbound._meta.get_field("kind").choices == InboundKind.choices
+    account, _ = sandbox_account_open(organization_id=ORG, network="x", handle="acme")
+    item = sandbox_inbound_add(account=account, kind="mention", author_handle="a", text="hi")
+    item.refresh_from_db()
+    assert InboundKind(item.kind) is InboundKind.MENTION
+    assert InboundKind(item.kind).label == "Mention"
