@@ -9,7 +9,14 @@ from django.shortcuts import get_object_or_404
 
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
-from roost.publishing.models import Campaign, ComplianceRule, Post, Variant, VariantState
+from roost.publishing.models import (
+    Campaign,
+    ComplianceRule,
+    Pause,
+    Post,
+    Variant,
+    VariantState,
+)
 
 
 def _visible_variants(viewer: User) -> QuerySet[Variant]:
@@ -108,3 +115,14 @@ def campaign_list(*, viewer: User) -> QuerySet[Campaign]:
     return Campaign.objects.filter(organization_id=viewer.organization_id).order_by(
         "-release_at", "name"
     )
+
+
+def variants_in_scope(*, pause: Pause) -> QuerySet[Variant]:
+    """The variants a pause covers, whatever their state: the organisation's, a brand's,
+    or those of the chosen channels."""
+    variants = Variant.objects.filter(organization_id=pause.organization_id)
+    if pause.scope == Pause.Scope.BRAND:
+        return variants.filter(channel__brand=pause.brand)
+    if pause.scope == Pause.Scope.CHANNELS:
+        return variants.filter(channel__in=pause.channels.all())
+    return variants

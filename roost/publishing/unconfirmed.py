@@ -41,6 +41,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
 from roost.publishing.dispatch import pause_covering, pauses_in_force
+from roost.publishing.locks import variant_locked
 from roost.publishing.models import Post, PostState, Variant, VariantState
 
 AUDITED_FIELDS = (
@@ -120,11 +121,7 @@ def _require_unconfirmed(variant: Variant) -> None:
 
 def _locked(variant: Variant) -> Variant:
     """The variant's row, locked for the change, with its channel and post."""
-    locked = (
-        Variant.objects.select_for_update(of=("self",))
-        .select_related("channel__channel_group__organization", "post")
-        .get(pk=variant.pk)
-    )
+    locked = variant_locked(variant.pk)
     _require_unconfirmed(locked)
     return locked
 

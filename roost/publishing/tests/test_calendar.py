@@ -23,9 +23,10 @@ from roost.channels import services as channel_services
 from roost.channels.models import Channel
 from roost.core.feed_tokens import feed_token_issue, feed_token_revoke
 from roost.core.models import AuditEvent, Brand, ChannelGroup, FeedToken, Organization, Role, User
-from roost.publishing import approvals, campaigns, services
+from roost.publishing import campaigns, services
 from roost.publishing.approval_models import ApprovalRequest
-from roost.publishing.approvals import StepSpec
+from roost.publishing.approvals import decisions, workflows
+from roost.publishing.approvals.workflows import StepSpec
 from roost.publishing.ics import calendar_feed
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 
@@ -685,7 +686,7 @@ def test_a_move_reopens_approval_only_when_the_workflow_says_so(
     reapprove: bool,
 ) -> None:
     approver = make_user(org, Role.APPROVER, channel_group=group)
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Consumer review",
@@ -702,8 +703,8 @@ def test_a_move_reopens_approval_only_when_the_workflow_says_so(
         master_text="Needs a yes",
         scheduled_at=utc(start, 9),
     )
-    approvals.post_submit(post=post, actor=publisher)
-    approvals.post_approve(post=Post.objects.get(pk=post.pk), approver=approver)
+    decisions.post_submit(post=post, actor=publisher)
+    decisions.post_approve(post=Post.objects.get(pk=post.pk), approver=approver)
     assert Post.objects.get(pk=post.pk).state == PostState.SCHEDULED
 
     target = start + dt.timedelta(days=2)

@@ -149,12 +149,14 @@ def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
     org, admin, group, publisher, make_user, make_channel, launch
 ):
     from roost.core.models import Role
-    from roost.publishing import approvals
     from roost.publishing.approval_models import ApprovalRequest
-    from roost.publishing.approvals import StepSpec
+    from roost.publishing.approvals import decisions, workflows
+    from roost.publishing.approvals import selectors as approval_selectors
+    from roost.publishing.approvals import versions as approval_versions
+    from roost.publishing.approvals.workflows import StepSpec
 
     reviewer = make_user(org, Role.APPROVER, channel_group=group)
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin, organization=org, name="Review", channel_group=group,
         steps=[StepSpec(name="Review", approver_users=[reviewer])],
     )  # fmt: skip
@@ -166,8 +168,8 @@ def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
         link="https://shop.example/winter",
         scheduled_at=timezone.now() + dt.timedelta(days=1),
     )
-    approvals.post_submit(post=post, actor=publisher)
-    approvals.post_approve(post=Post.objects.get(pk=post.pk), approver=reviewer)
+    decisions.post_submit(post=post, actor=publisher)
+    decisions.post_approve(post=Post.objects.get(pk=post.pk), approver=reviewer)
     approved = Post.objects.get(pk=post.pk)
     assert approved.state == PostState.SCHEDULED
 
@@ -179,8 +181,8 @@ def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
         ApprovalRequest.objects.get(post=post, status=ApprovalRequest.Status.PENDING).version
         == stored.version
     )
-    newest, previous = list(approvals.post_versions(viewer=publisher, post=stored))[:2]
-    diff = approvals.version_diff(previous, newest)
+    newest, previous = list(approval_selectors.post_versions(viewer=publisher, post=stored))[:2]
+    diff = approval_versions.version_diff(previous, newest)
     assert any(line.startswith("+") and "utm_campaign=winter-launch" in line for line in diff)
 
 

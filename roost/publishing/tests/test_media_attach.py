@@ -6,8 +6,9 @@ import pytest
 
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
+from roost.publishing.checks import media_problems
 from roost.publishing.dispatch import dispatch_once
-from roost.publishing.media_attach import media_problems, post_media_set, renditions_missing
+from roost.publishing.media_attach import post_media_set, renditions_missing
 from roost.publishing.validation import network_problems
 from roost.sandbox.models import SandboxPost
 
@@ -62,7 +63,7 @@ def test_an_organisation_that_requires_alt_text_blocks_submitting_without_it(
     from roost.core.errors import ApplicationError
     from roost.core.services import organization_alt_text_set
     from roost.publishing import services
-    from roost.publishing.approvals import post_submit
+    from roost.publishing.approvals.decisions import post_submit
     from roost.publishing.models import PostState
 
     channel = make_channel("bluesky", "post", "acme.bsky")
@@ -90,7 +91,7 @@ def test_an_organisation_that_requires_alt_text_blocks_submitting_without_it(
 def test_a_banned_term_blocks_submitting(org, admin, make_channel, publisher):
     from roost.core.errors import ApplicationError
     from roost.publishing import services
-    from roost.publishing.approvals import post_submit
+    from roost.publishing.approvals.decisions import post_submit
     from roost.publishing.models import ComplianceRule, PostState
 
     ComplianceRule.objects.create(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from roost.conftest import TEST_PASSWORD
 from roost.core.models import Role
 from roost.core.tests.test_browser import ARTIFACTS
-from roost.publishing.approvals import StepSpec, workflow_create
+from roost.publishing.approvals.workflows import StepSpec, workflow_create
 from roost.publishing.models import Post, PostState
 
 

@@ -16,8 +16,9 @@ from roost.core.models import Role
 from roost.media.models import Rendition, RenditionStatus
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_clip, make_image
-from roost.publishing import approvals, services
-from roost.publishing.approvals import StepSpec
+from roost.publishing import services
+from roost.publishing.approvals import decisions, workflows
+from roost.publishing.approvals.workflows import StepSpec
 from roost.publishing.media_attach import post_media_set
 from roost.publishing.models import Post, PostState, Variant, VariantState
 
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def approver(org, admin, group, make_user):
     person = make_user(org, Role.APPROVER, channel_group=group)
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Review",
@@ -70,7 +71,7 @@ def in_review(org, publisher, approver, make_channel, media):
         scheduled_at=timezone.now() + dt.timedelta(days=2),
     )
     post_media_set(actor=publisher, post=post, assets=list(media))
-    approvals.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
+    decisions.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
     return Post.objects.get(pk=post.pk)
 
 
@@ -230,7 +231,7 @@ def test_the_approver_sees_every_item_in_a_real_browser(
     admin = make_user(org, Role.ADMIN)
     publisher = make_user(org, Role.PUBLISHER, channel_group=group)
     reviewer = make_user(org, Role.APPROVER, channel_group=group, email="review@acme.example")
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin, organization=org, name="Review", channel_group=group,
         steps=[StepSpec(name="Review", approver_users=[reviewer])],
     )  # fmt: skip
@@ -262,7 +263,7 @@ def test_the_approver_sees_every_item_in_a_real_browser(
         scheduled_at=timezone.now() + dt.timedelta(days=2),
     )
     post_media_set(actor=publisher, post=post, assets=[photo, clip])
-    approvals.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
+    decisions.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
 
     page = browser_page
     sign_in(page, live_server.url, reviewer.email)
