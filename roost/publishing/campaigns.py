@@ -17,7 +17,7 @@ from roost.core.actors import SYSTEM, Actor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Organization, User
 from roost.core.permissions import Action, require
-from roost.core.tenancy import require_on
+from roost.core.tenancy import require_on, require_same_organization
 from roost.publishing import services
 from roost.publishing.approvals.lifecycle import (
     approval_reopen_if_needed,
@@ -76,12 +76,8 @@ def campaign_add_post(*, actor: User, campaign: Campaign, post: Post) -> Post:
     version, and approval again when it was in approval or approved. A post already
     published, or being published, cannot join.
     """
-    require(actor, Action.CAMPAIGN_MANAGE)
-    if (
-        campaign.organization_id != actor.organization_id
-        or post.organization_id != actor.organization_id
-    ):
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Not found.")
+    require_same_organization(actor, post, noun="Post")
+    require_on(actor, campaign, Action.CAMPAIGN_MANAGE, noun="Campaign")
     with transaction.atomic():
         post = post_locked(post.pk)
         services.post_require_editable(post)

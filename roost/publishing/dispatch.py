@@ -74,6 +74,7 @@ from roost.channels.health import connectors_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.publishing.locks import channel_ids_free, variant_ids_free, variant_ids_locked
 from roost.publishing.media_attach import variant_media
 from roost.publishing.models import (
@@ -224,7 +225,7 @@ def _fail(variant: Variant, attempt: Attempt | None, *, state: str, reason: str)
     )
     audit.record(
         organization=variant.channel.channel_group.organization,
-        actor=None,
+        actor=SYSTEM,
         action=f"publishing.variant.{state}",
         target=variant,
         after={"reason": reason[:500], "attempts": variant.attempts},

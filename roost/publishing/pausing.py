@@ -25,6 +25,7 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on
 from roost.publishing.dispatch import pause_covering, pauses_in_force
 from roost.publishing.locks import pause_locked, variant_ids_free, variants_locked
 from roost.publishing.models import Pause, Variant, VariantState
@@ -106,9 +107,7 @@ def pause(
 
 def resume(*, pause_record: Pause, actor: User) -> Pause:
     """End a pause; its variants go back to the schedule unless another pause covers them."""
-    require(actor, Action.PUBLISHING_PAUSE)
-    if pause_record.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Pause not found.")
+    require_on(actor, pause_record, Action.PUBLISHING_PAUSE, noun="Pause")
     with transaction.atomic():
         held = pause_locked(pause_record.pk)
         if held.ended_at is not None:

@@ -77,10 +77,6 @@ def calendar_variants(
     return variants
 
 
-def compliance_rules_for(*, organization_id: int) -> list[ComplianceRule]:
-    return list(ComplianceRule.objects.filter(organization_id=organization_id))
-
-
 def compliance_rule_list(*, viewer: User) -> QuerySet[ComplianceRule]:
     """The viewer's organisation's compliance rules, with the channel group they bind."""
     return (

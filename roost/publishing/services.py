@@ -19,6 +19,7 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Organization, User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on
 from roost.publishing.approvals.lifecycle import (
     approval_reopen_if_needed,
     post_after_approval,
@@ -218,7 +219,13 @@ def variant_update(
     *, actor: User, variant: Variant, text: str, first_comment: str | None = None
 ) -> Variant:
     """Tailor one channel's text by hand; approval starts again if it had been given."""
-    require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
+    require_on(
+        actor,
+        variant,
+        Action.POST_EDIT,
+        noun="Variant",
+        channel_group=variant.channel.channel_group,
+    )
     with transaction.atomic():
         post = post_locked(variant.post_id)
         post_require_editable(post)

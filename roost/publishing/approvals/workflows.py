@@ -12,6 +12,7 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Organization, Role, Team, User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on
 from roost.publishing.approval_models import ApprovalMode, ApprovalStep, ApprovalWorkflow
 from roost.publishing.locks import workflow_locked
 
@@ -25,12 +26,6 @@ class StepSpec:
     approver_users: Sequence[User] = ()
     approver_role: str = ""
     approver_team: Team | None = None
-
-
-def _require_manage(actor: User, organization_id: int, group: ChannelGroup | None) -> None:
-    if actor.organization_id != organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Organisation not found.")
-    require(actor, Action.WORKFLOW_MANAGE, channel_group=group)
 
 
 def workflow_create(
@@ -48,7 +43,9 @@ def workflow_create(
         raise ApplicationError(
             ErrorCode.NOT_FOUND, "Channel group not found.", field="channel_group"
         )
-    _require_manage(actor, organization.pk, channel_group)
+    if actor.organization_id != organization.pk:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Organisation not found.")
+    require(actor, Action.WORKFLOW_MANAGE, channel_group=channel_group)
     name = name.strip()
     if not name:
         raise ApplicationError(ErrorCode.INVALID, "A workflow needs a name.", field="name")
@@ -113,7 +110,13 @@ def workflow_step_add(
     approver_team: Team | None = None,
 ) -> ApprovalStep:
     """Add a step at the end of the workflow. Requests already open keep their steps."""
-    _require_manage(actor, workflow.organization_id, workflow.channel_group)
+    require_on(
+        actor,
+        workflow,
+        Action.WORKFLOW_MANAGE,
+        noun="Workflow",
+        channel_group=workflow.channel_group,
+    )
     name = name.strip()
     if not name:
         raise ApplicationError(ErrorCode.INVALID, "A step needs a name.", field="name")

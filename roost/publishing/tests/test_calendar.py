@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import icalendar
 import pytest
 from django.core import signing
 from django.db import connection
@@ -1120,3 +1121,28 @@ def test_the_filter_menus_offer_the_organisations_own_choices_and_keep_the_chose
     # moving between views and periods keeps the filter
     assert f"view=list&amp;date={anchor.isoformat()}&amp;channel={channel.pk}" in html
     assert f'&amp;channel={channel.pk}">Later →' in html
+
+
+def test_the_feed_reads_back_as_a_valid_calendar_with_what_was_written() -> None:
+    """A calendar parser reads the feed back: the required properties are there, and the
+    texts and times come back as they were, escaping and folding undone."""
+    text = "Zażółć gęślą jaźń 🚀, one; two\\three\nnext line " * 4
+    body = calendar_feed(
+        variants=[_variant(text, title="Sale, today")],
+        name="Roost · Acme",
+        zone=zoneinfo.ZoneInfo("UTC"),
+    )
+
+    calendar = icalendar.Calendar.from_ical(body)
+    assert (str(calendar["VERSION"]), str(calendar["PRODID"])) == (
+        "2.0",
+        "-//Roost//Publishing calendar//EN",
+    )
+    assert str(calendar["X-WR-CALNAME"]) == "Roost · Acme"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "variant-7@roost" and "DTSTAMP" in event
+    assert str(event["SUMMARY"]) == "bluesky: Sale, today"
+    assert str(event["DESCRIPTION"]) == text
+    assert event.decoded("DTSTART") == dt.datetime(2030, 3, 1, 9, 30, tzinfo=dt.UTC)
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == dt.timedelta(minutes=15)
+    assert not calendar.errors and not event.errors

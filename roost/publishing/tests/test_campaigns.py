@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from roost.core.models import AuditEvent
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import AuditEvent, Role
 from roost.publishing import campaigns, services
 from roost.publishing.dispatch import dispatch_once
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
@@ -198,3 +199,25 @@ def test_a_published_post_cannot_join_a_campaign(org, admin, publisher, make_cha
     assert refused.value.code == ErrorCode.CONFLICT
     assert Post.objects.get(pk=post.pk).campaign is None
     assert "utm_campaign" not in Variant.objects.get(post=post).link
+
+
+@pytest.mark.django_db
+def test_another_organisation_cannot_hold_or_release_a_campaign(
+    org, admin, publisher, make_channel, launch, other_org, make_user
+):
+    post = approved_post(org, publisher, [make_channel()])
+    campaigns.campaign_add_post(actor=admin, campaign=launch, post=post)
+    services.post_after_approval(post=Post.objects.get(pk=post.pk))
+    outsider = make_user(other_org, Role.ADMIN)
+    for change in (
+        lambda: campaigns.campaign_hold(actor=outsider, campaign=launch, reason="Not mine"),
+        lambda: campaigns.campaign_release(actor=outsider, campaign=launch),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            change()
+        assert refused.value.code == ErrorCode.NOT_FOUND
+    assert Campaign.objects.get(pk=launch.pk).status == launch.status
+    assert post.variants.get().state == VariantState.SCHEDULED
+    assert not AuditEvent.objects.filter(
+        action__in=["publishing.campaign.held", "publishing.campaign.released"]
+    ).exists()
