@@ -9,6 +9,10 @@ only the rows of the queried model are locked (`FOR UPDATE OF` on PostgreSQL):
 locking the joined rows too (a channel, an organisation) would make unrelated
 changes queue behind this one. SQLite has no row locks: its write transactions
 take turns, and these read the rows as they are.
+
+One lock is written elsewhere, in SQL: the dispatcher's claim
+(`roost.publishing.dispatch.variants_claim`) is one statement, run many times a
+second, whose `FOR UPDATE OF v SKIP LOCKED` lives inside it.
 """
 
 from __future__ import annotations

@@ -123,3 +123,23 @@ def test_no_module_imports_a_private_name_of_another(app: str) -> None:
                     if alias.name.startswith("_")
                 ]
     assert private == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_roost_acting_on_its_own_is_named_never_left_out(app: str) -> None:
+    """No `actor: User | None` and no `actor=None`: Roost's own changes pass `SYSTEM`."""
+    found = []
+    for path in _sources(app):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for arg in [*node.args.args, *node.args.kwonlyargs]:
+                    if arg.arg == "actor" and "None" in ast.unparse(
+                        arg.annotation or ast.Constant()
+                    ):
+                        found.append(f"{path.relative_to(ROOT)}:{node.name}")
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    value = keyword.value
+                    if keyword.arg == "actor" and isinstance(value, ast.Constant):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
