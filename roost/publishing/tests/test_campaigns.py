@@ -6,11 +6,17 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Role
 from roost.publishing import campaigns, services
+from roost.publishing.approval_models import ApprovalRequest
+from roost.publishing.approvals import decisions, workflows
+from roost.publishing.approvals import selectors as approval_selectors
+from roost.publishing.approvals import versions as approval_versions
+from roost.publishing.approvals.workflows import StepSpec
 from roost.publishing.dispatch import dispatch_once
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 from roost.sandbox.models import SandboxPost
@@ -115,8 +121,6 @@ def test_a_passing_preflight_leaves_the_campaign_alone(org, admin, publisher, ma
 
 @pytest.mark.django_db
 def test_campaign_pages_create_add_hold_and_release(org, admin, publisher, make_channel, signed_in):
-    from django.urls import reverse
-
     post = approved_post(org, publisher, [make_channel()])
     client = signed_in(admin)
     created = client.post(
@@ -149,13 +153,6 @@ def test_campaign_pages_create_add_hold_and_release(org, admin, publisher, make_
 def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
     org, admin, group, publisher, make_user, make_channel, launch
 ):
-    from roost.core.models import Role
-    from roost.publishing.approval_models import ApprovalRequest
-    from roost.publishing.approvals import decisions, workflows
-    from roost.publishing.approvals import selectors as approval_selectors
-    from roost.publishing.approvals import versions as approval_versions
-    from roost.publishing.approvals.workflows import StepSpec
-
     reviewer = make_user(org, Role.APPROVER, channel_group=group)
     workflows.workflow_create(
         actor=admin, organization=org, name="Review", channel_group=group,
@@ -189,8 +186,6 @@ def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
 
 @pytest.mark.django_db
 def test_a_published_post_cannot_join_a_campaign(org, admin, publisher, make_channel, launch):
-    from roost.core.errors import ApplicationError, ErrorCode
-
     post = approved_post(org, publisher, [make_channel("x", "post", "acme")])
     Post.objects.filter(pk=post.pk).update(state=PostState.PUBLISHED)
     Variant.objects.filter(post=post).update(state=VariantState.PUBLISHED)

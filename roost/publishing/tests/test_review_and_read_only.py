@@ -11,16 +11,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import Role
+from roost.core.models import ChannelGroup, Role
+from roost.core.tests.test_browser import ARTIFACTS
 from roost.media.models import Rendition, RenditionStatus
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_clip, make_image
 from roost.publishing import services
 from roost.publishing.approvals import decisions, workflows
 from roost.publishing.approvals.workflows import StepSpec
-from roost.publishing.media_attach import post_media_set
+from roost.publishing.media_attach import post_media_previews, post_media_set, variant_media
 from roost.publishing.models import Post, PostState, Variant, VariantState
+from roost.publishing.tests.test_publishing_browser import sign_in
+from roost.sandbox.channels import sandbox_channel_connect
 
 pytestmark = pytest.mark.django_db
 
@@ -113,8 +117,6 @@ def test_the_review_page_shows_each_channels_preview_with_every_item_it_receives
 
 
 def test_what_the_preview_shows_is_what_goes_out(in_review, media):
-    from roost.publishing.media_attach import post_media_previews, variant_media
-
     variants = list(in_review.variants.select_related("channel"))
     previews = post_media_previews(post=in_review, variants=variants)
     for variant in variants:
@@ -220,12 +222,6 @@ def test_a_draft_keeps_its_controls(signed_in, org, publisher, make_channel):
 def test_the_approver_sees_every_item_in_a_real_browser(
     browser_page, live_server, make_org, make_user
 ):
-    from roost.channels import services as channel_services
-    from roost.core.models import ChannelGroup
-    from roost.core.tests.test_browser import ARTIFACTS
-    from roost.publishing.tests.test_publishing_browser import sign_in
-    from roost.sandbox.channels import sandbox_channel_connect
-
     org = make_org("Browser Review")
     group = ChannelGroup.objects.create(organization=org, name="Consumer")
     admin = make_user(org, Role.ADMIN)
