@@ -16,6 +16,7 @@ from roost.channels.connectors.base import MediaItem
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_same_organization
 from roost.media.models import MediaAsset, Rendition, RenditionStatus
 from roost.publishing.approvals.lifecycle import post_edited
 from roost.publishing.locks import post_locked, posts_locked
@@ -30,6 +31,7 @@ PUBLISHED_FIELDS = ("alt_text", "focal_x", "focal_y")
 
 def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> Post:
     """Replace the post's media with these library items, in this order."""
+    require_same_organization(actor, post, noun="Post")
     for variant in post.variants.select_related("channel__channel_group"):
         require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
     if any(a.organization_id != post.organization_id for a in assets):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from roost.core.errors import ApplicationError
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import Role
 from roost.core.services import organization_alt_text_set
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
@@ -123,3 +124,16 @@ def test_the_composer_attaches_media_and_checks_it(org, publisher, make_channel,
     assert response.status_code == 302
     post = Post.objects.get()
     assert list(post.media_items.values_list("asset_id", flat=True)) == [photo.pk]
+
+
+@pytest.mark.django_db
+def test_another_organisations_post_is_not_found_when_attaching_media(
+    make_channel, due_post, photo, other_org, make_user
+):
+    post = due_post([make_channel("bluesky", "post", "acme.bsky")])
+    outsider = make_user(other_org, Role.ADMIN)
+    with pytest.raises(ApplicationError) as refused:
+        post_media_set(actor=outsider, post=post, assets=[])
+    assert refused.value.code == ErrorCode.NOT_FOUND
+    assert Post.objects.get(pk=post.pk).version == post.version
+    assert not post.media_items.exists()
