@@ -19,7 +19,7 @@ import django
 
 django.setup()
 
-from roost.publishing.dispatch import Publishing  # noqa: E402
+from roost.publishing.worker import Publishing  # noqa: E402
 
 
 def main() -> None:

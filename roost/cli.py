@@ -82,7 +82,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup(args.settings)
     from roost.core.clock import ClockThread
     from roost.core.task_runner import TaskRunner
-    from roost.publishing.dispatch import Publishing
+    from roost.publishing.worker import Publishing
 
     clock = ClockThread(interval=args.clock_interval)
     if not args.no_clock:

@@ -27,6 +27,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from roost.core import audit
+from roost.core.enqueue import enqueue_after_commit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Organization, User
 from roost.core.permissions import Action, require
@@ -226,9 +227,7 @@ def inspect_upload(file: File) -> _Inspected:  # type: ignore[type-arg]
 
 
 def _enqueue(asset_id: int) -> None:
-    from roost.media.tasks import generate_renditions
-
-    transaction.on_commit(lambda: generate_renditions.enqueue(asset_id=asset_id))
+    enqueue_after_commit("roost.media.tasks.generate_renditions", asset_id=asset_id)
 
 
 def _pending_rows(asset: MediaAsset) -> list[Rendition]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Imported when called: this package is imported while Django loads its apps, before
+# the models `pausing` needs can be.
+
 
 def pause(**kwargs: Any) -> Any:
     from roost.publishing.pausing import pause as _pause

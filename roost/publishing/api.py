@@ -26,7 +26,9 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.media.models import MediaAsset
 from roost.media.selectors import media_list
-from roost.publishing import approvals, selectors, services, unconfirmed
+from roost.publishing import selectors, services, unconfirmed
+from roost.publishing.approvals import decisions, eligibility
+from roost.publishing.approvals import selectors as approval_selectors
 from roost.publishing.checks import post_checks
 from roost.publishing.media_attach import post_media_set
 from roost.publishing.models import Post, PostState, Variant, VariantState
@@ -275,10 +277,10 @@ def _post_out(post: Post) -> PostOut:
 
 
 def _approval_out(viewer: User, post: Post) -> ApprovalOut | None:
-    latest = approvals.approval_requests(viewer=viewer, post=post).first()
+    latest = approval_selectors.approval_requests(viewer=viewer, post=post).first()
     if latest is None:
         return None
-    step = approvals.current_step(latest)
+    step = eligibility.current_step(latest)
     return ApprovalOut(
         status=latest.status,
         version=latest.version,
@@ -422,16 +424,16 @@ def post_submit(request: HttpRequest, post_id: int) -> PostDetailOut:
     """Refused with 422 while any channel's check blocks; approved at once when no
     workflow applies."""
     viewer = require_scope(request, Scope.POSTS_WRITE)
-    post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
-    approvals.post_submit(post=post, actor=viewer)
+    post = approval_selectors.approval_post_get(viewer=viewer, post_id=post_id)
+    decisions.post_submit(post=post, actor=viewer)
     return _detail(viewer, post_id)
 
 
 @router.post("/posts/{post_id}/approve", response=PostDetailOut, summary="Approve the step")
 def post_approve(request: HttpRequest, post_id: int, payload: DecisionIn) -> PostDetailOut:
     viewer = require_scope(request, Scope.POSTS_APPROVE)
-    post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
-    approvals.post_approve(
+    post = approval_selectors.approval_post_get(viewer=viewer, post_id=post_id)
+    decisions.post_approve(
         post=post, approver=viewer, comment=payload.comment, version=payload.version
     )
     return _detail(viewer, post_id)
@@ -441,8 +443,8 @@ def post_approve(request: HttpRequest, post_id: int, payload: DecisionIn) -> Pos
 def post_reject(request: HttpRequest, post_id: int, payload: DecisionIn) -> PostDetailOut:
     """The comment says what needs to change; the post goes back to draft."""
     viewer = require_scope(request, Scope.POSTS_APPROVE)
-    post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
-    approvals.post_reject(
+    post = approval_selectors.approval_post_get(viewer=viewer, post_id=post_id)
+    decisions.post_reject(
         post=post, approver=viewer, comment=payload.comment, version=payload.version
     )
     return _detail(viewer, post_id)

@@ -1,7 +1,7 @@
 """Publish → Approvals: the queue, a post's approval panel, and submit/approve/reject.
 
 The composer shows the same panel: it includes `publishing/_approval_panel.html` with
-`post` and `approval = approvals.approval_context(viewer=..., post=...)` in its context.
+`post` and `approval = approval_context(viewer=..., post=...)` in its context.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
-from roost.publishing import approvals
-from roost.publishing.approvals import approval_context
+from roost.publishing.approvals import decisions
+from roost.publishing.approvals import selectors as approval_selectors
+from roost.publishing.approvals.panel import approval_context
 from roost.publishing.media_attach import post_media_previews
 from roost.publishing.models import Post
 
@@ -69,14 +70,14 @@ def _version(request: HttpRequest) -> int | None:
 
 @login_required
 def approval_queue(request: HttpRequest) -> HttpResponse:
-    rows = approvals.approval_queue_rows(viewer=viewer_of(request))
+    rows = approval_selectors.approval_queue_rows(viewer=viewer_of(request))
     return render(request, "publishing/approval_queue.html", {"area": "publish", "rows": rows})
 
 
 @login_required
 def approval_post(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
-    post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
+    post = approval_selectors.approval_post_get(viewer=viewer, post_id=post_id)
     if request.htmx:
         return _panel(request, post)
     variants = list(post.variants.select_related("channel"))
@@ -94,12 +95,12 @@ def approval_post(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def approval_submit(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
-    post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
+    post = approval_selectors.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(
         request,
         post,
         "Sent for approval.",
-        lambda: approvals.post_submit(post=post, actor=viewer),
+        lambda: decisions.post_submit(post=post, actor=viewer),
     )
 
 
@@ -107,12 +108,12 @@ def approval_submit(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def approval_approve(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
-    post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
+    post = approval_selectors.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(
         request,
         post,
         "Approved.",
-        lambda: approvals.post_approve(
+        lambda: decisions.post_approve(
             post=post,
             approver=viewer,
             comment=request.POST.get("comment", ""),
@@ -125,12 +126,12 @@ def approval_approve(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def approval_reject(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)
-    post = approvals.approval_post_get(viewer=viewer, post_id=post_id)
+    post = approval_selectors.approval_post_get(viewer=viewer, post_id=post_id)
     return _act(
         request,
         post,
         "Rejected: the author has been told.",
-        lambda: approvals.post_reject(
+        lambda: decisions.post_reject(
             post=post,
             approver=viewer,
             comment=request.POST.get("comment", ""),

@@ -7,7 +7,7 @@ class PublishingConfig(AppConfig):
     verbose_name = "Publishing"
 
     def ready(self) -> None:
-        # Imported here: models may be imported only once every app is loaded.
+        # Imported here because models can only be imported once the app registry is ready.
         from roost.channels.published_posts import published_post_finder_declare
         from roost.media.attachments import asset_edited_declare
         from roost.publishing.media_attach import post_media_asset_edited

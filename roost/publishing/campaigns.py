@@ -13,10 +13,18 @@ from django.utils import timezone
 from roost.channels.models import Credential
 from roost.channels.selectors import Health, channel_problems
 from roost.core import audit
+from roost.core.actors import SYSTEM, Actor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Organization, User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on, require_same_organization
 from roost.publishing import services
+from roost.publishing.approvals.lifecycle import (
+    approval_reopen_if_needed,
+    post_after_approval,
+    post_version_bump,
+)
+from roost.publishing.locks import campaign_locked, post_locked, variant_ids_locked
 from roost.publishing.media_attach import renditions_missing
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 
@@ -68,16 +76,10 @@ def campaign_add_post(*, actor: User, campaign: Campaign, post: Post) -> Post:
     version, and approval again when it was in approval or approved. A post already
     published, or being published, cannot join.
     """
-    from roost.publishing.approvals import approval_reopen_if_needed
-
-    require(actor, Action.CAMPAIGN_MANAGE)
-    if (
-        campaign.organization_id != actor.organization_id
-        or post.organization_id != actor.organization_id
-    ):
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Not found.")
+    require_same_organization(actor, post, noun="Post")
+    require_on(actor, campaign, Action.CAMPAIGN_MANAGE, noun="Campaign")
     with transaction.atomic():
-        post = Post.objects.select_for_update(of=("self",)).get(pk=post.pk)
+        post = post_locked(post.pk)
         services.post_require_editable(post)
         post.campaign = campaign
         post.save(update_fields=["campaign"])
@@ -96,26 +98,20 @@ def campaign_add_post(*, actor: User, campaign: Campaign, post: Post) -> Post:
             after={"post": post.pk, **({"links": links} if links else {})},
         )
         if links:
-            post.version += 1
-            post.updated_at = timezone.now()
-            post.save(update_fields=["version", "updated_at"])
+            post_version_bump(post)
             approval_reopen_if_needed(post=post, actor=actor, reason="edited")
         if campaign.release_at and post.scheduled_at != campaign.release_at:
             services.post_schedule(actor=actor, post=post, scheduled_at=campaign.release_at)
     return post
 
 
-def campaign_hold(*, actor: User | None, campaign: Campaign, reason: str) -> Campaign:
+def campaign_hold(*, actor: Actor, campaign: Campaign, reason: str) -> Campaign:
     """Hold every post of the campaign back; sends in flight finish first (row locks)."""
-    if actor is not None:
-        require(actor, Action.CAMPAIGN_MANAGE)
+    require_on(actor, campaign, Action.CAMPAIGN_MANAGE, noun="Campaign")
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        held = list(
+        locked = campaign_locked(campaign.pk)
+        held = variant_ids_locked(
             Variant.objects.filter(post__campaign=locked, state=VariantState.SCHEDULED)
-            .order_by("pk")
-            .select_for_update(of=("self",))
-            .values_list("pk", flat=True)
         )
         Variant.objects.filter(pk__in=held, state=VariantState.SCHEDULED).update(
             state=VariantState.APPROVED
@@ -139,14 +135,14 @@ def campaign_hold(*, actor: User | None, campaign: Campaign, reason: str) -> Cam
 
 def campaign_release(*, actor: User, campaign: Campaign) -> Campaign:
     """Let the campaign's approved posts go out at the campaign's instant."""
-    require(actor, Action.CAMPAIGN_MANAGE)
+    require_on(actor, campaign, Action.CAMPAIGN_MANAGE, noun="Campaign")
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        locked = campaign_locked(campaign.pk)
         before = locked.status
         locked.status = Campaign.Status.RELEASED
         locked.save(update_fields=["status"])
         for post in Post.objects.filter(campaign=locked):
-            services.post_after_approval(post=post)
+            post_after_approval(post=post)
         audit.record(
             organization=locked.organization,
             actor=actor,
@@ -186,18 +182,18 @@ def campaign_preflight(*, campaign: Campaign, now: dt.datetime | None = None) ->
     moment = now or timezone.now()
     problems = campaign_problems(campaign)
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        locked = campaign_locked(campaign.pk)
         locked.preflight_checked_at, locked.preflight_problems = moment, problems
         locked.save(update_fields=["preflight_checked_at", "preflight_problems"])
         audit.record(
             organization=locked.organization,
-            actor=None,
+            actor=SYSTEM,
             action="publishing.campaign.preflight",
             target=locked,
             after={"ok": not problems, "problems": problems},
         )
     if problems:
-        campaign_hold(actor=None, campaign=locked, reason="preflight failed")
+        campaign_hold(actor=SYSTEM, campaign=locked, reason="preflight failed")
         owners = {locked.created_by.email}
         for post in Post.objects.filter(campaign=locked).prefetch_related(
             "variants__channel__primary_owner"

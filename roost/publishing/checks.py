@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from roost.catalogue.specs import catalogue
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.media.models import MediaAsset
-from roost.publishing.media_attach import media_problems
 from roost.publishing.models import ComplianceRule, Post
-from roost.publishing.validation import ChannelCheck, Level, channel_check
+from roost.publishing.validation import ChannelCheck, Level, Problem, channel_check
 
 
 def channels_check(
@@ -42,6 +42,28 @@ def channels_check(
         extra = media_problems(assets=media, network=c.network, placement=c.placement)
         checks.append(replace(check, problems=check.problems + tuple(extra)))
     return checks
+
+
+def media_problems(*, assets: Sequence[MediaAsset], network: str, placement: str) -> list[Problem]:
+    """What a placement would refuse in these media: kinds it does not take, missing alt text."""
+    spec = catalogue().placement(network, placement)
+    problems = []
+    for asset in assets:
+        if not spec.accepts(asset.kind):
+            problems.append(
+                Problem(Level.BLOCK, "media_kind", f"{spec.name} does not take {asset.kind}s.")
+            )
+        if not asset.alt_text.strip():
+            required = asset.organization.require_alt_text
+            problems.append(
+                Problem(
+                    Level.BLOCK if required else Level.WARN,
+                    "alt_text_missing",
+                    f"“{asset.original_name}” has no alt text"
+                    + (" (this organisation requires it)." if required else "."),
+                )
+            )
+    return problems
 
 
 def post_checks(post: Post) -> list[ChannelCheck]:

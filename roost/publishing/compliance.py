@@ -11,12 +11,11 @@ import enum
 import re
 from typing import Any
 
-from django.db import transaction
-
-from roost.core import audit
-from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.actions import audited_create, audited_delete, audited_update
+from roost.core.errors import ApplicationError, ErrorCode, message_of
 from roost.core.models import ChannelGroup, User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on
 from roost.publishing.models import ComplianceRule
 
 AUDITED_FIELDS = ("kind", "value", "severity", "channel_group")
@@ -30,22 +29,40 @@ _SCHEME = re.compile(r"^https?://")
 
 
 class RuleProblem(enum.StrEnum):
-    """Why a rule was refused; the messages people see."""
+    """Why a rule was refused: stable codes; the messages people see are `RULE_MESSAGES`."""
 
-    UNKNOWN_KIND = "Choose a kind of rule: banned term, disclosure or allowed link domains."
-    UNKNOWN_SEVERITY = "Choose whether the rule blocks or warns."
-    VALUE_BLANK = "Enter the term, the disclosure or the domains."
-    VALUE_TOO_LONG = f"At most {MAX_VALUE} characters."
-    DOMAINS_EMPTY = "List at least one domain, such as example.com."
-    TOO_MANY_DOMAINS = f"At most {MAX_DOMAINS} domains in one rule."
-    DOMAIN_INVALID = "Not a domain name: {domain}. Write domains like example.com, comma-separated."
-    FOREIGN_GROUP = "Choose one of your organisation's own channel groups."
-    DUPLICATE = "The same rule already exists for this scope."
-    NOT_FOUND = "Compliance rule not found."
+    UNKNOWN_KIND = "unknown_kind"
+    UNKNOWN_SEVERITY = "unknown_severity"
+    VALUE_BLANK = "value_blank"
+    VALUE_TOO_LONG = "value_too_long"
+    DOMAINS_EMPTY = "domains_empty"
+    TOO_MANY_DOMAINS = "too_many_domains"
+    DOMAIN_INVALID = "domain_invalid"
+    FOREIGN_GROUP = "foreign_group"
+    DUPLICATE = "duplicate"
 
 
-def _invalid(message: str, field: str) -> ApplicationError:
-    return ApplicationError(ErrorCode.INVALID, message, field=field)
+RULE_MESSAGES: dict[RuleProblem, str] = {
+    RuleProblem.UNKNOWN_KIND: (
+        "Choose a kind of rule: banned term, disclosure or allowed link domains."
+    ),
+    RuleProblem.UNKNOWN_SEVERITY: "Choose whether the rule blocks or warns.",
+    RuleProblem.VALUE_BLANK: "Enter the term, the disclosure or the domains.",
+    RuleProblem.VALUE_TOO_LONG: f"At most {MAX_VALUE} characters.",
+    RuleProblem.DOMAINS_EMPTY: "List at least one domain, such as example.com.",
+    RuleProblem.TOO_MANY_DOMAINS: f"At most {MAX_DOMAINS} domains in one rule.",
+    RuleProblem.DOMAIN_INVALID: (
+        "Not a domain name: {domain}. Write domains like example.com, comma-separated."
+    ),
+    RuleProblem.FOREIGN_GROUP: "Choose one of your organisation's own channel groups.",
+    RuleProblem.DUPLICATE: "The same rule already exists for this scope.",
+}
+
+
+def _invalid(
+    problem: RuleProblem, field: str, *, code: ErrorCode = ErrorCode.INVALID, **values: object
+) -> ApplicationError:
+    return ApplicationError(code, message_of(RULE_MESSAGES, problem, **values), field=field)
 
 
 def link_domains_clean(value: str) -> str:
@@ -57,7 +74,7 @@ def link_domains_clean(value: str) -> str:
         if not domain:
             continue
         if len(domain) > 253 or not _DOMAIN.match(domain):
-            raise _invalid(RuleProblem.DOMAIN_INVALID.format(domain=domain), "value")
+            raise _invalid(RuleProblem.DOMAIN_INVALID, "value", domain=domain)
         if domain not in domains:
             domains.append(domain)
     if not domains:
@@ -100,14 +117,8 @@ def _cleaned(
     if exclude_pk is not None:
         same = same.exclude(pk=exclude_pk)
     if same.exists():
-        raise ApplicationError(ErrorCode.CONFLICT, RuleProblem.DUPLICATE, field="value")
+        raise _invalid(RuleProblem.DUPLICATE, "value", code=ErrorCode.CONFLICT)
     return {"kind": kind, "value": value, "severity": severity, "channel_group": channel_group}
-
-
-def _check(actor: User, rule: ComplianceRule) -> None:
-    if rule.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, RuleProblem.NOT_FOUND)
-    require(actor, Action.COMPLIANCE_MANAGE)
 
 
 def compliance_rule_create(
@@ -123,16 +134,14 @@ def compliance_rule_create(
     values = _cleaned(
         actor=actor, kind=kind, value=value, severity=severity, channel_group=channel_group
     )
-    with transaction.atomic():
-        rule = ComplianceRule.objects.create(organization_id=actor.organization_id, **values)
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="publishing.compliance_rule.created",
-            target=rule,
-            after=audit.snapshot(rule, AUDITED_FIELDS),
-        )
-    return rule
+    return audited_create(
+        ComplianceRule,
+        actor=actor,
+        organization=actor.organization,
+        values=values,
+        action="publishing.compliance_rule.created",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def compliance_rule_update(
@@ -144,7 +153,7 @@ def compliance_rule_update(
     severity: str,
     channel_group: ChannelGroup | None,
 ) -> ComplianceRule:
-    _check(actor, rule)
+    require_on(actor, rule, Action.COMPLIANCE_MANAGE, noun="Compliance rule")
     values = _cleaned(
         actor=actor,
         kind=kind,
@@ -153,30 +162,22 @@ def compliance_rule_update(
         channel_group=channel_group,
         exclude_pk=rule.pk,
     )
-    with transaction.atomic():
-        before = audit.snapshot(rule, AUDITED_FIELDS)
-        for field, new in values.items():
-            setattr(rule, field, new)
-        rule.save(update_fields=list(values))
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="publishing.compliance_rule.updated",
-            target=rule,
-            before=before,
-            after=audit.snapshot(rule, AUDITED_FIELDS),
-        )
-    return rule
+    return audited_update(
+        rule,
+        actor=actor,
+        organization=actor.organization,
+        values=values,
+        action="publishing.compliance_rule.updated",
+        fields=AUDITED_FIELDS,
+    )
 
 
 def compliance_rule_delete(*, actor: User, rule: ComplianceRule) -> None:
-    _check(actor, rule)
-    with transaction.atomic():
-        audit.record(
-            organization=actor.organization,
-            actor=actor,
-            action="publishing.compliance_rule.deleted",
-            target=rule,
-            before=audit.snapshot(rule, AUDITED_FIELDS),
-        )
-        rule.delete()
+    require_on(actor, rule, Action.COMPLIANCE_MANAGE, noun="Compliance rule")
+    audited_delete(
+        rule,
+        actor=actor,
+        organization=actor.organization,
+        action="publishing.compliance_rule.deleted",
+        fields=AUDITED_FIELDS,
+    )

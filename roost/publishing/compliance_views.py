@@ -28,7 +28,7 @@ class ComplianceRuleForm(forms.Form):
             "The banned term, the disclosure paid posts must carry (e.g. #ad), or the allowed "
             "link domains, comma-separated (e.g. example.com, shop.example.com)."
         ),
-        error_messages={"required": compliance.RuleProblem.VALUE_BLANK},
+        error_messages={"required": compliance.RULE_MESSAGES[compliance.RuleProblem.VALUE_BLANK]},
     )
     severity = forms.ChoiceField(
         choices=ComplianceRule.Severity.choices,

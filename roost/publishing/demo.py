@@ -14,7 +14,9 @@ from roost.catalogue.specs import catalogue
 from roost.channels.health import connector_for
 from roost.channels.models import Channel
 from roost.core.models import ChannelGroup, Organization, Role, User
-from roost.publishing import approvals, campaigns, services
+from roost.publishing import campaigns, services
+from roost.publishing.approvals import decisions, workflows
+from roost.publishing.dispatch import publish_request
 from roost.publishing.models import Post, PostState, Variant, VariantState
 
 HISTORY_DAYS = 90
@@ -51,12 +53,12 @@ def seed_demo_publishing(org: Organization) -> int:
     now = timezone.now()
     added = 0
     group = ChannelGroup.objects.get(organization=org, name="Consumer EMEA")
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=people["ada"],
         organization=org,
         name="EMEA brand review",
         channel_group=group,
-        steps=[approvals.StepSpec(name="Brand and legal", approver_role=Role.APPROVER)],
+        steps=[workflows.StepSpec(name="Brand and legal", approver_role=Role.APPROVER)],
     )
     # Published history: about one post a day, spread over the channels.
     for day in range(HISTORY_DAYS, 0, -1):
@@ -100,7 +102,7 @@ def seed_demo_publishing(org: Organization) -> int:
             link="https://northwind.example/winter", campaign=launch,
         )  # fmt: skip
         campaigns.campaign_add_post(actor=people["marco"], campaign=launch, post=post)
-        approvals.post_submit(post=Post.objects.get(pk=post.pk), actor=people["priya"])
+        decisions.post_submit(post=Post.objects.get(pk=post.pk), actor=people["priya"])
         added += 1
     return added
 
@@ -108,8 +110,6 @@ def seed_demo_publishing(org: Organization) -> int:
 def _publish_now(post: Post) -> None:
     """History: publish through the sandbox connector, then date it in the past."""
     for variant in post.variants.select_related("channel"):
-        from roost.publishing.dispatch import publish_request
-
         published = connector_for(variant.channel, purpose="demo history").publish(
             publish_request(variant)
         )

@@ -42,7 +42,7 @@ import os
 import queue
 import threading
 import time
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +55,7 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from roost.channels.connectors.base import (
@@ -74,10 +74,14 @@ from roost.channels.health import connectors_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core import audit
+from roost.core.actors import SYSTEM
+from roost.publishing.locks import channel_ids_free, variant_ids_free, variant_ids_locked
+from roost.publishing.media_attach import variant_media
 from roost.publishing.models import (
     Attempt,
     Pause,
     Post,
+    PostMedia,
     PostState,
     Variant,
     VariantState,
@@ -116,12 +120,6 @@ def worker_name() -> str:
     return f"{os.uname().nodename}-{os.getpid()}-{threading.get_ident()}"
 
 
-def _skip_locked(queryset: QuerySet[Variant]) -> QuerySet[Variant]:
-    if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True, of=("self",))
-    return queryset.select_for_update()
-
-
 def backoff(attempts: int) -> dt.timedelta:
     """30 s, 1 min, 2 min, ... up to 30 min."""
     return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
@@ -137,40 +135,6 @@ def worker_lease_open(*, name: str) -> int:
 
 def worker_lease_renew(*, lease_id: int) -> None:
     WorkerLease.objects.filter(pk=lease_id).update(renewed_at=timezone.now())
-
-
-class LeaseKeeper(threading.Thread):
-    """Renews the worker's lease every `lease_for() / 5` while the worker lives."""
-
-    def __init__(self) -> None:
-        super().__init__(name="roost-lease", daemon=True)
-        self.lease_id = worker_lease_open(name=f"{os.uname().nodename}-{os.getpid()}")
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        every = lease_for().total_seconds() / 5
-        while not self.stopped.wait(every):
-            close_old_connections()
-            try:
-                worker_lease_renew(lease_id=self.lease_id)
-            except Exception:
-                logger.exception("renewing the worker's lease failed; trying again")
-        connections.close_all()
-
-    def stop(self) -> None:
-        self.stopped.set()
-
-
-# Pauses.
-
-
-def _variants_in_scope(pause: Pause) -> QuerySet[Variant]:
-    variants = Variant.objects.filter(organization_id=pause.organization_id)
-    if pause.scope == Pause.Scope.BRAND:
-        return variants.filter(channel__brand=pause.brand)
-    if pause.scope == Pause.Scope.CHANNELS:
-        return variants.filter(channel__in=pause.channels.all())
-    return variants
 
 
 # Claiming.
@@ -261,7 +225,7 @@ def _fail(variant: Variant, attempt: Attempt | None, *, state: str, reason: str)
     )
     audit.record(
         organization=variant.channel.channel_group.organization,
-        actor=None,
+        actor=SYSTEM,
         action=f"publishing.variant.{state}",
         target=variant,
         after={"reason": reason[:500], "attempts": variant.attempts},
@@ -654,10 +618,7 @@ def _channels_mark_success(channel_ids: set[int], *, at: dt.datetime) -> None:
     seconds, or being written by another batch right now, are left alone, so batches
     never queue (or deadlock) on channel rows."""
     stale = Q(last_success_at__isnull=True) | Q(last_success_at__lt=at - dt.timedelta(seconds=10))
-    rows = Channel.objects.filter(stale, pk__in=channel_ids).order_by("pk")
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True)
-    ids = list(rows.values_list("pk", flat=True))
+    ids = channel_ids_free(Channel.objects.filter(stale, pk__in=channel_ids))
     if ids:
         Channel.objects.filter(pk__in=ids).update(last_success_at=at)
 
@@ -739,9 +700,6 @@ def _roll_up_many(post_ids: set[int]) -> None:
 
 
 def _requests(variants: list[Variant]) -> dict[int, PublishRequest]:
-    from roost.publishing.media_attach import variant_media
-    from roost.publishing.models import PostMedia
-
     with_media = set(
         PostMedia.objects.filter(post_id__in={v.post_id for v in variants}).values_list(
             "post_id", flat=True
@@ -920,18 +878,12 @@ def _still_claimed(variant_ids: list[int], worker: str) -> set[int]:
     """Which of these rows are still SENDING for `worker`, locked until the outcomes are
     written (a short transaction, after the network calls)."""
     return set(
-        _skip_locked_or_wait(
+        variant_ids_locked(
             Variant.objects.filter(
                 pk__in=variant_ids, state=VariantState.SENDING, claimed_by=worker
-            ).order_by("pk")
-        ).values_list("pk", flat=True)
+            )
+        )
     )
-
-
-def _skip_locked_or_wait(queryset: QuerySet[Variant]) -> QuerySet[Variant]:
-    if connection.features.has_select_for_update_of:
-        return queryset.select_for_update(of=("self",))
-    return queryset.select_for_update()
 
 
 def variants_send(
@@ -1044,11 +996,7 @@ def variants_recover_orphans(*, now: dt.datetime | None = None) -> int:
         claim_lease__isnull=True, claimed_at__lt=moment - orphan_after()
     )
     with transaction.atomic():
-        orphans = list(
-            _skip_locked(
-                Variant.objects.filter(dead, state=VariantState.SENDING).order_by("pk")
-            ).values_list("pk", flat=True)
-        )
+        orphans = variant_ids_free(Variant.objects.filter(dead, state=VariantState.SENDING))
         if orphans:
             Variant.objects.filter(pk__in=orphans, state=VariantState.SENDING).update(
                 state=VariantState.SCHEDULED, claimed_by="", claim_lease=None
@@ -1082,131 +1030,3 @@ def dispatch_once(
     return variants_send(
         variant_ids=claimed, worker=worker, connectors=connectors, pool=pool, gate=gate
     )
-
-
-# How often a dispatcher looks for dead workers' claims, in seconds.
-RECOVER_EVERY = 1.0
-
-
-class Dispatcher(threading.Thread):
-    """A publishing loop: polls every `interval` seconds, claims up to `batch` due
-    variants and sends them, the network calls side by side on `pool`."""
-
-    def __init__(
-        self,
-        *,
-        interval: float = 1.0,
-        batch: int = BATCH,
-        pool: Executor | None = None,
-        connectors: ConnectorCache | None = None,
-        lease: int | None = None,
-        gate: Gate | None = None,
-    ) -> None:
-        super().__init__(name="roost-dispatcher", daemon=True)
-        self.batch = batch
-        self.interval = interval
-        self.pool = pool
-        self.connectors = connectors or ConnectorCache()
-        self.lease = lease
-        self.gate = gate
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        worker = worker_name()
-        last_recovery = 0.0
-        failed = False
-        while not self.stopped.is_set():
-            close_old_connections()
-            try:
-                if failed:  # a turn failed midway: its claims would stay with a live worker
-                    variants_release(worker=worker)
-                    failed = False
-                if time.monotonic() - last_recovery > RECOVER_EVERY:
-                    variants_recover_orphans()
-                    last_recovery = time.monotonic()
-                results = dispatch_once(
-                    worker=worker,
-                    connectors=self.connectors,
-                    limit=self.batch,
-                    pool=self.pool,
-                    lease=self.lease,
-                    gate=self.gate,
-                )
-            except Exception:
-                logger.exception("dispatcher turn failed; trying again")
-                failed, results = True, []
-            if not results:
-                self.stopped.wait(self.interval)
-        connections.close_all()  # this thread's connections
-
-    def stop(self) -> None:
-        self.stopped.set()
-
-
-class Publishing:
-    """A worker's publishing: a lease kept alive, a few dispatchers claiming batches, and
-    `senders` threads for the network calls they share (so `senders` calls can be in
-    flight at once), asking one shared gate before each call."""
-
-    DISPATCHERS = 2
-
-    def __init__(self, *, senders: int, interval: float = 1.0) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=max(1, senders), thread_name_prefix="roost-send")
-        self.senders = senders
-        self.interval = interval
-        self.lease: LeaseKeeper | None = None
-        self.gate = Gate(shared=True)
-        self.dispatchers: list[Dispatcher] = []
-
-    def start(self) -> None:
-        # Import every installed connector now (some load large SDKs), not at the
-        # moment a campaign goes out.
-        from roost.catalogue.specs import catalogue
-        from roost.channels.connectors.registry import available
-
-        available()
-        catalogue()
-        self.lease = LeaseKeeper()
-        self.lease.start()
-        connectors = _SharedConnectorCache()
-        batch = max(BATCH, 2 * self.senders)
-        self.dispatchers = [
-            Dispatcher(
-                interval=self.interval,
-                batch=batch,
-                pool=self.pool,
-                connectors=connectors,
-                lease=self.lease.lease_id,
-                gate=self.gate,
-            )
-            for _ in range(self.DISPATCHERS)
-        ]
-        for dispatcher in self.dispatchers:
-            dispatcher.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        for dispatcher in self.dispatchers:
-            dispatcher.stop()
-        for dispatcher in self.dispatchers:
-            dispatcher.join(timeout=timeout)
-        self.pool.shutdown(wait=True)
-        if self.lease is not None:
-            self.lease.stop()
-            self.lease.join(timeout=timeout)
-        self.gate.close()
-
-
-class _SharedConnectorCache(ConnectorCache):
-    """A connector cache the dispatchers of one worker share, under a lock."""
-
-    def __init__(self, *, ttl: float = 300.0) -> None:
-        super().__init__(ttl=ttl)
-        self._lock = threading.Lock()
-
-    def get_many(self, channel_ids: set[int]) -> dict[int, Opened]:
-        with self._lock:
-            return super().get_many(channel_ids)
-
-    def drop(self, channel_id: int) -> None:
-        with self._lock:
-            super().drop(channel_id)

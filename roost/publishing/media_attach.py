@@ -10,17 +10,18 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
 from roost.catalogue.specs import catalogue
 from roost.channels.connectors.base import MediaItem
-from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_same_organization
 from roost.media.models import MediaAsset, Rendition, RenditionStatus
+from roost.publishing.approvals.lifecycle import post_edited
+from roost.publishing.locks import post_locked, posts_locked
 from roost.publishing.models import Post, PostMedia, Variant
-from roost.publishing.validation import Level, Problem
+from roost.publishing.services import EDITABLE_STATES, GONE_OUT, post_require_editable
 
 MAX_ITEMS = 10
 # What an item's edit changes in the posts that carry it: its description and its crops.
@@ -30,9 +31,7 @@ PUBLISHED_FIELDS = ("alt_text", "focal_x", "focal_y")
 
 def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> Post:
     """Replace the post's media with these library items, in this order."""
-    from roost.publishing.approvals import approval_reopen_if_needed
-    from roost.publishing.services import post_require_editable
-
+    require_same_organization(actor, post, noun="Post")
     for variant in post.variants.select_related("channel__channel_group"):
         require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
     if any(a.organization_id != post.organization_id for a in assets):
@@ -42,7 +41,7 @@ def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> 
             ErrorCode.INVALID, f"At most {MAX_ITEMS} media items.", field="media"
         )
     with transaction.atomic():
-        locked = Post.objects.select_for_update(of=("self",)).get(pk=post.pk)
+        locked = post_locked(post.pk)
         post_require_editable(locked)
         before = list(locked.media_items.values_list("asset_id", flat=True))
         after = [a.pk for a in assets]
@@ -53,18 +52,13 @@ def post_media_set(*, actor: User, post: Post, assets: Sequence[MediaAsset]) -> 
             PostMedia(organization_id=locked.organization_id, post=locked, asset=a, position=n)
             for n, a in enumerate(assets)
         )
-        locked.version += 1
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["version", "updated_at"])
-        audit.record(
-            organization=locked.organization,
+        post_edited(
+            post=locked,
             actor=actor,
             action="publishing.post.media_changed",
-            target=locked,
             before={"media": before},
             after={"media": after},
         )
-        approval_reopen_if_needed(post=locked, actor=actor, reason="edited")
     return locked
 
 
@@ -81,59 +75,26 @@ def post_media_asset_edited(
     keep what went out. Declared to the library at start-up and called by
     `roost.media.services.media_update` inside its transaction, holding the item's lock.
     """
-    from roost.publishing.approvals import approval_reopen_if_needed
-    from roost.publishing.services import EDITABLE_STATES, GONE_OUT
-
     fields = [name for name in PUBLISHED_FIELDS if name in after]
     if not fields:
         return
-    carrying = (
+    carrying = posts_locked(
         Post.objects.filter(
             organization_id=asset.organization_id,
             media_items__asset=asset,
             state__in=EDITABLE_STATES,
-        )
-        .exclude(Exists(Variant.objects.filter(post=OuterRef("pk"), state__in=GONE_OUT)))
-        .order_by("pk")
-        .select_for_update(of=("self",))
+        ).exclude(Exists(Variant.objects.filter(post=OuterRef("pk"), state__in=GONE_OUT)))
     )
     for post in carrying:
         for variant in post.variants.select_related("channel__channel_group"):
             require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
-        post.version += 1
-        post.updated_at = timezone.now()
-        post.save(update_fields=["version", "updated_at"])
-        audit.record(
-            organization=post.organization,
+        post_edited(
+            post=post,
             actor=actor,
             action="publishing.post.media_edited",
-            target=post,
             before={"asset": asset.pk, **{name: before[name] for name in fields}},
             after={"asset": asset.pk, **{name: after[name] for name in fields}},
         )
-        approval_reopen_if_needed(post=post, actor=actor, reason="edited")
-
-
-def media_problems(*, assets: Sequence[MediaAsset], network: str, placement: str) -> list[Problem]:
-    """What a placement would refuse in these media: kinds it does not take, missing alt text."""
-    spec = catalogue().placement(network, placement)
-    problems = []
-    for asset in assets:
-        if not spec.accepts(asset.kind):
-            problems.append(
-                Problem(Level.BLOCK, "media_kind", f"{spec.name} does not take {asset.kind}s.")
-            )
-        if not asset.alt_text.strip():
-            required = asset.organization.require_alt_text
-            problems.append(
-                Problem(
-                    Level.BLOCK if required else Level.WARN,
-                    "alt_text_missing",
-                    f"“{asset.original_name}” has no alt text"
-                    + (" (this organisation requires it)." if required else "."),
-                )
-            )
-    return problems
 
 
 def _rendition(asset: MediaAsset, network: str, placement: str) -> Rendition | None:

@@ -25,8 +25,11 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, User
 from roost.core.permissions import Action, require
-from roost.publishing.dispatch import _variants_in_scope, pause_covering, pauses_in_force
+from roost.core.tenancy import require_on
+from roost.publishing.dispatch import pause_covering, pauses_in_force
+from roost.publishing.locks import pause_locked, variant_ids_free, variants_locked
 from roost.publishing.models import Pause, Variant, VariantState
+from roost.publishing.selectors import variants_in_scope
 
 
 def pause_settle_seconds() -> float:
@@ -81,17 +84,11 @@ def pause(
     # the gate too: their sender holds each back right before its call, and one whose
     # call is already in flight is written down as the network answers.
     with transaction.atomic():
-        ids = list(
-            _variants_in_scope(held)
-            .filter(state=VariantState.SCHEDULED)
-            .order_by("pk")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True)
-        )
+        ids = variant_ids_free(variants_in_scope(pause=held).filter(state=VariantState.SCHEDULED))
         paused = Variant.objects.filter(pk__in=ids, state=VariantState.SCHEDULED).update(
             state=VariantState.PAUSED, claimed_by=""
         )
-        sending = _variants_in_scope(held).filter(state=VariantState.SENDING)
+        sending = variants_in_scope(pause=held).filter(state=VariantState.SENDING)
         audit.record(
             organization=actor.organization,
             actor=actor,
@@ -110,23 +107,19 @@ def pause(
 
 def resume(*, pause_record: Pause, actor: User) -> Pause:
     """End a pause; its variants go back to the schedule unless another pause covers them."""
-    require(actor, Action.PUBLISHING_PAUSE)
-    if pause_record.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Pause not found.")
+    require_on(actor, pause_record, Action.PUBLISHING_PAUSE, noun="Pause")
     with transaction.atomic():
-        held = Pause.objects.select_for_update().get(pk=pause_record.pk)
+        held = pause_locked(pause_record.pk)
         if held.ended_at is not None:
             return held
         held.ended_at, held.ended_by = timezone.now(), actor
         held.save(update_fields=["ended_at", "ended_by"])
         resumed = 0
         still = pauses_in_force({held.organization_id})
-        for variant in (
-            _variants_in_scope(held)
+        for variant in variants_locked(
+            variants_in_scope(pause=held)
             .filter(state=VariantState.PAUSED)
             .select_related("channel")
-            .order_by("pk")
-            .select_for_update(of=("self",))
         ):
             if pause_covering(variant, still) is None:
                 variant.state = VariantState.SCHEDULED
@@ -141,11 +134,3 @@ def resume(*, pause_record: Pause, actor: User) -> Pause:
             after={"variants_resumed": resumed},
         )
     return held
-
-
-def active_pauses(*, viewer: User) -> list[Pause]:
-    return list(
-        Pause.objects.filter(organization_id=viewer.organization_id, ended_at__isnull=True)
-        .select_related("brand", "started_by")
-        .prefetch_related("channels")
-    )

@@ -11,7 +11,14 @@ from django.urls import reverse
 from roost.channels.published_posts import PublishedPost
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
-from roost.publishing.models import Campaign, ComplianceRule, Post, Variant, VariantState
+from roost.publishing.models import (
+    Campaign,
+    ComplianceRule,
+    Pause,
+    Post,
+    Variant,
+    VariantState,
+)
 
 
 def _visible_variants(viewer: User) -> QuerySet[Variant]:
@@ -72,10 +79,6 @@ def calendar_variants(
     return variants
 
 
-def compliance_rules_for(*, organization_id: int) -> list[ComplianceRule]:
-    return list(ComplianceRule.objects.filter(organization_id=organization_id))
-
-
 def compliance_rule_list(*, viewer: User) -> QuerySet[ComplianceRule]:
     """The viewer's organisation's compliance rules, with the channel group they bind."""
     return (
@@ -127,3 +130,14 @@ def campaign_list(*, viewer: User) -> QuerySet[Campaign]:
     return Campaign.objects.filter(organization_id=viewer.organization_id).order_by(
         "-release_at", "name"
     )
+
+
+def variants_in_scope(*, pause: Pause) -> QuerySet[Variant]:
+    """The variants a pause covers, whatever their state: the organisation's, a brand's,
+    or those of the chosen channels."""
+    variants = Variant.objects.filter(organization_id=pause.organization_id)
+    if pause.scope == Pause.Scope.BRAND:
+        return variants.filter(channel__brand=pause.brand)
+    if pause.scope == Pause.Scope.CHANNELS:
+        return variants.filter(channel__in=pause.channels.all())
+    return variants

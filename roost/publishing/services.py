@@ -19,6 +19,13 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Organization, User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_on
+from roost.publishing.approvals.lifecycle import (
+    approval_reopen_if_needed,
+    post_after_approval,
+    post_edited,
+)
+from roost.publishing.locks import post_locked
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 from roost.publishing.utm import tag_link
 
@@ -129,10 +136,6 @@ def post_create(
     return post
 
 
-def _locked_post(post: Post) -> Post:
-    return Post.objects.select_for_update().get(pk=post.pk)
-
-
 def post_update(
     *,
     actor: User,
@@ -146,10 +149,8 @@ def post_update(
 ) -> Post:
     """Change the master; variants not edited by hand follow it. An edit to a post
     in approval or approved starts approval again on the new version."""
-    from roost.publishing.approvals import approval_reopen_if_needed
-
     with transaction.atomic():
-        post = _locked_post(post)
+        post = post_locked(post.pk)
         current = list(Channel.objects.filter(variants__post=post).select_related("channel_group"))
         _check_channels(actor, current if channels is None else [*current, *channels])
         post_require_editable(post)
@@ -203,18 +204,14 @@ def post_update(
                 fields.append("first_comment")
             if fields:
                 variant.save(update_fields=fields)
-        post.version += 1
-        post.updated_at = timezone.now()
-        post.save(update_fields=[*{c for c in changed if c != "channels"}, "version", "updated_at"])
-        audit.record(
-            organization=post.organization,
+        post_edited(
+            post=post,
             actor=actor,
             action="publishing.post.updated",
-            target=post,
             before=before,
-            after=_snapshot(post),
+            after=lambda: _snapshot(post),
+            also=sorted({c for c in changed if c != "channels"}),
         )
-        approval_reopen_if_needed(post=post, actor=actor, reason="edited")
     return post
 
 
@@ -222,29 +219,29 @@ def variant_update(
     *, actor: User, variant: Variant, text: str, first_comment: str | None = None
 ) -> Variant:
     """Tailor one channel's text by hand; approval starts again if it had been given."""
-    from roost.publishing.approvals import approval_reopen_if_needed
-
-    require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
+    require_on(
+        actor,
+        variant,
+        Action.POST_EDIT,
+        noun="Variant",
+        channel_group=variant.channel.channel_group,
+    )
     with transaction.atomic():
-        post = _locked_post(variant.post)
+        post = post_locked(variant.post_id)
         post_require_editable(post)
         before = {"text": variant.text, "first_comment": variant.first_comment}
         variant.text, variant.text_edited = text, True
         if first_comment is not None:
             variant.first_comment = first_comment
         variant.save(update_fields=["text", "text_edited", "first_comment"])
-        post.version += 1
-        post.updated_at = timezone.now()
-        post.save(update_fields=["version", "updated_at"])
-        audit.record(
-            organization=post.organization,
+        post_edited(
+            post=post,
             actor=actor,
             action="publishing.variant.updated",
             target=variant,
             before=before,
             after={"text": variant.text, "first_comment": variant.first_comment},
         )
-        approval_reopen_if_needed(post=post, actor=actor, reason="edited")
     return variant
 
 
@@ -276,11 +273,9 @@ def _require_future(scheduled_at: dt.datetime | None) -> None:
 
 def post_schedule(*, actor: User, post: Post, scheduled_at: dt.datetime | None) -> Post:
     """Set or move the time a post goes out (the calendar's drag lands here)."""
-    from roost.publishing.approvals import approval_reopen_if_needed
-
     _require_future(scheduled_at)
     with transaction.atomic():
-        post = _locked_post(post)
+        post = post_locked(post.pk)
         _check_channels(
             actor, list(Channel.objects.filter(variants__post=post).select_related("channel_group"))
         )
@@ -304,15 +299,3 @@ def post_schedule(*, actor: User, post: Post, scheduled_at: dt.datetime | None) 
         approval_reopen_if_needed(post=post, actor=actor, reason="rescheduled")
         post_after_approval(post=post)
     return post
-
-
-def post_after_approval(*, post: Post) -> None:
-    """Approved variants with a time become scheduled (unless their campaign is held)."""
-    held = post.campaign is not None and post.campaign.status == Campaign.Status.HELD
-    approved = Variant.objects.filter(post=post, state=VariantState.APPROVED)
-    if post.scheduled_at is None or held:
-        return
-    approved.update(state=VariantState.SCHEDULED, scheduled_at=post.scheduled_at)
-    if post.state == PostState.APPROVED:
-        post.state = PostState.SCHEDULED
-        post.save(update_fields=["state"])

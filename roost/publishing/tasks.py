@@ -7,7 +7,7 @@ import datetime as dt
 from django_tasks import task
 
 from roost.core.clock import PeriodicJob
-from roost.publishing.approvals import approval_reminders_send
+from roost.publishing.approvals.notifications import approval_reminders_send
 from roost.publishing.campaigns import campaigns_preflight_due
 from roost.publishing.dispatch import variants_recover_orphans
 

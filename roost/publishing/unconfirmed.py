@@ -39,8 +39,10 @@ from roost.channels.vault import VaultError
 from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
-from roost.core.permissions import Action, require
+from roost.core.permissions import Action
+from roost.core.tenancy import require_on
 from roost.publishing.dispatch import pause_covering, pauses_in_force
+from roost.publishing.locks import variant_locked
 from roost.publishing.models import Post, PostState, Variant, VariantState
 
 AUDITED_FIELDS = (
@@ -105,9 +107,13 @@ def _snapshot(variant: Variant) -> dict[str, Any]:
 def _allowed(actor: User, variant: Variant) -> None:
     """Another organisation's variant does not exist for the actor; one on a group where
     they may not write posts is refused."""
-    if variant.organization_id != actor.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Variant not found.")
-    require(actor, Action.POST_EDIT, channel_group=variant.channel.channel_group)
+    require_on(
+        actor,
+        variant,
+        Action.POST_EDIT,
+        noun="Variant",
+        channel_group=variant.channel.channel_group,
+    )
 
 
 def _require_unconfirmed(variant: Variant) -> None:
@@ -120,11 +126,7 @@ def _require_unconfirmed(variant: Variant) -> None:
 
 def _locked(variant: Variant) -> Variant:
     """The variant's row, locked for the change, with its channel and post."""
-    locked = (
-        Variant.objects.select_for_update(of=("self",))
-        .select_related("channel__channel_group__organization", "post")
-        .get(pk=variant.pk)
-    )
+    locked = variant_locked(variant.pk)
     _require_unconfirmed(locked)
     return locked
 

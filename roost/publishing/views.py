@@ -25,6 +25,7 @@ from roost.core.views.viewer import viewer_of
 from roost.media.models import MediaAsset
 from roost.media.selectors import media_list
 from roost.publishing import selectors, services, unconfirmed
+from roost.publishing.approvals.panel import approval_context
 from roost.publishing.checks import channels_check
 from roost.publishing.forms import ComposeForm, MasterTextForm, ScheduleForm, VariantForm
 from roost.publishing.media_attach import post_media_previews, post_media_set
@@ -168,8 +169,6 @@ def _unconfirmed_panels(viewer: User, variants: list[Variant]) -> dict[int, Unco
 
 
 def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
-    from roost.publishing.approvals import approval_context
-
     variants = list(post.variants.all())
     attached = [item.asset for item in post.media_items.select_related("asset")]
     checks = _checks(

@@ -17,6 +17,7 @@ from django.urls import reverse
 from moto.server import ThreadedMotoServer
 
 from roost.config.env import ConfigurationError, parse_media_storage_url
+from roost.core.models import Role
 from roost.media.models import Rendition, RenditionStatus
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
@@ -88,8 +89,6 @@ def test_an_upload_and_its_renditions_live_in_the_bucket_and_are_served_by_the_v
 def test_another_organisation_cannot_fetch_a_file_from_the_bucket(
     s3_bucket, org, admin, other_org, make_user, signed_in
 ):
-    from roost.core.models import Role
-
     asset = media_upload(
         actor=admin, organization=org, file=as_upload(make_image(300, 200)), alt_text="x"
     )

@@ -19,13 +19,13 @@ import django
 django.setup()
 
 from roost.publishing.dispatch import (  # noqa: E402
-    LeaseKeeper,
     dispatch_once,
     variants_recover_orphans,
     worker_name,
 )
 from roost.publishing.models import Variant, VariantState  # noqa: E402
 from roost.publishing.tests import keyless  # noqa: E402
+from roost.publishing.worker import LeaseKeeper  # noqa: E402
 
 
 def main() -> None:

@@ -19,10 +19,10 @@ from roost.core.api_access.tokens import token_create
 from roost.core.models import AuditEvent, ChannelGroup, Organization, Role, User
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
-from roost.publishing import approvals
 from roost.publishing.api import MAX_TEXT
 from roost.publishing.approval_models import ApprovalRequest
-from roost.publishing.approvals import StepSpec
+from roost.publishing.approvals import workflows
+from roost.publishing.approvals.workflows import StepSpec
 from roost.publishing.campaigns import campaign_add_post, campaign_create
 from roost.publishing.models import Post, PostState, Variant, VariantState
 
@@ -75,7 +75,7 @@ def approver(org: Organization, group: ChannelGroup, make_user: Callable[..., Us
 
 @pytest.fixture
 def review(org: Organization, admin: User, group: ChannelGroup, approver: User) -> None:
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Consumer review",

@@ -15,14 +15,18 @@ from roost.channels import services as channel_services
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Organization, Role, Team, User
-from roost.publishing import approvals, services
+from roost.publishing import services
 from roost.publishing.approval_models import (
     ApprovalDecision,
     ApprovalMode,
     ApprovalRequest,
     PostVersion,
 )
-from roost.publishing.approvals import StepSpec
+from roost.publishing.approvals import decisions, eligibility, workflows
+from roost.publishing.approvals import notifications as approval_notifications
+from roost.publishing.approvals import selectors as approval_selectors
+from roost.publishing.approvals import versions as approval_versions
+from roost.publishing.approvals.workflows import StepSpec
 from roost.publishing.models import Post, PostState, Variant, VariantState
 
 Capture = Callable[..., Any]
@@ -128,7 +132,7 @@ def two_steps(
     """The default workflow: Brand (any of two), then Legal (all of two)."""
     brand = [make_approver("brand1@acme.example"), make_approver("brand2@acme.example")]
     legal = [make_approver("legal1@acme.example"), make_approver("legal2@acme.example")]
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Default",
@@ -145,7 +149,7 @@ def one_step(
     org: Organization, admin: User, consumer: ChannelGroup, make_approver: Callable[..., User]
 ) -> User:
     approver = make_approver("approver@acme.example")
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Consumer review",
@@ -169,7 +173,7 @@ def test_any_of_then_all_of_approves_and_schedules(
     post = make_post()
 
     with django_capture_on_commit_callbacks(execute=True):
-        post = approvals.post_submit(post=post, actor=author)
+        post = decisions.post_submit(post=post, actor=author)
     assert post.state == PostState.IN_APPROVAL
     assert variant_states(post) == {VariantState.IN_APPROVAL}
     request = ApprovalRequest.objects.get(post=post)
@@ -178,22 +182,22 @@ def test_any_of_then_all_of_approves_and_schedules(
     assert recipients() == [{brand1.email, brand2.email}]
 
     with django_capture_on_commit_callbacks(execute=True):
-        approvals.post_approve(post=post, approver=brand2, comment="On brand.")
+        decisions.post_approve(post=post, approver=brand2, comment="On brand.")
     request.refresh_from_db()
     assert request.current_position == 1
     assert recipients()[-1] == {legal1.email, legal2.email}
     # Brand is done: its other approver has nothing left to decide.
     error = fails(
-        ErrorCode.PERMISSION_DENIED, lambda: approvals.post_approve(post=post, approver=brand1)
+        ErrorCode.PERMISSION_DENIED, lambda: decisions.post_approve(post=post, approver=brand1)
     )
-    assert error.message == approvals.NOT_AN_APPROVER
+    assert error.message == decisions.NOT_AN_APPROVER
 
-    approvals.post_approve(post=post, approver=legal1)
+    decisions.post_approve(post=post, approver=legal1)
     assert refreshed(post).state == PostState.IN_APPROVAL, "all-of needs both legal approvers"
-    error = fails(ErrorCode.CONFLICT, lambda: approvals.post_approve(post=post, approver=legal1))
-    assert error.message == approvals.ALREADY_DECIDED
+    error = fails(ErrorCode.CONFLICT, lambda: decisions.post_approve(post=post, approver=legal1))
+    assert error.message == decisions.ALREADY_DECIDED
 
-    approvals.post_approve(post=post, approver=legal2)
+    decisions.post_approve(post=post, approver=legal2)
     request.refresh_from_db()
     assert request.status == ApprovalRequest.Status.APPROVED
     assert request.closed_at is not None
@@ -214,8 +218,8 @@ def test_approved_without_a_time_stays_approved(
 ) -> None:
     post = make_post()
     services.post_schedule(actor=author, post=post, scheduled_at=None)
-    approvals.post_submit(post=post, actor=author)
-    approvals.post_approve(post=post, approver=one_step)
+    decisions.post_submit(post=post, actor=author)
+    decisions.post_approve(post=post, approver=one_step)
     assert refreshed(post).state == PostState.APPROVED
     assert variant_states(post) == {VariantState.APPROVED}
 
@@ -228,30 +232,30 @@ def test_reject_needs_a_comment_then_resubmit_and_approve(
     django_capture_on_commit_callbacks: Capture,
 ) -> None:
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     error = fails(
         ErrorCode.INVALID,
-        lambda: approvals.post_reject(post=post, approver=one_step, comment="  "),
+        lambda: decisions.post_reject(post=post, approver=one_step, comment="  "),
     )
     assert error.field == "comment"
 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        approvals.post_reject(post=post, approver=one_step, comment="Say which stores.")
+        decisions.post_reject(post=post, approver=one_step, comment="Say which stores.")
     first = ApprovalRequest.objects.get(post=post)
     assert first.status == ApprovalRequest.Status.REJECTED
     assert refreshed(post).state == PostState.DRAFT
     assert variant_states(post) == {VariantState.DRAFT}
     assert recipients() == [{author.email}]
     assert "Say which stores." in mail.outbox[0].body
-    fails(ErrorCode.CONFLICT, lambda: approvals.post_approve(post=post, approver=one_step))
+    fails(ErrorCode.CONFLICT, lambda: decisions.post_approve(post=post, approver=one_step))
 
     services.post_update(actor=author, post=post, master_text="Spring sale in all stores.")
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     second = ApprovalRequest.objects.get(post=post, status=ApprovalRequest.Status.PENDING)
     assert second.pk != first.pk
     assert second.version == 2
-    approvals.post_approve(post=post, approver=one_step)
+    decisions.post_approve(post=post, approver=one_step)
     assert refreshed(post).state == PostState.SCHEDULED
     assert "publishing.approval.rejected" in audit_actions(org)
 
@@ -260,8 +264,8 @@ def test_only_a_draft_is_submitted(
     author: User, one_step: User, make_post: Callable[..., Post]
 ) -> None:
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
-    fails(ErrorCode.CONFLICT, lambda: approvals.post_submit(post=post, actor=author))
+    decisions.post_submit(post=post, actor=author)
+    fails(ErrorCode.CONFLICT, lambda: decisions.post_submit(post=post, actor=author))
 
 
 # Re-approval ------------------------------------------------------------------------------
@@ -275,8 +279,8 @@ def test_edit_after_approval_reopens_with_a_new_version_and_a_diff(
     django_capture_on_commit_callbacks: Capture,
 ) -> None:
     post = make_post(text="Spring sale starts Monday.")
-    approvals.post_submit(post=post, actor=author)
-    approvals.post_approve(post=post, approver=one_step)
+    decisions.post_submit(post=post, actor=author)
+    decisions.post_approve(post=post, approver=one_step)
     assert refreshed(post).state == PostState.SCHEDULED
 
     mail.outbox.clear()
@@ -291,7 +295,7 @@ def test_edit_after_approval_reopens_with_a_new_version_and_a_diff(
     reopened = ApprovalRequest.objects.get(post=post, status=ApprovalRequest.Status.PENDING)
     assert reopened.version == post.version == 2
 
-    versions = list(approvals.post_versions(viewer=author, post=post))
+    versions = list(approval_selectors.post_versions(viewer=author, post=post))
     assert [v.version for v in versions] == [2, 1]
     assert versions[1].snapshot["variants"] == [
         {
@@ -302,7 +306,7 @@ def test_edit_after_approval_reopens_with_a_new_version_and_a_diff(
             "first_comment": "",
         }
     ]
-    diff = approvals.version_diff(versions[1], versions[0])
+    diff = approval_versions.version_diff(versions[1], versions[0])
     assert "-Spring sale starts Monday." in diff
     assert "+Spring sale starts Tuesday." in diff
     assert "+++ version 2: bluesky acme" in diff
@@ -312,7 +316,7 @@ def test_edit_in_approval_cancels_the_open_request(
     org: Organization, author: User, one_step: User, make_post: Callable[..., Post]
 ) -> None:
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     services.post_update(actor=author, post=post, master_text="Something else.")
     statuses = list(
         ApprovalRequest.objects.filter(post=post).order_by("pk").values_list("status", "version")
@@ -331,14 +335,14 @@ def test_a_stale_version_is_refused(
     author: User, one_step: User, make_post: Callable[..., Post]
 ) -> None:
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     services.post_update(actor=author, post=post, master_text="Changed while under review.")
     error = fails(
         ErrorCode.CONFLICT,
-        lambda: approvals.post_approve(post=post, approver=one_step, version=1),
+        lambda: decisions.post_approve(post=post, approver=one_step, version=1),
     )
-    assert error.message == approvals.VERSION_CHANGED
-    approvals.post_approve(post=post, approver=one_step, version=2)
+    assert error.message == decisions.VERSION_CHANGED
+    decisions.post_approve(post=post, approver=one_step, version=2)
 
 
 @pytest.mark.parametrize("reapprove", [False, True])
@@ -352,7 +356,7 @@ def test_reschedule_reopens_only_when_the_workflow_says_so(
     reapprove: bool,
 ) -> None:
     approver = make_approver("approver@acme.example")
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Consumer review",
@@ -361,8 +365,8 @@ def test_reschedule_reopens_only_when_the_workflow_says_so(
         steps=[StepSpec(name="Review", approver_users=[approver])],
     )
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
-    approvals.post_approve(post=post, approver=approver)
+    decisions.post_submit(post=post, actor=author)
+    decisions.post_approve(post=post, approver=approver)
     later = timezone.now() + dt.timedelta(days=5)
 
     services.post_schedule(actor=author, post=refreshed(post), scheduled_at=later)
@@ -378,7 +382,7 @@ def test_reschedule_reopens_only_when_the_workflow_says_so(
     assert variant_states(post) == {VariantState.IN_APPROVAL}
     assert pending.get().version == post.version == 2
     old, new = PostVersion.objects.filter(post=post).order_by("version")
-    diff = approvals.version_diff(old, new)
+    diff = approval_versions.version_diff(old, new)
     assert f"+{later.isoformat()}" in diff
 
 
@@ -406,7 +410,7 @@ def test_the_author_cannot_approve_their_own_post(
 ) -> None:
     manager = make_user(org, Role.MANAGER, channel_group=consumer, email="lead@acme.example")
     other = make_approver("other@acme.example")
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Consumer review",
@@ -415,14 +419,14 @@ def test_the_author_cannot_approve_their_own_post(
     )
     post = make_post(actor=manager)
     with django_capture_on_commit_callbacks(execute=True):
-        approvals.post_submit(post=post, actor=manager)
+        decisions.post_submit(post=post, actor=manager)
     assert recipients() == [{other.email}], "the author is not asked to approve"
     error = fails(
-        ErrorCode.PERMISSION_DENIED, lambda: approvals.post_approve(post=post, approver=manager)
+        ErrorCode.PERMISSION_DENIED, lambda: decisions.post_approve(post=post, approver=manager)
     )
-    assert error.message == approvals.AUTHOR_CANNOT_APPROVE
-    assert approvals.approval_queue(viewer=manager) == []
-    approvals.post_approve(post=post, approver=other)
+    assert error.message == decisions.AUTHOR_CANNOT_APPROVE
+    assert approval_selectors.approval_queue(viewer=manager) == []
+    decisions.post_approve(post=post, approver=other)
 
 
 def test_a_viewer_cannot_approve(
@@ -435,13 +439,13 @@ def test_a_viewer_cannot_approve(
 ) -> None:
     viewer = make_user(org, Role.VIEWER, channel_group=consumer)
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
-    fails(ErrorCode.PERMISSION_DENIED, lambda: approvals.post_approve(post=post, approver=viewer))
+    decisions.post_submit(post=post, actor=author)
+    fails(ErrorCode.PERMISSION_DENIED, lambda: decisions.post_approve(post=post, approver=viewer))
     fails(
         ErrorCode.PERMISSION_DENIED,
-        lambda: approvals.post_reject(post=post, approver=viewer, comment="No."),
+        lambda: decisions.post_reject(post=post, approver=viewer, comment="No."),
     )
-    assert approvals.approval_queue(viewer=viewer) == []
+    assert approval_selectors.approval_queue(viewer=viewer) == []
 
 
 def test_an_approver_not_named_on_the_step_cannot_approve(
@@ -452,11 +456,11 @@ def test_an_approver_not_named_on_the_step_cannot_approve(
 ) -> None:
     stranger = make_approver("stranger@acme.example")
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     error = fails(
-        ErrorCode.PERMISSION_DENIED, lambda: approvals.post_approve(post=post, approver=stranger)
+        ErrorCode.PERMISSION_DENIED, lambda: decisions.post_approve(post=post, approver=stranger)
     )
-    assert error.message == approvals.NOT_AN_APPROVER
+    assert error.message == decisions.NOT_AN_APPROVER
 
 
 def test_someone_of_another_organisation_gets_not_found(
@@ -468,15 +472,15 @@ def test_someone_of_another_organisation_gets_not_found(
 ) -> None:
     outsider = make_user(other_org, Role.ADMIN)
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
-    fails(ErrorCode.NOT_FOUND, lambda: approvals.post_approve(post=post, approver=outsider))
-    fails(ErrorCode.NOT_FOUND, lambda: approvals.post_submit(post=post, actor=outsider))
-    fails(ErrorCode.NOT_FOUND, lambda: approvals.post_versions(viewer=outsider, post=post))
+    decisions.post_submit(post=post, actor=author)
+    fails(ErrorCode.NOT_FOUND, lambda: decisions.post_approve(post=post, approver=outsider))
+    fails(ErrorCode.NOT_FOUND, lambda: decisions.post_submit(post=post, actor=outsider))
+    fails(ErrorCode.NOT_FOUND, lambda: approval_selectors.post_versions(viewer=outsider, post=post))
     fails(
         ErrorCode.NOT_FOUND,
-        lambda: approvals.approval_post_get(viewer=outsider, post_id=post.pk),
+        lambda: approval_selectors.approval_post_get(viewer=outsider, post_id=post.pk),
     )
-    assert approvals.approval_queue(viewer=outsider) == []
+    assert approval_selectors.approval_queue(viewer=outsider) == []
 
 
 def test_a_publisher_of_another_group_cannot_submit(
@@ -488,7 +492,7 @@ def test_a_publisher_of_another_group_cannot_submit(
 ) -> None:
     elsewhere = make_user(org, Role.PUBLISHER, channel_group=corporate)
     post = make_post()
-    fails(ErrorCode.PERMISSION_DENIED, lambda: approvals.post_submit(post=post, actor=elsewhere))
+    fails(ErrorCode.PERMISSION_DENIED, lambda: decisions.post_submit(post=post, actor=elsewhere))
 
 
 def test_team_members_and_role_holders_decide(
@@ -508,7 +512,7 @@ def test_team_members_and_role_holders_decide(
     gone = make_approver("gone@acme.example")
     gone.is_active = False
     gone.save(update_fields=["is_active"])
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Default",
@@ -518,19 +522,21 @@ def test_team_members_and_role_holders_decide(
         ],
     )
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     request = ApprovalRequest.objects.get(post=post)
-    first, second = (s for s in approvals.request_steps(request) if s is not None)
-    assert {u.pk for u in approvals.step_approvers(step=first, post=post)} == {u.pk for u in social}
+    first, second = (s for s in eligibility.request_steps(request) if s is not None)
+    assert {u.pk for u in eligibility.step_approvers(step=first, post=post)} == {
+        u.pk for u in social
+    }
     # Every current holder of the role on the group (or the organisation), active ones only.
-    required = {u.pk for u in approvals.step_required_approvers(step=second, post=post)}
+    required = {u.pk for u in eligibility.step_required_approvers(step=second, post=post)}
     assert required == {u.pk for u in [*social, *holders]}
 
-    approvals.post_approve(post=post, approver=social[1])
+    decisions.post_approve(post=post, approver=social[1])
     for person in [*social, holders[0]]:
-        approvals.post_approve(post=post, approver=person)
+        decisions.post_approve(post=post, approver=person)
     assert refreshed(post).state == PostState.IN_APPROVAL
-    approvals.post_approve(post=post, approver=holders[1])
+    decisions.post_approve(post=post, approver=holders[1])
     assert refreshed(post).state == PostState.SCHEDULED
 
 
@@ -541,10 +547,10 @@ def test_any_eligible_rejection_rejects_an_all_step(
 ) -> None:
     (brand1, _), (legal1, legal2) = two_steps
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
-    approvals.post_approve(post=post, approver=brand1)
-    approvals.post_approve(post=post, approver=legal1)
-    approvals.post_reject(post=post, approver=legal2, comment="Needs the terms link.")
+    decisions.post_submit(post=post, actor=author)
+    decisions.post_approve(post=post, approver=brand1)
+    decisions.post_approve(post=post, approver=legal1)
+    decisions.post_reject(post=post, approver=legal2, comment="Needs the terms link.")
     assert refreshed(post).state == PostState.DRAFT
     assert ApprovalRequest.objects.get(post=post).status == ApprovalRequest.Status.REJECTED
 
@@ -564,7 +570,7 @@ def test_workflows_of_several_groups_run_in_group_name_order(
     consumer_lead = make_approver("consumer@acme.example", consumer)
     corporate_lead = make_approver("corporate@acme.example", corporate)
     for group, lead in ((corporate, corporate_lead), (consumer, consumer_lead)):
-        approvals.workflow_create(
+        workflows.workflow_create(
             actor=admin,
             organization=org,
             name=f"{group.name} review",
@@ -575,16 +581,16 @@ def test_workflows_of_several_groups_run_in_group_name_order(
     post = make_post(channels=[press, channel])
 
     with django_capture_on_commit_callbacks(execute=True):
-        approvals.post_submit(post=post, actor=author)
+        decisions.post_submit(post=post, actor=author)
     assert recipients() == [{consumer_lead.email}]
     fails(
         ErrorCode.PERMISSION_DENIED,
-        lambda: approvals.post_approve(post=post, approver=corporate_lead),
+        lambda: decisions.post_approve(post=post, approver=corporate_lead),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        approvals.post_approve(post=post, approver=consumer_lead)
+        decisions.post_approve(post=post, approver=consumer_lead)
     assert recipients()[-1] == {corporate_lead.email}
-    approvals.post_approve(post=post, approver=corporate_lead)
+    decisions.post_approve(post=post, approver=corporate_lead)
     assert refreshed(post).state == PostState.SCHEDULED
 
 
@@ -598,7 +604,7 @@ def test_a_group_workflow_replaces_the_default(
     make_post: Callable[..., Post],
 ) -> None:
     own = make_approver("own@acme.example")
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Consumer",
@@ -606,8 +612,8 @@ def test_a_group_workflow_replaces_the_default(
         steps=[StepSpec(name="Own", approver_users=[own])],
     )
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
-    approvals.post_approve(post=post, approver=own)
+    decisions.post_submit(post=post, actor=author)
+    decisions.post_approve(post=post, approver=own)
     assert refreshed(post).state == PostState.SCHEDULED
 
 
@@ -618,7 +624,7 @@ def test_without_a_workflow_submitting_approves_and_schedules_at_once(
     org: Organization, author: User, make_post: Callable[..., Post]
 ) -> None:
     post = make_post()
-    post = approvals.post_submit(post=post, actor=author)
+    post = decisions.post_submit(post=post, actor=author)
     assert post.state == PostState.SCHEDULED
     assert variant_states(post) == {VariantState.SCHEDULED}
     assert not ApprovalRequest.objects.filter(post=post).exists()
@@ -639,9 +645,9 @@ def test_variants_being_sent_are_left_alone(
     second = make_channel(consumer, handle="acme-two")
     post = make_post(channels=[channel, second])
     Variant.objects.filter(post=post, channel=second).update(state=VariantState.SENDING)
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     assert variant_states(post) == {VariantState.IN_APPROVAL, VariantState.SENDING}
-    approvals.post_approve(post=post, approver=one_step)
+    decisions.post_approve(post=post, approver=one_step)
     assert variant_states(post) == {VariantState.SCHEDULED, VariantState.SENDING}
 
 
@@ -657,28 +663,35 @@ def test_reminders_go_once_to_who_still_has_to_decide(
 ) -> None:
     (brand1, _), (legal1, legal2) = two_steps
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     request = ApprovalRequest.objects.get(post=post)
     assert request.due_at is not None
 
-    assert approvals.approval_reminders_send(now=request.due_at - dt.timedelta(hours=3)) == 0
+    assert (
+        approval_notifications.approval_reminders_send(now=request.due_at - dt.timedelta(hours=3))
+        == 0
+    )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        sent = approvals.approval_reminders_send(now=request.due_at - dt.timedelta(hours=1))
-        again = approvals.approval_reminders_send(now=request.due_at + dt.timedelta(hours=5))
+        sent = approval_notifications.approval_reminders_send(
+            now=request.due_at - dt.timedelta(hours=1)
+        )
+        again = approval_notifications.approval_reminders_send(
+            now=request.due_at + dt.timedelta(hours=5)
+        )
     assert (sent, again) == (1, 0)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject.startswith("[Roost] Reminder")
 
     # A new step has a deadline and a reminder of its own, to those who have not approved.
-    approvals.post_approve(post=post, approver=brand1)
-    approvals.post_approve(post=post, approver=legal1)
+    decisions.post_approve(post=post, approver=brand1)
+    decisions.post_approve(post=post, approver=legal1)
     request.refresh_from_db()
     assert request.reminded_at is None
     mail.outbox.clear()
     assert request.due_at is not None
     with django_capture_on_commit_callbacks(execute=True):
-        assert approvals.approval_reminders_send(now=request.due_at) == 1
+        assert approval_notifications.approval_reminders_send(now=request.due_at) == 1
     assert recipients() == [{legal2.email}]
     assert audit_actions(org).count("publishing.approval.reminded") == 2
 
@@ -688,7 +701,7 @@ def test_the_deadline_comes_forward_to_the_post_time(
 ) -> None:
     soon = timezone.now() + dt.timedelta(hours=3)
     post = make_post(scheduled_at=soon)
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     assert ApprovalRequest.objects.get(post=post).due_at == soon
 
 
@@ -705,23 +718,23 @@ def test_managing_workflows_is_for_leads(
 ) -> None:
     fails(
         ErrorCode.PERMISSION_DENIED,
-        lambda: approvals.workflow_create(actor=author, organization=org, name="Mine"),
+        lambda: workflows.workflow_create(actor=author, organization=org, name="Mine"),
     )
     fails(
         ErrorCode.CONFLICT,
-        lambda: approvals.workflow_create(
+        lambda: workflows.workflow_create(
             actor=admin, organization=org, name="Again", channel_group=consumer
         ),
     )
     manager = make_user(org, Role.MANAGER, channel_group=consumer)
     consumer_workflow = consumer.approval_workflows.get()
-    step = approvals.workflow_step_add(
+    step = workflows.workflow_step_add(
         actor=manager, workflow=consumer_workflow, name="Legal", approver_role=Role.MANAGER
     )
     assert step.position == 2
     fails(
         ErrorCode.INVALID,
-        lambda: approvals.workflow_step_add(actor=manager, workflow=consumer_workflow, name="x"),
+        lambda: workflows.workflow_step_add(actor=manager, workflow=consumer_workflow, name="x"),
     )
     assert AuditEvent.objects.filter(action="publishing.workflow.step_added").count() == 2
 
@@ -732,14 +745,14 @@ def test_a_step_no_one_can_approve_refuses_the_submission(
     author: User,
     make_post: Callable[..., Post],
 ) -> None:
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Default",
         steps=[StepSpec(name="Analysts", approver_role=Role.ANALYST)],
     )
     post = make_post()
-    fails(ErrorCode.INVALID, lambda: approvals.post_submit(post=post, actor=author))
+    fails(ErrorCode.INVALID, lambda: decisions.post_submit(post=post, actor=author))
     assert refreshed(post).state == PostState.DRAFT
 
 
@@ -755,23 +768,23 @@ def test_the_queue_holds_what_the_viewer_may_decide(
     (brand1, brand2), (legal1, _) = two_steps
     posts = [make_post(text=f"Post {n}") for n in range(3)]
     for post in posts:
-        approvals.post_submit(post=post, actor=author)
-    approvals.post_approve(post=posts[0], approver=brand1)
+        decisions.post_submit(post=post, actor=author)
+    decisions.post_approve(post=posts[0], approver=brand1)
 
-    assert [r.post_id for r in approvals.approval_queue(viewer=brand2)] == [
+    assert [r.post_id for r in approval_selectors.approval_queue(viewer=brand2)] == [
         posts[1].pk,
         posts[2].pk,
     ]
-    assert [r.post_id for r in approvals.approval_queue(viewer=legal1)] == [posts[0].pk]
-    assert approvals.approval_queue(viewer=author) == []
+    assert [r.post_id for r in approval_selectors.approval_queue(viewer=legal1)] == [posts[0].pk]
+    assert approval_selectors.approval_queue(viewer=author) == []
 
     # The queue reads grants, workflows and steps once, however long it is.
     with django_assert_num_queries(11):
-        approvals.approval_queue(viewer=brand2)
+        approval_selectors.approval_queue(viewer=brand2)
     for n in range(4):
-        approvals.post_submit(post=make_post(text=f"More {n}"), actor=author)
+        decisions.post_submit(post=make_post(text=f"More {n}"), actor=author)
     with django_assert_num_queries(11):
-        assert len(approvals.approval_queue(viewer=brand2)) == 6
+        assert len(approval_selectors.approval_queue(viewer=brand2)) == 6
 
 
 def test_queue_page_lists_posts(
@@ -781,7 +794,7 @@ def test_queue_page_lists_posts(
     signed_in: Callable[[User], Any],
 ) -> None:
     post = make_post(text="Spring sale starts Monday.")
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     response = signed_in(one_step).get("/publish/approvals/")
     assert response.status_code == 200
     body = response.content.decode()
@@ -812,7 +825,7 @@ def test_panel_approve_and_reject_through_the_pages(
     # A rejection without a comment comes back in the panel, nothing changed.
     response = client.post(url + "reject/", {"comment": ""}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert approvals.COMMENT_REQUIRED in response.content.decode()
+    assert decisions.COMMENT_REQUIRED in response.content.decode()
     assert refreshed(post).state == PostState.IN_APPROVAL
 
     response = client.post(url + "approve/", {"comment": "Fine", "version": "1"})
@@ -827,8 +840,8 @@ def test_panel_shows_history_and_diff(
     signed_in: Callable[[User], Any],
 ) -> None:
     post = make_post(text="Spring sale starts Monday.")
-    approvals.post_submit(post=post, actor=author)
-    approvals.post_approve(post=post, approver=one_step, comment="Good to go.")
+    decisions.post_submit(post=post, actor=author)
+    decisions.post_approve(post=post, approver=one_step, comment="Good to go.")
     services.post_update(actor=author, post=refreshed(post), master_text="Starts Tuesday.")
     response = signed_in(one_step).get(
         f"/publish/approvals/posts/{post.pk}/", HTTP_HX_REQUEST="true"
@@ -852,10 +865,66 @@ def test_pages_refuse_viewers_and_outsiders(
     signed_in: Callable[[User], Any],
 ) -> None:
     post = make_post()
-    approvals.post_submit(post=post, actor=author)
+    decisions.post_submit(post=post, actor=author)
     viewer = make_user(org, Role.VIEWER, channel_group=consumer)
     url = f"/publish/approvals/posts/{post.pk}/approve/"
     assert signed_in(viewer).post(url).status_code == 403
     outsider = make_user(other_org, Role.ADMIN)
     assert signed_in(outsider).post(url).status_code == 404
     assert refreshed(post).state == PostState.IN_APPROVAL
+
+
+# The post page's query count does not grow with the approvers ----------------------------
+
+# The post page of a post in approval, whoever the approvers: a change here should be a
+# decision, not an accident.
+POST_PAGE_QUERIES = 30
+
+
+def _post_page_queries(
+    count: int,
+    org: Organization,
+    admin: User,
+    author: User,
+    make_approver: Callable[..., User],
+    make_post: Callable[..., Post],
+    signed_in: Callable[[User], Any],
+) -> Any:
+    """A post awaiting its first step (any of `count` named approvers) before a second
+    (all holders of the approver role): the page lists both steps' approvers."""
+    people = [make_approver(f"approver{n}@acme.example") for n in range(count)]
+    workflows.workflow_create(
+        actor=admin,
+        organization=org,
+        name="Default",
+        steps=[
+            StepSpec(name="Brand", mode=ApprovalMode.ANY, approver_users=people),
+            StepSpec(name="Legal", mode=ApprovalMode.ALL, approver_role=Role.APPROVER),
+        ],
+    )
+    post = make_post()
+    decisions.post_submit(post=post, actor=author)
+    client = signed_in(people[0])
+    client.get(f"/publish/posts/{post.pk}/")  # the session and caches warm up
+    return client, post, people
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_post_page_queries_do_not_grow_with_the_approvers(
+    count: int,
+    org: Organization,
+    admin: User,
+    author: User,
+    make_approver: Callable[..., User],
+    make_post: Callable[..., Post],
+    signed_in: Callable[[User], Any],
+    django_assert_num_queries: Capture,
+) -> None:
+    client, post, people = _post_page_queries(
+        count, org, admin, author, make_approver, make_post, signed_in
+    )
+    with django_assert_num_queries(POST_PAGE_QUERIES):
+        response = client.get(f"/publish/posts/{post.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert all(person.name in body for person in people)

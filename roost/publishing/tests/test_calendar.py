@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import icalendar
 import pytest
 from django.core import signing
 from django.db import connection
@@ -23,9 +24,10 @@ from roost.channels import services as channel_services
 from roost.channels.models import Channel
 from roost.core.feed_tokens import feed_token_issue, feed_token_revoke
 from roost.core.models import AuditEvent, Brand, ChannelGroup, FeedToken, Organization, Role, User
-from roost.publishing import approvals, campaigns, services
+from roost.publishing import campaigns, services
 from roost.publishing.approval_models import ApprovalRequest
-from roost.publishing.approvals import StepSpec
+from roost.publishing.approvals import decisions, workflows
+from roost.publishing.approvals.workflows import StepSpec
 from roost.publishing.ics import calendar_feed
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 
@@ -685,7 +687,7 @@ def test_a_move_reopens_approval_only_when_the_workflow_says_so(
     reapprove: bool,
 ) -> None:
     approver = make_user(org, Role.APPROVER, channel_group=group)
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Consumer review",
@@ -702,8 +704,8 @@ def test_a_move_reopens_approval_only_when_the_workflow_says_so(
         master_text="Needs a yes",
         scheduled_at=utc(start, 9),
     )
-    approvals.post_submit(post=post, actor=publisher)
-    approvals.post_approve(post=Post.objects.get(pk=post.pk), approver=approver)
+    decisions.post_submit(post=post, actor=publisher)
+    decisions.post_approve(post=Post.objects.get(pk=post.pk), approver=approver)
     assert Post.objects.get(pk=post.pk).state == PostState.SCHEDULED
 
     target = start + dt.timedelta(days=2)
@@ -1119,3 +1121,28 @@ def test_the_filter_menus_offer_the_organisations_own_choices_and_keep_the_chose
     # moving between views and periods keeps the filter
     assert f"view=list&amp;date={anchor.isoformat()}&amp;channel={channel.pk}" in html
     assert f'&amp;channel={channel.pk}">Later →' in html
+
+
+def test_the_feed_reads_back_as_a_valid_calendar_with_what_was_written() -> None:
+    """A calendar parser reads the feed back: the required properties are there, and the
+    texts and times come back as they were, escaping and folding undone."""
+    text = "Zażółć gęślą jaźń 🚀, one; two\\three\nnext line " * 4
+    body = calendar_feed(
+        variants=[_variant(text, title="Sale, today")],
+        name="Roost · Acme",
+        zone=zoneinfo.ZoneInfo("UTC"),
+    )
+
+    calendar = icalendar.Calendar.from_ical(body)
+    assert (str(calendar["VERSION"]), str(calendar["PRODID"])) == (
+        "2.0",
+        "-//Roost//Publishing calendar//EN",
+    )
+    assert str(calendar["X-WR-CALNAME"]) == "Roost · Acme"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "variant-7@roost" and "DTSTAMP" in event
+    assert str(event["SUMMARY"]) == "bluesky: Sale, today"
+    assert str(event["DESCRIPTION"]) == text
+    assert event.decoded("DTSTART") == dt.datetime(2030, 3, 1, 9, 30, tzinfo=dt.UTC)
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == dt.timedelta(minutes=15)
+    assert not calendar.errors and not event.errors

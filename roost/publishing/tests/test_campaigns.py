@@ -6,10 +6,17 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
-from roost.core.models import AuditEvent
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import AuditEvent, Role
 from roost.publishing import campaigns, services
+from roost.publishing.approval_models import ApprovalRequest
+from roost.publishing.approvals import decisions, workflows
+from roost.publishing.approvals import selectors as approval_selectors
+from roost.publishing.approvals import versions as approval_versions
+from roost.publishing.approvals.workflows import StepSpec
 from roost.publishing.dispatch import dispatch_once
 from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 from roost.sandbox.models import SandboxPost
@@ -114,8 +121,6 @@ def test_a_passing_preflight_leaves_the_campaign_alone(org, admin, publisher, ma
 
 @pytest.mark.django_db
 def test_campaign_pages_create_add_hold_and_release(org, admin, publisher, make_channel, signed_in):
-    from django.urls import reverse
-
     post = approved_post(org, publisher, [make_channel()])
     client = signed_in(admin)
     created = client.post(
@@ -148,13 +153,8 @@ def test_campaign_pages_create_add_hold_and_release(org, admin, publisher, make_
 def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
     org, admin, group, publisher, make_user, make_channel, launch
 ):
-    from roost.core.models import Role
-    from roost.publishing import approvals
-    from roost.publishing.approval_models import ApprovalRequest
-    from roost.publishing.approvals import StepSpec
-
     reviewer = make_user(org, Role.APPROVER, channel_group=group)
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin, organization=org, name="Review", channel_group=group,
         steps=[StepSpec(name="Review", approver_users=[reviewer])],
     )  # fmt: skip
@@ -166,8 +166,8 @@ def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
         link="https://shop.example/winter",
         scheduled_at=timezone.now() + dt.timedelta(days=1),
     )
-    approvals.post_submit(post=post, actor=publisher)
-    approvals.post_approve(post=Post.objects.get(pk=post.pk), approver=reviewer)
+    decisions.post_submit(post=post, actor=publisher)
+    decisions.post_approve(post=Post.objects.get(pk=post.pk), approver=reviewer)
     approved = Post.objects.get(pk=post.pk)
     assert approved.state == PostState.SCHEDULED
 
@@ -179,15 +179,13 @@ def test_utm_tags_on_an_approved_post_are_an_edit_that_reopens_approval(
         ApprovalRequest.objects.get(post=post, status=ApprovalRequest.Status.PENDING).version
         == stored.version
     )
-    newest, previous = list(approvals.post_versions(viewer=publisher, post=stored))[:2]
-    diff = approvals.version_diff(previous, newest)
+    newest, previous = list(approval_selectors.post_versions(viewer=publisher, post=stored))[:2]
+    diff = approval_versions.version_diff(previous, newest)
     assert any(line.startswith("+") and "utm_campaign=winter-launch" in line for line in diff)
 
 
 @pytest.mark.django_db
 def test_a_published_post_cannot_join_a_campaign(org, admin, publisher, make_channel, launch):
-    from roost.core.errors import ApplicationError, ErrorCode
-
     post = approved_post(org, publisher, [make_channel("x", "post", "acme")])
     Post.objects.filter(pk=post.pk).update(state=PostState.PUBLISHED)
     Variant.objects.filter(post=post).update(state=VariantState.PUBLISHED)
@@ -196,3 +194,25 @@ def test_a_published_post_cannot_join_a_campaign(org, admin, publisher, make_cha
     assert refused.value.code == ErrorCode.CONFLICT
     assert Post.objects.get(pk=post.pk).campaign is None
     assert "utm_campaign" not in Variant.objects.get(post=post).link
+
+
+@pytest.mark.django_db
+def test_another_organisation_cannot_hold_or_release_a_campaign(
+    org, admin, publisher, make_channel, launch, other_org, make_user
+):
+    post = approved_post(org, publisher, [make_channel()])
+    campaigns.campaign_add_post(actor=admin, campaign=launch, post=post)
+    services.post_after_approval(post=Post.objects.get(pk=post.pk))
+    outsider = make_user(other_org, Role.ADMIN)
+    for change in (
+        lambda: campaigns.campaign_hold(actor=outsider, campaign=launch, reason="Not mine"),
+        lambda: campaigns.campaign_release(actor=outsider, campaign=launch),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            change()
+        assert refused.value.code == ErrorCode.NOT_FOUND
+    assert Campaign.objects.get(pk=launch.pk).status == launch.status
+    assert post.variants.get().state == VariantState.SCHEDULED
+    assert not AuditEvent.objects.filter(
+        action__in=["publishing.campaign.held", "publishing.campaign.released"]
+    ).exists()

@@ -18,6 +18,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Organization, Role, User
 from roost.publishing import services
 from roost.publishing.compliance import (
+    RULE_MESSAGES,
     RuleProblem,
     compliance_rule_create,
     compliance_rule_delete,
@@ -147,10 +148,10 @@ def test_link_domains_are_stored_lower_case_without_scheme_slash_or_repeats(admi
 @pytest.mark.parametrize(
     ("kind", "value", "severity", "says"),
     [
-        (Kind.BANNED_TERM, "", Severity.BLOCK, RuleProblem.VALUE_BLANK),
-        (Kind.DISCLOSURE, "   \n ", Severity.BLOCK, RuleProblem.VALUE_BLANK),
-        (Kind.BANNED_TERM, "x" * 501, Severity.BLOCK, RuleProblem.VALUE_TOO_LONG),
-        (Kind.LINK_DOMAIN, " , ,", Severity.BLOCK, RuleProblem.DOMAINS_EMPTY),
+        (Kind.BANNED_TERM, "", Severity.BLOCK, RULE_MESSAGES[RuleProblem.VALUE_BLANK]),
+        (Kind.DISCLOSURE, "   \n ", Severity.BLOCK, RULE_MESSAGES[RuleProblem.VALUE_BLANK]),
+        (Kind.BANNED_TERM, "x" * 501, Severity.BLOCK, RULE_MESSAGES[RuleProblem.VALUE_TOO_LONG]),
+        (Kind.LINK_DOMAIN, " , ,", Severity.BLOCK, RULE_MESSAGES[RuleProblem.DOMAINS_EMPTY]),
         (Kind.LINK_DOMAIN, "northwind", Severity.BLOCK, "Not a domain name: northwind."),
         (Kind.LINK_DOMAIN, "ok.example, not a domain", Severity.BLOCK, "not a domain"),
         (Kind.LINK_DOMAIN, "https://ok.example/path", Severity.BLOCK, "ok.example/path"),
@@ -158,8 +159,8 @@ def test_link_domains_are_stored_lower_case_without_scheme_slash_or_repeats(admi
         (Kind.LINK_DOMAIN, "bad_name.example", Severity.BLOCK, "bad_name.example"),
         (Kind.LINK_DOMAIN, "ftp://ok.example", Severity.BLOCK, "ftp://ok.example"),
         (Kind.LINK_DOMAIN, "192.168.0.1", Severity.BLOCK, "192.168.0.1"),
-        ("spelling", "teh", Severity.BLOCK, RuleProblem.UNKNOWN_KIND),
-        (Kind.BANNED_TERM, "cheap", "shout", RuleProblem.UNKNOWN_SEVERITY),
+        ("spelling", "teh", Severity.BLOCK, RULE_MESSAGES[RuleProblem.UNKNOWN_KIND]),
+        (Kind.BANNED_TERM, "cheap", "shout", RULE_MESSAGES[RuleProblem.UNKNOWN_SEVERITY]),
     ],
 )
 def test_bad_rules_are_refused_with_a_reason_and_nothing_is_stored(
@@ -178,7 +179,7 @@ def test_too_many_domains_in_one_rule_are_refused(admin):
     value = ", ".join(f"d{n}.example" for n in range(51))
     with pytest.raises(ApplicationError) as refused:
         compliance_rule_create(actor=admin, kind=Kind.LINK_DOMAIN, value=value)
-    assert refused.value.message == RuleProblem.TOO_MANY_DOMAINS
+    assert refused.value.message == RULE_MESSAGES[RuleProblem.TOO_MANY_DOMAINS]
 
 
 @pytest.mark.django_db
@@ -591,3 +592,10 @@ def test_the_list_page_takes_as_many_queries_for_many_rules_as_for_one(admin, si
     with CaptureQueriesContext(connection) as many:
         assert client.get(LIST_URL).status_code == 200
     assert len(many) == len(one)
+
+
+def test_every_rule_problem_has_a_stable_code_and_a_message() -> None:
+    for problem in RuleProblem:
+        assert problem.value == problem.name.lower()
+        assert RULE_MESSAGES[problem].strip()
+    assert set(RULE_MESSAGES) == set(RuleProblem)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from roost.channels import services as channel_services
 from roost.channels.models import Channel
 from roost.conftest import TEST_PASSWORD
+from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Membership, Organization, Role, User
 from roost.publishing import services
 from roost.publishing.models import ComplianceRule, Post, PostState, Variant, VariantState
@@ -541,6 +542,19 @@ def test_another_organisations_post_and_variant_cannot_be_seen_or_edited(writer,
     their_post.refresh_from_db()
     theirs.refresh_from_db()
     assert (their_post.master_text, theirs.text) == ("Globex news.", "Globex news.")
+
+
+@pytest.mark.django_db
+def test_the_services_do_not_tell_another_organisations_variant_from_a_missing_one(
+    publisher, their_post
+):
+    """Not a refusal (403) that would confirm it exists: not found, and nothing changes."""
+    theirs = their_post.variants.get()
+    with pytest.raises(ApplicationError) as refused:
+        services.variant_update(actor=publisher, variant=theirs, text="Hijacked")
+    assert refused.value.code == ErrorCode.NOT_FOUND
+    theirs.refresh_from_db()
+    assert theirs.text == "Globex news."
 
 
 @pytest.mark.django_db

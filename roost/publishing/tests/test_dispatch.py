@@ -12,12 +12,14 @@ from django.utils import timezone
 from roost import publishing
 from roost.channels import health
 from roost.channels.connectors.base import Capability, Published
+from roost.channels.health import channel_ref
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, Role
 from roost.publishing.dispatch import (
     Gate,
     dispatch_once,
     lease_for,
+    publish_request,
     variant_lookup,
     variant_send,
     variants_claim,
@@ -212,15 +214,11 @@ def test_only_leads_pause_publishing(org, make_user):
 
 
 def _ref(channel):
-    from roost.channels.health import channel_ref
-
     return channel_ref(channel)
 
 
 def _request(variant):
-    from roost.publishing.dispatch import publish_request as request
-
-    return request(variant)
+    return publish_request(variant)
 
 
 class NoIdempotencySandbox(SandboxConnector):

@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from roost import publishing
 from roost.channels.models import Channel
-from roost.publishing.dispatch import Publishing
 from roost.publishing.models import Attempt, Post, PostState, Variant, VariantState
 from roost.publishing.services import new_idempotency_key
 from roost.publishing.tests import keyless
+from roost.publishing.worker import Publishing
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxPost
 from roost.sandbox.services import sandbox_knobs_set
 

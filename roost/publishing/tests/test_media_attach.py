@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import Role
+from roost.core.services import organization_alt_text_set
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
+from roost.publishing import services
+from roost.publishing.approvals.decisions import post_submit
+from roost.publishing.checks import media_problems
 from roost.publishing.dispatch import dispatch_once
-from roost.publishing.media_attach import media_problems, post_media_set, renditions_missing
+from roost.publishing.media_attach import post_media_set, renditions_missing
+from roost.publishing.models import ComplianceRule, Post, PostState
 from roost.publishing.validation import network_problems
 from roost.sandbox.models import SandboxPost
 
@@ -59,12 +67,6 @@ def test_missing_alt_text_warns(photo):
 def test_an_organisation_that_requires_alt_text_blocks_submitting_without_it(
     org, admin, make_channel, publisher, photo
 ):
-    from roost.core.errors import ApplicationError
-    from roost.core.services import organization_alt_text_set
-    from roost.publishing import services
-    from roost.publishing.approvals import post_submit
-    from roost.publishing.models import PostState
-
     channel = make_channel("bluesky", "post", "acme.bsky")
     post = services.post_create(
         actor=publisher, organization=org, channels=[channel], master_text="Aurora"
@@ -88,11 +90,6 @@ def test_an_organisation_that_requires_alt_text_blocks_submitting_without_it(
 
 @pytest.mark.django_db
 def test_a_banned_term_blocks_submitting(org, admin, make_channel, publisher):
-    from roost.core.errors import ApplicationError
-    from roost.publishing import services
-    from roost.publishing.approvals import post_submit
-    from roost.publishing.models import ComplianceRule, PostState
-
     ComplianceRule.objects.create(
         organization=org, kind=ComplianceRule.Kind.BANNED_TERM, value="guaranteed"
     )
@@ -109,10 +106,6 @@ def test_a_banned_term_blocks_submitting(org, admin, make_channel, publisher):
 
 @pytest.mark.django_db
 def test_the_composer_attaches_media_and_checks_it(org, publisher, make_channel, photo, signed_in):
-    from django.urls import reverse
-
-    from roost.publishing.models import Post
-
     channel = make_channel("instagram", "portrait", "acme.ig")
     client = signed_in(publisher)
     checks = client.post(
@@ -131,3 +124,16 @@ def test_the_composer_attaches_media_and_checks_it(org, publisher, make_channel,
     assert response.status_code == 302
     post = Post.objects.get()
     assert list(post.media_items.values_list("asset_id", flat=True)) == [photo.pk]
+
+
+@pytest.mark.django_db
+def test_another_organisations_post_is_not_found_when_attaching_media(
+    make_channel, due_post, photo, other_org, make_user
+):
+    post = due_post([make_channel("bluesky", "post", "acme.bsky")])
+    outsider = make_user(other_org, Role.ADMIN)
+    with pytest.raises(ApplicationError) as refused:
+        post_media_set(actor=outsider, post=post, assets=[])
+    assert refused.value.code == ErrorCode.NOT_FOUND
+    assert Post.objects.get(pk=post.pk).version == post.version
+    assert not post.media_items.exists()

@@ -18,9 +18,12 @@ from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.media.models import MediaAsset
 from roost.media.services import media_update, media_upload
 from roost.media.tests.conftest import as_upload, make_image
-from roost.publishing import approvals, services
+from roost.publishing import services
 from roost.publishing.approval_models import ApprovalRequest
-from roost.publishing.approvals import StepSpec
+from roost.publishing.approvals import decisions, workflows
+from roost.publishing.approvals import selectors as approval_selectors
+from roost.publishing.approvals import versions as approval_versions
+from roost.publishing.approvals.workflows import StepSpec
 from roost.publishing.media_attach import post_media_set
 from roost.publishing.models import Post, PostState
 
@@ -31,7 +34,7 @@ JSON = "application/json"
 @pytest.fixture
 def approver(org, admin, group, make_user):
     person = make_user(org, Role.APPROVER, channel_group=group)
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Review",
@@ -63,8 +66,8 @@ def approved_post(org, publisher, approver, make_channel, photo):
         scheduled_at=timezone.now() + dt.timedelta(days=2),
     )
     post = post_media_set(actor=publisher, post=post, assets=[photo])
-    approvals.post_submit(post=post, actor=publisher)
-    approvals.post_approve(post=Post.objects.get(pk=post.pk), approver=approver)
+    decisions.post_submit(post=post, actor=publisher)
+    decisions.post_approve(post=Post.objects.get(pk=post.pk), approver=approver)
     post = Post.objects.get(pk=post.pk)
     assert post.state == PostState.SCHEDULED
     return post
@@ -90,9 +93,9 @@ def reopened_with_diff(post: Post, publisher: Any, new_alt: str) -> list[str]:
     assert stored.version == post.version + 1
     request = ApprovalRequest.objects.get(post=post, status=ApprovalRequest.Status.PENDING)
     assert request.version == stored.version
-    newest, previous = list(approvals.post_versions(viewer=publisher, post=stored))[:2]
+    newest, previous = list(approval_selectors.post_versions(viewer=publisher, post=stored))[:2]
     assert newest.snapshot["media"][0]["alt_text"] == new_alt
-    diff = approvals.version_diff(previous, newest)
+    diff = approval_versions.version_diff(previous, newest)
     assert f"+++ version {newest.version}: media" in diff
     assert any(line.startswith("-") and "A blue jacket on a hook" in line for line in diff)
     assert any(line.startswith("+") and new_alt in line for line in diff)
@@ -188,8 +191,8 @@ def test_a_new_focal_point_reopens_approval_too(publisher, approved_post, photo)
     media_update(actor=publisher, asset=photo, focal_x=0.2)
     stored = Post.objects.get(pk=approved_post.pk)
     assert stored.state == PostState.IN_APPROVAL
-    newest, previous = list(approvals.post_versions(viewer=publisher, post=stored))[:2]
-    diff = approvals.version_diff(previous, newest)
+    newest, previous = list(approval_selectors.post_versions(viewer=publisher, post=stored))[:2]
+    diff = approval_versions.version_diff(previous, newest)
     assert any(line.startswith("+") and "focal point 0.20, 0.50" in line for line in diff)
 
 
@@ -212,7 +215,7 @@ def test_media_on_a_post_in_approval_cancels_the_open_request(
         scheduled_at=timezone.now() + dt.timedelta(days=2),
     )
     post_media_set(actor=publisher, post=post, assets=[photo])
-    approvals.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
+    decisions.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
     first = ApprovalRequest.objects.get(post=post)
     media_update(actor=publisher, asset=photo, alt_text="A jacket, seen from the side")
     first.refresh_from_db()
@@ -220,7 +223,7 @@ def test_media_on_a_post_in_approval_cancels_the_open_request(
     pending = ApprovalRequest.objects.get(post=post, status=ApprovalRequest.Status.PENDING)
     assert pending.version == Post.objects.get(pk=post.pk).version == first.version + 1
     with pytest.raises(ApplicationError) as stale:
-        approvals.post_approve(
+        decisions.post_approve(
             post=Post.objects.get(pk=post.pk), approver=approver, version=first.version
         )
     assert stale.value.code == ErrorCode.CONFLICT

@@ -8,11 +8,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from roost.channels import services as channel_services
 from roost.conftest import TEST_PASSWORD
-from roost.core.models import Role
+from roost.core.models import Brand, ChannelGroup, Role
 from roost.core.tests.test_browser import ARTIFACTS
-from roost.publishing.approvals import StepSpec, workflow_create
+from roost.publishing.approvals.workflows import StepSpec, workflow_create
 from roost.publishing.models import Post, PostState
+from roost.sandbox.channels import sandbox_channel_connect
 
 
 def sign_in(page, base: str, email: str) -> None:
@@ -27,10 +29,6 @@ def sign_in(page, base: str, email: str) -> None:
 @pytest.mark.peer
 @pytest.mark.django_db(transaction=True)
 def test_compose_approve_and_drag_on_the_calendar(browser_page, live_server, make_org, make_user):
-    from roost.channels import services as channel_services
-    from roost.core.models import Brand, ChannelGroup
-    from roost.sandbox.channels import sandbox_channel_connect
-
     org = make_org("Browser Publishing", is_demo=True)
     brand = Brand.objects.create(organization=org, name="Acme", time_zone="UTC")
     group = ChannelGroup.objects.create(organization=org, name="Consumer", brand=brand)

@@ -11,15 +11,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from roost.channels import services as channel_services
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import Role
+from roost.core.models import ChannelGroup, Role
+from roost.core.tests.test_browser import ARTIFACTS
 from roost.media.models import Rendition, RenditionStatus
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_clip, make_image
-from roost.publishing import approvals, services
-from roost.publishing.approvals import StepSpec
-from roost.publishing.media_attach import post_media_set
+from roost.publishing import services
+from roost.publishing.approvals import decisions, workflows
+from roost.publishing.approvals.workflows import StepSpec
+from roost.publishing.media_attach import post_media_previews, post_media_set, variant_media
 from roost.publishing.models import Post, PostState, Variant, VariantState
+from roost.publishing.tests.test_publishing_browser import sign_in
+from roost.sandbox.channels import sandbox_channel_connect
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +32,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def approver(org, admin, group, make_user):
     person = make_user(org, Role.APPROVER, channel_group=group)
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin,
         organization=org,
         name="Review",
@@ -70,7 +75,7 @@ def in_review(org, publisher, approver, make_channel, media):
         scheduled_at=timezone.now() + dt.timedelta(days=2),
     )
     post_media_set(actor=publisher, post=post, assets=list(media))
-    approvals.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
+    decisions.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
     return Post.objects.get(pk=post.pk)
 
 
@@ -112,8 +117,6 @@ def test_the_review_page_shows_each_channels_preview_with_every_item_it_receives
 
 
 def test_what_the_preview_shows_is_what_goes_out(in_review, media):
-    from roost.publishing.media_attach import post_media_previews, variant_media
-
     variants = list(in_review.variants.select_related("channel"))
     previews = post_media_previews(post=in_review, variants=variants)
     for variant in variants:
@@ -219,18 +222,12 @@ def test_a_draft_keeps_its_controls(signed_in, org, publisher, make_channel):
 def test_the_approver_sees_every_item_in_a_real_browser(
     browser_page, live_server, make_org, make_user
 ):
-    from roost.channels import services as channel_services
-    from roost.core.models import ChannelGroup
-    from roost.core.tests.test_browser import ARTIFACTS
-    from roost.publishing.tests.test_publishing_browser import sign_in
-    from roost.sandbox.channels import sandbox_channel_connect
-
     org = make_org("Browser Review")
     group = ChannelGroup.objects.create(organization=org, name="Consumer")
     admin = make_user(org, Role.ADMIN)
     publisher = make_user(org, Role.PUBLISHER, channel_group=group)
     reviewer = make_user(org, Role.APPROVER, channel_group=group, email="review@acme.example")
-    approvals.workflow_create(
+    workflows.workflow_create(
         actor=admin, organization=org, name="Review", channel_group=group,
         steps=[StepSpec(name="Review", approver_users=[reviewer])],
     )  # fmt: skip
@@ -262,7 +259,7 @@ def test_the_approver_sees_every_item_in_a_real_browser(
         scheduled_at=timezone.now() + dt.timedelta(days=2),
     )
     post_media_set(actor=publisher, post=post, assets=[photo, clip])
-    approvals.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
+    decisions.post_submit(post=Post.objects.get(pk=post.pk), actor=publisher)
 
     page = browser_page
     sign_in(page, live_server.url, reviewer.email)

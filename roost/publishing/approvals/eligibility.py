@@ -1,0 +1,263 @@
+"""Which approval steps apply to a post, who may decide each, and where a request stands.
+
+Which workflow applies: each of the post's channel groups uses its own workflow, or the
+organisation's default when it has none. When the channels span groups with different
+workflows, the steps of every one of them apply in sequence, groups taken in name order.
+When no workflow applies, submitting approves the post at once.
+
+Who may decide a step: its named people, the members of its team, and whoever holds its
+role on the groups the step's workflow covers for this post (a grant on the whole
+organisation or on each such group). They must also be allowed to approve posts there,
+be active, and not be the post's author. In `all` mode every named person and team
+member must approve (for a step with only a role: every current holder of it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from roost.core.actors import Actor
+from roost.core.models import ChannelGroup, Role, User
+from roost.core.permissions import Action, can, grants_preload, require, roles_of
+from roost.publishing.approval_models import (
+    ApprovalDecision,
+    ApprovalMode,
+    ApprovalRequest,
+    ApprovalStep,
+    ApprovalWorkflow,
+)
+from roost.publishing.models import Post
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One workflow applied to a post, with the post's groups it covers."""
+
+    workflow: ApprovalWorkflow
+    groups: tuple[ChannelGroup, ...]
+    steps: tuple[ApprovalStep, ...] = field(default=())
+
+
+def groups_by_name(groups: Iterable[ChannelGroup]) -> list[ChannelGroup]:
+    unique = {group.pk: group for group in groups}
+    return sorted(unique.values(), key=lambda group: (group.name, group.pk))
+
+
+def post_groups(post: Post) -> list[ChannelGroup]:
+    """The channel groups of the post's channels, by name."""
+    return groups_by_name(ChannelGroup.objects.filter(channels__variants__post=post))
+
+
+def workflows_by_group(organization_id: int) -> dict[int | None, ApprovalWorkflow]:
+    """The organisation's workflows by channel group id (None: the default)."""
+    return {
+        workflow.channel_group_id: workflow
+        for workflow in ApprovalWorkflow.objects.filter(organization_id=organization_id)
+    }
+
+
+def _covering(
+    groups: Sequence[ChannelGroup], workflows: dict[int | None, ApprovalWorkflow]
+) -> dict[int, tuple[ApprovalWorkflow, list[ChannelGroup]]]:
+    """Each applicable workflow (in the order its steps run) with the groups it covers."""
+    covered: dict[int, tuple[ApprovalWorkflow, list[ChannelGroup]]] = {}
+    for group in groups:
+        workflow = workflows.get(group.pk) or workflows.get(None)
+        if workflow is not None:
+            covered.setdefault(workflow.pk, (workflow, []))[1].append(group)
+    return covered
+
+
+def post_stages(post: Post) -> list[Stage]:
+    """The workflows that apply to the post, in the order their steps run."""
+    covered = _covering(post_groups(post), workflows_by_group(post.organization_id))
+    steps: dict[int, list[ApprovalStep]] = {}
+    for step in ApprovalStep.objects.filter(workflow_id__in=covered).order_by("position", "pk"):
+        steps.setdefault(step.workflow_id, []).append(step)
+    return [
+        Stage(workflow, tuple(groups), tuple(steps.get(workflow.pk, [])))
+        for workflow, groups in covered.values()
+    ]
+
+
+def step_groups(
+    step: ApprovalStep,
+    groups: Sequence[ChannelGroup],
+    workflows: dict[int | None, ApprovalWorkflow],
+) -> list[ChannelGroup]:
+    """The post's groups (given) that the step's workflow covers."""
+    entry = _covering(groups, workflows).get(step.workflow_id)
+    # The workflow no longer applies (a channel moved group): hold it to every group.
+    return entry[1] if entry else list(groups)
+
+
+def groups_for(post: Post, step: ApprovalStep) -> list[ChannelGroup]:
+    return step_groups(step, post_groups(post), workflows_by_group(post.organization_id))
+
+
+def _holds(roles: set[Role], role: str) -> bool:
+    return Role(role) in roles
+
+
+def _role_holders(step: ApprovalStep, groups: Sequence[ChannelGroup]) -> list[User]:
+    if not step.approver_role:
+        return []
+    candidates = list(
+        User.objects.filter(
+            organization_id=step.organization_id,
+            is_active=True,
+            memberships__role=step.approver_role,
+        ).distinct()
+    )
+    grants_preload(candidates)
+    return [
+        user
+        for user in candidates
+        if all(_holds(roles_of(user, channel_group=g), step.approver_role) for g in groups)
+    ]
+
+
+def _named(step: ApprovalStep) -> list[User]:
+    people = {user.pk: user for user in step.approver_users.filter(is_active=True)}
+    if step.approver_team_id is not None:
+        for user in User.objects.filter(teams__id=step.approver_team_id, is_active=True):
+            people.setdefault(user.pk, user)
+    return list(people.values())
+
+
+def _eligible(users: Iterable[User], post: Post, groups: Sequence[ChannelGroup]) -> list[User]:
+    people = list(users)
+    grants_preload(people)  # their grants in one query, not one each (within a request)
+    seen: dict[int, User] = {}
+    for user in people:
+        if (
+            user.pk not in seen
+            and user.pk != post.author_id
+            and user.organization_id == post.organization_id
+            and all(can(user, Action.POST_APPROVE, channel_group=g) for g in groups)
+        ):
+            seen[user.pk] = user
+    return sorted(seen.values(), key=lambda u: (u.name, u.pk))
+
+
+def _approvers(step: ApprovalStep, post: Post, groups: Sequence[ChannelGroup]) -> list[User]:
+    return _eligible([*_named(step), *_role_holders(step, groups)], post, groups)
+
+
+def step_approvers(*, step: ApprovalStep, post: Post) -> list[User]:
+    """Everyone who may decide the step for this post."""
+    return _approvers(step, post, groups_for(post, step))
+
+
+def steps_approvers(*, steps: Iterable[ApprovalStep], post: Post) -> dict[int, list[User]]:
+    """`step_approvers` of several steps of one post, by step id; the post's groups and the
+    workflows are read once for all of them."""
+    groups = post_groups(post)
+    workflows = workflows_by_group(post.organization_id)
+    return {step.pk: _approvers(step, post, step_groups(step, groups, workflows)) for step in steps}
+
+
+def step_required_approvers(*, step: ApprovalStep, post: Post) -> list[User]:
+    """Who must approve an `all` step: its named people and team, else every role holder."""
+    groups = groups_for(post, step)
+    named = _named(step)
+    return _eligible(named or _role_holders(step, groups), post, groups)
+
+
+class Decider:
+    """Whether one person may decide approval steps; their grants are read once per group."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.named_steps = set(
+            ApprovalStep.approver_users.through.objects.filter(user_id=user.pk).values_list(
+                "approvalstep_id", flat=True
+            )
+        )
+        self.team_ids = set(user.teams.values_list("pk", flat=True))
+        self._may_approve: dict[int, bool] = {}
+        self._roles: dict[int, set[Role]] = {}
+
+    def _approves_in(self, group: ChannelGroup) -> bool:
+        if group.pk not in self._may_approve:
+            self._may_approve[group.pk] = can(self.user, Action.POST_APPROVE, channel_group=group)
+        return self._may_approve[group.pk]
+
+    def _roles_in(self, group: ChannelGroup) -> set[Role]:
+        if group.pk not in self._roles:
+            self._roles[group.pk] = roles_of(self.user, channel_group=group)
+        return self._roles[group.pk]
+
+    def may_decide(self, step: ApprovalStep, post: Post, groups: Sequence[ChannelGroup]) -> bool:
+        if not self.user.is_active or self.user.pk == post.author_id:
+            return False
+        if not all(self._approves_in(group) for group in groups):
+            return False
+        return (
+            step.pk in self.named_steps
+            or (step.approver_team_id is not None and step.approver_team_id in self.team_ids)
+            or (
+                bool(step.approver_role)
+                and all(_holds(self._roles_in(g), step.approver_role) for g in groups)
+            )
+        )
+
+
+def may_decide_step(user: User, step: ApprovalStep, post: Post) -> bool:
+    return Decider(user).may_decide(step, post, groups_for(post, step))
+
+
+def request_steps(request: ApprovalRequest) -> list[ApprovalStep | None]:
+    """The request's steps in order; None where a step has since been deleted."""
+    found = ApprovalStep.objects.select_related("workflow").in_bulk(request.step_ids)
+    return [found.get(pk) for pk in request.step_ids]
+
+
+def current_step(request: ApprovalRequest) -> ApprovalStep | None:
+    if request.status != ApprovalRequest.Status.PENDING:
+        return None
+    if request.current_position >= len(request.step_ids):
+        return None
+    return (
+        ApprovalStep.objects.select_related("workflow")
+        .filter(pk=request.step_ids[request.current_position])
+        .first()
+    )
+
+
+def open_request(post: Post) -> ApprovalRequest | None:
+    return (
+        ApprovalRequest.objects.filter(post=post, status=ApprovalRequest.Status.PENDING)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def step_complete(request: ApprovalRequest, step: ApprovalStep, post: Post) -> bool:
+    approved = set(
+        ApprovalDecision.objects.filter(
+            request=request, step=step, decision=ApprovalDecision.Decision.APPROVE
+        ).values_list("approver_id", flat=True)
+    )
+    if not approved:
+        return False
+    if step.mode == ApprovalMode.ANY:
+        return True
+    required = {user.pk for user in step_required_approvers(step=step, post=post)}
+    return required <= approved
+
+
+def due_at_for(post: Post, step: ApprovalStep, now: dt.datetime) -> dt.datetime:
+    """The step's deadline, brought forward to the post's time when that comes first."""
+    due = now + dt.timedelta(hours=step.workflow.deadline_hours)
+    if post.scheduled_at is not None and post.scheduled_at < due:
+        return post.scheduled_at
+    return due
+
+
+def require_on_groups(actor: Actor, action: Action, post: Post) -> None:
+    """The policy's check of the action on each of the post's channel groups."""
+    for group in post_groups(post):
+        require(actor, action, channel_group=group)
