@@ -18,7 +18,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from roost.core import locks, request_context
-from roost.core.actors import Actor, SystemActor
+from roost.core.actors import SYSTEM, Actor, SystemActor
 from roost.core.models import AuditEvent, Organization, User
 from roost.core.text_input import json_repaired
 
@@ -81,7 +81,7 @@ class Entry:
     """One event for `record_many`; the fields mean what `record`'s arguments mean."""
 
     action: str
-    actor: Actor | None = None
+    actor: Actor = SYSTEM
     target: models.Model | None = None
     target_label: str | None = None
     before: dict[str, Any] | None = None
@@ -92,7 +92,7 @@ class Entry:
 def record(
     *,
     organization: Organization,
-    actor: Actor | None,
+    actor: Actor,
     action: str,
     target: models.Model | None = None,
     target_label: str | None = None,
