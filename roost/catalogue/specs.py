@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from roost.catalogue.text_length import CountMethod
+from roost.core.errors import DomainError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "catalogue.toml"
 
@@ -36,11 +37,20 @@ _FORMAT = re.compile(r"^[a-z0-9]+$")
 _ASPECT_TOLERANCE = 0.01
 
 
-class CatalogueError(Exception):
-    """The file breaks a rule; `entry` names where, e.g. `networks[x].placements[post]`."""
+class CatalogueProblem(enum.StrEnum):
+    """Why the catalogue file was refused (its message says which rule, and where)."""
+
+    INVALID = "catalogue_invalid"
+
+
+class CatalogueError(DomainError):
+    """The file breaks a rule; `entry` names where, e.g. `networks[x].placements[post]`.
+
+    Like a parser's error, its message is made of the file's own details, so it has
+    no table of fixed messages."""
 
     def __init__(self, entry: str, problem: str) -> None:
-        super().__init__(f"{entry}: {problem}" if entry else problem)
+        super().__init__(CatalogueProblem.INVALID, f"{entry}: {problem}" if entry else problem)
         self.entry = entry
         self.problem = problem
 
