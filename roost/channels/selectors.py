@@ -53,6 +53,11 @@ def _health_q(health: Health) -> Q:
     return ~(no_backup | expiring | failing | limited)
 
 
+def troubled_q() -> Q:
+    """Channels with any health problem."""
+    return ~_health_q(Health.OK)
+
+
 @dataclass(frozen=True)
 class ChannelFilter:
     network: str = ""

@@ -8,6 +8,7 @@ app_name = "core"
 
 urlpatterns = [
     path("", shell.today, name="today"),
+    path("today/cards/", shell.today_cards_partial, name="today_cards"),
     path("signin/", signin.signin, name="login"),
     path("signin/verify/", signin.signin_verify, name="signin_verify"),
     path("signin/two-factor/", signin.two_factor_enrol, name="two_factor_enrol"),
