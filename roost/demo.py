@@ -21,12 +21,13 @@ from django.utils import timezone
 from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
-from roost.core.models import Organization
+from roost.core.models import Organization, User
 from roost.inbox.demo import seed_demo_inbox
 from roost.inbox.ingest import messages_store
 from roost.inbox.models import Conversation
+from roost.inbox.services import conversation_assign
 from roost.inbox.sla.services import conversation_sla_refresh
-from roost.publishing.demo import seed_demo_publishing
+from roost.publishing.demo import seed_demo_publishing, seed_demo_today
 from roost.sandbox.channels import seed_demo_channels
 from roost.sandbox.selectors import sandbox_account_for_channel
 from roost.sandbox.services import sandbox_inbound_add
@@ -39,9 +40,13 @@ class NearBreach:
     author: str
     text: str
     minutes_ago: int
+    # Whose it is (an e-mail local part), so that person's Today shows it due.
+    assignee: str = ""
 
 
-# The 24/7 policy gives a first response 240 minutes: these have 50, 35 and 20 left.
+# The 24/7 policy gives a first response 240 minutes: these have 50, 35 and 20 left. The
+# last two are urgent (a safety word), timed against the urgent hour around the clock:
+# each has half an hour left, on its consumer channel, assigned to its community manager.
 NEAR_BREACH = [
     NearBreach(
         "x", "northwind", "dana_ledger",
@@ -60,6 +65,17 @@ NEAR_BREACH = [
         "Who should I talk to about a bulk order of 300 jackets for our staff?",
         220,
     ),
+    NearBreach(
+        "facebook", "NorthwindEurope", "marta_k",
+        "The heating panel of my Aurora jacket overheated on the train. Is it still safe to "
+        "wear?",
+        30, "chloe",
+    ),
+    NearBreach(
+        "x", "northwind_us", "trailmom",
+        "My son was injured when the strap of his Fjord backpack snapped. Who can I talk to?",
+        30, "sam",
+    ),
 ]  # fmt: skip
 
 
@@ -71,6 +87,7 @@ def seed_demo_near_breach(org: Organization, *, now: dt.datetime | None = None) 
     authors = [item.author for item in NEAR_BREACH]
     if Conversation.objects.filter(organization=org, author_handle__in=authors).exists():
         return
+    people = {u.email.split("@")[0]: u for u in User.objects.filter(organization=org)}
     with transaction.atomic():
         for item in NEAR_BREACH:
             channel = Channel.objects.filter(
@@ -100,6 +117,10 @@ def seed_demo_near_breach(org: Organization, *, now: dt.datetime | None = None) 
                 "channel__channel_group__organization", "assignee", "team"
             ).get(channel=channel, author_handle=item.author)
             conversation_sla_refresh(conversation=conversation, now=moment)
+            if item.assignee:
+                conversation_assign(
+                    actor=people["ada"], conversation=conversation, assignee=people[item.assignee]
+                )
 
 
 def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
@@ -107,6 +128,7 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     org = seed_demo()
     seed_demo_channels(org)
     seed_demo_publishing(org)
+    seed_demo_today(org, now=now)
     seed_demo_inbox(org, now=now)
     seed_demo_near_breach(org, now=now)
     return org

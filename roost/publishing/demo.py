@@ -1,6 +1,8 @@
 """The demo organisation's publishing: a workflow, 90 days of published history on the
 sandbox channels, posts scheduled over the next two weeks, and a campaign waiting for
-approval. Seeded once; a second run adds nothing."""
+approval; and, for each person's Today, posts going out later today, one waiting for
+approval before its time, one that failed and one whose outcome is unknown. Seeded once;
+a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -120,3 +122,71 @@ def _publish_now(post: Post) -> None:
             published_at=variant.scheduled_at,
         )
     Post.objects.filter(pk=post.pk).update(state=PostState.PUBLISHED)
+
+
+# Internal names of the posts seeded for Today, so a second run finds them.
+TODAY_TITLES = (
+    "Today: Warsaw store opening",
+    "Today: results webcast",
+    "Today: hiking weekend",
+    "Today: link preview failed",
+    "Today: outcome unknown",
+)
+
+
+def _channel(org: Organization, network: str, handle: str) -> Channel:
+    return Channel.objects.get(
+        organization=org, network=network, handle=handle, placement__in=("feed", "post")
+    )
+
+
+def seed_demo_today(org: Organization, *, now: dt.datetime | None = None) -> int:
+    """Posts that make each person's Today show work: going out in the next hours, one
+    waiting for Aaron's approval before its time, one failed and one unconfirmed. Needs the
+    demo's people, channels and workflow first; return how many posts were added."""
+    if Post.objects.filter(organization=org, title__in=TODAY_TITLES).exists():
+        return 0
+    moment = now or timezone.now()
+    people = _people(org)
+    facebook = _channel(org, "facebook", "NorthwindEurope")
+    linkedin = _channel(org, "linkedin", "northwind")
+    bluesky = _channel(org, "bluesky", "northwind.bsky.social")
+    x_corporate = _channel(org, "x", "northwind")
+    at = moment.replace(second=0, microsecond=0)
+    with transaction.atomic():
+        for title, author, channels, text, hours in (
+            (TODAY_TITLES[0], "marco", [facebook],
+             "Our Warsaw store opens its doors tonight: come by for hot chocolate.", 2),
+            (TODAY_TITLES[1], "ada", [linkedin, bluesky],
+             "Reminder: our quarterly results webcast starts in one hour.", 3),
+        ):  # fmt: skip
+            post = services.post_create(
+                actor=people[author], organization=org, channels=channels, title=title,
+                master_text=text, scheduled_at=at + dt.timedelta(hours=hours),
+            )  # fmt: skip
+            Post.objects.filter(pk=post.pk).update(state=PostState.SCHEDULED)
+            Variant.objects.filter(post=post).update(state=VariantState.SCHEDULED)
+        for title, channel, text, state, error in (
+            (TODAY_TITLES[3], facebook, "Five ways to stay warm on a winter hike.",
+             VariantState.FAILED, "The network refused the post: the link preview could not "
+             "be fetched."),
+            (TODAY_TITLES[4], x_corporate, "Thank you for 100,000 followers!",
+             VariantState.UNCONFIRMED, "The connection dropped before the network answered."),
+        ):  # fmt: skip
+            post = services.post_create(
+                actor=people["marco"], organization=org, channels=[channel], title=title,
+                master_text=text,
+            )  # fmt: skip
+            when = at - dt.timedelta(hours=2)
+            Post.objects.filter(pk=post.pk).update(state=PostState.PARTLY_FAILED, scheduled_at=when)
+            Variant.objects.filter(post=post).update(
+                state=state, scheduled_at=when, attempts=1, last_error=error
+            )
+    # Waiting for approval, due before it goes out in four hours.
+    post = services.post_create(
+        actor=people["priya"], organization=org, channels=[facebook], title=TODAY_TITLES[2],
+        master_text="This weekend: a guided hike in the Tatra mountains, jackets provided.",
+        scheduled_at=at + dt.timedelta(hours=4),
+    )  # fmt: skip
+    decisions.post_submit(post=Post.objects.get(pk=post.pk), actor=people["priya"])
+    return len(TODAY_TITLES)

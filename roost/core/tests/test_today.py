@@ -205,3 +205,32 @@ def test_a_declared_card_appears_and_a_card_for_someone_else_does_not(org, admin
         today._declared.pop("crisis")
     assert "You are not on call." in page and "today-on_call" in page
     assert "today-crisis" not in page
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_each_person_work_on_today():
+    from roost.demo import seed_demo_organization
+    from roost.publishing.demo import seed_demo_today
+
+    org = seed_demo_organization()
+    people = {u.email.split("@")[0]: u for u in User.objects.filter(organization=org)}
+    now = timezone.now()
+
+    def card(name: str, key: str) -> TodayCard:
+        found = {c.key: c for c in today.today_cards(viewer=people[name], now=now)}
+        return found[key]
+
+    assert card("aaron", "approvals").total >= 3  # the campaign's two and one due today
+    hike = Post.objects.get(organization=org, title="Today: hiking weekend")
+    assert reverse("approvals:post", args=[hike.pk]) in [
+        item.url for item in card("aaron", "approvals").items
+    ]
+    assert card("chloe", "conversations").total == 1
+    assert card("sam", "conversations").total == 1
+    assert {i.badge for i in card("priya", "needs_person").items} == {"Failed"}
+    assert {i.badge for i in card("marco", "needs_person").items} == {
+        "Failed",
+        "Outcome unknown",
+    }
+    assert card("priya", "channel_health").total >= 1  # her TikTok has no backup owner
+    assert seed_demo_today(org) == 0  # a second run adds nothing

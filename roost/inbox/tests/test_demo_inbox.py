@@ -53,7 +53,8 @@ def people(org):
 @pytest.mark.django_db
 def test_seeding_twice_adds_nothing(demo):
     before = counts(demo)
-    assert before == (5, 5, 10, 3)  # 3 earlier teams + 2 support teams; 4 + 4 + 2 policies
+    # 3 earlier teams + 2 support teams; 4 + 4 + 2 policies; 3 near breach + 2 assigned
+    assert before == (5, 5, 10, 5)
     seed_demo_inbox(demo)
     seed_demo_near_breach(demo)
     assert counts(demo) == before
