@@ -126,11 +126,11 @@ def _publish_now(post: Post) -> None:
 
 # Internal names of the posts seeded for Today, so a second run finds them.
 TODAY_TITLES = (
-    "Today: Warsaw store opening",
-    "Today: results webcast",
-    "Today: hiking weekend",
-    "Today: link preview failed",
-    "Today: outcome unknown",
+    "Warsaw store opening",
+    "Results webcast reminder",
+    "Tatra hiking weekend",
+    "Winter hike tips",
+    "100,000 followers",
 )
 
 

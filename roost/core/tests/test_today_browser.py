@@ -116,3 +116,40 @@ def test_an_approver_finds_the_post_waiting_on_today_and_opens_its_review(
     page.screenshot(path=str(ARTIFACTS / "today-approver-phone.png"), full_page=True)
     assert _axe_serious(page) == []
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.peer
+@pytest.mark.django_db(transaction=True)
+def test_every_demo_persons_today_passes_axe_and_fits_a_phone(browser_page, live_server):
+    from roost.core.demo import DEMO_PASSWORD, PEOPLE
+    from roost.demo import seed_demo_organization
+
+    seed_demo_organization()
+    context = browser_page.context.browser.new_context(
+        viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
+    page = context.new_page()
+    base = live_server.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: dict[str, list[str]] = {}
+    for person in PEOPLE:
+        name = person.email.split("@")[0]
+        context.clear_cookies()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{base}/signin/")
+        page.get_by_label("E-mail").fill(person.email)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/")
+        page.screenshot(path=str(ARTIFACTS / f"today-demo-{name}.png"), full_page=True)
+        found = _axe_serious(page)
+        page.set_viewport_size({"width": 390, "height": 844})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            found.append(f"{width}px wide on a 390px screen")
+        page.screenshot(path=str(ARTIFACTS / f"today-demo-{name}-phone.png"), full_page=True)
+        if found:
+            problems[name] = found
+    context.close()
+    assert problems == {}
