@@ -105,6 +105,22 @@ def test_an_approver_finds_the_post_waiting_on_today_and_opens_its_review(
     assert card.locator(".today-total").inner_text() == "2"
     assert second.pk != first.pk
 
+    # A tab in the background does not poll; shown again, it asks at once.
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/today/cards/" in r.url else None)
+    page.evaluate("Object.defineProperty(document, 'hidden', {value: true, configurable: true})")
+    page.evaluate(
+        "htmx.ajax('GET', '/today/cards/', {source: '#today-cards', target: '#today-cards'})"
+    )
+    page.wait_for_timeout(300)
+    assert requests == []
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    page.wait_for_timeout(300)
+    assert len(requests) == 1
+
     link.click()
     page.wait_for_url(f"{base}{reverse('approvals:post', args=[first.pk])}")
     assert page.get_by_role("button", name="Approve").is_visible()
