@@ -33,24 +33,22 @@ def today_conversations(*, viewer: User, now: dt.datetime) -> TodayCard | None:
     if not handles_inbox(viewer):
         return None
     working = conversation_list(viewer=viewer, queue=Queue.ALL)
+    mine_pressing = Q(assignee=viewer) & (
+        Q(sla_state__in=PRESSING) | Q(sla_due_at__lte=now + DUE_SOON)
+    )
     team_ids = list(viewer.teams.values_list("pk", flat=True))
     tally = working.order_by().aggregate(
         mine=Count("pk", filter=Q(assignee=viewer)),
         team=Count("pk", filter=Q(team_id__in=team_ids)),
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
         breaching=Count("pk", filter=Q(sla_state__in=PRESSING)),
-        pressing=Count(
-            "pk",
-            filter=Q(assignee=viewer)
-            & (Q(sla_state__in=PRESSING) | Q(sla_due_at__lte=now + DUE_SOON)),
-        ),
+        pressing=Count("pk", filter=mine_pressing),
     )
     latest = Message.objects.filter(
         conversation=OuterRef("pk"), direction=Direction.INBOUND
     ).order_by("-created_at", "-pk")
     pressing = (
-        working.filter(assignee=viewer)
-        .filter(Q(sla_state__in=PRESSING) | Q(sla_due_at__lte=now + DUE_SOON))
+        working.filter(mine_pressing)
         .annotate(latest_text=Subquery(latest.values("text")[:1]))
         .order_by(F("sla_due_at").asc(nulls_last=True), "pk")
     )

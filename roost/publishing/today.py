@@ -88,7 +88,8 @@ def today_approvals(*, viewer: User, now: dt.datetime) -> TodayCard | None:
     )
 
 
-def _local_day_end(viewer: User, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def _local_day(viewer: User, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The start and end of the viewer's day, in their time zone."""
     try:
         zone = zoneinfo.ZoneInfo(viewer.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -125,7 +126,7 @@ def _post_count(variants: QuerySet[Variant]) -> int:
 def today_going_out(*, viewer: User, now: dt.datetime) -> TodayCard | None:
     """Posts still to go out today (the viewer's day) on channels the viewer owns or backs
     up, or that the viewer wrote; in the order they go out."""
-    start, end = _local_day_end(viewer, now)
+    start, end = _local_day(viewer, now)
     mine = (
         Q(channel__primary_owner=viewer) | Q(channel__backup_owner=viewer) | Q(post__author=viewer)
     )
@@ -158,7 +159,7 @@ def today_going_out(*, viewer: User, now: dt.datetime) -> TodayCard | None:
             )
         )
     calendar = reverse("publishing:calendar")
-    day = now.astimezone(start.tzinfo).date().isoformat()
+    day = start.date().isoformat()
     return TodayCard(
         key="going_out",
         title="Going out today",
