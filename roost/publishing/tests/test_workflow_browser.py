@@ -28,10 +28,9 @@ from roost.publishing.tests.test_publishing_browser import sign_in
 from roost.sandbox.channels import sandbox_channel_connect
 
 # axe-core from the npm registry (`npm install axe-core@4` in the temporary directory).
-AXE = (
-    Path(os.environ.get("ROOST_AXE_JS", ""))
-    if os.environ.get("ROOST_AXE_JS")
-    else (Path(tempfile.gettempdir()) / "node_modules" / "axe-core" / "axe.min.js")
+AXE = Path(
+    os.environ.get("ROOST_AXE_JS")
+    or Path(tempfile.gettempdir()) / "node_modules" / "axe-core" / "axe.min.js"
 )
 PHONE = {"width": 390, "height": 844}
 
