@@ -380,3 +380,24 @@ def test_no_workflow_links_leads_to_the_editor_and_tells_others_whom_to_ask(
     as_admin = signed_in(admin).get(detail).content.decode()
     line = as_admin.split('data-testid="no-workflow"', 1)[1].split("</p>", 1)[0]
     assert f'<a href="{LIST_URL}">Set up an approval workflow</a>' in line
+
+
+LIST_PAGE_QUERIES = 20
+
+
+@pytest.mark.django_db
+def test_the_workflow_list_reads_the_same_number_of_queries_however_many_steps(
+    signed_in, org, admin, workflow, approver, legal, django_assert_max_num_queries
+):
+    """A change here should be a decision, not an accident."""
+    client = signed_in(admin)
+    client.get(LIST_URL)  # the session and the grants settle
+    with django_assert_max_num_queries(LIST_PAGE_QUERIES) as small:
+        assert client.get(LIST_URL).status_code == 200
+    for n in range(6):
+        workflow_step_add(
+            actor=admin, workflow=workflow, name=f"Step {n}", approver_users=[approver, legal]
+        )
+    with django_assert_max_num_queries(LIST_PAGE_QUERIES) as large:
+        assert client.get(LIST_URL).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
