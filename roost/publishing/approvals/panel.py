@@ -15,6 +15,7 @@ from roost.publishing.approvals.selectors import (
     post_versions,
 )
 from roost.publishing.approvals.versions import version_diff
+from roost.publishing.approvals.workflow_selectors import no_workflow_help
 from roost.publishing.models import Post
 
 VERSIONS_SHOWN = 10
@@ -79,4 +80,8 @@ def approval_context(*, viewer: User, post: Post) -> dict[str, Any]:
         "versions": versions,
         "diff": version_diff(versions[1], versions[0]) if len(versions) > 1 else [],
         "error": "",
+        # Only when the panel says no workflow covers the post: who could add one.
+        "no_workflow": (
+            no_workflow_help(viewer=viewer, post=post) if latest is None and not steps else None
+        ),
     }

@@ -13,7 +13,13 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Organization, Role, Team, User
 from roost.core.permissions import Action, require
 from roost.core.tenancy import require_on
-from roost.publishing.approval_models import ApprovalMode, ApprovalStep, ApprovalWorkflow
+from roost.publishing.approval_models import (
+    ApprovalDecision,
+    ApprovalMode,
+    ApprovalRequest,
+    ApprovalStep,
+    ApprovalWorkflow,
+)
 from roost.publishing.locks import workflow_locked
 
 
@@ -26,6 +32,118 @@ class StepSpec:
     approver_users: Sequence[User] = ()
     approver_role: str = ""
     approver_team: Team | None = None
+
+
+MAX_NAME = 120
+
+
+def _workflow_checked(*, name: str, deadline_hours: int) -> str:
+    """The workflow's name, stripped; INVALID naming the field when a value is refused."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(ErrorCode.INVALID, "A workflow needs a name.", field="name")
+    if len(name) > MAX_NAME:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"A name has at most {MAX_NAME} characters.", field="name"
+        )
+    if deadline_hours < 1:
+        raise ApplicationError(
+            ErrorCode.INVALID, "The deadline is at least one hour.", field="deadline_hours"
+        )
+    return name
+
+
+def _group_taken(channel_group: ChannelGroup | None) -> ApplicationError:
+    where = channel_group.name if channel_group else "The organisation's default"
+    return ApplicationError(
+        ErrorCode.CONFLICT, f"{where} already has a workflow.", field="channel_group"
+    )
+
+
+def _step_checked(
+    workflow: ApprovalWorkflow,
+    *,
+    name: str,
+    mode: str,
+    approver_users: Sequence[User],
+    approver_role: str,
+    approver_team: Team | None,
+) -> str:
+    """The step's name, stripped; INVALID (or NOT_FOUND for another organisation's team)
+    naming the field when a value is refused."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(ErrorCode.INVALID, "A step needs a name.", field="name")
+    if len(name) > MAX_NAME:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"A name has at most {MAX_NAME} characters.", field="name"
+        )
+    if mode not in ApprovalMode.values:
+        raise ApplicationError(ErrorCode.INVALID, f"Unknown mode {mode!r}.", field="mode")
+    if approver_role and approver_role not in Role.values:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"Unknown role {approver_role!r}.", field="approver_role"
+        )
+    if not (approver_users or approver_role or approver_team):
+        raise ApplicationError(
+            ErrorCode.INVALID, "Name approvers, a team or a role.", field="approver_users"
+        )
+    for user in approver_users:
+        if user.organization_id != workflow.organization_id or not user.is_active:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                "Approvers must be active people of the organisation.",
+                field="approver_users",
+            )
+    if approver_team is not None and approver_team.organization_id != workflow.organization_id:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "Team not found.", field="approver_team")
+    return name
+
+
+def _require_manage(actor: User, workflow: ApprovalWorkflow) -> None:
+    require_on(
+        actor,
+        workflow,
+        Action.WORKFLOW_MANAGE,
+        noun="Workflow",
+        channel_group=workflow.channel_group,
+    )
+
+
+def _step_fields(step: ApprovalStep) -> dict[str, object]:
+    """What the audit log keeps of a step."""
+    return {
+        "step": step.pk,
+        "position": step.position,
+        "name": step.name,
+        "mode": step.mode,
+        "approver_users": sorted(step.approver_users.values_list("pk", flat=True)),
+        "approver_role": step.approver_role,
+        "approver_team": step.approver_team_id,
+    }
+
+
+def _steps_in_use(workflow: ApprovalWorkflow, step_ids: Sequence[int]) -> str:
+    """Why these steps cannot be removed ("" when they can): decisions were taken on one
+    of them (the approval history keeps its steps), or a request awaiting approval still
+    runs through one (its plan was fixed when the post was submitted)."""
+    if not step_ids:
+        return ""
+    organization_id = workflow.organization_id
+    if ApprovalDecision.objects.filter(
+        organization_id=organization_id, step_id__in=step_ids
+    ).exists():
+        return "it has decisions in the approval history"
+    wanted = set(step_ids)
+    # The plan is a JSON list, which SQLite cannot search: the open requests are few.
+    open_plans = ApprovalRequest.objects.filter(
+        organization_id=organization_id, status=ApprovalRequest.Status.PENDING
+    ).values_list("step_ids", flat=True)
+    waiting = sum(1 for plan in open_plans if wanted & set(plan))
+    if waiting:
+        posts = "a post awaits" if waiting == 1 else f"{waiting} posts await"
+        return f"{posts} approval through it"
+    return ""
 
 
 def workflow_create(
@@ -46,17 +164,8 @@ def workflow_create(
     if actor.organization_id != organization.pk:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Organisation not found.")
     require(actor, Action.WORKFLOW_MANAGE, channel_group=channel_group)
-    name = name.strip()
-    if not name:
-        raise ApplicationError(ErrorCode.INVALID, "A workflow needs a name.", field="name")
-    if deadline_hours < 1:
-        raise ApplicationError(
-            ErrorCode.INVALID, "The deadline is at least one hour.", field="deadline_hours"
-        )
-    where = channel_group.name if channel_group else "The organisation's default"
-    taken = ApplicationError(
-        ErrorCode.CONFLICT, f"{where} already has a workflow.", field="channel_group"
-    )
+    name = _workflow_checked(name=name, deadline_hours=deadline_hours)
+    taken = _group_taken(channel_group)
     if ApprovalWorkflow.objects.filter(
         organization=organization, channel_group=channel_group
     ).exists():
@@ -110,35 +219,15 @@ def workflow_step_add(
     approver_team: Team | None = None,
 ) -> ApprovalStep:
     """Add a step at the end of the workflow. Requests already open keep their steps."""
-    require_on(
-        actor,
+    _require_manage(actor, workflow)
+    name = _step_checked(
         workflow,
-        Action.WORKFLOW_MANAGE,
-        noun="Workflow",
-        channel_group=workflow.channel_group,
+        name=name,
+        mode=mode,
+        approver_users=approver_users,
+        approver_role=approver_role,
+        approver_team=approver_team,
     )
-    name = name.strip()
-    if not name:
-        raise ApplicationError(ErrorCode.INVALID, "A step needs a name.", field="name")
-    if mode not in ApprovalMode.values:
-        raise ApplicationError(ErrorCode.INVALID, f"Unknown mode {mode!r}.", field="mode")
-    if approver_role and approver_role not in Role.values:
-        raise ApplicationError(
-            ErrorCode.INVALID, f"Unknown role {approver_role!r}.", field="approver_role"
-        )
-    if not (approver_users or approver_role or approver_team):
-        raise ApplicationError(
-            ErrorCode.INVALID, "Name approvers, a team or a role.", field="approver_users"
-        )
-    for user in approver_users:
-        if user.organization_id != workflow.organization_id or not user.is_active:
-            raise ApplicationError(
-                ErrorCode.INVALID,
-                "Approvers must be active people of the organisation.",
-                field="approver_users",
-            )
-    if approver_team is not None and approver_team.organization_id != workflow.organization_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Team not found.", field="approver_team")
     with transaction.atomic():
         workflow_locked(workflow.pk)
         last = workflow.steps.order_by("-position").values_list("position", flat=True).first()
@@ -168,3 +257,209 @@ def workflow_step_add(
             },
         )
     return step
+
+
+def workflow_update(
+    *,
+    actor: User,
+    workflow: ApprovalWorkflow,
+    name: str,
+    channel_group: ChannelGroup | None,
+    deadline_hours: int,
+    reapprove_on_reschedule: bool,
+) -> ApprovalWorkflow:
+    """Rename the workflow, move it to another channel group (None: make it the
+    organisation's default), or change its deadline and rescheduling rule. Moving it
+    needs the right to manage workflows where it was and where it goes. Requests already
+    open keep their steps and deadlines."""
+    _require_manage(actor, workflow)
+    if channel_group is not None and channel_group.organization_id != workflow.organization_id:
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, "Channel group not found.", field="channel_group"
+        )
+    require(actor, Action.WORKFLOW_MANAGE, channel_group=channel_group)
+    name = _workflow_checked(name=name, deadline_hours=deadline_hours)
+    with transaction.atomic():
+        workflow = workflow_locked(workflow.pk)
+        before = {
+            "name": workflow.name,
+            "channel_group": workflow.channel_group_id,
+            "deadline_hours": workflow.deadline_hours,
+            "reapprove_on_reschedule": workflow.reapprove_on_reschedule,
+        }
+        after = {
+            "name": name,
+            "channel_group": channel_group.pk if channel_group else None,
+            "deadline_hours": deadline_hours,
+            "reapprove_on_reschedule": reapprove_on_reschedule,
+        }
+        if before == after:
+            return workflow
+        taken = _group_taken(channel_group)
+        if (
+            ApprovalWorkflow.objects.filter(
+                organization_id=workflow.organization_id, channel_group=channel_group
+            )
+            .exclude(pk=workflow.pk)
+            .exists()
+        ):
+            raise taken
+        workflow.name = name
+        workflow.channel_group = channel_group
+        workflow.deadline_hours = deadline_hours
+        workflow.reapprove_on_reschedule = reapprove_on_reschedule
+        try:
+            with transaction.atomic():
+                workflow.save(
+                    update_fields=[
+                        "name",
+                        "channel_group",
+                        "deadline_hours",
+                        "reapprove_on_reschedule",
+                    ]
+                )
+        except IntegrityError as error:
+            raise taken from error
+        audit.record(
+            organization=workflow.organization,
+            actor=actor,
+            action="publishing.workflow.updated",
+            target=workflow,
+            before=before,
+            after=after,
+        )
+    return workflow
+
+
+def workflow_delete(*, actor: User, workflow: ApprovalWorkflow) -> None:
+    """Delete the workflow and its steps. Refused (CONFLICT) while the approval history
+    or a post awaiting approval uses one of its steps: change its steps instead."""
+    _require_manage(actor, workflow)
+    with transaction.atomic():
+        workflow = workflow_locked(workflow.pk)
+        step_ids = list(workflow.steps.values_list("pk", flat=True))
+        reason = _steps_in_use(workflow, step_ids)
+        if reason:
+            raise ApplicationError(
+                ErrorCode.CONFLICT,
+                f"“{workflow.name}” cannot be deleted: {reason}. Change its steps instead.",
+            )
+        audit.record(
+            organization=workflow.organization,
+            actor=actor,
+            action="publishing.workflow.deleted",
+            target=workflow,
+            before={
+                "name": workflow.name,
+                "channel_group": workflow.channel_group_id,
+                "steps": [_step_fields(step) for step in workflow.steps.order_by("position")],
+            },
+        )
+        workflow.delete()
+
+
+def workflow_step_update(
+    *,
+    actor: User,
+    step: ApprovalStep,
+    name: str,
+    mode: str = ApprovalMode.ANY,
+    approver_users: Sequence[User] = (),
+    approver_role: str = "",
+    approver_team: Team | None = None,
+) -> ApprovalStep:
+    """Change a step's name, mode and approvers, with `workflow_step_add`'s checks. A
+    request awaiting this step asks the approvers the step names from now on."""
+    workflow = step.workflow
+    _require_manage(actor, workflow)
+    name = _step_checked(
+        workflow,
+        name=name,
+        mode=mode,
+        approver_users=approver_users,
+        approver_role=approver_role,
+        approver_team=approver_team,
+    )
+    with transaction.atomic():
+        workflow_locked(workflow.pk)
+        step = ApprovalStep.objects.get(pk=step.pk)
+        before = _step_fields(step)
+        step.name = name
+        step.mode = mode
+        step.approver_role = approver_role
+        step.approver_team = approver_team
+        step.save(update_fields=["name", "mode", "approver_role", "approver_team"])
+        step.approver_users.set(approver_users)
+        after = _step_fields(step)
+        if before != after:
+            audit.record(
+                organization=workflow.organization,
+                actor=actor,
+                action="publishing.workflow.step_updated",
+                target=workflow,
+                before=before,
+                after=after,
+            )
+    return step
+
+
+def workflow_step_move(*, actor: User, step: ApprovalStep, offset: int) -> ApprovalStep:
+    """Move the step `offset` places later (negative: earlier), as far as the ends allow.
+    Requests already open keep the order they were submitted with."""
+    workflow = step.workflow
+    _require_manage(actor, workflow)
+    with transaction.atomic():
+        workflow_locked(workflow.pk)
+        ordered = list(workflow.steps.order_by("position", "pk"))
+        index = next(i for i, s in enumerate(ordered) if s.pk == step.pk)
+        target = max(0, min(len(ordered) - 1, index + offset))
+        if target == index:
+            return ordered[index]
+        before = [s.pk for s in ordered]
+        moved = ordered.pop(index)
+        ordered.insert(target, moved)
+        # Positions are unique per workflow: park the steps past the end, then number them.
+        top = max(s.position for s in ordered)
+        for n, s in enumerate(ordered, start=1):
+            s.position = top + n
+            s.save(update_fields=["position"])
+        for n, s in enumerate(ordered, start=1):
+            s.position = n
+            s.save(update_fields=["position"])
+        audit.record(
+            organization=workflow.organization,
+            actor=actor,
+            action="publishing.workflow.steps_reordered",
+            target=workflow,
+            before={"steps": before},
+            after={"steps": [s.pk for s in ordered]},
+        )
+    return moved
+
+
+def workflow_step_remove(*, actor: User, step: ApprovalStep) -> None:
+    """Remove a step; the later steps move up. Refused (CONFLICT) while the approval
+    history or a post awaiting approval uses it."""
+    workflow = step.workflow
+    _require_manage(actor, workflow)
+    with transaction.atomic():
+        workflow_locked(workflow.pk)
+        step = ApprovalStep.objects.get(pk=step.pk)
+        reason = _steps_in_use(workflow, [step.pk])
+        if reason:
+            raise ApplicationError(
+                ErrorCode.CONFLICT, f"The step “{step.name}” cannot be removed: {reason}."
+            )
+        before = _step_fields(step)
+        step.delete()
+        for n, later in enumerate(workflow.steps.order_by("position", "pk"), start=1):
+            if later.position != n:
+                later.position = n
+                later.save(update_fields=["position"])
+        audit.record(
+            organization=workflow.organization,
+            actor=actor,
+            action="publishing.workflow.step_removed",
+            target=workflow,
+            before=before,
+        )
