@@ -78,7 +78,9 @@ def _roost(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         env={**clean, **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        # A guard against a hang, not a speed check: a busy two-core CI machine takes over
+        # a minute to migrate and seed the whole demo.
+        timeout=600,
         check=False,
     )
 
