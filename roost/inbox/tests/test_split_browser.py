@@ -17,6 +17,7 @@ from roost.core.tests.test_browser import ARTIFACTS
 from roost.inbox import ingest
 from roost.inbox.models import Conversation, Direction
 from roost.inbox.tests.conftest import account
+from roost.inbox.tests.test_surges import OUTAGE
 from roost.sandbox.services import sandbox_inbound_add
 
 # Where `npm install axe-core@4` put it (run in the temporary directory); AXE_CORE overrides.
@@ -105,13 +106,16 @@ def test_the_split_inbox_answers_conversations_with_the_keyboard_alone(
 @pytest.mark.peer
 @pytest.mark.django_db(transaction=True)
 def test_the_split_inbox_passes_axe_and_is_two_screens_on_a_phone(
-    chromium_path, live_server, agent
+    chromium_path, live_server, agent, channel
 ):
     if not AXE.exists():
         pytest.fail(f"axe-core is needed at {AXE} (npm install axe-core@4)")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
+    for n, text in enumerate(OUTAGE):  # a surge, so its group and form are checked too
+        sandbox_inbound_add(account=account(), kind="mention", author_handle=f"fan{n}", text=text)
+    ingest.channel_ingest(channel=channel)
     base = live_server.url
     first = Conversation.objects.order_by("last_message_at").first()
     assert first is not None
@@ -126,6 +130,8 @@ def test_the_split_inbox_passes_axe_and_is_two_screens_on_a_phone(
             for path in ("/inbox/work/", f"/inbox/work/{first.pk}/"):
                 page.goto(base + path)
                 page.wait_for_load_state()
+                page.locator("details.surge summary").click()  # its form, open
+                page.get_by_label("Do to all 4").wait_for()
                 assert serious_violations(page) == [], path
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "inbox-split-desktop.png"), full_page=True)

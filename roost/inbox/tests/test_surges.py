@@ -10,14 +10,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from roost.core.demo import seed_demo
 from roost.core.errors import ApplicationError
-from roost.core.models import AuditEvent, Role
+from roost.core.models import AuditEvent, Role, User
+from roost.demo import SURGE, seed_demo_surge
 from roost.inbox import ingest, surges
 from roost.inbox.bulk import BulkAction, conversations_bulk_act
+from roost.inbox.demo import seed_demo_inbox
 from roost.inbox.filters import ConversationFilter
 from roost.inbox.models import Conversation, Direction
 from roost.inbox.saved_replies import saved_reply_create
 from roost.inbox.tests.conftest import account
+from roost.sandbox.channels import seed_demo_channels
 from roost.sandbox.services import sandbox_inbound_add
 
 OUTAGE = [
@@ -176,3 +180,16 @@ def test_a_surge_reply_skips_conversations_of_another_organisation(
     assert result.succeeded == 0
     assert result.refused[0].reason == "Conversation not found."
     assert not outage[0].messages.filter(direction="outbound").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_surge_to_handle():
+    org = seed_demo()
+    seed_demo_channels(org)
+    seed_demo_inbox(org)
+    seed_demo_surge(org)
+    seed_demo_surge(org)  # a second run adds nothing
+    admin = User.objects.filter(organization=org, memberships__role=Role.ADMIN).first()
+    assert admin is not None
+    (surge,) = surges.surge_list(viewer=admin, filters=ConversationFilter())
+    assert sorted(c.author_handle for c in surge.conversations) == sorted(s.author for s in SURGE)
