@@ -95,6 +95,9 @@ def test_the_split_inbox_shows_the_surge_with_its_actions(outage, agent, signed_
         c.pk for c in outage
     ]
     assert ">Outage</option>" in form
+    # The polled list leaves surges out: a poll stays one cheap read of the queue.
+    polled = signed_in(agent).get(reverse("inbox:split_list")).content.decode()
+    assert "similar messages" not in polled and "split-row" in polled
 
 
 @pytest.mark.django_db

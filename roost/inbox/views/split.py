@@ -32,15 +32,18 @@ from roost.inbox.views.conversations import PAGE_SIZE, conversation_context
 DETAIL_TARGET = "split-detail"
 
 
-def _list_context(request: HtmxHttpRequest, query: Mapping[str, Any]) -> dict[str, Any]:
-    """The left column: the queues with their counts, the surges, a page of rows."""
+def _list_context(
+    request: HtmxHttpRequest, query: Mapping[str, Any], *, with_surges: bool = True
+) -> dict[str, Any]:
+    """The left column: the queues with their counts, the surges (not in the poll, which
+    must stay cheap: they show on each page load), a page of rows."""
     viewer = viewer_of(request)
     filters = filter_from_query(query)
     conversations = selectors.conversation_queue(viewer=viewer, filters=filters)
     page = Paginator(conversations, PAGE_SIZE).get_page(query.get("page"))
     counts = selectors.queue_counts(viewer=viewer)
     can_bulk = selectors.handles_inbox(viewer)
-    found = surges.surge_list(viewer=viewer, filters=filters) if can_bulk else []
+    found = surges.surge_list(viewer=viewer, filters=filters) if can_bulk and with_surges else []
     return {
         "area": "inbox",
         "filters": filters,
@@ -116,7 +119,8 @@ def split_index(request: HtmxHttpRequest) -> HttpResponse:
 def split_list(request: HtmxHttpRequest) -> HttpResponse:
     """The left column alone, which the page polls: a GET, so caches and conditional
     answers apply to it like to any other page."""
-    return render(request, "inbox/_split_list.html", _list_context(request, request.GET))
+    context = _list_context(request, request.GET, with_surges=False)
+    return render(request, "inbox/_split_list.html", context)
 
 
 @login_required
