@@ -98,6 +98,13 @@ def test_the_split_inbox_answers_conversations_with_the_keyboard_alone(
         )
         assert [m.text for m in sent] == [f"Thanks, {author}!"]
 
+    # The queue refreshes itself beside the open conversation, counts included.
+    sandbox_inbound_add(account=account(), kind="direct_message", author_handle="dan", text="Hi")
+    ingest.channel_ingest(channel=Conversation.objects.get(pk=order[0]).channel)
+    page.locator(".split-row[data-id]").nth(3).wait_for(timeout=15_000)
+    page.get_by_role("link", name="All open 4").wait_for()
+    assert page.locator(f'.split-pane[data-conversation-id="{order[2]}"]').count() == 1
+
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "inbox-split.png"), full_page=True)
 

@@ -163,8 +163,12 @@ def test_the_polled_list_is_a_cacheable_get(channel, agent, signed_in):
     assert client.post(reverse("inbox:split_list")).status_code == 405
     response = client.get(reverse("inbox:split_list") + "?queue=all")
     assert response.status_code == 200
-    assert "<html" not in response.content.decode()
+    body = response.content.decode()
+    assert "<html" not in body
     assert len(row_ids(response)) == 2
+    # The counts come with it, swapped into the queue list above the rows.
+    assert 'id="split-queues" class="split-queues" aria-label="Queues" hx-swap-oob="true"' in body
+    assert 'All open <span class="queue-count">2</span>' in body
 
 
 @pytest.mark.django_db

@@ -119,7 +119,7 @@ def split_index(request: HtmxHttpRequest) -> HttpResponse:
 def split_list(request: HtmxHttpRequest) -> HttpResponse:
     """The left column alone, which the page polls: a GET, so caches and conditional
     answers apply to it like to any other page."""
-    context = _list_context(request, request.GET, with_surges=False)
+    context = _list_context(request, request.GET, with_surges=False) | {"oob": True}
     return render(request, "inbox/_split_list.html", context)
 
 
