@@ -79,48 +79,75 @@ NEAR_BREACH = [
 ]  # fmt: skip
 
 
+def _deliver(org: Organization, items: list[NearBreach], moment: dt.datetime) -> None:
+    """Deliver each message on the sandbox network, store it in the inbox as arrived
+    `minutes_ago`, compute its conversation's SLA and give it to its assignee."""
+    people = {u.email.split("@")[0]: u for u in User.objects.filter(organization=org)}
+    for item in items:
+        channel = Channel.objects.filter(
+            organization=org, network=item.network, handle=item.handle, connector="sandbox"
+        ).first()
+        if channel is None:
+            continue
+        account = sandbox_account_for_channel(channel=channel)
+        if account is None:
+            continue
+        delivered = sandbox_inbound_add(
+            account=account,
+            kind=InboundKind.MENTION,
+            author_handle=item.author,
+            text=item.text,
+        )
+        arrived = Inbound(
+            external_id=delivered.external_id,
+            kind=InboundKind.MENTION,
+            author_handle=item.author,
+            text=item.text,
+            created_at=moment - dt.timedelta(minutes=item.minutes_ago),
+            language="en",
+        )
+        messages_store(channel=channel, items=[arrived])
+        conversation = Conversation.objects.select_related(
+            "channel__channel_group__organization", "assignee", "team"
+        ).get(channel=channel, author_handle=item.author)
+        conversation_sla_refresh(conversation=conversation, now=moment)
+        if item.assignee:
+            conversation_assign(
+                actor=people["ada"], conversation=conversation, assignee=people[item.assignee]
+            )
+
+
 def seed_demo_near_breach(org: Organization, *, now: dt.datetime | None = None) -> None:
     """Three English conversations on corporate channels whose first response is due
     within the hour, so "Breaching soon" has something in it on first sign-in. Needs the
     inbox's set-up (its 24/7 policies) first."""
-    moment = now or timezone.now()
     authors = [item.author for item in NEAR_BREACH]
     if Conversation.objects.filter(organization=org, author_handle__in=authors).exists():
         return
-    people = {u.email.split("@")[0]: u for u in User.objects.filter(organization=org)}
     with transaction.atomic():
-        for item in NEAR_BREACH:
-            channel = Channel.objects.filter(
-                organization=org, network=item.network, handle=item.handle, connector="sandbox"
-            ).first()
-            if channel is None:
-                continue
-            account = sandbox_account_for_channel(channel=channel)
-            if account is None:
-                continue
-            delivered = sandbox_inbound_add(
-                account=account,
-                kind=InboundKind.MENTION,
-                author_handle=item.author,
-                text=item.text,
-            )
-            arrived = Inbound(
-                external_id=delivered.external_id,
-                kind=InboundKind.MENTION,
-                author_handle=item.author,
-                text=item.text,
-                created_at=moment - dt.timedelta(minutes=item.minutes_ago),
-                language="en",
-            )
-            messages_store(channel=channel, items=[arrived])
-            conversation = Conversation.objects.select_related(
-                "channel__channel_group__organization", "assignee", "team"
-            ).get(channel=channel, author_handle=item.author)
-            conversation_sla_refresh(conversation=conversation, now=moment)
-            if item.assignee:
-                conversation_assign(
-                    actor=people["ada"], conversation=conversation, assignee=people[item.assignee]
-                )
+        _deliver(org, NEAR_BREACH, now or timezone.now())
+
+
+# Five people asking the same thing within the hour: the split inbox shows them as one
+# surge, to be answered with one saved reply (each still gets their own).
+SURGE = [
+    NearBreach("x", "northwind", author, text, minutes)
+    for author, text, minutes in [
+        ("trailmix_tom", "@northwind is the app down? I can't log in since this morning", 48),
+        ("ines_outdoors", "Is the Northwind app down?? Can't log in since this morning.", 37),
+        ("k_berg", "@northwind is the app down, I can not log in since this morning", 25),
+        ("paddle_pia", "is the app down? cant log in since this morning 😕", 14),
+        ("rvwanderer", "Is the app down? I can't log in since this morning! #northwind", 6),
+    ]
+]
+
+
+def seed_demo_surge(org: Organization, *, now: dt.datetime | None = None) -> None:
+    authors = [item.author for item in SURGE]
+    if Conversation.objects.filter(organization=org, author_handle__in=authors).exists():
+        return
+    with transaction.atomic():
+        _deliver(org, SURGE, now or timezone.now())
 
 
 def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
@@ -131,4 +158,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_today(org, now=now)
     seed_demo_inbox(org, now=now)
     seed_demo_near_breach(org, now=now)
+    seed_demo_surge(org, now=now)
     return org

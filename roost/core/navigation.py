@@ -33,7 +33,7 @@ AREAS: tuple[Area, ...] = (
     Area(
         "inbox",
         "Inbox",
-        "inbox:index",
+        "inbox:split",
         "Comments, mentions and messages from every channel, within the SLA.",
         True,
     ),

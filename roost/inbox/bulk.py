@@ -1,6 +1,7 @@
 """One action on many conversations: each goes through its own service call, so the
 permission check and the audit event apply per conversation, and one refusal does not
-stop the rest."""
+stop the rest. A reply with a saved reply is filled in for each conversation on its
+own, so every customer gets their own answer (their name, the channel they wrote to)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.inbox import selectors, services
 from roost.inbox.errors import InboxError, InboxProblem
-from roost.inbox.models import Conversation, ConversationStatus
+from roost.inbox.models import Conversation, ConversationStatus, SavedReply
+from roost.inbox.reply_variables import reply_render, reply_variables
 from roost.inbox.snooze import until_check
 
 MAX_BULK = 200
@@ -26,6 +28,7 @@ class BulkAction(enum.StrEnum):
     TAG = "tag"
     CLOSE = "close"
     SNOOZE = "snooze"
+    REPLY = "reply"
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,11 @@ class BulkResult:
 
 
 def _validate(
-    action: BulkAction, ids: list[int], tags: Sequence[str], until: dt.datetime | None
+    action: BulkAction,
+    ids: list[int],
+    tags: Sequence[str],
+    until: dt.datetime | None,
+    saved_reply: SavedReply | None,
 ) -> None:
     if not ids:
         raise InboxError(InboxProblem.BULK_NONE_CHOSEN, field="ids")
@@ -54,6 +61,8 @@ def _validate(
         if until is None:
             raise InboxError(InboxProblem.BULK_UNTIL_MISSING, field="until")
         until_check(until, now=timezone.now())
+    if action is BulkAction.REPLY and saved_reply is None:
+        raise InboxError(InboxProblem.BULK_SAVED_REPLY_MISSING, field="saved_reply")
 
 
 def _act_on_one(
@@ -64,8 +73,18 @@ def _act_on_one(
     assignee: User | None,
     tags: Sequence[str],
     until: dt.datetime | None,
+    saved_reply: SavedReply | None,
 ) -> None:
-    if action is BulkAction.ASSIGN:
+    if action is BulkAction.REPLY:
+        assert saved_reply is not None  # checked by _validate
+        values = reply_variables(conversation=conversation, agent=actor)
+        rendered = reply_render(saved_reply.text, values)
+        if rendered.unknown:
+            # Never send a customer "{order_id}": a person fills it in by hand instead.
+            unknown = ", ".join(f"{{{name}}}" for name in rendered.unknown)
+            raise InboxError(InboxProblem.BULK_REPLY_UNKNOWN_VARIABLES, unknown=unknown)
+        services.conversation_reply(actor=actor, conversation=conversation, text=rendered.text)
+    elif action is BulkAction.ASSIGN:
         services.conversation_assign(actor=actor, conversation=conversation, assignee=assignee)
     elif action is BulkAction.TAG:
         services.conversation_tag(
@@ -90,16 +109,19 @@ def conversations_bulk_act(
     assignee: User | None = None,
     tags: Sequence[str] = (),
     until: dt.datetime | None = None,
+    saved_reply: SavedReply | None = None,
 ) -> BulkResult:
-    """Assign (to `assignee`; None unassigns), add `tags`, close or snooze until `until`
-    each conversation. Raises `ApplicationError(INVALID)` for a request that cannot apply
+    """Assign (to `assignee`; None unassigns), add `tags`, close, snooze until `until` or
+    answer with `saved_reply` (filled in for each) each conversation. A reply calls the
+    network, so this must not run inside a transaction (`conversation_reply`).
+    Raises `ApplicationError(INVALID)` for a request that cannot apply
     to any of them; otherwise reports how many succeeded and why each other was refused."""
     try:
         action = BulkAction(action)
     except ValueError:
         raise InboxError(InboxProblem.BULK_ACTION_UNKNOWN, field="action") from None
     ids = list(dict.fromkeys(conversation_ids))
-    _validate(action, ids, tags, until)
+    _validate(action, ids, tags, until, saved_reply)
     found = {c.pk: c for c in selectors.conversations_by_ids(viewer=actor, ids=ids)}
     result = BulkResult()
     for conversation_id in ids:
@@ -117,6 +139,7 @@ def conversations_bulk_act(
                 assignee=assignee,
                 tags=tags,
                 until=until,
+                saved_reply=saved_reply,
             )
         except ApplicationError as error:
             label = f"{conversation.author_handle} on {conversation.channel.handle}"

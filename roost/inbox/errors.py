@@ -41,6 +41,8 @@ class InboxProblem(enum.StrEnum):
     BULK_TOO_MANY = "bulk_too_many"
     BULK_TAG_MISSING = "bulk_tag_missing"
     BULK_UNTIL_MISSING = "bulk_until_missing"
+    BULK_SAVED_REPLY_MISSING = "bulk_saved_reply_missing"
+    BULK_REPLY_UNKNOWN_VARIABLES = "bulk_reply_unknown_variables"
     ALREADY_CLOSED = "already_closed"
     # Saved replies and filters
     SAVED_REPLIES_NOT_ALLOWED = "saved_replies_not_allowed"
@@ -125,6 +127,11 @@ MESSAGES: dict[InboxProblem, str] = {
     P.BULK_TOO_MANY: "At most {limit} conversations at a time.",
     P.BULK_TAG_MISSING: "Write at least one tag.",
     P.BULK_UNTIL_MISSING: "Choose when to wake them.",
+    P.BULK_SAVED_REPLY_MISSING: "Choose the saved reply to send.",
+    P.BULK_REPLY_UNKNOWN_VARIABLES: (
+        "Not sent: the saved reply names {unknown}, which Roost cannot fill in; "
+        "answer this one by hand."
+    ),
     P.ALREADY_CLOSED: "It is already closed.",
     P.SAVED_REPLIES_NOT_ALLOWED: "Only people who handle the inbox can use and add saved replies.",
     P.SAVED_REPLY_NOT_YOURS: (

@@ -37,6 +37,22 @@ QUEUE_LABELS = {
     Queue.SNOOZED: "Snoozed",
 }
 
+
+class Sort(enum.StrEnum):
+    """How a queue is ordered. NEEDS puts what needs a person first: breached, then the
+    soonest response target, then the highest priority, then who has waited longest."""
+
+    NEEDS = "needs"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+SORT_LABELS = {
+    Sort.NEEDS: "Needs a person first",
+    Sort.NEWEST: "Newest first",
+    Sort.OLDEST: "Oldest first",
+}
+
 MAX_SEARCH = 200
 # The statuses a working queue holds; closed and snoozed have queues of their own.
 STATUS_CHOICES = {
@@ -52,11 +68,14 @@ class ConversationFilter:
     search: str = ""
     status: str = ""
     priority: str = ""
+    sort: Sort = Sort.NEEDS
 
     def as_query(self) -> dict[str, str]:
         """The filter as stored and as put in a link: only what is set."""
         query = {"queue": self.queue.value, "q": self.search}
         query |= {"status": self.status, "priority": self.priority}
+        # The default order is left out, so filters saved before orders existed still match.
+        query["sort"] = "" if self.sort is Sort.NEEDS else self.sort.value
         return {key: value for key, value in query.items() if value}
 
     def urlencode(self) -> str:
@@ -72,6 +91,10 @@ def filter_from_query(query: Mapping[str, Any]) -> ConversationFilter:
         queue = Queue(text("queue") or Queue.ALL)
     except ValueError:
         queue = Queue.ALL
+    try:
+        sort = Sort(text("sort") or Sort.NEEDS)
+    except ValueError:
+        sort = Sort.NEEDS
     status = text("status")
     priority = text("priority")
     return ConversationFilter(
@@ -79,4 +102,5 @@ def filter_from_query(query: Mapping[str, Any]) -> ConversationFilter:
         search=text("q")[:MAX_SEARCH],
         status=status if status in STATUS_CHOICES else "",
         priority=priority if priority in PRIORITY_CHOICES else "",
+        sort=sort,
     )

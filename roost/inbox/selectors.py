@@ -4,13 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Left
 from django.shortcuts import get_object_or_404
 
 from roost.core.models import User
 from roost.core.permissions import Action, channel_group_ids_allowed
-from roost.inbox.filters import ConversationFilter, Queue
-from roost.inbox.models import Conversation, ConversationStatus, Message, SavedFilter, SavedReply
+from roost.inbox.classify.labels import Priority
+from roost.inbox.filters import ConversationFilter, Queue, Sort
+from roost.inbox.models import (
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    SavedFilter,
+    SavedReply,
+)
+
+# How much of the latest message a queue row carries: its first line is what shows.
+PREVIEW_CHARS = 300
 
 
 def handles_inbox(viewer: User) -> bool:
@@ -86,14 +109,98 @@ def author_history(*, viewer: User, conversation: Conversation) -> QuerySet[Conv
     )
 
 
+def _needs_a_person_first(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Breached first, then the soonest response target, then the highest priority, then
+    whoever has waited longest."""
+    breached = Case(When(sla_state="breached", then=Value(0)), default=Value(1))
+    rank = Case(
+        *(When(priority=p.value, then=Value(n)) for n, p in enumerate(reversed(Priority))),
+        default=Value(len(Priority)),
+        output_field=IntegerField(),
+    )
+    return conversations.order_by(
+        breached.asc(),
+        F("sla_due_at").asc(nulls_last=True),
+        rank.asc(),
+        "last_message_at",
+        "pk",
+    )
+
+
 def conversation_filtered(*, viewer: User, filters: ConversationFilter) -> QuerySet[Conversation]:
-    """A queue with its search and the status and priority filters of the queue page."""
+    """A queue with its search, the status and priority filters and the order of the
+    queue page."""
     conversations = conversation_list(viewer=viewer, queue=filters.queue, search=filters.search)
     if filters.status:
         conversations = conversations.filter(status=filters.status)
     if filters.priority:
         conversations = conversations.filter(priority=filters.priority)
-    return conversations
+    if filters.sort is Sort.NEWEST:
+        return conversations.order_by("-last_message_at", "-pk")
+    if filters.sort is Sort.OLDEST:
+        return conversations.order_by("last_message_at", "pk")
+    if filters.queue is Queue.BREACHING:
+        # Every row there has a target: the soonest first is already "needs a person
+        # first", and it is the order the breaching-queue index serves.
+        return conversations
+    return _needs_a_person_first(conversations)
+
+
+def conversation_queue(*, viewer: User, filters: ConversationFilter) -> QuerySet[Conversation]:
+    """`conversation_filtered` with the start of each conversation's latest message from
+    the audience (`latest_text`), read in the same query."""
+    latest = (
+        Message.objects.filter(conversation=OuterRef("pk"), direction=Direction.INBOUND)
+        .order_by("-created_at", "-pk")
+        .values("text")[:1]
+    )
+    return conversation_filtered(viewer=viewer, filters=filters).annotate(
+        latest_text=Left(Subquery(latest), PREVIEW_CHARS)
+    )
+
+
+# The queues counted beside the queue list: the working ones (closed grows forever).
+COUNTED_QUEUES = (
+    Queue.MINE,
+    Queue.TEAM,
+    Queue.UNASSIGNED,
+    Queue.BREACHING,
+    Queue.ALL,
+    Queue.SNOOZED,
+)
+
+
+def queue_counts(*, viewer: User) -> dict[Queue, int]:
+    """How many conversations each working queue holds for the viewer, in one query;
+    each condition repeats the queue's own in `conversation_list`."""
+    working = ~Q(status=ConversationStatus.CLOSED) & ~Q(status=ConversationStatus.SNOOZED)
+    teams = viewer.teams.values("pk")
+    counts = _visible(viewer).aggregate(
+        mine=Count("pk", filter=working & Q(assignee=viewer)),
+        team=Count("pk", filter=working & Q(team_id__in=teams)),
+        unassigned=Count("pk", filter=working & Q(assignee__isnull=True)),
+        breaching=Count("pk", filter=working & Q(sla_state__in=["warning", "breached"])),
+        all=Count("pk", filter=working),
+        snoozed=Count("pk", filter=Q(status=ConversationStatus.SNOOZED)),
+    )
+    return {queue: counts[queue.value] for queue in COUNTED_QUEUES}
+
+
+def queue_neighbours(
+    *, viewer: User, filters: ConversationFilter, conversation_id: int, limit: int = 200
+) -> tuple[int | None, int | None]:
+    """The ids before and after `conversation_id` in the queue's order (within its first
+    `limit`); when it is not there (closed, or moved out), none before and the first after."""
+    ids = list(
+        conversation_filtered(viewer=viewer, filters=filters).values_list("pk", flat=True)[:limit]
+    )
+    if conversation_id not in ids:
+        following = [pk for pk in ids if pk != conversation_id]
+        return None, following[0] if following else None
+    index = ids.index(conversation_id)
+    before = ids[index - 1] if index > 0 else None
+    after = ids[index + 1] if index + 1 < len(ids) else None
+    return before, after
 
 
 def conversations_by_ids(*, viewer: User, ids: Iterable[int]) -> QuerySet[Conversation]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roost.inbox.views import bulk, conversations, saved_filters, saved_replies
+from roost.inbox.views import bulk, conversations, saved_filters, saved_replies, split
 from roost.inbox.views import presence as presence_views
 from roost.inbox.views import reports as report_views
 from roost.inbox.views import settings as settings_views
@@ -13,6 +13,10 @@ urlpatterns = [
     path("c/<int:conversation_id>/act/", conversations.conversation_act, name="act"),
     path("c/<int:conversation_id>/thread/", conversations.conversation_thread, name="thread"),
     path("bulk/", bulk.conversations_bulk, name="bulk"),
+    # The split inbox: the queue and the open conversation side by side.
+    path("work/", split.split_index, name="split"),
+    path("work/list/", split.split_list, name="split_list"),
+    path("work/<int:conversation_id>/", split.split_conversation, name="split_conversation"),
     path("filters/", saved_filters.saved_filter_add, name="saved_filter_add"),
     path(
         "filters/<int:saved_filter_id>/delete/",

@@ -1,4 +1,6 @@
-"""Bulk actions from the queue page: assign, tag, close or snooze the ticked conversations."""
+"""Bulk actions from the queue page (assign, tag, close or snooze the ticked
+conversations) and from a surge group of the split inbox (the same, or one saved reply
+sent to each)."""
 
 from __future__ import annotations
 
@@ -16,16 +18,19 @@ from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
-from roost.inbox import snooze
+from roost.inbox import selectors, snooze
 from roost.inbox.bulk import BulkAction, BulkResult, conversations_bulk_act
 from roost.inbox.errors import InboxError, InboxProblem
+from roost.inbox.models import SavedReply
 from roost.inbox.views.conversations import render_queue_page
+from roost.inbox.views.split import render_split_page
 
 DONE = {
     BulkAction.ASSIGN: "Assigned",
     BulkAction.TAG: "Tagged",
     BulkAction.CLOSE: "Closed",
     BulkAction.SNOOZE: "Snoozed",
+    BulkAction.REPLY: "Replied to",
 }
 
 
@@ -38,6 +43,17 @@ def _assignee(viewer: User, value: str) -> User | None:
     if person is None:
         raise InboxError(InboxProblem.ASSIGNEE_NOT_FOUND, field="assignee")
     return person
+
+
+def _saved_reply(viewer: User, value: str) -> SavedReply | None:
+    """The organisation's saved reply chosen (none chosen: None, which the service refuses)."""
+    saved_reply_id = id_from(value)
+    if saved_reply_id is None:
+        return None
+    found = selectors.saved_reply_list(viewer=viewer).filter(pk=saved_reply_id).first()
+    if found is None:
+        raise InboxError(InboxProblem.BULK_SAVED_REPLY_MISSING, field="saved_reply")
+    return found
 
 
 def _report(request: HttpRequest, action: str, result: BulkResult) -> None:
@@ -58,8 +74,10 @@ def conversations_bulk(request: HtmxHttpRequest) -> HttpResponse:
     back = QueryDict(request.POST.get("back", ""))
     ids = [i for i in map(id_from, request.POST.getlist("ids")) if i is not None]
     action = request.POST.get("action", "")
+    # The split inbox's surge groups come back to the split inbox, refusals included.
+    split = request.POST.get("view") == "split"
     try:
-        until, assignee = None, None
+        until, assignee, saved_reply = None, None, None
         if action == BulkAction.SNOOZE:
             until = snooze.until_from_choice(
                 preset=request.POST.get("preset", ""),
@@ -69,6 +87,8 @@ def conversations_bulk(request: HtmxHttpRequest) -> HttpResponse:
             )
         if action == BulkAction.ASSIGN:
             assignee = _assignee(viewer, request.POST.get("assignee", ""))
+        if action == BulkAction.REPLY:
+            saved_reply = _saved_reply(viewer, request.POST.get("saved_reply", ""))
         result = conversations_bulk_act(
             actor=viewer,
             conversation_ids=ids,
@@ -76,9 +96,13 @@ def conversations_bulk(request: HtmxHttpRequest) -> HttpResponse:
             assignee=assignee,
             tags=request.POST.get("tags", "").split(","),
             until=until,
+            saved_reply=saved_reply,
         )
     except ApplicationError as error:
         messages.error(request, error.message)
+        if split:
+            return render_split_page(request, back, status=error.status)
         return render_queue_page(request, back, status=error.status, selected_ids=ids)
     _report(request, action, result)
-    return redirect(f"{reverse('inbox:index')}?{back.urlencode()}")
+    page = "inbox:split" if split else "inbox:index"
+    return redirect(f"{reverse(page)}?{back.urlencode()}")

@@ -104,7 +104,7 @@ def _web_link(value: str) -> str:
     return value if value.startswith(("https://", "http://")) else ""
 
 
-def _conversation_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+def conversation_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
     viewer = viewer_of(request)
     commented_post = published_post_find(
         viewer=viewer,
@@ -145,7 +145,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation) -> d
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
-    return render(request, "inbox/conversation.html", _conversation_context(request, conversation))
+    return render(request, "inbox/conversation.html", conversation_context(request, conversation))
 
 
 @login_required
@@ -165,7 +165,7 @@ def conversation_thread(request: HttpRequest, conversation_id: int) -> HttpRespo
 
 def _page_again(request: HttpRequest, conversation: Conversation, status: int) -> HttpResponse:
     """The conversation page after a refusal, with the draft and choices kept."""
-    context = _conversation_context(request, conversation)
+    context = conversation_context(request, conversation)
     return render(request, "inbox/conversation.html", context, status=status)
 
 
@@ -232,4 +232,21 @@ def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse
     except ApplicationError as error:
         messages.error(request, error.message)
         return _page_again(request, conversation, error.status)
+    if request.POST.get("view") == "split":
+        return _back_to_split(request, conversation)
     return redirect("inbox:conversation", conversation_id=conversation.pk)
+
+
+def _back_to_split(request: HttpRequest, conversation: Conversation) -> HttpResponse:
+    """After an action in the split inbox: the same queue, with the same conversation
+    open, or (`then=next`) the one that was below it when the page was shown."""
+    query = filter_from_query(QueryDict(request.POST.get("back", ""))).urlencode()
+    target: int | None = conversation.pk
+    # "Send and open next" says so in its address, so the form's other buttons don't.
+    if "next" in (request.POST.get("then"), request.GET.get("then")):
+        target = id_from(request.POST.get("next_id"))
+    if target is None:
+        url = reverse("inbox:split")
+    else:
+        url = reverse("inbox:split_conversation", args=[target])
+    return redirect(f"{url}?{query}" if query else url)

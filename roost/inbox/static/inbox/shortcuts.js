@@ -5,6 +5,9 @@
 //               e closes it, a goes to the bulk "assign to" list.
 // Conversation: j / k open the next / previous conversation of the queue it was opened
 //               from, r goes to the reply box, e closes, a goes to the assignee list.
+// Split inbox:  j / k open the next / previous conversation of the list beside it, r, e
+//               and a as on a conversation; Ctrl+Enter in the reply box sends the reply
+//               and opens the next conversation.
 // Anywhere:     ? shows the list of shortcuts. Nothing happens while typing in a text
 //               box, except Escape, which leaves it.
 (function () {
@@ -15,6 +18,7 @@
   var help = document.getElementById("shortcut-help");
   var queue = document.querySelector("[data-inbox-queue]");
   var conversation = document.querySelector("[data-inbox-conversation]");
+  var split = document.querySelector("[data-inbox-split]");
   var selectedId = null;
   var status = null;
 
@@ -234,6 +238,83 @@
     },
   };
 
+  // --- The split inbox -------------------------------------------------------------------
+
+  function openPane() {
+    return split ? split.querySelector(".split-pane[data-conversation-id]") : null;
+  }
+
+  function splitRows() {
+    return split ? Array.prototype.slice.call(split.querySelectorAll(".split-row[data-id]")) : [];
+  }
+
+  function markOpen() {
+    var pane = openPane();
+    var openId = pane ? pane.dataset.conversationId : null;
+    splitRows().forEach(function (row) {
+      var on = row.dataset.id === openId;
+      var link = row.querySelector("a");
+      row.classList.toggle("is-open", on);
+      if (link && on) {
+        link.setAttribute("aria-current", "true");
+      } else if (link) {
+        link.removeAttribute("aria-current");
+      }
+    });
+    if (openId) {
+      split.setAttribute("data-open", "");
+    }
+  }
+
+  function openSibling(step) {
+    var list = splitRows();
+    if (!list.length) {
+      return;
+    }
+    var pane = openPane();
+    var index = -1;
+    for (var i = 0; pane && i < list.length; i += 1) {
+      if (list[i].dataset.id === pane.dataset.conversationId) {
+        index = i;
+      }
+    }
+    var next = index === -1 ? (step > 0 ? 0 : list.length - 1) : index + step;
+    if (next < 0 || next >= list.length) {
+      say(step > 0 ? "This is the last conversation of the list." : "This is the first conversation of the list.");
+      return;
+    }
+    list[next].querySelector("a").click();
+  }
+
+  var splitKeys = {
+    j: function () { openSibling(1); },
+    k: function () { openSibling(-1); },
+    r: function () { focus("reply-text"); },
+    a: function () { focus("assignee"); },
+    e: function () {
+      var button = document.querySelector("[data-shortcut=close]");
+      if (button) {
+        button.click();
+      }
+    },
+  };
+
+  if (split) {
+    markOpen();
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.target.id === "split-detail") {
+        markOpen();
+        bindPicker();
+        var title = document.getElementById("conversation-title");
+        if (title) {
+          title.focus();
+        }
+      } else if (event.target.id === "split-list") {
+        markOpen();
+      }
+    });
+  }
+
   // --- Saved replies in the reply box ------------------------------------------------------
 
   function insertAtCursor(textarea, text) {
@@ -254,8 +335,12 @@
     warning.textContent = unknown ? "Check before sending: " + unknown + " left as typed (not a known variable)." : "";
   }
 
-  var picker = document.querySelector("[data-saved-reply-picker]");
-  if (picker) {
+  function bindPicker() {
+    var picker = document.querySelector("[data-saved-reply-picker]");
+    if (!picker || picker.dataset.bound) {
+      return;
+    }
+    picker.dataset.bound = "yes";
     var textarea = document.getElementById(picker.dataset.target);
     picker.addEventListener("submit", function (event) {
       var option = picker.elements.namedItem("insert").selectedOptions[0];
@@ -291,6 +376,8 @@
     }
   }
 
+  bindPicker();
+
   // --- Dispatch ---------------------------------------------------------------------------
 
   document.querySelectorAll("[data-shortcut-help]").forEach(function (button) {
@@ -298,6 +385,14 @@
   });
 
   document.addEventListener("keydown", function (event) {
+    if (split && (event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target.id === "reply-text") {
+      var sendNext = document.querySelector("[data-shortcut=reply-next]");
+      if (sendNext) {
+        event.preventDefault();
+        sendNext.click();
+      }
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) {
       return;
     }
@@ -315,7 +410,7 @@
       openHelp();
       return;
     }
-    var keys = queue ? queueKeys : conversation ? conversationKeys : {};
+    var keys = split ? splitKeys : queue ? queueKeys : conversation ? conversationKeys : {};
     var handler = keys[event.key];
     if (handler) {
       // Enter on a link or a button keeps its own meaning.
