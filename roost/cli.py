@@ -12,6 +12,9 @@ import time
 from collections.abc import Sequence
 
 DEMO_URL = "http://127.0.0.1:8000"
+# What `roost run` starts, measured in docs/web-load.md: a web process per core.
+DEFAULT_WEB_PROCESSES = 2
+DEFAULT_WEB_THREADS = 8
 SETTINGS = {
     "demo": "roost.config.settings.demo",
     "production": "roost.config.settings.production",
@@ -52,7 +55,7 @@ def _seed_and_describe() -> None:
         print(f"  {person.email:<28} {person.role.label} ({scope})")
 
 
-def _serve(host: str, port: int, threads: int) -> None:
+def _serve(host: str, port: int, threads: int, *, reuse_port: bool = False) -> None:
     import logging
 
     from django.conf import settings
@@ -66,6 +69,7 @@ def _serve(host: str, port: int, threads: int) -> None:
         port=port,
         threads=threads,
         trusted_proxies=settings.ROOST_TRUSTED_PROXIES,
+        reuse_port=reuse_port,
     )
     logging.basicConfig()
     server.print_listen("Serving on http://{}:{}")
@@ -74,7 +78,7 @@ def _serve(host: str, port: int, threads: int) -> None:
 
 def cmd_web(args: argparse.Namespace) -> int:
     _setup(args.settings)
-    _serve(args.host, args.port, args.threads)
+    _serve(args.host, args.port, args.threads, reuse_port=args.reuse_port)
     return 0
 
 
@@ -253,20 +257,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     call_command("collectstatic", interactive=False, verbosity=0)
     me = [sys.executable, "-m", "roost.cli"]
+    web = [*me, "web", "--settings", "production", "--host", args.host, "--port", str(args.port)]
+    web += ["--threads", str(args.web_threads)]
+    processes = max(1, args.web_processes)
+    if processes > 1:
+        web.append("--reuse-port")
+    webs = {"web" if n == 0 else f"web {n + 1}": web for n in range(processes)}
     return _supervise(
-        {
-            "web": [
-                *me,
-                "web",
-                "--settings",
-                "production",
-                "--host",
-                args.host,
-                "--port",
-                str(args.port),
-            ],
-            "worker": [*me, "worker", "--settings", "production"],
-        },
+        {**webs, "worker": [*me, "worker", "--settings", "production"]},
         f"Roost is running at http://{args.host}:{args.port} (web + worker; Ctrl-C stops both)",
         restartable=frozenset({"worker"}),
     )
@@ -387,13 +385,27 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run web + worker with production settings")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument(
+        "--web-processes",
+        type=int,
+        default=DEFAULT_WEB_PROCESSES,
+        help="web processes sharing the port; one per core (docs/web-load.md)",
+    )
+    run.add_argument(
+        "--web-threads", type=int, default=DEFAULT_WEB_THREADS, help="threads per web process"
+    )
     run.set_defaults(func=cmd_run)
 
     web = commands.add_parser("web", help="run the web server alone")
     web.add_argument("--settings", choices=sorted(SETTINGS), default="production")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8000)
-    web.add_argument("--threads", type=int, default=8)
+    web.add_argument("--threads", type=int, default=DEFAULT_WEB_THREADS)
+    web.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="let other web processes serve the same port (roost run does this)",
+    )
     web.set_defaults(func=cmd_web)
 
     worker = commands.add_parser(

@@ -1,4 +1,10 @@
-"""The WSGI server behind `roost web`: waitress, told which proxies to believe.
+"""The WSGI server behind `roost web`: waitress, told which proxies to believe, in
+one or more processes on the same port.
+
+Pages are Python work under one interpreter lock per process, so one process uses one
+core whatever its thread count; `roost run --web-processes N` starts N of them, each
+binding the port with SO_REUSEPORT so that the kernel shares the connections out.
+docs/web-load.md has the measurements behind the defaults.
 
 Waitress itself trusts one proxy address; Roost accepts a list of addresses and
 networks (`ROOST_TRUSTED_PROXIES`), so each request goes through waitress's own
@@ -11,6 +17,7 @@ client cannot pass itself off as https or as another address.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -52,6 +59,16 @@ def proxy_aware(application: Application, trusted_proxies: Iterable[str]) -> App
     return dispatch
 
 
+def shared_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on `host:port` that other processes may bind as well."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
 def web_server(
     application: Application,
     *,
@@ -59,12 +76,16 @@ def web_server(
     port: int,
     threads: int,
     trusted_proxies: Iterable[str],
+    reuse_port: bool = False,
 ) -> Any:
-    """A waitress server, not yet running (call `.run()`); port 0 picks a free one."""
+    """A waitress server, not yet running (call `.run()`); port 0 picks a free one.
+    With `reuse_port`, other processes may serve the same port (see the module)."""
+    placement: dict[str, Any] = (
+        {"sockets": [shared_socket(host, port)]} if reuse_port else {"host": host, "port": port}
+    )
     return create_server(
         proxy_aware(application, trusted_proxies),
-        host=host,
-        port=port,
+        **placement,
         threads=threads,
         ident="roost",
         # The headers are judged per peer in `proxy_aware` (with waitress's own code);

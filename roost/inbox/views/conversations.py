@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from roost.channels.published_posts import published_post_find
 from roost.core import selectors as core_selectors
+from roost.core.conditional import conditional_poll
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
@@ -82,7 +83,22 @@ def render_queue_page(
     return render(request, "inbox/index.html", context, status=status)
 
 
+def queue_validator(request: HttpRequest, viewer: User) -> list[object]:
+    """What the polled queue rows depend on: every column of the rows on the page (with
+    the names shown beside them), how many there are, and whether the viewer may act on
+    them. Two queries on the queue's own indexes, no template."""
+    filters = filter_from_query(request.GET)
+    conversations = selectors.conversation_filtered(viewer=viewer, filters=filters)
+    columns = [field.attname for field in Conversation._meta.concrete_fields]
+    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    start = page.start_index() - 1 if page.paginator.count else 0
+    rows = conversations.values_list(*columns, "assignee__name", "channel__handle")
+    shown = list(rows[start : start + PAGE_SIZE])
+    return [page.paginator.count, page.number, selectors.handles_inbox(viewer), *shown]
+
+
 @login_required
+@conditional_poll(queue_validator)
 def inbox_index(request: HtmxHttpRequest) -> HttpResponse:
     return render_queue_page(request, request.GET)
 

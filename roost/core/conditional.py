@@ -1,0 +1,95 @@
+"""Conditional answers for the parts of a page that poll.
+
+A page part that asks the server every few seconds mostly finds nothing new. The view
+names a cheap validator (what the part shows depends on: a few columns of the rows it
+lists, their count); the first answer carries an ETag made of it, the browser keeps the
+answer and asks again with If-None-Match, and while the validator is unchanged the
+answer is 304 Not Modified: no template, no page queries. htmx needs nothing for this:
+its requests go through the browser's HTTP cache, which sends If-None-Match itself and
+hands the kept body back to htmx as the answer.
+
+The ETag is a keyed digest of the viewer (who they are, their time zone), the address
+asked and the validator, so one person's validator never matches another's page. Parts
+that show times relative to now ("due in 12 min") or names from other tables also carry
+a period: the ETag changes once per period, at a moment spread by viewer, so such text
+is never older than the period.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
+
+from roost.core.models import User
+
+REFRESH_SECONDS = 60
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+Validator = Callable[..., Iterable[object]]
+
+
+def poll_etag(
+    request: HttpRequest, viewer: User, parts: Iterable[object], *, refresh: int = REFRESH_SECONDS
+) -> str:
+    """The ETag of what `viewer` sees at this address while `parts` stay the same."""
+    digest = hashlib.blake2b(
+        key=settings.SECRET_KEY.encode()[:64], digest_size=16, person=b"roost-poll"
+    )
+    # The period's boundary falls at a different second for each viewer, so that
+    # a room full of open inboxes does not render them all in the same second.
+    period = int((time.time() + (viewer.pk * 7919) % refresh) // refresh) if refresh else 0
+    head = (viewer.pk, viewer.organization_id, viewer.time_zone, request.get_full_path(), period)
+    digest.update(repr(head).encode())
+    for part in parts:
+        digest.update(b"\x1e")
+        digest.update(repr(part).encode())
+    return f'"{digest.hexdigest()}"'
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    asked = parse_etags(request.headers.get("If-None-Match", ""))
+    return etag in asked or f"W/{etag}" in asked
+
+
+def conditional_poll(
+    validator: Validator, *, refresh: int = REFRESH_SECONDS
+) -> Callable[[View], View]:
+    """Answer an HTMX GET with 304 while `validator(request, viewer, **view_kwargs)` is
+    unchanged; other requests (whole pages, forms) go to the view as they are.
+
+    The validator is called after `login_required` let the request in, and scopes its
+    reads to the viewer as the view's own selectors do (tenancy and permissions): a part
+    of the page the viewer may not see must not shape the ETag."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in ("GET", "HEAD") or not request.headers.get("HX-Request"):
+                return view(request, *args, **kwargs)
+            viewer = request.user
+            assert isinstance(viewer, User), "behind login_required"
+            etag = poll_etag(request, viewer, validator(request, viewer, **kwargs), refresh=refresh)
+            if _matches(request, etag):
+                response: HttpResponse = HttpResponseNotModified()
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200:
+                    return response
+            response["ETag"] = etag
+            # Kept by the browser, but asked about again before every use; never shared.
+            patch_cache_control(response, private=True, no_cache=True)
+            # The whole page and the part polled share an address.
+            patch_vary_headers(response, ("HX-Request",))
+            return response
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
