@@ -127,8 +127,11 @@ def test_demo_seed_only_is_idempotent_and_createadmin_and_verify_work(tmp_path):
     assert db.execute("SELECT count(*) FROM channels_credential").fetchone()[0] == 14
     posts = db.execute("SELECT state, count(*) FROM publishing_post GROUP BY state").fetchall()
     by_state = dict(posts)
-    assert by_state["published"] == 90 and by_state["scheduled"] == 14
-    assert by_state["in_approval"] == 2  # the campaign waiting for approval
+    # Today's posts: two going out today, one waiting for approval, a failed and an
+    # unconfirmed one (both "partly failed": the post's other copies went out).
+    assert by_state["published"] == 90 and by_state["scheduled"] == 16
+    assert by_state["in_approval"] == 3  # the campaign and Today's post waiting for approval
+    assert by_state["partly_failed"] == 2
     # The inbox: 2 support teams beside the 3 others, 5 routing rules, 9 SLA policies,
     # and 3 conversations close to their first-response target.
     assert db.execute("SELECT count(*) FROM core_team").fetchone()[0] == 5
