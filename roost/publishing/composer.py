@@ -231,6 +231,7 @@ class Preview:
     shown: list[Segment]
     cut: bool  # the feed shows "more" after `shown`
     media: list[CroppedMedia]
+    link_host: str = ""  # the post's link, shown as a card under the text
 
     @property
     def initial(self) -> str:
@@ -239,7 +240,12 @@ class Preview:
 
 
 def preview_build(
-    channel: Channel, *, text: str, tailored: bool, media: Sequence[MediaAsset]
+    channel: Channel,
+    *,
+    text: str,
+    tailored: bool,
+    media: Sequence[MediaAsset],
+    link: str = "",
 ) -> Preview:
     network = catalogue().network(channel.network)
     placement = network.placement(channel.placement)
@@ -258,6 +264,8 @@ def preview_build(
         shown=segments(shown, style),
         cut=cut,
         media=media_cropped(placement, media),
+        # A feed shows a link card only where no media is attached.
+        link_host="" if media else urlsplit(link).netloc.removeprefix("www."),
     )
 
 

@@ -123,7 +123,11 @@ def _composer_panel(
     cards = [
         ComposerCard(
             preview=composer.preview_build(
-                c, text=texts[c.pk], tailored=bool(tailored[c.pk].strip()), media=media
+                c,
+                text=texts[c.pk],
+                tailored=bool(tailored[c.pk].strip()),
+                media=media,
+                link=data.get("link", ""),
             ),
             check=check,
             tailored=tailored[c.pk],

@@ -15,6 +15,7 @@ from roost.channels import services as channel_services
 from roost.conftest import CHROMIUM_ARGS
 from roost.core.models import Brand, ChannelGroup, Role
 from roost.core.tests.test_browser import ARTIFACTS
+from roost.media.tests.conftest import make_image
 from roost.publishing.approvals.workflows import StepSpec, workflow_create
 from roost.publishing.tests.test_publishing_browser import sign_in
 from roost.sandbox.channels import sandbox_channel_connect
@@ -98,7 +99,7 @@ def _no_sideways_scroll(page: Any) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_each_networks_preview_follows_the_text_while_typing(
-    chromium, live_server, composer_world, width
+    chromium, live_server, composer_world, width, tmp_path
 ):
     w, h = WIDTHS[width]
     context = chromium.new_context(viewport={"width": w, "height": h})
@@ -128,8 +129,23 @@ def test_each_networks_preview_follows_the_text_while_typing(
     page.get_by_test_id("preview-instagram").locator(".np-more").wait_for()
     assert page.get_by_test_id("preview-x").first.locator(".np-more").count() == 0
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"composer-{width}.png"), full_page=False)
+    # A file chosen (or dropped) in the composer lands in the library, ticked, and every
+    # preview shows it framed for its placement.
+    image = tmp_path / "jacket.jpg"
+    image.write_bytes(make_image(1600, 900))
+    page.get_by_label("Alt text for the upload").fill("A blue jacket")
+    page.get_by_label("Upload a file").set_input_files(str(image))
+    page.get_by_label("jacket.jpg (image)").wait_for()
+    assert page.get_by_label("jacket.jpg (image)").is_checked()
+    instagram_media = page.get_by_test_id("preview-instagram").get_by_role(
+        "img", name="A blue jacket"
+    )
+    instagram_media.wait_for()
+    assert instagram_media.get_attribute("data-frame") == "1000x1000"  # square placement
+    x_media = page.get_by_test_id("preview-x").first.get_by_role("img", name="A blue jacket")
+    assert x_media.get_attribute("data-frame") == "1000x562"  # X keeps the photo's own shape
+    text.focus()
+    text.press("End")
     outline = page.get_by_test_id("workflow-outline")
     assert "Brand check" in outline.inner_text()
     assert "It is the workflow of Consumer" in outline.inner_text()
@@ -147,6 +163,9 @@ def test_each_networks_preview_follows_the_text_while_typing(
         assert text.bounding_box()["y"] >= 0  # the text box stays on screen above it
     _no_sideways_scroll(page)
     assert refused == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"composer-{width}.png"), full_page=False)
+
     context.close()
 
 

@@ -126,6 +126,8 @@ def test_the_live_panel_previews_and_counts_the_tailored_copy(writer, make_chann
     assert "12 / 280" in shown
     assert "Short for X." in shown
     assert "Own copy" in shown
+    carded = panel(writer, master_text="Hi", channels=[x.pk], link="https://www.northwind.shop/a")
+    assert '<span class="np-card-host">northwind.shop</span>' in carded
     assert f'name="tailor_{x.pk}"' in shown and "hx-preserve" in shown
 
 
