@@ -433,3 +433,16 @@ def test_a_refused_upload_on_save_stores_no_post(writer, make_channel):
     assert "This file is not" in response.content.decode()
     assert not Post.objects.exists()
     assert not MediaAsset.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_draft_with_no_workflow_names_its_groups_on_its_page(
+    org, publisher, writer, make_channel
+):
+    from roost.publishing import services
+
+    post = services.post_create(
+        actor=publisher, organization=org, channels=[make_channel()], master_text="Hi"
+    )
+    page = html.unescape(writer.get(reverse("publishing:detail", args=[post.pk])).content.decode())
+    assert "No approval workflow covers Consumer, and the organisation has no default" in page
