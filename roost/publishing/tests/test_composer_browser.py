@@ -150,6 +150,19 @@ def test_each_networks_preview_follows_the_text_while_typing(
     assert "Brand check" in outline.inner_text()
     assert "It is the workflow of Consumer" in outline.inner_text()
 
+    # Tailoring one channel's copy before saving: its preview follows its own text, and
+    # the box keeps what is typed while the panel around it refreshes.
+    page.get_by_text("Tailor the copy for acme_uk on X").click()
+    own = page.get_by_label("Own text for acme_uk (X post)")
+    own.press_sequentially("Short for the UK")
+    uk = page.locator("[data-card]", has=page.get_by_text("X post · acme_uk"))
+    uk.get_by_test_id("preview-x").get_by_text("Short for the UK").wait_for()
+    own.press_sequentially(" #Aurora")
+    uk.get_by_test_id("preview-x").locator(".np-tag", has_text="#Aurora").wait_for()
+    assert own.input_value() == "Short for the UK #Aurora"
+    assert "16 / 280" not in uk.inner_text() and "24 / 280" in uk.inner_text()
+    assert "Hello" in page.get_by_test_id("preview-x").first.inner_text()  # acme: main text
+
     # The text and the previews are both in view while typing.
     assert text.is_visible()
     box = page.locator("#compose-panel .np").first.bounding_box()
