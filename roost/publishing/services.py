@@ -100,7 +100,8 @@ def post_create(
     `tailored` (by channel id) gives one; such a copy keeps its text when the master changes."""
     if actor.organization_id != organization.pk:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Organisation not found.")
-    tailored = {pk: text for pk, text in (tailored or {}).items() if text.strip()}
+    chosen = {channel.pk for channel in channels}
+    tailored = {pk: text for pk, text in (tailored or {}).items() if text.strip() and pk in chosen}
     if not channels:
         raise ApplicationError(ErrorCode.INVALID, "Choose at least one channel.", field="channels")
     _check_channels(actor, channels)

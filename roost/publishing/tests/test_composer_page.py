@@ -87,6 +87,7 @@ def test_the_composer_costs_the_same_queries_for_10_or_300_channels(
 @pytest.mark.django_db
 def test_copy_tailored_before_saving_makes_variants_with_their_own_text(writer, make_channel):
     x, linkedin = make_channel("x", "post", "acme"), make_channel("linkedin", "post", "acme-li")
+    unchosen = make_channel("mastodon", "post", "@acme@social.example")
     response = writer.post(
         reverse("publishing:compose"),
         {
@@ -94,6 +95,7 @@ def test_copy_tailored_before_saving_makes_variants_with_their_own_text(writer, 
             "channels": [x.pk, linkedin.pk],
             f"tailor_{x.pk}": "Aurora is back. #Aurora",
             f"tailor_{linkedin.pk}": "   ",  # blank: this channel follows the main text
+            f"tailor_{unchosen.pk}": "Left behind when its channel was unticked.",
         },
     )
     assert response.status_code == 302
