@@ -53,7 +53,8 @@ class ComposeForm(forms.Form):
     upload_alt_text = forms.CharField(
         required=False,
         max_length=1500,
-        label="Alt text for the upload",
+        label="Description of the upload, for people who cannot see it",
+        help_text="Its alt text: what the picture or video shows.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     scheduled_at = ScheduleTimeField(

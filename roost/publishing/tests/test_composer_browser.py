@@ -74,6 +74,14 @@ def _open_composer(page: Any, base: str, email: str) -> None:
 
 def _choose(page: Any) -> None:
     """The X group whole (both channels), and the others one by one."""
+    search = page.get_by_label("Search channels")
+    search.fill("uk")
+    assert page.get_by_label("acme_uk · x post").is_visible()
+    assert not page.get_by_label("acme-li · linkedin post").is_visible()
+    search.fill("linkedin")
+    assert page.get_by_label("acme-li · linkedin post").is_visible()
+    assert not page.get_by_label("acme_uk · x post").is_visible()
+    search.fill("")
     page.get_by_label("All 2 of Acme · X").check()
     assert page.get_by_label("acme_uk · x post").is_checked()
     for label in ("acme-li · linkedin post", "acme.gram · instagram square"):
@@ -110,7 +118,7 @@ def test_each_networks_preview_follows_the_text_while_typing(
 
     # A whole group at once: its brand and network, every channel in it.
     _choose(page)
-    text = page.get_by_label("Text", exact=True)
+    text = page.get_by_label("Text")
     text.press_sequentially("Hello #Aurora")
     for network, _placement, _handle in NETWORKS:
         preview = page.get_by_test_id(f"preview-{network}").first
@@ -133,7 +141,7 @@ def test_each_networks_preview_follows_the_text_while_typing(
     # preview shows it framed for its placement.
     image = tmp_path / "jacket.jpg"
     image.write_bytes(make_image(1600, 900))
-    page.get_by_label("Alt text for the upload").fill("A blue jacket")
+    page.get_by_label("Description of the upload").fill("A blue jacket")
     page.get_by_label("Upload a file").set_input_files(str(image))
     page.get_by_label("jacket.jpg (image)").wait_for()
     assert page.get_by_label("jacket.jpg (image)").is_checked()
@@ -153,7 +161,7 @@ def test_each_networks_preview_follows_the_text_while_typing(
     # Tailoring one channel's copy before saving: its preview follows its own text, and
     # the box keeps what is typed while the panel around it refreshes.
     page.get_by_text("Tailor the copy for acme_uk on X").click()
-    own = page.get_by_label("Own text for acme_uk (X post)")
+    own = page.get_by_label("Own copy for acme_uk (X post)")
     own.press_sequentially("Short for the UK")
     uk = page.locator("[data-card]", has=page.get_by_text("X post · acme_uk"))
     uk.get_by_test_id("preview-x").get_by_text("Short for the UK").wait_for()
@@ -196,7 +204,7 @@ def test_the_composer_has_no_critical_or_serious_axe_violation(
     page = context.new_page()
     _open_composer(page, live_server.url, composer_world.email)
     _choose(page)
-    page.get_by_label("Text", exact=True).press_sequentially("Hello #Aurora @help")
+    page.get_by_label("Text").press_sequentially("Hello #Aurora @help")
     page.get_by_test_id("preview-x").first.locator(".np-mention").wait_for()
     page.get_by_text("Tailor the copy for acme on X").click()
     page.add_script_tag(path=str(AXE))
