@@ -98,6 +98,8 @@ class TextRules(Sourced):
     hashtag_limit: int | None = None
     mention_limit: int | None = None
     title_limit: int | None = None
+    # How much of the text a feed shows before its "more" link cuts it, where a source says.
+    more_after: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -416,6 +418,7 @@ def _text_rules(data: object, where: str, *, updated: dt.date) -> TextRules:
         hashtag_limit=table.optional_integer("hashtag_limit"),
         mention_limit=table.optional_integer("mention_limit"),
         title_limit=table.optional_integer("title_limit"),
+        more_after=table.optional_integer("more_after"),
         **_sourced(table, updated=updated),
     )
     table.finish()

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from roost.publishing.composer import channels_chosen, group_key
+
 
 class ScheduleTimeField(forms.DateTimeField):
     """A time in the viewer's zone; a stored time that zone cannot hold (within a day of
@@ -32,13 +34,28 @@ class ComposeForm(forms.Form):
     )
     paid_partnership = forms.BooleanField(required=False, label="Paid or partnership post")
     channels = forms.TypedMultipleChoiceField(
-        coerce=int, widget=forms.CheckboxSelectMultiple, label="Channels"
+        coerce=int, widget=forms.CheckboxSelectMultiple, label="Channels", required=False
+    )
+    channel_groups = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Whole groups"
     )
     attachments = forms.TypedMultipleChoiceField(
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Media from the library",
+    )
+    upload = forms.FileField(
+        required=False,
+        label="Upload a file",
+        help_text="JPEG, PNG, WebP or GIF images, MP4 or MOV videos. Or drop files here.",
+    )
+    upload_alt_text = forms.CharField(
+        required=False,
+        max_length=1500,
+        label="Description of the upload, for people who cannot see it",
+        help_text="Its alt text: what the picture or video shows.",
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     scheduled_at = ScheduleTimeField(
         required=False,
@@ -60,6 +77,31 @@ class ComposeForm(forms.Form):
         field = self.fields["channels"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         field.choices = [(c.pk, f"{c.handle} · {c.network} {c.placement}") for c in channels]
+        self.channel_list = list(channels)
+        groups_field = self.fields["channel_groups"]
+        assert isinstance(groups_field, forms.MultipleChoiceField)
+        groups_field.choices = [(key, key) for key in {group_key(c) for c in channels}]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = channels_chosen(
+            self.channel_list,
+            channel_ids=data.get("channels") or (),
+            group_keys=data.get("channel_groups") or (),
+        )
+        if not chosen and not self.has_error("channels"):
+            self.add_error("channels", "Choose at least one channel.")
+        data["chosen"] = chosen
+        return data
+
+    def tailored(self) -> dict[int, str]:
+        """Each channel's own text where one was written (posted as `tailor_<channel id>`)."""
+        texts = {}
+        for channel in self.channel_list:
+            text = str(self.data.get(f"tailor_{channel.pk}", ""))
+            if text.strip():
+                texts[channel.pk] = text
+        return texts
 
 
 class MasterTextForm(forms.Form):

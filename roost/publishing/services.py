@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -94,9 +94,14 @@ def post_create(
     scheduled_at: dt.datetime | None = None,
     campaign: Campaign | None = None,
     paid_partnership: bool = False,
+    tailored: Mapping[int, str] | None = None,
 ) -> Post:
+    """A draft with a copy per channel: the master text, or the channel's own text where
+    `tailored` (by channel id) gives one; such a copy keeps its text when the master changes."""
     if actor.organization_id != organization.pk:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Organisation not found.")
+    chosen = {channel.pk for channel in channels}
+    tailored = {pk: text for pk, text in (tailored or {}).items() if text.strip() and pk in chosen}
     if not channels:
         raise ApplicationError(ErrorCode.INVALID, "Choose at least one channel.", field="channels")
     _check_channels(actor, channels)
@@ -120,7 +125,8 @@ def post_create(
                 organization=organization,
                 post=post,
                 channel=channel,
-                text=master_text,
+                text=tailored.get(channel.pk, master_text),
+                text_edited=channel.pk in tailored,
                 link=variant_link(post=post, channel=channel),
                 first_comment=first_comment,
                 scheduled_at=scheduled_at,
@@ -131,7 +137,7 @@ def post_create(
             actor=actor,
             action="publishing.post.created",
             target=post,
-            after=_snapshot(post),
+            after={**_snapshot(post), **({"tailored": sorted(tailored)} if tailored else {})},
         )
     return post
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.post_index, name="index"),
     path("new/", views.post_compose, name="compose"),
     path("checks/", views.live_checks, name="checks"),
+    path("new/upload/", views.compose_upload, name="compose_upload"),
     path("posts/<int:post_id>/", views.post_detail, name="detail"),
     path("posts/<int:post_id>/edit/", views.post_edit, name="edit"),
     path("posts/<int:post_id>/schedule/", views.post_schedule, name="schedule"),

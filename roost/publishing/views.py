@@ -9,7 +9,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -22,19 +23,16 @@ from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import ChannelGroup, User
 from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
+from roost.media import services as media_services
 from roost.media.models import MediaAsset
 from roost.media.selectors import media_list
-from roost.publishing import selectors, services, unconfirmed
+from roost.publishing import composer, selectors, services, unconfirmed
 from roost.publishing.approvals.panel import approval_context
 from roost.publishing.checks import channels_check
 from roost.publishing.forms import ComposeForm, MasterTextForm, ScheduleForm, VariantForm
 from roost.publishing.media_attach import post_media_previews, post_media_set
 from roost.publishing.models import PostState, Variant, VariantState
 from roost.publishing.validation import ChannelCheck
-
-
-def _postable_channels(viewer: User) -> list[Channel]:
-    return list(channel_selectors.channel_list(viewer=viewer, action=Action.POST_EDIT))
 
 
 def _checks(
@@ -82,61 +80,172 @@ def post_index(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/index.html", context)
 
 
+def _composer_channels(viewer: User) -> list[Channel]:
+    """Where the viewer may post, with what the picker groups them by (no query each)."""
+    return list(
+        channel_selectors.channel_list(viewer=viewer, action=Action.POST_EDIT).select_related(
+            "brand", "channel_group__brand"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ComposerCard:
+    """One chosen channel beside the text: its preview, its checks, its own copy."""
+
+    preview: composer.Preview
+    check: ChannelCheck
+    tailored: str
+
+
+def _composer_panel(
+    viewer: User, data: QueryDict, channels: list[Channel], library: list[MediaAsset]
+) -> dict[str, Any]:
+    """The composer's side panel for what the form holds now, valid or not."""
+    chosen = composer.channels_chosen(
+        channels,
+        channel_ids=[int(pk) for pk in data.getlist("channels") if pk.isdecimal()],
+        group_keys=data.getlist("channel_groups"),
+    )
+    text = data.get("master_text", "")
+    tailored = {c.pk: data.get(f"tailor_{c.pk}", "") for c in chosen}
+    texts = {pk: own if own.strip() else text for pk, own in tailored.items()}
+    picked = {int(pk) for pk in data.getlist("attachments") if pk.isdecimal()}
+    media = [a for a in library if a.pk in picked]
+    checks = _checks(
+        viewer,
+        channels=chosen,
+        texts=texts,
+        link=data.get("link", ""),
+        paid=data.get("paid_partnership") == "on",
+        media=media,
+    )
+    cards = [
+        ComposerCard(
+            preview=composer.preview_build(
+                c,
+                text=texts[c.pk],
+                tailored=bool(tailored[c.pk].strip()),
+                media=media,
+                link=data.get("link", ""),
+            ),
+            check=check,
+            tailored=tailored[c.pk],
+        )
+        for c, check in zip(chosen, checks, strict=True)
+    ]
+    stages = (
+        composer.workflow_outline(organization_id=viewer.organization_id, channels=chosen)
+        if chosen
+        else []
+    )
+    return {
+        "cards": cards,
+        "checks": checks,
+        "stages": stages,
+        "chosen": chosen,
+        "chosen_groups": sorted({c.channel_group.name for c in chosen}),
+        "blocked": sum(1 for check in checks if check.blocked),
+    }
+
+
+def _picked(data: QueryDict, name: str) -> set[int]:
+    return {int(pk) for pk in data.getlist(name) if pk.isdecimal()}
+
+
 @login_required
 def post_compose(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    channels = _postable_channels(viewer)
+    channels = _composer_channels(viewer)
     library = _library(viewer)
-    form = ComposeForm(request.POST or None, channels=channels, media=library)
+    form = ComposeForm(
+        request.POST or None, request.FILES or None, channels=channels, media=library
+    )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    # "Update preview" (the page without JavaScript) shows the panel again and saves nothing.
+    if request.method == "POST" and "preview" not in request.POST and form.is_valid():
         data = form.cleaned_data
-        chosen = [c for c in channels if c.pk in set(data["channels"])]
         try:
+            uploaded = _upload(viewer, data["upload"], data["upload_alt_text"])
             post = services.post_create(
                 actor=viewer,
                 organization=viewer.organization,
-                channels=chosen,
+                channels=data["chosen"],
                 master_text=data["master_text"],
                 title=data["title"],
                 link=data["link"],
                 first_comment=data["first_comment"],
                 paid_partnership=data["paid_partnership"],
                 scheduled_at=data["scheduled_at"],
+                tailored=form.tailored(),
             )
             chosen_media = [a for a in library if a.pk in set(data["attachments"])]
+            if uploaded is not None:
+                chosen_media.append(uploaded)
             if chosen_media:
                 post_media_set(actor=viewer, post=post, assets=chosen_media)
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            field = "upload" if error.field == "file" else error.field
+            form.add_error(field if field in form.fields else None, error.message)
             status = error.status
         else:
-            messages.success(request, "Draft saved. Tailor each channel's copy, then submit.")
+            messages.success(request, "Draft saved. Check each channel's copy, then submit.")
             return redirect("publishing:detail", post_id=post.pk)
-    elif request.method == "POST":
+    elif request.method == "POST" and "preview" not in request.POST:
         status = 400
-    context = {"area": "publish", "form": form, "has_channels": bool(channels)}
+    data = request.POST if request.method == "POST" else QueryDict()
+    context = {
+        "area": "publish",
+        "form": form,
+        "has_channels": bool(channels),
+        "groups": composer.picker_groups(channels),
+        "ticked": _picked(data, "channels"),
+        "ticked_groups": set(data.getlist("channel_groups")),
+        "ticked_media": _picked(data, "attachments"),
+        "library": library,
+        **_composer_panel(viewer, data, channels, library),
+    }
     return render(request, "publishing/compose.html", context, status=status)
+
+
+def _upload(viewer: User, file: UploadedFile | None, alt_text: str) -> MediaAsset | None:
+    if file is None:
+        return None
+    return media_services.media_upload(
+        actor=viewer, organization=viewer.organization, file=file, alt_text=alt_text
+    )
+
+
+@login_required
+@require_POST
+def compose_upload(request: HttpRequest) -> HttpResponse:
+    """A file dropped on the composer: into the library, and ticked for this post."""
+    viewer = viewer_of(request)
+    file = request.FILES.get("upload")
+    if file is None:
+        return HttpResponse(
+            format_html('<span role="alert">{}</span>', "Choose a file to upload."), status=400
+        )
+    try:
+        asset = _upload(viewer, file, request.POST.get("upload_alt_text", ""))
+    except ApplicationError as error:
+        return HttpResponse(
+            format_html('<span role="alert">{}</span>', error.message), status=error.status
+        )
+    assert asset is not None
+    return render(
+        request, "publishing/_attachment_option.html", {"asset": asset, "fresh": True}, status=201
+    )
 
 
 @login_required
 @require_POST
 def live_checks(request: HttpRequest) -> HttpResponse:
-    """The composer's live validation: every chosen channel, counted its own way."""
+    """The composer's side panel, live: each chosen channel's preview and checks, counted
+    its own way, and the approval workflow that submitting would start."""
     viewer = viewer_of(request)
-    chosen = {int(pk) for pk in request.POST.getlist("channels") if pk.isdecimal()}
-    channels = [c for c in _postable_channels(viewer) if c.pk in chosen]
-    text = request.POST.get("master_text", "")
-    picked = {int(pk) for pk in request.POST.getlist("attachments") if pk.isdecimal()}
-    checks = _checks(
-        viewer,
-        channels=channels,
-        texts={c.pk: text for c in channels},
-        link=request.POST.get("link", ""),
-        paid=request.POST.get("paid_partnership") == "on",
-        media=[a for a in _library(viewer) if a.pk in picked],
-    )
-    return render(request, "publishing/_checks.html", {"checks": checks})
+    context = _composer_panel(viewer, request.POST, _composer_channels(viewer), _library(viewer))
+    return render(request, "publishing/_compose_panel.html", context)
 
 
 @dataclass(frozen=True)

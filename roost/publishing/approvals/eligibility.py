@@ -18,6 +18,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
 from roost.core.actors import Actor
 from roost.core.models import ChannelGroup, Role, User
 from roost.core.permissions import Action, can, grants_preload, require, roles_of
@@ -70,16 +72,28 @@ def _covering(
     return covered
 
 
-def post_stages(post: Post) -> list[Stage]:
-    """The workflows that apply to the post, in the order their steps run."""
-    covered = _covering(post_groups(post), workflows_by_group(post.organization_id))
-    steps: dict[int, list[ApprovalStep]] = {}
-    for step in ApprovalStep.objects.filter(workflow_id__in=covered).order_by("position", "pk"):
-        steps.setdefault(step.workflow_id, []).append(step)
+def groups_stages(
+    *,
+    organization_id: int,
+    groups: Sequence[ChannelGroup],
+    steps: QuerySet[ApprovalStep] | None = None,
+) -> list[Stage]:
+    """The workflows that apply to a post on channels of these groups (given by name), in
+    the order their steps run; `steps` may load more with each step."""
+    covered = _covering(groups, workflows_by_group(organization_id))
+    by_workflow: dict[int, list[ApprovalStep]] = {}
+    rows = ApprovalStep.objects.all() if steps is None else steps
+    for step in rows.filter(workflow_id__in=covered).order_by("position", "pk"):
+        by_workflow.setdefault(step.workflow_id, []).append(step)
     return [
-        Stage(workflow, tuple(groups), tuple(steps.get(workflow.pk, [])))
+        Stage(workflow, tuple(groups), tuple(by_workflow.get(workflow.pk, [])))
         for workflow, groups in covered.values()
     ]
+
+
+def post_stages(post: Post) -> list[Stage]:
+    """The workflows that apply to the post, in the order their steps run."""
+    return groups_stages(organization_id=post.organization_id, groups=post_groups(post))
 
 
 def step_groups(

@@ -7,7 +7,12 @@ from typing import Any
 
 from roost.core.models import User
 from roost.publishing.approval_models import ApprovalRequest
-from roost.publishing.approvals.eligibility import post_stages, request_steps, steps_approvers
+from roost.publishing.approvals.eligibility import (
+    post_groups,
+    post_stages,
+    request_steps,
+    steps_approvers,
+)
 from roost.publishing.approvals.selectors import (
     approval_requests,
     may_decide,
@@ -38,6 +43,7 @@ def approval_context(*, viewer: User, post: Post) -> dict[str, Any]:
     version history with the change between the last two versions."""
     latest = approval_requests(viewer=viewer, post=post).first()
     steps: list[dict[str, Any]] = []
+    uncovered: list[str] = []  # before a first submission: the groups no workflow covers
     if latest is not None:
         decisions = list(latest.decisions.select_related("approver"))
         states = [
@@ -59,7 +65,10 @@ def approval_context(*, viewer: User, post: Post) -> dict[str, Any]:
                 }
             )
     else:
-        upcoming = [step for stage in post_stages(post) for step in stage.steps]
+        stages = post_stages(post)
+        if not stages:
+            uncovered = [group.name for group in post_groups(post)]
+        upcoming = [step for stage in stages for step in stage.steps]
         approvers = steps_approvers(steps=upcoming, post=post)
         for position, step in enumerate(upcoming, start=1):
             steps.append(
@@ -75,6 +84,7 @@ def approval_context(*, viewer: User, post: Post) -> dict[str, Any]:
     return {
         "request": latest,
         "steps": steps,
+        "uncovered": uncovered,
         "can_decide": may_decide(viewer=viewer, post=post),
         "can_submit": may_submit(viewer=viewer, post=post),
         "versions": versions,

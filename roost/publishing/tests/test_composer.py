@@ -236,7 +236,8 @@ def test_live_checks_answer_nothing_for_another_organisations_channel(writer, th
         reverse("publishing:checks"), {"master_text": "a" * 400, "channels": [theirs.pk]}
     )
     assert response.status_code == 200
-    assert "data-testid" not in response.content.decode()
+    assert 'data-testid="check-' not in response.content.decode()
+    assert 'data-testid="preview-' not in response.content.decode()
     assert theirs.handle not in response.content.decode()
 
 

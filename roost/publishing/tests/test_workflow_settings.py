@@ -374,7 +374,7 @@ def test_no_workflow_links_leads_to_the_editor_and_tells_others_whom_to_ask(
     detail = reverse("publishing:detail", args=[post.pk])
     as_publisher = signed_in(publisher).get(detail).content.decode()
     line = as_publisher.split('data-testid="no-workflow"', 1)[1].split("</p>", 1)[0]
-    assert "No approval workflow covers these channels" in line
+    assert f"No approval workflow covers {channel.channel_group.name}" in line
     assert f'ask <a href="mailto:{admin.email}">{admin.name}</a>' in line
     client.logout()
     as_admin = signed_in(admin).get(detail).content.decode()
