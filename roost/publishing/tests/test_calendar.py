@@ -66,7 +66,7 @@ def page(client: Client, **params: object) -> str:
 
 def day_cell(html: str, day: dt.date) -> str:
     """The inside of one day of the month or week grid."""
-    found = re.search(rf'data-testid="day-{day.isoformat()}">(.*?)</div>', html, re.S)
+    found = re.search(rf'data-testid="day-{day.isoformat()}">(.*?)</td>', html, re.S)
     assert found is not None, f"no cell for {day}"
     return found.group(1)
 
