@@ -158,7 +158,8 @@ CONTROL_NAMES = """
     const controls = document.querySelectorAll(
       "input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=reset])" +
       ":not([type=image]), select, textarea");
-    return Array.from(controls).filter(el => el.checkVisibility({visibilityProperty: true})).map(el => {
+    const shown = Array.from(controls).filter(el => el.checkVisibility({visibilityProperty: true}));
+    return shown.map(el => {
       const group = el.closest("fieldset, [role=group], [role=radiogroup]");
       const groupName = group ? axe.commons.text.accessibleText(group) : "";
       const kind = el.type === "radio" || el.type === "checkbox";
