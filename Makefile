@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: demo test lint peers test-sqlite test-postgres test-browser bench clean
+.PHONY: demo test lint peers axe test-sqlite test-postgres test-browser bench clean
 
 $(VENV): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +47,19 @@ test-postgres: $(VENV)
 		echo "PostgreSQL suite not run: set ROOST_TEST_POSTGRES_URL=postgres://user:pass@host/db to run it"; \
 	fi
 
-test-browser: $(VENV)
+# axe-core, the accessibility checker the browser tests run in every page (from npm).
+AXE := var/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		npm install --prefix var/axe --no-save --no-package-lock --no-audit --no-fund --loglevel=error axe-core@4; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI: npm is needed to install axe-core for the accessibility tests" >&2; exit 1; \
+	else \
+		echo "Accessibility tests not run: npm is missing (apt-get install npm)"; \
+	fi
+
+test-browser: $(VENV) axe
 	$(BIN)/pytest -m browser
 
 bench: $(VENV)

@@ -38,6 +38,15 @@ ID_FILTERS = {
 }
 BAD_FILTER = "A channel, brand, campaign or author filter takes a number."
 BAD_DAY = "Choose a day as YYYY-MM-DD."
+WEEKDAYS = [
+    ("Mon", "Monday"),
+    ("Tue", "Tuesday"),
+    ("Wed", "Wednesday"),
+    ("Thu", "Thursday"),
+    ("Fri", "Friday"),
+    ("Sat", "Saturday"),
+    ("Sun", "Sunday"),
+]
 
 
 def _anchor(request: HttpRequest) -> dt.date:
@@ -89,16 +98,22 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     by_day: dict[dt.date, list[Any]] = {}
     for variant in variants:
         by_day.setdefault(timezone.localtime(variant.scheduled_at).date(), []).append(variant)
-    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    days = [
+        (day, by_day.get(day, []), day.month == anchor.month)
+        for day in (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    ]
     context = {
         "area": "calendar",
         "view": view,
         "anchor": anchor,
-        "days": [(day, by_day.get(day, []), day.month == anchor.month) for day in days],
+        "days": days,
+        # The grid's rows: a week each, Monday first.
+        "weeks": [days[n : n + 7] for n in range(0, len(days), 7)],
+        "today": timezone.localdate(),
         "variants": variants,
         "previous": previous.isoformat(),
         "following": following.isoformat(),
-        "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        "weekdays": WEEKDAYS,
         "time_zone": timezone.get_current_timezone_name(),
         "filter_choices": _filter_choices(viewer),
         "chosen": {name: request.GET.get(name, "") for name in (*ID_FILTERS, "status")},

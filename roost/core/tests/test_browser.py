@@ -93,6 +93,7 @@ def test_the_shell_works_on_a_phone(browser_page, live_server, make_org, make_us
     page.wait_for_url(f"{live_server.url}/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page is {width}px wide on a 390px screen"
+    page.get_by_role("button", name="Menu").click()  # the menu is folded on a phone
     page.get_by_role("link", name="On call", exact=True).click()
     assert page.get_by_test_id("not-built").is_visible()
     page.screenshot(path=str(ARTIFACTS / "phone-oncall.png"), full_page=True)

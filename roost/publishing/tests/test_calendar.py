@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from roost.channels import services as channel_services
 from roost.channels.models import Channel
+from roost.conftest import TEST_PASSWORD
 from roost.core.feed_tokens import feed_token_issue, feed_token_revoke
 from roost.core.models import AuditEvent, Brand, ChannelGroup, FeedToken, Organization, Role, User
 from roost.publishing import campaigns, services
@@ -66,7 +67,7 @@ def page(client: Client, **params: object) -> str:
 
 def day_cell(html: str, day: dt.date) -> str:
     """The inside of one day of the month or week grid."""
-    found = re.search(rf'data-testid="day-{day.isoformat()}">(.*?)</div>', html, re.S)
+    found = re.search(rf'data-testid="day-{day.isoformat()}">(.*?)</td>', html, re.S)
     assert found is not None, f"no cell for {day}"
     return found.group(1)
 
@@ -1146,3 +1147,60 @@ def test_the_feed_reads_back_as_a_valid_calendar_with_what_was_written() -> None
     assert event.decoded("DTSTART") == dt.datetime(2030, 3, 1, 9, 30, tzinfo=dt.UTC)
     assert event.decoded("DTEND") - event.decoded("DTSTART") == dt.timedelta(minutes=15)
     assert not calendar.errors and not event.errors
+
+
+@pytest.mark.browser
+@pytest.mark.peer
+@pytest.mark.django_db(transaction=True)
+def test_the_month_grid_is_one_tab_stop_and_the_arrow_keys_move_between_days(
+    browser_page: Any,
+    live_server: Any,
+    publisher: User,
+    channel: Channel,
+    plan: Callable[..., Post],
+) -> None:
+    anchor = mid_month_ahead()
+    plan([channel], utc(anchor, 9), "First post")
+    plan([channel], utc(anchor, 10), "Second post")
+    page, base = browser_page, live_server.url
+    page.goto(f"{base}/signin/")
+    page.get_by_label("E-mail").fill(publisher.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(base + calendar_url(date=anchor.isoformat()))
+    page.get_by_role("grid").wait_for()
+
+    def focused() -> str:
+        return str(
+            page.evaluate(
+                "document.activeElement.dataset.date || document.activeElement.textContent"
+            )
+        )
+
+    # One stop in the Tab order, on the month's first day (today is not in the month).
+    assert page.locator("td[data-date][tabindex='0']").count() == 1
+    assert page.locator(".calendar-item[tabindex='-1']").count() == 2
+    page.locator("td[data-date][tabindex='0']").focus()
+    first = anchor.replace(day=1)
+    assert focused() == first.isoformat()
+    for key, days in (("ArrowRight", 1), ("ArrowDown", 8), ("ArrowLeft", 7), ("ArrowUp", 0)):
+        page.keyboard.press(key)
+        assert focused() == (first + dt.timedelta(days=days)).isoformat(), key
+    page.keyboard.press("Home")  # the Monday of that week
+    assert dt.date.fromisoformat(focused()).weekday() == 0
+
+    # Enter goes to the day's posts, the arrows move between them, Escape goes back.
+    page.locator(f"td[data-date='{anchor.isoformat()}']").focus()
+    page.keyboard.press("Enter")
+    assert "First post" in focused()
+    page.keyboard.press("ArrowDown")
+    assert "Second post" in focused()
+    page.keyboard.press("Escape")
+    assert focused() == anchor.isoformat()
+    assert (
+        page.locator("td[data-date][tabindex='0']").get_attribute("data-date") == anchor.isoformat()
+    )
+    # Tab leaves the grid: its posts are not stops of their own.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('[data-calendar-grid]') === null")
