@@ -13,6 +13,11 @@ from django.conf import settings
 
 from roost.core.actors import SYSTEM
 from roost.core.models import ChannelGroup, Membership, Organization, Role, User
+from roost.core.tests.throwaway_postgres import (
+    ThrowawayPostgres,
+    postgres_bin,
+    throwaway_postgres,
+)
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -25,6 +30,16 @@ def require_service(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"CI requires {what}, and it is not available")
     pytest.skip(f"{what} is not available on this machine")
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[ThrowawayPostgres]:
+    """A PostgreSQL cluster of the test's own, for tests that stop or restart it."""
+    bin_dir = postgres_bin()
+    require_service(bin_dir is not None, "PostgreSQL's initdb, for a cluster of the test's own")
+    assert bin_dir is not None
+    with throwaway_postgres(bin_dir) as cluster:
+        yield cluster
 
 
 def _is_postgres() -> bool:

@@ -12,26 +12,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from roost.conftest import require_service
 from roost.core.tests.throwaway_postgres import (
-    ThrowawayPostgres,
     free_port,
-    postgres_bin,
-    throwaway_postgres,
 )
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[ThrowawayPostgres]:
-    bin_dir = postgres_bin()
-    require_service(bin_dir is not None, "PostgreSQL's initdb, for a cluster of the test's own")
-    assert bin_dir is not None
-    with throwaway_postgres(bin_dir) as cluster:
-        yield cluster
 
 
 class _Lines:

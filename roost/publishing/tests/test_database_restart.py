@@ -14,17 +14,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import psycopg
 import pytest
 
-from roost.conftest import require_service
-from roost.core.tests.throwaway_postgres import (
-    ThrowawayPostgres,
-    postgres_bin,
-    throwaway_postgres,
-)
 from roost.publishing.models import Variant, VariantState
 from roost.sandbox.models import SandboxPost
 
@@ -32,15 +26,6 @@ POSTS = 200
 CHANNELS = 10
 WORKERS = 3
 LATENCY_MS = 40  # with one sender a worker, the drain takes a few seconds
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[ThrowawayPostgres]:
-    bin_dir = postgres_bin()
-    require_service(bin_dir is not None, "PostgreSQL's initdb, for a cluster of the test's own")
-    assert bin_dir is not None
-    with throwaway_postgres(bin_dir) as cluster:
-        yield cluster
 
 
 def _wait_for(
