@@ -4,8 +4,10 @@ Starts `roost run` as shipped (production settings behind a TLS proxy on loopbac
 the web process and the worker), seeds one organisation through the services (agents,
 channels on the sandbox network, conversations ingested from it), gives every agent a
 signed-in session (the first through the sign-in page, the others through Django's own
-login on the same session store), then, from one process with an async
-HTTP client, each of N agents (default 300) does what an open inbox does:
+login on the same session store), then, from one process with a lean async HTTP/1.1
+client (bench/_http.py; a general client would take much of the server's CPU), each of
+N agents (default 300), with connections of its own as a browser has, does what an open
+inbox does:
 
 - polls its team's queue every 10 s (`/inbox/?queue=team`, as htmx does, with the browser's
   If-None-Match from the last answer);
@@ -29,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import http.cookiejar
 import json
 import os
 import random
@@ -47,6 +48,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _http
 from _setup import ROOT
 from publish_burst import ensure_database, sandbox_url
 
@@ -214,8 +216,11 @@ class Recorder:
 class Agent:
     """One person with the inbox open: their session, and what their page shows."""
 
-    def __init__(self, email: str, conversation: int, cookies: dict[str, str]) -> None:
+    def __init__(
+        self, email: str, conversation: int, cookies: dict[str, str], client: _http.Client
+    ) -> None:
         self.email = email
+        self.client = client  # the agent's browser: connections of its own
         self.cookies = dict(cookies)
         self.queue_etag = ""
         self.conversation = conversation
@@ -226,7 +231,7 @@ class Agent:
         return {"Cookie": cookie, **extra}
 
     def keep_cookies(self, response) -> None:  # type: ignore[no-untyped-def]
-        for header in response.headers.get_list("set-cookie"):
+        for header in response.header_list("set-cookie"):
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
 
@@ -275,7 +280,7 @@ async def poll_queue(client, agent: Agent, recorder: Recorder, hx: dict[str, str
         if response is not None:
             agent.keep_cookies(response)
             if response.status_code == 200:
-                agent.queue_etag = response.headers.get("etag", "")
+                agent.queue_etag = response.header("etag")
         await asyncio.sleep(max(0.0, QUEUE_EVERY_S - (time.monotonic() - started)))
 
 
@@ -336,7 +341,7 @@ async def sequential(client, agent: Agent, recorder: Recorder, base, hx, rounds:
         response = await request(client, recorder, "queue_poll", "GET", QUEUE_URL,
                                  headers=agent.headers(**hx, **extra))  # fmt: skip
         if response is not None and response.status_code == 200:
-            agent.queue_etag = response.headers.get("etag", "")
+            agent.queue_etag = response.header("etag")
         url = f"/inbox/c/{agent.conversation}/thread/?after={agent.after}"
         await request(client, recorder, "thread_poll", "GET", url, headers=agent.headers(**hx))
         await request(client, recorder, "conversation_page", "GET",
@@ -365,60 +370,58 @@ def summarize(recorder: Recorder) -> dict[str, dict[str, object]]:
 async def run_load(port: int, emails: list[str], cookies: list[dict[str, str]],
                    by_team: list[list[int]], last: dict[int, int], active: int,
                    duration: float, runs: int, warmup: float) -> dict[str, object]:  # fmt: skip
-    import httpx
-
-    # Each agent carries its own cookies; the client's jar must keep none of them.
-    jar = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    limits = httpx.Limits(max_connections=len(emails) + 10, max_keepalive_connections=None)
     base = {"X-Forwarded-Proto": "https", "Origin": f"https://127.0.0.1:{port}"}
     hx = {**base, "HX-Request": "true"}
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", cookies=jar, limits=limits, timeout=TIMEOUT_S,
-        follow_redirects=False,
-    ) as client:  # fmt: skip
-        teams = len(by_team)
-        # Agent n is in team n % teams (see seed) and has one of its conversations open.
-        agents = [
-            Agent(email, by_team[n % teams][(n // teams) % len(by_team[n % teams])], cookie)
-            for n, (email, cookie) in enumerate(zip(emails, cookies, strict=True))
-        ]
-        for agent in agents:
-            agent.after = last[agent.conversation]
-        started = time.perf_counter()
-        await sign_in(client, agents[0], base)
-        signin_s = time.perf_counter() - started
+    teams = len(by_team)
+    # Agent n is in team n % teams (see seed) and has one of its conversations open.
+    agents = [
+        Agent(
+            email,
+            by_team[n % teams][(n // teams) % len(by_team[n % teams])],
+            cookie,
+            _http.Client("127.0.0.1", port),
+        )
+        for n, (email, cookie) in enumerate(zip(emails, cookies, strict=True))
+    ]
+    for agent in agents:
+        agent.after = last[agent.conversation]
+    started = time.perf_counter()
+    await sign_in(agents[0].client, agents[0], base)
+    signin_s = time.perf_counter() - started
 
-        reference = Recorder()
-        await sequential(client, agents[0], reference, base, hx, rounds=3)  # warm
-        reference = Recorder()
-        await sequential(client, agents[0], reference, base, hx, rounds=30)
+    reference = Recorder()
+    await sequential(agents[0].client, agents[0], reference, base, hx, rounds=3)  # warm
+    reference = Recorder()
+    await sequential(agents[0].client, agents[0], reference, base, hx, rounds=30)
 
-        loaded_runs = []
-        for _ in range(runs):
-            recorder = Recorder()
-            recorder.recording = False
-            stop = asyncio.Event()
-            tasks = []
-            for n, agent in enumerate(agents):
-                tasks.append(asyncio.create_task(poll_queue(client, agent, recorder, hx, stop)))
-                tasks.append(asyncio.create_task(poll_thread(client, agent, recorder, hx, stop)))
-                if n < active:
-                    # The team's conversations, shared out among its replying agents.
-                    team, rank = n % teams, n // teams
-                    mine = by_team[team][rank :: len(range(team, active, teams))]
-                    tasks.append(
-                        asyncio.create_task(work(client, agent, mine, recorder, base, stop))
-                    )
-            await asyncio.sleep(warmup)
-            recorder.recording = True
-            await asyncio.sleep(duration)
-            recorder.recording = False
-            stop.set()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            loaded_runs.append(summarize(recorder) | {"_seconds": duration})
-            await asyncio.sleep(3)
+    loaded_runs = []
+    for _ in range(runs):
+        recorder = Recorder()
+        recorder.recording = False
+        stop = asyncio.Event()
+        tasks = []
+        for n, agent in enumerate(agents):
+            tasks.append(asyncio.create_task(poll_queue(agent.client, agent, recorder, hx, stop)))
+            tasks.append(asyncio.create_task(poll_thread(agent.client, agent, recorder, hx, stop)))
+            if n < active:
+                # The team's conversations, shared out among its replying agents.
+                team, rank = n % teams, n // teams
+                mine = by_team[team][rank :: len(range(team, active, teams))]
+                tasks.append(
+                    asyncio.create_task(work(agent.client, agent, mine, recorder, base, stop))
+                )
+        await asyncio.sleep(warmup)
+        recorder.recording = True
+        await asyncio.sleep(duration)
+        recorder.recording = False
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        loaded_runs.append(summarize(recorder) | {"_seconds": duration})
+        await asyncio.sleep(3)
+    for agent in agents:
+        await agent.client.close()
     return {"signin_s": signin_s, "reference": summarize(reference), "runs": loaded_runs}
 
 

@@ -30,6 +30,9 @@ TRUSTED_PROXY_HEADERS = frozenset(
 
 Application = Callable[..., Any]
 
+# Open connections one web process keeps (waitress's own default is 100).
+CONNECTION_LIMIT = 2000
+
 
 def _trusted(peer: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     try:
@@ -91,4 +94,9 @@ def web_server(
         # The headers are judged per peer in `proxy_aware` (with waitress's own code);
         # waitress's single-address check would otherwise clear them all first.
         clear_untrusted_proxy_headers=False,
+        # Every open page keeps a connection: a team of hundreds keeps hundreds open.
+        # Past the limit waitress stops accepting, and a new connection waits until an
+        # idle one times out; poll() has no 1024-descriptor ceiling as select() has.
+        connection_limit=CONNECTION_LIMIT,
+        asyncore_use_poll=True,
     )

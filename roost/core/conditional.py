@@ -59,6 +59,38 @@ def _matches(request: HttpRequest, etag: str) -> bool:
     return etag in asked or f"W/{etag}" in asked
 
 
+def answer_conditionally(
+    request: HttpRequest,
+    viewer: User,
+    parts: Iterable[object],
+    render: Callable[[], HttpResponse],
+    *,
+    refresh: int = REFRESH_SECONDS,
+) -> HttpResponse:
+    """304 when the browser already holds what `parts` describe, else `render()`; either
+    way with the ETag, kept by the browser and asked about again before every use.
+
+    For a view that reads its rows once and both validates and renders from them."""
+    etag = poll_etag(request, viewer, parts, refresh=refresh)
+    if _matches(request, etag):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = render()
+        if response.status_code != 200:
+            return response
+    response["ETag"] = etag
+    # Kept by the browser, but asked about again before every use; never shared.
+    patch_cache_control(response, private=True, no_cache=True)
+    # The whole page and the part polled share an address.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def is_poll(request: HttpRequest) -> bool:
+    """An HTMX GET: a part of a page asking again."""
+    return request.method in ("GET", "HEAD") and bool(request.headers.get("HX-Request"))
+
+
 def conditional_poll(
     validator: Validator, *, refresh: int = REFRESH_SECONDS
 ) -> Callable[[View], View]:
@@ -72,23 +104,14 @@ def conditional_poll(
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in ("GET", "HEAD") or not request.headers.get("HX-Request"):
+            if not is_poll(request):
                 return view(request, *args, **kwargs)
             viewer = request.user
             assert isinstance(viewer, User), "behind login_required"
-            etag = poll_etag(request, viewer, validator(request, viewer, **kwargs), refresh=refresh)
-            if _matches(request, etag):
-                response: HttpResponse = HttpResponseNotModified()
-            else:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200:
-                    return response
-            response["ETag"] = etag
-            # Kept by the browser, but asked about again before every use; never shared.
-            patch_cache_control(response, private=True, no_cache=True)
-            # The whole page and the part polled share an address.
-            patch_vary_headers(response, ("HX-Request",))
-            return response
+            parts = validator(request, viewer, **kwargs)
+            return answer_conditionally(
+                request, viewer, parts, lambda: view(request, *args, **kwargs), refresh=refresh
+            )
 
         return wrapped  # type: ignore[return-value]
 

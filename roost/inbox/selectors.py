@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -17,6 +18,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Left
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from roost.core.models import User
@@ -91,6 +93,22 @@ def conversation_get(*, viewer: User, conversation_id: int) -> Conversation:
         _visible(viewer).select_related("channel__channel_group", "assignee", "team"),
         pk=conversation_id,
     )
+
+
+def conversation_has_newer(*, viewer: User, conversation_id: int, after: int) -> bool:
+    """Whether the conversation has a message newer than `after` (the last one a page
+    shows): one query, for the page's poll. 404 when the viewer may not see it."""
+    newer = Message.objects.filter(conversation_id=OuterRef("pk"), pk__gt=after)
+    found = (
+        _visible(viewer)
+        .filter(pk=conversation_id)
+        .annotate(newer=Exists(newer))
+        .values_list("newer", flat=True)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such conversation.")
+    return bool(found)
 
 
 def conversation_thread(conversation: Conversation) -> QuerySet[Message]:

@@ -152,6 +152,11 @@ DATABASE_ROUTERS = ["roost.sandbox.routing.SandboxRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
+# Sessions signed in through Django's own backend before this one was named stay valid.
+AUTHENTICATION_BACKENDS = [
+    "roost.core.auth_backend.PersonWithOrganizationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -155,6 +155,28 @@ def test_another_organisation_cannot_read_the_thread(channel, other_org, make_us
     conversation = comment_on(channel, "p-500")
     stranger = signed_in(make_user(other_org, Role.ADMIN))
     assert stranger.get(reverse("inbox:thread", args=[conversation.pk])).status_code == 404
+    first = conversation.messages.get()
+    poll = f"{reverse('inbox:thread', args=[conversation.pk])}?after={first.pk - 1}"
+    # The poll's shortcut (is there anything newer?) keeps the same wall.
+    assert stranger.get(poll, headers={"HX-Request": "true"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_poll_that_finds_nothing_new_reads_the_conversation_once(
+    channel, agent, signed_in, django_assert_num_queries
+):
+    conversation = comment_on(channel, "p-510")
+    first = conversation.messages.get()
+    client = signed_in(agent)
+    poll = f"{reverse('inbox:thread', args=[conversation.pk])}?after={first.pk}"
+    client.get(poll, headers={"HX-Request": "true"})  # the session's once-a-minute write
+    # The session, the person with the organisation, the grants; then one query that checks
+    # the conversation is visible and whether anything is newer.
+    with django_assert_num_queries(4):
+        answer = client.get(poll, headers={"HX-Request": "true"})
+    assert answer.status_code == 204
+    elsewhere = f"{reverse('inbox:thread', args=[conversation.pk + 1000])}?after={first.pk}"
+    assert client.get(elsewhere, headers={"HX-Request": "true"}).status_code == 404
 
 
 @pytest.mark.django_db

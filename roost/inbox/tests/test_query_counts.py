@@ -23,9 +23,9 @@ from roost.inbox.models import Conversation, ConversationStatus, Direction, Mess
 
 Capture = Callable[..., Any]
 # What each page costs today. A change here should be a decision, not an accident.
-TEAM_QUEUE_QUERIES = 9
-BREACHING_QUEUE_QUERIES = 8
-CONVERSATION_QUERIES = 10
+TEAM_QUEUE_QUERIES = 8
+BREACHING_QUEUE_QUERIES = 7
+CONVERSATION_QUERIES = 9
 
 _numbers = itertools.count(1)
 

@@ -22,10 +22,10 @@ from roost.sandbox.services import sandbox_inbound_add
 Capture = Callable[..., Any]
 QUEUE = reverse("inbox:index") + "?queue=all"
 HTMX = {"HTTP_HX_REQUEST": "true"}
-# A poll that finds nothing new: session, person, organisation (second factor), grants,
+# A poll that finds nothing new: session, person with organisation (second factor), grants,
 # the rows' count and columns; no template, no saved filters, no people. A change here
 # should be a decision.
-NOT_MODIFIED_QUERIES = 6
+NOT_MODIFIED_QUERIES = 5
 
 
 def message_arrives(channel: Any, author: str, text: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from roost.channels.published_posts import published_post_find
 from roost.core import selectors as core_selectors
-from roost.core.conditional import conditional_poll
+from roost.core.conditional import answer_conditionally, is_poll
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
@@ -35,6 +35,9 @@ from roost.inbox.models import Conversation, ConversationStatus
 from roost.inbox.reply_variables import reply_render, reply_variables
 
 PAGE_SIZE = 50
+_ROW_COLUMNS = [field.attname for field in Conversation._meta.concrete_fields]
+# What a row shows of its channel and assignee (_conversation_rows.html).
+_ROW_NAMES = ("channel__handle", "channel__network", "channel__connector", "assignee__name")
 
 
 def render_queue_page(
@@ -45,21 +48,40 @@ def render_queue_page(
     selected_ids: Collection[int] = (),
 ) -> HttpResponse:
     """The queue page for `query` (queue, q, status, priority, page); the rows alone for
-    HTMX. Bulk and saved-filter forms show it again, with their status, after a refusal."""
+    HTMX. Bulk and saved-filter forms show it again, with their status, after a refusal.
+    A poll (an HTMX GET) whose rows the browser already holds is answered 304."""
     viewer = viewer_of(request)
     filters = filter_from_query(query)
-    conversations = selectors.conversation_filtered(viewer=viewer, filters=filters)
+    conversations = selectors.conversation_filtered(viewer=viewer, filters=filters).only(
+        *_ROW_COLUMNS, *_ROW_NAMES
+    )
     page = Paginator(conversations, PAGE_SIZE).get_page(query.get("page"))
+    page.object_list = list(page.object_list)  # read once: for the ETag and the rows
     can_bulk = selectors.handles_inbox(viewer)
+    context: dict[str, Any] = {
+        "page": page,
+        "query": QueryDict(filters.urlencode()),
+        "can_bulk": can_bulk,
+        "selected_ids": set(selected_ids),
+        "time_zone": viewer.time_zone,
+        # Rows link to reverse("inbox:conversation") built once, not fifty times.
+        "conversation_base": reverse("inbox:index") + "c/",
+    }
+    if request.htmx:
+
+        def rows() -> HttpResponse:
+            return render(request, "inbox/_conversation_rows.html", context, status=status)
+
+        if status != 200 or not is_poll(request):
+            return rows()
+        return answer_conditionally(request, viewer, _queue_parts(page, can_bulk), rows)
     saved_filters = list(selectors.saved_filter_list(viewer=viewer))
     current_saved = next((s for s in saved_filters if s.query == filters.as_query()), None)
-    context = {
+    context |= {
         "area": "inbox",
         "filters": filters,
         "queue": filters.queue,
         "queues": QUEUE_LABELS,
-        "page": page,
-        "query": QueryDict(filters.urlencode()),
         "search": filters.search,
         "status_choices": STATUS_CHOICES,
         "priority_choices": PRIORITY_CHOICES,
@@ -68,37 +90,27 @@ def render_queue_page(
             for saved in saved_filters
         ],
         "current_saved": current_saved,
-        "can_bulk": can_bulk,
-        "selected_ids": set(selected_ids),
         "people": core_selectors.user_list(viewer=viewer).filter(is_active=True)
         if can_bulk
         else [],
         "snooze_options": snooze.snooze_options(now=timezone.now(), time_zone=viewer.time_zone),
-        "time_zone": viewer.time_zone,
-        # Rows link to reverse("inbox:conversation") built once, not fifty times.
-        "conversation_base": reverse("inbox:index") + "c/",
     }
-    if request.htmx:
-        return render(request, "inbox/_conversation_rows.html", context, status=status)
     return render(request, "inbox/index.html", context, status=status)
 
 
-def queue_validator(request: HttpRequest, viewer: User) -> list[object]:
-    """What the polled queue rows depend on: every column of the rows on the page (with
-    the names shown beside them), how many there are, and whether the viewer may act on
-    them. Two queries on the queue's own indexes, no template."""
-    filters = filter_from_query(request.GET)
-    conversations = selectors.conversation_filtered(viewer=viewer, filters=filters)
-    columns = [field.attname for field in Conversation._meta.concrete_fields]
-    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
-    start = page.start_index() - 1 if page.paginator.count else 0
-    rows = conversations.values_list(*columns, "assignee__name", "channel__handle")
-    shown = list(rows[start : start + PAGE_SIZE])
-    return [page.paginator.count, page.number, selectors.handles_inbox(viewer), *shown]
+def _queue_parts(page: Page[Conversation], can_bulk: bool) -> list[object]:
+    """What the polled rows show: every column of each row on the page with the names
+    shown beside them, how many rows the queue has, the page, and whether the viewer may
+    act on them (the selection boxes)."""
+    parts: list[object] = [page.paginator.count, page.number, can_bulk]
+    for row in page.object_list:
+        assignee = row.assignee.name if row.assignee is not None else None
+        channel = (row.channel.handle, row.channel.network, row.channel.connector)
+        parts.append((*(getattr(row, name) for name in _ROW_COLUMNS), assignee, channel))
+    return parts
 
 
 @login_required
-@conditional_poll(queue_validator)
 def inbox_index(request: HtmxHttpRequest) -> HttpResponse:
     return render_queue_page(request, request.GET)
 
@@ -170,11 +182,13 @@ def conversation_thread(request: HttpRequest, conversation_id: int) -> HttpRespo
     """The thread alone, which the conversation page polls; the composer is outside it.
     With `after` (the last message the page shows) and nothing newer: 204, nothing to swap."""
     viewer = viewer_of(request)
+    after = id_from(request.GET.get("after"))
+    if after is not None and not selectors.conversation_has_newer(
+        viewer=viewer, conversation_id=conversation_id, after=after
+    ):
+        return HttpResponse(status=204)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     thread = selectors.conversation_thread(conversation)
-    after = id_from(request.GET.get("after"))
-    if after is not None and not thread.filter(pk__gt=after).exists():
-        return HttpResponse(status=204)
     context = {"conversation": conversation, "thread": thread}
     return render(request, "inbox/_thread.html", context)
 
