@@ -1,15 +1,15 @@
 """Conditional answers for the parts of a page that poll.
 
 A page part that asks the server every few seconds mostly finds nothing new. The view
-names a cheap validator (what the part shows depends on: a few columns of the rows it
-lists, their count); the first answer carries an ETag made of it, the browser keeps the
-answer and asks again with If-None-Match, and while the validator is unchanged the
-answer is 304 Not Modified: no template, no page queries. htmx needs nothing for this:
+reads what the part shows (the rows of a page, their count) once, and names the parts
+the answer depends on; the first answer carries an ETag made of them, the browser keeps
+the answer and asks again with If-None-Match, and while they are unchanged the answer is
+304 Not Modified: no template, no second read. htmx needs nothing for this:
 its requests go through the browser's HTTP cache, which sends If-None-Match itself and
 hands the kept body back to htmx as the answer.
 
 The ETag is a keyed digest of the viewer (who they are, their time zone), the address
-asked and the validator, so one person's validator never matches another's page. Parts
+asked and the parts, so one person's answer never matches another's page. Parts
 that show times relative to now ("due in 12 min") or names from other tables also carry
 a period: the ETag changes once per period, at a moment spread by viewer, so such text
 is never older than the period.
@@ -17,11 +17,9 @@ is never older than the period.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
@@ -31,9 +29,6 @@ from django.utils.http import parse_etags
 from roost.core.models import User
 
 REFRESH_SECONDS = 60
-
-View = TypeVar("View", bound=Callable[..., HttpResponse])
-Validator = Callable[..., Iterable[object]]
 
 
 def poll_etag(
@@ -89,30 +84,3 @@ def answer_conditionally(
 def is_poll(request: HttpRequest) -> bool:
     """An HTMX GET: a part of a page asking again."""
     return request.method in ("GET", "HEAD") and bool(request.headers.get("HX-Request"))
-
-
-def conditional_poll(
-    validator: Validator, *, refresh: int = REFRESH_SECONDS
-) -> Callable[[View], View]:
-    """Answer an HTMX GET with 304 while `validator(request, viewer, **view_kwargs)` is
-    unchanged; other requests (whole pages, forms) go to the view as they are.
-
-    The validator is called after `login_required` let the request in, and scopes its
-    reads to the viewer as the view's own selectors do (tenancy and permissions): a part
-    of the page the viewer may not see must not shape the ETag."""
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not is_poll(request):
-                return view(request, *args, **kwargs)
-            viewer = request.user
-            assert isinstance(viewer, User), "behind login_required"
-            parts = validator(request, viewer, **kwargs)
-            return answer_conditionally(
-                request, viewer, parts, lambda: view(request, *args, **kwargs), refresh=refresh
-            )
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorate

@@ -172,6 +172,40 @@ def test_the_polled_list_is_a_cacheable_get(channel, agent, signed_in):
 
 
 @pytest.mark.django_db
+def test_the_polled_list_is_304_until_a_row_or_a_count_changes(
+    channel, agent, make_user, signed_in
+):
+    (first,) = add_conversations(channel, count=1)
+    client = signed_in(agent)
+    url = reverse("inbox:split_list") + "?queue=all"
+    hx = {"HX-Request": "true"}
+    answer = client.get(url, headers=hx)
+    assert answer.status_code == 200 and row_ids(answer) == [first.pk]
+    etag = answer["ETag"]
+    assert "no-cache" in answer["Cache-Control"] and "private" in answer["Cache-Control"]
+    unchanged = client.get(url, headers=hx | {"If-None-Match": etag})
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+
+    # One person's answer never matches another's page, even for the same rows.
+    colleague = signed_in(make_user(agent.organization, Role.COMMUNITY_MANAGER,
+                                    channel_group=channel.channel_group))  # fmt: skip
+    assert colleague.get(url, headers=hx | {"If-None-Match": etag}).status_code == 200
+
+    # A row that changes (assigned), then a new row, each bring the list again.
+    Conversation.objects.filter(pk=first.pk).update(assignee=agent)
+    assigned = client.get(url, headers=hx | {"If-None-Match": etag})
+    assert assigned.status_code == 200 and agent.name in assigned.content.decode()
+    etag = assigned["ETag"]
+    (second,) = add_conversations(channel, count=1)
+    arrived = client.get(url, headers=hx | {"If-None-Match": etag})
+    assert arrived.status_code == 200 and second.pk in row_ids(arrived)
+
+    # Without HTMX (a whole answer), no conditional answer.
+    plain = client.get(url, headers={"If-None-Match": arrived["ETag"]})
+    assert plain.status_code == 200
+
+
+@pytest.mark.django_db
 def test_send_and_open_next_lands_on_the_next_conversation_of_the_queue(channel, agent, signed_in):
     # Received through the sandbox network, so a reply can go back to it.
     _ava, ben, cid = (receive(channel, name) for name in ("ava", "ben", "cid"))

@@ -35,7 +35,7 @@ from roost.inbox.models import Conversation, ConversationStatus
 from roost.inbox.reply_variables import reply_render, reply_variables
 
 PAGE_SIZE = 50
-_ROW_COLUMNS = [field.attname for field in Conversation._meta.concrete_fields]
+ROW_COLUMNS = [field.attname for field in Conversation._meta.concrete_fields]
 # What a row shows of its channel and assignee (_conversation_rows.html).
 _ROW_NAMES = ("channel__handle", "channel__network", "channel__connector", "assignee__name")
 
@@ -53,7 +53,7 @@ def render_queue_page(
     viewer = viewer_of(request)
     filters = filter_from_query(query)
     conversations = selectors.conversation_filtered(viewer=viewer, filters=filters).only(
-        *_ROW_COLUMNS, *_ROW_NAMES
+        *ROW_COLUMNS, *_ROW_NAMES
     )
     page = Paginator(conversations, PAGE_SIZE).get_page(query.get("page"))
     page.object_list = list(page.object_list)  # read once: for the ETag and the rows
@@ -106,7 +106,7 @@ def _queue_parts(page: Page[Conversation], can_bulk: bool) -> list[object]:
     for row in page.object_list:
         assignee = row.assignee.name if row.assignee is not None else None
         channel = (row.channel.handle, row.channel.network, row.channel.connector)
-        parts.append((*(getattr(row, name) for name in _ROW_COLUMNS), assignee, channel))
+        parts.append((*(getattr(row, name) for name in ROW_COLUMNS), assignee, channel))
     return parts
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from roost.core import selectors as core_selectors
+from roost.core.conditional import answer_conditionally, is_poll
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.views.viewer import viewer_of
 from roost.inbox import selectors, surges
@@ -27,7 +28,7 @@ from roost.inbox.filters import (
     filter_from_query,
 )
 from roost.inbox.models import Conversation, Direction
-from roost.inbox.views.conversations import PAGE_SIZE, conversation_context
+from roost.inbox.views.conversations import PAGE_SIZE, ROW_COLUMNS, conversation_context
 
 DETAIL_TARGET = "split-detail"
 
@@ -120,7 +121,29 @@ def split_list(request: HtmxHttpRequest) -> HttpResponse:
     """The left column alone, which the page polls: a GET, so caches and conditional
     answers apply to it like to any other page."""
     context = _list_context(request, request.GET, with_surges=False) | {"oob": True}
-    return render(request, "inbox/_split_list.html", context)
+    page = context["page"]
+    page.object_list = list(page.object_list)  # read once: for the ETag and the rows
+
+    def rows() -> HttpResponse:
+        return render(request, "inbox/_split_list.html", context)
+
+    if not is_poll(request):
+        return rows()
+    return answer_conditionally(request, viewer_of(request), _poll_parts(context), rows)
+
+
+def _poll_parts(context: Mapping[str, Any]) -> list[object]:
+    """What the polled column shows: the queues' counts, how many rows the queue has, the
+    page, and every column of each row on it with its preview and the names beside it
+    ("12 minutes" ago changes with the ETag's period)."""
+    page = context["page"]
+    counts = [(queue["key"], queue["count"]) for queue in context["queues"]]
+    parts: list[object] = [counts, page.paginator.count, page.number]
+    for row in page.object_list:
+        assignee = row.assignee.name if row.assignee is not None else None
+        names = (row.latest_text, row.channel.network, assignee)
+        parts.append((*(getattr(row, name) for name in ROW_COLUMNS), *names))
+    return parts
 
 
 @login_required
