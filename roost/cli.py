@@ -15,6 +15,8 @@ DEMO_URL = "http://127.0.0.1:8000"
 # What `roost run` starts, measured in docs/web-load.md: a web process per core.
 DEFAULT_WEB_PROCESSES = 2
 DEFAULT_WEB_THREADS = 8
+WEB_SERVERS = ("granian", "waitress")
+DEFAULT_WEB_SERVER = "granian"
 SETTINGS = {
     "demo": "roost.config.settings.demo",
     "production": "roost.config.settings.production",
@@ -55,6 +57,12 @@ def _seed_and_describe() -> None:
         print(f"  {person.email:<28} {person.role.label} ({scope})")
 
 
+def _serve_granian(host: str, port: int, workers: int, threads: int) -> None:
+    from roost.config.web_server import granian_server
+
+    granian_server(host=host, port=port, workers=workers, threads=threads).serve()
+
+
 def _serve(host: str, port: int, threads: int, *, reuse_port: bool = False) -> None:
     import logging
 
@@ -78,7 +86,10 @@ def _serve(host: str, port: int, threads: int, *, reuse_port: bool = False) -> N
 
 def cmd_web(args: argparse.Namespace) -> int:
     _setup(args.settings)
-    _serve(args.host, args.port, args.threads, reuse_port=args.reuse_port)
+    if args.server == "granian":
+        _serve_granian(args.host, args.port, args.workers, args.threads)
+    else:
+        _serve(args.host, args.port, args.threads, reuse_port=args.reuse_port)
     return 0
 
 
@@ -258,11 +269,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     me = [sys.executable, "-m", "roost.cli"]
     web = [*me, "web", "--settings", "production", "--host", args.host, "--port", str(args.port)]
-    web += ["--threads", str(args.web_threads)]
+    web += ["--threads", str(args.web_threads), "--server", args.web_server]
     processes = max(1, args.web_processes)
-    if processes > 1:
-        web.append("--reuse-port")
-    webs = {"web" if n == 0 else f"web {n + 1}": web for n in range(processes)}
+    if args.web_server == "granian":
+        # One granian process runs the workers itself.
+        webs = {"web": [*web, "--workers", str(processes)]}
+    else:
+        if processes > 1:
+            web.append("--reuse-port")
+        webs = {"web" if n == 0 else f"web {n + 1}": web for n in range(processes)}
     return _supervise(
         {**webs, "worker": [*me, "worker", "--settings", "production"]},
         f"Roost is running at http://{args.host}:{args.port} (web + worker; Ctrl-C stops both)",
@@ -394,6 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--web-threads", type=int, default=DEFAULT_WEB_THREADS, help="threads per web process"
     )
+    run.add_argument(
+        "--web-server", choices=WEB_SERVERS, default=DEFAULT_WEB_SERVER,
+        help="the HTTP server (docs/web-load.md)",
+    )  # fmt: skip
     run.set_defaults(func=cmd_run)
 
     web = commands.add_parser("web", help="run the web server alone")
@@ -401,6 +420,10 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8000)
     web.add_argument("--threads", type=int, default=DEFAULT_WEB_THREADS)
+    web.add_argument("--server", choices=WEB_SERVERS, default=DEFAULT_WEB_SERVER)
+    web.add_argument(
+        "--workers", type=int, default=1, help="granian: worker processes sharing the port"
+    )
     web.add_argument(
         "--reuse-port",
         action="store_true",

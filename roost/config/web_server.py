@@ -72,6 +72,27 @@ def shared_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def granian_server(*, host: str, port: int, workers: int, threads: int) -> Any:
+    """A granian server, not yet running (call `.serve()`): `workers` processes, each
+    with `threads` threads for the application. Connections are held by granian's own
+    event loop (not Python's), so hundreds of open pages cost a waiting socket each, and
+    the workers share the port."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    return Granian(
+        "roost.config.wsgi_proxied:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        websockets=False,
+        respawn_failed_workers=True,
+        log_access=False,
+    )
+
+
 def web_server(
     application: Application,
     *,
