@@ -90,9 +90,7 @@ def render_queue_page(
             for saved in saved_filters
         ],
         "current_saved": current_saved,
-        "people": core_selectors.user_list(viewer=viewer).filter(is_active=True)
-        if can_bulk
-        else [],
+        "people": people_to_pick(viewer) if can_bulk else [],
         "snooze_options": snooze.snooze_options(now=timezone.now(), time_zone=viewer.time_zone),
     }
     return render(request, "inbox/index.html", context, status=status)
@@ -113,6 +111,12 @@ def _queue_parts(page: Page[Conversation], can_bulk: bool) -> list[object]:
 @login_required
 def inbox_index(request: HtmxHttpRequest) -> HttpResponse:
     return render_queue_page(request, request.GET)
+
+
+def people_to_pick(viewer: User) -> list[tuple[int, str]]:
+    """Who a conversation can be given to: (id, name) of the organisation's active people."""
+    people = core_selectors.user_list(viewer=viewer).filter(is_active=True)
+    return list(people.values_list("pk", "name"))
 
 
 def _saved_replies(viewer: User, conversation: Conversation) -> list[dict[str, Any]]:
@@ -155,7 +159,7 @@ def conversation_context(request: HttpRequest, conversation: Conversation) -> di
         "thread": selectors.conversation_thread(conversation),
         "history": selectors.author_history(viewer=viewer, conversation=conversation),
         "can_handle": can_handle,
-        "people": core_selectors.user_list(viewer=viewer).filter(is_active=True),
+        "people": people_to_pick(viewer),
         "statuses": ConversationStatus,
         "saved_replies": saved_replies,
         "inserted": inserted,

@@ -15,7 +15,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from roost.core import selectors as core_selectors
 from roost.core.conditional import answer_conditionally, is_poll
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.views.viewer import viewer_of
@@ -28,7 +27,12 @@ from roost.inbox.filters import (
     filter_from_query,
 )
 from roost.inbox.models import Conversation, Direction
-from roost.inbox.views.conversations import PAGE_SIZE, ROW_COLUMNS, conversation_context
+from roost.inbox.views.conversations import (
+    PAGE_SIZE,
+    ROW_COLUMNS,
+    conversation_context,
+    people_to_pick,
+)
 
 DETAIL_TARGET = "split-detail"
 
@@ -61,9 +65,7 @@ def _list_context(
         "surges": found,
         # What a surge's form offers; read only when there is a surge to handle.
         "surge_replies": list(selectors.saved_reply_list(viewer=viewer)) if found else [],
-        "surge_people": list(core_selectors.user_list(viewer=viewer).filter(is_active=True))
-        if found
-        else [],
+        "surge_people": people_to_pick(viewer) if found else [],
         # Rows link to their conversation inside the split inbox, built once.
         "split_base": reverse("inbox:split"),
     }
