@@ -275,3 +275,13 @@ def require_on_groups(actor: Actor, action: Action, post: Post) -> None:
     """The policy's check of the action on each of the post's channel groups."""
     for group in post_groups(post):
         require(actor, action, channel_group=group)
+
+
+def require_post_view(actor: Actor, post: Post) -> None:
+    """A post is seen by whoever may see it on any one of its channel groups: the rule of
+    the post list and the calendar (`roost.publishing.selectors`), so that a post they
+    list opens with its approval history. Changing it takes every group."""
+    groups = post_groups(post)
+    if any(can(actor, Action.POST_VIEW, channel_group=group) for group in groups):
+        return
+    require(actor, Action.POST_VIEW, channel_group=groups[0] if groups else None)
