@@ -67,7 +67,7 @@ def _queue(viewer: User) -> list[tuple[ApprovalRequest, ApprovalStep]]:
         r.step_ids[r.current_position] for r in requests if r.current_position < len(r.step_ids)
     }
     steps = ApprovalStep.objects.select_related("workflow").in_bulk(current_ids)
-    workflows = workflows_by_group(viewer.organization_id)
+    workflows = workflows_by_group(viewer.organization_id, for_requests=True)
     decided = set(
         ApprovalDecision.objects.filter(
             approver=viewer, request__in=requests, step_id__in=current_ids
