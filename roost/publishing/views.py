@@ -301,6 +301,15 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
         for v in variants
         if v.url and (groups_seen is None or v.channel.channel_group_id in groups_seen)
     }
+    # Forms only for what the viewer may change: a copy on a group where they may edit
+    # posts, the post itself where they may on all its groups (as the services decide).
+    groups_editable = channel_group_ids_allowed(viewer, Action.POST_EDIT)
+    editable = {
+        v.pk
+        for v in variants
+        if groups_editable is None or v.channel.channel_group_id in groups_editable
+    }
+    can_edit = bool(variants) and len(editable) == len(variants)
     return {
         "area": "publish",
         "post": post,
@@ -310,7 +319,9 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
             (
                 v,
                 [by_channel[v.channel_id]],
-                None if read_only else VariantForm(initial={"text": v.text}),
+                None
+                if read_only or v.pk not in editable
+                else VariantForm(initial={"text": v.text}),
                 previews[v.pk],
                 panels.get(v.pk),
             )
@@ -323,7 +334,8 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
         "schedule_form": ScheduleForm(initial={"scheduled_at": post.scheduled_at}),
         "approval": approval_context(viewer=viewer, post=post),
         "attached": attached,
-        "library": [] if read_only else _library(viewer),
+        "library": [] if read_only or not can_edit else _library(viewer),
+        "can_edit": can_edit,
     }
 
 
