@@ -98,8 +98,15 @@ class TextRules(Sourced):
     hashtag_limit: int | None = None
     mention_limit: int | None = None
     title_limit: int | None = None
-    # How much of the text a feed shows before its "more" link cuts it, where a source says.
+    # How much of the text a feed shows before its "more" link cuts it, where a source
+    # says; None where the feed shows the whole text. Counted by `more_method`.
     more_after: int | None = None
+
+    @property
+    def more_method(self) -> CountMethod:
+        """How `more_after` counts: as the limit does, except that a feed cuts what a
+        reader sees, characters, where the limit counts bytes."""
+        return CountMethod.CHARACTERS if self.method is CountMethod.UTF8_BYTES else self.method
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -421,6 +428,14 @@ def _text_rules(data: object, where: str, *, updated: dt.date) -> TextRules:
         more_after=table.optional_integer("more_after"),
         **_sourced(table, updated=updated),
     )
+    if (
+        rules.more_after is not None
+        and rules.more_method is rules.method
+        and rules.more_after > rules.limit
+    ):
+        raise table.error(
+            f"'more_after' ({rules.more_after}) is more than the 'limit' ({rules.limit})"
+        )
     table.finish()
     return rules
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import regex
@@ -204,6 +204,56 @@ def count(
     if method is CountMethod.UTF8_BYTES:
         return len(text.encode("utf-8", "surrogatepass"))
     return count_mastodon(text, content_warning=content_warning, url_length=url_length)
+
+
+def _units(text: str, method: CountMethod, url_length: int) -> Iterator[tuple[int, int]]:
+    """(end, weight) of each unit of `text` in order: a link (and, for Mastodon, a
+    mention) is one unit, weighing what the method counts for it; every other unit is a
+    grapheme, weighing what the method counts for it alone."""
+    entities: list[tuple[int, int, int]] = []
+    if method is CountMethod.WEIGHTED:
+        entities = [
+            (start, end, url_length) for start, end in find_links(text, without_scheme=True)
+        ]
+    elif method is CountMethod.GRAPHEMES_LINKS:
+        entities = [
+            (start, end, url_length) for start, end in find_links(text, without_scheme=False)
+        ]
+        entities += [
+            (start, end, count_graphemes(local)) for start, end, local in _mastodon_mentions(text)
+        ]
+    entities.sort()
+    position = 0
+    for start, end, weight in entities:
+        if start < position:
+            continue  # overlaps an earlier entity, which wins (as in the count)
+        for match in _GRAPHEME.finditer(text, position, start):
+            yield match.end(), _grapheme_weight(match.group(), method)
+        yield end, weight
+        position = end
+    for match in _GRAPHEME.finditer(text, position):
+        yield match.end(), _grapheme_weight(match.group(), method)
+
+
+def _grapheme_weight(grapheme: str, method: CountMethod) -> int:
+    if method in (CountMethod.GRAPHEMES, CountMethod.GRAPHEMES_LINKS):
+        return 1
+    return count(grapheme, method)
+
+
+def text_start(
+    text: str, method: CountMethod | str, most: int, *, url_length: int = DEFAULT_URL_LENGTH
+) -> str:
+    """The longest start of `text` that counts at most `most` by `method`: what a feed
+    that cuts there shows before its "more". It ends between two graphemes and never
+    inside a link, as a feed never shows half of either."""
+    method = CountMethod(method)
+    used, shown = 0, 0
+    for end, weight in _units(text, method, url_length):
+        if used + weight > most:
+            break
+        used, shown = used + weight, end
+    return text[:shown]
 
 
 @dataclass(frozen=True, kw_only=True)

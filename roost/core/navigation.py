@@ -1,8 +1,67 @@
-"""The areas of the product, in navigation order."""
+"""The areas of the product, in navigation order, and who may open which page.
+
+A page that not everyone may open declares it once, on its view, with `page_access`:
+the view refuses everyone else before it runs, and every menu asks `page_allowed`
+before it links to the page. The one check decides both, so a menu never offers a page
+that would answer 403, and a page never hides from someone it would serve.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import resolve, reverse
+
+from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.models import User
+from roost.core.permissions import Action, can_somewhere
+
+PageCheck = Callable[[User], bool]
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+PAGE_REFUSED = "Your roles do not allow this page."
+
+
+def page_access(who: Action | PageCheck) -> Callable[[View], View]:
+    """Declare who may open the page: whoever may take `who` (an action of the policy)
+    somewhere, or whom `who` (the service's own check) allows.
+
+    Put it below `login_required`: the view answers 403 to anyone else, and menus link
+    to the page only for those it allows (`page_allowed`)."""
+    check: PageCheck = functools.partial(_may_take, who) if isinstance(who, Action) else who
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user = request.user
+            if isinstance(user, User) and not check(user):
+                raise ApplicationError(ErrorCode.PERMISSION_DENIED, PAGE_REFUSED)
+            return view(request, *args, **kwargs)
+
+        guarded.page_check = check  # type: ignore[attr-defined]
+        return cast(View, guarded)
+
+    return decorate
+
+
+def _may_take(action: Action, user: User) -> bool:
+    return can_somewhere(user, action)
+
+
+@functools.lru_cache(maxsize=512)
+def _page_check(url_name: str, args: tuple[Any, ...]) -> PageCheck | None:
+    # `functools.wraps` carries the attribute out through `login_required` and the like.
+    return getattr(resolve(reverse(url_name, args=args)).func, "page_check", None)
+
+
+def page_allowed(user: User, url_name: str, *args: Any) -> bool:
+    """Whether the page named `url_name` opens for the person (by its `page_access`)."""
+    check = _page_check(url_name, args)
+    return check is None or check(user)
 
 
 @dataclass(frozen=True)
@@ -83,3 +142,8 @@ AREAS: tuple[Area, ...] = (
 )
 
 AREAS_BY_KEY = {area.key: area for area in AREAS}
+
+
+def areas_for(user: User) -> list[Area]:
+    """The areas whose page opens for the person, in navigation order."""
+    return [area for area in AREAS if page_allowed(user, area.url_name)]

@@ -202,6 +202,18 @@ def can(actor: Actor, action: Action, *, channel_group: ChannelGroup | None = No
     return bool(held & rule.roles)
 
 
+def can_somewhere(actor: Actor, action: Action) -> bool:
+    """Whether the actor may take the action somewhere: for a channel-group action, on
+    the whole organisation or on at least one channel group (a page listing what the
+    person may act on opens for them); otherwise as `can`."""
+    if isinstance(actor, SystemActor):
+        return True
+    if POLICY[action].scope is not Scope.CHANNEL_GROUP:
+        return can(actor, action)
+    allowed = channel_group_ids_allowed(actor, action)
+    return allowed is None or bool(allowed)
+
+
 def require(actor: Actor, action: Action, *, channel_group: ChannelGroup | None = None) -> None:
     """Raise `ApplicationError(PERMISSION_DENIED)` unless `can(...)`."""
     if not can(actor, action, channel_group=channel_group):

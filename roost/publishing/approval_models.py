@@ -40,20 +40,29 @@ class ApprovalWorkflow(TenantModel):
         default=False, help_text="Moving an approved post to another time needs approval again."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Archived: applies to no new submission; requests already under way keep its steps.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
+            # One workflow in force per group: archived ones step aside.
             models.UniqueConstraint(
-                fields=["organization", "channel_group"], name="approval_workflow_one_per_group"
+                fields=["organization", "channel_group"],
+                condition=models.Q(archived_at__isnull=True),
+                name="approval_workflow_one_per_group",
             ),
             # NULLs never collide in a unique index, so the default needs a rule of its own.
             models.UniqueConstraint(
                 fields=["organization"],
-                condition=models.Q(channel_group__isnull=True),
+                condition=models.Q(channel_group__isnull=True, archived_at__isnull=True),
                 name="approval_workflow_one_default",
             ),
         ]
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     def __str__(self) -> str:
         return self.name

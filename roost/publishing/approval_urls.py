@@ -18,6 +18,16 @@ urlpatterns = [
         name="workflow_delete",
     ),
     path(
+        "workflows/<int:workflow_id>/archive/",
+        workflow_views.workflow_archive,
+        name="workflow_archive",
+    ),
+    path(
+        "workflows/<int:workflow_id>/restore/",
+        workflow_views.workflow_restore,
+        name="workflow_restore",
+    ),
+    path(
         "workflows/<int:workflow_id>/steps/",
         workflow_views.workflow_step_add,
         name="workflow_step_add",

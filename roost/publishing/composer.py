@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from roost.catalogue.specs import Placement, catalogue
-from roost.catalogue.text_length import CountMethod, count, graphemes, split_urls
+from roost.catalogue.text_length import split_urls, text_start
 from roost.channels.models import Channel
 from roost.core.models import ChannelGroup
 from roost.media.models import MediaAsset
@@ -101,16 +101,21 @@ class FeedStyle:
     link_chars: int = 0
     tags_linked: bool = True
     mentions_linked: bool = True
+    more: str = "… more"  # the link after a cut text (where the catalogue has the cut)
 
 
 # How each feed draws what the text holds. Instagram and TikTok captions make no links,
-# X shows a shortened address, Mastodon and Bluesky cut long ones with "…".
+# X shows a shortened address, Mastodon and Bluesky cut long ones with "…". Facebook and
+# LinkedIn say "see more", X "Show more", the others "more".
 FEED_STYLES: dict[str, FeedStyle] = {
-    "x": FeedStyle(LinkDisplay.SHORT, link_chars=23),
+    "facebook": FeedStyle(LinkDisplay.FULL, more="… See more"),
+    "linkedin": FeedStyle(LinkDisplay.FULL, more="… see more"),
+    "x": FeedStyle(LinkDisplay.SHORT, link_chars=23, more="Show more"),
     "mastodon": FeedStyle(LinkDisplay.SHORT, link_chars=30),
     "bluesky": FeedStyle(LinkDisplay.SHORT, link_chars=26),
     "instagram": FeedStyle(LinkDisplay.PLAIN),
     "tiktok": FeedStyle(LinkDisplay.PLAIN),
+    "youtube": FeedStyle(LinkDisplay.FULL, more="…more"),
     "pinterest": FeedStyle(LinkDisplay.PLAIN, tags_linked=False, mentions_linked=False),
 }
 DEFAULT_STYLE = FeedStyle(LinkDisplay.FULL)
@@ -230,6 +235,7 @@ class Preview:
     tailored: bool
     shown: list[Segment]
     cut: bool  # the feed shows "more" after `shown`
+    more: str  # what that link says
     media: list[CroppedMedia]
     link_host: str = ""  # the post's link, shown as a card under the text
 
@@ -251,10 +257,12 @@ def preview_build(
     placement = network.placement(channel.placement)
     style = FEED_STYLES.get(channel.network, DEFAULT_STYLE)
     shown, cut = text, False
-    more_after = network.text.more_after
-    if more_after is not None and count(text, network.text.method) > more_after:
-        units = text if network.text.method is CountMethod.CHARACTERS else graphemes(text)
-        shown, cut = "".join(units[:more_after]).rstrip(), True
+    rules = network.text
+    if rules.more_after is not None:
+        # The network counts links and characters its own way up to the cut too.
+        start = text_start(text, rules.more_method, rules.more_after)
+        if len(start) < len(text):
+            shown, cut = start.rstrip(), True
     return Preview(
         channel=channel,
         network_name=network.name,
@@ -263,6 +271,7 @@ def preview_build(
         tailored=tailored,
         shown=segments(shown, style),
         cut=cut,
+        more=style.more,
         media=media_cropped(placement, media),
         # A feed shows a link card only where no media is attached.
         link_host="" if media else urlsplit(link).netloc.removeprefix("www."),

@@ -21,7 +21,7 @@ from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import ChannelGroup, User
-from roost.core.permissions import Action, can
+from roost.core.permissions import Action, can, channel_group_ids_allowed
 from roost.core.views.viewer import viewer_of
 from roost.media import services as media_services
 from roost.media.models import MediaAsset
@@ -292,6 +292,24 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
     panels = _unconfirmed_panels(viewer, variants)
     previews = post_media_previews(post=post, variants=variants)
     read_only = services.post_read_only_reason(post)
+    # A post opens for whoever may see one of its channels; the network's page of a copy
+    # is linked only where the viewer may see that channel (the sandbox's page refuses
+    # anyone else).
+    groups_seen = channel_group_ids_allowed(viewer, Action.POST_VIEW)
+    linked = {
+        v.pk
+        for v in variants
+        if v.url and (groups_seen is None or v.channel.channel_group_id in groups_seen)
+    }
+    # Forms only for what the viewer may change: a copy on a group where they may edit
+    # posts, the post itself where they may on all its groups (as the services decide).
+    groups_editable = channel_group_ids_allowed(viewer, Action.POST_EDIT)
+    editable = {
+        v.pk
+        for v in variants
+        if groups_editable is None or v.channel.channel_group_id in groups_editable
+    }
+    can_edit = bool(variants) and len(editable) == len(variants)
     return {
         "area": "publish",
         "post": post,
@@ -301,19 +319,23 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
             (
                 v,
                 [by_channel[v.channel_id]],
-                None if read_only else VariantForm(initial={"text": v.text}),
+                None
+                if read_only or v.pk not in editable
+                else VariantForm(initial={"text": v.text}),
                 previews[v.pk],
                 panels.get(v.pk),
             )
             for v in variants
         ],
-        "published": [v for v in variants if v.url],
+        "published": [v for v in variants if v.pk in linked],
+        "linked": linked,
         "unconfirmed_count": len(panels),
         "blocked": not read_only and any(c.blocked for c in checks),
         "schedule_form": ScheduleForm(initial={"scheduled_at": post.scheduled_at}),
         "approval": approval_context(viewer=viewer, post=post),
         "attached": attached,
-        "library": [] if read_only else _library(viewer),
+        "library": [] if read_only or not can_edit else _library(viewer),
+        "can_edit": can_edit,
     }
 
 

@@ -188,10 +188,13 @@ def _edit_page(
                 initial=StepForm.initial_from(step), prefix=f"step-{step.pk}", viewer=viewer
             )
         rows.append((step, form, f"step {number}"))
+    may_manage = can(viewer, Action.WORKFLOW_MANAGE, channel_group=workflow.channel_group)
     context = {
         "area": "settings",
         "workflow": workflow,
-        "can_manage": can(viewer, Action.WORKFLOW_MANAGE, channel_group=workflow.channel_group),
+        # An archived workflow is read only until restored.
+        "can_manage": may_manage and workflow.archived_at is None,
+        "can_restore": may_manage and workflow.archived_at is not None,
         "settings_form": settings_form
         or WorkflowForm(
             initial=WorkflowForm.initial_from(workflow), viewer=viewer, workflow=workflow
@@ -234,6 +237,37 @@ def workflow_delete(request: HttpRequest, workflow_id: int) -> HttpResponse:
         return redirect(_edit_url(workflow))
     messages.success(request, f"Workflow deleted: {label}.")
     return redirect("approvals:workflows")
+
+
+@login_required
+@require_POST
+def workflow_archive(request: HttpRequest, workflow_id: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    workflow = workflows.workflow_archive(
+        actor=viewer, workflow=workflow_get(viewer=viewer, workflow_id=workflow_id)
+    )
+    messages.success(
+        request,
+        f"Workflow archived: {workflow}. New posts no longer go through it; posts already "
+        "awaiting approval keep its steps.",
+    )
+    return redirect("approvals:workflows")
+
+
+@login_required
+@require_POST
+def workflow_restore(request: HttpRequest, workflow_id: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    workflow = workflow_get(viewer=viewer, workflow_id=workflow_id)
+    try:
+        workflows.workflow_restore(actor=viewer, workflow=workflow)
+    except ApplicationError as error:
+        if error.code is not ErrorCode.CONFLICT:
+            raise
+        messages.error(request, error.message)
+        return redirect("approvals:workflows")
+    messages.success(request, f"Workflow restored: {workflow}. It applies to new posts again.")
+    return redirect(_edit_url(workflow))
 
 
 @login_required

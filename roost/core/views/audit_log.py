@@ -15,6 +15,7 @@ from roost.core import selectors
 from roost.core.forms import AuditFilterForm
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import AuditEvent, User
+from roost.core.navigation import page_access
 from roost.core.permissions import Action, can, require
 from roost.core.text_input import text_repaired
 
@@ -54,6 +55,7 @@ def event_as_dict(event: AuditEvent) -> dict[str, object]:
 
 
 @login_required
+@page_access(Action.AUDIT_VIEW)
 def audit_page(request: HtmxHttpRequest) -> HttpResponse:
     viewer = request.user
     assert isinstance(viewer, User)
@@ -77,6 +79,7 @@ def audit_page(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
+@page_access(Action.AUDIT_VIEW)
 def audit_event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     viewer = request.user
     assert isinstance(viewer, User)
@@ -88,6 +91,7 @@ def audit_event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 @login_required
+@page_access(Action.AUDIT_EXPORT)
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     viewer = request.user
     assert isinstance(viewer, User)

@@ -34,7 +34,12 @@ from django.utils import timezone
 
 from roost.core.csv_export import SafeCsvWriter
 from roost.core.models import User
-from roost.core.permissions import Action, channel_group_ids_allowed
+from roost.core.permissions import (
+    Action,
+    can_somewhere,
+    channel_group_ids_allowed,
+    grants_remembered,
+)
 from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.models import Conversation, ConversationEvent, SlaPolicy
 from roost.inbox.sla.clocks import (
@@ -238,6 +243,12 @@ class _Tally:
             rows.setdefault(key, AttainmentRow(label)).add(status, replied=replied)
 
 
+def may_view_reports(viewer: User) -> bool:
+    """Whether the person may report on some conversations: `INBOX_REPORT_VIEW` on the
+    organisation or on at least one channel group."""
+    return can_somewhere(viewer, Action.INBOX_REPORT_VIEW)
+
+
 def sla_attainment(
     *, viewer: User, period: ReportPeriod, now: dt.datetime | None = None
 ) -> AttainmentReport:
@@ -247,9 +258,10 @@ def sla_attainment(
     Four queries whatever the number of conversations: the grants, the conversations
     with their names, the policies, and the events in conversation order.
     """
-    allowed = channel_group_ids_allowed(viewer, Action.INBOX_REPORT_VIEW)
-    if allowed is not None and not allowed:
-        raise InboxError(InboxProblem.REPORT_NOT_ALLOWED, action=Action.INBOX_REPORT_VIEW.value)
+    with grants_remembered():  # the check and the groups share one read of the grants
+        if not may_view_reports(viewer):
+            raise InboxError(InboxProblem.REPORT_NOT_ALLOWED, action=Action.INBOX_REPORT_VIEW.value)
+        allowed = channel_group_ids_allowed(viewer, Action.INBOX_REPORT_VIEW)
     since, until = period.bounds
     conversations = Conversation.objects.filter(
         organization_id=viewer.organization_id,

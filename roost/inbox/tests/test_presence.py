@@ -335,3 +335,47 @@ def test_a_reply_from_the_page_that_crosses_nothing_is_sent(conversation, agent)
         url, {"action": "reply", "text": "And tracking", "seen_message_id": "abc"}
     )
     assert SandboxPost.objects.filter(text="And tracking").count() == 1
+
+
+# The split inbox's conversation pane shows presence as the conversation page does.
+
+
+def _presence_section(html: str) -> str:
+    start = html.index('<section class="presence"')
+    return html[start : html.index("</section>", start)]
+
+
+@pytest.mark.django_db
+def test_the_split_pane_shows_who_else_is_here_as_the_conversation_page_does(
+    conversation, agent, ana, make_user, org
+):
+    presence.presence_touch(viewer=ana, conversation=conversation, typing=True)
+    viewer_only = make_user(org, Role.ADMIN)
+    viewer_only.name = "Olga Admin"
+    viewer_only.save(update_fields=["name"])
+    presence.presence_touch(viewer=viewer_only, conversation=conversation, typing=False)
+    client = client_for(agent)
+    page = client.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
+    full = client.get(reverse("inbox:split_conversation", args=[conversation.pk])).content.decode()
+    pane = client.get(
+        reverse("inbox:split_conversation", args=[conversation.pk]),
+        headers={"HX-Request": "true", "HX-Target": "split-detail"},
+    ).content.decode()
+    for html in (page, full, pane):
+        section = _presence_section(html)
+        # The same announcement: a polite status list, those typing first.
+        assert 'role="status" aria-live="polite"' in section
+        assert section.index("Ana Nowak is typing a reply") < section.index("Olga Admin is viewing")
+        assert f'data-presence-url="{reverse("inbox:presence", args=[conversation.pk])}"' in section
+        assert 'data-presence-textarea="reply-text"' in section and 'id="reply-text"' in html
+    # The script comes once with the page, never with a swapped pane, which it follows.
+    assert page.count("inbox/presence.js") == 1 and full.count("inbox/presence.js") == 1
+    assert "inbox/presence.js" not in pane
+    # Nobody else: the list is there, empty, ready for the heartbeat.
+    ConversationPresence.objects.all().delete()
+    pane = client.get(
+        reverse("inbox:split_conversation", args=[conversation.pk]),
+        headers={"HX-Request": "true", "HX-Target": "split-detail"},
+    ).content.decode()
+    assert "is viewing" not in _presence_section(pane)
+    assert "data-presence-list" in _presence_section(pane)

@@ -25,7 +25,7 @@ Capture = Callable[..., Any]
 # What each page costs today. A change here should be a decision, not an accident.
 TEAM_QUEUE_QUERIES = 8
 BREACHING_QUEUE_QUERIES = 7
-CONVERSATION_QUERIES = 9
+CONVERSATION_QUERIES = 10  # with who else has it open
 
 _numbers = itertools.count(1)
 

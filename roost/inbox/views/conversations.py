@@ -23,7 +23,7 @@ from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
-from roost.inbox import selectors, services, snooze
+from roost.inbox import presence, selectors, services, snooze
 from roost.inbox.filters import (
     PRIORITY_CHOICES,
     QUEUE_LABELS,
@@ -170,6 +170,8 @@ def conversation_context(request: HttpRequest, conversation: Conversation) -> di
         "commented_post": commented_post,
         "commented_post_link": _web_link(commented_post.url) if commented_post else "",
         "subject_link": _web_link(conversation.subject_external_id),
+        # Who else has it open, drawn with the page; the heartbeat keeps it current.
+        "presence_others": presence.presence_others(viewer=viewer, conversation=conversation),
     }
 
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from roost.core.models import User
+from roost.core.navigation import page_access
 from roost.core.views.viewer import viewer_of
 from roost.inbox.settings_forms import ReportRangeForm
 from roost.inbox.sla import reports
@@ -29,6 +30,7 @@ def _period(
 
 
 @login_required
+@page_access(reports.may_view_reports)
 def reports_index(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     form, period = _period(request, viewer)
@@ -38,6 +40,7 @@ def reports_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@page_access(reports.may_view_reports)
 def reports_csv(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     form, period = _period(request, viewer)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from roost.core.errors import ApplicationError
-from roost.core.models import User
+from roost.core.navigation import page_access
 from roost.core.views.viewer import viewer_of
 from roost.inbox import saved_replies, selectors
 from roost.inbox.errors import InboxError, InboxProblem
@@ -31,11 +31,6 @@ class SavedReplyForm(forms.Form):
     shortcut = forms.CharField(
         max_length=41, required=False, help_text="Optional: type /shortcut then Tab in a reply."
     )
-
-
-def _require_use(viewer: User) -> None:
-    if not saved_replies.may_use_saved_replies(viewer):
-        raise InboxError(InboxProblem.SAVED_REPLIES_NOT_ALLOWED)
 
 
 def _save(
@@ -58,9 +53,9 @@ def _unknown_variables(saved_reply: SavedReply) -> tuple[str, ...]:
 
 
 @login_required
+@page_access(saved_replies.may_use_saved_replies)
 def saved_reply_index(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    _require_use(viewer)
     form = SavedReplyForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -81,6 +76,7 @@ def saved_reply_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@page_access(saved_replies.may_use_saved_replies)
 def saved_reply_edit(request: HttpRequest, saved_reply_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     saved_reply = selectors.saved_reply_get(viewer=viewer, saved_reply_id=saved_reply_id)

@@ -52,12 +52,29 @@ def post_groups(post: Post) -> list[ChannelGroup]:
     return groups_by_name(ChannelGroup.objects.filter(channels__variants__post=post))
 
 
-def workflows_by_group(organization_id: int) -> dict[int | None, ApprovalWorkflow]:
-    """The organisation's workflows by channel group id (None: the default)."""
-    return {
-        workflow.channel_group_id: workflow
-        for workflow in ApprovalWorkflow.objects.filter(organization_id=organization_id)
-    }
+def workflows_by_group(
+    organization_id: int, *, for_requests: bool = False
+) -> dict[int | None, ApprovalWorkflow]:
+    """The organisation's workflows in force by channel group id (None: the default):
+    archived ones apply to no new submission.
+
+    `for_requests`: the groups that each step of a request already under way answers for.
+    An archived workflow still counts there for its group while no other is in force, so
+    that archiving one workflow of a post spanning groups moves no group onto another's
+    steps (`step_groups` holds a replaced one to its own group)."""
+    found: dict[int | None, ApprovalWorkflow] = {}
+    rows = ApprovalWorkflow.objects.filter(organization_id=organization_id)
+    if not for_requests:
+        rows = rows.filter(archived_at__isnull=True)
+
+    # In force first, then the archived, newest first: the first found for a group wins.
+    def precedence(workflow: ApprovalWorkflow) -> tuple[bool, float]:
+        archived = workflow.archived_at
+        return archived is not None, -archived.timestamp() if archived else 0.0
+
+    for workflow in sorted(rows, key=precedence):
+        found.setdefault(workflow.channel_group_id, workflow)
+    return found
 
 
 def _covering(
@@ -102,13 +119,21 @@ def step_groups(
     workflows: dict[int | None, ApprovalWorkflow],
 ) -> list[ChannelGroup]:
     """The post's groups (given) that the step's workflow covers."""
+    if step.workflow_id not in {workflow.pk for workflow in workflows.values()}:
+        # Archived since the post was submitted: it still covers for this post what it
+        # covered then, its own group, or as the default the groups without their own.
+        workflow = step.workflow
+        if workflow.archived_at is not None:
+            workflows = {**workflows, workflow.channel_group_id: workflow}
     entry = _covering(groups, workflows).get(step.workflow_id)
     # The workflow no longer applies (a channel moved group): hold it to every group.
     return entry[1] if entry else list(groups)
 
 
 def groups_for(post: Post, step: ApprovalStep) -> list[ChannelGroup]:
-    return step_groups(step, post_groups(post), workflows_by_group(post.organization_id))
+    return step_groups(
+        step, post_groups(post), workflows_by_group(post.organization_id, for_requests=True)
+    )
 
 
 def _holds(roles: set[Role], role: str) -> bool:
@@ -165,11 +190,14 @@ def step_approvers(*, step: ApprovalStep, post: Post) -> list[User]:
     return _approvers(step, post, groups_for(post, step))
 
 
-def steps_approvers(*, steps: Iterable[ApprovalStep], post: Post) -> dict[int, list[User]]:
+def steps_approvers(
+    *, steps: Iterable[ApprovalStep], post: Post, submitted: bool = True
+) -> dict[int, list[User]]:
     """`step_approvers` of several steps of one post, by step id; the post's groups and the
-    workflows are read once for all of them."""
+    workflows are read once for all of them. `submitted`: the steps of a request under way
+    (else the steps submitting would start)."""
     groups = post_groups(post)
-    workflows = workflows_by_group(post.organization_id)
+    workflows = workflows_by_group(post.organization_id, for_requests=submitted)
     return {step.pk: _approvers(step, post, step_groups(step, groups, workflows)) for step in steps}
 
 
@@ -275,3 +303,13 @@ def require_on_groups(actor: Actor, action: Action, post: Post) -> None:
     """The policy's check of the action on each of the post's channel groups."""
     for group in post_groups(post):
         require(actor, action, channel_group=group)
+
+
+def require_post_view(actor: Actor, post: Post) -> None:
+    """A post is seen by whoever may see it on any one of its channel groups: the rule of
+    the post list and the calendar (`roost.publishing.selectors`), so that a post they
+    list opens with its approval history. Changing it takes every group."""
+    groups = post_groups(post)
+    if any(can(actor, Action.POST_VIEW, channel_group=group) for group in groups):
+        return
+    require(actor, Action.POST_VIEW, channel_group=groups[0] if groups else None)

@@ -69,7 +69,7 @@ def approval_context(*, viewer: User, post: Post) -> dict[str, Any]:
         if not stages:
             uncovered = [group.name for group in post_groups(post)]
         upcoming = [step for stage in stages for step in stage.steps]
-        approvers = steps_approvers(steps=upcoming, post=post)
+        approvers = steps_approvers(steps=upcoming, post=post, submitted=False)
         for position, step in enumerate(upcoming, start=1):
             steps.append(
                 {

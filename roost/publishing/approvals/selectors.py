@@ -27,7 +27,7 @@ from roost.publishing.approvals.eligibility import (
     may_decide_step,
     open_request,
     post_groups,
-    require_on_groups,
+    require_post_view,
     step_groups,
     workflows_by_group,
 )
@@ -35,7 +35,7 @@ from roost.publishing.models import Post, PostState
 
 
 def approval_post_get(*, viewer: User, post_id: int) -> Post:
-    """A post of the viewer's organisation that the viewer may see on all its groups."""
+    """A post of the viewer's organisation that the viewer may see (`require_post_view`)."""
     post = (
         Post.objects.filter(organization_id=viewer.organization_id, pk=post_id)
         .select_related("author", "campaign")
@@ -43,7 +43,7 @@ def approval_post_get(*, viewer: User, post_id: int) -> Post:
     )
     if post is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Post not found.")
-    require_on_groups(viewer, Action.POST_VIEW, post)
+    require_post_view(viewer, post)
     return post
 
 
@@ -67,7 +67,7 @@ def _queue(viewer: User) -> list[tuple[ApprovalRequest, ApprovalStep]]:
         r.step_ids[r.current_position] for r in requests if r.current_position < len(r.step_ids)
     }
     steps = ApprovalStep.objects.select_related("workflow").in_bulk(current_ids)
-    workflows = workflows_by_group(viewer.organization_id)
+    workflows = workflows_by_group(viewer.organization_id, for_requests=True)
     decided = set(
         ApprovalDecision.objects.filter(
             approver=viewer, request__in=requests, step_id__in=current_ids
@@ -122,14 +122,14 @@ def approval_queue_rows(*, viewer: User, now: dt.datetime | None = None) -> list
 def post_versions(*, viewer: User, post: Post) -> QuerySet[PostVersion]:
     """The post's stored versions, newest first."""
     require_same_organization(viewer, post, noun="Post")
-    require_on_groups(viewer, Action.POST_VIEW, post)
+    require_post_view(viewer, post)
     return PostVersion.objects.filter(post=post).select_related("created_by").order_by("-version")
 
 
 def approval_requests(*, viewer: User, post: Post) -> QuerySet[ApprovalRequest]:
     """The post's approval requests, newest first."""
     require_same_organization(viewer, post, noun="Post")
-    require_on_groups(viewer, Action.POST_VIEW, post)
+    require_post_view(viewer, post)
     return ApprovalRequest.objects.filter(post=post).order_by("-created_at", "-pk")
 
 

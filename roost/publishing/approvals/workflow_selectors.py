@@ -34,9 +34,10 @@ class WorkflowRow:
 
 @dataclass(frozen=True)
 class WorkflowOverview:
-    rows: list[WorkflowRow]
+    rows: list[WorkflowRow]  # the workflows in force
     uncovered: list[ChannelGroup]  # no workflow of their own and no default: approved at once
     can_create: bool
+    archived: list[WorkflowRow]  # applying to no new submission, newest archived first
 
 
 def _steps() -> Prefetch[str]:
@@ -49,14 +50,21 @@ def _steps() -> Prefetch[str]:
 
 
 def workflow_overview(*, viewer: User) -> WorkflowOverview:
-    """The organisation's workflows, which groups each covers, and what the viewer may do.
-    Any member may read them: they decide who approves what."""
+    """The organisation's workflows in force, which groups each covers, and what the viewer
+    may do; then the archived ones, apart. Any member may read them: they decide who
+    approves what."""
     org_id = viewer.organization_id
-    workflows = list(
+    every = list(
         ApprovalWorkflow.objects.filter(organization_id=org_id)
         .select_related("channel_group")
         .prefetch_related(_steps())
         .order_by("channel_group__name", "name", "pk")
+    )
+    workflows = [w for w in every if w.archived_at is None]
+    archived = sorted(
+        (w for w in every if w.archived_at is not None),
+        key=lambda w: (w.archived_at, w.pk),
+        reverse=True,
     )
     groups = list(ChannelGroup.objects.filter(organization_id=org_id).order_by("name", "pk"))
     own = {w.channel_group_id for w in workflows if w.channel_group_id is not None}
@@ -78,6 +86,15 @@ def workflow_overview(*, viewer: User) -> WorkflowOverview:
         rows=rows,
         uncovered=[] if has_default else without_own,
         can_create=may_default or bool(may_groups),
+        archived=[
+            WorkflowRow(
+                workflow=w,
+                steps=list(w.steps.all()),
+                can_manage=can(viewer, Action.WORKFLOW_MANAGE, channel_group=w.channel_group),
+                falls_back=[],
+            )
+            for w in archived
+        ],
     )
 
 

@@ -1,5 +1,10 @@
-"""Approval workflows: one per channel group (or the organisation's default), each a
-sequence of steps naming who decides them."""
+"""Approval workflows: one in force per channel group (or the organisation's default),
+each a sequence of steps naming who decides them.
+
+A workflow no longer wanted is archived rather than deleted: it then applies to no new
+submission, while a post already awaiting approval runs through the steps it was
+submitted with, to the end. An archived workflow is not changed (restore it first), and
+it is restored only while its group has no other workflow in force."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
@@ -110,6 +116,22 @@ def _require_manage(actor: User, workflow: ApprovalWorkflow) -> None:
     )
 
 
+def _require_in_force(workflow: ApprovalWorkflow) -> None:
+    """CONFLICT for a change to an archived workflow: the posts still running through it
+    keep the steps they were submitted with."""
+    if workflow.archived_at is not None:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, f"“{workflow.name}” is archived: restore it to change it."
+        )
+
+
+def _in_force(organization_id: int, channel_group: ChannelGroup | None) -> bool:
+    """Whether the group (None: the default) has a workflow in force."""
+    return ApprovalWorkflow.objects.filter(
+        organization_id=organization_id, channel_group=channel_group, archived_at__isnull=True
+    ).exists()
+
+
 def _step_fields(step: ApprovalStep) -> dict[str, object]:
     """What the audit log keeps of a step."""
     return {
@@ -166,9 +188,7 @@ def workflow_create(
     require(actor, Action.WORKFLOW_MANAGE, channel_group=channel_group)
     name = _workflow_checked(name=name, deadline_hours=deadline_hours)
     taken = _group_taken(channel_group)
-    if ApprovalWorkflow.objects.filter(
-        organization=organization, channel_group=channel_group
-    ).exists():
+    if _in_force(organization.pk, channel_group):
         raise taken
     with transaction.atomic():
         try:
@@ -220,6 +240,7 @@ def workflow_step_add(
 ) -> ApprovalStep:
     """Add a step at the end of the workflow. Requests already open keep their steps."""
     _require_manage(actor, workflow)
+    _require_in_force(workflow)
     name = _step_checked(
         workflow,
         name=name,
@@ -229,7 +250,7 @@ def workflow_step_add(
         approver_team=approver_team,
     )
     with transaction.atomic():
-        workflow_locked(workflow.pk)
+        _require_in_force(workflow_locked(workflow.pk))
         last = workflow.steps.order_by("-position").values_list("position", flat=True).first()
         step = ApprovalStep.objects.create(
             organization_id=workflow.organization_id,
@@ -281,6 +302,7 @@ def workflow_update(
     name = _workflow_checked(name=name, deadline_hours=deadline_hours)
     with transaction.atomic():
         workflow = workflow_locked(workflow.pk)
+        _require_in_force(workflow)
         before = {
             "name": workflow.name,
             "channel_group": workflow.channel_group_id,
@@ -298,7 +320,9 @@ def workflow_update(
         taken = _group_taken(channel_group)
         if (
             ApprovalWorkflow.objects.filter(
-                organization_id=workflow.organization_id, channel_group=channel_group
+                organization_id=workflow.organization_id,
+                channel_group=channel_group,
+                archived_at__isnull=True,
             )
             .exclude(pk=workflow.pk)
             .exists()
@@ -331,9 +355,71 @@ def workflow_update(
     return workflow
 
 
+def workflow_archive(*, actor: User, workflow: ApprovalWorkflow) -> ApprovalWorkflow:
+    """Archive the workflow: from now on it applies to no submission (its group falls to
+    the organisation's default, or to no approval), and another may be created for its
+    group. Posts already awaiting approval keep its steps to the end. Archiving an
+    archived workflow changes nothing."""
+    _require_manage(actor, workflow)
+    with transaction.atomic():
+        workflow = workflow_locked(workflow.pk)
+        if workflow.archived_at is not None:
+            return workflow
+        workflow.archived_at = timezone.now()
+        workflow.save(update_fields=["archived_at"])
+        audit.record(
+            organization=workflow.organization,
+            actor=actor,
+            action="publishing.workflow.archived",
+            target=workflow,
+            before={"archived_at": None},
+            after={
+                "archived_at": workflow.archived_at.isoformat(),
+                "channel_group": workflow.channel_group_id,
+            },
+        )
+    return workflow
+
+
+def workflow_restore(*, actor: User, workflow: ApprovalWorkflow) -> ApprovalWorkflow:
+    """Put an archived workflow back in force for its group. Refused (CONFLICT) while the
+    group has another workflow in force: archive that one first. Restoring a workflow in
+    force changes nothing."""
+    _require_manage(actor, workflow)
+    with transaction.atomic():
+        workflow = workflow_locked(workflow.pk)
+        if workflow.archived_at is None:
+            return workflow
+        group = workflow.channel_group
+        where = group.name if group else "the organisation's default"
+        taken = ApplicationError(
+            ErrorCode.CONFLICT,
+            f"“{workflow.name}” cannot be restored: {where} has another workflow in force. "
+            "Archive that one first.",
+        )
+        if _in_force(workflow.organization_id, workflow.channel_group):
+            raise taken
+        archived_at = workflow.archived_at
+        workflow.archived_at = None
+        try:
+            with transaction.atomic():
+                workflow.save(update_fields=["archived_at"])
+        except IntegrityError as error:  # restored or created meanwhile
+            raise taken from error
+        audit.record(
+            organization=workflow.organization,
+            actor=actor,
+            action="publishing.workflow.restored",
+            target=workflow,
+            before={"archived_at": archived_at.isoformat()},
+            after={"archived_at": None, "channel_group": workflow.channel_group_id},
+        )
+    return workflow
+
+
 def workflow_delete(*, actor: User, workflow: ApprovalWorkflow) -> None:
     """Delete the workflow and its steps. Refused (CONFLICT) while the approval history
-    or a post awaiting approval uses one of its steps: change its steps instead."""
+    or a post awaiting approval uses one of its steps: archive it instead."""
     _require_manage(actor, workflow)
     with transaction.atomic():
         workflow = workflow_locked(workflow.pk)
@@ -342,7 +428,7 @@ def workflow_delete(*, actor: User, workflow: ApprovalWorkflow) -> None:
         if reason:
             raise ApplicationError(
                 ErrorCode.CONFLICT,
-                f"“{workflow.name}” cannot be deleted: {reason}. Change its steps instead.",
+                f"“{workflow.name}” cannot be deleted: {reason}. Archive it instead.",
             )
         audit.record(
             organization=workflow.organization,
@@ -381,7 +467,7 @@ def workflow_step_update(
         approver_team=approver_team,
     )
     with transaction.atomic():
-        workflow_locked(workflow.pk)
+        _require_in_force(workflow_locked(workflow.pk))
         step = ApprovalStep.objects.get(pk=step.pk)
         before = _step_fields(step)
         step.name = name
@@ -409,7 +495,7 @@ def workflow_step_move(*, actor: User, step: ApprovalStep, offset: int) -> Appro
     workflow = step.workflow
     _require_manage(actor, workflow)
     with transaction.atomic():
-        workflow_locked(workflow.pk)
+        _require_in_force(workflow_locked(workflow.pk))
         ordered = list(workflow.steps.order_by("position", "pk"))
         index = next(i for i, s in enumerate(ordered) if s.pk == step.pk)
         target = max(0, min(len(ordered) - 1, index + offset))
@@ -443,7 +529,7 @@ def workflow_step_remove(*, actor: User, step: ApprovalStep) -> None:
     workflow = step.workflow
     _require_manage(actor, workflow)
     with transaction.atomic():
-        workflow_locked(workflow.pk)
+        _require_in_force(workflow_locked(workflow.pk))
         step = ApprovalStep.objects.get(pk=step.pk)
         reason = _steps_in_use(workflow, [step.pk])
         if reason:

@@ -213,19 +213,84 @@ def test_update_preview_without_javascript_shows_the_panel_and_saves_nothing(wri
 # --- previews against the catalogue ---------------------------------------------------------
 
 
-def test_a_caption_is_cut_where_the_catalogue_says_the_feed_shows_more():
-    rules = catalogue().network("instagram").text
+CUT_NETWORKS = [n.key for n in catalogue().networks if n.text.more_after is not None]
+WHOLE_NETWORKS = [n.key for n in catalogue().networks if n.text.more_after is None]
+
+
+def _preview(network: str, text: str) -> composer.Preview:
+    placement = catalogue().network(network).placements[0].key
+    channel = Channel(network=network, placement=placement, handle="acme")
+    return composer.preview_build(channel, text=text, tailored=False, media=())
+
+
+def _shown(preview: composer.Preview) -> str:
+    return "".join(s.text for s in preview.shown)
+
+
+def test_every_network_whose_feed_cuts_a_post_has_its_point_in_the_catalogue():
+    assert set(CUT_NETWORKS) == {
+        "facebook", "instagram", "linkedin", "x", "tiktok", "youtube", "pinterest"
+    }  # fmt: skip
+    assert set(WHOLE_NETWORKS) == {"threads", "bluesky", "mastodon"}
+
+
+@pytest.mark.parametrize("network", CUT_NETWORKS)
+def test_a_preview_is_cut_where_the_network_cuts_it_and_not_one_character_earlier(network):
+    rules = catalogue().network(network).text
     assert rules.more_after is not None
-    channel = Channel(network="instagram", placement="square", handle="acme.gram")
-    exact = "a" * rules.more_after
-    assert not composer.preview_build(channel, text=exact, tailored=False, media=()).cut
-    longer = composer.preview_build(channel, text=exact + "b", tailored=False, media=())
+    words = ("Aurora jackets are back in stock " * 40)[: rules.more_after]
+    exact = words[:-1] + "a"  # no space at the end for the preview to trim
+    whole = _preview(network, exact)
+    assert not whole.cut and _shown(whole) == exact
+    longer = _preview(network, exact + "b and more")
     assert longer.cut
-    assert "".join(s.text for s in longer.shown) == exact
-    # Where the catalogue records no cut, the whole text shows, up to the limit and past it.
-    x = Channel(network="x", placement="post", handle="acme")
-    assert catalogue().network("x").text.more_after is None
-    assert not composer.preview_build(x, text="a" * 400, tailored=False, media=()).cut
+    assert _shown(longer) == exact
+    assert longer.more == composer.FEED_STYLES.get(network, composer.DEFAULT_STYLE).more
+    assert "more" in longer.more.lower()
+
+
+@pytest.mark.parametrize("network", WHOLE_NETWORKS)
+def test_where_the_feed_shows_the_whole_text_the_preview_does_too(network):
+    limit = catalogue().network(network).text.limit
+    text = "a" * limit
+    preview = _preview(network, text)
+    assert not preview.cut and _shown(preview) == text
+
+
+def test_the_cut_counts_as_the_network_counts():
+    # X: an emoji weighs 2 and a link 23, and a link is never cut in half.
+    emoji = "\N{GRINNING FACE}" * 140  # 280 weighted
+    assert not _preview("x", emoji).cut
+    assert _shown(_preview("x", emoji + "a")) == emoji
+    before_link = "a" * 260
+    preview = _preview("x", before_link + " https://northwind.example.com/winter/aurora-jacket")
+    assert preview.cut and _shown(preview) == before_link
+    # YouTube limits bytes, but its "more" comes after characters: 80 accented letters
+    # are 160 bytes and show whole.
+    accented = "\N{LATIN SMALL LETTER E WITH ACUTE}" * 80
+    assert not _preview("youtube", accented).cut
+    assert _shown(_preview("youtube", accented + "e")) == accented
+    # A family emoji is never split, even where a feed counts code points.
+    family = "\N{MAN}\N{ZERO WIDTH JOINER}\N{WOMAN}\N{ZERO WIDTH JOINER}\N{GIRL}"
+    text = "a" * 123 + family
+    assert _shown(_preview("instagram", text)) == "a" * 123
+
+
+@pytest.mark.django_db
+def test_the_composer_shows_each_networks_see_more_link(writer, make_channel):
+    facebook = make_channel("facebook", "feed", "NorthwindEurope")
+    linkedin = make_channel("linkedin", "post", "northwind")
+    text = "Our winter range is here. " * 30
+    response = writer.post(
+        reverse("publishing:compose"),
+        {"master_text": text, "channels": [facebook.pk, linkedin.pk], "preview": "1"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    for channel, more in ((facebook, "See more"), (linkedin, "see more")):
+        found = re.search(rf'data-testid="preview-{channel.network}".*?</p>', page, re.S)
+        assert found is not None, channel.network
+        assert f'<span class="np-more">… {more}</span>' in found.group()
 
 
 def _kinds(network: str, text: str) -> list[tuple[str, str]]:
