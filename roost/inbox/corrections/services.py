@@ -24,7 +24,7 @@ from roost.inbox.classify import PRIORITY_ORDER, Intent, Priority, Sentiment
 from roost.inbox.corrections import evaluation
 from roost.inbox.corrections.adapter import LABELS, labels_priority
 from roost.inbox.corrections.errors import CorrectionError, CorrectionProblem
-from roost.inbox.locks import conversation_locked_with_channel
+from roost.inbox.locks import classifier_adapter_locked, conversation_locked_with_channel
 from roost.inbox.models import (
     ClassificationCorrection,
     ClassifierAdapter,
@@ -193,18 +193,24 @@ def classifier_retrain(
     trained = evaluation.train_and_evaluate(corrections)
     now = timezone.now()
     with transaction.atomic():
-        adapter, created = ClassifierAdapter.objects.select_for_update().get_or_create(
-            organization=organization,
-            defaults={"parameters": {}, "trained_at": now},
-        )
-        before = None if created else {"version": adapter.version}
-        adapter.version = 1 if created else adapter.version + 1
+        adapter = classifier_adapter_locked(organization_id=organization.pk)
+        before = {"version": adapter.version} if adapter.version else None
+        adapter.version += 1
         adapter.trained_at = now
         adapter.parameters = trained.adapter.to_parameters()
         adapter.corrections_used = trained.used
         adapter.last_correction_id = newest
         adapter.evaluation = trained.report.as_json() if trained.report else {}
-        adapter.save()
+        adapter.save(
+            update_fields=[
+                "version",
+                "trained_at",
+                "parameters",
+                "corrections_used",
+                "last_correction_id",
+                "evaluation",
+            ]
+        )
         audit.record(
             organization=organization,
             actor=actor,
