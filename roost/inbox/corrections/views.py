@@ -58,7 +58,7 @@ def conversation_labels(request: HtmxHttpRequest, conversation_id: int) -> HttpR
         url = f"{url}?{query}" if query else url
     else:
         url = reverse("inbox:conversation", args=[conversation.pk])
-    return redirect(f"{url}#labels-{correction.field}")
+    return redirect(f"{url}#corrected-{correction.field}")
 
 
 @login_required

@@ -393,7 +393,7 @@ def test_the_conversation_page_corrects_a_label_in_one_post(acme, signed_in):
     )
     assert answer.status_code == 302
     assert answer["Location"] == (
-        reverse("inbox:conversation", args=[conversation.pk]) + "#labels-sentiment"
+        reverse("inbox:conversation", args=[conversation.pk]) + "#corrected-sentiment"
     )
     conversation.refresh_from_db()
     assert conversation.sentiment == new
@@ -416,7 +416,7 @@ def test_the_split_inbox_corrects_and_returns_to_the_same_pane(acme, signed_in):
     )
     assert answer.status_code == 302
     assert answer["Location"] == (
-        reverse("inbox:split_conversation", args=[conversation.pk]) + "?queue=mine#labels-intent"
+        reverse("inbox:split_conversation", args=[conversation.pk]) + "?queue=mine#corrected-intent"
     )
     conversation.refresh_from_db()
     assert conversation.intent == new

@@ -2,7 +2,7 @@
 // plain form (one click corrects, without scripts too); this adds:
 //   l / s / i  go to the language / sentiment / intent options (the current one);
 //   arrows     move between the options of one label; Enter or Space corrects.
-// After a correction the page comes back at the corrected label (#labels-<field>), and
+// After a correction the page comes back at the corrected label (#corrected-<field>), and
 // the focus goes back to its option, so a keyboard user carries on where they were.
 (function () {
   "use strict";
@@ -58,7 +58,7 @@
   });
 
   function focusCorrected() {
-    var match = /^#labels-(language|sentiment|intent)$/.exec(window.location.hash);
+    var match = /^#corrected-(language|sentiment|intent)$/.exec(window.location.hash);
     if (match) {
       focusLabel(match[1]);
     }
