@@ -54,13 +54,16 @@ LEARNING_RATE = 0.5
 # What a stored field keeps: weights closer to zero than this change nothing visible.
 PRUNE_BELOW = 1e-3
 
+_COMBINING = re.compile(r"[\u0300-\u036f]")  # the marks NFKD splits off Latin letters
 _WORD = re.compile(r"[^\W_]+|[\u2600-\u27bf\U0001f300-\U0001faff]")
 
 
 def features(text: str) -> list[str]:
     """The message's words (case and diacritics folded) and word pairs, each once."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = _COMBINING.sub("", folded)
     words = _WORD.findall(folded)
     found = dict.fromkeys(words)
     found.update(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(words)))
@@ -78,13 +81,19 @@ def base_probabilities(found: Classification, field: str) -> dict[str, float]:
 
 
 def labels_priority(
-    *, sentiment: str, intent: str, author_followers: int, author_verified: bool, text: str
+    *,
+    sentiment: str,
+    intent: str,
+    author_followers: int,
+    author_verified: bool,
+    text: str,
+    base: Classification | None = None,
 ) -> tuple[Priority, tuple[str, ...]]:
     """The priority the classifier gives these labels on this message, and its reasons.
 
     Uses the classifier's public `prioritise_labels` where it has one; otherwise its
-    keyword findings are read from a classification of the text, and a keyword that
-    raised the base to urgent is taken as urgent."""
+    keyword findings are read from the base classification of the text (`base`, or one
+    made here), and a keyword that raised the base to urgent is taken as urgent."""
     public = getattr(base_classifier, "prioritise_labels", None)
     if public is not None:
         result: tuple[Priority, tuple[str, ...]] = public(
@@ -95,7 +104,8 @@ def labels_priority(
             text=text,
         )
         return result
-    base = classify(text, author_followers=author_followers, author_verified=author_verified)
+    if base is None:
+        base = classify(text, author_followers=author_followers, author_verified=author_verified)
     keywords = [r.removeprefix("keyword: ") for r in base.reasons if r.startswith("keyword: ")]
     as_attention = prioritise(
         intent=base.intent,
@@ -288,6 +298,7 @@ def _relabelled(
             author_followers=author_followers,
             author_verified=author_verified,
             text=text,
+            base=found,
         )
     # Where the classification has scores, they become the adapted probabilities.
     values.update(scores)
