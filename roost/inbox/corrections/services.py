@@ -10,6 +10,7 @@ corrections alone and measures it on the newest of them, held out.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -34,6 +35,8 @@ from roost.inbox.models import (
     Message,
 )
 from roost.inbox.sla.services import conversation_sla_refresh
+
+logger = logging.getLogger(__name__)
 
 
 def correction_value_check(*, field: str, value: str) -> tuple[CorrectionField, str]:
@@ -237,7 +240,11 @@ def classifiers_retrain_due(*, now: dt.datetime | None = None) -> int:
     )
     retrained = 0
     for organization in Organization.objects.filter(pk__in=list(with_corrections)).order_by("pk"):
-        result = classifier_retrain(organization=organization, only_if_new=True)
+        try:
+            result = classifier_retrain(organization=organization, only_if_new=True)
+        except Exception:  # one organisation's failure must not hold back the others'
+            logger.exception("retraining the classifier of organisation %s failed", organization.pk)
+            continue
         retrained += 0 if result.skipped else 1
     return retrained
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import threading
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -543,3 +544,35 @@ def test_the_retrain_command_trains_and_reports_per_organisation(acme, globex):
         assert roost(["classify", "retrain"]) == 0
     assert f"({globex[0].organization.slug}): no corrections yet" in out.getvalue()
     assert "model version 2" in out.getvalue()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_retrainings_at_once_on_postgres_store_two_versions(acme):
+    channel, agent = acme
+    conversation = _arrive(channel, COMPLAINT)
+    services.conversation_label_correct(
+        actor=agent,
+        conversation=conversation,
+        field="intent",
+        value=_other("intent", conversation.intent),
+    )
+    barrier = threading.Barrier(2)
+    versions: list[int] = []
+
+    def worker():
+        barrier.wait()
+        try:
+            result = services.classifier_retrain(organization=channel.organization)
+            assert result.adapter is not None
+            versions.append(result.adapter.version)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(versions) == [1, 2]
+    assert ClassifierAdapter.objects.get(organization=channel.organization).version == 2
