@@ -374,6 +374,22 @@ def cmd_sandbox_crisis(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classify_retrain(args: argparse.Namespace) -> int:
+    _setup("production")
+    from roost.core.models import Organization
+    from roost.inbox.corrections.services import classifier_retrain, retrain_summary
+
+    organizations = Organization.objects.order_by("pk")
+    if args.organization:
+        organizations = organizations.filter(slug=args.organization)
+        if not organizations.exists():
+            print(f"roost classify retrain: no organisation {args.organization!r}", file=sys.stderr)
+            return 2
+    for organization in organizations:
+        print(retrain_summary(classifier_retrain(organization=organization)))
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup("production")
     from django.core.management import execute_from_command_line
@@ -490,6 +506,20 @@ def build_parser() -> argparse.ArgumentParser:
     crisis.add_argument("--topic", default="the data leak", help="what the surge is about")
     crisis.add_argument("--count", type=int, default=150, help="how many mentions")
     crisis.set_defaults(func=cmd_sandbox_crisis)
+
+    classify_cmd = commands.add_parser(
+        "classify", help="the inbox classifier: 'roost classify retrain' learns from corrections"
+    )
+    classify_sub = classify_cmd.add_subparsers(
+        dest="classify_command", metavar="ACTION", required=True
+    )
+    retrain = classify_sub.add_parser(
+        "retrain",
+        help="learn each organisation's model from its own corrections; report the effect "
+        "on the newest corrections, held out",
+    )
+    retrain.add_argument("--organization", default="", help="only this organisation (slug)")
+    retrain.set_defaults(func=cmd_classify_retrain)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -14,6 +14,7 @@ from roost.core.api_access.auth import require_scope
 from roost.core.api_access.fields import Flag, Id, Moment, StrictText
 from roost.core.api_access.tokens import Scope
 from roost.inbox import selectors, services
+from roost.inbox.corrections.services import conversation_label_correct
 from roost.inbox.errors import InboxError, InboxProblem
 from roost.inbox.filters import Queue
 from roost.inbox.models import Conversation, ConversationStatus, Message
@@ -83,6 +84,11 @@ class StatusIn(Input):
     status: ConversationStatus
     # Required with "snoozed", refused otherwise.
     snoozed_until: Moment | None = None
+
+
+class LabelIn(Input):
+    field: StrictText = Field(..., description="language, sentiment or intent")
+    value: StrictText = Field(..., description="The right label, e.g. negative or complaint.")
 
 
 def _out(conversation: Conversation) -> ConversationOut:
@@ -177,3 +183,18 @@ def conversation_status(
             actor=viewer, conversation=conversation, status=payload.status
         )
     )
+
+
+@router.post("/conversations/{conversation_id}/labels", response=ConversationOut)
+def conversation_labels(
+    request: HttpRequest, conversation_id: int, payload: LabelIn
+) -> ConversationOut:
+    """Correct the conversation's language, sentiment or intent (and so its latest
+    customer message's); the priority follows, and the organisation's classifier learns
+    from it at its next retraining."""
+    viewer = require_scope(request, Scope.INBOX_WRITE)
+    conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
+    conversation_label_correct(
+        actor=viewer, conversation=conversation, field=payload.field, value=payload.value
+    )
+    return _out(conversation)

@@ -30,6 +30,8 @@ from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core.text_input import text_problem, text_repaired
 from roost.inbox.classify import PRIORITY_ORDER, UNDETERMINED, classify, is_vip
+from roost.inbox.corrections.adapter import Adapter, adapt
+from roost.inbox.corrections.selectors import adapter_for
 from roost.inbox.locks import conversations_locked, identity_locked
 from roost.inbox.models import (
     Conversation,
@@ -84,13 +86,23 @@ class _Arrival:
     opens: bool = False  # the first message of a conversation new to Roost
 
 
-def _message_from(channel: Channel, identity: InboxIdentity, item: Inbound) -> Message:
-    """The message as it will be stored, classified; its conversation is set later."""
-    found = classify(
-        item.text,
-        language_hint=item.language,
-        author_followers=item.author_followers,
-        author_verified=item.author_verified,
+def _message_from(
+    channel: Channel, identity: InboxIdentity, item: Inbound, adapter: Adapter | None
+) -> Message:
+    """The message as it will be stored, classified (and adapted to the organisation's
+    corrections); its conversation is set later."""
+    followers, verified = item.author_followers, item.author_verified
+    found = adapt(
+        classify(
+            item.text,
+            language_hint=item.language,
+            author_followers=followers,
+            author_verified=verified,
+        ),
+        adapter=adapter,
+        text=item.text,
+        author_followers=followers,
+        author_verified=verified,
     )
     return Message(
         organization_id=channel.organization_id,
@@ -119,7 +131,8 @@ def _arrivals(
 ) -> list[_Arrival]:
     """The items not stored yet, once each, oldest first, classified and keyed. A reply
     joins its parent's conversation whether the parent was stored before or comes earlier
-    in the same batch. One query, whatever the batch's size."""
+    in the same batch. Two queries (the stored messages, the organisation's adapter),
+    whatever the batch's size."""
     batch = sorted(items, key=lambda i: i.created_at)
     wanted = {i.external_id for i in batch} | {i.parent_external_id for i in batch}
     wanted.discard("")
@@ -131,13 +144,15 @@ def _arrivals(
         )
     )
     arrivals = []
+    adapter = adapter_for(channel.organization_id)  # once per batch
     for item in batch:
         if item.external_id in key_of:
             continue  # stored before, or earlier in this batch
         parent_key = key_of.get(item.parent_external_id) if item.parent_external_id else None
         key, subject = conversation_key(channel, item, parent_key)
         key_of[item.external_id] = key
-        arrivals.append(_Arrival(item, key, subject, _message_from(channel, identity, item)))
+        message = _message_from(channel, identity, item, adapter)
+        arrivals.append(_Arrival(item, key, subject, message))
     return arrivals
 
 

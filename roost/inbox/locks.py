@@ -12,7 +12,13 @@ from collections.abc import Iterable
 
 from roost.channels.models import Channel
 from roost.core.locks import locked, locked_one
-from roost.inbox.models import Conversation, InboxIdentity, RoutingRule, identity_fields
+from roost.inbox.models import (
+    ClassifierAdapter,
+    Conversation,
+    InboxIdentity,
+    RoutingRule,
+    identity_fields,
+)
 
 
 def identity_locked(channel: Channel) -> InboxIdentity:
@@ -50,3 +56,18 @@ def routing_rule_locked(rule_id: int) -> RoutingRule:
 def routing_rules_locked(*, organization_id: int) -> list[RoutingRule]:
     """Every routing rule of the organisation, locked (as reordering needs)."""
     return locked(RoutingRule.objects.filter(organization_id=organization_id))
+
+
+def classifier_adapter_locked(*, organization_id: int) -> ClassifierAdapter:
+    """The organisation's classifier adapter, locked, made (empty) the first time: two
+    retrainings take turns, so each stores its own version. A lost race to make it finds
+    the winner's row."""
+    adapter = ClassifierAdapter.objects.filter(organization_id=organization_id)
+    found = locked(adapter)
+    if not found:
+        ClassifierAdapter.objects.bulk_create(
+            [ClassifierAdapter(organization_id=organization_id, version=0)],
+            ignore_conflicts=True,
+        )
+        found = locked(adapter)
+    return found[0]

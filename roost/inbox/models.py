@@ -424,3 +424,61 @@ class WebhookReceipt(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.outcome} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CorrectionField(models.TextChoices):
+    """The labels of a conversation an agent may correct."""
+
+    LANGUAGE = "language", "Language"
+    SENTIMENT = "sentiment", "Sentiment"
+    INTENT = "intent", "Intent"
+
+
+class ClassificationCorrection(TenantModel):
+    """An agent's correction of one label of a conversation, kept to learn from: the
+    message whose label it was, its text as classified, the label before and after.
+    Written only by `roost.inbox.corrections.services.conversation_label_correct`."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="corrections"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    field = models.CharField(max_length=12, choices=CorrectionField.choices)
+    old_value = models.CharField(max_length=12, blank=True)
+    new_value = models.CharField(max_length=12)
+    text = models.TextField(help_text="The message's text, as it was classified.")
+    corrected_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["corrected_at", "pk"]
+        indexes = [models.Index(fields=["organization", "corrected_at", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class ClassifierAdapter(TenantModel):
+    """An organisation's adaptation of the classifier, learned from its own corrections
+    only (`roost.inbox.corrections.adapter`): one row per organisation, replaced by each
+    retraining, with the evaluation on the organisation's held-out corrections."""
+
+    version = models.PositiveIntegerField(default=1)
+    trained_at = models.DateTimeField(default=timezone.now)
+    parameters = models.JSONField(default=dict)
+    corrections_used = models.PositiveIntegerField(default=0)
+    # The newest correction learned from: the scheduled job retrains only after newer ones.
+    last_correction_id = models.BigIntegerField(default=0)
+    evaluation = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="classifier_adapter_one_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"adapter v{self.version} of organisation {self.organization_id}"

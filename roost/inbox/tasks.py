@@ -5,6 +5,7 @@ import datetime as dt
 from django_tasks import task
 
 from roost.core.clock import PeriodicJob
+from roost.inbox.corrections.services import classifiers_retrain_due
 from roost.inbox.ingest import channels_ingest_all
 from roost.inbox.routing.auto_reply import auto_reply_send
 from roost.inbox.sla.services import conversations_sla_refresh
@@ -32,8 +33,15 @@ def wake_snoozed() -> int:
     return conversations_wake_due()
 
 
+@task()
+def retrain_classifiers() -> int:
+    """Retrain each organisation's adapter that has corrections newer than it."""
+    return classifiers_retrain_due()
+
+
 PERIODIC_JOBS = [
     PeriodicJob("inbox.fetch", fetch_inboxes, dt.timedelta(minutes=1)),
     PeriodicJob("inbox.sla", refresh_sla, dt.timedelta(minutes=1)),
     PeriodicJob("inbox.wake", wake_snoozed, dt.timedelta(minutes=1)),
+    PeriodicJob("inbox.retrain", retrain_classifiers, dt.timedelta(hours=1)),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from roost.inbox.corrections import views as correction_views
 from roost.inbox.views import bulk, conversations, saved_filters, saved_replies, split
 from roost.inbox.views import presence as presence_views
 from roost.inbox.views import reports as report_views
@@ -12,6 +13,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/", conversations.conversation_detail, name="conversation"),
     path("c/<int:conversation_id>/act/", conversations.conversation_act, name="act"),
     path("c/<int:conversation_id>/thread/", conversations.conversation_thread, name="thread"),
+    path("c/<int:conversation_id>/labels/", correction_views.conversation_labels, name="labels"),
     path("bulk/", bulk.conversations_bulk, name="bulk"),
     # The split inbox: the queue and the open conversation side by side.
     path("work/", split.split_index, name="split"),
@@ -57,6 +59,13 @@ urlpatterns = [
         "settings/sla/<int:policy_id>/delete/",
         settings_views.policy_delete,
         name="settings_policy_delete",
+    ),
+    # What the classifier learned from the team's corrections.
+    path("settings/learning/", correction_views.learning_index, name="settings_learning"),
+    path(
+        "settings/learning/retrain/",
+        correction_views.learning_retrain,
+        name="settings_learning_retrain",
     ),
     path("reports/", report_views.reports_index, name="reports"),
     path("reports/sla-attainment.csv", report_views.reports_csv, name="reports_csv"),
