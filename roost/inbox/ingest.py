@@ -29,7 +29,8 @@ from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core.text_input import text_problem, text_repaired
-from roost.inbox.classify import PRIORITY_ORDER, UNDETERMINED, classify, is_vip
+from roost.inbox.classify import PRIORITY_ORDER, UNDETERMINED, Classification, is_vip
+from roost.inbox.classify_backends import ClassifierInput, classify_for_organization
 from roost.inbox.locks import conversations_locked, identity_locked
 from roost.inbox.models import (
     Conversation,
@@ -40,6 +41,7 @@ from roost.inbox.models import (
     InboxIdentity,
     Message,
 )
+from roost.inbox.moderation import moderation_rules_apply
 from roost.inbox.routing.route import RoutingBatch, conversation_route
 from roost.inbox.sla.clocks import SlaEventKind
 from roost.inbox.snooze import WakeReason, conversation_wake
@@ -81,17 +83,30 @@ class _Arrival:
     key: str
     subject: str
     message: Message
+    classification: Classification
     opens: bool = False  # the first message of a conversation new to Roost
 
 
-def _message_from(channel: Channel, identity: InboxIdentity, item: Inbound) -> Message:
-    """The message as it will be stored, classified; its conversation is set later."""
-    found = classify(
-        item.text,
-        language_hint=item.language,
-        author_followers=item.author_followers,
-        author_verified=item.author_verified,
+def _classified(channel: Channel, items: list[Inbound]) -> list[Classification]:
+    """The items labelled by the organisation's classifier backend, in one call."""
+    return classify_for_organization(
+        organization_id=channel.organization_id,
+        items=[
+            ClassifierInput(
+                text=item.text,
+                language_hint=item.language,
+                author_followers=item.author_followers,
+                author_verified=item.author_verified,
+            )
+            for item in items
+        ],
     )
+
+
+def _message_from(
+    channel: Channel, identity: InboxIdentity, item: Inbound, found: Classification
+) -> Message:
+    """The message as it will be stored, classified; its conversation is set later."""
     return Message(
         organization_id=channel.organization_id,
         identity_id=identity.pk,
@@ -130,15 +145,19 @@ def _arrivals(
             "external_id", "conversation__key"
         )
     )
-    arrivals = []
+    keyed = []
     for item in batch:
         if item.external_id in key_of:
             continue  # stored before, or earlier in this batch
         parent_key = key_of.get(item.parent_external_id) if item.parent_external_id else None
         key, subject = conversation_key(channel, item, parent_key)
         key_of[item.external_id] = key
-        arrivals.append(_Arrival(item, key, subject, _message_from(channel, identity, item)))
-    return arrivals
+        keyed.append((item, key, subject))
+    found = _classified(channel, [item for item, _, _ in keyed])
+    return [
+        _Arrival(item, key, subject, _message_from(channel, identity, item, labels), labels)
+        for (item, key, subject), labels in zip(keyed, found, strict=True)
+    ]
 
 
 def _conversations_for(
@@ -313,6 +332,9 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
         for arrival in arrivals:
             arrival.message.conversation_id = by_key[arrival.key].pk
         Message.objects.bulk_create([a.message for a in arrivals])
+        moderation_rules_apply(
+            channel=channel, classified=[(a.message, a.classification) for a in arrivals]
+        )
         new_keys = {a.key for a in arrivals if a.opens}
         stored = [c for key, c in by_key.items() if key not in new_keys]
         _conversations_save(stored, CONVERSATION_FIELDS_TOUCHED)
