@@ -128,6 +128,7 @@ def _load(path: str, stamp: float) -> LoadedModel:
 
 def model_load(path: str) -> LoadedModel:
     """The model in the folder `path`, or `ModelUnavailable` saying why not."""
+    _libraries()  # before the cache: the extra may be gone since the model loaded
     folder = Path(path)
     if not path or not folder.is_absolute():
         raise ModelUnavailable("the model folder must be an absolute path")

@@ -32,6 +32,7 @@ from roost.inbox.filters import (
 )
 from roost.inbox.mentions import HELP_TEXT as MENTION_HELP
 from roost.inbox.models import Conversation, ConversationStatus
+from roost.inbox.moderation import channel_can_hide
 from roost.inbox.reply_variables import reply_render, reply_variables
 
 PAGE_SIZE = 50
@@ -143,6 +144,7 @@ def conversation_context(request: HttpRequest, conversation: Conversation) -> di
         "thread": selectors.conversation_thread(conversation),
         "history": selectors.author_history(viewer=viewer, conversation=conversation),
         "can_handle": can_handle,
+        "can_hide": can_handle and channel_can_hide(conversation.channel),
         "people": core_selectors.user_list(viewer=viewer).filter(is_active=True),
         "statuses": ConversationStatus,
         "saved_replies": saved_replies,
@@ -175,7 +177,11 @@ def conversation_thread(request: HttpRequest, conversation_id: int) -> HttpRespo
     after = id_from(request.GET.get("after"))
     if after is not None and not thread.filter(pk__gt=after).exists():
         return HttpResponse(status=204)
-    context = {"conversation": conversation, "thread": thread}
+    group = conversation.channel.channel_group
+    can_hide = can(viewer, Action.INBOX_HANDLE, channel_group=group) and channel_can_hide(
+        conversation.channel
+    )
+    context = {"conversation": conversation, "thread": thread, "can_hide": can_hide}
     return render(request, "inbox/_thread.html", context)
 
 
