@@ -727,9 +727,32 @@ def organization_secret_seal(*, organization_id: int, name: str, secret: str) ->
     return ":".join((_SEALED_VERSION, ring.current_id, _b64(wrapped), _b64(ciphertext)))
 
 
+def organization_secret_rewrap(*, organization_id: int, name: str, sealed: str) -> str | None:
+    """`sealed` with its data key wrapped by the current master key, or None when it is
+    already (for key rotation: the owner of the row stores the new text). `VaultError`
+    when it does not open."""
+    ring = keyring()
+    key_id, data_key, _ = _organization_open(
+        organization_id=organization_id, name=name, sealed=sealed
+    )
+    if key_id == ring.current_id:
+        return None
+    ids: dict[str, Any] = {"name": name, "organization_id": organization_id}
+    wrapped = _seal(
+        ring.key(ring.current_id), data_key, _organization_aad(f"org-key:{ring.current_id}", **ids)
+    )
+    ciphertext = sealed.rsplit(":", 1)[1]
+    return ":".join((_SEALED_VERSION, ring.current_id, _b64(wrapped), ciphertext))
+
+
 def organization_secret_open(*, organization_id: int, name: str, sealed: str) -> str:
     """The plaintext of `organization_secret_seal`'s text, for the code about to use it;
     `VaultError` when it does not open. Never keep, log or show the result."""
+    return _organization_open(organization_id=organization_id, name=name, sealed=sealed)[2]
+
+
+def _organization_open(*, organization_id: int, name: str, sealed: str) -> tuple[str, bytes, str]:
+    """(key id, data key, plaintext) of an organisation's sealed secret."""
     ids: dict[str, Any] = {"name": name, "organization_id": organization_id}
     failed = VaultError(
         VaultErrorCode.DECRYPT_FAILED,
@@ -748,4 +771,4 @@ def organization_secret_open(*, organization_id: int, name: str, sealed: str) ->
         plaintext = _open(data_key, _unb64(parts[3]), _organization_aad("org-secret", **ids))
     except (InvalidTag, binascii.Error, ValueError):
         raise failed from None
-    return plaintext.decode()
+    return key_id, data_key, plaintext.decode()

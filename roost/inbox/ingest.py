@@ -40,6 +40,7 @@ from roost.inbox.models import (
     InboxCursor,
     InboxIdentity,
     Message,
+    identity_fields,
 )
 from roost.inbox.moderation import moderation_rules_apply
 from roost.inbox.routing.route import RoutingBatch, conversation_route
@@ -129,8 +130,27 @@ def _message_from(
     )
 
 
+def _labels_of_unseen(channel: Channel, items: list[Inbound]) -> dict[str, Classification]:
+    """The labels of the items not stored yet, by external id, read before the batch takes
+    its account's lock: a classifier backend may call a model server, and writers of the
+    account must not wait on it. One query, plus the organisation's classifier call."""
+    ids = {item.external_id for item in items}
+    account = InboxIdentity.objects.filter(**identity_fields(channel))
+    stored = set(
+        Message.objects.filter(identity__in=account, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    unseen = list({i.external_id: i for i in items if i.external_id not in stored}.values())
+    found = _classified(channel, unseen)
+    return {item.external_id: labels for item, labels in zip(unseen, found, strict=True)}
+
+
 def _arrivals(
-    channel: Channel, identity: InboxIdentity, items: Iterable[Inbound]
+    channel: Channel,
+    identity: InboxIdentity,
+    items: Iterable[Inbound],
+    labels: dict[str, Classification],
 ) -> list[_Arrival]:
     """The items not stored yet, once each, oldest first, classified and keyed. A reply
     joins its parent's conversation whether the parent was stored before or comes earlier
@@ -153,7 +173,13 @@ def _arrivals(
         key, subject = conversation_key(channel, item, parent_key)
         key_of[item.external_id] = key
         keyed.append((item, key, subject))
-    found = _classified(channel, [item for item, _, _ in keyed])
+    # Stored by another writer since `labels` was read, the rest were labelled then;
+    # labelled here only what was not (none, unless a caller passes no labels).
+    missing = [item for item, _, _ in keyed if item.external_id not in labels]
+    labels = labels | dict(
+        zip((i.external_id for i in missing), _classified(channel, missing), strict=True)
+    )
+    found = [labels[item.external_id] for item, _, _ in keyed]
     return [
         _Arrival(item, key, subject, _message_from(channel, identity, item, labels), labels)
         for (item, key, subject), labels in zip(keyed, found, strict=True)
@@ -306,10 +332,11 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
     if not items:
         return 0
     items = [_storable(item) for item in items]
+    labels = _labels_of_unseen(channel, items)
     # No savepoint inside the caller's transaction: a failure here fails the whole of it.
     with transaction.atomic(savepoint=False):
         identity = identity_locked(channel)
-        arrivals = _arrivals(channel, identity, items)
+        arrivals = _arrivals(channel, identity, items, labels)
         if not arrivals:
             return 0
         by_key = _conversations_for(channel, identity, arrivals)

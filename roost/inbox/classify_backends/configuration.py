@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from roost.channels import vault
 from roost.core import audit
+from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.locks import locked_one
 from roost.core.models import Organization, User
@@ -139,6 +140,40 @@ def endpoint_key_open(row: ClassifierSettings) -> str:
     return vault.organization_secret_open(
         organization_id=row.organization_id, name=API_KEY_SECRET, sealed=row.endpoint_key_sealed
     )
+
+
+def endpoint_keys_rewrap() -> int:
+    """Re-wrap every organisation's endpoint API key with the current master key (part of
+    `roost vault rotate-key`); returns how many moved. One short transaction per row;
+    raises `VaultError` at the first key that does not open."""
+    moved = 0
+    pending = ClassifierSettings.objects.exclude(endpoint_key_sealed="").order_by("pk")
+    for pk in list(pending.values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = locked_one(ClassifierSettings.objects.select_related("organization"), pk)
+            if not row.endpoint_key_sealed:
+                continue
+            rewrapped = vault.organization_secret_rewrap(
+                organization_id=row.organization_id,
+                name=API_KEY_SECRET,
+                sealed=row.endpoint_key_sealed,
+            )
+            if rewrapped is None:
+                continue
+            old_key_id = row.endpoint_key_sealed.split(":")[1]
+            row.endpoint_key_sealed = rewrapped
+            row.save(update_fields=["endpoint_key_sealed"])
+            audit.record(
+                organization=row.organization,
+                actor=SYSTEM,
+                action="inbox.classifier.key_rekeyed",
+                target=row,
+                target_label="Classifier settings",
+                before={"key_id": old_key_id},
+                after={"key_id": rewrapped.split(":")[1]},
+            )
+            moved += 1
+    return moved
 
 
 def fallback_note(*, organization_id: int, backend: str, count: int, reason: str) -> None:

@@ -8,6 +8,7 @@ fallback is recorded on the organisation's settings and in the log, without the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
@@ -18,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.db import transaction
 
+from roost.channels.connectors.base import Inbound, InboundKind
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, Role
 from roost.inbox.classify import Intent, Sentiment, classify
@@ -28,7 +31,8 @@ from roost.inbox.classify_backends.configuration import (
     classifier_settings_update,
 )
 from roost.inbox.classify_backends.endpoint import EndpointBackend
-from roost.inbox.models import ClassifierBackendKind, ClassifierSettings
+from roost.inbox.ingest import messages_store
+from roost.inbox.models import ClassifierBackendKind, ClassifierSettings, Message
 
 API_KEY = "sk-local-test-key-7f3a"
 GOOD = {"sentiment": "negative", "intent": "spam", "confidence": 0.97}
@@ -217,3 +221,32 @@ def test_only_an_admin_chooses_the_backend(org, make_user) -> None:
         )
     assert refused.value.code == "permission_denied"
     assert not ClassifierSettings.objects.filter(organization=org).exists()
+
+
+@pytest.mark.django_db
+def test_contract_ingest_labels_with_the_endpoint_and_asks_once_per_new_message(
+    server, org, admin, channel
+) -> None:
+    url, script = server
+    classifier_settings_update(
+        actor=admin,
+        organization=org,
+        spec=ClassifierSpec(
+            backend=ClassifierBackendKind.ENDPOINT, endpoint_url=url, endpoint_model="tiny-chat"
+        ),
+    )
+    items = [
+        Inbound(
+            external_id=f"e{n}", kind=InboundKind.COMMENT, author_handle=f"fan{n}", text=TEXT,
+            created_at=dt.datetime(2026, 11, 23, 9, n, tzinfo=dt.UTC), parent_external_id="p1",
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    with transaction.atomic():
+        assert messages_store(channel=channel, items=[*items, items[0]]) == 3
+    assert len(script.seen) == 3  # the redelivered copy was not sent again
+    assert set(Message.objects.values_list("intent", "sentiment")) == {("spam", "negative")}
+
+    with transaction.atomic():
+        assert messages_store(channel=channel, items=items) == 0
+    assert len(script.seen) == 3  # nothing new: nothing sent

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from roost.channels import services as channel_services
+from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.inbox import moderation
@@ -242,3 +243,18 @@ def test_a_direct_message_cannot_be_hidden(channel, handler) -> None:
     with pytest.raises(ApplicationError) as refused:
         moderation.message_hide(actor=handler, message=message)
     assert refused.value.code == "invalid"
+
+
+@pytest.mark.django_db
+def test_mastodon_cannot_hide_and_says_so(channel, handler) -> None:
+    item = comment(account(), SPAM)
+    channel_ingest(channel=channel)
+    Channel.objects.filter(pk=channel.pk).update(connector="mastodon", network="mastodon")
+    message = Message.objects.select_related("channel").get(external_id=item.external_id)
+
+    assert not moderation.channel_can_hide(message.channel)
+    with pytest.raises(ApplicationError) as refused:
+        moderation.message_hide(actor=handler, message=message)
+    assert refused.value.code == "conflict"
+    assert "Mastodon lets an account mute or block an author" in refused.value.message
+    assert not MessageModeration.objects.exists()
