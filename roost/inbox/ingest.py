@@ -173,17 +173,18 @@ def _arrivals(
         key, subject = conversation_key(channel, item, parent_key)
         key_of[item.external_id] = key
         keyed.append((item, key, subject))
-    # Stored by another writer since `labels` was read, the rest were labelled then;
-    # labelled here only what was not (none, unless a caller passes no labels).
+    # What is new now was new when `labels` was read; an item that is not in them (a row
+    # removed meanwhile) is labelled here.
     missing = [item for item, _, _ in keyed if item.external_id not in labels]
     labels = labels | dict(
         zip((i.external_id for i in missing), _classified(channel, missing), strict=True)
     )
-    found = [labels[item.external_id] for item, _, _ in keyed]
-    return [
-        _Arrival(item, key, subject, _message_from(channel, identity, item, labels), labels)
-        for (item, key, subject), labels in zip(keyed, found, strict=True)
-    ]
+    arrivals = []
+    for item, key, subject in keyed:
+        found = labels[item.external_id]
+        message = _message_from(channel, identity, item, found)
+        arrivals.append(_Arrival(item, key, subject, message, found))
+    return arrivals
 
 
 def _conversations_for(
