@@ -258,3 +258,22 @@ def test_mastodon_cannot_hide_and_says_so(channel, handler) -> None:
     assert refused.value.code == "conflict"
     assert "Mastodon lets an account mute or block an author" in refused.value.message
     assert not MessageModeration.objects.exists()
+
+
+@pytest.mark.django_db
+def test_hiding_from_the_split_inbox_returns_to_it(channel, handler, signed_in) -> None:
+    item = comment(account(), SPAM)
+    channel_ingest(channel=channel)
+    message = Message.objects.get(external_id=item.external_id)
+    client = signed_in(handler)
+    thread = reverse("inbox:thread", args=[message.conversation_id])
+
+    assert 'name="view" value="split"' in client.get(thread, {"split": "1"}).text
+    assert 'name="view" value="split"' not in client.get(thread).text
+    answer = client.post(
+        reverse("inbox:message_moderate", args=[message.pk]), {"action": "hide", "view": "split"}
+    )
+    assert answer.status_code == 302
+    assert answer.url.startswith(
+        reverse("inbox:split_conversation", args=[message.conversation_id])
+    )

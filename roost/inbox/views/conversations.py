@@ -181,7 +181,9 @@ def conversation_thread(request: HttpRequest, conversation_id: int) -> HttpRespo
     can_hide = can(viewer, Action.INBOX_HANDLE, channel_group=group) and channel_can_hide(
         conversation.channel
     )
-    context = {"conversation": conversation, "thread": thread, "can_hide": can_hide}
+    # The split inbox's thread says so, so that its forms return to the split inbox.
+    split = request.GET.get("split") == "1"
+    context = {"conversation": conversation, "thread": thread, "can_hide": can_hide, "split": split}
     return render(request, "inbox/_thread.html", context)
 
 
