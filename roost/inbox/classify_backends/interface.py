@@ -1,4 +1,4 @@
-"""The one interface of every classifier backend, and the two helpers they share.
+"""The one interface of every classifier backend, and the helpers backends share.
 
 A backend labels a batch of inbound messages. Every backend starts from the built-in
 classifier's answer (language, the author's VIP status and the keywords that make a
