@@ -699,3 +699,76 @@ def channel_secrets_rewrap() -> RotationResult:
                 )
             rotated += len(moved)
     return RotationResult(rotated=rotated, already_current=already_current)
+
+
+# An organisation's own secrets (not a channel's): sealed text the caller stores in its
+# own row, such as the API key of an organisation's classifier endpoint. The same
+# envelope as a channel's named secrets, bound to the organisation and the name.
+
+
+def _organization_aad(part: str, *, name: str, organization_id: int) -> bytes:
+    return f"roost:v1:{part}:{name}:{organization_id}:org".encode()
+
+
+def organization_secret_seal(*, organization_id: int, name: str, secret: str) -> str:
+    """`secret` sealed for the organisation under `name`: text safe to store, opened
+    only by `organization_secret_open` with the same organisation and name."""
+    if not SECRET_NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"a secret's name is 1 to 40 of a-z, 0-9 and _, not {name!r}")
+    ring = keyring()
+    data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+    ids: dict[str, Any] = {"name": name, "organization_id": organization_id}
+    ciphertext = _seal(data_key, secret.encode(), _organization_aad("org-secret", **ids))
+    wrapped = _seal(
+        ring.key(ring.current_id),
+        data_key,
+        _organization_aad(f"org-key:{ring.current_id}", **ids),
+    )
+    return ":".join((_SEALED_VERSION, ring.current_id, _b64(wrapped), _b64(ciphertext)))
+
+
+def organization_secret_rewrap(*, organization_id: int, name: str, sealed: str) -> str | None:
+    """`sealed` with its data key wrapped by the current master key, or None when it is
+    already (for key rotation: the owner of the row stores the new text). `VaultError`
+    when it does not open."""
+    ring = keyring()
+    key_id, data_key, _ = _organization_open(
+        organization_id=organization_id, name=name, sealed=sealed
+    )
+    if key_id == ring.current_id:
+        return None
+    ids: dict[str, Any] = {"name": name, "organization_id": organization_id}
+    wrapped = _seal(
+        ring.key(ring.current_id), data_key, _organization_aad(f"org-key:{ring.current_id}", **ids)
+    )
+    ciphertext = sealed.rsplit(":", 1)[1]
+    return ":".join((_SEALED_VERSION, ring.current_id, _b64(wrapped), ciphertext))
+
+
+def organization_secret_open(*, organization_id: int, name: str, sealed: str) -> str:
+    """The plaintext of `organization_secret_seal`'s text, for the code about to use it;
+    `VaultError` when it does not open. Never keep, log or show the result."""
+    return _organization_open(organization_id=organization_id, name=name, sealed=sealed)[2]
+
+
+def _organization_open(*, organization_id: int, name: str, sealed: str) -> tuple[str, bytes, str]:
+    """(key id, data key, plaintext) of an organisation's sealed secret."""
+    ids: dict[str, Any] = {"name": name, "organization_id": organization_id}
+    failed = VaultError(
+        VaultErrorCode.DECRYPT_FAILED,
+        what=f"sealed secret {name!r}",
+        where=f"organisation {organization_id}",
+        failure=SEALED_TEXT_ALTERED,
+    )
+    parts = sealed.split(":") if isinstance(sealed, str) else []
+    if len(parts) != 4 or parts[0] != _SEALED_VERSION:
+        raise failed
+    key_id = parts[1]
+    try:
+        data_key = _open(
+            keyring().key(key_id), _unb64(parts[2]), _organization_aad(f"org-key:{key_id}", **ids)
+        )
+        plaintext = _open(data_key, _unb64(parts[3]), _organization_aad("org-secret", **ids))
+    except (InvalidTag, binascii.Error, ValueError):
+        raise failed from None
+    return key_id, data_key, plaintext.decode()

@@ -55,6 +55,7 @@ class Action(enum.StrEnum):
     INBOX_HANDLE = "inbox.conversation.handle"
     INBOX_CONFIGURE = "inbox.settings.configure"
     INBOX_REPORT_VIEW = "inbox.report.view"
+    CLASSIFIER_CONFIGURE = "inbox.classifier.configure"
 
 
 ALL = frozenset(Role)
@@ -99,6 +100,8 @@ POLICY: dict[Action, Rule] = {
     Action.INBOX_HANDLE: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.COMMUNITY_MANAGER}),
     Action.INBOX_CONFIGURE: Rule(Scope.ORGANIZATION, LEADS),
     Action.INBOX_REPORT_VIEW: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.ANALYST}),
+    # Choosing an endpoint decides whether customers' messages leave the machine.
+    Action.CLASSIFIER_CONFIGURE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
 }
 
 

@@ -29,8 +29,9 @@ from roost.channels.health import connector_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core.text_input import text_problem, text_repaired
-from roost.inbox.classify import PRIORITY_ORDER, UNDETERMINED, classify, is_vip
-from roost.inbox.corrections.adapter import Adapter, adapt
+from roost.inbox.classify import PRIORITY_ORDER, UNDETERMINED, Classification, is_vip
+from roost.inbox.classify_backends import ClassifierInput, classify_for_organization
+from roost.inbox.corrections.adapter import adapt
 from roost.inbox.corrections.selectors import adapter_for
 from roost.inbox.locks import conversations_locked, identity_locked
 from roost.inbox.models import (
@@ -41,7 +42,9 @@ from roost.inbox.models import (
     InboxCursor,
     InboxIdentity,
     Message,
+    identity_fields,
 )
+from roost.inbox.moderation import moderation_rules_apply
 from roost.inbox.routing.route import RoutingBatch, conversation_route
 from roost.inbox.sla.clocks import SlaEventKind
 from roost.inbox.snooze import WakeReason, conversation_wake
@@ -83,27 +86,44 @@ class _Arrival:
     key: str
     subject: str
     message: Message
+    classification: Classification
     opens: bool = False  # the first message of a conversation new to Roost
 
 
-def _message_from(
-    channel: Channel, identity: InboxIdentity, item: Inbound, adapter: Adapter | None
-) -> Message:
-    """The message as it will be stored, classified (and adapted to the organisation's
-    corrections); its conversation is set later."""
-    followers, verified = item.author_followers, item.author_verified
-    found = adapt(
-        classify(
-            item.text,
-            language_hint=item.language,
-            author_followers=followers,
-            author_verified=verified,
-        ),
-        adapter=adapter,
-        text=item.text,
-        author_followers=followers,
-        author_verified=verified,
+def _classified(channel: Channel, items: list[Inbound]) -> list[Classification]:
+    """The items labelled by the organisation's classifier backend, in one call, then
+    adapted to what the organisation's own corrections taught it (read once)."""
+    if not items:
+        return []
+    found = classify_for_organization(
+        organization_id=channel.organization_id,
+        items=[
+            ClassifierInput(
+                text=item.text,
+                language_hint=item.language,
+                author_followers=item.author_followers,
+                author_verified=item.author_verified,
+            )
+            for item in items
+        ],
     )
+    adapter = adapter_for(channel.organization_id)
+    return [
+        adapt(
+            labels,
+            adapter=adapter,
+            text=item.text,
+            author_followers=item.author_followers,
+            author_verified=item.author_verified,
+        )
+        for labels, item in zip(found, items, strict=True)
+    ]
+
+
+def _message_from(
+    channel: Channel, identity: InboxIdentity, item: Inbound, found: Classification
+) -> Message:
+    """The message as it will be stored, classified; its conversation is set later."""
     return Message(
         organization_id=channel.organization_id,
         identity_id=identity.pk,
@@ -126,13 +146,33 @@ def _message_from(
     )
 
 
+def _labels_of_unseen(channel: Channel, items: list[Inbound]) -> dict[str, Classification]:
+    """The labels of the items not stored yet, by external id, read before the batch takes
+    its account's lock: a classifier backend may call a model server, and writers of the
+    account must not wait on it. One query, plus the organisation's classifier call and
+    the read of its adapter."""
+    ids = {item.external_id for item in items}
+    account = InboxIdentity.objects.filter(**identity_fields(channel))
+    stored = set(
+        Message.objects.filter(identity__in=account, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    unseen = list({i.external_id: i for i in items if i.external_id not in stored}.values())
+    found = _classified(channel, unseen)
+    return {item.external_id: labels for item, labels in zip(unseen, found, strict=True)}
+
+
 def _arrivals(
-    channel: Channel, identity: InboxIdentity, items: Iterable[Inbound]
+    channel: Channel,
+    identity: InboxIdentity,
+    items: Iterable[Inbound],
+    labels: dict[str, Classification],
 ) -> list[_Arrival]:
     """The items not stored yet, once each, oldest first, classified and keyed. A reply
     joins its parent's conversation whether the parent was stored before or comes earlier
-    in the same batch. Two queries (the stored messages, the organisation's adapter),
-    whatever the batch's size."""
+    in the same batch. One query, whatever the batch's size (and the labelling of an
+    item missing from `labels`)."""
     batch = sorted(items, key=lambda i: i.created_at)
     wanted = {i.external_id for i in batch} | {i.parent_external_id for i in batch}
     wanted.discard("")
@@ -143,16 +183,25 @@ def _arrivals(
             "external_id", "conversation__key"
         )
     )
-    arrivals = []
-    adapter = adapter_for(channel.organization_id)  # once per batch
+    keyed = []
     for item in batch:
         if item.external_id in key_of:
             continue  # stored before, or earlier in this batch
         parent_key = key_of.get(item.parent_external_id) if item.parent_external_id else None
         key, subject = conversation_key(channel, item, parent_key)
         key_of[item.external_id] = key
-        message = _message_from(channel, identity, item, adapter)
-        arrivals.append(_Arrival(item, key, subject, message))
+        keyed.append((item, key, subject))
+    # What is new now was new when `labels` was read; an item that is not in them (a row
+    # removed meanwhile) is labelled here.
+    missing = [item for item, _, _ in keyed if item.external_id not in labels]
+    labels = labels | dict(
+        zip((i.external_id for i in missing), _classified(channel, missing), strict=True)
+    )
+    arrivals = []
+    for item, key, subject in keyed:
+        found = labels[item.external_id]
+        message = _message_from(channel, identity, item, found)
+        arrivals.append(_Arrival(item, key, subject, message, found))
     return arrivals
 
 
@@ -302,10 +351,11 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
     if not items:
         return 0
     items = [_storable(item) for item in items]
+    labels = _labels_of_unseen(channel, items)
     # No savepoint inside the caller's transaction: a failure here fails the whole of it.
     with transaction.atomic(savepoint=False):
         identity = identity_locked(channel)
-        arrivals = _arrivals(channel, identity, items)
+        arrivals = _arrivals(channel, identity, items, labels)
         if not arrivals:
             return 0
         by_key = _conversations_for(channel, identity, arrivals)
@@ -328,6 +378,9 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
         for arrival in arrivals:
             arrival.message.conversation_id = by_key[arrival.key].pk
         Message.objects.bulk_create([a.message for a in arrivals])
+        moderation_rules_apply(
+            channel=channel, classified=[(a.message, a.classification) for a in arrivals]
+        )
         new_keys = {a.key for a in arrivals if a.opens}
         stored = [c for key, c in by_key.items() if key not in new_keys]
         _conversations_save(stored, CONVERSATION_FIELDS_TOUCHED)

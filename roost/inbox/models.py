@@ -482,3 +482,75 @@ class ClassifierAdapter(TenantModel):
 
     def __str__(self) -> str:
         return f"adapter v{self.version} of organisation {self.organization_id}"
+
+
+# Classifier backends and moderation (roost.inbox.classify_backends, roost.inbox.moderation).
+
+
+class ClassifierBackendKind(models.TextChoices):
+    BUILT_IN = "built_in", "Built-in model (offline, the default)"
+    TRANSFORMER = "transformer", "Transformer model from a folder on this machine"
+    ENDPOINT = "endpoint", "OpenAI-compatible endpoint (a model server)"
+
+
+class ClassifierSettings(TenantModel):
+    """Which classifier labels an organisation's inbound messages. Without a row, or with
+    the built-in backend, nothing leaves the machine. Changed only by
+    `roost.inbox.classify_backends.settings.classifier_settings_update`."""
+
+    backend = models.CharField(
+        max_length=20, choices=ClassifierBackendKind.choices, default=ClassifierBackendKind.BUILT_IN
+    )
+    model_path = models.CharField(max_length=500, blank=True)
+    endpoint_url = models.CharField(max_length=500, blank=True)
+    endpoint_model = models.CharField(max_length=200, blank=True)
+    # The API key, sealed by `roost.channels.vault.organization_secret_seal`; never shown.
+    endpoint_key_sealed = models.TextField(blank=True)
+    timeout_ms = models.PositiveIntegerField(default=3000)
+    # Messages the configured backend could not label, so the built-in model did.
+    fallbacks = models.PositiveBigIntegerField(default=0)
+    last_fallback_at = models.DateTimeField(null=True, blank=True)
+    last_fallback_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="classifier_settings_one_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.backend}"
+
+
+class ModerationRule(TenantModel):
+    """Hide, on the network, inbound messages of these channels that the classifier gives
+    this intent with at least this confidence."""
+
+    name = models.CharField(max_length=120)
+    intent = models.CharField(max_length=12, default="spam")
+    min_confidence = models.FloatField(default=0.9)
+    channels = models.ManyToManyField(Channel, related_name="+")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MessageModeration(TenantModel):
+    """Whether a message is hidden on its network, and who or what last changed that."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="moderation")
+    hidden = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule = models.ForeignKey(
+        ModerationRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confidence = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {'hidden' if self.hidden else 'shown'}"

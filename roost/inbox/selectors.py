@@ -112,7 +112,20 @@ def conversation_has_newer(*, viewer: User, conversation_id: int, after: int) ->
 
 
 def conversation_thread(conversation: Conversation) -> QuerySet[Message]:
-    return conversation.messages.select_related("sent_by").order_by("created_at", "pk")
+    # With each message's moderation (hidden on the network or not), in the same query.
+    return conversation.messages.select_related("sent_by", "moderation__changed_by").order_by(
+        "created_at", "pk"
+    )
+
+
+def message_get(*, viewer: User, message_id: int) -> Message:
+    """A message of a conversation the viewer may see; 404 otherwise."""
+    return get_object_or_404(
+        Message.objects.select_related(
+            "channel__channel_group", "channel__organization", "conversation"
+        ).filter(conversation__in=_visible(viewer)),
+        pk=message_id,
+    )
 
 
 def author_history(*, viewer: User, conversation: Conversation) -> QuerySet[Conversation]:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django_tasks import task
 
 from roost.core.clock import PeriodicJob
 from roost.inbox.corrections.services import classifiers_retrain_due
 from roost.inbox.ingest import channels_ingest_all
+from roost.inbox.moderation import messages_hide_by_rule
 from roost.inbox.routing.auto_reply import auto_reply_send
 from roost.inbox.sla.services import conversations_sla_refresh
 from roost.inbox.snooze import conversations_wake_due
@@ -45,3 +47,9 @@ PERIODIC_JOBS = [
     PeriodicJob("inbox.wake", wake_snoozed, dt.timedelta(minutes=1)),
     PeriodicJob("inbox.retrain", retrain_classifiers, dt.timedelta(hours=1)),
 ]
+
+
+@task()
+def hide_by_rule(matches: list[list[Any]]) -> int:
+    """Hide what a moderation rule matched on ingest; safe to run twice."""
+    return messages_hide_by_rule(matches=matches)

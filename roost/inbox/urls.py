@@ -1,7 +1,15 @@
 from django.urls import path
 
 from roost.inbox.corrections import views as correction_views
-from roost.inbox.views import bulk, conversations, saved_filters, saved_replies, split
+from roost.inbox.views import (
+    bulk,
+    classifier,
+    conversations,
+    moderation,
+    saved_filters,
+    saved_replies,
+    split,
+)
 from roost.inbox.views import presence as presence_views
 from roost.inbox.views import reports as report_views
 from roost.inbox.views import settings as settings_views
@@ -66,6 +74,14 @@ urlpatterns = [
         "settings/learning/retrain/",
         correction_views.learning_retrain,
         name="settings_learning_retrain",
+    ),
+    path("m/<int:message_id>/moderate/", moderation.message_moderate, name="message_moderate"),
+    path("settings/classifier/", classifier.classifier_settings, name="settings_classifier"),
+    path("settings/moderation/", moderation.moderation_rules, name="settings_moderation"),
+    path(
+        "settings/moderation/<int:rule_id>/delete/",
+        moderation.moderation_rule_delete,
+        name="settings_moderation_delete",
     ),
     path("reports/", report_views.reports_index, name="reports"),
     path("reports/sla-attainment.csv", report_views.reports_csv, name="reports_csv"),

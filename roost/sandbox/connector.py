@@ -42,6 +42,7 @@ from roost.sandbox.selectors import sandbox_inbound_after, sandbox_post_by_key, 
 from roost.sandbox.services import (
     SandboxCall,
     sandbox_call_begin,
+    sandbox_inbound_hide,
     sandbox_post_create,
     sandbox_post_delete,
 )
@@ -196,6 +197,16 @@ class SandboxConnector(Connector):
     def delete(self, external_id: str) -> None:
         account = self._begin()
         sandbox_post_delete(account=account, external_id=external_id)
+
+    @_network_call
+    def hide(self, external_id: str) -> None:
+        account = self._begin()
+        sandbox_inbound_hide(account=account, external_id=external_id, hidden=True)
+
+    @_network_call
+    def unhide(self, external_id: str) -> None:
+        account = self._begin()
+        sandbox_inbound_hide(account=account, external_id=external_id, hidden=False)
 
     @_network_call
     def fetch(self, *, cursor: str | None) -> FetchPage:

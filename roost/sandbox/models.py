@@ -133,6 +133,8 @@ class SandboxInbound(models.Model):
     parent_external_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sequence = models.PositiveBigIntegerField()
+    # Hidden by the account it was addressed to: the network no longer shows it.
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["account", "sequence"]

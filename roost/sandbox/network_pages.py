@@ -65,6 +65,7 @@ class Entry:
     replying_to: str = ""
     label: str = "Post"  # what kind of item, in words
     deleted: bool = False
+    hidden: bool = False  # hidden by the account: the network shows it to nobody
     metrics: SandboxPost | None = None
 
 
@@ -93,6 +94,7 @@ def _from_inbound(item: SandboxInbound) -> Entry:
         by_account=False,
         replying_to=item.parent_external_id,
         label=InboundKind(item.kind).label,
+        hidden=item.hidden_at is not None,
     )
 
 
@@ -152,7 +154,10 @@ def _replies(account: SandboxAccount, root: str) -> list[Entry]:
     seen: set[str] = set()
     while wanted and len(entries) < THREAD_LIMIT:
         posts = SandboxPost.objects.filter(account=account, reply_to__in=wanted)
-        items = SandboxInbound.objects.filter(account=account, parent_external_id__in=wanted)
+        # Hidden comments are not shown, as on a network where the account hid them.
+        items = SandboxInbound.objects.filter(
+            account=account, parent_external_id__in=wanted, hidden_at__isnull=True
+        )
         found: list[SandboxPost | SandboxInbound] = [
             *posts[:THREAD_LIMIT],
             *items[:THREAD_LIMIT],

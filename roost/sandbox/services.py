@@ -303,6 +303,25 @@ def sandbox_post_delete(*, account: SandboxAccount, external_id: str) -> Sandbox
     return post
 
 
+def sandbox_inbound_hide(*, account: SandboxAccount, external_id: str, hidden: bool) -> bool:
+    """Hide a comment, reply or mention addressed to the account, or show it again; doing
+    it twice changes nothing. Returns whether it is hidden now.
+
+    Raises `PermanentError` when the account has no such item, or it is a direct message
+    (nothing public to hide).
+    """
+    with transaction.atomic(using=SANDBOX_DB):
+        item = locks.inbound_locked(account, external_id)
+        if item is None:
+            raise PermanentError(f"No comment {external_id!r} on the sandbox.")
+        if item.kind == InboundKind.DIRECT_MESSAGE:
+            raise PermanentError("A direct message is not public; there is nothing to hide.")
+        if hidden != (item.hidden_at is not None):
+            item.hidden_at = timezone.now() if hidden else None
+            item.save(update_fields=["hidden_at"])
+    return hidden
+
+
 def sandbox_inbound_add(
     *,
     account: SandboxAccount,

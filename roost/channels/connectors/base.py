@@ -33,6 +33,10 @@ class Capability(enum.StrEnum):
     IDEMPOTENT_PUBLISH = "idempotent_publish"
     # `lookup` can find a post by the idempotency key it was published under.
     LOOKUP = "lookup"
+    # `hide`/`unhide`: the account can hide someone else's comment or reply under its own
+    # posts, so that the network shows it to nobody, and show it again. Networks that
+    # only let the account mute or block the author (Mastodon) do not declare it.
+    HIDE = "hide"
 
 
 # Typed errors, shared by all connectors.
@@ -212,3 +216,11 @@ class Connector(ABC):
 
     def metrics(self, external_id: str) -> PostMetrics:
         raise PermanentError(f"{self.name} has no metrics")
+
+    def hide(self, external_id: str) -> None:
+        """Hide someone's comment or reply (`Capability.HIDE`); hiding it twice is fine."""
+        raise PermanentError(f"{self.name} cannot hide a comment")
+
+    def unhide(self, external_id: str) -> None:
+        """Show a comment hidden by `hide` again; showing a shown one is fine."""
+        raise PermanentError(f"{self.name} cannot hide a comment")

@@ -72,6 +72,8 @@ DEFAULT_SERVICE = "https://bsky.social"
 DEFAULT_WEB = "https://bsky.app"
 POST_COLLECTION = "app.bsky.feed.post"
 PROFILE_COLLECTION = "app.bsky.actor.profile"
+# A thread's gate: who may reply, and which replies its author hid (`hiddenReplies`).
+THREADGATE_COLLECTION = "app.bsky.feed.threadgate"
 
 # Limits of the app.bsky.feed.post lexicon (the catalogue's Bluesky text rules agree).
 MAX_GRAPHEMES = 300
@@ -340,6 +342,7 @@ class BlueskyConnector(Connector):
             Capability.METRICS,
             Capability.IDEMPOTENT_PUBLISH,
             Capability.LOOKUP,
+            Capability.HIDE,
         }
     )
 
@@ -528,6 +531,61 @@ class BlueskyConnector(Connector):
             )
 
         self._call(remove)
+
+    def hide(self, external_id: str) -> None:
+        """Hide a reply in a thread the account started, through the thread's gate
+        record (`hiddenReplies`): apps then show it to nobody in the thread. A mention or
+        a quote is not a reply in the account's thread, so it cannot be hidden."""
+        self._hidden_set(external_id, hidden=True)
+
+    def unhide(self, external_id: str) -> None:
+        self._hidden_set(external_id, hidden=False)
+
+    def _hidden_set(self, reply_uri: str, *, hidden: bool) -> None:
+        did, collection, rkey = _split_post_uri(reply_uri)
+
+        def change(session: _Session) -> None:
+            client = session.client
+            reply = client.com.atproto.repo.get_record(
+                {"repo": did, "collection": collection, "rkey": rkey}
+            )
+            ref = getattr(reply.value, "reply", None)
+            if ref is None:
+                raise PermanentError("Only a reply can be hidden on Bluesky, not a post.")
+            root_did, _, root_rkey = _split_post_uri(ref.root.uri)
+            if root_did != session.did:
+                raise PermanentError("The reply is in a thread another account started.")
+            try:
+                gate = client.com.atproto.repo.get_record(
+                    {"repo": session.did, "collection": THREADGATE_COLLECTION, "rkey": root_rkey}
+                )
+            except RequestErrorBase as exc:
+                if _xrpc_error(exc)[0] != "RecordNotFound":
+                    raise
+                gate = None
+            listed = list(getattr(gate.value, "hidden_replies", None) or []) if gate else []
+            wanted = [uri for uri in listed if uri != reply_uri] + ([reply_uri] if hidden else [])
+            if wanted == listed:
+                return  # already so
+            record = models.AppBskyFeedThreadgate.Record(
+                post=ref.root.uri,
+                created_at=gate.value.created_at if gate else client.get_current_time_iso(),
+                # No `allow` on the gate: anyone may reply. Kept as the account set it.
+                allow=gate.value.allow if gate else None,
+                hidden_replies=wanted,
+            )
+            client.com.atproto.repo.put_record(
+                models.ComAtprotoRepoPutRecord.Data(
+                    repo=session.did,
+                    collection=THREADGATE_COLLECTION,
+                    rkey=root_rkey,
+                    record=record,
+                    # Another change to the gate since it was read makes this one fail.
+                    swap_record=gate.cid if gate else None,
+                )
+            )
+
+        self._call(change)
 
     def fetch(self, *, cursor: str | None) -> FetchPage:
         """Mentions, replies and quotes that arrived after `cursor`, oldest first.

@@ -205,6 +205,9 @@ class MastodonConnector(Connector):
     """A Mastodon account. Declares what the client API offers; DMs are `direct` statuses."""
 
     name = "mastodon"
+    # No `Capability.HIDE`: the client API lets an account mute or block an author (for
+    # its own view) or report a status to its server's moderators, but not hide someone's
+    # reply to its post from everyone else.
     capabilities = frozenset(
         {
             Capability.PUBLISH_TEXT,

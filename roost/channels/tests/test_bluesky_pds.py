@@ -610,3 +610,50 @@ def test_peer_network_fetch_reports_the_authors_follower_count(
     assert item.author_handle == local_network.bob.handle
     assert item.author_followers == 1  # alice follows bob
     assert item.author_verified is False
+
+
+def threadgate(pds: LocalPds, root_uri: str) -> httpx.Response:
+    _, _, rkey = root_uri.removeprefix("at://").split("/")
+    return xrpc(
+        pds,
+        "com.atproto.repo.getRecord",
+        repo=pds.alice.did,
+        collection="app.bsky.feed.threadgate",
+        rkey=rkey,
+    )
+
+
+def test_peer_hide_and_unhide_a_reply_through_the_threadgate(
+    local_pds: LocalPds, alice: BlueskyConnector, bob: BlueskyConnector
+) -> None:
+    root = alice.publish(PublishRequest(text="Our new menu", idempotency_key=key()))
+    spam = bob.reply(to_external_id=root.external_id, text="cheap followers", idempotency_key=key())
+    kind = bob.reply(to_external_id=root.external_id, text="Looks great", idempotency_key=key())
+
+    alice.hide(spam.external_id)
+    alice.hide(spam.external_id)  # twice is the same
+
+    gate = threadgate(local_pds, root.external_id)
+    assert gate.status_code == 200
+    value = gate.json()["value"]
+    assert value["post"] == root.external_id
+    assert value["hiddenReplies"] == [spam.external_id]
+    assert "allow" not in value  # hiding does not limit who may reply
+
+    alice.hide(kind.external_id)
+    alice.unhide(spam.external_id)
+    assert threadgate(local_pds, root.external_id).json()["value"]["hiddenReplies"] == [
+        kind.external_id
+    ]
+
+
+def test_peer_cannot_hide_a_reply_in_someone_elses_thread(
+    local_pds: LocalPds, alice: BlueskyConnector, bob: BlueskyConnector
+) -> None:
+    root = bob.publish(PublishRequest(text="Bob's thread", idempotency_key=key()))
+    reply = alice.reply(to_external_id=root.external_id, text="Hi Bob", idempotency_key=key())
+
+    with pytest.raises(PermanentError, match="another account started"):
+        alice.hide(reply.external_id)
+    with pytest.raises(PermanentError, match="Only a reply"):
+        alice.hide(root.external_id)

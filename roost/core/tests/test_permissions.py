@@ -51,6 +51,7 @@ EXPECTED = {
     Action.INBOX_HANDLE: {A, M, CM},
     Action.INBOX_CONFIGURE: {A, M},
     Action.INBOX_REPORT_VIEW: {A, M, AN},
+    Action.CLASSIFIER_CONFIGURE: {A},
 }
 
 

@@ -32,6 +32,7 @@ from roost.inbox.filters import (
 )
 from roost.inbox.mentions import HELP_TEXT as MENTION_HELP
 from roost.inbox.models import Conversation, ConversationStatus
+from roost.inbox.moderation import channel_can_hide
 from roost.inbox.reply_variables import reply_render, reply_variables
 
 PAGE_SIZE = 50
@@ -159,6 +160,7 @@ def conversation_context(request: HttpRequest, conversation: Conversation) -> di
         "thread": selectors.conversation_thread(conversation),
         "history": selectors.author_history(viewer=viewer, conversation=conversation),
         "can_handle": can_handle,
+        "can_hide": can_handle and channel_can_hide(conversation.channel),
         "people": people_to_pick(viewer),
         "statuses": ConversationStatus,
         "saved_replies": saved_replies,
@@ -195,7 +197,13 @@ def conversation_thread(request: HttpRequest, conversation_id: int) -> HttpRespo
         return HttpResponse(status=204)
     conversation = selectors.conversation_get(viewer=viewer, conversation_id=conversation_id)
     thread = selectors.conversation_thread(conversation)
-    context = {"conversation": conversation, "thread": thread}
+    group = conversation.channel.channel_group
+    can_hide = can(viewer, Action.INBOX_HANDLE, channel_group=group) and channel_can_hide(
+        conversation.channel
+    )
+    # The split inbox's thread says so, so that its forms return to the split inbox.
+    split = request.GET.get("split") == "1"
+    context = {"conversation": conversation, "thread": thread, "can_hide": can_hide, "split": split}
     return render(request, "inbox/_thread.html", context)
 
 
