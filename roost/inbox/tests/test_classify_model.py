@@ -35,6 +35,14 @@ from roost.inbox.classify.model import (
 )
 from roost.inbox.classify.model.features import DIMENSIONS, buckets_of
 from roost.inbox.classify.rules import classify_by_rules
+from roost.inbox.classify.training.evaluate import END, START, score, write_docs
+from roost.inbox.classify.training.sources import (
+    TEST,
+    TRAIN,
+    VALIDATION,
+    same_text,
+    split_of,
+)
 from roost.inbox.classify.wordlists import DATA
 
 FIXTURE = DATA / "model_check.tsv"
@@ -223,3 +231,37 @@ class TestModelFile:
 def test_the_word_list_classifier_stays_as_the_reference() -> None:
     found = classify_by_rules("Zamówienie nie dotarło, a obsługa milczy. Żenada")
     assert (found.language, found.sentiment, found.intent) == ("pl", "negative", "complaint")
+
+
+class TestMeasurement:
+    """The pieces of the public-data evaluation that run without the data."""
+
+    def test_splits_are_a_fixed_function_of_the_identifier(self) -> None:
+        ids = [f"tweet-{number}" for number in range(10_000)]
+        splits = Counter(split_of(identifier) for identifier in ids)
+        assert [split_of(identifier) for identifier in ids[:50]] == [
+            split_of(identifier) for identifier in ids[:50]
+        ]
+        assert 0.18 < splits[TEST] / len(ids) < 0.22
+        assert 0.08 < splits[VALIDATION] / len(ids) < 0.12
+        assert splits[TRAIN] + splits[TEST] + splits[VALIDATION] == len(ids)
+
+    def test_copies_of_a_tweet_share_a_key(self) -> None:
+        assert same_text("Where is my ORDER?!") == same_text("where is my order") != ""
+
+    def test_scores_against_hand_counted_values(self) -> None:
+        gold = ["negative", "negative", "neutral", "positive"]
+        said = ["negative", "neutral", "neutral", "negative"]
+        found = score(gold, said, ("negative", "neutral", "positive"))
+        assert found.accuracy == 0.5
+        assert found.recall == {"negative": 0.5, "neutral": 1.0, "positive": 0.0}
+        # F1: negative 0.5 (precision 1/2, recall 1/2), neutral 2/3, positive 0.
+        assert found.macro_f1 == pytest.approx((0.5 + 2 / 3 + 0) / 3)
+
+    def test_the_docs_section_is_replaced_between_its_markers(self, tmp_path: Path) -> None:
+        path = tmp_path / "doc.md"
+        path.write_text(f"# Title\n\nbefore\n\n{START}\nold\n{END}\n\nafter\n", encoding="utf-8")
+        write_docs(f"{START}\nnew table\n{END}", path)
+        assert path.read_text(encoding="utf-8") == (
+            f"# Title\n\nbefore\n\n{START}\nnew table\n{END}\n\nafter\n"
+        )

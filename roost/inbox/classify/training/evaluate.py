@@ -115,7 +115,7 @@ def _verdict(value: float, target: float) -> str:
     return f"**missed by {target - value:.3f}** (target {target:.2f})"
 
 
-def _sentiment_section(sets: dict[str, tuple[str, list[Example]]]) -> list[str]:
+def _sentiment_section(sets: dict[str, tuple[str, list[Example]]], summary: list[str]) -> list[str]:
     vader = _vader()
     lines = [
         "### Sentiment",
@@ -137,6 +137,11 @@ def _sentiment_section(sets: dict[str, tuple[str, list[Example]]]) -> list[str]:
             said = score(gold, [vader(e.text) for e in examples], SENTIMENT_LABELS)
             reference = f"{_percent(said.accuracy)} / {_f(said.macro_f1)}"
         target = _verdict(model.macro_f1, SENTIMENT_TARGET) if language in ("en", "pl") else "-"
+        if language in ("en", "pl"):
+            summary.append(
+                f"- Sentiment, {language} ({name}): macro-F1 {_f(model.macro_f1)}, {target};"
+                f" **recall of negatives {_percent(model.recall['negative'])}**."
+            )
         recalls = " / ".join(_percent(model.recall[label]) for label in SENTIMENT_LABELS)
         lines.append(
             f"| {language} | {name} | {model.messages:,} | {_percent(model.accuracy)}"
@@ -147,7 +152,7 @@ def _sentiment_section(sets: dict[str, tuple[str, list[Example]]]) -> list[str]:
     return lines
 
 
-def _complaint_section(examples: list[Example]) -> list[str]:
+def _complaint_section(examples: list[Example], summary: list[str]) -> list[str]:
     labels = ("complaint", "not")
     gold = [e.label for e in examples]
     model = score(
@@ -180,6 +185,11 @@ def _complaint_section(examples: list[Example]) -> list[str]:
         ("majority baseline", base),
         ("always complaint", always),
     ]
+    summary.append(
+        f"- Complaints addressed to companies (en): macro-F1 {_f(model.macro_f1)},"
+        f" {_verdict(model.macro_f1, COMPLAINT_TARGET)};"
+        f" **recall of complaints {_percent(model.recall['complaint'])}**."
+    )
     lines = [
         "### Complaints addressed to companies (English)",
         "",
@@ -200,7 +210,7 @@ def _complaint_section(examples: list[Example]) -> list[str]:
     return lines
 
 
-def _spam_section(examples: list[Example]) -> list[str]:
+def _spam_section(examples: list[Example], summary: list[str]) -> list[str]:
     labels = ("spam", "not")
     gold = [e.label for e in examples]
     model = score(
@@ -212,6 +222,11 @@ def _spam_section(examples: list[Example]) -> list[str]:
         labels,
     )
     base = score(gold, majority(gold), labels)
+    summary.append(
+        f"- Spam comments (en): F1 {_f(model.f1['spam'])},"
+        f" {_verdict(model.f1['spam'], SPAM_TARGET)};"
+        f" recall of spam {_percent(model.recall['spam'])}."
+    )
     lines = [
         "### Spam comments (English)",
         "",
@@ -282,18 +297,26 @@ def report(data: Path) -> str:
     complaints = [e for e in tests[COMPLAINTS.key] if addressed_to_company(e)]
     model = shipped_model()
     trained_on = ", ".join(f"`{value}`" for value in model.info.get("sources", {}).values())  # type: ignore[attr-defined]
+    summary: list[str] = []
+    sections = [
+        *_sentiment_section(sentiment_sets, summary),
+        "",
+        *_complaint_section(complaints, summary),
+        "",
+        *_spam_section(tests[YOUTUBE_SPAM.key], summary),
+        "",
+        *_smoke_section(),
+    ]
     lines = [
         START,
         "",
         f"Model trained on: {trained_on}.",
         "",
-        *_sentiment_section(sentiment_sets),
+        "Against the targets, on the held-out test splits:",
         "",
-        *_complaint_section(complaints),
+        *summary,
         "",
-        *_spam_section(tests[YOUTUBE_SPAM.key]),
-        "",
-        *_smoke_section(),
+        *sections,
         "",
         END,
     ]
