@@ -33,7 +33,7 @@ from roost.inbox.classify.labels import LANGUAGES, Intent, Priority, Sentiment
 from roost.inbox.classify.language import detect_language
 from roost.inbox.classify.language import model as language_model
 from roost.inbox.classify.lexicons import ATTENTION, URGENT, lexicon
-from roost.inbox.classify.model import COMPLAINT_LANGUAGES, shipped_model
+from roost.inbox.classify.model import COMPLAINT_LANGUAGES, Model, shipped_model
 from roost.inbox.classify.model.features import Reading, read
 from roost.inbox.classify.model.features import clear_memo as clear_feature_memo
 from roost.inbox.classify.priority import keyword_hits, prioritise, urgent_hits
@@ -70,9 +70,12 @@ def _most_probable(scores: Mapping[str, float]) -> str:
     return max(scores, key=scores.__getitem__)
 
 
-def score_labels(reading: Reading) -> tuple[dict[str, float], dict[str, float]]:
-    """The sentiment and intent probabilities of a message the model has read."""
-    found = shipped_model().predict(
+def score_labels(
+    reading: Reading, *, model: Model | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The sentiment and intent probabilities of a message the model has read (by the
+    shipped model unless another `model` is given, as training does)."""
+    found = (model or shipped_model()).predict(
         reading.buckets,
         reading.meta_buckets,
         full_complaint=reading.language in COMPLAINT_LANGUAGES,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,16 +25,20 @@ from roost.inbox.classify import (
     classify,
     prioritise_labels,
 )
-from roost.inbox.classify.classifier import clear_memos
+from roost.inbox.classify.classifier import clear_memos, score_labels
 from roost.inbox.classify.model import (
     ARTIFACT,
+    COMPLAINT_CUES_HEAD,
+    COMPLAINT_HEAD,
     HEADS,
+    OTHER_LANGUAGE,
+    Model,
     ModelFileError,
     read_model,
     shipped_model,
     write_model,
 )
-from roost.inbox.classify.model.features import DIMENSIONS, buckets_of
+from roost.inbox.classify.model.features import DIMENSIONS, buckets_of, read
 from roost.inbox.classify.rules import classify_by_rules
 from roost.inbox.classify.training.evaluate import END, START, score, write_docs
 from roost.inbox.classify.training.sources import (
@@ -143,6 +148,39 @@ class TestScores:
         asking = classify("@shop what time do you open on Saturday?")
         assert angry.intent_scores["complaint"] > asking.intent_scores["complaint"]
         assert angry.sentiment_scores["negative"] > asking.sentiment_scores["negative"]
+
+
+def _top_intent(text: str, *, head: str, offset: float, language: str = "") -> str:
+    """The intent of `text` with one complaint head's bias moved by `offset`, as training
+    moves it when choosing the decision point on validation."""
+    shipped = shipped_model()
+    heads = dict(shipped.heads)
+    heads[head] = replace(heads[head], bias=heads[head].bias + offset)
+    reading = read(text)
+    if language:
+        reading = replace(reading, language=language)
+    _, scores = score_labels(reading, model=Model(heads, shipped.info))
+    return max(scores, key=scores.__getitem__)
+
+
+class TestComplaintDecisionPoint:
+    TEXT = "@shop my parcel came a week late and the box was open"
+
+    def test_the_shipped_model_is_the_default(self) -> None:
+        reading = read(self.TEXT)
+        assert score_labels(reading, model=shipped_model()) == score_labels(reading)
+
+    @pytest.mark.parametrize(
+        ("head", "language"), [(COMPLAINT_HEAD, ""), (COMPLAINT_CUES_HEAD, OTHER_LANGUAGE)]
+    )
+    def test_moving_a_heads_bias_moves_the_intent(self, head: str, language: str) -> None:
+        assert _top_intent(self.TEXT, head=head, offset=-30.0, language=language) != "complaint"
+        assert _top_intent(self.TEXT, head=head, offset=30.0, language=language) == "complaint"
+
+    def test_another_languages_messages_ignore_the_english_head(self) -> None:
+        low = _top_intent(self.TEXT, head=COMPLAINT_HEAD, offset=-30.0, language=OTHER_LANGUAGE)
+        high = _top_intent(self.TEXT, head=COMPLAINT_HEAD, offset=30.0, language=OTHER_LANGUAGE)
+        assert low == high
 
 
 class TestPrioritiseLabels:

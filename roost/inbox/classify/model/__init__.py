@@ -45,6 +45,8 @@ COMPLAINT_CUES_HEAD = "complaint_cues"
 HEADS = (*SENTIMENT_HEADS, SPAM_HEAD, COMPLAINT_HEAD, COMPLAINT_CUES_HEAD)
 # Languages whose complaints the full `complaint` head was trained on.
 COMPLAINT_LANGUAGES = frozenset({"en"})
+# A language outside COMPLAINT_LANGUAGES, for measuring the cue-only complaint head.
+OTHER_LANGUAGE = "und"
 _MAGIC = b"roost-classifier 2\n"
 
 
