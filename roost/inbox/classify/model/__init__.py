@@ -1,7 +1,7 @@
 """The trained model: linear heads over hashed features, read from `model.bin`.
 
 Standard library only at serve time: the weights are bytes (8-bit levels) in one
-compressed file (0.2 MB; 1.3 MB in memory), loaded once per process in a fraction of a
+compressed file (0.3 MB; 1.3 MB in memory), loaded once per process in a fraction of a
 second. Each head is a row of `DIMENSIONS` bytes with a bias and a scale; a byte `q`
 stands for the weight `scale * (q - 128)`, so a head's score for a message is
 
