@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: demo test lint peers axe test-sqlite test-postgres test-browser bench clean
+.PHONY: demo test lint peers axe test-sqlite test-postgres test-browser bench clean \
+	classify-train classify-docs
 
 $(VENV): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +65,18 @@ test-browser: $(VENV) axe
 
 bench: $(VENV)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
+
+# The message classifier's model, from the public sets cloned under CLASSIFY_DATA
+# (roost/inbox/classify/training/SOURCES.md lists them), and its measured results in
+# docs/classification.md.
+CLASSIFY_DATA ?= var/classify-data
+classify-train: $(VENV)
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[dev,train]'
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m roost.inbox.classify.training.train --data $(CLASSIFY_DATA)
+
+classify-docs: $(VENV)
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[dev,train]'
+	$(BIN)/python -m roost.inbox.classify.training.evaluate --data $(CLASSIFY_DATA) --write-docs
 
 clean:
 	rm -rf $(VENV) var

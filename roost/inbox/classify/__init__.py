@@ -6,12 +6,15 @@
     # language "pl", sentiment negative, intent complaint, priority urgent,
     # reasons ("VIP: 120,000 followers", "complaint with negative sentiment")
 
-Standard library only: word lists and language profiles are plain text under `data/`.
-`evaluate()` scores the classifier against `data/eval.tsv`; docs/classification.md has
-the method, the measured accuracy and speed, and the limitations.
+Standard library only at serve time: sentiment and intent come from a linear model
+trained on public labelled data (`model/model.bin`, trained by `training/train.py`);
+word lists and language profiles are plain text under `data/`. `prioritise_labels()`
+recomputes the priority when the labels change. `evaluate()` scores the classifier
+against the team's `data/eval.tsv`; `training/evaluate.py` measures it on the public
+test sets; docs/classification.md has the method, the results and the limitations.
 """
 
-from roost.inbox.classify.classifier import Classification, classify
+from roost.inbox.classify.classifier import Classification, classify, prioritise_labels
 from roost.inbox.classify.evaluation import Report, evaluate
 from roost.inbox.classify.labels import (
     LANGUAGES,
@@ -40,4 +43,5 @@ __all__ = [
     "detect_language",
     "evaluate",
     "is_vip",
+    "prioritise_labels",
 ]

@@ -4,7 +4,8 @@
 - urgent: a VIP (at least `VIP_FOLLOWERS` followers, or a verified account) complaining,
   or a legal, safety or data-protection keyword ("lawsuit", "police", "recall", "pozew",
   "wyciek"), or one of the caller's own VIP keywords;
-- high: a VIP, a complaint with negative sentiment, or a press, fraud or public-escalation
+- high: a VIP, a complaint (told in a negative tone or not: "the courier marked it as
+  delivered, it wasn't" is a complaint too), or a press, fraud or public-escalation
   keyword ("journalist", "chargeback", "dziennikarz");
 - normal: everything else (no reasons).
 """
@@ -76,11 +77,10 @@ def prioritise(
     vip = is_vip(author_followers=author_followers, author_verified=author_verified)
     if vip:
         reasons.append(_vip_reason(author_followers, author_verified))
-    # A complaint is negative by construction (see intent.py); the check keeps the rule
-    # readable on its own.
-    complaint = intent is Intent.COMPLAINT and sentiment is Sentiment.NEGATIVE
+    complaint = intent is Intent.COMPLAINT
     if complaint:
-        reasons.append("complaint with negative sentiment")
+        negative = sentiment is Sentiment.NEGATIVE
+        reasons.append("complaint with negative sentiment" if negative else "complaint")
     reasons.extend(f"keyword: {word}" for word in (*urgent_keywords, *attention_keywords))
     if (vip and complaint) or urgent_keywords:
         return Priority.URGENT, tuple(reasons)

@@ -1,5 +1,11 @@
 """The offline message classifier: language, sentiment, intent, priority, and its measured
-accuracy against the labelled evaluation set. Pure functions: no database."""
+accuracy against the labelled evaluation set. Pure functions: no database.
+
+Sentiment and intent come from the trained model (test_classify_model.py checks it on
+held-out messages). The phrase-by-phrase cases below describe the word-list rules
+(`rules.classify_by_rules`), which stay as the benchmark's reference and as features of
+the model; priority is checked from given labels (`prioritise_labels`), since it
+follows from the labels whoever sets them."""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from roost.inbox.classify import (
     clean,
     detect_language,
     evaluate,
+    prioritise_labels,
 )
 from roost.inbox.classify.classifier import clear_memos
 from roost.inbox.classify.evaluation import (
@@ -27,6 +34,7 @@ from roost.inbox.classify.evaluation import (
     main,
     read_examples,
 )
+from roost.inbox.classify.rules import classify_by_rules
 from roost.inbox.classify.wordlists import DATA, WordListError, read_sections
 
 # What the evaluation must keep beating: the majority-class baseline by this much for
@@ -90,7 +98,9 @@ class TestLanguage:
         assert detect_language("Thanks for the quick reply", hint="xx") == "en"
 
 
-class TestSentiment:
+class TestWordListSentiment:
+    """The word-list rules' reading of negation, contrast, emoji and politeness."""
+
     @pytest.mark.parametrize(
         ("text", "expected"),
         [
@@ -118,7 +128,7 @@ class TestSentiment:
         ],
     )
     def test_english(self, text: str, expected: Sentiment) -> None:
-        assert classify(text).sentiment == expected
+        assert classify_by_rules(text).sentiment == expected
 
     @pytest.mark.parametrize(
         ("text", "expected"),
@@ -146,7 +156,7 @@ class TestSentiment:
         ],
     )
     def test_polish(self, text: str, expected: Sentiment) -> None:
-        assert classify(text).sentiment == expected
+        assert classify_by_rules(text).sentiment == expected
 
     @pytest.mark.parametrize(
         ("text", "expected"),
@@ -160,16 +170,18 @@ class TestSentiment:
         ],
     )
     def test_german_spanish_french(self, text: str, expected: Sentiment) -> None:
-        assert classify(text).sentiment == expected
+        assert classify_by_rules(text).sentiment == expected
 
     def test_intensifiers_exclamation_marks_and_shouting_strengthen(self) -> None:
-        assert classify("it's fine").sentiment == Sentiment.NEUTRAL
-        assert classify("it's really fine!!!").sentiment == Sentiment.POSITIVE
-        assert classify("delivery was a bit slow").sentiment == Sentiment.NEUTRAL
-        assert classify("delivery was a bit SLOW").sentiment == Sentiment.NEGATIVE
+        assert classify_by_rules("it's fine").sentiment == Sentiment.NEUTRAL
+        assert classify_by_rules("it's really fine!!!").sentiment == Sentiment.POSITIVE
+        assert classify_by_rules("delivery was a bit slow").sentiment == Sentiment.NEUTRAL
+        assert classify_by_rules("delivery was a bit SLOW").sentiment == Sentiment.NEGATIVE
 
 
-class TestIntent:
+class TestWordListIntent:
+    """The word-list rules' intent order: spam, complaint, question, praise, other."""
+
     @pytest.mark.parametrize(
         ("text", "expected"),
         [
@@ -201,92 +213,160 @@ class TestIntent:
         ],
     )
     def test_intents(self, text: str, expected: Intent) -> None:
-        assert classify(text).intent == expected
+        assert classify_by_rules(text).intent == expected
 
     def test_a_rude_complaint_is_still_a_complaint(self) -> None:
         # Abuse with a real problem in it goes to a person, not the spam folder.
-        assert classify("You idiots, my order arrived broken").intent == Intent.COMPLAINT
+        for found in (
+            classify_by_rules("You idiots, my order arrived broken"),
+            classify("You idiots, my order arrived broken"),
+        ):
+            assert found.intent == Intent.COMPLAINT
 
     def test_a_customer_asking_for_a_dm_is_not_spam(self) -> None:
-        assert classify("Can you DM me the tracking number?").intent == Intent.QUESTION
+        text = "Can you DM me the tracking number?"
+        assert classify_by_rules(text).intent == Intent.QUESTION
+        assert classify(text).intent != Intent.SPAM
 
     def test_a_link_alone_is_not_spam(self) -> None:
-        assert classify("Is this the same jacket? https://example.com/p/123").intent == (
-            Intent.QUESTION
-        )
+        text = "Is this the same jacket? https://example.com/p/123"
+        assert classify_by_rules(text).intent == Intent.QUESTION
+        assert classify(text).intent != Intent.SPAM
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Earn $500 a day from home, DM me 💰",
+            "Zarabiaj w domu, link w bio",
+            "you are all idiots",
+            "spadajcie debile",
+        ],
+    )
+    def test_listed_spam_and_abuse_stay_spam_for_the_model(self, text: str) -> None:
+        # The spam cue list sets a floor under the model's spam probability.
+        result = classify(text)
+        assert result.intent == Intent.SPAM
+        assert result.intent_scores["spam"] >= 0.9
 
 
 class TestPriority:
     @pytest.mark.parametrize(
-        ("text", "kwargs", "priority", "reasons"),
+        ("text", "labels", "kwargs", "priority", "reasons"),
         [
             (
                 "My order is two weeks late and nobody answers 😡",
+                ("negative", "complaint"),
                 {"author_followers": 120_000},
                 Priority.URGENT,
                 ("VIP: 120,000 followers", "complaint with negative sentiment"),
             ),
             (
                 "Zamówienie nie dotarło, żenada",
+                ("negative", "complaint"),
                 {"author_verified": True},
                 Priority.URGENT,
                 ("VIP: verified account", "complaint with negative sentiment"),
             ),
             (
                 "I'm talking to my lawyer about a lawsuit",
+                ("negative", "other"),
                 {},
                 Priority.URGENT,
                 ("keyword: lawyer", "keyword: lawsuit"),
             ),
-            ("Składam pozew przeciwko wam", {}, Priority.URGENT, ("keyword: pozew",)),
-            ("Wyciek danych klientów?", {}, Priority.URGENT, ("keyword: wyciek",)),
+            (
+                "Składam pozew przeciwko wam",
+                ("negative", "other"),
+                {},
+                Priority.URGENT,
+                ("keyword: pozew",),
+            ),
+            (
+                "Wyciek danych klientów?",
+                ("neutral", "question"),
+                {},
+                Priority.URGENT,
+                ("keyword: wyciek",),
+            ),
             (
                 "The charger caught fire",
+                ("negative", "complaint"),
                 {},
                 Priority.URGENT,
                 ("complaint with negative sentiment", "keyword: caught fire"),
             ),
             (
                 "Love your shop!",
+                ("positive", "praise"),
                 {"author_followers": 75_000},
                 Priority.HIGH,
                 ("VIP: 75,000 followers",),
             ),
             (
                 "Love your shop!",
+                ("positive", "praise"),
                 {"author_followers": 60_000, "author_verified": True},
                 Priority.HIGH,
                 ("VIP: verified, 60,000 followers",),
             ),
             (
                 "The parcel arrived broken, really disappointed",
+                ("negative", "complaint"),
                 {},
                 Priority.HIGH,
                 ("complaint with negative sentiment",),
             ),
             (
+                "Courier marked it as delivered, it wasn't",
+                ("neutral", "complaint"),
+                {},
+                Priority.HIGH,
+                ("complaint",),
+            ),
+            (
                 "A journalist asked me about your returns",
+                ("neutral", "other"),
                 {},
                 Priority.HIGH,
                 ("keyword: journalist",),
             ),
-            ("Do you ship to Ireland?", {"author_followers": 49_999}, Priority.NORMAL, ()),
-            ("Earn $500 a day, DM me 💰", {"author_followers": 500_000}, Priority.LOW, None),
+            (
+                "Do you ship to Ireland?",
+                ("neutral", "question"),
+                {"author_followers": 49_999},
+                Priority.NORMAL,
+                (),
+            ),
+            (
+                "Earn $500 a day, DM me 💰",
+                ("neutral", "spam"),
+                {"author_followers": 500_000},
+                Priority.LOW,
+                ("spam or abuse",),
+            ),
         ],
     )
     def test_priorities_and_reasons(
         self,
         text: str,
+        labels: tuple[str, str],
         kwargs: dict[str, object],
         priority: Priority,
-        reasons: tuple[str, ...] | None,
+        reasons: tuple[str, ...],
     ) -> None:
-        result = classify(text, **kwargs)  # type: ignore[arg-type]
-        assert result.priority == priority
-        if reasons is not None:
-            assert result.reasons == reasons
-        else:
-            assert result.reasons
+        sentiment, intent = labels
+        found = prioritise_labels(sentiment=sentiment, intent=intent, text=text, **kwargs)  # type: ignore[arg-type]
+        assert found == (priority, reasons)
+
+    def test_classify_gives_the_priority_of_its_own_labels(self) -> None:
+        for text in ("My order is two weeks late and nobody answers 😡", "Składam pozew"):
+            result = classify(text, author_followers=120_000)
+            assert (result.priority, result.reasons) == prioritise_labels(
+                sentiment=result.sentiment,
+                intent=result.intent,
+                author_followers=120_000,
+                text=text,
+            )
 
     def test_callers_vip_keywords_are_urgent(self) -> None:
         result = classify("Is the Acme Pro back?", vip_keywords=["acme pro"])
