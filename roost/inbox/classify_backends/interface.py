@@ -15,9 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from roost.inbox import classify as builtin
-from roost.inbox.classify import Classification, Intent, Priority, Sentiment
-from roost.inbox.classify.priority import prioritise
+from roost.inbox.classify import (
+    Classification,
+    Intent,
+    Priority,
+    Sentiment,
+    classify,
+    prioritise_labels,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,7 @@ class ClassifierBackend(Protocol):
 
 
 def builtin_classify(item: ClassifierInput) -> Classification:
-    return builtin.classify(
+    return classify(
         item.text,
         language_hint=item.language_hint,
         author_followers=item.author_followers,
@@ -55,30 +60,16 @@ def builtin_classify(item: ClassifierInput) -> Classification:
 
 
 def _priority(
-    base: Classification, *, sentiment: Sentiment, intent: Intent, item: ClassifierInput
+    *, sentiment: Sentiment, intent: Intent, item: ClassifierInput
 ) -> tuple[Priority, tuple[str, ...]]:
-    """The priority of the new labels. The classifier package's `prioritise_labels` works
-    it out from the text; without it, the keywords the built-in answer found are reused
-    (urgent ones when the built-in answer was urgent for them)."""
-    labeller = getattr(builtin, "prioritise_labels", None)
-    if labeller is not None:
-        found: tuple[Priority, tuple[str, ...]] = labeller(
-            sentiment=sentiment,
-            intent=intent,
-            author_followers=item.author_followers,
-            author_verified=item.author_verified,
-            text=item.text,
-        )
-        return found
-    keywords = [r.removeprefix("keyword: ") for r in base.reasons if r.startswith("keyword: ")]
-    urgent = base.priority is Priority.URGENT and bool(keywords)
-    return prioritise(
-        intent=intent,
+    """The priority of the new labels, by the built-in classifier's rules on the text."""
+    return prioritise_labels(
         sentiment=sentiment,
+        intent=intent,
         author_followers=item.author_followers,
         author_verified=item.author_verified,
-        urgent_keywords=keywords if urgent else (),
-        attention_keywords=() if urgent else keywords,
+        text=item.text,
+        language_hint=item.language_hint,
     )
 
 
@@ -93,20 +84,17 @@ def relabelled(
 ) -> Classification:
     """The built-in answer with a backend's sentiment and intent (and their scores, when
     the classification carries scores), and the priority worked out again."""
-    priority, reasons = _priority(base, sentiment=sentiment, intent=intent, item=item)
+    priority, reasons = _priority(sentiment=sentiment, intent=intent, item=item)
     changes: dict[str, object] = {
         "sentiment": sentiment,
         "intent": intent,
         "priority": priority,
         "reasons": reasons,
     }
-    names = {f.name for f in dataclasses.fields(base)}
     for task, label, scores, was in (
         ("sentiment", sentiment, sentiment_scores, base.sentiment),
         ("intent", intent, intent_scores, base.intent),
     ):
-        if f"{task}_scores" not in names:
-            continue
         if scores is not None:
             changes[f"{task}_scores"] = dict(scores)
         elif label != was:  # a label without scores: the backend is sure of it
@@ -115,9 +103,6 @@ def relabelled(
 
 
 def intent_confidence(classification: Classification) -> float:
-    """How sure the classifier is of the intent it chose: its probability when the
-    classification carries `intent_scores`, else 1.0."""
-    scores = getattr(classification, "intent_scores", None)
-    if not scores:
-        return 1.0
-    return float(scores.get(classification.intent.value, 0.0))
+    """How sure the classifier is of the intent it chose: its probability."""
+    scores = classification.intent_scores
+    return float(scores.get(classification.intent.value, 0.0)) if scores else 1.0

@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from roost.inbox import classify as base_classifier
 from roost.inbox.classify import (
     LANGUAGES,
     UNDETERMINED,
@@ -34,9 +33,8 @@ from roost.inbox.classify import (
     Intent,
     Priority,
     Sentiment,
-    classify,
+    prioritise_labels,
 )
-from roost.inbox.classify.priority import prioritise
 
 # The values each correctable field may take.
 LABELS: dict[str, tuple[str, ...]] = {
@@ -71,68 +69,30 @@ def features(text: str) -> list[str]:
 
 
 def base_probabilities(found: Classification, field: str) -> dict[str, float]:
-    """The base classifier's probability for every label of `field`: its scores where it
-    gives them, else all of it on the label it chose."""
-    scores = getattr(found, f"{field}_scores", None) if field != "language" else None
-    chosen = str(getattr(found, field))
+    """The base classifier's probability for every label of `field`: its scores (language
+    has none, so all of it is on the language it chose)."""
+    scores: Mapping[str, float] = {}
+    if field == "sentiment":
+        scores = found.sentiment_scores
+    elif field == "intent":
+        scores = found.intent_scores
     if scores:
         return {label: float(scores.get(label, 0.0)) for label in LABELS[field]}
+    chosen = str(getattr(found, field))
     return {label: 1.0 if label == chosen else 0.0 for label in LABELS[field]}
 
 
 def labels_priority(
-    *,
-    sentiment: str,
-    intent: str,
-    author_followers: int,
-    author_verified: bool,
-    text: str,
-    base: Classification | None = None,
+    *, sentiment: str, intent: str, author_followers: int, author_verified: bool, text: str
 ) -> tuple[Priority, tuple[str, ...]]:
-    """The priority the classifier gives these labels on this message, and its reasons.
-
-    Uses the classifier's public `prioritise_labels` where it has one; otherwise its
-    keyword findings are read from the base classification of the text (`base`, or one
-    made here), and a keyword that raised the base to urgent is taken as urgent."""
-    public = getattr(base_classifier, "prioritise_labels", None)
-    if public is not None:
-        result: tuple[Priority, tuple[str, ...]] = public(
-            sentiment=Sentiment(sentiment),
-            intent=Intent(intent),
-            author_followers=author_followers,
-            author_verified=author_verified,
-            text=text,
-        )
-        return result
-    if base is None:
-        base = classify(text, author_followers=author_followers, author_verified=author_verified)
-    keywords = [r.removeprefix("keyword: ") for r in base.reasons if r.startswith("keyword: ")]
-    as_attention = prioritise(
-        intent=base.intent,
-        sentiment=base.sentiment,
-        author_followers=author_followers,
-        author_verified=author_verified,
-        urgent_keywords=[],
-        attention_keywords=keywords,
-    )[0]
-    urgent = keywords if keywords and as_attention != base.priority else []
-    return prioritise(
-        intent=Intent(intent),
+    """The priority the classifier gives these labels on this message, and its reasons."""
+    return prioritise_labels(
         sentiment=Sentiment(sentiment),
+        intent=Intent(intent),
         author_followers=author_followers,
         author_verified=author_verified,
-        urgent_keywords=urgent,
-        attention_keywords=[] if urgent else keywords,
+        text=text,
     )
-
-
-@dataclass(frozen=True)
-class Example:
-    """One thing to learn: a message's features, the base's probabilities, the right label."""
-
-    features: Sequence[str]
-    base: Mapping[str, float]
-    label: str
 
 
 def _log_base(base: Mapping[str, float], labels: Sequence[str]) -> dict[str, float]:
@@ -167,6 +127,15 @@ class FieldAdapter:
             for label, weight in weights.items():
                 scores[label] += weight * scale
         return _softmax(scores)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One thing to learn: a message's features, the base's probabilities, the right label."""
+
+    features: Sequence[str]
+    base: Mapping[str, float]
+    label: str
 
 
 def fit(examples: Sequence[Example], labels: tuple[str, ...]) -> FieldAdapter:
@@ -298,7 +267,6 @@ def _relabelled(
             author_followers=author_followers,
             author_verified=author_verified,
             text=text,
-            base=found,
         )
     # Where the classification has scores, they become the adapted probabilities.
     values.update(scores)
