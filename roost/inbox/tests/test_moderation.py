@@ -4,7 +4,6 @@ per-organisation rule on ingest. Runs against the sandbox network."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
 import pytest
 from django.urls import reverse
@@ -14,7 +13,7 @@ from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, ChannelGroup, Role
 from roost.inbox import moderation
-from roost.inbox.classify import Classification, classify
+from roost.inbox.classify import classify
 from roost.inbox.ingest import channel_ingest
 from roost.inbox.models import Message, MessageModeration, ModerationRule
 from roost.inbox.tests.conftest import account
@@ -186,25 +185,18 @@ def test_a_rule_hides_spam_only_on_its_channels(
     assert entry.after["rule"] == "Hide spam"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Scored(Classification):
-    """A classification with the model's probabilities, as the trained model reports them."""
-
-    intent_scores: Mapping[str, float] = dataclasses.field(default_factory=dict)
-
-
 @pytest.mark.django_db
 def test_a_rule_applies_only_at_or_above_its_confidence(org) -> None:
     rule = ModerationRule(organization=org, name="Spam", intent="spam", min_confidence=0.8)
     base = classify(SPAM)
-    sure = Scored(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)},
-                  intent_scores={"spam": 0.85, "other": 0.15})  # fmt: skip
-    unsure = dataclasses.replace(sure, intent_scores={"spam": 0.6, "other": 0.4})
+    assert base.intent.value == "spam"
+    sure = dataclasses.replace(base, intent_scores={"spam": 0.85, "other": 0.15})
+    unsure = dataclasses.replace(base, intent_scores={"spam": 0.6, "other": 0.4})
 
     assert moderation.rule_matches(rule, sure) == 0.85
     assert moderation.rule_matches(rule, unsure) is None
-    # Without scores the label counts as certain; another intent never matches.
-    assert moderation.rule_matches(rule, base) == 1.0
+    # The model's own probability is the confidence; another intent never matches.
+    assert moderation.rule_matches(rule, base) == pytest.approx(base.intent_scores["spam"])
     assert moderation.rule_matches(rule, classify(QUESTION)) is None
 
 
