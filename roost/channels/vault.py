@@ -36,7 +36,7 @@ import functools
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -555,13 +555,16 @@ def _named_seal(*, channel: Channel, name: str, secret: str) -> str:
     return _named_wrap(channel=channel, name=name, data_key=data_key, ciphertext=ciphertext)
 
 
-def _named_open(*, channel: Channel, name: str, sealed: str) -> tuple[str, bytes, str]:
-    """(key id, data key, plaintext); VaultError when the text does not open."""
-    ids = _named_ids(channel, name)
+def _sealed_open(
+    sealed: str, *, name: str, where: str, aad: Callable[[str], bytes], purpose: str
+) -> tuple[str, bytes, str]:
+    """(key id, data key, plaintext) of a sealed text `key_id:wrapped key:ciphertext`,
+    whose parts were bound to `aad(f"{purpose}-key:{key_id}")` and `aad(f"{purpose}-secret")`;
+    VaultError (naming `name` and `where`) when it does not open."""
     failed = VaultError(
         VaultErrorCode.DECRYPT_FAILED,
         what=f"sealed secret {name!r}",
-        where=f"channel {channel.pk}",
+        where=where,
         failure=SEALED_TEXT_ALTERED,
     )
     parts = sealed.split(":") if isinstance(sealed, str) else []
@@ -569,13 +572,23 @@ def _named_open(*, channel: Channel, name: str, sealed: str) -> tuple[str, bytes
         raise failed
     key_id = parts[1]
     try:
-        data_key = _open(
-            keyring().key(key_id), _unb64(parts[2]), _named_aad(f"named-key:{key_id}", **ids)
-        )
-        plaintext = _open(data_key, _unb64(parts[3]), _named_aad("named-secret", **ids))
+        data_key = _open(keyring().key(key_id), _unb64(parts[2]), aad(f"{purpose}-key:{key_id}"))
+        plaintext = _open(data_key, _unb64(parts[3]), aad(f"{purpose}-secret"))
     except (InvalidTag, binascii.Error, ValueError):
         raise failed from None
     return key_id, data_key, plaintext.decode()
+
+
+def _named_open(*, channel: Channel, name: str, sealed: str) -> tuple[str, bytes, str]:
+    """(key id, data key, plaintext); VaultError when the text does not open."""
+    ids = _named_ids(channel, name)
+    return _sealed_open(
+        sealed,
+        name=name,
+        where=f"channel {channel.pk}",
+        aad=lambda part: _named_aad(part, **ids),
+        purpose="named",
+    )
 
 
 def _sealed_values(channel: Channel) -> dict[str, str]:
@@ -753,22 +766,10 @@ def organization_secret_open(*, organization_id: int, name: str, sealed: str) ->
 
 def _organization_open(*, organization_id: int, name: str, sealed: str) -> tuple[str, bytes, str]:
     """(key id, data key, plaintext) of an organisation's sealed secret."""
-    ids: dict[str, Any] = {"name": name, "organization_id": organization_id}
-    failed = VaultError(
-        VaultErrorCode.DECRYPT_FAILED,
-        what=f"sealed secret {name!r}",
+    return _sealed_open(
+        sealed,
+        name=name,
         where=f"organisation {organization_id}",
-        failure=SEALED_TEXT_ALTERED,
+        aad=lambda part: _organization_aad(part, name=name, organization_id=organization_id),
+        purpose="org",
     )
-    parts = sealed.split(":") if isinstance(sealed, str) else []
-    if len(parts) != 4 or parts[0] != _SEALED_VERSION:
-        raise failed
-    key_id = parts[1]
-    try:
-        data_key = _open(
-            keyring().key(key_id), _unb64(parts[2]), _organization_aad(f"org-key:{key_id}", **ids)
-        )
-        plaintext = _open(data_key, _unb64(parts[3]), _organization_aad("org-secret", **ids))
-    except (InvalidTag, binascii.Error, ValueError):
-        raise failed from None
-    return key_id, data_key, plaintext.decode()
