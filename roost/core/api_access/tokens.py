@@ -41,6 +41,9 @@ class Scope(enum.StrEnum):
     POSTS_APPROVE = "posts:approve"
     MEDIA_READ = "media:read"
     MEDIA_WRITE = "media:write"
+    INCIDENTS_READ = "incidents:read"
+    INCIDENTS_WRITE = "incidents:write"
+    CRISIS_WRITE = "crisis:write"
 
 
 SCOPE_HELP = {
@@ -58,6 +61,9 @@ SCOPE_HELP = {
     Scope.POSTS_APPROVE: "Approve and reject posts (as far as your own roles allow)",
     Scope.MEDIA_READ: "Search and read the media library",
     Scope.MEDIA_WRITE: "Upload media and edit alt text, tags and focal points",
+    Scope.INCIDENTS_READ: "List and read incidents, their timelines and crisis mode",
+    Scope.INCIDENTS_WRITE: "Open incidents, change their status, severity and owner, add notes",
+    Scope.CRISIS_WRITE: "Turn crisis mode on and off (as far as your own roles allow)",
 }
 
 

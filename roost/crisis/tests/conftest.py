@@ -8,13 +8,14 @@ from collections.abc import Callable
 import pytest
 
 from roost.core.models import Brand, ChannelGroup, Organization, Role, User
-from roost.publishing.tests.conftest import (  # noqa: F401  (fixtures used by the tests)
-    brand,
-    due_post,
-    group,
-    make_channel,
-    publisher,
-)
+from roost.publishing.tests import conftest as publishing_fixtures
+
+# Publishing's own fixtures, shared rather than copied.
+brand = publishing_fixtures.brand
+group = publishing_fixtures.group
+publisher = publishing_fixtures.publisher
+make_channel = publishing_fixtures.make_channel
+due_post = publishing_fixtures.due_post
 
 
 @pytest.fixture

@@ -18,7 +18,13 @@ from roost.crisis.mode import (
     held_post_decide,
 )
 from roost.crisis.models import CrisisMode, HeldPost
-from roost.crisis.playbooks import StatementIn, StepIn, playbook_create, statement_decide, statement_submit
+from roost.crisis.playbooks import (
+    StatementIn,
+    StepIn,
+    playbook_create,
+    statement_decide,
+    statement_submit,
+)
 from roost.crisis.services import incident_open
 from roost.publishing.models import Pause, Variant, VariantState
 
@@ -45,9 +51,13 @@ def test_crisis_mode_pauses_the_brand_only_and_ends_with_a_decision_per_post(
         _later(post)
     unaffected = due_post([elsewhere], text="Asia post")
     _later(unaffected)
-    incident = incident_open(organization=org, actor=manager, title="Charger recall", severity="sev1", brand=brand)
+    incident = incident_open(
+        organization=org, actor=manager, title="Charger recall", severity="sev1", brand=brand
+    )
 
-    crisis = crisis_mode_start(actor=manager, scope="brand", brand=brand, reason="Charger recall", incident=incident)
+    crisis = crisis_mode_start(
+        actor=manager, scope="brand", brand=brand, reason="Charger recall", incident=incident
+    )
 
     assert crisis.is_on and crisis.pause is not None and crisis.pause.scope == Pause.Scope.BRAND
     states = dict(Variant.objects.values_list("post_id", "state"))
@@ -70,7 +80,9 @@ def test_crisis_mode_pauses_the_brand_only_and_ends_with_a_decision_per_post(
     held_post_decide(actor=manager, held=held[1], decision="reschedule", reschedule_at=later)
     held_post_decide(actor=manager, held=held[2], decision="discard")
     with pytest.raises(ApplicationError) as refused:
-        held_post_decide(actor=manager, held=held[1], decision="reschedule", reschedule_at=timezone.now())
+        held_post_decide(
+            actor=manager, held=held[1], decision="reschedule", reschedule_at=timezone.now()
+        )
     assert refused.value.field == "reschedule_at"
     crisis = crisis_mode_review_finish(actor=manager, crisis=crisis)
 
@@ -93,7 +105,9 @@ def test_crisis_mode_pauses_the_brand_only_and_ends_with_a_decision_per_post(
     } <= actions
 
 
-def test_only_leads_turn_crisis_mode_on_and_bad_scope_is_refused(org, manager, agent, brand, other_org, make_user):
+def test_only_leads_turn_crisis_mode_on_and_bad_scope_is_refused(
+    org, manager, agent, brand, other_org, make_user
+):
     with pytest.raises(ApplicationError) as refused:
         crisis_mode_start(actor=agent, scope="organization", reason="Panic")
     assert refused.value.code == ErrorCode.PERMISSION_DENIED
@@ -102,7 +116,14 @@ def test_only_leads_turn_crisis_mode_on_and_bad_scope_is_refused(org, manager, a
         ({"scope": "organization", "reason": " "}, "reason"),
         ({"scope": "brand", "reason": "x"}, "brand"),
         ({"scope": "channels", "reason": "x"}, "channels"),
-        ({"scope": "brand", "reason": "x", "brand": Brand.objects.create(organization=other_org, name="Theirs")}, "brand"),
+        (
+            {
+                "scope": "brand",
+                "reason": "x",
+                "brand": Brand.objects.create(organization=other_org, name="Theirs"),
+            },
+            "brand",
+        ),
     ):
         with pytest.raises(ApplicationError) as refused:
             crisis_mode_start(actor=manager, **arguments)
@@ -155,7 +176,11 @@ def test_the_matching_playbook_opens_with_statements_and_a_fast_approval_path(
         statement_decide(actor=agent, statement=statement, approve=True)
     assert refused.value.code == ErrorCode.PERMISSION_DENIED
     assert statement_decide(actor=manager, statement=statement, approve=True).status == "approved"
-    assert [k for k in incident.timeline.values_list("kind", flat=True)] == ["opened", "statement", "statement"]
+    assert [k for k in incident.timeline.values_list("kind", flat=True)] == [
+        "opened",
+        "statement",
+        "statement",
+    ]
 
 
 def test_pages_of_crisis_mode_end_to_end(client, org, manager, make_channel, due_post):
@@ -165,14 +190,18 @@ def test_pages_of_crisis_mode_end_to_end(client, org, manager, make_channel, due
     client.force_login(manager)
     answer = client.post(reverse("crisis:start"), {"scope": "organization", "reason": "Recall"})
     crisis = CrisisMode.objects.get()
-    assert answer.status_code == 302 and answer["Location"] == reverse("crisis:mode", args=[crisis.pk])
+    assert answer.status_code == 302 and answer["Location"] == reverse(
+        "crisis:mode", args=[crisis.pk]
+    )
     page = client.get(answer["Location"]).content.decode()
     assert "Our happy spring post" in page and 'data-testid="paused-posts"' in page
     client.post(reverse("crisis:end", args=[crisis.pk]))
     held = HeldPost.objects.get()
     review = client.get(reverse("crisis:review", args=[crisis.pk])).content.decode()
     assert "Our happy spring post" in review
-    client.post(reverse("crisis:review", args=[crisis.pk]), {"held": held.pk, "decision": "discard"})
+    client.post(
+        reverse("crisis:review", args=[crisis.pk]), {"held": held.pk, "decision": "discard"}
+    )
     finish = client.post(reverse("crisis:review", args=[crisis.pk]), {"action": "finish"})
     assert finish["Location"] == reverse("crisis:report", args=[crisis.pk])
     report = client.get(finish["Location"]).content.decode()

@@ -31,12 +31,21 @@ pytestmark = pytest.mark.django_db
 
 def _actions(org) -> list[str]:
     return list(
-        AuditEvent.objects.filter(organization=org).order_by("sequence").values_list("action", flat=True)
+        AuditEvent.objects.filter(organization=org)
+        .order_by("sequence")
+        .values_list("action", flat=True)
     )
 
 
 def test_opening_by_hand_tells_the_brands_people_and_the_leads_not_other_brands(
-    org, brand, agent, manager, publisher, viewer, other_brand_person, django_capture_on_commit_callbacks
+    org,
+    brand,
+    agent,
+    manager,
+    publisher,
+    viewer,
+    other_brand_person,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         incident = incident_open(
@@ -48,7 +57,11 @@ def test_opening_by_hand_tells_the_brands_people_and_the_leads_not_other_brands(
             owner=manager,
             summary="Dozens of posts about a hot charger.",
         )
-    told = set(Notification.objects.filter(source_id=str(incident.pk)).values_list("recipient__email", flat=True))
+    told = set(
+        Notification.objects.filter(source_id=str(incident.pk)).values_list(
+            "recipient__email", flat=True
+        )
+    )
     # The brand's people (agent, publisher) and the organisation's leads (manager).
     assert told == {agent.email, publisher.email, manager.email}
     assert viewer.email not in told and other_brand_person.email not in told
@@ -63,16 +76,21 @@ def test_opening_by_hand_tells_the_brands_people_and_the_leads_not_other_brands(
 def test_a_rolled_back_opening_sends_no_email(org, agent, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            incident_open(organization=org, actor=agent, title="Oops", severity="sev3")
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        incident_open(organization=org, actor=agent, title="Oops", severity="sev3")
+        raise RuntimeError
     assert mail.outbox == []
     assert not Notification.objects.exists() and not Incident.objects.exists()
 
 
 def test_an_alert_opens_an_incident_as_roost_and_adds_to_its_timeline(org, manager):
-    incident = incident_open(organization=org, title="Spike: 'recall'", severity="sev2", source="alert")
+    incident = incident_open(
+        organization=org, title="Spike: 'recall'", severity="sev2", source="alert"
+    )
     assert incident.opened_by is None and incident.source == "alert"
     timeline_add(incident=incident, kind="alert", text="Volume 6x the usual for this hour")
     kinds = [line.kind for line in timeline_of(incident)]
@@ -92,7 +110,13 @@ def test_an_alert_opens_an_incident_as_roost_and_adds_to_its_timeline(org, manag
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_stored(org, agent, field, value, code):
-    arguments = {"organization": org, "actor": agent, "title": "Fine", "severity": "sev3", field: value}
+    arguments = {
+        "organization": org,
+        "actor": agent,
+        "title": "Fine",
+        "severity": "sev3",
+        field: value,
+    }
     with pytest.raises(ApplicationError) as refused:
         incident_open(**arguments)
     assert refused.value.code == code and refused.value.field == field
@@ -176,10 +200,16 @@ def test_linked_conversations_replies_and_posts_show_on_the_timeline(
     channel = make_channel()
     incident = incident_open(organization=org, actor=agent, title="Recall rumours", severity="sev2")
     conversations = [_conversation(org, channel, n) for n in range(3)]
-    assert incident_link_conversations(incident=incident, conversations=conversations, actor=agent) == 3
+    assert (
+        incident_link_conversations(incident=incident, conversations=conversations, actor=agent)
+        == 3
+    )
     # Linking again adds nothing and writes nothing.
     events = AuditEvent.objects.count()
-    assert incident_link_conversations(incident=incident, conversations=conversations[:2], actor=agent) == 0
+    assert (
+        incident_link_conversations(incident=incident, conversations=conversations[:2], actor=agent)
+        == 0
+    )
     assert AuditEvent.objects.count() == events
     reply_at = timezone.now()
     Message.objects.create(
@@ -201,12 +231,16 @@ def test_linked_conversations_replies_and_posts_show_on_the_timeline(
     assert kinds == ["opened", "link", "reply", "post"]
     assert "We are looking into it" in lines[2].text and "Spring sale" in lines[3].text
     # A post published before the incident opened is not on it.
-    Incident.objects.filter(pk=incident.pk).update(opened_at=timezone.now() + dt.timedelta(minutes=1))
+    Incident.objects.filter(pk=incident.pk).update(
+        opened_at=timezone.now() + dt.timedelta(minutes=1)
+    )
     incident.refresh_from_db()
     assert [line.kind for line in timeline_of(incident)] == ["opened", "link"]
 
 
-def test_conversations_of_another_organisation_cannot_be_linked(org, other_org, agent, make_channel):
+def test_conversations_of_another_organisation_cannot_be_linked(
+    org, other_org, agent, make_channel
+):
     from roost.channels.models import Channel
 
     incident = incident_open(organization=org, actor=agent, title="Ours", severity="sev3")

@@ -83,7 +83,9 @@ def test_crisis_mode_during_a_campaign_dispatch_on_several_workers_sends_nothing
     _wait(workers)  # each stops once nothing is left to send
 
     assert SandboxPost.objects.filter(created_at__gt=returned_at).count() == 0
-    states = dict(Variant.objects.values_list("state").annotate(n=__import__("django").db.models.Count("pk")))
+    states = dict(
+        Variant.objects.values_list("state").annotate(n=__import__("django").db.models.Count("pk"))
+    )
     published, paused = states.get(VariantState.PUBLISHED, 0), states.get(VariantState.PAUSED, 0)
     assert published + paused == POSTS, states
     assert published > 0 and paused > 0, states  # the pause landed mid-dispatch

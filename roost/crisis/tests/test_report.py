@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 def _thread(org, channel, n: int, *, answered_after: dt.timedelta | None) -> Conversation:
     start = timezone.now() - dt.timedelta(hours=1)
-    identity = InboxIdentity.objects.create(organization=org, connector="sandbox", network="x", handle=f"fan{n}")
+    identity = InboxIdentity.objects.create(
+        organization=org, connector="sandbox", network="x", handle=f"fan{n}"
+    )
     conversation = Conversation.objects.create(
         organization=org, identity=identity, channel=channel, key=f"k{n}", kind="mention",
         author_handle=f"fan{n}", first_message_at=start,
@@ -46,9 +48,13 @@ def test_the_report_counts_volumes_response_times_and_what_was_paused(
     org, manager, make_channel, due_post
 ):
     channel = make_channel()
-    incident = incident_open(organization=org, actor=manager, title="Zażółć gęślą jaźń", severity="sev1")
+    incident = incident_open(
+        organization=org, actor=manager, title="Zażółć gęślą jaźń", severity="sev1"
+    )
     # The surge began two hours ago; the incident was opened then.
-    type(incident).objects.filter(pk=incident.pk).update(opened_at=timezone.now() - dt.timedelta(hours=2))
+    type(incident).objects.filter(pk=incident.pk).update(
+        opened_at=timezone.now() - dt.timedelta(hours=2)
+    )
     incident.refresh_from_db()
     threads = [
         _thread(org, channel, 1, answered_after=dt.timedelta(minutes=10)),
@@ -58,7 +64,9 @@ def test_the_report_counts_volumes_response_times_and_what_was_paused(
     incident_link_conversations(incident=incident, conversations=threads, actor=manager)
     post = due_post([channel], text="Wiosenna promocja")
     post.variants.update(scheduled_at=timezone.now() + dt.timedelta(hours=2))
-    crisis = crisis_mode_start(actor=manager, scope="organization", reason="Recall", incident=incident)
+    crisis = crisis_mode_start(
+        actor=manager, scope="organization", reason="Recall", incident=incident
+    )
     crisis = crisis_mode_end(actor=manager, crisis=crisis)
     held_post_decide(actor=manager, held=crisis.held.get(), decision="discard")
 
@@ -69,7 +77,9 @@ def test_the_report_counts_volumes_response_times_and_what_was_paused(
     assert [h.variant.text for h in report.held] == ["Wiosenna promocja"]
     assert report.decisions == {"Discard": 1}
     kinds = [line.kind for line in report.timeline]
-    assert sorted(kinds) == sorted(["reply", "reply", "opened", "link", "crisis", "pause", "crisis"])
+    assert sorted(kinds) == sorted(
+        ["reply", "reply", "opened", "link", "crisis", "pause", "crisis"]
+    )
     assert [line.at for line in report.timeline] == sorted(line.at for line in report.timeline)
 
     pdf = report_pdf(report)
