@@ -137,14 +137,16 @@ def test_only_leads_turn_crisis_mode_on_and_bad_scope_is_refused(
 
 
 def test_the_banner_shows_on_every_page_to_everyone_in_the_organisation_only(
-    client, org, manager, viewer, other_org, make_user
+    signed_in, org, manager, viewer, other_org, make_user
 ):
     stranger = make_user(other_org, "admin")
     crisis_mode_start(actor=manager, scope="organization", reason="Product safety")
     for person, shown in ((viewer, True), (manager, True), (stranger, False)):
-        client.force_login(person)
+        client = signed_in(person)
         for name in ("core:today", "crisis:home", "core:settings"):
-            page = client.get(reverse(name)).content.decode()
+            answer = client.get(reverse(name))
+            assert answer.status_code == 200
+            page = answer.content.decode()
             assert ('data-testid="crisis-banner"' in page) is shown, (person, name)
 
 
