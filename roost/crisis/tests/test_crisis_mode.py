@@ -210,3 +210,18 @@ def test_pages_of_crisis_mode_end_to_end(client, org, manager, make_channel, due
     assert "Post-incident report" in report and "Discard" in report
     pdf = client.get(reverse("crisis:report_pdf", args=[crisis.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_the_demo_has_a_product_safety_playbook_in_english_and_polish_once():
+    from roost.crisis.demo import seed_demo_crisis
+    from roost.demo import seed_demo_organization
+
+    org = seed_demo_organization()
+    again = seed_demo_crisis(org)
+    playbook = CrisisMode._meta.apps.get_model("crisis", "Playbook").objects.get(organization=org)
+    assert playbook == again and playbook.scenario == "product-safety"
+    approved = playbook.statements.filter(status="approved")
+    languages = set(approved.values_list("language", flat=True))
+    assert languages == {"en", "pl"}
+    assert playbook.steps.count() >= 5 and playbook.approval_minutes == 15
+    assert any("Wiemy o zgłoszeniach" in s.text for s in playbook.statements.all())
