@@ -262,6 +262,21 @@ def held_post_decide(
     return held
 
 
+def held_posts_decide_rest(*, actor: User, crisis: CrisisMode, decision: str) -> int:
+    """Decide every held copy not decided yet the same way (publish now or discard);
+    answers how many were decided."""
+    if decision not in (Decision.PUBLISH_NOW, Decision.DISCARD):
+        raise ApplicationError(
+            ErrorCode.INVALID, "Choose publish now or discard for the rest.", field="decision"
+        )
+    require_on(actor, crisis, Action.CRISIS_MODE, noun="Crisis mode")
+    rest = list(crisis.held.filter(decision="").order_by("pk"))
+    with transaction.atomic():
+        for held in rest:
+            held_post_decide(actor=actor, held=held, decision=decision)
+    return len(rest)
+
+
 def crisis_mode_review_finish(*, actor: User, crisis: CrisisMode) -> CrisisMode:
     """Apply every decision while the pause still holds, then resume publishing."""
     require_on(actor, crisis, Action.CRISIS_MODE, noun="Crisis mode")

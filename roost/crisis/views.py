@@ -346,6 +346,11 @@ def crisis_review(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = selectors.crisis_mode_get(viewer=viewer, crisis_id=crisis_id)
     if request.method == "POST":
         try:
+            if request.POST.get("action") == "rest":
+                mode.held_posts_decide_rest(
+                    actor=viewer, crisis=crisis, decision=request.POST.get("decision", "")
+                )
+                return redirect("crisis:review", crisis.pk)
             if request.POST.get("action") == "finish":
                 mode.crisis_mode_review_finish(actor=viewer, crisis=crisis)
                 messages.success(request, "Publishing resumed with your decisions.")

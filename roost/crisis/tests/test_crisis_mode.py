@@ -225,3 +225,21 @@ def test_the_demo_has_a_product_safety_playbook_in_english_and_polish_once():
     assert languages == {"en", "pl"}
     assert playbook.steps.count() >= 5 and playbook.approval_minutes == 15
     assert any("Wiemy o zgłoszeniach" in s.text for s in playbook.statements.all())
+
+
+def test_the_rest_of_the_held_posts_are_decided_at_once(org, manager, make_channel, due_post):
+    from roost.crisis.mode import held_posts_decide_rest
+
+    channel = make_channel()
+    for n in range(4):
+        _later(due_post([channel], text=f"Post {n}"))
+    crisis = crisis_mode_start(actor=manager, scope="organization", reason="r")
+    crisis = crisis_mode_end(actor=manager, crisis=crisis)
+    first = crisis.held.order_by("pk").first()
+    held_post_decide(actor=manager, held=first, decision="discard")
+    with pytest.raises(ApplicationError) as refused:
+        held_posts_decide_rest(actor=manager, crisis=crisis, decision="reschedule")
+    assert refused.value.field == "decision"
+    assert held_posts_decide_rest(actor=manager, crisis=crisis, decision="publish_now") == 3
+    decisions = list(crisis.held.order_by("pk").values_list("decision", flat=True))
+    assert decisions == ["discard", "publish_now", "publish_now", "publish_now"]
