@@ -81,7 +81,9 @@ def crisis_home(request: HttpRequest) -> HttpResponse:
             "crisis_mode": on,
             "to_review": selectors.crisis_mode_list(viewer=viewer).filter(
                 ended_at__isnull=False, reviewed_at__isnull=True
-            ),
+            )
+            if can(viewer, Action.CRISIS_MODE)
+            else [],
             "past_modes": selectors.crisis_mode_list(viewer=viewer).filter(
                 reviewed_at__isnull=False
             )[:10],
