@@ -26,6 +26,7 @@ from roost.crisis.playbooks import (
     statement_submit,
 )
 from roost.crisis.services import incident_open
+from roost.crisis.timeline import timeline_of
 from roost.publishing.models import Pause, Variant, VariantState
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +93,10 @@ def test_crisis_mode_pauses_the_brand_only_and_ends_with_a_decision_per_post(
     assert later_v.state == VariantState.SCHEDULED and later_v.scheduled_at == later
     assert gone_v.state == VariantState.DRAFT and gone_v.scheduled_at is None
     kinds = list(incident.timeline.values_list("kind", flat=True))
-    assert kinds == ["opened", "crisis", "pause", "crisis", "resume"]
+    assert kinds == ["opened", "crisis", "crisis", "crisis"]
+    # The pause and its end are read from publishing's own record of them.
+    shown = [line.kind for line in timeline_of(incident)]
+    assert shown == ["opened", "pause", "crisis", "crisis", "resume", "crisis"]
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {
         "crisis.mode.started",
@@ -243,3 +247,24 @@ def test_the_rest_of_the_held_posts_are_decided_at_once(org, manager, make_chann
     assert held_posts_decide_rest(actor=manager, crisis=crisis, decision="publish_now") == 3
     decisions = list(crisis.held.order_by("pk").values_list("decision", flat=True))
     assert decisions == ["discard", "publish_now", "publish_now", "publish_now"]
+
+
+def test_a_pause_made_in_publishing_during_an_incident_is_on_its_timeline(org, manager, agent):
+    from roost.publishing.pausing import pause, resume
+
+    incident = incident_open(organization=org, actor=agent, title="Outage", severity="sev3")
+    held = pause(scope="organization", reason="Hold the launch", actor=manager)
+    resume(pause_record=held, actor=manager)
+    lines = timeline_of(incident)
+    assert [line.kind for line in lines] == ["opened", "pause", "resume"]
+    assert "Hold the launch" in lines[1].text and lines[1].who == manager.name
+
+
+def test_turning_crisis_mode_on_tells_the_leads_not_everyone(org, manager, admin, viewer, agent):
+    from roost.core.notifications.models import Notification
+
+    crisis = crisis_mode_start(actor=manager, scope="organization", reason="Recall")
+    told = set(
+        Notification.objects.filter(source_id=str(crisis.pk)).values_list("recipient", flat=True)
+    )
+    assert told == {admin.pk}  # the other lead; the one who turned it on knows
