@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "roost.publishing",
     "roost.media",
     "roost.inbox",
+    "roost.listening",
     "roost.core.api_access",
 ]
 

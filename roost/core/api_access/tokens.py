@@ -41,6 +41,8 @@ class Scope(enum.StrEnum):
     POSTS_APPROVE = "posts:approve"
     MEDIA_READ = "media:read"
     MEDIA_WRITE = "media:write"
+    LISTENING_READ = "listening:read"
+    LISTENING_WRITE = "listening:write"
 
 
 SCOPE_HELP = {
@@ -58,6 +60,8 @@ SCOPE_HELP = {
     Scope.POSTS_APPROVE: "Approve and reject posts (as far as your own roles allow)",
     Scope.MEDIA_READ: "Search and read the media library",
     Scope.MEDIA_WRITE: "Upload media and edit alt text, tags and focal points",
+    Scope.LISTENING_READ: "List monitors and what they matched",
+    Scope.LISTENING_WRITE: "Create, change and delete monitors (as far as your own roles allow)",
 }
 
 
