@@ -13,6 +13,8 @@ urlpatterns = [
     path("media-library/", include("roost.media.urls")),
     path("", include("roost.inbox.webhooks.urls")),
     path("inbox/", include("roost.inbox.urls")),
+    path("crisis/", include("roost.crisis.urls")),
+    path("notifications/", include("roost.core.notifications.urls")),
     path("", include("roost.core.urls")),
 ]
 

@@ -99,9 +99,9 @@ AREAS: tuple[Area, ...] = (
     Area(
         "crisis",
         "Listening & Crisis",
-        "core:area_crisis",
+        "crisis:home",
         "Monitors, spike alerts, incidents and crisis mode.",
-        False,
+        True,
     ),
     Area(
         "oncall",

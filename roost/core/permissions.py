@@ -58,6 +58,10 @@ class Action(enum.StrEnum):
     INBOX_CONFIGURE = "inbox.settings.configure"
     INBOX_REPORT_VIEW = "inbox.report.view"
     CLASSIFIER_CONFIGURE = "inbox.classifier.configure"
+    INCIDENT_VIEW = "crisis.incident.view"
+    INCIDENT_MANAGE = "crisis.incident.manage"
+    CRISIS_MODE = "crisis.mode"
+    PLAYBOOK_MANAGE = "crisis.playbook.manage"
 
 
 ALL = frozenset(Role)
@@ -107,6 +111,12 @@ POLICY: dict[Action, Rule] = {
     Action.INBOX_REPORT_VIEW: Rule(Scope.CHANNEL_GROUP, LEADS | {Role.ANALYST}),
     # Choosing an endpoint decides whether customers' messages leave the machine.
     Action.CLASSIFIER_CONFIGURE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    # Everyone sees an incident (it leads their Today); the front line may open and run one.
+    Action.INCIDENT_VIEW: Rule(Scope.MEMBER, ALL),
+    Action.INCIDENT_MANAGE: Rule(Scope.MEMBER, LEADS | {Role.COMMUNITY_MANAGER}),
+    # Crisis mode pauses publishing: whoever may pause it, on the whole organisation.
+    Action.CRISIS_MODE: Rule(Scope.ORGANIZATION, LEADS),
+    Action.PLAYBOOK_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
 }
 
 

@@ -13,6 +13,7 @@ only when that transaction commits. Crisis mode calls these.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Sequence
 
@@ -27,7 +28,7 @@ from roost.core.models import Brand, User
 from roost.core.permissions import Action, require
 from roost.core.tenancy import require_on
 from roost.publishing.dispatch import pause_covering, pauses_in_force
-from roost.publishing.locks import pause_locked, variant_ids_free, variants_locked
+from roost.publishing.locks import pause_locked, variant_ids_free, variant_locked, variants_locked
 from roost.publishing.models import Pause, Variant, VariantState
 from roost.publishing.selectors import variants_in_scope
 
@@ -134,3 +135,40 @@ def resume(*, pause_record: Pause, actor: User) -> Pause:
             after={"variants_resumed": resumed},
         )
     return held
+
+
+def paused_variant_settle(
+    *,
+    actor: User,
+    variant: Variant,
+    scheduled_at: dt.datetime | None = None,
+    discard: bool = False,
+) -> Variant:
+    """Decide what a paused copy does once its pause ends, while the pause still holds
+    it: go out at `scheduled_at` (now: as soon as publishing resumes), or be taken off
+    the schedule (`discard`: back to a draft, kept with its post)."""
+    require_on(actor, variant, Action.PUBLISHING_PAUSE, noun="Post")
+    if not discard and scheduled_at is None:
+        raise ApplicationError(ErrorCode.INVALID, "Choose when it goes out.", field="scheduled_at")
+    with transaction.atomic():
+        variant = variant_locked(variant.pk)
+        if variant.state != VariantState.PAUSED:
+            raise ApplicationError(
+                ErrorCode.CONFLICT,
+                f"This copy is {variant.get_state_display().lower()}, not paused.",
+            )
+        before = {"state": variant.state, "scheduled_at": variant.scheduled_at}
+        if discard:
+            variant.state, variant.scheduled_at = VariantState.DRAFT, None
+        else:
+            variant.scheduled_at = scheduled_at
+        variant.save(update_fields=["state", "scheduled_at"])
+        audit.record(
+            organization=variant.organization,
+            actor=actor,
+            action="publishing.paused_variant.settled",
+            target=variant,
+            before=before,
+            after={"state": variant.state, "scheduled_at": variant.scheduled_at},
+        )
+    return variant

@@ -50,8 +50,10 @@ INSTALLED_APPS = [
     "roost.publishing",
     "roost.media",
     "roost.inbox",
+    "roost.crisis",
     "roost.listening",
     "roost.core.api_access",
+    "roost.core.notifications",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roost.core.context_processors.shell",
+                "roost.crisis.context_processors.crisis_banner",
             ],
             # Any stored instant can be shown, even where the viewer's zone cannot hold it.
             "builtins": ["roost.core.templatetags.local_time"],

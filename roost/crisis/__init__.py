@@ -1,0 +1,1 @@
+"""Incidents, crisis mode and crisis playbooks."""

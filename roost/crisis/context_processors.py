@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from roost.core.models import User
+
+
+def crisis_banner(request: HttpRequest) -> dict[str, Any]:
+    """Crisis mode, when it is on, for the banner every page of the organisation shows.
+    Lazy: a page without the shell costs nothing."""
+    user = getattr(request, "user", None)
+
+    def on() -> Any:
+        from roost.crisis.selectors import crisis_mode_on
+
+        if not isinstance(user, User):
+            return None
+        return crisis_mode_on(organization_id=user.organization_id)
+
+    return {"crisis_on": SimpleLazyObject(on)}

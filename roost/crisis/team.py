@@ -1,0 +1,29 @@
+"""Who an incident's team is: the people told when it opens.
+
+The organisation's leads (admins and managers anywhere in it) are always on it: they
+decide on crisis mode. An incident of a brand adds everyone who holds a role on one of
+that brand's channel groups (they publish and answer for it). The owner is always told.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from roost.core.models import Role, User
+from roost.crisis.models import Incident
+
+LEAD_ROLES = (Role.ADMIN, Role.MANAGER)
+
+
+def incident_team(incident: Incident) -> list[User]:
+    on_team = Q(memberships__role__in=LEAD_ROLES)
+    if incident.brand_id:
+        on_team |= Q(memberships__channel_group__brand_id=incident.brand_id)
+    if incident.owner_id:
+        on_team |= Q(pk=incident.owner_id)
+    return list(
+        User.objects.filter(organization_id=incident.organization_id, is_active=True)
+        .filter(on_team)
+        .distinct()
+        .order_by("pk")
+    )
