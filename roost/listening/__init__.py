@@ -1,0 +1,1 @@
+"""Listening: monitors over the inbox and public streams, and what they match."""
