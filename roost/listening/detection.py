@@ -7,10 +7,12 @@ evaluation (`roost.listening.scenarios`) run exactly the same code.
 - **Baseline.** For a window ending at `at`, the same window in each of the last
   `WEEKS` weeks, shifted by up to an hour either way (13 samples a week), summed per
   sample. With less than a week of history, the same hour of the previous days.
-- **Robust statistics.** Expected = the samples' median; spread = 1.4826 × their
-  median absolute deviation, but never less than the square root of the median (the
-  spread of counts that arrive at random). One old spike is one sample among up to a
-  hundred: it moves neither the median nor the MAD, so it does not poison the baseline.
+- **Robust statistics.** Counts are compared on a square-root scale (Anscombe's),
+  where counts that arrive at random spread alike whatever their size. Expected = the
+  samples' median; spread = 1.4826 times their median absolute deviation, but never less
+  than the spread of random arrivals. One old spike is one sample among up to a
+  hundred: it moves neither the median nor the MAD, so it does not poison the baseline;
+  the usual negative share leaves out the outlying windows for the same reason.
 - **Signals.** Volume in the last 5 minutes (a sudden spike) and in the last hour (a
   slow build-up) against their baselines; the share of negative posts in the last hour
   against the baseline's share. A rise in volume carried by non-negative posts (viral
@@ -138,7 +140,11 @@ class History:
 
 _PER_WEEK = WEEK // BUCKET
 _PER_DAY = DAY // BUCKET
-_WEEKLY = [-week * _PER_WEEK + shift for week in range(1, WEEKS + 1) for shift in range(-SHIFTS, SHIFTS + 1)]
+_WEEKLY = [
+    -week * _PER_WEEK + shift
+    for week in range(1, WEEKS + 1)
+    for shift in range(-SHIFTS, SHIFTS + 1)
+]
 _DAILY = [-day * _PER_DAY + shift for day in range(1, 7) for shift in range(-SHIFTS, SHIFTS + 1)]
 
 

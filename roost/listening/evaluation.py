@@ -228,7 +228,8 @@ def report() -> str:
         "start of the incident to the first alert; a *false alarm* is an alert outside "
         "an incident (an alert on viral praise is one).",
         "",
-        "| scenario | sensitivity | weeks evaluated | incident detected after | false alarms | false alarms per week |",
+        "| scenario | sensitivity | weeks evaluated | incident detected after "
+        "| false alarms | false alarms per week |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for scenario in scenarios:

@@ -186,9 +186,7 @@ def inbox_scan(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         cursor, _ = SourceCursor.objects.get_or_create(name=INBOX_CURSOR)
         cursor = SourceCursor.objects.select_for_update().get(pk=cursor.pk)
-        recent = list(
-            inbound.filter(pk__lte=cursor.position, received_at__gte=now - INBOX_RESCAN)
-        )
+        recent = list(inbound.filter(pk__lte=cursor.position, received_at__gte=now - INBOX_RESCAN))
         if recent:
             total += _inbox_match(recent)
     while True:

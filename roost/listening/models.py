@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from roost.core.models import Brand, TenantModel, User
+from roost.crisis.models import Incident
 
 MAX_QUERY = 2000
 
@@ -104,6 +105,9 @@ class Alert(TenantModel):
     summary = models.CharField(max_length=400)
     top_terms = models.JSONField(default=list)
     examples = models.ManyToManyField(Match, related_name="+", blank=True)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-raised_at", "-pk"]

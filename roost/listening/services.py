@@ -24,7 +24,9 @@ MAX_NAME = 120
 def query_parsed(text: str) -> Query:
     """The query parsed, or `QueryInvalid` naming the position of the mistake."""
     if not text.strip():
-        raise QueryInvalid("Write what to look for, e.g. \"free shipping\" OR #northwind.", position=0)
+        raise QueryInvalid(
+            'Write what to look for, e.g. "free shipping" OR #northwind.', position=0
+        )
     if len(text) > MAX_QUERY:
         raise QueryInvalid(
             f"A query may be at most {MAX_QUERY} characters long.", position=MAX_QUERY
