@@ -201,7 +201,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 class FeedForm(forms.Form):
-    url = forms.URLField(max_length=600, label="Feed address (RSS or Atom)")
+    url = forms.URLField(max_length=600, label="Feed address (RSS or Atom)", assume_scheme="https")
     title = forms.CharField(max_length=200, required=False)
 
 

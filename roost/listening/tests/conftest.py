@@ -57,7 +57,9 @@ def other_channel(other_org: Organization, make_user: Callable[..., User]) -> Ch
 
 @pytest.fixture
 def make_monitor(lead: User) -> Callable[..., Monitor]:
-    def make(brand: Brand, query: str, *, name: str = "", actor: User | None = None, **kw: object) -> Monitor:
+    def make(
+        brand: Brand, query: str, *, name: str = "", actor: User | None = None, **kw: object
+    ) -> Monitor:
         return services.monitor_create(
             actor=actor or lead, organization=brand.organization, brand=brand,
             name=name or f"Monitor {next(_ids)}", query=query, **kw,  # type: ignore[arg-type]
