@@ -11,6 +11,7 @@ from roost.api.people import router as people_router
 from roost.core.api_access import problems
 from roost.core.api_access.auth import PersonalAccessToken
 from roost.inbox.api import router as inbox_router
+from roost.listening.api import router as listening_router
 from roost.media.api import router as media_router
 from roost.publishing.api import router as publishing_router
 
@@ -47,3 +48,4 @@ api.add_router("/", people_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/", publishing_router)
 api.add_router("/media", media_router)
+api.add_router("/listening", listening_router)
