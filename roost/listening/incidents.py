@@ -69,6 +69,7 @@ def alert_escalate(*, alert: Alert) -> Incident:
         for external_id in alert.monitor.matches.filter(
             source=MatchSource.INBOX, at__gte=alert.window_start, at__lt=alert.window_end
         ).values_list("external_id", flat=True)
+        if external_id.isdigit()
     ]
     conversations = list(
         Conversation.objects.filter(
