@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roost.core.errors import ApplicationError
@@ -30,7 +31,17 @@ class MonitorForm(forms.Form):
     name = forms.CharField(max_length=services.MAX_NAME)
     query = forms.CharField(
         max_length=MAX_QUERY,
-        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "spellcheck": "false",
+                # What the query finds, shown as it is typed.
+                "hx-get": reverse_lazy("listening:preview"),
+                "hx-trigger": "input changed delay:700ms",
+                "hx-target": "#query-preview",
+                "hx-swap": "outerHTML",
+            }
+        ),
         help_text=(
             'Words, "phrases", #hashtags and @mentions with AND, OR, NOT and parentheses; '
             "filters lang:pl, channel:handle, sentiment:negative, intent:complaint."
