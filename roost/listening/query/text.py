@@ -21,7 +21,7 @@ from functools import lru_cache
 
 # Letters that carry their mark in the glyph itself, so decomposition leaves them alone.
 # Keys are lower case: folding case comes first.
-_STROKES = str.maketrans(
+STROKES = str.maketrans(
     {
         "ł": "l",
         "ø": "o",
@@ -52,7 +52,7 @@ def fold(text: str) -> str:
     # Folding case can bring back composed or marked characters (`İ` -> `i̇`).
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return text.translate(_STROKES)
+    return text.translate(STROKES)
 
 
 @lru_cache(maxsize=65536)
@@ -68,9 +68,19 @@ def fold_words(text: str) -> tuple[str, ...]:
 def _shape(folded: str) -> tuple[str, str]:
     """The folded text and its shape: each word character as itself, each marker as
     itself, anything else as a space (same length as the folded text)."""
+    if folded.isascii():
+        return folded, folded.translate(_ASCII_SHAPE)
     shaped = "".join(c if c in MARKERS or is_word_char(c) else " " for c in folded)
     return folded, shaped
 
+
+_ASCII_SHAPE = str.maketrans(
+    {
+        chr(code): " "
+        for code in range(128)
+        if chr(code) not in MARKERS and not is_word_char(chr(code))
+    }
+)
 
 # In a shape, a word character is anything but a space or a marker.
 _WORD = r"[^ #@.\-]"
