@@ -17,13 +17,15 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from roost.channels.models import Channel
 from roost.inbox.models import Direction, Message
 from roost.listening.models import Match, MatchSource, Monitor, SourceCursor
-from roost.listening.query import Document, Matcher, QuerySyntaxError, parse
+from roost.listening.query import Document, QuerySyntaxError, parse
+from roost.listening.query.matcher import Matcher
 
 MAX_TEXT = 4000
 
@@ -54,13 +56,14 @@ class Post:
 
 
 # Compiled matchers by the exact monitors they hold: a matcher is rebuilt only when a
-# monitor is added, changed or removed (compiling thousands of queries is not free).
-_compiled: dict[frozenset[tuple[int, str]], Matcher] = {}
+# monitor is added, changed or removed (compiling thousands of queries is not free), and
+# the compiled patterns are kept on disk, so a restart does not compile them again.
+_compiled: dict[frozenset[tuple[int, str]], Matcher[int]] = {}
 _compiled_lock = threading.Lock()
 MAX_COMPILED = 64
 
 
-def matcher_for(monitors: Sequence[Monitor]) -> Matcher:
+def matcher_for(monitors: Sequence[Monitor]) -> Matcher[int]:
     key = frozenset((m.pk, m.query) for m in monitors)
     with _compiled_lock:
         found = _compiled.get(key)
@@ -72,7 +75,7 @@ def matcher_for(monitors: Sequence[Monitor]) -> Matcher:
             queries[monitor.pk] = parse(monitor.query)
         except QuerySyntaxError:
             continue  # saved before a stricter parser; the monitor's page shows the error
-    matcher = Matcher.compile(queries)
+    matcher = Matcher.compile(queries, cache_dir=settings.VAR_DIR / "matchers")
     with _compiled_lock:
         if len(_compiled) >= MAX_COMPILED:
             _compiled.clear()
