@@ -203,3 +203,30 @@ def inbox_scan(*, now: dt.datetime | None = None) -> int:
             cursor.save(update_fields=["position", "updated_at"])
         if len(messages) < INBOX_BATCH:
             return total
+
+
+BACKFILL = dt.timedelta(days=7)
+
+
+def monitor_backfill(*, monitor_id: int, now: dt.datetime | None = None) -> int:
+    """Run a new or changed monitor over its organisation's inbound messages of the last
+    `BACKFILL`, so that it shows what it would have found; return the new matches. Safe
+    to run twice."""
+    monitor = Monitor.objects.filter(pk=monitor_id, active=True).first()
+    if monitor is None:
+        return 0
+    now = now or timezone.now()
+    messages = list(
+        Message.objects.filter(
+            organization_id=monitor.organization_id,
+            direction=Direction.INBOUND,
+            created_at__gte=now - BACKFILL,
+        ).order_by("pk")[: INBOX_BATCH * 5]
+    )
+    if not messages:
+        return 0
+    handles = dict(
+        Channel.objects.filter(pk__in={m.channel_id for m in messages}).values_list("pk", "handle")
+    )
+    posts = [inbox_post(m, handles.get(m.channel_id, "")) for m in messages]
+    return matches_store(posts_match(posts=posts, monitors=[monitor]))

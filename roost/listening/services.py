@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from roost.core import audit
 from roost.core.actors import Actor, person
+from roost.core.enqueue import enqueue_after_commit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Organization
 from roost.core.permissions import Action, require
@@ -122,6 +123,7 @@ def monitor_create(
             target=monitor,
             after=_snapshot(monitor),
         )
+        enqueue_after_commit("roost.listening.tasks.backfill_monitor", monitor_id=monitor.pk)
     return monitor
 
 
@@ -171,6 +173,8 @@ def monitor_update(
             before=before,
             after=after,
         )
+        if before["query"] != after["query"] or (active and not before["active"]):
+            enqueue_after_commit("roost.listening.tasks.backfill_monitor", monitor_id=monitor.pk)
     return monitor
 
 

@@ -82,3 +82,18 @@ def test_a_paused_monitor_matches_nothing(brand, channel, make_monitor, lead):
     deliver(channel, ["recall"])
     inbox_scan()
     assert not Match.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_new_monitor_finds_what_the_inbox_had_in_the_last_week(
+    brand, channel, make_monitor, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    deliver(channel, ["recall last month"], at=timezone.now() - timedelta(days=30))
+    deliver(channel, ["recall two days ago"], at=timezone.now() - timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        monitor = make_monitor(brand, "recall")  # the backfill runs once it is saved
+    assert [m.text for m in Match.objects.filter(monitor=monitor)] == ["recall two days ago"]
