@@ -226,7 +226,9 @@ def report() -> str:
         "arrivals around a weekly rhythm, seeded so every run is the same. The detector "
         "runs on every 5-minute boundary of the evaluated weeks. *Delay* is from the "
         "start of the incident to the first alert; a *false alarm* is an alert outside "
-        "an incident (an alert on viral praise is one).",
+        "an incident (an alert on viral praise is one). The worker evaluates every "
+        "minute, counting the 5 minutes in progress so far, so it alerts no later than "
+        "shown here.",
         "",
         "| scenario | sensitivity | weeks evaluated | incident detected after "
         "| false alarms | false alarms per week |",

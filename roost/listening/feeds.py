@@ -2,8 +2,10 @@
 worker's clock with conditional requests, their entries run through that
 organisation's monitors only.
 
-A feed answers 304 when nothing changed since its ETag or Last-Modified; otherwise
-every entry is matched again and the unique matches keep it from being stored twice.
+Feeds are fetched only from public servers over https (`roost.channels.destinations`:
+the same rule as every address a person names). A feed answers 304 when nothing changed
+since its ETag or Last-Modified; otherwise every entry is matched again and the unique
+matches keep it from being stored twice.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from roost.channels.destinations import guarded_transport
 from roost.listening.matching import Post, matches_store, monitors_active, posts_match
 from roost.listening.models import Feed, MatchSource
 
@@ -74,7 +77,9 @@ def feed_poll(*, feed: Feed, now: dt.datetime | None = None) -> int:
     if feed.modified:
         headers["If-Modified-Since"] = feed.modified
     try:
-        answer = httpx.get(feed.url, headers=headers, timeout=TIMEOUT, follow_redirects=True)
+        # A feed's address is a person's say-so: only public servers are called.
+        with httpx.Client(transport=guarded_transport(), timeout=TIMEOUT) as client:
+            answer = client.get(feed.url, headers=headers, follow_redirects=True)
     except httpx.HTTPError as error:
         Feed.objects.filter(pk=feed.pk).update(polled_at=now, last_error=str(error)[:300])
         return 0

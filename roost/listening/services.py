@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from roost.channels.destinations import DestinationRefused, url_check
 from roost.core import audit
 from roost.core.actors import Actor, person
 from roost.core.enqueue import enqueue_after_commit
@@ -203,10 +204,17 @@ def feed_add(*, actor: Actor, organization: Organization, url: str, title: str =
     require(actor, Action.MONITOR_MANAGE)
     _check_tenant(actor, organization)
     url = url.strip()
-    if not url.startswith(("https://", "http://")) or len(url) > 600 or text_problem(url):
+    try:
+        if len(url) > 600 or text_problem(url) is not None:
+            raise DestinationRefused(url)
+        url_check(url)
+    except DestinationRefused:
         raise ApplicationError(
-            ErrorCode.INVALID, "A feed's address starts with https:// or http://.", field="url"
-        )
+            ErrorCode.INVALID,
+            "A feed's address starts with https:// (plain http only for servers inside "
+            "your network that the operator allowed).",
+            field="url",
+        ) from None
     feed = Feed(organization=organization, url=url, title=title.strip()[:200])
     with transaction.atomic():
         try:

@@ -69,3 +69,19 @@ def test_a_feed_that_fails_keeps_its_error_and_stores_nothing(
     feed.refresh_from_db()
     assert "410" in feed.last_error
     assert not Match.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_feed_on_a_private_address_is_never_called(org, lead, brand, make_monitor):
+    from roost.core.errors import ApplicationError, ErrorCode
+
+    with pytest.raises(ApplicationError) as refused:
+        services.feed_add(actor=lead, organization=org, url="http://10.1.2.3/rss")
+    assert refused.value.code == ErrorCode.INVALID and refused.value.field == "url"
+    make_monitor(brand, "kettle")
+    # https passes the form's check; the address is refused when connecting.
+    feed = services.feed_add(actor=lead, organization=org, url="https://169.254.169.254/rss")
+    assert feed_poll(feed=feed) == 0
+    feed.refresh_from_db()
+    assert "could not reach" in feed.last_error
+    assert not Match.objects.exists()
