@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 
 .PHONY: demo test lint peers axe test-sqlite test-postgres test-browser bench clean \
-	classify-train classify-docs
+	classify-train classify-docs crisis-detection-docs
 
 $(VENV): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ classify-train: $(VENV)
 classify-docs: $(VENV)
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[dev,train]'
 	$(BIN)/python -m roost.inbox.classify.training.evaluate --data $(CLASSIFY_DATA) --write-docs
+
+# docs/crisis-detection.md: the detector on the synthetic scenarios.
+crisis-detection-docs: $(VENV)
+	$(BIN)/roost listen evaluate --write docs/crisis-detection.md
 
 clean:
 	rm -rf $(VENV) var

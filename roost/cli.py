@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 DEMO_URL = "http://127.0.0.1:8000"
 # What `roost run` starts, measured in docs/web-load.md: a web process per core.
@@ -377,6 +378,34 @@ def cmd_sandbox_crisis(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_listen(args: argparse.Namespace) -> int:
+    _setup(args.settings)
+    from roost.listening.stream import StreamConsumer
+
+    def report(seq: int, stored: int) -> None:
+        if stored:
+            print(f"stream at {seq}: {stored} new matches", flush=True)
+
+    consumer = StreamConsumer(service=args.service, on_stored=report)
+    signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
+    signal.signal(signal.SIGINT, lambda *_: consumer.stop())
+    print(f"reading {args.service}; Ctrl-C stops", flush=True)
+    consumer.run()
+    return 0
+
+
+def cmd_listen_evaluate(args: argparse.Namespace) -> int:
+    from roost.listening.evaluation import report
+
+    text = report()
+    if args.write:
+        Path(args.write).write_text(text)
+        print(f"wrote {args.write}")
+    else:
+        print(text)
+    return 0
+
+
 def cmd_classify_retrain(args: argparse.Namespace) -> int:
     _setup("production")
     from roost.core.models import Organization
@@ -494,6 +523,25 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate-key", help="re-wrap every credential under the first key of ROOST_ENCRYPTION_KEYS"
     )
     rotate.set_defaults(func=cmd_vault_rotate_key)
+
+    listen = commands.add_parser(
+        "listen",
+        help="read the public Bluesky stream for the monitors; 'roost listen evaluate' "
+        "measures the detector",
+    )
+    listen.add_argument(
+        "--service",
+        default="wss://bsky.network/xrpc",
+        help="the stream's XRPC base (a relay or a PDS), e.g. ws://localhost:2583/xrpc",
+    )
+    listen.add_argument("--settings", default="production", choices=["production", "demo"])
+    listen.set_defaults(func=cmd_listen)
+    listen_sub = listen.add_subparsers(dest="listen_command", metavar="ACTION")
+    listen_evaluate = listen_sub.add_parser(
+        "evaluate", help="run the detector on the synthetic scenarios and report"
+    )
+    listen_evaluate.add_argument("--write", default="", help="write the report to this file")
+    listen_evaluate.set_defaults(func=cmd_listen_evaluate)
 
     sandbox_cmd = commands.add_parser(
         "sandbox", help="the simulated network: 'roost sandbox crisis --brand NAME' starts a crisis"

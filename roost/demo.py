@@ -29,6 +29,7 @@ from roost.inbox.ingest import messages_store
 from roost.inbox.models import Conversation
 from roost.inbox.services import conversation_assign
 from roost.inbox.sla.services import conversation_sla_refresh
+from roost.listening.demo import seed_demo_listening
 from roost.publishing.demo import seed_demo_publishing, seed_demo_today
 from roost.sandbox.channels import seed_demo_channels
 from roost.sandbox.selectors import sandbox_account_for_channel
@@ -162,4 +163,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_near_breach(org, now=now)
     seed_demo_surge(org, now=now)
     seed_demo_crisis(org)
+    seed_demo_listening(org, now=now)
     return org

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("roost.inbox.webhooks.urls")),
     path("inbox/", include("roost.inbox.urls")),
     path("crisis/", include("roost.crisis.urls")),
+    path("listening/", include("roost.listening.urls")),
     path("notifications/", include("roost.core.notifications.urls")),
     path("", include("roost.core.urls")),
 ]

@@ -38,6 +38,8 @@ class Action(enum.StrEnum):
     AUDIT_VIEW = "core.audit.view"
     AUDIT_EXPORT = "core.audit.export"
     CATALOGUE_VIEW = "catalogue.view"
+    LISTENING_VIEW = "listening.monitor.view"
+    MONITOR_MANAGE = "listening.monitor.manage"
     API_TOKEN_CREATE = "api.token.create"
     CHANNEL_VIEW = "channels.channel.view"
     CHANNEL_MANAGE = "channels.channel.manage"
@@ -85,6 +87,9 @@ POLICY: dict[Action, Rule] = {
     Action.AUDIT_VIEW: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN, Role.MANAGER})),
     Action.AUDIT_EXPORT: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
     Action.CATALOGUE_VIEW: Rule(Scope.MEMBER, ALL),
+    # Monitors read public posts and the organisation's own inbox about its brands.
+    Action.LISTENING_VIEW: Rule(Scope.MEMBER, ALL),
+    Action.MONITOR_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
     Action.API_TOKEN_CREATE: Rule(Scope.MEMBER, ALL),
     Action.CHANNEL_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
     Action.CHANNEL_MANAGE: Rule(Scope.CHANNEL_GROUP, LEADS),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "roost.media",
     "roost.inbox",
     "roost.crisis",
+    "roost.listening",
     "roost.core.api_access",
     "roost.core.notifications",
 ]

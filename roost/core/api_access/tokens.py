@@ -44,6 +44,8 @@ class Scope(enum.StrEnum):
     INCIDENTS_READ = "incidents:read"
     INCIDENTS_WRITE = "incidents:write"
     CRISIS_WRITE = "crisis:write"
+    LISTENING_READ = "listening:read"
+    LISTENING_WRITE = "listening:write"
 
 
 SCOPE_HELP = {
@@ -64,6 +66,8 @@ SCOPE_HELP = {
     Scope.INCIDENTS_READ: "List and read incidents, their timelines and crisis mode",
     Scope.INCIDENTS_WRITE: "Open incidents, change their status, severity and owner, add notes",
     Scope.CRISIS_WRITE: "Turn crisis mode on and off (as far as your own roles allow)",
+    Scope.LISTENING_READ: "List monitors and what they matched",
+    Scope.LISTENING_WRITE: "Create, change and delete monitors (as far as your own roles allow)",
 }
 
 

@@ -13,6 +13,7 @@ skipped on a developer's machine and fails in CI."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections import deque
@@ -24,6 +25,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import ViewportSize
@@ -44,6 +46,9 @@ from roost.crisis.models import Playbook
 from roost.crisis.services import incident_note, incident_open
 from roost.demo import seed_demo_organization
 from roost.inbox.saved_replies import saved_reply_create
+from roost.listening.alerts import alert_raise
+from roost.listening.detection import Finding
+from roost.listening.models import Monitor
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
 from roost.publishing.compliance import compliance_rule_create
@@ -106,6 +111,8 @@ POST_ONLY = {
     "inbox:settings_rule_move",
     "inbox_webhooks:change",
     "inbox_webhooks:reprocess",
+    "listening:feed_remove",
+    "listening:monitor_delete",
     "notifications:read",
     "notifications:read_all",
     "publishing:calendar_move",
@@ -137,6 +144,7 @@ SKIPPED = {
     "media:renditions": "a fragment htmx polls into the media page, walked there",
     "core:today_cards": "the fragment Today polls for its cards, walked on Today",
     "inbox:split_list": "the fragment the split inbox polls for its queue, walked there",
+    "listening:preview": "the fragment a monitor's form loads as the query is typed",
     "inbox_webhooks:receive": "the networks' webhook endpoint (POST from a network)",
     "channels:mastodon_callback": "the OAuth redirect target: answers with a redirect",
     "core:signin_verify": "the second step of a two-factor sign-in; demo logins have none",
@@ -335,12 +343,26 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
         actor=admin, scope="organization", reason="Recall, day two", incident=incident
     )
     playbook = Playbook.objects.get(organization=org)
+    monitor = Monitor.objects.filter(organization=org).order_by("pk").first()
+    assert monitor is not None
+    at = timezone.now()
+    alert = alert_raise(
+        monitor=monitor,
+        finding=Finding(
+            signal="volume", window_start=at - dt.timedelta(minutes=5), window_end=at,
+            observed=40, expected=2, deviations=9.0, negative_share=0.8,
+            baseline_negative_share=0.15,
+        ),
+    )  # fmt: skip
     by_name = [
         ("api-v1:openapi-view", []),
         ("crisis:incident", [incident.pk]),
         ("crisis:review", [ended.pk]),
         ("crisis:report", [ended.pk]),
         ("crisis:playbook", [playbook.pk]),
+        ("listening:monitors", []),
+        ("listening:feeds", []),
+        ("listening:alert", [alert.pk]),
         ("media:detail", [asset.pk]),
         ("approvals:post", [post.pk]),
         ("inbox:saved_reply", [saved_reply.pk]),

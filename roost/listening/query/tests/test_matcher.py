@@ -1,0 +1,278 @@
+"""The compiled matcher gives the reference evaluator's answers, many monitors at once."""
+
+from __future__ import annotations
+
+import hyperscan
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from roost.listening.query import Document, evaluate, parse
+from roost.listening.query.matcher import Matcher, canonical_text, fold_batch
+from roost.listening.query.text import canonical, features
+
+# Words as queries spell them and as posts do: case, Polish and other diacritics,
+# decomposed marks, another script, and near misses that must not match.
+QUERY_WORDS = (
+    "cat",
+    "Cat",
+    "zazolc",
+    "Zażółć",
+    "lodz",
+    "Łódź",
+    "free",
+    "shipping",
+    "north",
+    "wind",
+    "кот",
+    "strasse",
+    "cafe",
+    "e-mail",
+    "a_b",
+    "x1",
+)
+TEXT_WORDS = (
+    "cat",
+    "CAT",
+    "cAt",
+    "category",
+    "concat",
+    "cats",
+    "Zażółć",
+    "ZAZOLC",
+    "zażółćx",
+    "Łódź",
+    "LODZ",
+    "łódźka",
+    "free",
+    "FREE",
+    "shipping",
+    "Shipping",
+    "north",
+    "North",
+    "wind",
+    "northwind",
+    "кот",
+    "Кот",
+    "котик",
+    "Straße",
+    "strasse",
+    "café",
+    "cafe\u0301",
+    "CAFÉ",
+    "e-mail",
+    "email",
+    "a_b",
+    "x1",
+    "x12",
+    "ß",
+    "ｃａｔ",
+    "ﬁ",
+)
+SEPARATORS = (
+    " ",
+    "  ",
+    "",
+    ",",
+    ", ",
+    ".",
+    "-",
+    "--",
+    "_",
+    "#",
+    "@",
+    "\n",
+    "\t",
+    "…",
+    "?",
+    "!",
+    "❤️",
+    "😡",
+    "\u00a0",
+    "\u200d",
+    "\u0301",
+    "\x00",
+    "/",
+    "'",
+)
+FIELDS = (
+    "lang:en",
+    "lang:pl",
+    "lang:pt",
+    "channel:northwind-x",
+    "sentiment:negative",
+    "sentiment:positive",
+    "intent:complaint",
+    "intent:spam",
+)
+
+leaf = st.one_of(
+    st.sampled_from(QUERY_WORDS),
+    st.lists(st.sampled_from(QUERY_WORDS), min_size=2, max_size=3).map(
+        lambda words: '"' + " ".join(words) + '"'
+    ),
+    st.sampled_from(QUERY_WORDS).filter(lambda w: "-" not in w).map(lambda w: f"#{w}"),
+    st.lists(st.sampled_from(("north", "wind", "Łódź", "cat")), min_size=1, max_size=3).map(
+        lambda parts: "@" + ".".join(parts)
+    ),
+    st.sampled_from(FIELDS),
+)
+
+
+def _combine(children):
+    return st.one_of(
+        st.tuples(children, children).map(lambda pair: f"({pair[0]} AND {pair[1]})"),
+        st.tuples(children, children).map(lambda pair: f"({pair[0]} OR {pair[1]})"),
+        st.tuples(children, children).map(lambda pair: f"({pair[0]} {pair[1]})"),
+        st.tuples(children, children).map(lambda pair: f"{pair[0]} NOT {pair[1]}"),
+        children.map(lambda child: f"NOT {child}"),
+    )
+
+
+queries = st.recursive(leaf, _combine, max_leaves=6)
+
+fragment = st.one_of(
+    st.sampled_from(TEXT_WORDS),
+    st.sampled_from(TEXT_WORDS).map(lambda w: f"#{w}"),
+    st.sampled_from(TEXT_WORDS).map(lambda w: f"@{w}"),
+    st.lists(st.sampled_from(("north", "wind", "łódź", "cat")), min_size=2, max_size=3).map(
+        lambda parts: "@" + ".".join(parts)
+    ),
+    st.text(max_size=4),
+)
+texts = st.lists(st.tuples(fragment, st.sampled_from(SEPARATORS)), max_size=8).map(
+    lambda parts: "".join(word + separator for word, separator in parts)
+)
+documents = st.builds(
+    Document,
+    text=texts,
+    language=st.sampled_from(("", "en", "en-GB", "pl", "pt-BR", "de")),
+    channel=st.sampled_from(("", "northwind-x", "Northwind-X", "other")),
+    sentiment=st.sampled_from(("", "negative", "neutral", "positive")),
+    intent=st.sampled_from(("", "complaint", "question", "spam")),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    monitors=st.lists(queries, min_size=1, max_size=6),
+    posts=st.lists(documents, min_size=1, max_size=12),
+    batch_size=st.sampled_from((1, 3, 1000)),
+)
+def test_the_matcher_agrees_with_the_reference_evaluator(monitors, posts, batch_size):
+    parsed = {number: parse(text) for number, text in enumerate(monitors)}
+    matcher = Matcher.compile(parsed, batch_size=batch_size)
+    results = matcher.match_many(posts)
+    for post, matched in zip(posts, results, strict=True):
+        expected = {number for number, query in parsed.items() if evaluate(query, post)}
+        assert matched == expected, (post, {n: str(q) for n, q in parsed.items()})
+    assert matcher.match(posts[0]) == results[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=40), words=st.lists(st.sampled_from(QUERY_WORDS), max_size=3))
+def test_any_unicode_text_agrees(text, words):
+    """Arbitrary text around words: other scripts, marks, emoji, controls, NUL."""
+    post = Document(text=f"{text} {' '.join(words)}{text}")
+    parsed = {word: parse(word) for word in QUERY_WORDS}
+    expected = {word for word, query in parsed.items() if evaluate(query, post)}
+    assert Matcher.compile(parsed).match(post) == expected
+
+
+def test_word_boundaries_case_and_diacritics():
+    matcher = Matcher.compile(
+        {"cat": "cat", "polish": "zazolc gesla", "tag": "#northwind", "at": "@northwind"}
+    )
+    found = matcher.match_many(
+        [
+            Document("category concat cats"),
+            Document("My CAT!"),
+            Document("ZAŻÓŁĆ GĘŚLĄ jaźń"),
+            Document("#NorthWind rocks"),
+            Document("#northwindfans"),
+            Document("hi @NorthWind."),
+            Document("hi @northwind.bsky.social"),
+        ]
+    )
+    assert found == [set(), {"cat"}, {"polish"}, {"tag"}, set(), {"at"}, set()]
+
+
+def test_monitors_that_match_without_any_term():
+    matcher = Matcher.compile(
+        {
+            "not": "NOT refund",
+            "field": "lang:de",
+            "either": "refund OR sentiment:negative",
+            "needs-term": "refund lang:de",
+        }
+    )
+    assert matcher.match(Document("hello", language="en")) == {"not"}
+    assert matcher.match(Document("hello", language="de")) == {"not", "field"}
+    assert matcher.match(Document("a refund", language="de")) == {"field", "either", "needs-term"}
+    assert matcher.match(Document("hello", sentiment="negative")) == {"not", "either"}
+
+
+def test_terms_shared_by_monitors_are_scanned_once_and_batches_join_up():
+    matcher = Matcher.compile({1: "refund", 2: "refund delivery", 3: "Refund"}, batch_size=2)
+    posts = [Document(f"post {i}" + (" refund" if i % 3 == 0 else "")) for i in range(7)]
+    assert matcher.match_many(posts) == [{1, 3} if i % 3 == 0 else set() for i in range(7)]
+    assert matcher.match_many(iter(posts)) == matcher.match_many(posts)
+    assert matcher.match_many([]) == []
+
+
+def test_no_terms_at_all():
+    matcher = Matcher.compile({1: "lang:pl", 2: "NOT sentiment:negative"})
+    assert matcher.match(Document("x", language="pl", sentiment="negative")) == {1}
+    assert Matcher.compile({}).match(Document("anything")) == set()
+
+
+def test_posts_that_need_exact_folding_are_set_apart():
+    buffers, exotic = fold_batch(["plain", "Zażółć ❤️ Straße?", "кот", "nul\x00inside"])
+    # ASCII, the common accented letters, "ß", punctuation and emoji fold in C calls;
+    # Cyrillic, and a NUL inside a post, go the exact way.
+    assert exotic == [2, 3]
+    assert buffers[0].data == b"\x00plain\x00nul inside\x00"
+    assert buffers[1].data.startswith(b"\x00zazolc    strasse \x00")
+    assert buffers[2].data == "\x00кот\x00nul inside\x00".encode()
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(max_size=30))
+def test_the_fast_exact_folding_keeps_the_words_hashtags_and_mentions(text):
+    assert features(canonical_text(text)) == features(text)
+    assert canonical_text(text) == canonical(text)
+
+
+def test_the_compiled_database_is_cached_on_disk(tmp_path):
+    monitors = {1: "refund", 2: '"free shipping" NOT #ad', 3: "@northwind"}
+    first = Matcher.compile(monitors, cache_dir=tmp_path)
+    assert not first.loaded_from_cache
+    assert len(list(tmp_path.glob("*.hsdb"))) == 1
+    # Same terms, other monitors and order: the database is read, not compiled.
+    again = Matcher.compile(
+        {"b": "@northwind OR refund", "a": '#ad "free shipping"'}, cache_dir=tmp_path
+    )
+    assert again.loaded_from_cache
+    post = Document("Free shipping and a refund from @northwind #ad")
+    assert again.match(post) == {"a", "b"}
+    assert Matcher.compile(monitors, cache_dir=tmp_path).match(post) == first.match(post)
+    # Other terms: another database beside it.
+    Matcher.compile({1: "invoice"}, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.hsdb"))) == 2
+
+
+def test_a_damaged_cache_file_is_compiled_again(tmp_path):
+    Matcher.compile({1: "refund"}, cache_dir=tmp_path)
+    (cached,) = tmp_path.glob("*.hsdb")
+    cached.write_bytes(b"not a database")
+    matcher = Matcher.compile({1: "refund"}, cache_dir=tmp_path)
+    assert not matcher.loaded_from_cache
+    assert matcher.match(Document("refund")) == {1}
+    assert hyperscan.loadb(cached.read_bytes(), hyperscan.HS_MODE_BLOCK) is not None
+
+
+def test_bad_query_text_is_a_syntax_error():
+    from roost.listening.query import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError):
+        Matcher.compile({1: "refund AND"})
