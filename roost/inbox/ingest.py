@@ -440,7 +440,12 @@ def channel_ingest(*, channel: Channel) -> IngestResult:
 def channels_ingest_all() -> int:
     """Poll every active channel; return how many messages were new."""
     stored = 0
-    for channel in Channel.objects.filter(status=ChannelStatus.ACTIVE).order_by("pk"):
+    # The organisation and channel group come along: routing, moderation and the audit
+    # read them for every batch.
+    active = Channel.objects.filter(status=ChannelStatus.ACTIVE).select_related(
+        "organization", "channel_group"
+    )
+    for channel in active.order_by("pk"):
         try:
             stored += channel_ingest(channel=channel).stored
         except Exception:
