@@ -257,21 +257,37 @@ CONVERSATION_FIELDS_TOUCHED = [
 
 
 def _conversations_save(conversations: list[Conversation], fields: list[str]) -> None:
-    """Save these fields of each conversation, in one round trip: one UPDATE statement
-    run for every row. (`bulk_update` builds a CASE per row and field, which costs more
-    than the rest of a batch.) Precondition: the rows are locked by this transaction."""
+    """Save these fields of each conversation, in one round trip: on PostgreSQL one
+    UPDATE from arrays of the new values, elsewhere one UPDATE statement run for every
+    row. (`bulk_update` builds a CASE per row and field, which costs more than the rest
+    of a batch.) Precondition: the rows are locked by this transaction."""
     if not conversations:
         return
     by_name = {f.name: f for f in Conversation._meta.concrete_fields}
     model_fields = [by_name[name] for name in fields]
     quote = connection.ops.quote_name
     table = quote(Conversation._meta.db_table)
-    columns = ", ".join(f"{quote(f.attname)} = %s" for f in model_fields)
-    sql = f"UPDATE {table} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 (model names)
     rows = [
         [f.get_db_prep_save(getattr(c, f.attname), connection) for f in model_fields] + [c.pk]
         for c in conversations
     ]
+    if connection.vendor == "postgresql":
+        # One statement for every row: the new values as one array per column.
+        pk = Conversation._meta.pk
+        assert pk is not None
+        typed = [*model_fields, pk]
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in typed)
+        names = ", ".join(quote(f.attname) for f in typed)
+        columns = ", ".join(f"{quote(f.attname)} = v.{quote(f.attname)}" for f in model_fields)
+        sql = (
+            f"UPDATE {table} SET {columns} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
+            f"WHERE {table}.{quote(pk.attname)} = v.{quote(pk.attname)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        return
+    columns = ", ".join(f"{quote(f.attname)} = %s" for f in model_fields)
+    sql = f"UPDATE {table} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 (model names)
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -297,17 +313,35 @@ def _take_message(conversation: Conversation, message: Message) -> list[SlaEvent
     return []
 
 
-def _sla_event(
-    conversation: Conversation, kind: SlaEventKind, at: dt.datetime
-) -> ConversationEvent:
-    """What `roost.inbox.sla.services.event_record` stores, built to be stored with the
-    batch's others. Precondition: the conversation is stored."""
-    return ConversationEvent(
-        organization_id=conversation.organization_id,
-        conversation_id=conversation.pk,
-        kind=kind.value,
-        at=at,
+def _sla_events_store(happened: list[tuple[Conversation, SlaEventKind, dt.datetime]]) -> None:
+    """Store what `roost.inbox.sla.services.event_record` stores, for the whole batch, in
+    one statement. On PostgreSQL the rows go as one array per column, with no model
+    instance per row: a batch records an event or two per message, and building and
+    preparing those instances cost more than the database spends storing them.
+    Precondition: the conversations are stored."""
+    if not happened:
+        return
+    if connection.vendor != "postgresql":
+        ConversationEvent.objects.bulk_create(
+            ConversationEvent(
+                organization_id=c.organization_id, conversation_id=c.pk, kind=kind.value, at=at
+            )
+            for c, kind, at in happened
+        )
+        return
+    table = connection.ops.quote_name(ConversationEvent._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (organization_id, conversation_id, kind, at) "  # noqa: S608
+        "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[])"
     )
+    columns = [
+        [c.organization_id for c, _, _ in happened],
+        [c.pk for c, _, _ in happened],
+        [kind.value for _, kind, _ in happened],
+        [at for _, _, at in happened],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
 
 
 def _route_opened(
@@ -388,7 +422,7 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
         # event, before the batch's, and audit entry; a second message finds it awake).
         for conversation, at in snoozed:
             conversation_wake(conversation=conversation, reason=WakeReason.CUSTOMER_MESSAGE, at=at)
-        ConversationEvent.objects.bulk_create([_sla_event(*event) for event in happened])
+        _sla_events_store(happened)
         # Locks are taken account, conversations, rules, and the organisation (audit) last.
         routing.close()
     return len(arrivals)

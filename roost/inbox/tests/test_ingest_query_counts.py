@@ -27,13 +27,15 @@ from roost.inbox.tests.conftest import account
 from roost.sandbox.services import sandbox_inbound_add
 
 # One poll of one channel that stores new messages: the cursor (read, advanced), the
-# unseen and known messages, the classifier settings and adapter, the account and the
-# conversations locked, the inserts, the routing (rules, the matched rules locked, the
-# team members and their grants, the open load), the moderation rules and one audit
-# append.
-POLL_QUERIES = 29
-# A poll of every active channel, adding the read of the channels (with their
-# organisation and channel group) to one channel's poll.
+# credential and the hour's record of its use, the unseen and known messages, the
+# classifier settings and adapter, the account and the conversations locked, the inserts,
+# the routing (the rules, each matched rule locked and its turn saved, each team's
+# members and their grants in one query, the open load), the moderation rules and one
+# audit append.
+# PostgreSQL adds one: the audit chain's row lock (SQLite's writers take turns anyway).
+POLL_QUERIES = 35 + (connection.vendor == "postgresql")
+# A poll of every active channel: one channel's poll and the read of the channels, their
+# organisation and channel group joined in (routing and the audit need them).
 POLL_ALL_QUERIES = POLL_QUERIES + 1
 
 
