@@ -334,7 +334,7 @@ def _sla_events_store(happened: list[tuple[Conversation, SlaEventKind, dt.dateti
         f"INSERT INTO {table} (organization_id, conversation_id, kind, at) "  # noqa: S608
         "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[])"
     )
-    columns = [
+    columns: list[Any] = [
         [c.organization_id for c, _, _ in happened],
         [c.pk for c, _, _ in happened],
         [kind.value for _, kind, _ in happened],
