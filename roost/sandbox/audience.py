@@ -238,10 +238,11 @@ def sandbox_crisis_start(
     count: int = 150,
     organization_slug: str = "",
     topic_pl: str = "",
+    seed: int | None = None,
 ) -> int:
     """A surge of angry mentions about one topic on every sandbox channel of a brand, 70%
     in English and 30% in Polish (naming the topic as `topic_pl`; by default its known
-    Polish name, or the topic as given).
+    Polish name, or the topic as given). The same `seed` gives the same mentions.
 
     Brand names are unique only within an organisation: when the name is used in more
     than one, the demo organisation's brand is meant if there is exactly one such, and
@@ -266,7 +267,7 @@ def sandbox_crisis_start(
     ]
     if not pairs:
         raise LookupError(f"no active sandbox channel belongs to a brand named {brand_name!r}")
-    rng = random.Random()  # noqa: S311 - a simulation
+    rng = random.Random(seed)  # noqa: S311 - a simulation
     for n in range(count):
         account, _ = pairs[n % len(pairs)]
         language = _pick(rng, (("en", 0.7), ("pl", 0.3)))
