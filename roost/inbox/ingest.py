@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from roost.channels.connectors.base import Capability, ConnectorError, Inbound, InboundKind
@@ -244,6 +244,56 @@ def _from_vip(message: Message) -> bool:
     )
 
 
+# Column values that psycopg sends as they are: no preparing by the field is needed.
+_PLAIN = {
+    "BigIntegerField", "BooleanField", "CharField", "DateTimeField", "ForeignKey",
+    "IntegerField", "PositiveIntegerField", "TextField",
+}  # fmt: skip
+
+
+def _pg_array(field: models.Field[Any, Any]) -> str:
+    """The array type a column's values are sent as. Text, not `varchar(n)`: casting to
+    `varchar(n)` would cut an over-long value short, where storing it must fail."""
+    if field.get_internal_type() in ("CharField", "TextField"):
+        return "text[]"
+    return f"{field.db_type(connection)}[]"
+
+
+def _messages_insert(messages: list[Message]) -> None:
+    """Insert the batch's messages in one statement and set their primary keys. On
+    PostgreSQL the values go as one array per column (`bulk_create` spends more time
+    preparing each value of each row than the database spends storing them); elsewhere
+    `bulk_create`."""
+    if connection.vendor != "postgresql":
+        Message.objects.bulk_create(messages)
+        return
+    pk = Message._meta.pk
+    assert pk is not None
+    fields = [f for f in Message._meta.concrete_fields if f is not pk]
+    columns: list[Any] = []
+    for field in fields:
+        if field.get_internal_type() in _PLAIN:
+            columns.append([getattr(m, field.attname) for m in messages])
+        else:
+            columns.append(
+                [field.get_db_prep_save(field.pre_save(m, True), connection) for m in messages]
+            )
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{_pg_array(f)}" for f in fields)
+    sql = (
+        f"INSERT INTO {quote(Message._meta.db_table)} ({names}) "  # noqa: S608 (model names)
+        f"SELECT * FROM unnest({arrays}) RETURNING {quote(pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
+        ids = [row[0] for row in cursor.fetchall()]
+    # PostgreSQL returns the rows in the order the SELECT gave them, as for the audit log.
+    for message, found in zip(messages, ids, strict=True):
+        message.pk = found
+        message._state.adding, message._state.db = False, connection.alias
+
+
 CONVERSATION_FIELDS_TOUCHED = [
     "vip",
     "language",
@@ -276,7 +326,7 @@ def _conversations_save(conversations: list[Conversation], fields: list[str]) ->
         pk = Conversation._meta.pk
         assert pk is not None
         typed = [*model_fields, pk]
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in typed)
+        arrays = ", ".join(f"%s::{_pg_array(f)}" for f in typed)
         names = ", ".join(quote(f.attname) for f in typed)
         columns = ", ".join(f"{quote(f.attname)} = v.{quote(f.attname)}" for f in model_fields)
         sql = (
@@ -411,7 +461,7 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
         Conversation.objects.bulk_create(opened)  # sets their primary keys
         for arrival in arrivals:
             arrival.message.conversation_id = by_key[arrival.key].pk
-        Message.objects.bulk_create([a.message for a in arrivals])
+        _messages_insert([a.message for a in arrivals])
         moderation_rules_apply(
             channel=channel, classified=[(a.message, a.classification) for a in arrivals]
         )
