@@ -368,6 +368,7 @@ def cmd_sandbox_crisis(args: argparse.Namespace) -> int:
         count = sandbox_crisis_start(
             brand_name=args.brand,
             topic=args.topic,
+            topic_pl=args.topic_pl,
             count=args.count,
             organization_slug=args.organization,
         )
@@ -555,6 +556,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--organization", default="", help="the brand's organisation (slug), when names repeat"
     )
     crisis.add_argument("--topic", default="the data leak", help="what the surge is about")
+    crisis.add_argument(
+        "--topic-pl",
+        default="",
+        help="the topic as Polish messages name it (default: known topics' Polish name)",
+    )
     crisis.add_argument("--count", type=int, default=150, help="how many mentions")
     crisis.set_defaults(func=cmd_sandbox_crisis)
 

@@ -32,9 +32,10 @@ from roost.core import audit
 from roost.core.actors import SYSTEM, Actor
 from roost.core.enqueue import enqueue_after_commit
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.locks import locked
+from roost.core.locks import locked, locked_one
 from roost.core.models import User
 from roost.core.permissions import Action, require
+from roost.core.text_input import text_problem
 from roost.inbox.classify import Classification, Intent
 from roost.inbox.classify_backends import intent_confidence
 from roost.inbox.models import Direction, Message, MessageModeration, ModerationRule
@@ -215,6 +216,9 @@ def messages_hide_by_rule(*, matches: Sequence[Sequence[Any]]) -> int:
     return hidden
 
 
+RULE_NAME_MAX = ModerationRule._meta.get_field("name").max_length or 120
+
+
 @dataclass(frozen=True)
 class ModerationRuleSpec:
     name: str
@@ -228,8 +232,15 @@ def _checked(actor: User, spec: ModerationRuleSpec) -> list[Channel]:
     require(actor, Action.INBOX_CONFIGURE)
     if not spec.name.strip():
         raise ApplicationError(ErrorCode.INVALID, "Name the rule.", field="name")
+    if len(spec.name.strip()) > RULE_NAME_MAX or text_problem(spec.name) is not None:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            f"Give the rule a name of at most {RULE_NAME_MAX} characters, as plain text.",
+            field="name",
+        )
     if spec.intent not in {i.value for i in Intent}:
         raise ApplicationError(ErrorCode.INVALID, "Choose an intent.", field="intent")
+    # A NaN fails both comparisons, so it is refused as well.
     if not 0.0 <= spec.min_confidence <= 1.0:
         raise ApplicationError(
             ErrorCode.INVALID, "The confidence is a number from 0 to 1.", field="min_confidence"
@@ -273,11 +284,54 @@ def moderation_rule_create(*, actor: User, spec: ModerationRuleSpec) -> Moderati
     return rule
 
 
+def _rule_locked(actor: User, rule: ModerationRule) -> ModerationRule:
+    """The rule's row, locked; not found when it is another organisation's or gone."""
+    try:
+        return locked_one(
+            ModerationRule.objects.filter(organization_id=actor.organization_id), rule.pk
+        )
+    except ModerationRule.DoesNotExist:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "No such rule.") from None
+
+
+def moderation_rule_update(
+    *, actor: User, rule: ModerationRule, spec: ModerationRuleSpec
+) -> ModerationRule:
+    """Change a rule: its name, intent, threshold, channels, or whether it is on (turning
+    it off is the undo of turning it on; a match queued before stays passed over, since
+    the hiding task reads the rule again). Audited with the old and new values."""
+    require(actor, Action.INBOX_CONFIGURE)
+    if rule.organization_id != actor.organization_id:
+        raise ApplicationError(ErrorCode.NOT_FOUND, "No such rule.")
+    channels = _checked(actor, spec)
+    with transaction.atomic():
+        row = _rule_locked(actor, rule)
+        before = _rule_described(row, list(row.channels.all()))
+        row.name = spec.name.strip()
+        row.intent = spec.intent
+        row.min_confidence = spec.min_confidence
+        row.enabled = spec.enabled
+        row.save(update_fields=["name", "intent", "min_confidence", "enabled"])
+        row.channels.set(channels)
+        after = _rule_described(row, channels)
+        if before != after:
+            audit.record(
+                organization=actor.organization,
+                actor=actor,
+                action="inbox.moderation_rule.updated",
+                target=row,
+                before=before,
+                after=after,
+            )
+    return row
+
+
 def moderation_rule_delete(*, actor: User, rule: ModerationRule) -> None:
     require(actor, Action.INBOX_CONFIGURE)
     if rule.organization_id != actor.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, "No such rule.")
     with transaction.atomic():
+        rule = _rule_locked(actor, rule)
         before = _rule_described(rule, list(rule.channels.all()))
         audit.record(
             organization=actor.organization,

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from roost.channels.models import Channel
 from roost.core.models import Brand, Team, User
 from roost.core.permissions import Action, require
-from roost.inbox.models import RoutingRule, SlaPolicy
+from roost.inbox.models import ModerationRule, RoutingRule, SlaPolicy
 
 
 def routing_rule_list(*, viewer: User) -> QuerySet[RoutingRule]:
@@ -24,6 +24,20 @@ def routing_rule_list(*, viewer: User) -> QuerySet[RoutingRule]:
 
 def routing_rule_get(*, viewer: User, rule_id: int) -> RoutingRule:
     return get_object_or_404(routing_rule_list(viewer=viewer), pk=rule_id)
+
+
+def moderation_rule_list(*, viewer: User) -> QuerySet[ModerationRule]:
+    """The organisation's moderation rules, with their channels, by name."""
+    require(viewer, Action.ORG_VIEW)
+    return (
+        ModerationRule.objects.filter(organization_id=viewer.organization_id)
+        .prefetch_related("channels")
+        .order_by("name", "pk")
+    )
+
+
+def moderation_rule_get(*, viewer: User, rule_id: int) -> ModerationRule:
+    return get_object_or_404(moderation_rule_list(viewer=viewer), pk=rule_id)
 
 
 def sla_policy_list(*, viewer: User) -> QuerySet[SlaPolicy]:

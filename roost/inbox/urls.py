@@ -79,6 +79,16 @@ urlpatterns = [
     path("settings/classifier/", classifier.classifier_settings, name="settings_classifier"),
     path("settings/moderation/", moderation.moderation_rules, name="settings_moderation"),
     path(
+        "settings/moderation/<int:rule_id>/",
+        moderation.moderation_rule_edit,
+        name="settings_moderation_edit",
+    ),
+    path(
+        "settings/moderation/<int:rule_id>/switch/",
+        moderation.moderation_rule_switch,
+        name="settings_moderation_switch",
+    ),
+    path(
         "settings/moderation/<int:rule_id>/delete/",
         moderation.moderation_rule_delete,
         name="settings_moderation_delete",

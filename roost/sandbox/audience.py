@@ -196,24 +196,53 @@ def audience_simulate_slot(*, slot: dt.datetime) -> int:
     return delivered
 
 
+# What people write to a brand in a crisis: what happened to them, that nobody answers,
+# what they want. The topic is written in each message's own language, as people do (a
+# Polish complaint does not name "the data leak" in English).
 CRISIS_TEXTS = {
     "en": (
+        "@{handle} my card details were in {topic} and nobody has told me anything. "
+        "This is unacceptable, I want answers today.",
+        "@{handle} three days since {topic} and still no email from you. "
+        "Terrible way to treat your customers.",
+        "@{handle} I found out about {topic} from the news, not from you. Shameful. "
+        "Delete my account now.",
+        "@{handle} your support line hangs up on me every time I ask about {topic}. Awful service.",
+        "@{handle} after {topic} someone tried to use my card. I want a refund and an explanation!",
+        "@{handle} I'm done with this brand after {topic}. Worst experience I've ever had "
+        "with a company.",
         "@{handle} {topic}?! This is unacceptable. #boycott",
         "@{handle} still no answer about {topic}. Shame on you.",
-        "@{handle} everyone is talking about {topic}. Explain yourselves!",
-        "@{handle} I'm done with this brand after {topic}.",
     ),
     "pl": (
+        "@{handle} {topic} i cisza z waszej strony. Moje dane wyciekły, a nikt się do mnie "
+        "nie odezwał. Skandal!",
+        "@{handle} w sprawie: {topic} dalej zero odpowiedzi. Fatalna obsługa, żądam wyjaśnień.",
+        "@{handle} {topic}, a ja dowiaduję się o tym z wiadomości, nie od was. Wstyd. "
+        "Usuńcie moje konto.",
+        "@{handle} infolinia rozłącza się za każdym razem, gdy pytam o to: {topic}. "
+        "Tragedia, nigdy więcej.",
+        "@{handle} {topic}?! Ktoś próbował użyć mojej karty. Chcę zwrotu pieniędzy i wyjaśnień!",
         "@{handle} {topic}?! To skandal. #bojkot",
         "@{handle} dalej zero odpowiedzi w sprawie: {topic}. Wstyd.",
     ),
 }
+# The Polish for the topics the demo and its guide use; any other topic is used as given.
+TOPIC_IN_POLISH = {"the data leak": "wyciek danych", "the recall": "wycofanie produktu"}
 
 
 def sandbox_crisis_start(
-    *, brand_name: str, topic: str, count: int = 150, organization_slug: str = ""
+    *,
+    brand_name: str,
+    topic: str,
+    count: int = 150,
+    organization_slug: str = "",
+    topic_pl: str = "",
+    seed: int | None = None,
 ) -> int:
-    """A surge of angry mentions about one topic on every sandbox channel of a brand.
+    """A surge of angry mentions about one topic on every sandbox channel of a brand, 70%
+    in English and 30% in Polish (naming the topic as `topic_pl`; by default its known
+    Polish name, or the topic as given). The same `seed` gives the same mentions.
 
     Brand names are unique only within an organisation: when the name is used in more
     than one, the demo organisation's brand is meant if there is exactly one such, and
@@ -238,11 +267,12 @@ def sandbox_crisis_start(
     ]
     if not pairs:
         raise LookupError(f"no active sandbox channel belongs to a brand named {brand_name!r}")
-    rng = random.Random()  # noqa: S311 - a simulation
+    rng = random.Random(seed)  # noqa: S311 - a simulation
     for n in range(count):
         account, _ = pairs[n % len(pairs)]
         language = _pick(rng, (("en", 0.7), ("pl", 0.3)))
-        text = rng.choice(CRISIS_TEXTS[language]).format(handle=account.handle, topic=topic)
+        named = (topic_pl or TOPIC_IN_POLISH.get(topic, topic)) if language == "pl" else topic
+        text = rng.choice(CRISIS_TEXTS[language]).format(handle=account.handle, topic=named)
         sandbox_inbound_add(
             account=account,
             kind=InboundKind.MENTION,

@@ -36,6 +36,7 @@ class Scope(enum.StrEnum):
     AUDIT_READ = "audit:read"
     INBOX_READ = "inbox:read"
     INBOX_WRITE = "inbox:write"
+    INBOX_CONFIGURE = "inbox:configure"
     POSTS_READ = "posts:read"
     POSTS_WRITE = "posts:write"
     POSTS_APPROVE = "posts:approve"
@@ -54,7 +55,12 @@ SCOPE_HELP = {
     Scope.MEMBERSHIPS_WRITE: "Grant and revoke roles (as far as your own roles allow)",
     Scope.AUDIT_READ: "Read the audit log (as far as your own roles allow)",
     Scope.INBOX_READ: "List, search and read conversations",
-    Scope.INBOX_WRITE: "Reply to, assign, tag and close conversations",
+    Scope.INBOX_WRITE: (
+        "Reply to, assign, tag and close conversations, and hide or unhide comments"
+    ),
+    Scope.INBOX_CONFIGURE: (
+        "Change the classifier settings and moderation rules (as far as your own roles allow)"
+    ),
     Scope.POSTS_READ: "List and read posts, their variants and checks",
     Scope.POSTS_WRITE: (
         "Create, edit, schedule and submit posts, and settle sends whose outcome is unknown "

@@ -24,6 +24,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.locks import locked_one
 from roost.core.models import Organization, User
 from roost.core.permissions import Action, require
+from roost.core.text_input import text_problem
 from roost.inbox.models import ClassifierBackendKind, ClassifierSettings
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,22 @@ def classifier_settings_of(*, organization_id: int) -> ClassifierSettings:
     return found or ClassifierSettings(organization_id=organization_id)
 
 
+# The longest each text may be: the columns' sizes (and a key no server issues longer).
+LIMITS = {
+    "model_path": ClassifierSettings._meta.get_field("model_path").max_length or 500,
+    "endpoint_url": ClassifierSettings._meta.get_field("endpoint_url").max_length or 500,
+    "endpoint_model": ClassifierSettings._meta.get_field("endpoint_model").max_length or 200,
+    "api_key": 500,
+}
+
+
 def _check(spec: ClassifierSpec) -> None:
+    for name, limit in LIMITS.items():
+        value = getattr(spec, name) or ""
+        if len(value) > limit or text_problem(value) is not None:
+            raise ApplicationError(
+                ErrorCode.INVALID, f"At most {limit} characters of plain text.", field=name
+            )
     transformer = spec.backend == ClassifierBackendKind.TRANSFORMER
     if transformer and not Path(spec.model_path or "relative").is_absolute():
         raise ApplicationError(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from roost.core import audit
 from roost.core.models import User
-from roost.core.permissions import Action, can
+from roost.core.permissions import Action, can, grants_preload, grants_remembered
 from roost.inbox.classify import PRIORITY_ORDER, Priority
 from roost.inbox.locks import routing_rule_locked
 from roost.inbox.models import (
@@ -138,7 +138,8 @@ class RoutingBatch:
                 conversation.save(update_fields=fields)
         for rule in self.turned.values():
             rule.save(update_fields=["last_assigned"])
-        organization = self.routed[0][0].channel.channel_group.organization
+        # The channel's own organisation (loaded with it when ingest read the channels).
+        organization = self.routed[0][0].channel.organization
         audit.record_many(organization=organization, entries=self.entries)
         for conversation, rule, _ in self.routed:
             if rule.auto_reply.strip():
@@ -154,8 +155,11 @@ def _candidates(
     group = conversation.channel.channel_group
     if batch is not None and (team_id, group.pk) in batch.candidates:
         return batch.candidates[(team_id, group.pk)]
-    members = User.objects.filter(teams__pk=team_id, is_active=True).order_by("pk")
-    people = [m for m in members if can(m, Action.INBOX_HANDLE, channel_group=group)]
+    members = list(User.objects.filter(teams__pk=team_id, is_active=True).order_by("pk"))
+    # The team's grants in one query, not one per member.
+    with grants_remembered():
+        grants_preload(members)
+        people = [m for m in members if can(m, Action.INBOX_HANDLE, channel_group=group)]
     if batch is not None:
         batch.candidates[(team_id, group.pk)] = people
     return people

@@ -58,8 +58,13 @@ def test_a_slot_is_simulated_once(demo):
 def test_crisis_surges_angry_mentions_on_the_brands_channels(demo):
     count = sandbox_crisis_start(brand_name="Northwind EMEA", topic="the recall", count=60)
     assert count == 60
-    mentions = SandboxInbound.objects.filter(kind="mention", text__contains="the recall")
-    assert mentions.count() == 60
+    mentions = SandboxInbound.objects.filter(kind="mention")
+    # Each in its own language: the English name the topic, the Polish its Polish name.
+    english = mentions.filter(text__contains="the recall").count()
+    polish = mentions.filter(text__contains="wycofanie produktu").count()
+    assert english + polish == mentions.count() == 60
+    assert english > 0
+    assert polish > 0
     networks = set(mentions.values_list("account__network", flat=True))
     assert networks <= {"instagram", "facebook", "tiktok"}
 
