@@ -278,33 +278,35 @@ def held_posts_decide_rest(*, actor: User, crisis: CrisisMode, decision: str) ->
 
 
 def crisis_mode_review_finish(*, actor: User, crisis: CrisisMode) -> CrisisMode:
-    """Apply every decision while the pause still holds, then resume publishing."""
+    """Apply every decision while the pause still holds, then resume publishing: one
+    transaction, under the crisis mode's row lock, so two people finishing at once
+    apply the decisions once."""
     require_on(actor, crisis, Action.CRISIS_MODE, noun="Crisis mode")
-    if crisis.ended_at is None:
-        raise ApplicationError(ErrorCode.CONFLICT, "End crisis mode first.")
-    if crisis.reviewed_at is not None:
-        return crisis
-    undecided = crisis.held.filter(decision="").count()
-    if undecided:
-        raise ApplicationError(
-            ErrorCode.CONFLICT,
-            f"Decide every held post first ({undecided} still to decide).",
-        )
-    now = timezone.now()
-    for held in crisis.held.select_related("variant"):
-        variant = held.variant
-        if variant.state != VariantState.PAUSED:
-            continue  # settled elsewhere meanwhile (edited, or another pause's review)
-        if held.decision == Decision.DISCARD:
-            paused_variant_settle(actor=actor, variant=variant, discard=True)
-        elif held.decision == Decision.RESCHEDULE:
-            paused_variant_settle(actor=actor, variant=variant, scheduled_at=held.reschedule_at)
-        else:
-            paused_variant_settle(actor=actor, variant=variant, scheduled_at=now)
-    if crisis.pause is not None:
-        resume(pause_record=crisis.pause, actor=actor)
     with transaction.atomic():
         crisis = _crisis_locked(crisis.pk)
+        if crisis.ended_at is None:
+            raise ApplicationError(ErrorCode.CONFLICT, "End crisis mode first.")
+        if crisis.reviewed_at is not None:
+            return crisis
+        undecided = crisis.held.filter(decision="").count()
+        if undecided:
+            raise ApplicationError(
+                ErrorCode.CONFLICT,
+                f"Decide every held post first ({undecided} still to decide).",
+            )
+        now = timezone.now()
+        for held in crisis.held.select_related("variant").order_by("pk"):
+            variant = held.variant
+            if variant.state != VariantState.PAUSED:
+                continue  # settled elsewhere meanwhile (edited, or another pause's review)
+            if held.decision == Decision.DISCARD:
+                paused_variant_settle(actor=actor, variant=variant, discard=True)
+            elif held.decision == Decision.RESCHEDULE:
+                paused_variant_settle(actor=actor, variant=variant, scheduled_at=held.reschedule_at)
+            else:
+                paused_variant_settle(actor=actor, variant=variant, scheduled_at=now)
+        if crisis.pause is not None:
+            crisis.pause = resume(pause_record=crisis.pause, actor=actor)
         crisis.reviewed_at = timezone.now()
         crisis.save(update_fields=["reviewed_at"])
         counts = {
