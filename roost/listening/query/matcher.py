@@ -280,13 +280,14 @@ def _settle(text: str, buffer: _Buffer, exotic: set[int]) -> bytes:
     chars = list(map(text.__getitem__, offsets))
     kinds = {char: _kind(char) for char in set(chars)}
     if any(kinds.values()):
-        doubtful = [
-            offset
-            for offset, char in zip(offsets, chars, strict=True)
-            if kinds[char] == _EXOTIC_KIND
-            or (kinds[char] == _MARK_KIND and data[offset - 1] in _NOT_PLAIN)
-        ]
-        exotic.update(buffer.posts_at(doubtful))
+        post_end = -1
+        for offset, char in zip(offsets, chars, strict=True):
+            if offset < post_end:
+                continue  # this post is exotic already
+            kind = kinds[char]
+            if kind == _EXOTIC_KIND or (kind == _MARK_KIND and data[offset - 1] in _NOT_PLAIN):
+                exotic.update(buffer.posts_at([offset]))
+                post_end = data.find(b"\x00", offset)
     return b" ".join(pieces)
 
 
@@ -301,8 +302,14 @@ def _predicate(node: Node, term_ids: Mapping[Term, int]) -> _Predicate:
         term_id = term_ids[node]
         return lambda found, _document: term_id in found
     if isinstance(node, Field):
-        field = node
-        return lambda _found, document: field_matches(field, document)
+        field, name, value = node, node.name, node.value
+        if name == "lang":
+            return lambda _found, document: field_matches(field, document)
+        attribute = {"channel": "channel", "sentiment": "sentiment", "intent": "intent"}[name]
+        # The stored value is usually written as the filter's already: compare that first.
+        return lambda _found, document: (
+            getattr(document, attribute) == value or field_matches(field, document)
+        )
     if isinstance(node, Not):
         inner = _predicate(node.operand, term_ids)
         return lambda found, document: not inner(found, document)
