@@ -231,18 +231,19 @@ def fold_batch(texts: Sequence[str]) -> tuple[list[_Buffer], list[int]]:
     texts (folded exactly in a buffer of their own, the last one)."""
     exotic: set[int] = set()
     plain = list(map(str.isascii, texts))
+    everything = range(len(texts))
     if all(plain):
-        parts: list[Sequence[int]] = [range(len(texts))]
+        parts: list[tuple[Sequence[int], list[str]]] = [(everything, list(texts))]
     else:
+        unplain = list(map(operator.not_, plain))
         parts = [
-            list(compress(range(len(texts)), plain)),
-            list(compress(range(len(texts)), map(operator.not_, plain))),
+            (list(compress(everything, plain)), list(compress(texts, plain))),
+            (list(compress(everything, unplain)), list(compress(texts, unplain))),
         ]
     buffers = []
-    for posts, is_ascii in zip(parts, (True, False), strict=False):
+    for (posts, chosen), is_ascii in zip(parts, (True, False), strict=False):
         if not posts:
             continue
-        chosen = list(map(texts.__getitem__, posts))
         part = "\x00".join(chosen)
         if part.count("\x00") != len(chosen) - 1:
             # A NUL inside a text would pass for the end of a post: such a text is
