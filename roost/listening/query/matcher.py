@@ -282,7 +282,10 @@ def _settle(text: str, buffer: _Buffer, exotic: set[int]) -> bytes:
     kinds = {char: _kind(char) for char in set(chars)}
     if any(kinds.values()):
         post_end = -1
-        for offset, char in zip(offsets, chars, strict=True):
+        # Separators (kind 0) are left out in C; what is left is looked at one by one.
+        for offset, char in compress(
+            zip(offsets, chars, strict=True), map(kinds.__getitem__, chars)
+        ):
             if offset < post_end:
                 continue  # this post is exotic already
             kind = kinds[char]
@@ -383,7 +386,22 @@ def _required(
 
 
 _END = operator.itemgetter(1)
-_FIELD_KEYS = operator.attrgetter("language", "channel", "sentiment", "intent")
+_ATTRIBUTES = {
+    "lang": "language",
+    "channel": "channel",
+    "sentiment": "sentiment",
+    "intent": "intent",
+}
+
+
+def _fields_of(node: Node) -> Iterable[Field]:
+    if isinstance(node, Field):
+        yield node
+    elif isinstance(node, Not):
+        yield from _fields_of(node.operand)
+    elif isinstance(node, And | Or):
+        for operand in node.operands:
+            yield from _fields_of(operand)
 
 
 _TEXTS = operator.attrgetter("text")
@@ -399,6 +417,7 @@ class Matcher(Generic[MonitorId]):
         predicates: dict[MonitorId, _Predicate],
         term_monitors: list[tuple[MonitorId, ...]],
         termless: dict[MonitorId, _Predicate],
+        termless_fields: Sequence[str],
         batch_size: int,
         loaded_from_cache: bool,
         compile_seconds: float,
@@ -407,7 +426,9 @@ class Matcher(Generic[MonitorId]):
         self._predicates = predicates
         self._term_monitors = term_monitors
         self._termless = termless
-        self._termless_cache: dict[tuple[str, str, str, str], frozenset[MonitorId]] = {}
+        self._termless_cache: dict[Any, frozenset[MonitorId]] = {}
+        # Their answer depends only on the fields they name: the cache is keyed on those.
+        self._termless_key = operator.attrgetter(*termless_fields or ("language",))
         self._batch_size = batch_size
         self._local = threading.local()
         self.loaded_from_cache = loaded_from_cache
@@ -460,6 +481,13 @@ class Matcher(Generic[MonitorId]):
             predicates=predicates,
             term_monitors=[tuple(found) for found in term_monitors],
             termless=termless,
+            termless_fields=sorted(
+                {
+                    _ATTRIBUTES[node.name]
+                    for monitor in termless
+                    for node in _fields_of(queries[monitor].root)
+                }
+            ),
             batch_size=batch_size,
             loaded_from_cache=loaded,
             compile_seconds=time.perf_counter() - started,
@@ -480,7 +508,7 @@ class Matcher(Generic[MonitorId]):
     def _match_batch(self, documents: Sequence[Document]) -> list[frozenset[MonitorId]]:
         results: list[frozenset[MonitorId]]
         if self._termless:
-            known = list(map(self._termless_cache.get, map(_FIELD_KEYS, documents)))
+            known = list(map(self._termless_cache.get, map(self._termless_key, documents)))
             if None in known:
                 known = [
                     answer if answer is not None else self._without_terms_for(document)
@@ -531,7 +559,7 @@ class Matcher(Generic[MonitorId]):
         return found
 
     def _without_terms_for(self, document: Document) -> frozenset[MonitorId]:
-        key = _FIELD_KEYS(document)
+        key = self._termless_key(document)
         known = self._termless_cache.get(key)
         if known is None:
             known = (
