@@ -2,7 +2,8 @@
 
 Each app seeds its own part, in the dependency direction: people (`roost.core.demo`),
 channels on the sandbox network (`roost.sandbox.channels`), posts
-(`roost.publishing.demo`) and the inbox's set-up (`roost.inbox.demo`). What needs two
+(`roost.publishing.demo`), the inbox's set-up (`roost.inbox.demo`) and the crisis
+playbook (`roost.crisis.demo`). What needs two
 apps that must not import each other is seeded here, above them all: the conversations
 close to breach are delivered on the sandbox network first, so that replying to them
 works as for any other conversation, and then stored by the inbox.
@@ -22,6 +23,7 @@ from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
 from roost.core.models import Organization, User
+from roost.crisis.demo import seed_demo_crisis
 from roost.inbox.demo import seed_demo_inbox
 from roost.inbox.ingest import messages_store
 from roost.inbox.models import Conversation
@@ -161,4 +163,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_near_breach(org, now=now)
     seed_demo_surge(org, now=now)
     seed_demo_listening(org, now=now)
+    seed_demo_crisis(org)
     return org

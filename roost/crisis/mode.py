@@ -27,6 +27,7 @@ from roost.core.notifications import notify
 from roost.core.permissions import Action, require
 from roost.core.tenancy import require_on
 from roost.crisis.models import CrisisMode, HeldPost, Incident, Playbook, TimelineKind
+from roost.crisis.team import incident_team, organization_leads
 from roost.crisis.timeline import timeline_add
 from roost.publishing.models import Pause, Variant, VariantState
 from roost.publishing.pausing import pause, paused_variant_settle, resume
@@ -150,21 +151,20 @@ def crisis_mode_start(
                 kind=TimelineKind.CRISIS,
                 text=f"Crisis mode on ({held.get_scope_display().lower()}"
                 + (f": {brand.name}" if brand else "")
-                + f"): {reason}",
+                + f"): {reason}. {_copies(paused).capitalize()} held.",
                 actor=actor,
                 url=reverse("crisis:mode", args=[crisis.pk]),
             )
-            timeline_add(
-                incident=incident,
-                kind=TimelineKind.PAUSE,
-                text=f"Scheduled publishing paused: {_copies(paused)} held.",
-                actor=actor,
+        # Everyone sees the banner; the people who run the response are also told.
+        people = [
+            person
+            for person in (
+                incident_team(incident)
+                if incident is not None
+                else organization_leads(actor.organization_id)
             )
-        people = list(
-            User.objects.filter(organization_id=actor.organization_id, is_active=True).exclude(
-                pk=actor.pk
-            )
-        )
+            if person.pk != actor.pk
+        ]
         notify(
             organization=actor.organization,
             recipients=people,
@@ -262,6 +262,21 @@ def held_post_decide(
     return held
 
 
+def held_posts_decide_rest(*, actor: User, crisis: CrisisMode, decision: str) -> int:
+    """Decide every held copy not decided yet the same way (publish now or discard);
+    answers how many were decided."""
+    if decision not in (Decision.PUBLISH_NOW, Decision.DISCARD):
+        raise ApplicationError(
+            ErrorCode.INVALID, "Choose publish now or discard for the rest.", field="decision"
+        )
+    require_on(actor, crisis, Action.CRISIS_MODE, noun="Crisis mode")
+    rest = list(crisis.held.filter(decision="").order_by("pk"))
+    with transaction.atomic():
+        for held in rest:
+            held_post_decide(actor=actor, held=held, decision=decision)
+    return len(rest)
+
+
 def crisis_mode_review_finish(*, actor: User, crisis: CrisisMode) -> CrisisMode:
     """Apply every decision while the pause still holds, then resume publishing."""
     require_on(actor, crisis, Action.CRISIS_MODE, noun="Crisis mode")
@@ -306,9 +321,9 @@ def crisis_mode_review_finish(*, actor: User, crisis: CrisisMode) -> CrisisMode:
         if crisis.incident is not None:
             timeline_add(
                 incident=crisis.incident,
-                kind=TimelineKind.RESUME,
+                kind=TimelineKind.CRISIS,
                 text=(
-                    f"Publishing resumed: {counts['publish_now']} to publish now, "
+                    f"Held posts decided: {counts['publish_now']} to publish now, "
                     f"{counts['reschedule']} rescheduled, {counts['discard']} discarded."
                 ),
                 actor=actor,

@@ -1,5 +1,10 @@
 """Playbooks: what to do in one kind of crisis, with holding statements approved in
-advance and a fast approval path (a short deadline) for a statement written on the day."""
+advance and a fast approval path (a short deadline) for a statement written on the day.
+
+The fast path is the playbook's own rather than publishing's approval workflow: those
+belong to a channel group (one in force per group), count their deadline in hours and
+approve a post; a holding statement is wording on a playbook, approved by a role within
+minutes, before it is ever a post."""
 
 from __future__ import annotations
 

@@ -15,6 +15,17 @@ from roost.crisis.models import Incident
 LEAD_ROLES = (Role.ADMIN, Role.MANAGER)
 
 
+def organization_leads(organization_id: int) -> list[User]:
+    """The organisation's admins and managers (on any part of it)."""
+    return list(
+        User.objects.filter(
+            organization_id=organization_id, is_active=True, memberships__role__in=LEAD_ROLES
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def incident_team(incident: Incident) -> list[User]:
     on_team = Q(memberships__role__in=LEAD_ROLES)
     if incident.brand_id:

@@ -1,10 +1,11 @@
 """An incident's timeline: entries written as things happen (`timeline_add`), and the
 work done during the incident read from where it is kept (`timeline_of`).
 
-Posts that went out and replies sent on linked conversations are not copied into the
-timeline: publishing and the inbox know nothing of incidents (they sit below crisis),
-so the timeline reads them, by time and scope, when it is shown. Nothing can be missed
-by a hook that was not called.
+Pauses of publishing, posts that went out and replies sent on linked conversations are
+not copied into the timeline: publishing and the inbox know nothing of incidents (they
+sit below crisis), so the timeline reads them, by time and scope, when it is shown. A
+pause made straight from publishing during the incident shows as well as crisis mode's
+own, and nothing can be missed by a hook that was not called.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from roost.core.actors import SYSTEM
 from roost.core.models import User
 from roost.crisis.models import Incident, IncidentConversation, TimelineEntry, TimelineKind
 from roost.inbox.models import Direction, Message
-from roost.publishing.models import Variant, VariantState
+from roost.publishing.models import Pause, Variant, VariantState
 
 
 def timeline_add(
@@ -67,6 +68,10 @@ class Line:
     url: str = ""
 
 
+def _who(person: User | None) -> str:
+    return (person.name or person.email) if person else "Roost"
+
+
 def _window(incident: Incident, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return incident.opened_at, incident.resolved_at or now
 
@@ -87,6 +92,17 @@ def posts_published_during(
     return variants.select_related("channel", "post").order_by("published_at", "pk")
 
 
+def pauses_during(incident: Incident, *, now: dt.datetime | None = None) -> QuerySet[Pause]:
+    """The organisation's pauses started or ended while the incident was open."""
+    start, end = _window(incident, now or timezone.now())
+    return (
+        Pause.objects.filter(organization_id=incident.organization_id, started_at__lte=end)
+        .exclude(ended_at__lt=start)
+        .select_related("brand", "started_by", "ended_by")
+        .order_by("started_at", "pk")
+    )
+
+
 def replies_sent_during(incident: Incident, *, now: dt.datetime | None = None) -> QuerySet[Message]:
     """Replies sent on the incident's linked conversations while it was open."""
     start, end = _window(incident, now or timezone.now())
@@ -105,18 +121,41 @@ def replies_sent_during(incident: Incident, *, now: dt.datetime | None = None) -
 
 
 def timeline_of(incident: Incident, *, now: dt.datetime | None = None) -> list[Line]:
-    """The whole timeline, oldest first: three queries whatever its length."""
+    """The whole timeline, oldest first: four queries whatever its length."""
     lines = [
         Line(
             at=entry.at,
             kind=entry.kind,
             kind_label=entry.get_kind_display(),
             text=entry.text,
-            who=(entry.actor.name or entry.actor.email) if entry.actor else "Roost",
+            who=_who(entry.actor),
             url=entry.url,
         )
         for entry in incident.timeline.select_related("actor")
     ]
+    start, end = _window(incident, now or timezone.now())
+    for held in pauses_during(incident, now=now):
+        scope = held.get_scope_display().lower() + (f": {held.brand.name}" if held.brand else "")
+        if start <= held.started_at <= end:
+            lines.append(
+                Line(
+                    at=held.started_at,
+                    kind=TimelineKind.PAUSE,
+                    kind_label=TimelineKind.PAUSE.label,
+                    text=f"Scheduled publishing paused ({scope}): {held.reason}",
+                    who=_who(held.started_by),
+                )
+            )
+        if held.ended_at is not None and start <= held.ended_at <= end:
+            lines.append(
+                Line(
+                    at=held.ended_at,
+                    kind=TimelineKind.RESUME,
+                    kind_label=TimelineKind.RESUME.label,
+                    text=f"Scheduled publishing resumed ({scope}).",
+                    who=_who(held.ended_by),
+                )
+            )
     for variant in posts_published_during(incident, now=now):
         lines.append(
             Line(

@@ -81,7 +81,9 @@ def crisis_home(request: HttpRequest) -> HttpResponse:
             "crisis_mode": on,
             "to_review": selectors.crisis_mode_list(viewer=viewer).filter(
                 ended_at__isnull=False, reviewed_at__isnull=True
-            ),
+            )
+            if can(viewer, Action.CRISIS_MODE)
+            else [],
             "past_modes": selectors.crisis_mode_list(viewer=viewer).filter(
                 reviewed_at__isnull=False
             )[:10],
@@ -346,6 +348,11 @@ def crisis_review(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = selectors.crisis_mode_get(viewer=viewer, crisis_id=crisis_id)
     if request.method == "POST":
         try:
+            if request.POST.get("action") == "rest":
+                mode.held_posts_decide_rest(
+                    actor=viewer, crisis=crisis, decision=request.POST.get("decision", "")
+                )
+                return redirect("crisis:review", crisis.pk)
             if request.POST.get("action") == "finish":
                 mode.crisis_mode_review_finish(actor=viewer, crisis=crisis)
                 messages.success(request, "Publishing resumed with your decisions.")

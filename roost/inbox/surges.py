@@ -24,6 +24,7 @@ from roost.core.models import User
 from roost.inbox import selectors
 from roost.inbox.filters import ConversationFilter
 from roost.inbox.models import Conversation
+from roost.inbox.surge_incidents import SurgeIncident
 
 # What "near-identical" means: at least this share of the two messages' words in common.
 SIMILARITY = 0.6
@@ -62,6 +63,8 @@ class Surge:
     """The first message of the group, as the audience wrote it."""
     words: frozenset[str]
     conversations: list[Conversation] = field(default_factory=list)
+    # The incident its conversations are linked to, if any (`roost.inbox.surge_incidents`).
+    incident: SurgeIncident | None = None
 
     @property
     def ids(self) -> list[int]:

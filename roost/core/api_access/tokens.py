@@ -43,6 +43,9 @@ class Scope(enum.StrEnum):
     MEDIA_WRITE = "media:write"
     LISTENING_READ = "listening:read"
     LISTENING_WRITE = "listening:write"
+    INCIDENTS_READ = "incidents:read"
+    INCIDENTS_WRITE = "incidents:write"
+    CRISIS_WRITE = "crisis:write"
 
 
 SCOPE_HELP = {
@@ -62,6 +65,9 @@ SCOPE_HELP = {
     Scope.MEDIA_WRITE: "Upload media and edit alt text, tags and focal points",
     Scope.LISTENING_READ: "List monitors and what they matched",
     Scope.LISTENING_WRITE: "Create, change and delete monitors (as far as your own roles allow)",
+    Scope.INCIDENTS_READ: "List and read incidents, their timelines and crisis mode",
+    Scope.INCIDENTS_WRITE: "Open incidents, change their status, severity and owner, add notes",
+    Scope.CRISIS_WRITE: "Turn crisis mode on and off (as far as your own roles allow)",
 }
 
 

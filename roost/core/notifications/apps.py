@@ -8,7 +8,21 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here because models can only be imported once the app registry is ready.
+        from django.db.models import Count, OuterRef, Subquery
+
+        from roost.core.auth_backend import person_annotation_declare
         from roost.core.notifications.channels import channel_declare, email_deliver, in_app_deliver
+        from roost.core.notifications.models import Notification
 
         channel_declare(name="in_app", deliver=in_app_deliver)
         channel_declare(name="email", deliver=email_deliver)
+        # The top bar's unread count comes with the person, not with a query of its own.
+        person_annotation_declare(
+            name="notifications_unread",
+            expression=lambda: Subquery(
+                Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+                .values("recipient")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+        )

@@ -36,6 +36,14 @@ from roost.channels.models import Channel
 from roost.conftest import CHROMIUM_ARGS, require_service
 from roost.core.demo import DEMO_PASSWORD
 from roost.core.models import User
+from roost.crisis.mode import (
+    crisis_mode_end,
+    crisis_mode_review_finish,
+    crisis_mode_start,
+    held_posts_decide_rest,
+)
+from roost.crisis.models import Playbook
+from roost.crisis.services import incident_note, incident_open
 from roost.demo import seed_demo_organization
 from roost.inbox.saved_replies import saved_reply_create
 from roost.listening.alerts import alert_raise
@@ -58,7 +66,7 @@ COMMUNITY_MANAGER = "chloe@northwind.example"
 # Not pages: signing out ends the walk; exports, feeds and media are files.
 NOT_A_PAGE = re.compile(
     r"/signout/|\.ics$|\.csv$|\.jsonl$|/export|download|/file$|/original$|"
-    r"\.(jpg|png|webp|mp4)$|/static/|^/api/v1/(?!docs$)"
+    r"\.(jpg|png|webp|mp4|pdf)$|/static/|^/api/v1/(?!docs$)"
 )
 
 # Named addresses that are not walked, and why. Those answering only POST are checked
@@ -83,6 +91,10 @@ POST_ONLY = {
     "core:membership_revoke",
     "core:org_alt_text",
     "core:org_two_factor",
+    "crisis:end",
+    "crisis:incident_act",
+    "crisis:start",
+    "crisis:surge_link",
     "inbox:act",
     "inbox:bulk",
     "inbox:labels",
@@ -101,6 +113,8 @@ POST_ONLY = {
     "inbox_webhooks:reprocess",
     "listening:feed_remove",
     "listening:monitor_delete",
+    "notifications:read",
+    "notifications:read_all",
     "publishing:calendar_move",
     "publishing:campaign_action",
     "publishing:checks",
@@ -121,6 +135,7 @@ SKIPPED = {
     "core:audit_export": "a file download (JSON lines)",
     "channels:export": "a file download (CSV)",
     "inbox:reports_csv": "a file download (CSV)",
+    "crisis:report_pdf": "a file download (PDF)",
     "publishing:calendar_feed": "an iCalendar feed for calendar apps",
     "media:original": "an image file",
     "media:preview": "an image file",
@@ -327,11 +342,27 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
             baseline_negative_share=0.15,
         ),
     )  # fmt: skip
+    # An incident run through crisis mode to its report, and crisis mode on again, so
+    # every page carries the banner.
+    incident = incident_open(organization=org, actor=admin, title="Overheating", severity="sev1")
+    incident_note(actor=admin, incident=incident, text="Legal is on the bridge.")
+    ended = crisis_mode_start(actor=admin, scope="organization", reason="Recall", incident=incident)
+    ended = crisis_mode_end(actor=admin, crisis=ended)
+    held_posts_decide_rest(actor=admin, crisis=ended, decision="publish_now")
+    crisis_mode_review_finish(actor=admin, crisis=ended)
+    crisis_mode_start(
+        actor=admin, scope="organization", reason="Recall, day two", incident=incident
+    )
+    playbook = Playbook.objects.get(organization=org)
     by_name = [
         ("api-v1:openapi-view", []),
         ("listening:monitors", []),
         ("listening:feeds", []),
         ("listening:alert", [alert.pk]),
+        ("crisis:incident", [incident.pk]),
+        ("crisis:review", [ended.pk]),
+        ("crisis:report", [ended.pk]),
+        ("crisis:playbook", [playbook.pk]),
         ("media:detail", [asset.pk]),
         ("approvals:post", [post.pk]),
         ("inbox:saved_reply", [saved_reply.pk]),

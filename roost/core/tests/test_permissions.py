@@ -54,6 +54,10 @@ EXPECTED = {
     Action.INBOX_CONFIGURE: {A, M},
     Action.INBOX_REPORT_VIEW: {A, M, AN},
     Action.CLASSIFIER_CONFIGURE: {A},
+    Action.INCIDENT_VIEW: EVERYONE,
+    Action.INCIDENT_MANAGE: {A, M, CM},
+    Action.CRISIS_MODE: {A, M},
+    Action.PLAYBOOK_MANAGE: {A, M},
 }
 
 

@@ -27,15 +27,17 @@ from roost.sandbox.channels import sandbox_channel_connect
 
 Capture = Callable[..., Any]
 # What Today and its polled cards cost, for an admin with work on every card and for an
-# approver. A change here should be a decision, not an accident.
-TODAY_QUERIES = {Role.ADMIN: 23, Role.APPROVER: 16}
-TODAY_CARDS_QUERIES = {Role.ADMIN: 22, Role.APPROVER: 15}
+# approver. A change here should be a decision, not an accident. (Open incidents lead
+# everyone's Today: one count while there are none.)
+TODAY_QUERIES = {Role.ADMIN: 24, Role.APPROVER: 17}
+TODAY_CARDS_QUERIES = {Role.ADMIN: 23, Role.APPROVER: 16}
 
 _numbers = itertools.count(1)
 
 
 def test_the_apps_declare_their_cards_in_order():
     assert today_card_keys() == [
+        "incidents",
         "approvals",
         "conversations",
         "going_out",

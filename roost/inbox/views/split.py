@@ -27,6 +27,7 @@ from roost.inbox.filters import (
     filter_from_query,
 )
 from roost.inbox.models import Conversation, Direction
+from roost.inbox.surge_incidents import surge_incidents
 from roost.inbox.views.conversations import (
     PAGE_SIZE,
     ROW_COLUMNS,
@@ -49,6 +50,13 @@ def _list_context(
     counts = selectors.queue_counts(viewer=viewer)
     can_bulk = selectors.handles_inbox(viewer)
     found = surges.surge_list(viewer=viewer, filters=filters) if can_bulk and with_surges else []
+    incidents = surge_incidents(
+        viewer=viewer, conversation_ids=[pk for surge in found for pk in surge.ids]
+    )
+    for surge in found:
+        surge.incident = next(
+            (incidents.linked[pk] for pk in surge.ids if pk in incidents.linked), None
+        )
     return {
         "area": "inbox",
         "filters": filters,
@@ -63,6 +71,7 @@ def _list_context(
         "page": page,
         "query": QueryDict(filters.urlencode()),
         "surges": found,
+        "surge_incidents": incidents,
         # What a surge's form offers; read only when there is a surge to handle.
         "surge_replies": list(selectors.saved_reply_list(viewer=viewer)) if found else [],
         "surge_people": people_to_pick(viewer) if found else [],
