@@ -17,8 +17,8 @@ from roost.listening.models import Match, MatchSource
 
 # Session and person, the viewer's grants, the monitors (with their match counts), the
 # recent alerts with their incidents, the brands for the form, the messages shown.
-LIST_QUERIES = 8
-DETAIL_QUERIES = 9
+LIST_QUERIES = 7
+DETAIL_QUERIES = 8
 
 
 def grow(brand, make_monitor, count: int) -> list:
