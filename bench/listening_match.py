@@ -288,10 +288,9 @@ class TrieReference:
             m for m, q in queries.items() if not q.term_nodes() or holds(q.root, set(), None)
         ]
         self.termless_cache: dict[tuple[str, str, str, str], frozenset[int]] = {}
-        word = r"[^ #@.\-\n]"
-        self.pattern = re.compile(
-            rf"(?<!{word})(?:{trie_pattern(sorted(self.by_first))})(?!{word})"
-        )
+        # \b is a superset of the exact boundaries here: in folded text only word
+        # characters, spaces and "#@.-" are left.
+        self.pattern = re.compile(rf"\b(?:{trie_pattern(sorted(self.by_first))})\b")
 
     def without_terms(self, post: Document) -> frozenset[int]:
         key = (post.language, post.channel, post.sentiment, post.intent)

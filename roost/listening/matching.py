@@ -24,8 +24,7 @@ from django.utils import timezone
 from roost.channels.models import Channel
 from roost.inbox.models import Direction, Message
 from roost.listening.models import Match, MatchSource, Monitor, SourceCursor
-from roost.listening.query import Document, QuerySyntaxError, parse
-from roost.listening.query.matcher import Matcher
+from roost.listening.query import Document, Matcher, QuerySyntaxError, parse
 
 MAX_TEXT = 4000
 

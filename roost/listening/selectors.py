@@ -15,8 +15,7 @@ from roost.core.permissions import Action, require
 from roost.inbox.models import Direction, Message
 from roost.listening.matching import Post, inbox_post
 from roost.listening.models import Alert, Feed, Match, MatchSource, Monitor
-from roost.listening.query import Query
-from roost.listening.query.matcher import Matcher
+from roost.listening.query import Matcher, Query
 
 PREVIEW_DAYS = 7
 PREVIEW_SCAN = 5000  # the most recent messages and stored matches looked at

@@ -145,13 +145,21 @@ class StreamConsumer:
     def _on_message(self, message: Any) -> None:
         if self._stopped.is_set():
             return
-        event = parse_subscribe_repos_message(message)
+        try:
+            event = parse_subscribe_repos_message(message)
+        except Exception:
+            logger.exception("an event of the stream could not be read; skipped")
+            return
         seq = getattr(event, "seq", None)
         if seq is None:
             return
         posts: list[Post] = []
         if isinstance(event, models.ComAtprotoSyncSubscribeRepos.Commit):
-            posts = commit_posts(event, now=timezone.now())
+            try:
+                posts = commit_posts(event, now=timezone.now())
+            except Exception:
+                # One malformed commit must not stop the stream (nor be read forever).
+                logger.exception("commit %s of the stream could not be read; skipped", seq)
         with self._lock:
             self._pending.extend(posts)
             self._seq = seq

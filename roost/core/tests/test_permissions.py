@@ -34,6 +34,8 @@ EXPECTED = {
     Action.AUDIT_VIEW: {A, M},
     Action.AUDIT_EXPORT: {A},
     Action.CATALOGUE_VIEW: EVERYONE,
+    Action.LISTENING_VIEW: EVERYONE,
+    Action.MONITOR_MANAGE: {A, M},
     Action.API_TOKEN_CREATE: EVERYONE,
     Action.CHANNEL_VIEW: EVERYONE,
     Action.CHANNEL_MANAGE: {A, M},

@@ -12,6 +12,7 @@ describes the language for the people who write queries.
 """
 
 from roost.listening.query.evaluate import Document, evaluate
+from roost.listening.query.matcher import Matcher
 from roost.listening.query.syntax import (
     INTENTS,
     SENTIMENTS,
@@ -37,6 +38,7 @@ __all__ = [
     "Document",
     "Field",
     "Hashtag",
+    "Matcher",
     "Mention",
     "Node",
     "Not",

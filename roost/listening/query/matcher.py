@@ -231,18 +231,19 @@ def fold_batch(texts: Sequence[str]) -> tuple[list[_Buffer], list[int]]:
     texts (folded exactly in a buffer of their own, the last one)."""
     exotic: set[int] = set()
     plain = list(map(str.isascii, texts))
+    everything = range(len(texts))
     if all(plain):
-        parts: list[Sequence[int]] = [range(len(texts))]
+        parts: list[tuple[Sequence[int], list[str]]] = [(everything, list(texts))]
     else:
+        unplain = list(map(operator.not_, plain))
         parts = [
-            list(compress(range(len(texts)), plain)),
-            list(compress(range(len(texts)), map(operator.not_, plain))),
+            (list(compress(everything, plain)), list(compress(texts, plain))),
+            (list(compress(everything, unplain)), list(compress(texts, unplain))),
         ]
     buffers = []
-    for posts, is_ascii in zip(parts, (True, False), strict=False):
+    for (posts, chosen), is_ascii in zip(parts, (True, False), strict=False):
         if not posts:
             continue
-        chosen = list(map(texts.__getitem__, posts))
         part = "\x00".join(chosen)
         if part.count("\x00") != len(chosen) - 1:
             # A NUL inside a text would pass for the end of a post: such a text is
@@ -280,13 +281,17 @@ def _settle(text: str, buffer: _Buffer, exotic: set[int]) -> bytes:
     chars = list(map(text.__getitem__, offsets))
     kinds = {char: _kind(char) for char in set(chars)}
     if any(kinds.values()):
-        doubtful = [
-            offset
-            for offset, char in zip(offsets, chars, strict=True)
-            if kinds[char] == _EXOTIC_KIND
-            or (kinds[char] == _MARK_KIND and data[offset - 1] in _NOT_PLAIN)
-        ]
-        exotic.update(buffer.posts_at(doubtful))
+        post_end = -1
+        # Separators (kind 0) are left out in C; what is left is looked at one by one.
+        for offset, char in compress(
+            zip(offsets, chars, strict=True), map(kinds.__getitem__, chars)
+        ):
+            if offset < post_end:
+                continue  # this post is exotic already
+            kind = kinds[char]
+            if kind == _EXOTIC_KIND or (kind == _MARK_KIND and data[offset - 1] in _NOT_PLAIN):
+                exotic.update(buffer.posts_at([offset]))
+                post_end = data.find(b"\x00", offset)
     return b" ".join(pieces)
 
 
@@ -301,8 +306,14 @@ def _predicate(node: Node, term_ids: Mapping[Term, int]) -> _Predicate:
         term_id = term_ids[node]
         return lambda found, _document: term_id in found
     if isinstance(node, Field):
-        field = node
-        return lambda _found, document: field_matches(field, document)
+        field, name, value = node, node.name, node.value
+        if name == "lang":
+            return lambda _found, document: field_matches(field, document)
+        attribute = {"channel": "channel", "sentiment": "sentiment", "intent": "intent"}[name]
+        # The stored value is usually written as the filter's already: compare that first.
+        return lambda _found, document: (
+            getattr(document, attribute) == value or field_matches(field, document)
+        )
     if isinstance(node, Not):
         inner = _predicate(node.operand, term_ids)
         return lambda found, document: not inner(found, document)
@@ -375,7 +386,22 @@ def _required(
 
 
 _END = operator.itemgetter(1)
-_FIELD_KEYS = operator.attrgetter("language", "channel", "sentiment", "intent")
+_ATTRIBUTES = {
+    "lang": "language",
+    "channel": "channel",
+    "sentiment": "sentiment",
+    "intent": "intent",
+}
+
+
+def _fields_of(node: Node) -> Iterable[Field]:
+    if isinstance(node, Field):
+        yield node
+    elif isinstance(node, Not):
+        yield from _fields_of(node.operand)
+    elif isinstance(node, And | Or):
+        for operand in node.operands:
+            yield from _fields_of(operand)
 
 
 _TEXTS = operator.attrgetter("text")
@@ -391,6 +417,7 @@ class Matcher(Generic[MonitorId]):
         predicates: dict[MonitorId, _Predicate],
         term_monitors: list[tuple[MonitorId, ...]],
         termless: dict[MonitorId, _Predicate],
+        termless_fields: Sequence[str],
         batch_size: int,
         loaded_from_cache: bool,
         compile_seconds: float,
@@ -399,7 +426,9 @@ class Matcher(Generic[MonitorId]):
         self._predicates = predicates
         self._term_monitors = term_monitors
         self._termless = termless
-        self._termless_cache: dict[tuple[str, str, str, str], frozenset[MonitorId]] = {}
+        self._termless_cache: dict[Any, frozenset[MonitorId]] = {}
+        # Their answer depends only on the fields they name: the cache is keyed on those.
+        self._termless_key = operator.attrgetter(*termless_fields or ("language",))
         self._batch_size = batch_size
         self._local = threading.local()
         self.loaded_from_cache = loaded_from_cache
@@ -452,6 +481,13 @@ class Matcher(Generic[MonitorId]):
             predicates=predicates,
             term_monitors=[tuple(found) for found in term_monitors],
             termless=termless,
+            termless_fields=sorted(
+                {
+                    _ATTRIBUTES[node.name]
+                    for monitor in termless
+                    for node in _fields_of(queries[monitor].root)
+                }
+            ),
             batch_size=batch_size,
             loaded_from_cache=loaded,
             compile_seconds=time.perf_counter() - started,
@@ -472,7 +508,7 @@ class Matcher(Generic[MonitorId]):
     def _match_batch(self, documents: Sequence[Document]) -> list[frozenset[MonitorId]]:
         results: list[frozenset[MonitorId]]
         if self._termless:
-            known = list(map(self._termless_cache.get, map(_FIELD_KEYS, documents)))
+            known = list(map(self._termless_cache.get, map(self._termless_key, documents)))
             if None in known:
                 known = [
                     answer if answer is not None else self._without_terms_for(document)
@@ -523,7 +559,7 @@ class Matcher(Generic[MonitorId]):
         return found
 
     def _without_terms_for(self, document: Document) -> frozenset[MonitorId]:
-        key = _FIELD_KEYS(document)
+        key = self._termless_key(document)
         known = self._termless_cache.get(key)
         if known is None:
             known = (

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roost.listening.query import Document, evaluate, parse
-from roost.listening.query.matcher import Matcher, canonical_text, fold_batch
+from roost.listening.query import Document, Matcher, evaluate, parse
+from roost.listening.query.matcher import canonical_text, fold_batch
 from roost.listening.query.text import canonical, features
 
 # Words as queries spell them and as posts do: case, Polish and other diacritics,
