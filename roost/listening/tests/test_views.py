@@ -93,3 +93,10 @@ def test_feeds_page_adds_and_removes_a_feed(signed_in, lead):
     assert again.status_code == 409
     page = client.get(reverse("listening:feeds")).content.decode()
     assert "https://news.example/rss" in page
+
+
+@pytest.mark.django_db
+def test_the_area_home_links_to_the_monitors(signed_in, lead):
+    page = signed_in(lead).get(reverse("crisis:home")).content.decode()
+    assert f'href="{reverse("listening:monitors")}"' in page
+    assert f'href="{reverse("listening:feeds")}"' in page
