@@ -89,10 +89,14 @@ def monitor_history(monitor: Monitor, *, at: dt.datetime, since: dt.datetime) ->
 
 def _summary(monitor: Monitor, finding: Finding) -> str:
     if finding.signal == AlertSignal.VOLUME:
+        if finding.expected >= 1:
+            usual = f"{finding.factor:.1f}× the usual {finding.expected:.0f}"
+        else:
+            # "150× the usual 0" says nothing: a quiet window is named as such.
+            usual = "usually none" if finding.expected < 0.05 else "usually fewer than one"
         return (
             f"{monitor.name}: {finding.observed:.0f} posts in {finding.minutes} minutes, "
-            f"{finding.factor:.1f}× the usual {finding.expected:.0f}; "
-            f"{finding.negative_share:.0%} negative"
+            f"{usual}; {finding.negative_share:.0%} negative"
         )
     return (
         f"{monitor.name}: {finding.negative_share:.0%} of the last hour's posts negative, "

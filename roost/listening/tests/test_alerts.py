@@ -130,3 +130,22 @@ def test_a_new_monitor_with_no_history_does_not_alert(brand, channel, make_monit
     deliver(channel, ANGRY * 10)
     inbox_scan()
     assert monitors_evaluate() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("expected", "says"),
+    [(4.0, "10.0× the usual 4"), (0.3, "usually fewer than one"), (0.0, "usually none")],
+)
+def test_an_alert_says_how_far_above_the_usual_volume_it_is(make_monitor, brand, expected, says):
+    from roost.listening.alerts import alert_raise
+    from roost.listening.detection import Finding
+
+    at = timezone.now()
+    finding = Finding(
+        signal="volume", window_start=at - dt.timedelta(minutes=5), window_end=at,
+        observed=40, expected=expected, deviations=9.0, negative_share=0.8,
+        baseline_negative_share=0.15,
+    )  # fmt: skip
+    alert = alert_raise(monitor=make_monitor(brand=brand, query="recall"), finding=finding)
+    assert says in alert.summary and "40 posts in 5 minutes" in alert.summary
