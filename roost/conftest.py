@@ -46,6 +46,23 @@ def _is_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The test database, and at the end no session left on it that would stop it being
+    dropped: worker processes a test killed, or a live server's threads, can leave their
+    connections behind on PostgreSQL."""
+    yield
+    if not _is_postgres():
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Database tests may use the sandbox network's database too; PostgreSQL-only tests
     belong to the PostgreSQL pass, and the SQLite pass leaves them out."""
