@@ -92,7 +92,7 @@ def _summary(monitor: Monitor, finding: Finding) -> str:
         if finding.expected >= 1:
             usual = f"{finding.factor:.1f}× the usual {finding.expected:.0f}"
         else:
-            # "150× the usual 0" says nothing: a quiet window is named as such.
+            # "150 times the usual 0" says nothing: a quiet window is named as such.
             usual = "usually none" if finding.expected < 0.05 else "usually fewer than one"
         return (
             f"{monitor.name}: {finding.observed:.0f} posts in {finding.minutes} minutes, "
