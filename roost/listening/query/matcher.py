@@ -5,23 +5,23 @@ The protocol, which `evaluate()` (the reference) holds it to:
 1. Every distinct term of every monitor (word, phrase, hashtag, mention) becomes one
    Hyperscan pattern over *folded bytes*, bounded by non-word bytes on both sides. A batch
    of posts is folded, joined by NUL bytes and scanned in one call; a match's end offset
-   names its post (`bisect` over the posts' start offsets). With a low hit rate there are
-   few callbacks, and Python work is spent only on the posts that had a hit.
-2. Folding a batch costs C calls, not a Python loop per character: an ASCII post is
-   `lower()`ed; any other post goes through a charmap codec that takes each character to
-   one byte (the common accented Latin letters to their base letter, common punctuation
-   and emoji to a space), so byte offsets stay character offsets. A character the codec
-   does not know is looked at on its own: one that only separates words becomes a space;
-   a post holding one that makes words (another script, `ß`, a combining mark after a
-   letter) is *exotic* and is folded exactly by `text.canonical()` and scanned apart.
-   Both forms keep exactly the words, hashtags and mentions of `text.fold()`, so the
-   patterns give exact answers: no second check.
+   names its post (the NULs before it are counted). With a low hit rate there are few
+   callbacks, and Python work is spent only on the posts that had a hit.
+2. Folding a batch costs C calls, not a Python loop per character: ASCII posts are
+   `lower()`ed; the others go through a charmap codec that takes each character to one
+   byte (the common accented Latin letters to their base letter, common punctuation to a
+   space; `ß` is made `ss` first). A character the codec does not know (most emoji) is
+   looked at apart: one that only separates words becomes a space; a post holding one
+   that makes words (another script, a combining mark after a letter) is *exotic*, is
+   folded exactly (`canonical_text()`) and scanned in a buffer of its own. Every form
+   keeps exactly the words, hashtags and mentions of `text.fold()`, so the patterns give
+   exact answers: there is no second check.
 3. Only monitors woken by a term that hit are evaluated, against the set of terms
    found; a monitor is woken by the terms of which it needs at least one (`refund` is
-   not needed by `northwind refund`, which waits for `northwind`). A
-   monitor that can match with none of its terms present (`NOT refund`, `lang:de`) is
-   evaluated once per distinct combination of a post's fields, and that answer stands
-   for every post where none of its terms were found.
+   not needed by `northwind refund`, which waits for `northwind`). A monitor that can
+   match with none of its terms present (`NOT refund`, `lang:de`) is evaluated once per
+   distinct value of the fields it names, and that answer stands for every post where
+   none of its terms were found.
 
 Compiling is the slow part (seconds per thousand terms), so the database is kept in
 `cache_dir` under a hash of the patterns: a restart with the same terms loads it.
