@@ -7,15 +7,22 @@ The protocol, which `evaluate()` (the reference) holds it to:
    of posts is folded, joined by NUL bytes and scanned in one call; a match's end offset
    names its post (the NULs before it are counted). With a low hit rate there are few
    callbacks, and Python work is spent only on the posts that had a hit.
-2. Folding a batch costs C calls, not a Python loop per character: ASCII posts are
-   `lower()`ed; the others go through a charmap codec that takes each character to one
-   byte (the common accented Latin letters to their base letter, common punctuation to a
-   space; `ß` is made `ss` first). A character the codec does not know (most emoji) is
+2. A batch is first folded *fast*, as one piece: a charmap codec takes each character
+   to one byte (ASCII letters to lower case, the common accented Latin letters to their
+   base letter, common punctuation to a space; `ß` is made `ss` first), and a character
+   it does not know comes out as a separator. Scanned with the same patterns, this can
+   only find more than the exact folding, except where an unknown character is part of
+   a term or a mark between its letters: those are looked for in the batch's raw UTF-8
+   bytes with a second, small database (`prefilter`). The posts either scan flags (those
+   with a term, and a few more) are then folded again the exact way below and scanned,
+   which settles them; every other post has no term at all.
+   The exact way costs C calls, not a Python loop per character: ASCII posts are
+   `lower()`ed; the others go through the codec, and a character it does not know is
    looked at apart: one that only separates words becomes a space; a post holding one
    that makes words (another script, a combining mark after a letter) is *exotic*, is
    folded exactly (`canonical_text()`) and scanned in a buffer of its own. Every form
    keeps exactly the words, hashtags and mentions of `text.fold()`, so the patterns give
-   exact answers: there is no second check.
+   exact answers.
 3. Only monitors woken by a term that hit are evaluated, against the set of terms
    found; a monitor is woken by the terms of which it needs at least one (`refund` is
    not needed by `northwind refund`, which waits for `northwind`). A monitor that can
@@ -23,8 +30,8 @@ The protocol, which `evaluate()` (the reference) holds it to:
    distinct value of the fields it names, and that answer stands for every post where
    none of its terms were found.
 
-Compiling is the slow part (seconds per thousand terms), so the database is kept in
-`cache_dir` under a hash of the patterns: a restart with the same terms loads it.
+Compiling is the slow part (seconds per thousand terms), so both databases are kept in
+`cache_dir` under a hash of the patterns: a restart with the same terms loads them.
 A `Matcher` may be shared between threads (each thread scans with its own scratch).
 """
 
