@@ -5,26 +5,33 @@ The protocol, which `evaluate()` (the reference) holds it to:
 1. Every distinct term of every monitor (word, phrase, hashtag, mention) becomes one
    Hyperscan pattern over *folded bytes*, bounded by non-word bytes on both sides. A batch
    of posts is folded, joined by NUL bytes and scanned in one call; a match's end offset
-   names its post (`bisect` over the posts' start offsets). With a low hit rate there are
-   few callbacks, and Python work is spent only on the posts that had a hit.
-2. Folding a batch costs C calls, not a Python loop per character: an ASCII post is
-   `lower()`ed; any other post goes through a charmap codec that takes each character to
-   one byte (the common accented Latin letters to their base letter, common punctuation
-   and emoji to a space), so byte offsets stay character offsets. A character the codec
-   does not know is looked at on its own: one that only separates words becomes a space;
-   a post holding one that makes words (another script, `ß`, a combining mark after a
-   letter) is *exotic* and is folded exactly by `text.canonical()` and scanned apart.
-   Both forms keep exactly the words, hashtags and mentions of `text.fold()`, so the
-   patterns give exact answers: no second check.
+   names its post (the NULs before it are counted). With a low hit rate there are few
+   callbacks, and Python work is spent only on the posts that had a hit.
+2. A batch is first folded *fast*, as one piece: a charmap codec takes each character
+   to one byte (ASCII letters to lower case, the common accented Latin letters to their
+   base letter, common punctuation to a space; `ß` is made `ss` first), and a character
+   it does not know comes out as a separator. Scanned with the same patterns, this can
+   only find more than the exact folding, except where an unknown character is part of
+   a term or a mark between its letters: those are looked for in the batch's raw UTF-8
+   bytes with a second, small database (`prefilter`). The posts either scan flags (those
+   with a term, and a few more) are then folded again the exact way below and scanned,
+   which settles them; every other post has no term at all.
+   The exact way costs C calls, not a Python loop per character: ASCII posts are
+   `lower()`ed; the others go through the codec, and a character it does not know is
+   looked at apart: one that only separates words becomes a space; a post holding one
+   that makes words (another script, a combining mark after a letter) is *exotic*, is
+   folded exactly (`canonical_text()`) and scanned in a buffer of its own. Every form
+   keeps exactly the words, hashtags and mentions of `text.fold()`, so the patterns give
+   exact answers.
 3. Only monitors woken by a term that hit are evaluated, against the set of terms
    found; a monitor is woken by the terms of which it needs at least one (`refund` is
-   not needed by `northwind refund`, which waits for `northwind`). A
-   monitor that can match with none of its terms present (`NOT refund`, `lang:de`) is
-   evaluated once per distinct combination of a post's fields, and that answer stands
-   for every post where none of its terms were found.
+   not needed by `northwind refund`, which waits for `northwind`). A monitor that can
+   match with none of its terms present (`NOT refund`, `lang:de`) is evaluated once per
+   distinct value of the fields it names, and that answer stands for every post where
+   none of its terms were found.
 
-Compiling is the slow part (seconds per thousand terms), so the database is kept in
-`cache_dir` under a hash of the patterns: a restart with the same terms loads it.
+Compiling is the slow part (seconds per thousand terms), so both databases are kept in
+`cache_dir` under a hash of the patterns: a restart with the same terms loads them.
 A `Matcher` may be shared between threads (each thread scans with its own scratch).
 """
 
@@ -46,6 +53,7 @@ from typing import Any, Generic, TypeVar
 import hyperscan
 
 from roost.listening.query.evaluate import Document, field_matches
+from roost.listening.query.prefilter import unknown_patterns
 from roost.listening.query.syntax import (
     And,
     Field,
@@ -75,6 +83,7 @@ _PLAIN_SEPARATOR = " "
 
 EMPTY: frozenset[Any] = frozenset()
 _FORMAT = "roost-listening-match-1"
+_UNKNOWN_FORMAT = "roost-listening-unknown-1"
 _HYPERSCAN_VERSION = str(getattr(hyperscan, "__version__", "unknown"))
 
 
@@ -139,7 +148,7 @@ def _separates_only(folded: str) -> bool:
     )
 
 
-def _charmap() -> tuple[Any, bytes]:
+def _charmap() -> tuple[Any, bytes, frozenset[str]]:
     chars = [chr(code) for code in range(128)]
     for char in dict.fromkeys(_COMMON):
         if len(chars) == 256:
@@ -152,10 +161,10 @@ def _charmap() -> tuple[Any, bytes]:
         table[code] = ord(_fast_byte(char) or _PLAIN_SEPARATOR)
     table[0] = 0  # NUL: the separator between posts
     table[ord(_QUESTION)] = ord(_QUESTION)  # settled one by one (`_settle`)
-    return encoding, bytes(table)
+    return encoding, bytes(table), frozenset(chars)
 
 
-_ENCODING, _FOLD_TABLE = _charmap()
+_ENCODING, _FOLD_TABLE, _KNOWN = _charmap()
 _SEPARATOR_KIND, _MARK_KIND, _EXOTIC_KIND = 0, 1, 2
 _KINDS: dict[str, int] = {}
 _NOT_PLAIN = frozenset(b"0123456789_#@.-" + bytes(range(ord("a"), ord("z") + 1)))
@@ -414,6 +423,7 @@ class Matcher(Generic[MonitorId]):
         self,
         *,
         database: Any,
+        unknown: Any,
         predicates: dict[MonitorId, _Predicate],
         term_monitors: list[tuple[MonitorId, ...]],
         termless: dict[MonitorId, _Predicate],
@@ -423,6 +433,7 @@ class Matcher(Generic[MonitorId]):
         compile_seconds: float,
     ) -> None:
         self._database = database
+        self._unknown = unknown
         self._predicates = predicates
         self._term_monitors = term_monitors
         self._termless = termless
@@ -476,8 +487,12 @@ class Matcher(Generic[MonitorId]):
                 term_monitors[term_id].append(monitor)
         started = time.perf_counter()
         database, loaded = _database(ordered, cache_dir)
+        unknown, unknown_loaded = _unknown_database(
+            ordered, [patterns[pattern][0] for pattern in ordered], cache_dir
+        )
         return cls(
             database=database,
+            unknown=unknown,
             predicates=predicates,
             term_monitors=[tuple(found) for found in term_monitors],
             termless=termless,
@@ -489,7 +504,7 @@ class Matcher(Generic[MonitorId]):
                 }
             ),
             batch_size=batch_size,
-            loaded_from_cache=loaded,
+            loaded_from_cache=loaded and unknown_loaded,
             compile_seconds=time.perf_counter() - started,
         )
 
@@ -519,7 +534,7 @@ class Matcher(Generic[MonitorId]):
             results = [EMPTY] * len(documents)
         if self._database is None or not documents:
             return results
-        found = self._scan(list(map(_TEXTS, documents)))
+        found = self._scan_flagged(list(map(_TEXTS, documents)))
         wakes, predicates = self._term_monitors, self._predicates
         for post, term_ids in found.items():
             candidates = {monitor for term_id in term_ids for monitor in wakes[term_id]}
@@ -533,12 +548,59 @@ class Matcher(Generic[MonitorId]):
             results[post] = frozenset(matched) if matched else EMPTY
         return results
 
-    def _scan(self, texts: Sequence[str]) -> dict[int, set[int]]:
-        """The ids of the terms found in each text that has any."""
-        buffers, exotic = fold_batch(texts)
+    def _scan_flagged(self, texts: Sequence[str]) -> dict[int, set[int]]:
+        """The ids of the terms found in each text that has any. The batch is folded
+        fast as one piece (the codec; unknown characters left as separators) and
+        scanned; its raw bytes are scanned for the unknown characters that could make
+        part of a term (`prefilter`). Only the texts either scan flags are folded and
+        scanned again (`_scan`), which settles them exactly."""
+        joined = "\x00".join(texts)
+        flagged: set[int] = set()
+        if joined.count("\x00") != len(texts) - 1:
+            # A NUL inside a text would pass for the end of a post: such a text goes to
+            # the exact scan, and is blanked here.
+            flagged.update(i for i, text in enumerate(texts) if "\x00" in text)
+            joined = "\x00".join(text.replace("\x00", " ") for text in texts)
+        posts = range(len(texts))
+        part = "\x00" + joined.replace(_QUESTION, _QUESTION_STANDIN) + "\x00"
+        if "ß" in part:
+            part = part.replace("ß", "ss")
+        data = codecs.charmap_encode(part, "replace", _ENCODING)[0].translate(_FOLD_TABLE)
+        hits: list[tuple[int, int]] = []
+        self._database.scan(
+            data, match_event_handler=_collect, context=hits, scratch=self._scratch()
+        )
+        if hits:
+            hits.sort(key=_END)
+            # The term's last byte (or the `.`/`-` after a handle) is at end - 2.
+            flagged.update(_Buffer(data, posts).posts_at([end - 2 for _term, end in hits]))
+        if b"?" in data:
+            raw = ("\x00" + joined + "\x00").encode("utf-8", "surrogatepass")
+            scratch = getattr(self._local, "unknown_scratch", None)
+            if scratch is None:
+                scratch = self._local.unknown_scratch = hyperscan.Scratch(self._unknown)
+            ends: list[int] = []
+            self._unknown.scan(raw, match_event_handler=_collect_end, context=ends, scratch=scratch)
+            if ends:
+                ends.sort()
+                # A match's last byte is inside its post.
+                flagged.update(_Buffer(raw, posts).posts_at([end - 1 for end in ends]))
+        if not flagged:
+            return {}
+        chosen = sorted(flagged)
+        found = self._scan([texts[i] for i in chosen])
+        return {chosen[i]: term_ids for i, term_ids in found.items()}
+
+    def _scratch(self) -> Any:
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = hyperscan.Scratch(self._database)
+        return scratch
+
+    def _scan(self, texts: Sequence[str]) -> dict[int, set[int]]:
+        """The ids of the terms found in each text that has any (folded exactly)."""
+        buffers, exotic = fold_batch(texts)
+        scratch = self._scratch()
         found: dict[int, set[int]] = {}
         skip = frozenset(exotic)
         last = len(buffers) - 1
@@ -576,6 +638,10 @@ class Matcher(Generic[MonitorId]):
         return known
 
 
+def _collect_end(_id: int, _start: int, end: int, _flags: int, ends: list) -> None:
+    ends.append(end)
+
+
 def _collect(term_id: int, _start: int, end: int, _flags: int, hits: list) -> None:
     hits.append((term_id, end))
 
@@ -602,6 +668,45 @@ def _database(patterns: list[str], cache_dir: str | os.PathLike[str] | None) -> 
         expressions=[pattern.encode("latin-1") for pattern in patterns],
         ids=list(range(len(patterns))),
         elements=len(patterns),
+        flags=0,
+    )
+    if path is not None:
+        _write_atomically(path, hyperscan.dumpb(database))
+    return database, False
+
+
+def _unknown_database(
+    patterns: list[str], terms: list[Term], cache_dir: str | os.PathLike[str] | None
+) -> tuple[Any, bool]:
+    """The compiled patterns for the unknown characters that could make part of these
+    terms (`prefilter`; None for no terms), and whether it came from the cache. Keyed on
+    the exact patterns and the known characters, so that a cached one is found without
+    folding every code point to build its patterns."""
+    if not patterns:
+        return None, False
+    digest = hashlib.sha256(
+        "\n".join(
+            [
+                _UNKNOWN_FORMAT,
+                _HYPERSCAN_VERSION,
+                unicodedata.unidata_version,
+                "".join(sorted(_KNOWN)),
+                *patterns,
+            ]
+        ).encode("utf-8")
+    ).hexdigest()
+    path = Path(cache_dir) / f"{digest}.hsdb" if cache_dir is not None else None
+    if path is not None and path.exists():
+        try:
+            return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK), True
+        except (hyperscan.HyperscanError, OSError, ValueError):
+            pass
+    expressions = unknown_patterns(terms, _KNOWN | {"ß"})
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=expressions,
+        ids=[0] * len(expressions),
+        elements=len(expressions),
         flags=0,
     )
     if path is not None:

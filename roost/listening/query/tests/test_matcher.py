@@ -247,7 +247,8 @@ def test_the_compiled_database_is_cached_on_disk(tmp_path):
     monitors = {1: "refund", 2: '"free shipping" NOT #ad', 3: "@northwind"}
     first = Matcher.compile(monitors, cache_dir=tmp_path)
     assert not first.loaded_from_cache
-    assert len(list(tmp_path.glob("*.hsdb"))) == 1
+    # The terms' database and the one for unknown characters that could make them.
+    assert len(list(tmp_path.glob("*.hsdb"))) == 2
     # Same terms, other monitors and order: the database is read, not compiled.
     again = Matcher.compile(
         {"b": "@northwind OR refund", "a": '#ad "free shipping"'}, cache_dir=tmp_path
@@ -258,17 +259,21 @@ def test_the_compiled_database_is_cached_on_disk(tmp_path):
     assert Matcher.compile(monitors, cache_dir=tmp_path).match(post) == first.match(post)
     # Other terms: another database beside it.
     Matcher.compile({1: "invoice"}, cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("*.hsdb"))) == 2
+    assert len(list(tmp_path.glob("*.hsdb"))) == 4
 
 
 def test_a_damaged_cache_file_is_compiled_again(tmp_path):
     Matcher.compile({1: "refund"}, cache_dir=tmp_path)
-    (cached,) = tmp_path.glob("*.hsdb")
-    cached.write_bytes(b"not a database")
+    cached = sorted(tmp_path.glob("*.hsdb"))
+    assert len(cached) == 2
+    for path in cached:
+        path.write_bytes(b"not a database")
     matcher = Matcher.compile({1: "refund"}, cache_dir=tmp_path)
     assert not matcher.loaded_from_cache
     assert matcher.match(Document("refund")) == {1}
-    assert hyperscan.loadb(cached.read_bytes(), hyperscan.HS_MODE_BLOCK) is not None
+    assert matcher.match(Document("ｒｅｆｕｎｄ")) == {1}
+    for path in cached:
+        assert hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK) is not None
 
 
 def test_bad_query_text_is_a_syntax_error():
@@ -276,3 +281,30 @@ def test_bad_query_text_is_a_syntax_error():
 
     with pytest.raises(QuerySyntaxError):
         Matcher.compile({1: "refund AND"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ｒｅｆｕｎｄ please",  # fullwidth letters: not known to the fast folding
+        "𝐫𝐞𝐟𝐮𝐧𝐝 now",  # mathematical letters
+        "ref\u0301und",  # a mark between two letters
+        "refǔnd",  # a Latin letter the fast folding does not know
+        "ＲＥＦＵＮＤ 😡 ❤️",
+        "a ⓡⓔⓕⓤⓝⓓ",
+    ],
+)
+def test_terms_spelled_with_characters_the_fast_folding_does_not_know(text):
+    matcher = Matcher.compile({1: "refund", 2: "refund NOT lang:de", 3: "NOT refund"})
+    document = Document(text, language="en")
+    expected = {
+        m
+        for m, q in {1: "refund", 2: "refund NOT lang:de", 3: "NOT refund"}.items()
+        if evaluate(parse(q), document)
+    }
+    assert expected == {1, 2}
+    assert matcher.match(document) == expected
+    # The same post among many plain ones, where the batch is folded as one piece.
+    answers = matcher.match_many([Document("nothing here 😡", language="en")] * 50 + [document])
+    assert answers[-1] == expected
+    assert set(answers[:-1]) == {frozenset({3})}
