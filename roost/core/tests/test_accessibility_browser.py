@@ -45,6 +45,7 @@ from roost.crisis.mode import (
 from roost.crisis.models import Playbook
 from roost.crisis.services import incident_note, incident_open
 from roost.demo import seed_demo_organization
+from roost.inbox.moderation import ModerationRuleSpec, moderation_rule_create
 from roost.inbox.saved_replies import saved_reply_create
 from roost.listening.alerts import alert_raise
 from roost.listening.detection import Finding
@@ -106,6 +107,7 @@ POST_ONLY = {
     "inbox:saved_reply_delete",
     "inbox:settings_learning_retrain",
     "inbox:settings_moderation_delete",
+    "inbox:settings_moderation_switch",
     "inbox:settings_policy_delete",
     "inbox:settings_rule_delete",
     "inbox:settings_rule_move",
@@ -328,6 +330,15 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
     network_post = sandbox_post_link(SandboxPost.objects.order_by("pk")[0])
     # What the demo has none of, and the pages no link reaches.
     saved_reply = saved_reply_create(actor=admin, title="Thanks", text="Thank you for writing.")
+    moderation_rule = moderation_rule_create(
+        actor=admin,
+        spec=ModerationRuleSpec(
+            name="Hide spam",
+            intent="spam",
+            min_confidence=0.9,
+            channel_ids=[Channel.objects.filter(organization=org).values_list("pk", flat=True)[0]],
+        ),
+    )
     rule = compliance_rule_create(
         actor=admin, kind=ComplianceRule.Kind.BANNED_TERM, value="guaranteed"
     )
@@ -366,6 +377,7 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
         ("media:detail", [asset.pk]),
         ("approvals:post", [post.pk]),
         ("inbox:saved_reply", [saved_reply.pk]),
+        ("inbox:settings_moderation_edit", [moderation_rule.pk]),
         ("publishing:compliance_edit", [rule.pk]),
         ("channels:bluesky_connect", [_channel(org, "bluesky")]),
         ("channels:mastodon_connect", [_channel(org, "mastodon")]),
