@@ -145,13 +145,12 @@ def crisis_mode_start(
         crisis.pause = held
         crisis.save(update_fields=["pause"])
         paused = variants_in_scope(pause=held).filter(state=VariantState.PAUSED).count()
+        covered = held.get_scope_display().lower() + (f": {brand.name}" if brand else "")
         if incident is not None:
             timeline_add(
                 incident=incident,
                 kind=TimelineKind.CRISIS,
-                text=f"Crisis mode on ({held.get_scope_display().lower()}"
-                + (f": {brand.name}" if brand else "")
-                + f"): {reason}. {_copies(paused).capitalize()} held.",
+                text=f"Crisis mode on ({covered}): {reason}. {_copies(paused).capitalize()} held.",
                 actor=actor,
                 url=reverse("crisis:mode", args=[crisis.pk]),
             )
@@ -171,9 +170,7 @@ def crisis_mode_start(
             subject=f"Crisis mode is on: {reason}",
             body=(
                 f"{actor.name or actor.email} turned crisis mode on. Scheduled publishing is "
-                f"paused ({held.get_scope_display().lower()}"
-                + (f": {brand.name}" if brand else "")
-                + ")."
+                f"paused ({covered})."
             ),
             url=reverse("crisis:mode", args=[crisis.pk]),
             urgency="urgent",
