@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: demo test lint peers axe test-sqlite test-postgres test-browser bench clean \
+.PHONY: demo test lint peers axe test-sqlite test-postgres test-databases test-browser bench clean \
 	classify-train classify-docs crisis-detection-docs
 
 $(VENV): pyproject.toml $(CONSTRAINTS)
@@ -24,7 +24,25 @@ lint: $(VENV)
 
 # The whole suite: lint, SQLite, PostgreSQL (when ROOST_TEST_POSTGRES_URL names one),
 # then the browser flows in Chromium. Under CI=true nothing may be left out.
-test: $(VENV) lint peers test-sqlite test-postgres test-browser
+test: $(VENV) lint peers test-databases test-browser
+
+# The SQLite and PostgreSQL suites side by side when both run (one core each), each
+# with its own var directory; their reports follow one another when both are done.
+test-databases: $(VENV)
+	@if [ -n "$$ROOST_TEST_POSTGRES_URL" ]; then \
+		mkdir -p var/test-reports; \
+		echo "SQLite and PostgreSQL suites running side by side (reports below when both end)"; \
+		ROOST_VAR_DIR=$(CURDIR)/var/test-sqlite $(MAKE) --no-print-directory test-sqlite \
+			> var/test-reports/sqlite.txt 2>&1 & sqlite=$$!; \
+		ROOST_VAR_DIR=$(CURDIR)/var/test-postgres $(MAKE) --no-print-directory test-postgres \
+			> var/test-reports/postgres.txt 2>&1 & postgres=$$!; \
+		wait $$sqlite; sqlite_rc=$$?; wait $$postgres; postgres_rc=$$?; \
+		echo "== SQLite suite"; cat var/test-reports/sqlite.txt; \
+		echo "== PostgreSQL suite"; cat var/test-reports/postgres.txt; \
+		[ $$sqlite_rc -eq 0 ] && [ $$postgres_rc -eq 0 ]; \
+	else \
+		$(MAKE) --no-print-directory test-sqlite test-postgres; \
+	fi
 
 # Real protocol peers the tests talk to on loopback (a local Bluesky network).
 peers:
