@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from roost.core.models import Organization, Role, User
 from roost.oncall.models import Schedule
 from roost.oncall.schedules import services
+
+WARSAW = "Europe/Warsaw"
 
 
 @pytest.fixture
@@ -41,11 +44,16 @@ def make_schedule(lead: User, org: Organization) -> Callable[..., Schedule]:
     return make
 
 
+def _zone(name: object) -> str:
+    return name if isinstance(name, str) and name in zoneinfo.available_timezones() else WARSAW
+
+
 def layer_input(members: list[User], *, start: dt.datetime, **kw: object) -> services.LayerInput:
     fields: dict[str, object] = {
         "name": "Primary",
         "rotation_start": start,
-        "handoff_time": start.timetz().replace(tzinfo=None),
+        # The handoff on the schedule's clock (Europe/Warsaw unless the layer says).
+        "handoff_time": start.astimezone(zoneinfo.ZoneInfo(_zone(kw.get("time_zone")))).time(),
         "members": members,
         "shift": "daily",
     } | kw
