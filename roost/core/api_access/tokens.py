@@ -47,6 +47,8 @@ class Scope(enum.StrEnum):
     CRISIS_WRITE = "crisis:write"
     LISTENING_READ = "listening:read"
     LISTENING_WRITE = "listening:write"
+    ONCALL_READ = "oncall:read"
+    ONCALL_WRITE = "oncall:write"
 
 
 SCOPE_HELP = {
@@ -74,6 +76,10 @@ SCOPE_HELP = {
     Scope.CRISIS_WRITE: "Turn crisis mode on and off (as far as your own roles allow)",
     Scope.LISTENING_READ: "List monitors and what they matched",
     Scope.LISTENING_WRITE: "Create, change and delete monitors (as far as your own roles allow)",
+    Scope.ONCALL_READ: "Read schedules, who is on call and overrides",
+    Scope.ONCALL_WRITE: (
+        "Create schedules and add or remove overrides (as far as your own roles allow)"
+    ),
 }
 
 
