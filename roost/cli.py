@@ -230,6 +230,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     me = [sys.executable, "-m", "roost.cli"]
     url = f"http://127.0.0.1:{args.port}"
+    # Links in the demo's messages (its kept e-mail, webhooks) point at this server.
+    os.environ.setdefault("ROOST_BASE_URL", url)
     return _supervise(
         {
             "web": [

@@ -182,7 +182,7 @@ def _absolute(url: str) -> str:
     return f"{base.rstrip('/')}{url}" if url.startswith("/") and base else url
 
 
-def _outgoing(delivery: Delivery, *, is_test: bool = False) -> Outgoing:
+def _outgoing(delivery: Delivery) -> Outgoing:
     method = delivery.contact_method
     if method is not None:
         target = method.target
@@ -204,7 +204,7 @@ def _outgoing(delivery: Delivery, *, is_test: bool = False) -> Outgoing:
         urgency=delivery.urgency,
         organization_name=delivery.organization.name,
         person_name=delivery.person.name,
-        is_test=is_test,
+        is_test=delivery.is_test,
     )
 
 
@@ -287,7 +287,7 @@ def _record(
         if failure is None:
             outcome, status = DeliveryAttempt.Outcome.SENT, DeliveryStatus.SENT
             delivery.sent_at = at
-        elif failure.retryable and delivery.attempts < max_attempts():
+        elif failure.retryable and not delivery.is_test and delivery.attempts < max_attempts():
             outcome, status = DeliveryAttempt.Outcome.RETRY, DeliveryStatus.PENDING
         else:
             outcome, status = DeliveryAttempt.Outcome.FAILED, DeliveryStatus.FAILED
@@ -326,7 +326,8 @@ def _record(
                     "source_id": delivery.source_id,
                 },
             )
-            transaction.on_commit(lambda: _outcome_announce(delivery_id))
+            if not delivery.is_test:
+                transaction.on_commit(lambda: _outcome_announce(delivery_id))
     return status
 
 

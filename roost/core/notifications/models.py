@@ -88,6 +88,8 @@ class Delivery(TenantModel):
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     source_type = models.CharField(max_length=80, blank=True)
     source_id = models.CharField(max_length=64, blank=True)
+    # A test the person sent from their settings: tried once, heard by no listener.
+    is_test = models.BooleanField(default=False)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
