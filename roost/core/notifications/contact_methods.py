@@ -20,7 +20,11 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.locks import locked_one
 from roost.core.models import User
-from roost.core.notifications.contact import AttemptResult, delivery_attempt
+from roost.core.notifications.contact import (
+    AttemptResult,
+    deliveries_abandon,
+    delivery_attempt,
+)
 from roost.core.notifications.models import ContactMethod, Delivery, DeliveryStatus
 from roost.core.notifications.outbound import secret_seal
 from roost.core.notifications.providers import (
@@ -243,6 +247,9 @@ def contact_method_remove(*, actor: User, method: ContactMethod) -> None:
         method = locked_one(ContactMethod.objects.all(), method.pk)
         before = described(method)
         label = str(method)
+        abandoned = deliveries_abandon(
+            contact_method=method, reason="the contact method was removed"
+        )
         audit.record(
             organization=actor.organization,
             actor=actor,
@@ -250,6 +257,7 @@ def contact_method_remove(*, actor: User, method: ContactMethod) -> None:
             target=method,
             target_label=label,
             before=before,
+            after={"pending_deliveries_failed": len(abandoned)} if abandoned else None,
         )
         method.delete()
 

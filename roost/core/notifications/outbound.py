@@ -21,6 +21,8 @@ class Outbound:
     session: Callable[[], Any]
     # Raises (an OSError) for a URL Roost may not call: not https, or not allowed.
     url_check: Callable[[str], None]
+    # Whether Roost may connect to an IP address reached by a host name (public, or allowed).
+    address_allowed: Callable[..., bool]
     # organization_secret_seal / organization_secret_open of the vault.
     seal: Callable[..., str]
     unseal: Callable[..., str]
@@ -33,10 +35,19 @@ def outbound_declare(
     *,
     session: Callable[[], Any],
     url_check: Callable[[str], None],
+    address_allowed: Callable[..., bool],
     seal: Callable[..., str],
     unseal: Callable[..., str],
 ) -> None:
-    _outbound[:] = [Outbound(session=session, url_check=url_check, seal=seal, unseal=unseal)]
+    _outbound[:] = [
+        Outbound(
+            session=session,
+            url_check=url_check,
+            address_allowed=address_allowed,
+            seal=seal,
+            unseal=unseal,
+        )
+    ]
 
 
 def outbound() -> Outbound:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import smtplib
@@ -102,6 +103,15 @@ def url_validate(target: str) -> str:
             f"Roost sends only to https URLs on the public internet; {parts.hostname} over "
             f"{parts.scheme} is not allowed."
         ) from None
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None  # a name: its addresses are checked on every connection
+    if literal is not None and not outbound().address_allowed(literal, host=parts.hostname):
+        raise TargetInvalid(
+            "Roost sends only to addresses on the public internet; "
+            f"{parts.hostname} is not allowed."
+        )
     if parts.username or parts.password:
         raise TargetInvalid("Leave user names and passwords out of the URL.")
     return url
