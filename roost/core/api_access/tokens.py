@@ -47,6 +47,8 @@ class Scope(enum.StrEnum):
     CRISIS_WRITE = "crisis:write"
     LISTENING_READ = "listening:read"
     LISTENING_WRITE = "listening:write"
+    CONTACT_METHODS_READ = "contact-methods:read"
+    CONTACT_METHODS_WRITE = "contact-methods:write"
 
 
 SCOPE_HELP = {
@@ -74,6 +76,8 @@ SCOPE_HELP = {
     Scope.CRISIS_WRITE: "Turn crisis mode on and off (as far as your own roles allow)",
     Scope.LISTENING_READ: "List monitors and what they matched",
     Scope.LISTENING_WRITE: "Create, change and delete monitors (as far as your own roles allow)",
+    Scope.CONTACT_METHODS_READ: "Read your own contact methods (how Roost reaches you)",
+    Scope.CONTACT_METHODS_WRITE: "Add, change, test and remove your own contact methods",
 }
 
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from roost.core.models import TenantModel, User
+from roost.core.notifications.providers import provider_get
 
 
 class Urgency(models.TextChoices):
@@ -68,6 +69,11 @@ class ContactMethod(TenantModel):
 
     def __str__(self) -> str:
         return self.label or f"{self.kind}: {self.target}"
+
+    @property
+    def kind_label(self) -> str:
+        provider = provider_get(self.kind)
+        return provider.label if provider else self.kind
 
     def takes(self, urgency: str) -> bool:
         return self.for_urgent if urgency == Urgency.URGENT else self.for_normal
