@@ -347,11 +347,13 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
     _setup("production")
     from roost.channels.vault import VaultError, vault_rotate_key
+    from roost.core.notifications.contact_methods import contact_method_secrets_rewrap
     from roost.inbox.classify_backends.configuration import endpoint_keys_rewrap
 
     try:
         result = vault_rotate_key()
         endpoint_keys = endpoint_keys_rewrap()
+        contact_secrets = contact_method_secrets_rewrap()
     except VaultError as error:
         print(f"roost vault rotate-key: {error}", file=sys.stderr)
         return 1
@@ -359,6 +361,7 @@ def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
         f"re-encrypted {result.rotated} credentials; {result.already_current} were already current"
     )
     print(f"re-encrypted {endpoint_keys} classifier endpoint keys")
+    print(f"re-encrypted {contact_secrets} contact method secrets")
     return 0
 
 

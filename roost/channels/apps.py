@@ -22,4 +22,5 @@ class ChannelsConfig(AppConfig):
             address_allowed=destinations.address_allowed,
             seal=vault.organization_secret_seal,
             unseal=vault.organization_secret_open,
+            rewrap=vault.organization_secret_rewrap,
         )

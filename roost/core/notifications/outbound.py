@@ -23,9 +23,10 @@ class Outbound:
     url_check: Callable[[str], None]
     # Whether Roost may connect to an IP address reached by a host name (public, or allowed).
     address_allowed: Callable[..., bool]
-    # organization_secret_seal / organization_secret_open of the vault.
+    # organization_secret_seal / _open / _rewrap of the vault.
     seal: Callable[..., str]
     unseal: Callable[..., str]
+    rewrap: Callable[..., str | None]
 
 
 _outbound: list[Outbound] = []
@@ -38,6 +39,7 @@ def outbound_declare(
     address_allowed: Callable[..., bool],
     seal: Callable[..., str],
     unseal: Callable[..., str],
+    rewrap: Callable[..., str | None],
 ) -> None:
     _outbound[:] = [
         Outbound(
@@ -46,6 +48,7 @@ def outbound_declare(
             address_allowed=address_allowed,
             seal=seal,
             unseal=unseal,
+            rewrap=rewrap,
         )
     ]
 
@@ -72,5 +75,12 @@ def secret_open(*, organization_id: int, contact_method_id: int, sealed: str) ->
     if not sealed:
         return ""
     return outbound().unseal(
+        organization_id=organization_id, name=secret_name(contact_method_id), sealed=sealed
+    )
+
+
+def secret_rewrap(*, organization_id: int, contact_method_id: int, sealed: str) -> str | None:
+    """`sealed` under the vault's current master key, or None when it already is."""
+    return outbound().rewrap(
         organization_id=organization_id, name=secret_name(contact_method_id), sealed=sealed
     )

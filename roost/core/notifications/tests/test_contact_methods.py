@@ -240,3 +240,44 @@ def test_a_test_send_is_tried_once_and_answers_at_once(org, make_user, test_sms_
     assert not failed.ok
     assert (failed.delivery.status, failed.delivery.last_error) == ("failed", "the gateway is busy")
     assert AuditEvent.objects.filter(action="core.contact_method.tested").count() == 2
+
+
+def test_key_rotation_moves_contact_secrets_to_the_new_master_key(org, make_user, settings):
+    import base64
+    import os
+
+    from roost.core.notifications.contact_methods import contact_method_secrets_rewrap
+    from roost.core.notifications.outbound import secret_open
+
+    old, new = (base64.urlsafe_b64encode(os.urandom(32)).decode() for _ in range(2))
+    settings.ROOST_ENCRYPTION_KEYS = f"old:{old}"
+    person = make_user(org, Role.VIEWER)
+    added = contact_method_add(
+        actor=person, person=person, kind="webhook", target="https://hooks.example.com/r"
+    )
+    settings.ROOST_ENCRYPTION_KEYS = f"new:{new},old:{old}"
+    assert contact_method_secrets_rewrap() == 1
+    assert contact_method_secrets_rewrap() == 0  # safe to run again
+    settings.ROOST_ENCRYPTION_KEYS = f"new:{new}"  # the old key is gone
+    method = ContactMethod.objects.get()
+    opened = secret_open(
+        organization_id=org.pk, contact_method_id=method.pk, sealed=method.secret_sealed
+    )
+    assert opened == added.secret_made
+    event = AuditEvent.objects.get(action="core.contact_method.rekeyed")
+    assert (event.before, event.after) == ({"key_id": "old"}, {"key_id": "new"})
+
+
+def test_a_sealed_secret_does_not_open_for_another_contact_method(org, make_user):
+    from roost.channels.vault import VaultError
+    from roost.core.notifications.outbound import secret_open
+
+    person = make_user(org, Role.VIEWER)
+    first = contact_method_add(
+        actor=person, person=person, kind="webhook", target="https://hooks.example.com/1"
+    ).method
+    second = contact_method_add(
+        actor=person, person=person, kind="webhook", target="https://hooks.example.com/2"
+    ).method
+    with pytest.raises(VaultError):
+        secret_open(organization_id=org.pk, contact_method_id=second.pk, sealed=first.secret_sealed)
