@@ -62,6 +62,10 @@ class Action(enum.StrEnum):
     INCIDENT_MANAGE = "crisis.incident.manage"
     CRISIS_MODE = "crisis.mode"
     PLAYBOOK_MANAGE = "crisis.playbook.manage"
+    PAGE_VIEW = "oncall.page.view"
+    PAGE_RAISE = "oncall.page.raise"
+    PAGE_RESPOND = "oncall.page.respond"
+    ESCALATION_MANAGE = "oncall.escalation.manage"
 
 
 ALL = frozenset(Role)
@@ -117,6 +121,12 @@ POLICY: dict[Action, Rule] = {
     # Crisis mode pauses publishing: whoever may pause it, on the whole organisation.
     Action.CRISIS_MODE: Rule(Scope.ORGANIZATION, LEADS),
     Action.PLAYBOOK_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
+    # Anyone may be on call, so anyone sees pages and answers them; raising one by hand
+    # wakes people up, so it belongs to those who run incidents.
+    Action.PAGE_VIEW: Rule(Scope.MEMBER, ALL),
+    Action.PAGE_RAISE: Rule(Scope.MEMBER, LEADS | {Role.COMMUNITY_MANAGER}),
+    Action.PAGE_RESPOND: Rule(Scope.MEMBER, ALL),
+    Action.ESCALATION_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
 }
 
 

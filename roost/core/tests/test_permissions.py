@@ -58,6 +58,10 @@ EXPECTED = {
     Action.INCIDENT_MANAGE: {A, M, CM},
     Action.CRISIS_MODE: {A, M},
     Action.PLAYBOOK_MANAGE: {A, M},
+    Action.PAGE_VIEW: EVERYONE,
+    Action.PAGE_RAISE: {A, M, CM},
+    Action.PAGE_RESPOND: EVERYONE,
+    Action.ESCALATION_MANAGE: {A, M},
 }
 
 
