@@ -85,22 +85,33 @@ def test_killed_and_restarted_workers_neither_stall_nor_repeat_a_step(org, make_
     rng = random.Random(16)
     kills = 0
     workers = [start(), start()]
+
+    def kill_one() -> None:
+        nonlocal kills
+        victim = rng.randrange(len(workers))
+        workers[victim].send_signal(signal.SIGKILL)
+        workers[victim].wait()
+        kills += 1
+        workers[victim] = start()
+
+    def wait_for(count: int, deadline: float) -> None:
+        while told() < count:
+            assert time.monotonic() < deadline, (
+                f"stalled at {told()} of {count}: {logs.read_text()[-3000:]}"
+            )
+            time.sleep(0.02)
+
     try:
         for minute in (1, 2):
+            before = told()
             moment.write_text((START + dt.timedelta(minutes=minute)).isoformat())
-            target = PAGES * (minute + 1)
             deadline = time.monotonic() + 150
-            # Kill a worker now and then while the step is being told, and start another.
-            while told() < target:
-                assert time.monotonic() < deadline, (
-                    f"stalled at {told()} of {target}: {logs.read_text()[-3000:]}"
-                )
-                time.sleep(rng.uniform(1.0, 3.0))
-                victim = rng.randrange(len(workers))
-                workers[victim].send_signal(signal.SIGKILL)
-                workers[victim].wait()
-                kills += 1
-                workers[victim] = start()
+            # A worker dies as the step comes due, and another once part of it is told.
+            time.sleep(rng.uniform(0, 2))
+            kill_one()
+            wait_for(before + 1, deadline)
+            kill_one()
+            wait_for(PAGES * (minute + 1), deadline)
         # Time passes with nothing more due: nothing more is told.
         moment.write_text((START + dt.timedelta(minutes=5)).isoformat())
         time.sleep(6)
@@ -113,7 +124,7 @@ def test_killed_and_restarted_workers_neither_stall_nor_repeat_a_step(org, make_
             except subprocess.TimeoutExpired:
                 worker.kill()
 
-    assert kills >= 2
+    assert kills == 4
     rows = list(
         PageNotification.objects.values_list("page_id", "cycle", "step_position", "person_id")
     )
