@@ -5,3 +5,8 @@ class OncallConfig(AppConfig):
     name = "roost.oncall"
     label = "oncall"
     verbose_name = "On call"
+
+    def ready(self) -> None:
+        from roost.oncall.paging.startup import paging_ready
+
+        paging_ready()

@@ -5,6 +5,7 @@ import datetime as dt
 from django_tasks import task
 
 from roost.core.clock import PeriodicJob
+from roost.oncall.paging.jobs import PAGING_JOBS
 from roost.oncall.schedules.services import coverage_gaps_notify
 
 
@@ -14,6 +15,7 @@ def check_coverage_gaps() -> int:
     return coverage_gaps_notify()
 
 
-PERIODIC_JOBS = [
+PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("oncall.coverage_gaps", check_coverage_gaps, dt.timedelta(minutes=15)),
+    *PAGING_JOBS,
 ]

@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from roost.oncall.schedules import views as schedule_views
 
@@ -55,4 +55,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("feed/issue/", schedule_views.person_feed_issue, name="person_feed_issue"),
     path("feeds/shifts/<str:token>.ics", schedule_views.person_feed, name="person_feed"),
     path("feeds/schedule/<str:token>.ics", schedule_views.schedule_feed, name="schedule_feed"),
+    path("", include("roost.oncall.paging.urls")),
 ]

@@ -51,6 +51,8 @@ class Scope(enum.StrEnum):
     ONCALL_WRITE = "oncall:write"
     CONTACT_METHODS_READ = "contact-methods:read"
     CONTACT_METHODS_WRITE = "contact-methods:write"
+    PAGES_READ = "pages:read"
+    PAGES_WRITE = "pages:write"
 
 
 SCOPE_HELP = {
@@ -84,6 +86,11 @@ SCOPE_HELP = {
     ),
     Scope.CONTACT_METHODS_READ: "Read your own contact methods (how Roost reaches you)",
     Scope.CONTACT_METHODS_WRITE: "Add, change, test and remove your own contact methods",
+    Scope.PAGES_READ: "List and read pages and escalation policies",
+    Scope.PAGES_WRITE: (
+        "Raise, acknowledge and resolve pages, and change escalation policies "
+        "(as far as your own roles allow)"
+    ),
 }
 
 
