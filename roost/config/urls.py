@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/", include("roost.inbox.urls")),
     path("crisis/", include("roost.crisis.urls")),
     path("listening/", include("roost.listening.urls")),
+    path("oncall/", include("roost.oncall.urls")),
     path("notifications/", include("roost.core.notifications.urls")),
     path("", include("roost.core.urls")),
 ]

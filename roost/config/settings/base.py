@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "roost.inbox",
     "roost.crisis",
     "roost.listening",
+    "roost.oncall",
     "roost.core.api_access",
     "roost.core.notifications",
 ]

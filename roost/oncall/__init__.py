@@ -1,0 +1,1 @@
+"""On call around the clock: schedules, rotations, coverage, escalation and pages."""

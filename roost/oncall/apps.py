@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OncallConfig(AppConfig):
+    name = "roost.oncall"
+    label = "oncall"
+    verbose_name = "On call"

@@ -1,0 +1,3 @@
+"""The on-call models: schedules and their rotations; pages and escalation."""
+
+from roost.oncall.models.schedules import *  # noqa: F403

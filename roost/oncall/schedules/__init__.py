@@ -1,0 +1,1 @@
+"""Schedules as Django sees them: services, selectors, coverage, feeds, fairness, views."""
