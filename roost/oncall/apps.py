@@ -5,3 +5,8 @@ class OncallConfig(AppConfig):
     name = "roost.oncall"
     label = "oncall"
     verbose_name = "On call"
+
+    def ready(self) -> None:
+        from roost.oncall.placements import placements_ready
+
+        placements_ready()
