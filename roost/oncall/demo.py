@@ -20,6 +20,7 @@ from django.db import transaction
 from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.models import Organization, Role, User
+from roost.core.notifications.models import ContactMethod
 from roost.oncall.models import EscalationPolicy, Layer, LayerMember, Schedule, ShiftKind
 from roost.oncall.paging.services import StepSpec, escalation_policy_create
 
@@ -126,10 +127,39 @@ def _policy_create(org: Organization, schedule: Schedule, people: dict[str, User
     )
 
 
+def _email_contact_methods(org: Organization, people: dict[str, User]) -> None:
+    """An e-mail contact method, for urgent and normal pages, for everyone who has no
+    contact method yet (the demo keeps the mail on its Mail page)."""
+    reached = set(
+        ContactMethod.objects.filter(organization=org).values_list("person_id", flat=True)
+    )
+    for person in sorted(people.values(), key=lambda p: p.pk):
+        if person.pk in reached:
+            continue
+        method = ContactMethod.objects.create(
+            organization=org,
+            person=person,
+            kind="email",
+            label="Work e-mail",
+            target=person.email,
+            for_urgent=True,
+            for_normal=True,
+        )
+        audit.record(
+            organization=org,
+            actor=SYSTEM,
+            action="core.contact_method.added",
+            target=method,
+            after={"person": person.email, "kind": "email", "urgent": True, "normal": True},
+        )
+
+
 def seed_demo_oncall(org: Organization) -> Schedule:
-    """Add the schedule and the policy unless the organisation has them already."""
+    """Add the schedule, the policy and the contact methods unless the organisation has
+    them already."""
     people = _people(org)
     with transaction.atomic():
+        _email_contact_methods(org, people)
         schedule = Schedule.objects.filter(organization=org, name=SCHEDULE).first()
         if schedule is None:
             schedule = _schedule_create(org, people)
