@@ -62,6 +62,8 @@ class Action(enum.StrEnum):
     INCIDENT_MANAGE = "crisis.incident.manage"
     CRISIS_MODE = "crisis.mode"
     PLAYBOOK_MANAGE = "crisis.playbook.manage"
+    ONCALL_VIEW = "oncall.schedule.view"
+    SCHEDULE_MANAGE = "oncall.schedule.manage"
 
 
 ALL = frozenset(Role)
@@ -117,6 +119,10 @@ POLICY: dict[Action, Rule] = {
     # Crisis mode pauses publishing: whoever may pause it, on the whole organisation.
     Action.CRISIS_MODE: Rule(Scope.ORGANIZATION, LEADS),
     Action.PLAYBOOK_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
+    # Everyone sees who is on call; leads shape the rotations. A person may still hand
+    # over or swap their own shifts and record their own time off (oncall/schedules).
+    Action.ONCALL_VIEW: Rule(Scope.MEMBER, ALL),
+    Action.SCHEDULE_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
 }
 
 

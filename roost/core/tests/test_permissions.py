@@ -58,6 +58,8 @@ EXPECTED = {
     Action.INCIDENT_MANAGE: {A, M, CM},
     Action.CRISIS_MODE: {A, M},
     Action.PLAYBOOK_MANAGE: {A, M},
+    Action.ONCALL_VIEW: EVERYONE,
+    Action.SCHEDULE_MANAGE: {A, M},
 }
 
 

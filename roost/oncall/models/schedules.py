@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from roost.core.models import TIME_ZONE_CHOICES, TenantModel, User
 
-__all__ = ["Layer", "LayerMember", "Override", "Schedule", "ShiftKind", "TimeOff"]
+__all__ = [
+    "CoverageGapNotice",
+    "Layer",
+    "LayerMember",
+    "Override",
+    "Schedule",
+    "ShiftKind",
+    "TimeOff",
+]
 
 
 class Schedule(TenantModel):
@@ -133,3 +141,22 @@ class TimeOff(TenantModel):
 
     def __str__(self) -> str:
         return f"time off {self.pk} of {self.person_id}"
+
+
+class CoverageGapNotice(TenantModel):
+    """The schedule's owner was told about a gap (nobody on call) from `start` to `end`;
+    a gap that overlaps one already told about is not told again."""
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    notified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "start"], name="gap_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"gap notice {self.pk} of {self.schedule_id}"
