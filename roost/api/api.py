@@ -14,6 +14,7 @@ from roost.crisis.api import router as crisis_router
 from roost.inbox.api import router as inbox_router
 from roost.listening.api import router as listening_router
 from roost.media.api import router as media_router
+from roost.oncall.api_pages import router as pages_router
 from roost.publishing.api import router as publishing_router
 
 
@@ -51,3 +52,4 @@ api.add_router("/", publishing_router)
 api.add_router("/media", media_router)
 api.add_router("/", crisis_router)
 api.add_router("/listening", listening_router)
+api.add_router("/", pages_router)

@@ -64,6 +64,10 @@ class Action(enum.StrEnum):
     PLAYBOOK_MANAGE = "crisis.playbook.manage"
     ONCALL_VIEW = "oncall.schedule.view"
     SCHEDULE_MANAGE = "oncall.schedule.manage"
+    PAGE_VIEW = "oncall.page.view"
+    PAGE_RAISE = "oncall.page.raise"
+    PAGE_RESPOND = "oncall.page.respond"
+    ESCALATION_MANAGE = "oncall.escalation.manage"
 
 
 ALL = frozenset(Role)
@@ -123,6 +127,12 @@ POLICY: dict[Action, Rule] = {
     # over or swap their own shifts and record their own time off (oncall/schedules).
     Action.ONCALL_VIEW: Rule(Scope.MEMBER, ALL),
     Action.SCHEDULE_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
+    # Anyone may be on call, so anyone sees pages and answers them; raising one by hand
+    # wakes people up, so it belongs to those who run incidents.
+    Action.PAGE_VIEW: Rule(Scope.MEMBER, ALL),
+    Action.PAGE_RAISE: Rule(Scope.MEMBER, LEADS | {Role.COMMUNITY_MANAGER}),
+    Action.PAGE_RESPOND: Rule(Scope.MEMBER, ALL),
+    Action.ESCALATION_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
 }
 
 

@@ -10,3 +10,7 @@ class OncallConfig(AppConfig):
         from roost.oncall.placements import placements_ready
 
         placements_ready()
+
+        from roost.oncall.paging.startup import paging_ready
+
+        paging_ready()

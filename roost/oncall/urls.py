@@ -1,9 +1,10 @@
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from roost.oncall import now_views
 
 app_name = "oncall"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("roost.oncall.paging.urls")),
     path("now/panel/", now_views.now_panel, name="now_panel"),
 ]

@@ -47,6 +47,8 @@ class Scope(enum.StrEnum):
     CRISIS_WRITE = "crisis:write"
     LISTENING_READ = "listening:read"
     LISTENING_WRITE = "listening:write"
+    PAGES_READ = "pages:read"
+    PAGES_WRITE = "pages:write"
 
 
 SCOPE_HELP = {
@@ -74,6 +76,11 @@ SCOPE_HELP = {
     Scope.CRISIS_WRITE: "Turn crisis mode on and off (as far as your own roles allow)",
     Scope.LISTENING_READ: "List monitors and what they matched",
     Scope.LISTENING_WRITE: "Create, change and delete monitors (as far as your own roles allow)",
+    Scope.PAGES_READ: "List and read pages and escalation policies",
+    Scope.PAGES_WRITE: (
+        "Raise, acknowledge and resolve pages, and change escalation policies "
+        "(as far as your own roles allow)"
+    ),
 }
 
 

@@ -60,6 +60,10 @@ EXPECTED = {
     Action.PLAYBOOK_MANAGE: {A, M},
     Action.ONCALL_VIEW: EVERYONE,
     Action.SCHEDULE_MANAGE: {A, M},
+    Action.PAGE_VIEW: EVERYONE,
+    Action.PAGE_RAISE: {A, M, CM},
+    Action.PAGE_RESPOND: EVERYONE,
+    Action.ESCALATION_MANAGE: {A, M},
 }
 
 

@@ -1,0 +1,63 @@
+"""The escalation engine: tells the steps that have come due, on any number of workers.
+
+Each turn claims a batch of due pages with SELECT ... FOR UPDATE SKIP LOCKED (one
+worker's batch is passed over by the others) and tells each page's next step inside the
+same transaction. A worker killed mid-turn loses its transaction: its pages stay due and
+the next turn, on any worker, takes them. Nothing told is told again, because the
+notification rows and the page's position commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import DatabaseError, transaction
+
+from roost.core import locks
+from roost.oncall.models import Page, PageStatus
+from roost.oncall.paging import clock
+from roost.oncall.paging.services import page_delivery_failed, page_escalate
+
+logger = logging.getLogger(__name__)
+
+BATCH = 25
+
+
+def _due(now: dt.datetime):  # type: ignore[no-untyped-def]
+    return Page.objects.filter(
+        status=PageStatus.TRIGGERED, next_step_at__isnull=False, next_step_at__lte=now
+    ).select_related("organization", "policy")
+
+
+def escalations_run(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
+    """Tell every step due at `now` (the paging clock's when None); answers how many
+    pages moved. Stops when no due page is left that another worker does not hold."""
+    moment = now or clock.now()
+    moved = 0
+    failed: set[int] = set()
+    while True:
+        with transaction.atomic():
+            pages = locks.locked_batch(_due(moment).exclude(pk__in=failed), size=batch)
+            for page in pages:
+                try:
+                    with transaction.atomic():
+                        page_escalate(page=page, now=moment)
+                        moved += 1
+                except DatabaseError:
+                    failed.add(page.pk)
+                    # This page's step is undone; it stays due for the next turn.
+                    logger.exception("escalating page %s failed", page.pk)
+        if len(pages) < batch:
+            return moved
+
+
+def delivery_outcome(*, delivery) -> None:  # type: ignore[no-untyped-def]
+    """Told by the notifications when a delivery was sent or finally failed."""
+    if getattr(delivery, "status", "") != "failed" or delivery.source_type != "oncall.page":
+        return
+    try:
+        page_id = int(delivery.source_id)
+    except (TypeError, ValueError):
+        return
+    page_delivery_failed(page_id=page_id, delivery_id=delivery.pk)

@@ -1,0 +1,34 @@
+"""Paging's background jobs: thin, each calls one function and is safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django_tasks import task
+
+from roost.core.clock import PeriodicJob
+from roost.oncall.paging.engine import escalations_run
+from roost.oncall.paging.sources import (
+    campaign_failures_page,
+    revoked_credentials_page,
+    sla_breaches_page,
+)
+
+# Steps are due on whole minutes of waiting; a turn every few seconds keeps them on time.
+ESCALATION_EVERY = dt.timedelta(seconds=5)
+
+
+@task()
+def escalate_due_pages() -> int:
+    return escalations_run()
+
+
+@task()
+def page_new_troubles() -> int:
+    return sla_breaches_page() + campaign_failures_page() + revoked_credentials_page()
+
+
+PAGING_JOBS = [
+    PeriodicJob("oncall.escalate", escalate_due_pages, ESCALATION_EVERY),
+    PeriodicJob("oncall.page_troubles", page_new_troubles, dt.timedelta(minutes=1)),
+]
