@@ -15,6 +15,7 @@ from roost.inbox.api import router as inbox_router
 from roost.listening.api import router as listening_router
 from roost.media.api import router as media_router
 from roost.oncall.api_pages import router as pages_router
+from roost.oncall.api_schedules import router as oncall_schedules_router
 from roost.publishing.api import router as publishing_router
 
 
@@ -53,3 +54,4 @@ api.add_router("/media", media_router)
 api.add_router("/", crisis_router)
 api.add_router("/listening", listening_router)
 api.add_router("/", pages_router)
+api.add_router("/", oncall_schedules_router)

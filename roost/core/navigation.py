@@ -106,9 +106,9 @@ AREAS: tuple[Area, ...] = (
     Area(
         "oncall",
         "On call",
-        "core:area_oncall",
+        "oncall:home",
         "Rotations, escalation policies and pages, around the clock.",
-        False,
+        True,
     ),
     Area(
         "analytics",

@@ -7,10 +7,8 @@ class OncallConfig(AppConfig):
     verbose_name = "On call"
 
     def ready(self) -> None:
+        from roost.oncall.paging.startup import paging_ready
         from roost.oncall.placements import placements_ready
 
-        placements_ready()
-
-        from roost.oncall.paging.startup import paging_ready
-
         paging_ready()
+        placements_ready()

@@ -49,6 +49,8 @@ class Scope(enum.StrEnum):
     LISTENING_WRITE = "listening:write"
     PAGES_READ = "pages:read"
     PAGES_WRITE = "pages:write"
+    ONCALL_READ = "oncall:read"
+    ONCALL_WRITE = "oncall:write"
 
 
 SCOPE_HELP = {
@@ -80,6 +82,10 @@ SCOPE_HELP = {
     Scope.PAGES_WRITE: (
         "Raise, acknowledge and resolve pages, and change escalation policies "
         "(as far as your own roles allow)"
+    ),
+    Scope.ONCALL_READ: "Read schedules, who is on call and overrides",
+    Scope.ONCALL_WRITE: (
+        "Create schedules and add or remove overrides (as far as your own roles allow)"
     ),
 }
 
