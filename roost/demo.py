@@ -2,8 +2,8 @@
 
 Each app seeds its own part, in the dependency direction: people (`roost.core.demo`),
 channels on the sandbox network (`roost.sandbox.channels`), posts
-(`roost.publishing.demo`), the inbox's set-up (`roost.inbox.demo`) and the crisis
-playbook (`roost.crisis.demo`). What needs two
+(`roost.publishing.demo`), the inbox's set-up (`roost.inbox.demo`), the crisis
+playbook (`roost.crisis.demo`) and on call (`roost.oncall.demo`). What needs two
 apps that must not import each other is seeded here, above them all: the conversations
 close to breach are delivered on the sandbox network first, so that replying to them
 works as for any other conversation, and then stored by the inbox.
@@ -30,6 +30,7 @@ from roost.inbox.models import Conversation
 from roost.inbox.services import conversation_assign
 from roost.inbox.sla.services import conversation_sla_refresh
 from roost.listening.demo import seed_demo_listening
+from roost.oncall.demo import seed_demo_oncall
 from roost.publishing.demo import seed_demo_publishing, seed_demo_today
 from roost.sandbox.channels import seed_demo_channels
 from roost.sandbox.selectors import sandbox_account_for_channel
@@ -164,4 +165,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_surge(org, now=now)
     seed_demo_crisis(org)
     seed_demo_listening(org, now=now)
+    seed_demo_oncall(org)
     return org

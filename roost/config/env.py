@@ -105,11 +105,17 @@ class EmailConfig:
     default_from: str = "Roost <roost@localhost>"
 
 
+# The demo has no real mailbox: its mail is kept and shown on the sandbox's Mail page.
+DEMO_EMAIL_URL = "sandbox://"
+
+
 def parse_email_url(url: str | None) -> EmailConfig:
     """Turn `ROOST_EMAIL_URL` into an e-mail configuration.
 
     Accepted forms: `smtp://user:pass@host:587?tls=1&from=...`, `smtps://...`,
-    `console://`, `file:///path/to/dir`, `memory://`.
+    `console://`, `file:///path/to/dir`, `memory://`, and `sandbox://`: kept in the
+    sandbox's database and shown on its Mail page instead of sent (what `roost demo`
+    uses when the variable is unset).
     """
     if not url:
         return EmailConfig(backend="django.core.mail.backends.console.EmailBackend")
@@ -143,9 +149,11 @@ def parse_email_url(url: str | None) -> EmailConfig:
         return EmailConfig(
             backend="django.core.mail.backends.locmem.EmailBackend", default_from=sender
         )
+    if parts.scheme == "sandbox":
+        return EmailConfig(backend="roost.sandbox.mail.SandboxMailBackend", default_from=sender)
     raise ConfigurationError(
         f"ROOST_EMAIL_URL: unknown scheme {parts.scheme!r} "
-        "(use smtp://, smtps://, console://, file:// or memory://)"
+        "(use smtp://, smtps://, console://, file://, memory:// or sandbox://)"
     )
 
 
@@ -216,6 +224,8 @@ class Environment:
     encryption_keys: str = field(repr=False)
     allowed_hosts: list[str]
     email: EmailConfig
+    # What `roost demo` sends with: ROOST_EMAIL_URL when set, else the sandbox's mailbox.
+    demo_email: EmailConfig
     media_storage: dict[str, object] = field(repr=False)
     debug: bool
     idle_timeout_minutes: int
@@ -244,6 +254,7 @@ def read_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         encryption_keys=source.get("ROOST_ENCRYPTION_KEYS", ""),
         allowed_hosts=_hosts(source.get("ROOST_ALLOWED_HOSTS")),
         email=parse_email_url(source.get("ROOST_EMAIL_URL")),
+        demo_email=parse_email_url(source.get("ROOST_EMAIL_URL") or DEMO_EMAIL_URL),
         media_storage=parse_media_storage_url(
             source.get("ROOST_MEDIA_STORAGE_URL"), var_dir=var_dir
         ),

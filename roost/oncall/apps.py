@@ -8,5 +8,7 @@ class OncallConfig(AppConfig):
 
     def ready(self) -> None:
         from roost.oncall.paging.startup import paging_ready
+        from roost.oncall.placements import placements_ready
 
         paging_ready()
+        placements_ready()

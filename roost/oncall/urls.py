@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
+from roost.oncall import now_views
 from roost.oncall.schedules import views as schedule_views
 
 app_name = "oncall"
@@ -56,4 +57,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("feeds/shifts/<str:token>.ics", schedule_views.person_feed, name="person_feed"),
     path("feeds/schedule/<str:token>.ics", schedule_views.schedule_feed, name="schedule_feed"),
     path("", include("roost.oncall.paging.urls")),
+    path("now/panel/", now_views.now_panel, name="now_panel"),
 ]

@@ -169,3 +169,36 @@ class AudienceTick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} @ {self.slot:%Y-%m-%d %H:%M}: {self.messages}"
+
+
+class SandboxMail(models.Model):
+    """One e-mail as the demo's mail server kept it: one row per recipient.
+
+    The demo has no real mailbox; `roost.sandbox.mail.SandboxMailBackend` keeps what
+    Roost sends here instead, and the Mail page shows each person what was sent to
+    them. The recipient's organisation is looked up when the mail is kept (an e-mail
+    address belongs to one person at most) and held by id, like the accounts'; a mail to
+    an address that is nobody's in Roost is kept without one and shown to nobody.
+    """
+
+    organization_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The recipient's organisation, when they are a person."
+    )
+    recipient = models.CharField(max_length=254, db_index=True)
+    sender = models.CharField(max_length=300, blank=True)
+    to = models.TextField(blank=True, help_text="The To line, as written.")
+    subject = models.CharField(max_length=998, blank=True)
+    body = models.TextField(blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization_id", "recipient", "-sent_at"], name="sandbox_mail_box"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.recipient}"

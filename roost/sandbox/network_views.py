@@ -1,4 +1,5 @@
-"""The sandbox network's own pages, inside Roost: what its links open.
+"""The sandbox network's own pages, inside Roost: what its links open, and the demo's
+mailbox (`roost.sandbox.mail`).
 
 Each page is read through `roost.sandbox.network_pages`, which answers 404 unless the
 viewer's organisation has a channel connected to the account and the viewer may see it.
@@ -11,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from roost.core.models import User
-from roost.sandbox import network_pages
+from roost.sandbox import mail, network_pages
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -40,3 +41,23 @@ def message(request: HttpRequest, network: str, handle: str, external_id: str) -
         viewer=_viewer(request), network=network, account_handle=handle, external_id=external_id
     )
     return render(request, "sandbox/network/message.html", {"area": "settings", "page": page})
+
+
+@login_required
+def mailbox(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    everyone = request.GET.get("all") == "1" and mail.mail_may_see_all(viewer)
+    context = {
+        "area": "settings",
+        "mails": mail.mail_list(viewer=viewer, everyone=everyone),
+        "everyone": everyone,
+        "may_see_all": mail.mail_may_see_all(viewer),
+    }
+    return render(request, "sandbox/mail/mailbox.html", context)
+
+
+@login_required
+def mail_message(request: HttpRequest, mail_id: int) -> HttpResponse:
+    kept = mail.mail_get(viewer=_viewer(request), mail_id=mail_id)
+    context = {"area": "settings", "mail": kept, "body": mail.mail_linked(kept.body)}
+    return render(request, "sandbox/mail/message.html", context)

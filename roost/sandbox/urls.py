@@ -15,6 +15,9 @@ urlpatterns = [
         network_views.post,
         name="network_post",
     ),
+    # The demo's mailbox: the e-mail Roost sent, kept instead of sent (roost.sandbox.mail).
+    path("mail/", network_views.mailbox, name="mailbox"),
+    path("mail/<int:mail_id>/", network_views.mail_message, name="mail_message"),
     path(
         "network/<str:network>/<str:handle>/messages/<str:external_id>/",
         network_views.message,

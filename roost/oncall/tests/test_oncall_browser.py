@@ -1,0 +1,133 @@
+"""On call tried as a new user would, in the demo, in a real Chromium: open On call, see
+the follow-the-sun schedule cover all 24 hours, raise a test page, find its e-mail in
+the demo's Mail page and acknowledge the page from the e-mail's link (once: the link
+refuses a second use). axe finds nothing critical or serious on these pages, none is
+wider than a phone, and each is kept as a screenshot, desktop and phone-sized."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from roost.core.demo import DEMO_PASSWORD
+from roost.core.tests.test_browser import ARTIFACTS
+from roost.demo import seed_demo_organization
+from roost.oncall.demo import SCHEDULE
+from roost.oncall.models import Page, Schedule
+from roost.oncall.schedules.selectors import on_call_at
+from roost.sandbox.models import SandboxMail
+
+AXE = Path(os.environ.get("ROOST_AXE_CORE", "/tmp/node_modules/axe-core")) / "axe.min.js"  # noqa: S108
+PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1280, "height": 900}
+TITLE = "Test page: is anyone there?"
+
+
+def _check(page, name: str) -> list[str]:
+    """axe's serious findings and sideways scrolling, wide and on a phone, with a
+    screenshot of each under test-artifacts/."""
+    problems: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    for size, label in ((WIDE, "desktop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(150)
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate("async () => (await axe.run(document)).violations")
+        problems += [
+            f"{name} ({label}): {v['id']} {v['impact']} {[n['target'] for n in v['nodes'][:3]]}"
+            for v in found
+            if v["impact"] in ("critical", "serious")
+        ]
+        width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if width > inner:
+            problems.append(f"{name}: {width}px wide on a {inner}px screen")
+        page.screenshot(path=str(ARTIFACTS / f"oncall-{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(WIDE)
+    return problems
+
+
+@pytest.mark.browser
+@pytest.mark.peer
+@pytest.mark.django_db(transaction=True)
+def test_a_newcomer_raises_a_test_page_and_acknowledges_it_from_the_demo_mail(
+    browser_page, live_server, settings
+):
+    if not AXE.exists():
+        pytest.fail(f"axe-core is not at {AXE}: set ROOST_AXE_CORE")
+    # What `roost demo` sends e-mail with (roost/config/settings/demo.py).
+    settings.EMAIL_BACKEND = "roost.sandbox.mail.SandboxMailBackend"
+    org = seed_demo_organization()
+    schedule = Schedule.objects.get(organization=org, name=SCHEDULE)
+    on_call_now = on_call_at(schedule=schedule, at=timezone.now())
+    assert on_call_now, "the follow-the-sun schedule has someone on call at any hour"
+    page = browser_page.context.browser.new_context(viewport=WIDE, bypass_csp=True).new_page()
+    failures: list[str] = []
+    page.on(
+        "response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 500 else None
+    )
+    base = live_server.url
+    page.goto(f"{base}/signin/")
+    page.get_by_label("E-mail").fill("ada@northwind.example")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    problems: list[str] = []
+
+    # Today already says who is on call now and who backs them up.
+    on_call_card = page.get_by_test_id("today-on_call")
+    on_call_card.wait_for()
+    for person in on_call_now:
+        assert person.name in on_call_card.inner_text()
+    assert "Marco Manager" in on_call_card.inner_text()
+    problems += _check(page, "today")
+
+    # On call, and the follow-the-sun schedule: three regions, no gap in 24 hours.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="On call").click()
+    page.get_by_role("link", name=SCHEDULE).first.click()
+    page.get_by_role("heading", name=SCHEDULE).wait_for()
+    body = page.inner_text("main")
+    for region in ("APAC", "EMEA", "Americas"):
+        assert region in body
+    assert page.get_by_test_id("coverage-gaps").count() == 0 or "No gap" in body
+    problems += _check(page, "schedule")
+
+    # A test page, raised by hand, goes to whoever is on call by e-mail.
+    page.goto(f"{base}/oncall/pages/new/")
+    page.get_by_label("What needs someone now").fill(TITLE)
+    page.get_by_role("button", name="Raise the page").click()
+    page.get_by_role("heading", name=TITLE).wait_for()
+    raised = Page.objects.get(organization=org, title=TITLE)
+    assert raised.status == "triggered"
+    problems += _check(page, "page")
+
+    # The demo's Mail: everyone's, as an admin; the page's e-mail, and its link.
+    page.get_by_role("banner").get_by_role("link", name="Mail").click()
+    page.get_by_role("heading", name="Mail").wait_for()
+    page.get_by_role("link", name="Show everyone's").click()
+    subject = f"Page #{raised.number}: {TITLE}"
+    mails = SandboxMail.objects.filter(organization_id=org.pk, subject__contains=TITLE)
+    assert {m.recipient for m in mails} >= {p.email for p in on_call_now}
+    problems += _check(page, "mailbox")
+    page.get_by_role("link", name=subject).first.click()
+    page.get_by_role("heading", name=subject).wait_for()
+    problems += _check(page, "mail")
+    page.get_by_test_id("mail-body").get_by_role("link").filter(has_text="/acknowledge").first
+    ack = page.get_by_test_id("mail-body").locator("a").first
+    ack.click()
+    page.get_by_test_id("page-link").wait_for()
+    problems += _check(page, "link")
+    page.get_by_role("button", name=f"Acknowledge page #{raised.number}").click()
+    page.get_by_text("the page is acknowledged").wait_for()
+    raised.refresh_from_db()
+    assert raised.status == "acknowledged"
+    assert raised.acknowledged_by in on_call_now
+
+    # The link works once.
+    page.go_back()
+    page.reload()
+    assert "used already" in page.inner_text("main")
+    assert failures == []
+    assert problems == []
