@@ -201,6 +201,7 @@ def schedule_detail(request: HttpRequest, schedule_id: int) -> HttpResponse:
     year, month = _month(request.GET.get("month", ""), schedule.time_zone)
     layers = list(
         Layer.objects.filter(organization_id=viewer.organization_id, schedule=schedule)
+        .select_related("schedule")
         .prefetch_related("members__person")
         .order_by("position", "pk")
     )
