@@ -50,7 +50,7 @@ def test_a_lead_builds_a_schedule_with_the_forms(org, signed_in, lead, people):
         "handoff_time": "09:00",
         "shift": "daily",
         "shift_hours": "",
-        "window_days": list("0123456"),
+        # No window: the days left unticked do not matter.
         "member_0": people[1].pk,
         "member_1": "",
         "member_2": people[0].pk,
@@ -206,3 +206,61 @@ def test_pages_answer_404_for_another_organisations_schedule(
     assert client.get(reverse("oncall:override_new", args=[schedule.pk])).status_code == 404
     assert client.post(reverse("oncall:schedule_delete", args=[schedule.pk])).status_code == 404
     assert Schedule.objects.filter(pk=schedule.pk).exists()
+
+
+def test_a_time_that_does_not_exist_on_the_viewers_clock_is_a_field_error(signed_in, people):
+    # 02:30 on 29 March 2026 never happens in Warsaw: the clocks jump from 02:00 to 03:00.
+    answer = signed_in(people[0]).post(
+        reverse("oncall:time_off"),
+        {
+            "person": people[0].pk,
+            "start": "2026-03-29T02:30",
+            "end": "2026-03-29T09:00",
+            "reason": "",
+        },
+    )
+    assert answer.status_code == 422
+    assert "Europe/Warsaw" in answer.content.decode()
+    assert not TimeOff.objects.exists()
+
+
+def test_a_swap_through_the_form(signed_in, lead, people, make_schedule):
+    schedule = make_schedule()
+    start = _soon()
+    ana, ben, _ = people
+    services.layer_create(actor=lead, schedule=schedule, data=layer_input([ana, ben], start=start))
+    zone = zoneinfo.ZoneInfo(ana.time_zone)
+
+    def local(moment: dt.datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+    answer = signed_in(ana).post(
+        reverse("oncall:swap_new", args=[schedule.pk]),
+        {
+            "first": ana.pk,
+            "first_start": local(start),
+            "first_end": local(start + dt.timedelta(days=1)),
+            "second": ben.pk,
+            "second_start": local(start + dt.timedelta(days=1)),
+            "second_end": "",
+            "reason": "",
+        },
+    )
+    assert answer.status_code == 422
+    assert "Give both ends of the second shift" in answer.content.decode()
+    answer = signed_in(ana).post(
+        reverse("oncall:swap_new", args=[schedule.pk]),
+        {
+            "first": ana.pk,
+            "first_start": local(start),
+            "first_end": local(start + dt.timedelta(days=1)),
+            "second": ben.pk,
+            "second_start": local(start + dt.timedelta(days=1)),
+            "second_end": local(start + dt.timedelta(days=2)),
+            "reason": "Birthday",
+        },
+    )
+    assert answer.status_code == 302
+    assert Override.objects.filter(swap_group__gt="").count() == 2
+    page = signed_in(ana).get(reverse("oncall:schedule", args=[schedule.pk])).content.decode()
+    assert '<span class="badge">swap</span>' in page
