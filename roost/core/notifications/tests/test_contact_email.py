@@ -220,3 +220,33 @@ def test_an_attempt_in_progress_is_not_taken_twice(org, make_user, mailoutbox):
     assert delivery_attempt(delivery_id=delivery.pk).attempted is False
     assert contact.deliveries_due_send() == 0
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", ""), ("https://roost.example.com/", "https://roost.example.com"),
+     ("http://127.0.0.1:8000", "http://127.0.0.1:8000")],
+)  # fmt: skip
+def test_the_base_url_for_links_is_read_from_the_environment(value, expected):
+    from roost.config.env import read_environment
+
+    assert read_environment({"ROOST_BASE_URL": value}).base_url == expected
+
+
+@pytest.mark.parametrize("value", ["roost.example.com", "ftp://roost.example.com", "https://"])
+def test_a_bad_base_url_is_a_clear_error(value):
+    from roost.config.env import ConfigurationError, read_environment
+
+    with pytest.raises(ConfigurationError, match="ROOST_BASE_URL"):
+        read_environment({"ROOST_BASE_URL": value})
+
+
+@pytest.mark.peer
+def test_links_in_messages_are_complete(org, make_user, smtp_server, settings):
+    settings.ROOST_BASE_URL = "https://roost.example.com"
+    person = make_user(org, Role.MANAGER)
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        person_notify(organization=org, person=person, subject="S", body="B", url="/oncall/")
+    assert "https://roost.example.com/oncall/" in smtp_server.messages[0].get_payload()
