@@ -222,25 +222,6 @@ def test_an_attempt_in_progress_is_not_taken_twice(org, make_user, mailoutbox):
     assert mailoutbox == []
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("", ""), ("https://roost.example.com/", "https://roost.example.com"),
-     ("http://127.0.0.1:8000", "http://127.0.0.1:8000")],
-)  # fmt: skip
-def test_the_base_url_for_links_is_read_from_the_environment(value, expected):
-    from roost.config.env import read_environment
-
-    assert read_environment({"ROOST_BASE_URL": value}).base_url == expected
-
-
-@pytest.mark.parametrize("value", ["roost.example.com", "ftp://roost.example.com", "https://"])
-def test_a_bad_base_url_is_a_clear_error(value):
-    from roost.config.env import ConfigurationError, read_environment
-
-    with pytest.raises(ConfigurationError, match="ROOST_BASE_URL"):
-        read_environment({"ROOST_BASE_URL": value})
-
-
 @pytest.mark.peer
 def test_links_in_messages_are_complete(org, make_user, smtp_server, settings):
     settings.ROOST_BASE_URL = "https://roost.example.com"
