@@ -43,6 +43,7 @@ from roost.core.actors import SYSTEM
 from roost.core.enqueue import enqueue_after_commit
 from roost.core.locks import locked, locked_one
 from roost.core.models import Organization, User
+from roost.core.notifications.links import absolute_url
 from roost.core.notifications.models import (
     ContactMethod,
     Delivery,
@@ -178,11 +179,6 @@ class AttemptResult:
     attempted: bool  # False when there was nothing to do (done, not due, claimed)
 
 
-def _absolute(url: str) -> str:
-    base = getattr(settings, "ROOST_BASE_URL", "") or ""
-    return f"{base.rstrip('/')}{url}" if url.startswith("/") and base else url
-
-
 def _outgoing(delivery: Delivery) -> Outgoing:
     method = delivery.contact_method
     if method is not None:
@@ -201,7 +197,7 @@ def _outgoing(delivery: Delivery) -> Outgoing:
         secret=secret,
         subject=delivery.subject,
         body=delivery.body,
-        url=_absolute(delivery.url),
+        url=absolute_url(delivery.url),
         urgency=delivery.urgency,
         organization_name=delivery.organization.name,
         person_name=delivery.person.name,

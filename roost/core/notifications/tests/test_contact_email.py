@@ -220,3 +220,14 @@ def test_an_attempt_in_progress_is_not_taken_twice(org, make_user, mailoutbox):
     assert delivery_attempt(delivery_id=delivery.pk).attempted is False
     assert contact.deliveries_due_send() == 0
     assert mailoutbox == []
+
+
+@pytest.mark.peer
+def test_links_in_messages_are_complete(org, make_user, smtp_server, settings):
+    settings.ROOST_BASE_URL = "https://roost.example.com"
+    person = make_user(org, Role.MANAGER)
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        person_notify(organization=org, person=person, subject="S", body="B", url="/oncall/")
+    assert "https://roost.example.com/oncall/" in smtp_server.messages[0].get_payload()

@@ -24,6 +24,7 @@ from roost.core.notifications.contact import (
 )
 from roost.core.notifications.contact_methods import contact_method_add
 from roost.core.notifications.models import ContactMethod, DeliveryAttempt
+from roost.core.notifications.senders import webhook_signature_verify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.peer]
 
@@ -42,11 +43,11 @@ def outcomes():
 
 def receiver_verifies(request: Request, secret: str) -> bool:
     """What a receiver does, written from the documentation rather than Roost's code."""
-    timestamp = request.headers["X-Roost-Timestamp"]
-    signed = timestamp.encode() + b"." + request.get_data()
-    expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    fresh = abs(time.time() - int(timestamp)) < 300
-    return fresh and hmac.compare_digest(expected, request.headers["X-Roost-Signature"])
+    fields = dict(item.split("=", 1) for item in request.headers["X-Roost-Signature"].split(","))
+    signed = fields["t"].encode() + b"." + request.get_data()
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    fresh = abs(time.time() - int(fields["t"])) < 300
+    return fresh and hmac.compare_digest(expected, fields["v1"])
 
 
 def test_signed_webhook_arrives_signed_and_the_receiver_can_verify_it(
@@ -74,6 +75,14 @@ def test_signed_webhook_arrives_signed_and_the_receiver_can_verify_it(
     (request,) = received
     assert receiver_verifies(request, secret)
     assert not receiver_verifies(request, secret + "x")
+    header = request.headers["X-Roost-Signature"]
+    assert webhook_signature_verify(secret=secret, body=request.get_data(), header=header)
+    assert not webhook_signature_verify(
+        secret=secret, body=request.get_data() + b" ", header=header
+    )
+    assert not webhook_signature_verify(
+        secret=secret, body=request.get_data(), header=header, now=time.time() + 600
+    )
     assert request.headers["X-Roost-Delivery"] == str(delivery.pk)
     assert request.headers["Content-Type"] == "application/json"
     payload = json.loads(request.get_data())
