@@ -1,7 +1,10 @@
 """Delivery channels: the ways a notification reaches a person.
 
-Core holds the registry; an app that adds a way (on-call paging: SMS, a chat webhook)
-declares it at start-up with `channel_declare` and `notify` hands it every message.
+Core holds the registry; an app that adds a way declares it at start-up with
+`channel_declare` and `notify` hands it every message. Reaching a person outside the app
+(e-mail, Slack, a signed webhook, an SMS or push provider) goes through the person's own
+contact methods (`contact.person_notify`); new kinds of those are providers
+(`providers.provider_declare`), not channels.
 A channel receives the message after the change that caused it has committed, so a
 rolled-back change never pages anyone.
 """
@@ -12,9 +15,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
-
-from django.conf import settings
-from django.core.mail import send_mail
 
 from roost.core.models import Organization, User
 
@@ -43,8 +43,9 @@ class Deliver(Protocol):
 class Channel:
     name: str
     deliver: Deliver
-    # In-app delivery writes rows and belongs in the change's own transaction; the
-    # others talk to the outside world and run after it commits.
+    # In-app delivery and the contact methods write rows and belong in the change's own
+    # transaction (contact methods send after it commits); a channel that talks to the
+    # outside world itself runs after the commit.
     in_transaction: bool = False
 
 
@@ -80,24 +81,21 @@ def in_app_deliver(*, message: Message, recipients: Sequence[User]) -> None:
     )
 
 
-def _absolute(url: str) -> str:
-    base = getattr(settings, "ROOST_BASE_URL", "") or ""
-    return f"{base.rstrip('/')}{url}" if url.startswith("/") and base else url
+def contact_methods_deliver(*, message: Message, recipients: Sequence[User]) -> None:
+    """Each person on their own contact methods that take the message's urgency (by
+    e-mail to their address when they have none). Runs in the change's transaction:
+    the deliveries are written with it and sent once it commits."""
+    from roost.core.notifications.contact import person_notify
 
-
-def email_deliver(*, message: Message, recipients: Sequence[User]) -> None:
-    """One e-mail per person (nobody sees who else was told)."""
     organization = Organization.objects.get(pk=message.organization_id)
-    prefix = "[URGENT] " if message.urgency == "urgent" else ""
-    body = message.body
-    if message.url:
-        body = f"{body}\n\n{_absolute(message.url)}"
+    source = (message.source_type, message.source_id) if message.source_type else None
     for person in recipients:
-        if not person.email:
-            continue
-        send_mail(
-            subject=f"{prefix}{message.subject}",
-            message=f"{body}\n\n- Roost, {organization.name}",
-            from_email=None,
-            recipient_list=[person.email],
+        person_notify(
+            organization=organization,
+            person=person,
+            subject=message.subject,
+            body=message.body,
+            url=message.url,
+            urgency=message.urgency,
+            source=source,
         )

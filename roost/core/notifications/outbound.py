@@ -1,0 +1,65 @@
+"""What notifications borrow from the channels app, which sits above core.
+
+Webhooks are sent through the channels app's guard against private destinations
+(`roost.channels.destinations`: https only, every address public unless allowed in
+`ROOST_ALLOW_PRIVATE_NETWORK_HOSTS`), and their secrets are sealed by its vault. Core
+cannot import either, so the channels app hands them over at start-up with
+`outbound_declare`. Until it has, nothing is sent over HTTP and no secret is stored:
+the safe way to fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Outbound:
+    # A requests session whose every connection is checked.
+    session: Callable[[], Any]
+    # Raises (an OSError) for a URL Roost may not call: not https, or not allowed.
+    url_check: Callable[[str], None]
+    # organization_secret_seal / organization_secret_open of the vault.
+    seal: Callable[..., str]
+    unseal: Callable[..., str]
+
+
+_outbound: list[Outbound] = []
+
+
+def outbound_declare(
+    *,
+    session: Callable[[], Any],
+    url_check: Callable[[str], None],
+    seal: Callable[..., str],
+    unseal: Callable[..., str],
+) -> None:
+    _outbound[:] = [Outbound(session=session, url_check=url_check, seal=seal, unseal=unseal)]
+
+
+def outbound() -> Outbound:
+    if not _outbound:
+        raise RuntimeError("the channels app has not declared the outbound guard and vault")
+    return _outbound[0]
+
+
+def secret_name(contact_method_id: int) -> str:
+    """The vault's name for a contact method's secret: binds it to that one row."""
+    return f"contact_method_{contact_method_id}"
+
+
+def secret_seal(*, organization_id: int, contact_method_id: int, secret: str) -> str:
+    return outbound().seal(
+        organization_id=organization_id, name=secret_name(contact_method_id), secret=secret
+    )
+
+
+def secret_open(*, organization_id: int, contact_method_id: int, sealed: str) -> str:
+    """The plaintext, for the request about to be sent. Never keep, log or show it."""
+    if not sealed:
+        return ""
+    return outbound().unseal(
+        organization_id=organization_id, name=secret_name(contact_method_id), sealed=sealed
+    )
