@@ -15,6 +15,7 @@ import logging
 from django.db import DatabaseError, transaction
 
 from roost.core import locks
+from roost.core.notifications.models import Delivery, DeliveryStatus
 from roost.oncall.models import Page, PageStatus
 from roost.oncall.paging import clock
 from roost.oncall.paging.services import page_delivery_failed, page_escalate
@@ -52,9 +53,9 @@ def escalations_run(*, now: dt.datetime | None = None, batch: int = BATCH) -> in
             return moved
 
 
-def delivery_outcome(*, delivery) -> None:  # type: ignore[no-untyped-def]
+def delivery_outcome(*, delivery: Delivery) -> None:
     """Told by the notifications when a delivery was sent or finally failed."""
-    if getattr(delivery, "status", "") != "failed" or delivery.source_type != "oncall.page":
+    if delivery.status != DeliveryStatus.FAILED or delivery.source_type != "oncall.page":
         return
     try:
         page_id = int(delivery.source_id)
