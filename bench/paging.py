@@ -128,7 +128,14 @@ def run(pages: int, *, kill: bool, seed_value: int) -> dict[str, float]:
     base = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC) + dt.timedelta(days=seed_value)
     clock_file.write_text((base - dt.timedelta(minutes=5)).isoformat())
     workers = [start_worker(clock_file) for _ in range(WORKERS)]
-    time.sleep(8)  # started and ticking before anything falls due, as a deployment is
+    # Started, and through the jobs a fresh worker runs first (every periodic job is due
+    # at its first tick), before anything falls due: a deployment is long past them.
+    time.sleep(5)
+    idle_by = time.monotonic() + 180
+    while DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists():
+        if time.monotonic() > idle_by:
+            break
+        time.sleep(0.5)
     org = seed(pages, base)
     run_started = dt.datetime.now(dt.UTC)
     due_at_real: dict[int, dt.datetime] = {}
