@@ -118,7 +118,9 @@ def _policy_create(org: Organization, schedule: Schedule, people: dict[str, User
         name=POLICY,
         steps=[
             StepSpec(target="schedule", wait_minutes=FIRST_WAIT_MINUTES, schedule_id=schedule.pk),
-            StepSpec(target="person", wait_minutes=SECOND_WAIT_MINUTES, person_id=people[SECOND].pk),
+            StepSpec(
+                target="person", wait_minutes=SECOND_WAIT_MINUTES, person_id=people[SECOND].pk
+            ),
             StepSpec(target="person", wait_minutes=THIRD_WAIT_MINUTES, person_id=people[THIRD].pk),
         ],
         repeat_times=1,

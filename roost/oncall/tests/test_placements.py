@@ -61,7 +61,7 @@ def test_today_shows_who_is_on_call_and_who_backs_them_up(demo):
 
 
 def test_a_persons_own_shifts_are_on_their_today(demo):
-    org, people = demo
+    _, people = demo
     on_call = _emea_person(people, MORNING)
     card = {c.key: c for c in today_cards(viewer=on_call, now=MORNING)}["own_shifts"]
     first = card.items[0]
