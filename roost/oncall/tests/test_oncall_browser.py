@@ -1,8 +1,9 @@
 """On call tried as a new user would, in the demo, in a real Chromium: open On call, see
 the follow-the-sun schedule cover all 24 hours, raise a test page, find its e-mail in
 the demo's Mail page and acknowledge the page from the e-mail's link (once: the link
-refuses a second use). axe finds nothing critical or serious on these pages, none is
-wider than a phone, and each is kept as a screenshot, desktop and phone-sized."""
+refuses a second use); Today and the inbox say who is on call now. axe finds nothing
+critical or serious on these pages, none is wider than a phone, and each is kept as a
+screenshot, desktop and phone-sized."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.core.demo import DEMO_PASSWORD
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.demo import seed_demo_organization
+from roost.inbox.models import Conversation
 from roost.oncall.demo import SCHEDULE
 from roost.oncall.models import Page, Schedule
 from roost.oncall.schedules.selectors import on_call_at
@@ -140,5 +143,14 @@ def test_a_newcomer_raises_a_test_page_and_acknowledges_it_from_the_demo_mail(
     page.go_back()
     page.reload()
     assert "used already" in page.inner_text("main")
+
+    # Beside the inbox's open conversation, the panel loads who is on call now.
+    conversation = Conversation.objects.filter(organization=org).order_by("pk").first()
+    assert conversation is not None
+    page.goto(f"{base}{reverse('inbox:split_conversation', args=[conversation.pk])}")
+    panel = page.locator(".split-author").get_by_test_id("on-call-now")
+    panel.wait_for()
+    assert SCHEDULE in panel.inner_text() and "Marco Manager" in panel.inner_text()
+    problems += _check(page, "inbox")
     assert failures == []
     assert problems == []
