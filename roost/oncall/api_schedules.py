@@ -196,6 +196,7 @@ def _person(viewer: User, user_id: int | None, field: str) -> User | None:
 def _detail(schedule: Schedule) -> ScheduleDetailOut:
     layers = (
         Layer.objects.filter(organization_id=schedule.organization_id, schedule=schedule)
+        .select_related("schedule")
         .prefetch_related("members__person")
         .order_by("position", "pk")
     )

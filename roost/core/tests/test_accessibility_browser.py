@@ -53,6 +53,7 @@ from roost.listening.detection import Finding
 from roost.listening.models import Monitor
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
+from roost.oncall.schedules.services import LayerInput, layer_create, schedule_create
 from roost.publishing.compliance import compliance_rule_create
 from roost.publishing.models import ComplianceRule, Post
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
@@ -118,6 +119,13 @@ POST_ONLY = {
     "listening:feed_remove",
     "listening:monitor_delete",
     "notifications:read",
+    "oncall:layer_delete",
+    "oncall:override_delete",
+    "oncall:person_feed_issue",
+    "oncall:schedule_delete",
+    "oncall:schedule_feed_issue",
+    "oncall:schedule_feed_revoke",
+    "oncall:time_off_delete",
     "notifications:read_all",
     "publishing:calendar_move",
     "publishing:campaign_action",
@@ -141,6 +149,8 @@ SKIPPED = {
     "inbox:reports_csv": "a file download (CSV)",
     "crisis:report_pdf": "a file download (PDF)",
     "publishing:calendar_feed": "an iCalendar feed for calendar apps",
+    "oncall:person_feed": "an iCalendar feed for calendar apps",
+    "oncall:schedule_feed": "an iCalendar feed for calendar apps",
     "media:original": "an image file",
     "media:preview": "an image file",
     "media:rendition_file": "an image file",
@@ -376,9 +386,22 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
             baseline_negative_share=0.15,
         ),
     )  # fmt: skip
+    # A schedule with a daily window, so its page shows gaps, shifts and fairness.
+    schedule = schedule_create(
+        actor=admin, organization=org, name="Warsaw desk", time_zone="Europe/Warsaw", owner=admin
+    )
+    layer_create(
+        actor=admin,
+        schedule=schedule,
+        data=LayerInput(
+            name="Days", rotation_start=at - dt.timedelta(days=3), handoff_time=dt.time(8),
+            members=[admin], window_start=dt.time(8), window_end=dt.time(16),
+        ),
+    )  # fmt: skip
     by_name = [
         ("api-v1:openapi-view", []),
         ("sandbox:mail_message", [kept[0].pk]),
+        ("oncall:schedule", [schedule.pk]),
         ("crisis:incident", [incident.pk]),
         ("crisis:review", [ended.pk]),
         ("crisis:report", [ended.pk]),

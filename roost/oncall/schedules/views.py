@@ -201,6 +201,7 @@ def schedule_detail(request: HttpRequest, schedule_id: int) -> HttpResponse:
     year, month = _month(request.GET.get("month", ""), schedule.time_zone)
     layers = list(
         Layer.objects.filter(organization_id=viewer.organization_id, schedule=schedule)
+        .select_related("schedule")
         .prefetch_related("members__person")
         .order_by("position", "pk")
     )
@@ -247,7 +248,10 @@ def _layer_saved(viewer: User, schedule: Schedule, form: LayerForm, layer: Layer
         shift_hours=data["shift_hours"] or 24,
         window_start=data["window_start"],
         window_end=data["window_end"],
-        window_days="".join(sorted(data["window_days"])),
+        # Without a window the days do not matter: unticked boxes are not an error then.
+        window_days="".join(sorted(data["window_days"]))
+        if data["window_start"] or data["window_end"]
+        else "0123456",
         members=form.members(),
     )
     if layer is None:
