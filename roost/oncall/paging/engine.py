@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 
 from django.db import DatabaseError, transaction
 
-from roost.core import locks
+from roost.core import audit, locks
+from roost.core.notifications.models import Delivery, DeliveryStatus
 from roost.oncall.models import Page, PageStatus
 from roost.oncall.paging import clock
 from roost.oncall.paging.services import page_delivery_failed, page_escalate
@@ -30,6 +32,10 @@ def _due(now: dt.datetime):  # type: ignore[no-untyped-def]
     ).select_related("organization", "policy")
 
 
+def escalations_due_count(*, now: dt.datetime | None = None) -> int:
+    return _due(now or clock.now()).count()
+
+
 def escalations_run(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
     """Tell every step due at `now` (the paging clock's when None); answers how many
     pages moved. Stops when no due page is left that another worker does not hold."""
@@ -39,22 +45,32 @@ def escalations_run(*, now: dt.datetime | None = None, batch: int = BATCH) -> in
     while True:
         with transaction.atomic():
             pages = locks.locked_batch(_due(moment).exclude(pk__in=failed), size=batch)
+            logs: dict[int, list[audit.Entry]] = defaultdict(list)
             for page in pages:
+                log: list[audit.Entry] = []
                 try:
                     with transaction.atomic():
-                        page_escalate(page=page, now=moment)
-                        moved += 1
+                        page_escalate(page=page, now=moment, log=log)
                 except DatabaseError:
                     failed.add(page.pk)
                     # This page's step is undone; it stays due for the next turn.
                     logger.exception("escalating page %s failed", page.pk)
+                    continue
+                logs[page.organization_id].extend(log)
+                moved += 1
+            # Last, so the organisation's audit chain is held only for the insert.
+            for page in pages:
+                if logs.get(page.organization_id):
+                    audit.record_many(
+                        organization=page.organization, entries=logs.pop(page.organization_id)
+                    )
         if len(pages) < batch:
             return moved
 
 
-def delivery_outcome(*, delivery) -> None:  # type: ignore[no-untyped-def]
+def delivery_outcome(*, delivery: Delivery) -> None:
     """Told by the notifications when a delivery was sent or finally failed."""
-    if getattr(delivery, "status", "") != "failed" or delivery.source_type != "oncall.page":
+    if delivery.status != DeliveryStatus.FAILED or delivery.source_type != "oncall.page":
         return
     try:
         page_id = int(delivery.source_id)

@@ -7,7 +7,7 @@ import datetime as dt
 from django_tasks import task
 
 from roost.core.clock import PeriodicJob
-from roost.oncall.paging.engine import escalations_run
+from roost.oncall.paging.engine import BATCH, escalations_due_count, escalations_run
 from roost.oncall.paging.sources import (
     campaign_failures_page,
     revoked_credentials_page,
@@ -16,10 +16,17 @@ from roost.oncall.paging.sources import (
 
 # Steps are due on whole minutes of waiting; a turn every few seconds keeps them on time.
 ESCALATION_EVERY = dt.timedelta(seconds=5)
+# When many pages fall due at once (an incident storm), this many more workers help.
+HELPERS = 3
+# Ahead of the deliveries it creates and of routine jobs: a late page wakes nobody.
+PRIORITY = 50
 
 
-@task()
-def escalate_due_pages() -> int:
+@task(priority=PRIORITY)
+def escalate_due_pages(helper: bool = False) -> int:
+    if not helper:
+        for _ in range(min(HELPERS, escalations_due_count() // BATCH)):
+            escalate_due_pages.enqueue(helper=True)
     return escalations_run()
 
 

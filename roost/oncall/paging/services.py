@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
@@ -345,7 +346,24 @@ def page_raise(
     return page
 
 
-def _tell(page: Page, step: EscalationStep, people: list[User], due: dt.datetime) -> None:
+def _note(page: Page, log: list[audit.Entry] | None, action: str, after: dict[str, Any]) -> None:
+    """Audit a step of the escalation now, or add it to `log` for the caller to record
+    with the rest of its batch (one short turn on the organisation's audit chain)."""
+    if log is None:
+        audit.record(
+            organization=page.organization, actor=SYSTEM, action=action, target=page, after=after
+        )
+    else:
+        log.append(audit.Entry(action=action, target=page, after=after))
+
+
+def _tell(
+    page: Page,
+    step: EscalationStep,
+    people: list[User],
+    due: dt.datetime,
+    log: list[audit.Entry] | None,
+) -> None:
     organization = page.organization
     now = clock.now()
     detail_url = reverse("oncall:page", args=[page.pk])
@@ -391,12 +409,11 @@ def _tell(page: Page, step: EscalationStep, people: list[User], due: dt.datetime
     # A row that exists already raises here and undoes the whole step: told once.
     PageNotification.objects.bulk_create(rows)
     names = ", ".join(p.name or p.email for p in people)
-    audit.record(
-        organization=organization,
-        actor=SYSTEM,
-        action="oncall.page.notified",
-        target=page,
-        after={
+    _note(
+        page,
+        log,
+        "oncall.page.notified",
+        {
             "cycle": page.cycle,
             "step": step.position + 1,
             "people": [p.email for p in people],
@@ -406,9 +423,12 @@ def _tell(page: Page, step: EscalationStep, people: list[User], due: dt.datetime
     _on_timeline(page, f"Page #{page.number}: step {step.position + 1} told {names}.", SYSTEM)
 
 
-def page_escalate(*, page: Page, now: dt.datetime | None = None) -> Page:
+def page_escalate(
+    *, page: Page, now: dt.datetime | None = None, log: list[audit.Entry] | None = None
+) -> Page:
     """Tell the page's next step, if it is due. Precondition: inside a transaction that
-    holds the page's row lock (or that created the page)."""
+    holds the page's row lock (or that created the page). With `log`, the audit events
+    are added to it, and the caller records them in the same transaction."""
     now = now or clock.now()
     if page.status != PageStatus.TRIGGERED or page.next_step_at is None:
         return page
@@ -425,15 +445,14 @@ def page_escalate(*, page: Page, now: dt.datetime | None = None) -> Page:
         page.cycle, page.step_position = position.cycle, position.step
         people = step_people(step, at=now)
         if people:
-            _tell(page, step, people, due)
+            _tell(page, step, people, due, log)
             page.next_step_at = now + dt.timedelta(minutes=step.wait_minutes)
             break
-        audit.record(
-            organization=page.organization,
-            actor=SYSTEM,
-            action="oncall.page.step_skipped",
-            target=page,
-            after={"cycle": page.cycle, "step": step.position + 1, "why": "nobody to tell"},
+        _note(
+            page,
+            log,
+            "oncall.page.step_skipped",
+            {"cycle": page.cycle, "step": step.position + 1, "why": "nobody to tell"},
         )
         _on_timeline(
             page, f"Page #{page.number}: step {step.position + 1} had nobody to tell.", SYSTEM
@@ -444,13 +463,7 @@ def page_escalate(*, page: Page, now: dt.datetime | None = None) -> Page:
         )  # fmt: skip
     if position is None:
         page.next_step_at = None
-        audit.record(
-            organization=page.organization,
-            actor=SYSTEM,
-            action="oncall.page.exhausted",
-            target=page,
-            after={"cycles": page.cycle + 1},
-        )
+        _note(page, log, "oncall.page.exhausted", {"cycles": page.cycle + 1})
         _on_timeline(
             page, f"Page #{page.number}: every step was told and nobody acknowledged.", SYSTEM
         )

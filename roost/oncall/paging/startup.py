@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from roost.core.notifications.channels import channel_declare
+from roost.core.notifications.contact import delivery_outcome_listen
 
 
 def paging_ready() -> None:
@@ -11,8 +12,4 @@ def paging_ready() -> None:
 
     # In the incident's transaction: the page and the incident commit together.
     channel_declare(name=CHANNEL_NAME, deliver=incident_page_deliver, in_transaction=True)
-    try:
-        from roost.core.notifications.contact import delivery_outcome_listen
-    except ImportError:  # deliveries without outcomes: nothing to listen to
-        return
     delivery_outcome_listen(delivery_outcome)

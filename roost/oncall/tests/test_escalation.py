@@ -9,6 +9,13 @@ import pytest
 from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Role, Team
+from roost.core.notifications.models import ContactMethod, Delivery, DeliveryStatus
+from roost.core.notifications.providers import (
+    Outgoing,
+    SendFailed,
+    provider_declare,
+    provider_forget,
+)
 from roost.oncall.models import Page, PageNotification, PageStatus
 from roost.oncall.paging.engine import escalations_run
 from roost.oncall.paging.services import (
@@ -238,3 +245,37 @@ def test_someone_of_another_organisation_cannot_answer_a_page(
     assert refused.value.code == ErrorCode.NOT_FOUND
     page.refresh_from_db()
     assert page.status == PageStatus.TRIGGERED
+
+
+@pytest.fixture
+def refusing_provider():
+    """A pluggable provider that refuses every message for good (no real pager refuses
+    on demand, so a declared provider stands in for one)."""
+
+    def refuse(outgoing: Outgoing) -> None:
+        raise SendFailed("The pager service refused the number.", retryable=False)
+
+    provider_declare(kind="refusing_pager", label="Refusing pager", send=refuse)
+    yield
+    provider_forget("refusing_pager")
+
+
+def test_a_finally_failed_delivery_moves_on_at_once_with_a_provider_that_refuses(
+    org, lead, responders, policy, clock, refusing_provider, django_capture_on_commit_callbacks
+):
+    ContactMethod.objects.create(
+        organization=org, person=responders[0], kind="refusing_pager", target="+48 600 000 000"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        page = raise_page(org, lead)
+    delivery = Delivery.objects.get(person=responders[0], source_id=str(page.pk))
+    assert delivery.status == DeliveryStatus.FAILED
+    page.refresh_from_db()
+    assert page.next_step_at == START  # due now, not in 5 minutes
+    with django_capture_on_commit_callbacks(execute=True):
+        escalations_run()
+    assert [(s, person) for _, s, person, _ in told(page)] == [
+        (0, responders[0].pk),
+        (1, responders[1].pk),
+    ]
+    assert AuditEvent.objects.filter(action="oncall.page.delivery_failed").count() == 1
