@@ -230,6 +230,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     me = [sys.executable, "-m", "roost.cli"]
     url = f"http://127.0.0.1:{args.port}"
+    # Links in the demo's messages (its kept e-mail, webhooks) point at this server.
+    os.environ.setdefault("ROOST_BASE_URL", url)
     return _supervise(
         {
             "web": [
@@ -345,11 +347,13 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
     _setup("production")
     from roost.channels.vault import VaultError, vault_rotate_key
+    from roost.core.notifications.contact_methods import contact_method_secrets_rewrap
     from roost.inbox.classify_backends.configuration import endpoint_keys_rewrap
 
     try:
         result = vault_rotate_key()
         endpoint_keys = endpoint_keys_rewrap()
+        contact_secrets = contact_method_secrets_rewrap()
     except VaultError as error:
         print(f"roost vault rotate-key: {error}", file=sys.stderr)
         return 1
@@ -357,6 +361,7 @@ def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
         f"re-encrypted {result.rotated} credentials; {result.already_current} were already current"
     )
     print(f"re-encrypted {endpoint_keys} classifier endpoint keys")
+    print(f"re-encrypted {contact_secrets} contact method secrets")
     return 0
 
 

@@ -19,6 +19,8 @@ class ChannelsConfig(AppConfig):
         outbound_declare(
             session=destinations.guarded_session,
             url_check=destinations.url_check,
+            address_allowed=destinations.address_allowed,
             seal=vault.organization_secret_seal,
             unseal=vault.organization_secret_open,
+            rewrap=vault.organization_secret_rewrap,
         )

@@ -30,6 +30,21 @@ def _hosts(value: str | None) -> list[str]:
     return [host.strip() for host in value.split(",") if host.strip()]
 
 
+def parse_base_url(value: str | None) -> str:
+    """`ROOST_BASE_URL`: where people reach Roost (`https://roost.example.com`), for the
+    links in messages sent outside a request (e-mail, chat, webhooks). Empty: links in
+    such messages stay relative."""
+    url = (value or "").strip().rstrip("/")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"ROOST_BASE_URL: {url!r} is not an http(s) address such as https://roost.example.com"
+        )
+    return url
+
+
 def parse_trusted_proxies(value: str | None) -> tuple[str, ...]:
     """`ROOST_TRUSTED_PROXIES`: the addresses of the reverse proxies whose
     X-Forwarded-For, -Proto, -Host and -Port headers Roost believes.
@@ -216,6 +231,7 @@ class Environment:
     idle_timeout_minutes: int
     trusted_proxies: tuple[str, ...] = ()
     allow_private_network_hosts: tuple[str, ...] = ()
+    base_url: str = ""
 
     @property
     def uses_demo_secret(self) -> bool:
@@ -248,6 +264,7 @@ def read_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         allow_private_network_hosts=parse_private_network_hosts(
             source.get("ROOST_ALLOW_PRIVATE_NETWORK_HOSTS")
         ),
+        base_url=parse_base_url(source.get("ROOST_BASE_URL")),
     )
 
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from roost.core.models import User
+from roost.core.notifications.links import absolute_url
 from roost.core.permissions import Action, can
 from roost.inbox.models import Conversation, Message
 
@@ -88,7 +89,8 @@ def _mentions_email(*, note_id: int, user_ids: list[int]) -> None:
     where = f"{conversation.author_handle} on {conversation.channel.handle}"
     subject = f"[Roost] {author} mentioned you in a note on {where}"
     path = reverse("inbox:conversation", args=[conversation.pk])
-    body = f"{author} wrote:\n\n{note.text}\n\nOpen it in Roost: Inbox → {where} ({path}).\n"
+    link = absolute_url(path)
+    body = f"{author} wrote:\n\n{note.text}\n\nOpen it in Roost: Inbox → {where} ({link}).\n"
     for person in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
         try:
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])

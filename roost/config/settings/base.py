@@ -31,6 +31,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ENV.trusted_pro
 # listed here (roost/channels/destinations.py).
 ROOST_ALLOW_PRIVATE_NETWORK_HOSTS = ENV.allow_private_network_hosts
 
+# Where people reach Roost, for links in e-mail, chat and webhook messages.
+ROOST_BASE_URL = ENV.base_url
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -16,6 +16,7 @@ STORAGES = {
 }
 # The peers the suite talks to (a Bluesky PDS, contract servers) listen on loopback.
 ROOST_ALLOW_PRIVATE_NETWORK_HOSTS = ("127.0.0.0/8", "::1", "localhost")
+ROOST_BASE_URL = "http://testserver"  # links in messages open in the test client
 OTP_TOTP_THROTTLE_FACTOR = 0  # the tests enter wrong codes on purpose, back to back
 TASKS["database"] = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
 

@@ -51,6 +51,8 @@ class Scope(enum.StrEnum):
     PAGES_WRITE = "pages:write"
     ONCALL_READ = "oncall:read"
     ONCALL_WRITE = "oncall:write"
+    CONTACT_METHODS_READ = "contact-methods:read"
+    CONTACT_METHODS_WRITE = "contact-methods:write"
 
 
 SCOPE_HELP = {
@@ -87,6 +89,8 @@ SCOPE_HELP = {
     Scope.ONCALL_WRITE: (
         "Create schedules and add or remove overrides (as far as your own roles allow)"
     ),
+    Scope.CONTACT_METHODS_READ: "Read your own contact methods (how Roost reaches you)",
+    Scope.CONTACT_METHODS_WRITE: "Add, change, test and remove your own contact methods",
 }
 
 

@@ -28,6 +28,7 @@ id so a receiver can tell.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ from django.utils import timezone
 from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.enqueue import enqueue_after_commit
-from roost.core.locks import locked_one
+from roost.core.locks import locked, locked_one
 from roost.core.models import Organization, User
+from roost.core.notifications.links import absolute_url
 from roost.core.notifications.models import (
     ContactMethod,
     Delivery,
@@ -177,12 +179,7 @@ class AttemptResult:
     attempted: bool  # False when there was nothing to do (done, not due, claimed)
 
 
-def _absolute(url: str) -> str:
-    base = getattr(settings, "ROOST_BASE_URL", "") or ""
-    return f"{base.rstrip('/')}{url}" if url.startswith("/") and base else url
-
-
-def _outgoing(delivery: Delivery, *, is_test: bool = False) -> Outgoing:
+def _outgoing(delivery: Delivery) -> Outgoing:
     method = delivery.contact_method
     if method is not None:
         target = method.target
@@ -200,11 +197,11 @@ def _outgoing(delivery: Delivery, *, is_test: bool = False) -> Outgoing:
         secret=secret,
         subject=delivery.subject,
         body=delivery.body,
-        url=_absolute(delivery.url),
+        url=absolute_url(delivery.url),
         urgency=delivery.urgency,
         organization_name=delivery.organization.name,
         person_name=delivery.person.name,
-        is_test=is_test,
+        is_test=delivery.is_test,
     )
 
 
@@ -284,10 +281,19 @@ def _record(
         delivery = locked_one(Delivery.objects.select_related("organization"), delivery_id)
         attempt = DeliveryAttempt.objects.get(pk=attempt_id)
         attempt.finished_at = at
+        if delivery.status != DeliveryStatus.PENDING:
+            # Settled meanwhile (its contact method was removed): the attempt is kept for
+            # the record; the outcome already told stands.
+            attempt.outcome = (
+                DeliveryAttempt.Outcome.SENT if failure is None else DeliveryAttempt.Outcome.FAILED
+            )
+            attempt.error = failure.message[:500] if failure else ""
+            attempt.save(update_fields=["finished_at", "outcome", "error"])
+            return delivery.status
         if failure is None:
             outcome, status = DeliveryAttempt.Outcome.SENT, DeliveryStatus.SENT
             delivery.sent_at = at
-        elif failure.retryable and delivery.attempts < max_attempts():
+        elif failure.retryable and not delivery.is_test and delivery.attempts < max_attempts():
             outcome, status = DeliveryAttempt.Outcome.RETRY, DeliveryStatus.PENDING
         else:
             outcome, status = DeliveryAttempt.Outcome.FAILED, DeliveryStatus.FAILED
@@ -326,7 +332,8 @@ def _record(
                     "source_id": delivery.source_id,
                 },
             )
-            transaction.on_commit(lambda: _outcome_announce(delivery_id))
+            if not delivery.is_test:
+                transaction.on_commit(lambda: _outcome_announce(delivery_id))
     return status
 
 
@@ -343,6 +350,29 @@ def _enqueue_retry(delivery_id: int, due: dt.datetime | None) -> None:
         import_string(SEND_TASK).using(run_after=due).enqueue(delivery_id=delivery_id)
 
     transaction.on_commit(enqueue)
+
+
+def deliveries_abandon(*, contact_method: ContactMethod, reason: str) -> list[int]:
+    """Fail every pending delivery on the method (it is going away); listeners hear each
+    after commit. Call inside the transaction that removes the method."""
+    with transaction.atomic():
+        pending = Delivery.objects.filter(
+            organization_id=contact_method.organization_id,
+            contact_method=contact_method,
+            status=DeliveryStatus.PENDING,
+        )
+        ids = [d.pk for d in locked(pending)]
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.FAILED,
+            last_error=reason,
+            next_attempt_at=None,
+            finished_at=timezone.now(),
+        )
+    for delivery_id in ids:
+        transaction.on_commit(functools.partial(_outcome_announce, delivery_id))
+    return ids
 
 
 def deliveries_due_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from roost.core.models import TenantModel, User
+from roost.core.notifications.providers import provider_get
 
 
 class Urgency(models.TextChoices):
@@ -69,6 +70,11 @@ class ContactMethod(TenantModel):
     def __str__(self) -> str:
         return self.label or f"{self.kind}: {self.target}"
 
+    @property
+    def kind_label(self) -> str:
+        provider = provider_get(self.kind)
+        return provider.label if provider else self.kind
+
     def takes(self, urgency: str) -> bool:
         return self.for_urgent if urgency == Urgency.URGENT else self.for_normal
 
@@ -88,6 +94,8 @@ class Delivery(TenantModel):
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     source_type = models.CharField(max_length=80, blank=True)
     source_id = models.CharField(max_length=64, blank=True)
+    # A test the person sent from their settings: tried once, heard by no listener.
+    is_test = models.BooleanField(default=False)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )

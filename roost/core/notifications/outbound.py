@@ -21,9 +21,12 @@ class Outbound:
     session: Callable[[], Any]
     # Raises (an OSError) for a URL Roost may not call: not https, or not allowed.
     url_check: Callable[[str], None]
-    # organization_secret_seal / organization_secret_open of the vault.
+    # Whether Roost may connect to an IP address reached by a host name (public, or allowed).
+    address_allowed: Callable[..., bool]
+    # organization_secret_seal / _open / _rewrap of the vault.
     seal: Callable[..., str]
     unseal: Callable[..., str]
+    rewrap: Callable[..., str | None]
 
 
 _outbound: list[Outbound] = []
@@ -33,10 +36,21 @@ def outbound_declare(
     *,
     session: Callable[[], Any],
     url_check: Callable[[str], None],
+    address_allowed: Callable[..., bool],
     seal: Callable[..., str],
     unseal: Callable[..., str],
+    rewrap: Callable[..., str | None],
 ) -> None:
-    _outbound[:] = [Outbound(session=session, url_check=url_check, seal=seal, unseal=unseal)]
+    _outbound[:] = [
+        Outbound(
+            session=session,
+            url_check=url_check,
+            address_allowed=address_allowed,
+            seal=seal,
+            unseal=unseal,
+            rewrap=rewrap,
+        )
+    ]
 
 
 def outbound() -> Outbound:
@@ -61,5 +75,12 @@ def secret_open(*, organization_id: int, contact_method_id: int, sealed: str) ->
     if not sealed:
         return ""
     return outbound().unseal(
+        organization_id=organization_id, name=secret_name(contact_method_id), sealed=sealed
+    )
+
+
+def secret_rewrap(*, organization_id: int, contact_method_id: int, sealed: str) -> str | None:
+    """`sealed` under the vault's current master key, or None when it already is."""
+    return outbound().rewrap(
         organization_id=organization_id, name=secret_name(contact_method_id), sealed=sealed
     )

@@ -1,14 +1,15 @@
 """Roost's own kinds of contact method: e-mail, a Slack incoming webhook, a signed webhook.
 
-The signed webhook (see docs/notifications.md for the receiver's side): Roost POSTs
-JSON with the headers
+The signed webhook (see docs/notifications.md for the receiver's side) is signed the
+way Roost's own inbound webhooks are (docs/webhooks.md), so one piece of code checks
+both. Roost POSTs JSON with the headers
 
-    X-Roost-Timestamp: <seconds since 1970, UTC>
-    X-Roost-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" under the secret>
+    X-Roost-Signature: t=<seconds since 1970, UTC>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
     X-Roost-Delivery: <delivery id, the same on every retry of one message>
 
-A receiver recomputes the HMAC over the timestamp, a dot and the raw body as received,
-compares in constant time, and refuses a timestamp older than a few minutes.
+keyed with the contact method's secret. A receiver recomputes the HMAC over `t`, a dot
+and the raw body as received, compares in constant time, and refuses a `t` more than
+a few minutes from its own clock.
 
 HTTP answers decide retries: 2xx is sent; 408, 429 and 5xx, a timeout or a failed
 connection are tried again later; any other answer (4xx, a redirect) is final. Error
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import smtplib
@@ -35,7 +37,6 @@ from roost.core.notifications.outbound import outbound
 from roost.core.notifications.providers import Outgoing, SendFailed, TargetInvalid
 
 SIGNATURE_HEADER = "X-Roost-Signature"
-TIMESTAMP_HEADER = "X-Roost-Timestamp"
 DELIVERY_HEADER = "X-Roost-Delivery"
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
@@ -102,6 +103,15 @@ def url_validate(target: str) -> str:
             f"Roost sends only to https URLs on the public internet; {parts.hostname} over "
             f"{parts.scheme} is not allowed."
         ) from None
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None  # a name: its addresses are checked on every connection
+    if literal is not None and not outbound().address_allowed(literal, host=parts.hostname):
+        raise TargetInvalid(
+            "Roost sends only to addresses on the public internet; "
+            f"{parts.hostname} is not allowed."
+        )
     if parts.username or parts.password:
         raise TargetInvalid("Leave user names and passwords out of the URL.")
     return url
@@ -216,23 +226,30 @@ def webhook_secret_make() -> str:
     return secrets.token_urlsafe(32)
 
 
-def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
-    """The value of `X-Roost-Signature` for this timestamp and raw body."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"sha256={digest.hexdigest()}"
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """The value of `X-Roost-Signature` for this moment and raw body."""
+    signed = f"{timestamp}.".encode() + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
 
 
 def webhook_signature_verify(
-    *, secret: str, timestamp: str, body: bytes, signature: str, tolerance: int = 300
+    *, secret: str, body: bytes, header: str, tolerance: int = 300, now: float | None = None
 ) -> bool:
-    """What a receiver does (here for Python receivers and the tests): the signature
-    matches and the timestamp is recent."""
-    try:
-        age = abs(time.time() - int(timestamp))
-    except ValueError:
+    """What a receiver does (for Python receivers, and the tests): a `v1` entry of the
+    header matches, and its `t` is within `tolerance` seconds of the clock."""
+    parts = [item.split("=", 1) for item in header.split(",") if "=" in item]
+    stamps = [value for key, value in parts if key.strip() == "t"]
+    if len(stamps) != 1 or not stamps[0].strip().isdigit():
         return False
-    expected = webhook_signature(secret=secret, timestamp=timestamp, body=body)
-    return age <= tolerance and hmac.compare_digest(expected, signature)
+    timestamp = int(stamps[0])
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    signed = f"{timestamp}.".encode() + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return any(
+        key.strip() == "v1" and hmac.compare_digest(expected, value.strip()) for key, value in parts
+    )
 
 
 def webhook_payload(message: Outgoing) -> dict[str, Any]:
@@ -250,10 +267,10 @@ def webhook_payload(message: Outgoing) -> dict[str, Any]:
 
 def webhook_send(message: Outgoing) -> None:
     body = json.dumps(webhook_payload(message), separators=(",", ":")).encode()
-    timestamp = str(int(time.time()))
     headers = {
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: webhook_signature(secret=message.secret, timestamp=timestamp, body=body),
+        SIGNATURE_HEADER: webhook_signature(
+            secret=message.secret, timestamp=int(time.time()), body=body
+        ),
         DELIVERY_HEADER: str(message.delivery_id),
     }
     http_post(message.target, body=body, headers=headers)

@@ -156,3 +156,18 @@ def test_demo_seed_only_is_idempotent_and_createadmin_and_verify_work(tmp_path):
     verified = _roost("audit", "verify", ROOST_VAR_DIR=str(tmp_path))
     assert verified.returncode == 0
     assert verified.stdout.strip() == f"verified {events + 3} events"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", ""), ("https://roost.example.com/", "https://roost.example.com"),
+     ("http://127.0.0.1:8000", "http://127.0.0.1:8000")],
+)  # fmt: skip
+def test_the_base_url_for_links_is_read_from_the_environment(value, expected):
+    assert read_environment({"ROOST_BASE_URL": value}).base_url == expected
+
+
+@pytest.mark.parametrize("value", ["roost.example.com", "ftp://roost.example.com", "https://"])
+def test_a_bad_base_url_is_a_clear_error(value):
+    with pytest.raises(ConfigurationError, match="ROOST_BASE_URL"):
+        read_environment({"ROOST_BASE_URL": value})

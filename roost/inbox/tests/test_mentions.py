@@ -72,7 +72,8 @@ def test_a_mentioned_colleague_is_emailed_after_commit_and_named_in_the_audit(
     assert sent.to == ["ada@acme.example"]
     assert "mentioned you in a note on liam on acme" in sent.subject
     assert "@Ada can you check order 123?" in sent.body
-    assert reverse("inbox:conversation", args=[conversation.pk]) in sent.body
+    # A complete link: the e-mail is read outside Roost.
+    assert "http://testserver" + reverse("inbox:conversation", args=[conversation.pk]) in sent.body
     event = AuditEvent.objects.get(action="inbox.conversation.noted")
     assert event.after == {"note": note.pk, "mentioned": ["ada@acme.example"]}
     assert note.text == "@Ada can you check order 123?"  # the text is kept as written

@@ -180,3 +180,54 @@ def test_a_delivery_that_never_gets_through_fails_and_listeners_hear_it_once(
     ) == ["retry", "retry", "failed"]
     event = AuditEvent.objects.get(action="core.notification.delivery_failed")
     assert event.after["attempts"] == 3
+
+
+def test_an_attempt_cut_short_by_a_killed_worker_is_taken_up_by_the_sweep(
+    org, make_user, mailoutbox, outcomes, django_capture_on_commit_callbacks
+):
+    from roost.core.notifications import contact
+
+    person = make_user(org, Role.MANAGER, email="kim@acme.example")
+    with transaction.atomic():  # written, but its first attempt never enqueued
+        (delivery,) = person_notify(organization=org, person=person, subject="S", body="")
+    # A worker claimed the attempt three minutes ago and died before sending.
+    three_minutes_ago = timezone.now() - dt.timedelta(minutes=3)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        created_at=three_minutes_ago, next_attempt_at=three_minutes_ago
+    )
+    claimed = contact._claim(delivery.pk, three_minutes_ago)
+    assert claimed is not None
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at < timezone.now()  # its lease has run out
+    with django_capture_on_commit_callbacks(execute=True):
+        assert contact.deliveries_due_send() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
+    assert [m.to for m in mailoutbox] == [["kim@acme.example"]]
+    assert outcomes == [(delivery.pk, "sent")]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert contact.deliveries_due_send() == 0
+
+
+def test_an_attempt_in_progress_is_not_taken_twice(org, make_user, mailoutbox):
+    from roost.core.notifications import contact
+
+    person = make_user(org, Role.MANAGER)
+    with transaction.atomic():
+        (delivery,) = person_notify(organization=org, person=person, subject="S", body="")
+    assert contact._claim(delivery.pk, timezone.now()) is not None
+    # Another worker, a moment later, while the first is still sending.
+    assert delivery_attempt(delivery_id=delivery.pk).attempted is False
+    assert contact.deliveries_due_send() == 0
+    assert mailoutbox == []
+
+
+@pytest.mark.peer
+def test_links_in_messages_are_complete(org, make_user, smtp_server, settings):
+    settings.ROOST_BASE_URL = "https://roost.example.com"
+    person = make_user(org, Role.MANAGER)
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        person_notify(organization=org, person=person, subject="S", body="B", url="/oncall/")
+    assert "https://roost.example.com/oncall/" in smtp_server.messages[0].get_payload()
