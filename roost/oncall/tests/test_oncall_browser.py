@@ -63,6 +63,7 @@ def test_a_newcomer_raises_a_test_page_and_acknowledges_it_from_the_demo_mail(
         pytest.fail(f"axe-core is not at {AXE}: set ROOST_AXE_CORE")
     # What `roost demo` sends e-mail with (roost/config/settings/demo.py).
     settings.EMAIL_BACKEND = "roost.sandbox.mail.SandboxMailBackend"
+    settings.ROOST_BASE_URL = live_server.url  # as `roost demo` sets it (roost/cli.py)
     org = seed_demo_organization()
     schedule = Schedule.objects.get(organization=org, name=SCHEDULE)
     on_call_now = on_call_at(schedule=schedule, at=timezone.now())
