@@ -222,7 +222,15 @@ def _supervise(commands: dict[str, list[str]], banner: str, *, restartable: froz
     return 0 if stopping else exit_code
 
 
+def demo_environment(environ: dict[str, str] | os._Environ[str], *, port: int) -> None:
+    """What the demo sets unless told otherwise: links in its messages (kept on its Mail
+    page, or sent when ROOST_EMAIL_URL names a server) open the demo itself."""
+    environ.setdefault("ROOST_BASE_URL", f"http://127.0.0.1:{port}")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    # Before the settings are read; the web and worker processes inherit it.
+    demo_environment(os.environ, port=args.port)
     _setup("demo")
     _migrate(verbosity=0)
     _seed_and_describe()

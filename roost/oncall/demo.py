@@ -20,6 +20,7 @@ from django.db import transaction
 from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.models import Organization, Role, User
+from roost.core.notifications.contact_methods import contact_method_add
 from roost.core.notifications.models import ContactMethod
 from roost.oncall.models import EscalationPolicy, Layer, LayerMember, Schedule, ShiftKind
 from roost.oncall.paging.services import StepSpec, escalation_policy_create
@@ -118,7 +119,9 @@ def _policy_create(org: Organization, schedule: Schedule, people: dict[str, User
         name=POLICY,
         steps=[
             StepSpec(target="schedule", wait_minutes=FIRST_WAIT_MINUTES, schedule_id=schedule.pk),
-            StepSpec(target="person", wait_minutes=SECOND_WAIT_MINUTES, person_id=people[SECOND].pk),
+            StepSpec(
+                target="person", wait_minutes=SECOND_WAIT_MINUTES, person_id=people[SECOND].pk
+            ),
             StepSpec(target="person", wait_minutes=THIRD_WAIT_MINUTES, person_id=people[THIRD].pk),
         ],
         repeat_times=1,
@@ -129,29 +132,17 @@ def _policy_create(org: Organization, schedule: Schedule, people: dict[str, User
 
 def _email_contact_methods(org: Organization, people: dict[str, User]) -> None:
     """An e-mail contact method, for urgent and normal pages, for everyone who has no
-    contact method yet (the demo keeps the mail on its Mail page)."""
+    contact method yet (the demo keeps the mail on its Mail page). Each person adds their
+    own: contact methods are a person's own choice."""
     reached = set(
         ContactMethod.objects.filter(organization=org).values_list("person_id", flat=True)
     )
     for person in sorted(people.values(), key=lambda p: p.pk):
-        if person.pk in reached:
-            continue
-        method = ContactMethod.objects.create(
-            organization=org,
-            person=person,
-            kind="email",
-            label="Work e-mail",
-            target=person.email,
-            for_urgent=True,
-            for_normal=True,
-        )
-        audit.record(
-            organization=org,
-            actor=SYSTEM,
-            action="core.contact_method.added",
-            target=method,
-            after={"person": person.email, "kind": "email", "urgent": True, "normal": True},
-        )
+        if person.pk not in reached:
+            contact_method_add(
+                actor=person, person=person, kind="email", target=person.email,
+                label="Work e-mail",
+            )  # fmt: skip
 
 
 def seed_demo_oncall(org: Organization) -> Schedule:

@@ -90,9 +90,7 @@ def on_call_summary(*, viewer: User, now: dt.datetime | None = None) -> OnCallSu
     ]
     steps = responders_now(organization=organization, at=moment)
     backups = [
-        Backup(step, people)
-        for step, (_, people) in enumerate(steps[1:], start=2)
-        if people
+        Backup(step, people) for step, (_, people) in enumerate(steps[1:], start=2) if people
     ]
     return OnCallSummary(schedules=lines, backups=backups, url=_url("oncall:home"))
 
@@ -100,8 +98,12 @@ def on_call_summary(*, viewer: User, now: dt.datetime | None = None) -> OnCallSu
 def own_shifts(*, viewer: User, now: dt.datetime | None = None) -> list[Shift]:
     """The viewer's shifts from now to a week ahead, the current one first."""
     moment = now or timezone.now()
-    shifts = shifts_for_person(person=viewer, start=moment, end=moment + OWN_SHIFTS_AHEAD)
-    return sorted(shifts, key=lambda shift: (shift.start, shift.schedule.name))
+    # Read from a week back, so that the current shift shows when it really began.
+    shifts = shifts_for_person(
+        person=viewer, start=moment - OWN_SHIFTS_AHEAD, end=moment + OWN_SHIFTS_AHEAD
+    )
+    current_and_next = [shift for shift in shifts if shift.end > moment]
+    return sorted(current_and_next, key=lambda shift: (shift.start, shift.schedule.name))
 
 
 def viewer_zone(viewer: User) -> dt.tzinfo:
@@ -116,7 +118,8 @@ def names(people: list[User]) -> str:
 
 
 def span_in_zone(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> str:
-    """"Mon 7 Dec 08:00–16:00" in the zone; the end's date too when it is another day."""
+    """Start and end in the zone, as "Mon 7 Dec 08:00" and the end's time (with its date
+    too when it is another day), joined by an en dash."""
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     first = local_start.strftime("%a %-d %b %H:%M")
     if local_end.date() == local_start.date():

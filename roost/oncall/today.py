@@ -37,9 +37,7 @@ def today_on_call(*, viewer: User, now: dt.datetime) -> TodayCard | None:
                 badge="gap" if line.is_gap else "",
             )
         )
-    backups = "; ".join(
-        f"step {backup.step}: {names(backup.people)}" for backup in summary.backups
-    )
+    backups = "; ".join(f"step {backup.step}: {names(backup.people)}" for backup in summary.backups)
     if backups:
         items.append(
             TodayItem(label=f"Backed up by {backups}", url=summary.url, detail="if nobody answers")

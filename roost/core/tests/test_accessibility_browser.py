@@ -24,6 +24,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMessage
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -56,6 +57,7 @@ from roost.oncall.schedules.services import LayerInput, layer_create, schedule_c
 from roost.publishing.compliance import compliance_rule_create
 from roost.publishing.models import ComplianceRule, Post
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
+from roost.sandbox.mail import mail_keep
 from roost.sandbox.models import SandboxAccount, SandboxPost
 from roost.sandbox.services import sandbox_inbound_add
 
@@ -164,6 +166,7 @@ SKIPPED = {
     "channels:mastodon_callback": "the OAuth redirect target: answers with a redirect",
     "core:signin_verify": "the second step of a two-factor sign-in; demo logins have none",
     "api-v1:openapi-json": "the OpenAPI document (JSON); its docs page is walked",
+    "oncall:now_panel": "the fragment the inbox's side panel loads (who is on call), walked there",
 }
 
 
@@ -341,6 +344,14 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
         text="Do you ship to Iceland?",
     )
     network_post = sandbox_post_link(SandboxPost.objects.order_by("pk")[0])
+    # A mail in the demo's mailbox, for the community manager: hers, and the admin's to read.
+    kept = mail_keep(
+        message=EmailMessage(
+            subject="Welcome to the demo",
+            body="Your inbox, with the conversations waiting for you: /inbox/",
+            to=[COMMUNITY_MANAGER],
+        )
+    )
     # What the demo has none of, and the pages no link reaches.
     saved_reply = saved_reply_create(actor=admin, title="Thanks", text="Thank you for writing.")
     moderation_rule = moderation_rule_create(
@@ -392,6 +403,7 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
     )  # fmt: skip
     by_name = [
         ("api-v1:openapi-view", []),
+        ("sandbox:mail_message", [kept[0].pk]),
         ("oncall:schedule", [schedule.pk]),
         ("crisis:incident", [incident.pk]),
         ("crisis:review", [ended.pk]),

@@ -1,20 +1,24 @@
 """On call tried as a new user would, in the demo, in a real Chromium: open On call, see
 the follow-the-sun schedule cover all 24 hours, raise a test page, find its e-mail in
 the demo's Mail page and acknowledge the page from the e-mail's link (once: the link
-refuses a second use). axe finds nothing critical or serious on these pages, none is
-wider than a phone, and each is kept as a screenshot, desktop and phone-sized."""
+refuses a second use); Today and the inbox say who is on call now. axe finds nothing
+critical or serious on these pages, none is wider than a phone, and each is kept as a
+screenshot, desktop and phone-sized."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.core.demo import DEMO_PASSWORD
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.demo import seed_demo_organization
+from roost.inbox.models import Conversation
 from roost.oncall.demo import SCHEDULE
 from roost.oncall.models import Page, Schedule
 from roost.oncall.schedules.selectors import on_call_at
@@ -59,6 +63,7 @@ def test_a_newcomer_raises_a_test_page_and_acknowledges_it_from_the_demo_mail(
         pytest.fail(f"axe-core is not at {AXE}: set ROOST_AXE_CORE")
     # What `roost demo` sends e-mail with (roost/config/settings/demo.py).
     settings.EMAIL_BACKEND = "roost.sandbox.mail.SandboxMailBackend"
+    settings.ROOST_BASE_URL = live_server.url  # as `roost demo` sets it (roost/cli.py)
     org = seed_demo_organization()
     schedule = Schedule.objects.get(organization=org, name=SCHEDULE)
     on_call_now = on_call_at(schedule=schedule, at=timezone.now())
@@ -86,16 +91,25 @@ def test_a_newcomer_raises_a_test_page_and_acknowledges_it_from_the_demo_mail(
 
     # On call, and the follow-the-sun schedule: three regions, no gap in 24 hours.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="On call").click()
+    page.get_by_role("heading", name="On call", exact=True).wait_for()
+    problems += _check(page, "home")
     page.get_by_role("link", name=SCHEDULE).first.click()
     page.get_by_role("heading", name=SCHEDULE).wait_for()
-    body = page.inner_text("main")
+    layers = page.get_by_role("table", name="Rotations, in order").inner_text()
     for region in ("APAC", "EMEA", "Americas"):
-        assert region in body
-    assert page.get_by_test_id("coverage-gaps").count() == 0 or "No gap" in body
+        assert region in layers
+    ahead = page.get_by_test_id("schedule-ahead").inner_text()
+    assert {"APAC", "EMEA", "Americas"} <= set(ahead.split())
+    assert page.get_by_test_id("schedule-gaps").count() == 0  # the 14 days have no gap
     problems += _check(page, "schedule")
 
     # A test page, raised by hand, goes to whoever is on call by e-mail.
-    page.goto(f"{base}/oncall/pages/new/")
+    pages_link = page.get_by_role("link", name="Pages")
+    if pages_link.count():
+        pages_link.first.click()
+    else:
+        page.goto(f"{base}/oncall/pages/")
+    page.get_by_role("link", name="Raise a page").click()
     page.get_by_label("What needs someone now").fill(TITLE)
     page.get_by_role("button", name="Raise the page").click()
     page.get_by_role("heading", name=TITLE).wait_for()
@@ -114,9 +128,10 @@ def test_a_newcomer_raises_a_test_page_and_acknowledges_it_from_the_demo_mail(
     page.get_by_role("link", name=subject).first.click()
     page.get_by_role("heading", name=subject).wait_for()
     problems += _check(page, "mail")
-    page.get_by_test_id("mail-body").get_by_role("link").filter(has_text="/acknowledge").first
-    ack = page.get_by_test_id("mail-body").locator("a").first
-    ack.click()
+    # The e-mail's acknowledge link, clicked in the mail as it is shown.
+    opened = SandboxMail.objects.get(pk=int(page.url.rstrip("/").rsplit("/", 1)[1]))
+    href = re.search(r"Acknowledge: (\S+)", opened.body).group(1)
+    page.get_by_test_id("mail-body").locator(f'a[href="{href}"]').click()
     page.get_by_test_id("page-link").wait_for()
     problems += _check(page, "link")
     page.get_by_role("button", name=f"Acknowledge page #{raised.number}").click()
@@ -129,5 +144,14 @@ def test_a_newcomer_raises_a_test_page_and_acknowledges_it_from_the_demo_mail(
     page.go_back()
     page.reload()
     assert "used already" in page.inner_text("main")
+
+    # Beside the inbox's open conversation, the panel loads who is on call now.
+    conversation = Conversation.objects.filter(organization=org).order_by("pk").first()
+    assert conversation is not None
+    page.goto(f"{base}{reverse('inbox:split_conversation', args=[conversation.pk])}")
+    panel = page.locator(".split-author").get_by_test_id("on-call-now")
+    panel.wait_for()
+    assert SCHEDULE in panel.inner_text() and "Marco Manager" in panel.inner_text()
+    problems += _check(page, "inbox")
     assert failures == []
     assert problems == []

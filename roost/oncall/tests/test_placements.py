@@ -16,8 +16,9 @@ from roost.core.today import today_card_keys, today_cards
 from roost.crisis.services import incident_open
 from roost.demo import seed_demo_organization
 from roost.oncall.demo import REGIONS, ROTATION_EPOCH, SCHEDULE
-from roost.oncall.models import Schedule
+from roost.oncall.models import Layer, LayerMember, Schedule
 from roost.oncall.schedules.selectors import on_call_at
+from roost.oncall.today import today_on_call, today_own_shifts
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,7 @@ def test_today_shows_who_is_on_call_and_who_backs_them_up(demo):
 
 
 def test_a_persons_own_shifts_are_on_their_today(demo):
-    org, people = demo
+    _, people = demo
     on_call = _emea_person(people, MORNING)
     card = {c.key: c for c in today_cards(viewer=on_call, now=MORNING)}["own_shifts"]
     first = card.items[0]
@@ -111,3 +112,34 @@ def test_another_organisation_sees_none_of_it(demo, other_org, make_user, signed
     assert SCHEDULE not in panel and "Nobody is scheduled on call." in panel
     keys = {c.key for c in today_cards(viewer=stranger, now=MORNING)}
     assert "on_call" not in keys and "own_shifts" not in keys
+
+
+def _another_schedule(org, person: User, name: str) -> None:
+    schedule = Schedule.objects.create(organization=org, name=name, time_zone="UTC")
+    layer = Layer.objects.create(
+        organization=org, schedule=schedule, name="All day", time_zone="UTC",
+        rotation_start=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), shift="weekly",
+        handoff_time=dt.time(0),
+    )  # fmt: skip
+    LayerMember.objects.create(organization=org, layer=layer, person=person, position=0)
+
+
+# What the two cards cost together, whatever the number of schedules: the schedules with
+# their layers, members, overrides and time off; the people; the default policy with its
+# steps; the viewer's own schedules and what they are built from. A change here should be
+# a decision, not an accident.
+ON_CALL_CARDS_QUERIES = 21
+
+
+def test_the_cards_cost_the_same_queries_however_many_schedules(demo, django_assert_num_queries):
+    org, people = demo
+    viewer = _emea_person(people, MORNING)
+    today_on_call(viewer=viewer, now=MORNING)  # warm: content types and the like
+    with django_assert_num_queries(ON_CALL_CARDS_QUERIES):
+        assert today_on_call(viewer=viewer, now=MORNING) is not None
+        assert today_own_shifts(viewer=viewer, now=MORNING) is not None
+    for n in range(3):
+        _another_schedule(org, viewer, f"Weekend cover {n}")
+    with django_assert_num_queries(ON_CALL_CARDS_QUERIES):
+        assert len(today_on_call(viewer=viewer, now=MORNING).items) == 5  # 4 and the backups
+        assert today_own_shifts(viewer=viewer, now=MORNING).total > 3

@@ -13,6 +13,7 @@ from django.core import mail as django_mail
 from django.test import override_settings
 from django.urls import reverse
 
+from roost.cli import demo_environment
 from roost.config.env import parse_email_url, read_environment
 from roost.core.models import Role
 from roost.sandbox.mail import mail_linked
@@ -54,6 +55,15 @@ def test_roost_demo_settings_keep_the_mail_in_the_mailbox(tmp_path):
         check=True,
     )
     assert result.stdout.strip() == "roost.sandbox.mail.SandboxMailBackend"
+
+
+def test_the_demos_links_open_the_demo_itself_unless_told_otherwise():
+    environ: dict[str, str] = {}
+    demo_environment(environ, port=8123)
+    assert read_environment(environ).base_url == "http://127.0.0.1:8123"
+    chosen = {"ROOST_BASE_URL": "https://roost.example.com"}
+    demo_environment(chosen, port=8123)
+    assert read_environment(chosen).base_url == "https://roost.example.com"
 
 
 @pytest.fixture
