@@ -14,10 +14,11 @@ a fixed number of queries, whatever its size.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,39 +260,83 @@ def _pg_array(field: models.Field[Any, Any]) -> str:
     return f"{field.db_type(connection)}[]"
 
 
-def _messages_insert(messages: list[Message]) -> None:
-    """Insert the batch's messages in one statement and set their primary keys. On
-    PostgreSQL the values go as one array per column (`bulk_create` spends more time
-    preparing each value of each row than the database spends storing them); elsewhere
-    `bulk_create`."""
-    if connection.vendor != "postgresql":
-        Message.objects.bulk_create(messages)
+def _copy_in(table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Write rows into a table with one COPY (PostgreSQL): psycopg formats each row in C,
+    where an INSERT of the same rows as arrays has every value quoted into the statement
+    in Python, which costs more than the database spends storing them. Logged like any
+    other statement (counted where queries are counted)."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    with connection.cursor() as cursor:
+        logged = getattr(cursor, "debug_sql", None)  # when queries are being logged
+        with (
+            logged(sql) if logged else contextlib.nullcontext(),
+            connection.wrap_database_errors,
+            cursor.cursor.copy(sql) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+
+def _keys_reserved(*wanted: tuple[type[models.Model], int]) -> list[list[int]]:
+    """New primary keys from each model's sequence, as many as asked, in one query."""
+    tables = []
+    params: list[Any] = []
+    for model, count in wanted:
+        pk = model._meta.pk
+        assert pk is not None
+        tables.append(
+            "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+        )
+        params += [model._meta.db_table, pk.column, count]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(tables)}", params)
+        return [list(keys) for keys in cursor.fetchone()]
+
+
+def _instances_insert(instances: list[Any], keys: list[int]) -> None:
+    """Store new instances of one model with the primary keys given (reserved from its
+    sequence), in one COPY, and mark them stored."""
+    if not instances:
         return
-    pk = Message._meta.pk
+    model = type(instances[0])
+    pk = model._meta.pk
     assert pk is not None
-    fields = [f for f in Message._meta.concrete_fields if f is not pk]
-    columns: list[Any] = []
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    columns: list[list[Any]] = [list(keys)]
     for field in fields:
         if field.get_internal_type() in _PLAIN:
-            columns.append([getattr(m, field.attname) for m in messages])
+            columns.append([getattr(i, field.attname) for i in instances])
         else:
             columns.append(
-                [field.get_db_prep_save(field.pre_save(m, True), connection) for m in messages]
+                [field.get_db_prep_save(field.pre_save(i, True), connection) for i in instances]
             )
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
-    arrays = ", ".join(f"%s::{_pg_array(f)}" for f in fields)
-    sql = (
-        f"INSERT INTO {quote(Message._meta.db_table)} ({names}) "  # noqa: S608 (model names)
-        f"SELECT * FROM unnest({arrays}) RETURNING {quote(pk.column)}"
+    _copy_in(
+        model._meta.db_table, [pk.column, *(f.column for f in fields)], zip(*columns, strict=True)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, columns)
-        ids = [row[0] for row in cursor.fetchall()]
-    # PostgreSQL returns the rows in the order the SELECT gave them, as for the audit log.
-    for message, found in zip(messages, ids, strict=True):
-        message.pk = found
-        message._state.adding, message._state.db = False, connection.alias
+    for instance, key in zip(instances, keys, strict=True):
+        instance.pk = key
+        instance._state.adding, instance._state.db = False, connection.alias
+
+
+def _batch_insert(opened: list[Conversation], messages: list[tuple[Message, Conversation]]) -> None:
+    """Store the conversations the batch opens, then its messages (each with the
+    conversation it joins), each in one statement, and set their primary keys. On
+    PostgreSQL the keys are reserved first, in one query, and the rows copied in;
+    elsewhere `bulk_create`."""
+    if connection.vendor != "postgresql":
+        Conversation.objects.bulk_create(opened)
+    else:
+        conversation_keys, message_keys = _keys_reserved(
+            (Conversation, len(opened)), (Message, len(messages))
+        )
+        _instances_insert(opened, conversation_keys)
+    for message, conversation in messages:
+        message.conversation = conversation
+    if connection.vendor != "postgresql":
+        Message.objects.bulk_create([message for message, _ in messages])
+    else:
+        _instances_insert([message for message, _ in messages], message_keys)
 
 
 CONVERSATION_FIELDS_TOUCHED = [
@@ -379,19 +424,11 @@ def _sla_events_store(happened: list[tuple[Conversation, SlaEventKind, dt.dateti
             for c, kind, at in happened
         )
         return
-    table = connection.ops.quote_name(ConversationEvent._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (organization_id, conversation_id, kind, at) "  # noqa: S608
-        "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[])"
+    _copy_in(
+        ConversationEvent._meta.db_table,
+        ["organization_id", "conversation_id", "kind", "at"],
+        ((c.organization_id, c.pk, kind.value, at) for c, kind, at in happened),
     )
-    columns: list[Any] = [
-        [c.organization_id for c, _, _ in happened],
-        [c.pk for c, _, _ in happened],
-        [kind.value for _, kind, _ in happened],
-        [at for _, _, at in happened],
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, columns)
 
 
 def _route_opened(
@@ -477,11 +514,10 @@ def messages_store(*, channel: Channel, items: list[Inbound]) -> int:
             happened.extend((conversation, kind, at) for kind in kinds)
             happened.append((conversation, SlaEventKind.CUSTOMER_MESSAGE, at))
         routing = _route_opened(channel, arrivals, by_key)
-        opened = [by_key[a.key] for a in arrivals if a.opens]
-        Conversation.objects.bulk_create(opened)  # sets their primary keys
-        for arrival in arrivals:
-            arrival.message.conversation_id = by_key[arrival.key].pk
-        _messages_insert([a.message for a in arrivals])
+        _batch_insert(
+            [by_key[a.key] for a in arrivals if a.opens],
+            [(a.message, by_key[a.key]) for a in arrivals],
+        )
         moderation_rules_apply(
             channel=channel, classified=[(a.message, a.classification) for a in arrivals]
         )
