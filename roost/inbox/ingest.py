@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -51,6 +51,7 @@ from roost.inbox.sla.clocks import SlaEventKind
 from roost.inbox.snooze import WakeReason, conversation_wake
 
 logger = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=models.Model)
 MAX_PAGES = 5
 FETCH_CAPABILITIES = {
     Capability.FETCH_COMMENTS,
@@ -121,11 +122,28 @@ def _classified(channel: Channel, items: list[Inbound]) -> list[Classification]:
     ]
 
 
+def _built(model: type[_M], **values: Any) -> _M:
+    """A new instance with these attribute values (`<name>_id` for a foreign key) and
+    the other fields' defaults: built the way Django builds rows it reads, one value per
+    field in order, which costs a fraction of naming each field (ingest builds a message
+    and often a conversation for every item)."""
+    built = model(
+        *[
+            values.pop(f.attname) if f.attname in values else f.get_default()
+            for f in model._meta.concrete_fields
+        ]
+    )
+    if values:
+        raise TypeError(f"{model.__name__} has no fields {', '.join(values)}")
+    return built
+
+
 def _message_from(
     channel: Channel, identity: InboxIdentity, item: Inbound, found: Classification
 ) -> Message:
     """The message as it will be stored, classified; its conversation is set later."""
-    return Message(
+    return _built(
+        Message,
         organization_id=channel.organization_id,
         identity_id=identity.pk,
         channel_id=channel.pk,
@@ -219,10 +237,11 @@ def _conversations_for(
             continue
         item = arrival.item
         arrival.opens = True
-        by_key[arrival.key] = Conversation(
+        by_key[arrival.key] = _built(
+            Conversation,
             organization_id=channel.organization_id,
-            identity=identity,
-            channel=channel,
+            identity_id=identity.pk,
+            channel_id=channel.pk,
             key=arrival.key,
             kind=item.kind,
             author_handle=item.author_handle,
@@ -236,6 +255,8 @@ def _conversations_for(
             priority=arrival.message.priority,
             vip=_from_vip(arrival.message),
         )
+        # Routing reads the channel (and its group and organisation) of what it routes.
+        by_key[arrival.key].identity, by_key[arrival.key].channel = identity, channel
     return by_key
 
 
