@@ -17,9 +17,12 @@ table.
 Measured: unique messages stored per second of wall time (duplicates cost time but
 do not count), median of the runs, on PostgreSQL (DATABASE_URL, a scratch database)
 and on a fresh SQLite file, each in its own process; and each process's peak resident
-memory. Every run checks what was stored (each message once, replies in their
-parent's conversation, the expected conversations, SLA events, routing) and exits 1
-when it is wrong.
+memory. Beside it, the CPU time per message, which other work on a shared machine
+does not inflate as it does wall time: this process's (`time.process_time`), and the
+database server's share (its backend process, when the server runs on this machine).
+Every run checks what was stored (each message once, replies in their parent's
+conversation, the expected conversations, SLA events, routing) and exits 1 when it is
+wrong.
 """
 
 from __future__ import annotations
@@ -334,6 +337,24 @@ def check_stored(org, channels, billing, feeds: list[Feed]) -> list[str]:  # typ
     return problems
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU time the database server has spent on this connection so far: PostgreSQL's
+    backend process, read from /proc when the server runs on this machine and its
+    processes can be read (None otherwise, and on SQLite, which runs in this process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def roost_run(unique: int, run: int) -> dict[str, float]:
     from django.utils import timezone
 
@@ -346,13 +367,16 @@ def roost_run(unique: int, run: int) -> dict[str, float]:
     FEEDS.update({c.pk: f for c, f in zip(channels, feeds, strict=True)})
     polls = 0
     try:
-        started = time.perf_counter()
+        server_before = server_cpu_seconds()
+        cpu_started, started = time.process_time(), time.perf_counter()
         while True:
             polls += 1
             stored = channels_ingest_all()
             if not stored and all(f.unique >= f.unique_target for f in feeds):
                 break
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - cpu_started
+        server_after = server_cpu_seconds()
         problems = check_stored(org, channels, billing, feeds)
     finally:  # leave nothing for the next run's polling job to fetch, nor its rows
         Channel.objects.filter(pk__in=[c.pk for c in channels]).update(status=ChannelStatus.PAUSED)
@@ -361,8 +385,16 @@ def roost_run(unique: int, run: int) -> dict[str, float]:
         print("correctness: " + "; ".join(problems))
         sys.exit(1)
     total = sum(f.unique for f in feeds)
+    server_cpu = (
+        server_after - server_before
+        if server_after is not None and server_before is not None
+        else None
+    )
     return {
         "rate": total / elapsed,
+        # CPU time per stored message, in microseconds (the feed's own work included).
+        "client_cpu_us": 1e6 * client_cpu / total,
+        "server_cpu_us": None if server_cpu is None else 1e6 * server_cpu / total,
         "unique": total,
         "redelivered": sum(f.redelivered for f in feeds),
         "polls": polls,
@@ -439,6 +471,7 @@ def worker(unique: int, runs: int) -> None:
             print(f"{active.count()} other active channels would be polled: use a scratch database")
             sys.exit(2)
         roost = [roost_run(unique, run) for run in range(runs)]
+        server_cpu = [r["server_cpu_us"] for r in roost if r["server_cpu_us"] is not None]
         reference = [reference_run(unique, run) for run in range(runs)]
         vendor = connection.vendor
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -447,6 +480,9 @@ def worker(unique: int, runs: int) -> None:
             {
                 "database": vendor,
                 "rate": statistics.median(r["rate"] for r in roost),
+                "rates": [round(r["rate"]) for r in roost],
+                "client_cpu_us": statistics.median(r["client_cpu_us"] for r in roost),
+                "server_cpu_us": statistics.median(server_cpu) if server_cpu else None,
                 "reference": statistics.median(reference),
                 "unique": roost[0]["unique"],
                 "redelivered": roost[0]["redelivered"],
@@ -495,11 +531,16 @@ def main() -> None:
         f"{postgres['redelivered']} redelivered; {runs} run(s), medians:"
     )
     for name, result in (("PostgreSQL", postgres), ("SQLite", sqlite)):
+        server = result["server_cpu_us"]
         print(
-            f"  {name:10}  Roost ingest {result['rate']:8.0f} msg/s   "
+            f"  {name:10}  Roost ingest {result['rate']:8.0f} msg/s "
+            f"(runs: {', '.join(map(str, result['rates']))})   "
             f"plain bulk INSERT {result['reference']:8.0f} msg/s   "
-            f"peak RSS {result['peak_rss_mb']:.0f} MB"
+            f"peak RSS {result['peak_rss_mb']:.0f} MB\n"
+            f"              CPU per message: {result['client_cpu_us']:.0f} µs in this process"
+            + (f", {server:.0f} µs in the database server" if server is not None else "")
         )
+    server_cpu_us = postgres["server_cpu_us"] and round(postgres["server_cpu_us"], 1)
     summary = {
         "bench": "inbox_ingest",
         "size": {"messages": unique, "redelivered": postgres["redelivered"],
@@ -518,6 +559,10 @@ def main() -> None:
         "sqlite_ratio": round(sqlite["rate"] / sqlite["reference"], 3),
         "peak_rss_mb": peak,
         "target_peak_rss_mb": TARGET_RSS_MB,
+        "runs_values": postgres["rates"],
+        "client_cpu_us_per_message": round(postgres["client_cpu_us"], 1),
+        "server_cpu_us_per_message": server_cpu_us,
+        "sqlite_cpu_us_per_message": round(sqlite["client_cpu_us"], 1),
     }  # fmt: skip
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)

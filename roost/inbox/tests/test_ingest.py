@@ -7,7 +7,7 @@ import itertools
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import DataError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from roost.channels.connectors.base import Inbound, InboundKind
@@ -318,3 +318,15 @@ def test_two_messages_in_one_batch_wake_a_snoozed_conversation_once(channel):
     assert (conversation.status, conversation.snoozed_until) == (ConversationStatus.OPEN, None)
     assert events_of(conversation)[-3:] == ["waiting_ended", "customer_message", "customer_message"]
     assert AuditEvent.objects.filter(action="inbox.conversation.woken").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_value_longer_than_its_column_fails_the_batch_and_is_not_cut_short(channel):
+    """Rows are copied in as written: the database refuses an over-long value (as
+    Django's error), and nothing of the batch is stored."""
+    fits, too_long = inbound(author="ola"), inbound(author="a" * 201)
+    with pytest.raises(DataError, match="too long"):
+        store(channel, [fits, too_long])
+    assert not Message.objects.filter(channel=channel).exists()
+    assert not Conversation.objects.filter(channel=channel).exists()

@@ -32,8 +32,10 @@ from roost.sandbox.services import sandbox_inbound_add
 # the routing (the rules, each matched rule locked and its turn saved, each team's
 # members and their grants in one query, the open load), the moderation rules and one
 # audit append.
-# PostgreSQL adds one: the audit chain's row lock (SQLite's writers take turns anyway).
-POLL_QUERIES = 35 + (connection.vendor == "postgresql")
+# PostgreSQL adds three: the audit chain's row lock (SQLite's writers take turns anyway),
+# the new rows' primary keys reserved before they are copied in (COPY returns none), and
+# the setting that has the commit check the batch's references by index.
+POLL_QUERIES = 35 + 3 * (connection.vendor == "postgresql")
 # A poll of every active channel: one channel's poll and the read of the channels, their
 # organisation and channel group joined in (routing and the audit need them).
 POLL_ALL_QUERIES = POLL_QUERIES + 1
