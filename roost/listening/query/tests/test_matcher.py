@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hyperscan
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -272,8 +271,12 @@ def test_a_damaged_cache_file_is_compiled_again(tmp_path):
     assert not matcher.loaded_from_cache
     assert matcher.match(Document("refund")) == {1}
     assert matcher.match(Document("ｒｅｆｕｎｄ")) == {1}
+    # Both files were written afresh: the next compile reads them.
     for path in cached:
-        assert hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK) is not None
+        assert path.read_bytes() != b"not a database"
+    again = Matcher.compile({1: "refund"}, cache_dir=tmp_path)
+    assert again.loaded_from_cache
+    assert again.match(Document("ｒｅｆｕｎｄ")) == {1}
 
 
 def test_bad_query_text_is_a_syntax_error():
@@ -308,3 +311,93 @@ def test_terms_spelled_with_characters_the_fast_folding_does_not_know(text):
     answers = matcher.match_many([Document("nothing here 😡", language="en")] * 50 + [document])
     assert answers[-1] == expected
     assert set(answers[:-1]) == {frozenset({3})}
+
+
+# Batches as the matcher splits them: ASCII posts and the others are folded and scanned
+# as two buffers, posts joined by NUL; a post with a hit and a character the fast
+# folding does not know is settled on the spot (emoji) or folded again (other scripts).
+ASCII_WORDS = ("cat", "CAT", "Cat", "concat", "free", "shipping", "north", "wind", "x1", "a_b")
+ASCII_SEPARATORS = (" ", "", ",", ".", "-", "#", "@", "?", "\x00", "\t", "!")
+ascii_texts = st.lists(
+    st.tuples(
+        st.one_of(
+            st.sampled_from(ASCII_WORDS),
+            st.sampled_from(ASCII_WORDS).map(lambda w: f"#{w}"),
+            st.sampled_from(ASCII_WORDS).map(lambda w: f"@{w}"),
+        ),
+        st.sampled_from(ASCII_SEPARATORS),
+    ),
+    max_size=5,
+).map(lambda parts: "".join(word + separator for word, separator in parts))
+edge_texts = st.sampled_from(("", "\x00", "?", "??", "😡", "\u0301", " ", "кот"))
+mixed_documents = st.builds(
+    Document,
+    text=st.one_of(ascii_texts, texts, edge_texts, st.tuples(texts, ascii_texts).map("".join)),
+    language=st.sampled_from(("", "en", "pl")),
+    sentiment=st.sampled_from(("", "negative")),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    monitors=st.lists(queries, min_size=1, max_size=5),
+    posts=st.lists(mixed_documents, min_size=1, max_size=30),
+    batch_size=st.sampled_from((2, 7, 1000)),
+)
+def test_mixed_batches_of_ascii_and_other_posts_agree_with_the_reference(
+    monitors, posts, batch_size
+):
+    parsed = {number: parse(text) for number, text in enumerate(monitors)}
+    results = Matcher.compile(parsed, batch_size=batch_size).match_many(posts)
+    for post, matched in zip(posts, results, strict=True):
+        expected = {number for number, query in parsed.items() if evaluate(query, post)}
+        assert matched == expected, (post, {n: str(q) for n, q in parsed.items()})
+
+
+def test_terms_at_the_separators_between_posts_and_beside_unknown_characters():
+    queries = {"cat": "cat", "tag": "#cat", "at": "@cat", "phrase": '"cat cat"', "not": "NOT cat"}
+    texts = [
+        "cat",  # a whole post, between two separators
+        "cat",
+        "",
+        "?",
+        "cat?",  # a genuine "?" beside a term
+        "?cat",
+        "nul\x00cat",  # a NUL inside a post is no separator
+        "cat\x00",
+        "😡cat",  # an emoji (an unknown character): settled as a separator
+        "cat😡 cat",
+        "catкот",  # another script glued to the term: folded again, no match
+        "ca\u0301t",  # a mark inside the word: folded again, a match
+        "c😡at",
+        "#cat😡",
+        "@cat❤️",
+        "Zażółć cat",  # no unknown character: the fast folding's hits stand
+        "zażółćcat",
+        "CAT\x00CAT",
+    ]
+    posts = [Document(text) for text in texts]
+    parsed = {name: parse(query) for name, query in queries.items()}
+    expected = [{n for n, q in parsed.items() if evaluate(q, post)} for post in posts]
+    matcher = Matcher.compile(parsed)
+    assert matcher.match_many(posts) == expected
+    # Alone, in pairs, and all ASCII or all not: every split of the batch.
+    assert [matcher.match(post) for post in posts] == expected
+    assert Matcher.compile(parsed, batch_size=2).match_many(posts) == expected
+    assert expected[0] == {"cat"} and expected[8] == {"cat"} and expected[10] == {"not"}
+    assert expected[11] == {"cat"} and expected[6] == {"cat"}
+
+
+def test_a_query_too_deep_for_one_expression_is_still_evaluated():
+    deep = "cat"
+    for number in range(60):
+        deep = f"NOT ({deep} OR free{number % 3})" if number % 2 else f"({deep} AND lang:en)"
+    parsed = {1: parse(deep), 2: parse(f"({deep}) OR shipping")}
+    posts = [
+        Document(text, language=language)
+        for text in ("cat", "cat free0", "shipping", "", "free1 free2 cat")
+        for language in ("en", "pl")
+    ]
+    matcher = Matcher.compile(parsed)
+    for post, matched in zip(posts, matcher.match_many(posts), strict=True):
+        assert matched == {n for n, q in parsed.items() if evaluate(q, post)}
