@@ -142,8 +142,13 @@ def person_notify(
     if person.organization_id != organization.pk or not person.is_active or not person.pk:
         return []
     source_type, source_id = _source_of(source)
-    has_any = ContactMethod.objects.filter(organization_id=organization.pk, person=person).exists()
-    methods = person_contact_methods(person=person, urgency=urgency) if has_any else []
+    every = list(
+        ContactMethod.objects.filter(organization_id=organization.pk, person=person).order_by(
+            "position", "pk"
+        )
+    )
+    has_any = bool(every)
+    methods = [m for m in every if m.takes(urgency)]
     now = timezone.now()
     common = {
         "organization": organization,

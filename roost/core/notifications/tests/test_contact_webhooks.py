@@ -269,3 +269,31 @@ def test_slack_incoming_webhook_format_is_accepted(
     assert delivery.status == "sent"
     for event in AuditEvent.objects.all():
         assert "secretpart" not in json.dumps([event.before, event.after, event.target_label])
+
+
+def test_with_a_task_queue_that_can_wait_the_retry_is_queued_for_its_time(
+    org, make_user, httpserver, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    person = make_user(org, Role.MANAGER)
+    contact_method_add(
+        actor=person, person=person, kind="webhook", target=httpserver.url_for("/busy")
+    )
+    httpserver.expect_request("/busy").respond_with_data("busy", status=503)
+    with django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = person_notify(organization=org, person=person, subject="S", body="B")
+    # The first attempt ran at once (the suite's queue runs tasks immediately); from
+    # here on, the queue is the database's, as in production.
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    delivery.refresh_from_db()
+    moment = delivery.next_attempt_at + dt.timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_attempt(delivery_id=delivery.pk, now=moment)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 2)
+    (queued,) = DBTaskResult.objects.filter(task_path__endswith="delivery_send")
+    assert queued.run_after == delivery.next_attempt_at
+    assert queued.args_kwargs["kwargs"] == {"delivery_id": delivery.pk}
