@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.core.models import User
@@ -56,21 +56,9 @@ class OnCallSummary:
     def is_empty(self) -> bool:
         return not self.schedules and not self.backups
 
-    @property
-    def gaps(self) -> int:
-        return sum(1 for line in self.schedules if line.is_gap)
-
-
-def _url(name: str, *args: object) -> str:
-    """The page of the on-call area, when it has one by that name."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
 
 def schedule_url(schedule: Schedule) -> str:
-    return _url("oncall:schedule", schedule.pk) or _url("oncall:home")
+    return reverse("oncall:schedule", args=[schedule.pk])
 
 
 def on_call_summary(*, viewer: User, now: dt.datetime | None = None) -> OnCallSummary:
@@ -92,7 +80,7 @@ def on_call_summary(*, viewer: User, now: dt.datetime | None = None) -> OnCallSu
     backups = [
         Backup(step, people) for step, (_, people) in enumerate(steps[1:], start=2) if people
     ]
-    return OnCallSummary(schedules=lines, backups=backups, url=_url("oncall:home"))
+    return OnCallSummary(schedules=lines, backups=backups, url=reverse("oncall:home"))
 
 
 def own_shifts(*, viewer: User, now: dt.datetime | None = None) -> list[Shift]:

@@ -32,7 +32,9 @@ def incident_on_call_panel(*, viewer: User, context: dict[str, Any]) -> str:
 
 def inbox_on_call_panel(*, viewer: User, context: dict[str, Any]) -> str:
     url = f"{reverse('oncall:now_panel')}?level=4"
-    return render_to_string("oncall/now/_panel_loading.html", {"url": url})
+    return render_to_string(
+        "oncall/now/_panel_loading.html", {"url": url, "home": reverse("oncall:home")}
+    )
 
 
 def placements_ready() -> None:
