@@ -7,15 +7,19 @@ The protocol, which `evaluate()` (the reference) holds it to:
    of posts is folded, joined by NUL bytes and scanned in one call; a match's end offset
    names its post (the NULs before it are counted). With a low hit rate there are few
    callbacks, and Python work is spent only on the posts that had a hit.
-2. A batch is first folded *fast*, as one piece: a charmap codec takes each character
-   to one byte (ASCII letters to lower case, the common accented Latin letters to their
-   base letter, common punctuation to a space; `ß` is made `ss` first), and a character
-   it does not know comes out as a separator. Scanned with the same patterns, this can
-   only find more than the exact folding, except where an unknown character is part of
-   a term or a mark between its letters: those are looked for in the batch's raw UTF-8
-   bytes with a second, small database (`prefilter`). The posts either scan flags (those
-   with a term, and a few more) are then folded again the exact way below and scanned,
-   which settles them; every other post has no term at all.
+2. A batch is folded as two pieces: its ASCII posts, by `bytes.lower()`, which is
+   exact; and the others *fast*, with a charmap codec that takes each character to one
+   byte (ASCII letters to lower case, the common accented Latin letters to their base
+   letter, common punctuation to a space; `ß` is made `ss` first), a character it does
+   not know coming out as `?`, a separator. For a post with no such character this is
+   exact too. An unknown character can only make the scan find more than the exact
+   folding, except where it is part of a term or a mark between its letters: those are
+   looked for in the piece's raw UTF-8 bytes with a second, small set of patterns
+   (`prefilter`). A post with a hit and unknown characters is settled on the spot
+   when each of them only separates words (emoji, as `_settle` decides); otherwise,
+   and for a post the raw scan flags, the post is folded again the exact way below and
+   scanned alone. Every other post's hits are its answer; a post with no hit has no
+   term at all.
    The exact way costs C calls, not a Python loop per character: ASCII posts are
    `lower()`ed; the others go through the codec, and a character it does not know is
    looked at apart: one that only separates words becomes a space; a post holding one
@@ -24,11 +28,14 @@ The protocol, which `evaluate()` (the reference) holds it to:
    keeps exactly the words, hashtags and mentions of `text.fold()`, so the patterns give
    exact answers.
 3. Only monitors woken by a term that hit are evaluated, against the set of terms
-   found; a monitor is woken by the terms of which it needs at least one (`refund` is
-   not needed by `northwind refund`, which waits for `northwind`). A monitor that can
-   match with none of its terms present (`NOT refund`, `lang:de`) is evaluated once per
-   distinct value of the fields it names, and that answer stands for every post where
-   none of its terms were found.
+   found and the set of field filters the post satisfies (one dictionary look-up per
+   post, cached on its fields); a monitor is woken by the terms of which it needs at
+   least one (`refund` is not needed by `northwind refund`, which waits for
+   `northwind`), and one that any of its terms makes match (`a OR #b`) is not evaluated
+   at all. Each monitor is one Python expression over the two sets, compiled once per
+   shape of query. A monitor that can match with none of its terms present
+   (`NOT refund`, `lang:de`) is evaluated once per distinct value of the fields it
+   names, and that answer stands for every post where none of its terms were found.
 
 Compiling is the slow part (seconds per thousand terms), so both databases are kept in
 `cache_dir` under a hash of the patterns: a restart with the same terms loads them.
