@@ -61,6 +61,9 @@ URGENCIES = (Urgency.NORMAL.value, Urgency.URGENT.value)
 RETRY_DELAYS = (15, 60, 240)
 # An attempt still unfinished this long after it started counts as abandoned.
 ATTEMPT_LEASE = dt.timedelta(minutes=2)
+# A due delivery's own task normally takes it within moments; the sweep leaves it that
+# long, so it does not queue a second task beside every fresh or retried one.
+SWEEP_GRACE = dt.timedelta(seconds=30)
 SEND_TASK = "roost.core.notifications.tasks.delivery_send"
 
 
@@ -381,11 +384,15 @@ def deliveries_abandon(*, contact_method: ContactMethod, reason: str) -> list[in
 
 
 def deliveries_due_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Enqueue an attempt for each pending delivery that is due or abandoned; answers
-    how many. The attempts themselves decide under lock, so enqueuing twice is harmless."""
+    """Enqueue an attempt for each pending delivery whose own task has not taken it in
+    time (a lost enqueue, an attempt abandoned by a killed worker); answers how many.
+    The attempts themselves decide under lock, so enqueuing twice is harmless, only
+    wasteful: a delivery due moments ago still has its own task in the queue."""
     moment = now or timezone.now()
     due = list(
-        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=moment)
+        Delivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=moment - SWEEP_GRACE
+        )
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )

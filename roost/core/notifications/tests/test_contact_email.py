@@ -209,6 +209,19 @@ def test_an_attempt_cut_short_by_a_killed_worker_is_taken_up_by_the_sweep(
         assert contact.deliveries_due_send() == 0
 
 
+def test_the_sweep_leaves_a_fresh_delivery_to_its_own_task(org, make_user, mailoutbox):
+    from roost.core.notifications import contact
+
+    person = make_user(org, Role.MANAGER)
+    with transaction.atomic():
+        (delivery,) = person_notify(organization=org, person=person, subject="S", body="")
+    # Its first attempt is queued and due now: a sweep this moment must not queue another.
+    assert contact.deliveries_due_send() == 0
+    # Still waiting well after its task should have run: the sweep takes it up.
+    later = timezone.now() + contact.SWEEP_GRACE + dt.timedelta(seconds=1)
+    assert contact.deliveries_due_send(now=later) == 1
+
+
 def test_an_attempt_in_progress_is_not_taken_twice(org, make_user, mailoutbox):
     from roost.core.notifications import contact
 
