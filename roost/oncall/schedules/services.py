@@ -30,6 +30,7 @@ from roost.core.permissions import Action, can, require
 from roost.core.tenancy import require_on, require_organization, require_same_organization
 from roost.oncall.models import (
     CoverageGapNotice,
+    EscalationPolicy,
     Layer,
     LayerMember,
     Override,
@@ -216,6 +217,21 @@ def schedule_update(
 def schedule_delete(*, actor: Actor, schedule: Schedule) -> None:
     require_on(actor, schedule, Action.SCHEDULE_MANAGE, noun="Schedule")
     with transaction.atomic():
+        locked_one(Schedule.objects.filter(organization_id=schedule.organization_id), schedule.pk)
+        policies = sorted(
+            EscalationPolicy.objects.filter(
+                organization_id=schedule.organization_id, steps__schedule=schedule
+            )
+            .values_list("name", flat=True)
+            .distinct()
+        )
+        if policies:
+            raise ApplicationError(
+                ErrorCode.CONFLICT,
+                f"Schedule '{schedule.name}' is a step of the escalation "
+                f"{'policy' if len(policies) == 1 else 'policies'} {', '.join(policies)}: "
+                "change those steps first.",
+            )
         audit.record(
             organization=schedule.organization,
             actor=actor,

@@ -298,3 +298,27 @@ def test_a_period_that_ends_before_it_starts_is_refused(lead, people, make_sched
             end=MONDAY_9 - dt.timedelta(hours=1),
         )
     assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, "end")
+
+
+def test_a_schedule_an_escalation_policy_pages_cannot_be_deleted_from_under_it(
+    org, lead, make_schedule, client
+):
+    from django.urls import reverse
+
+    from roost.oncall.paging.services import StepSpec, escalation_policy_create
+
+    schedule = make_schedule()
+    escalation_policy_create(
+        actor=lead,
+        name="Primary",
+        steps=[StepSpec(target="schedule", schedule_id=schedule.pk, wait_minutes=5)],
+    )
+    with pytest.raises(ApplicationError) as refused:
+        services.schedule_delete(actor=lead, schedule=schedule)
+    assert refused.value.code == ErrorCode.CONFLICT
+    assert "Primary" in str(refused.value)
+    client.force_login(lead)
+    answer = client.post(reverse("oncall:schedule_delete", args=[schedule.pk]))
+    assert answer.status_code == 409
+    assert Schedule.objects.filter(pk=schedule.pk).exists()
+    assert "oncall.schedule.deleted" not in actions(org)
