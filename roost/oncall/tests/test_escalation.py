@@ -279,3 +279,34 @@ def test_a_finally_failed_delivery_moves_on_at_once_with_a_provider_that_refuses
         (1, responders[1].pk),
     ]
     assert AuditEvent.objects.filter(action="oncall.page.delivery_failed").count() == 1
+
+
+def test_a_schedule_step_tells_whoever_the_rotation_has_on_call_at_that_moment(
+    org, lead, responders, clock
+):
+    from roost.oncall.schedules import services as schedule_services
+    from roost.oncall.tests.conftest import layer_input
+
+    first, second, third = responders
+    schedule = schedule_services.schedule_create(
+        actor=lead, organization=org, name="Desk", time_zone="UTC"
+    )
+    # Daily shifts handed over at START: `first` until START, `second` the day after.
+    schedule_services.layer_create(
+        actor=lead,
+        schedule=schedule,
+        data=layer_input([first, second], start=START - dt.timedelta(days=1), time_zone="UTC"),
+    )
+    by_schedule = escalation_policy_create(
+        actor=lead,
+        name="Desk then lead",
+        steps=[
+            StepSpec(target="schedule", schedule_id=schedule.pk, wait_minutes=5),
+            StepSpec(target="person", person_id=third.pk, wait_minutes=5),
+        ],
+    )
+    page = raise_page(org, lead, policy=by_schedule)
+    assert told(page) == [(0, 0, second.pk, START)]
+    clock.advance(minutes=5)
+    escalations_run()
+    assert [person for _, _, person, _ in told(page)] == [second.pk, third.pk]
