@@ -15,8 +15,8 @@ from roost.crisis.api import router as crisis_router
 from roost.inbox.api import router as inbox_router
 from roost.listening.api import router as listening_router
 from roost.media.api import router as media_router
-from roost.oncall.api_schedules import router as oncall_schedules_router
 from roost.oncall.api_pages import router as pages_router
+from roost.oncall.api_schedules import router as oncall_schedules_router
 from roost.publishing.api import router as publishing_router
 
 

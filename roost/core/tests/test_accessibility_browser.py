@@ -53,9 +53,9 @@ from roost.listening.detection import Finding
 from roost.listening.models import Monitor
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
-from roost.oncall.schedules.services import LayerInput, layer_create, schedule_create
 from roost.oncall.paging.links import page_link_create
 from roost.oncall.paging.services import StepSpec, escalation_policy_create, page_raise
+from roost.oncall.schedules.services import LayerInput, layer_create, schedule_create
 from roost.publishing.compliance import compliance_rule_create
 from roost.publishing.models import ComplianceRule, Post
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
