@@ -53,6 +53,8 @@ from roost.listening.detection import Finding
 from roost.listening.models import Monitor
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
+from roost.oncall.paging.links import page_link_create
+from roost.oncall.paging.services import StepSpec, escalation_policy_create, page_raise
 from roost.oncall.schedules.services import LayerInput, layer_create, schedule_create
 from roost.publishing.compliance import compliance_rule_create
 from roost.publishing.models import ComplianceRule, Post
@@ -122,6 +124,7 @@ POST_ONLY = {
     "notifications:contact_method_rules",
     "notifications:contact_method_test",
     "notifications:read",
+    "notifications:read_all",
     "oncall:layer_delete",
     "oncall:override_delete",
     "oncall:person_feed_issue",
@@ -129,7 +132,9 @@ POST_ONLY = {
     "oncall:schedule_feed_issue",
     "oncall:schedule_feed_revoke",
     "oncall:time_off_delete",
-    "notifications:read_all",
+    "oncall:page_acknowledge",
+    "oncall:page_resolve",
+    "oncall:policy_delete",
     "publishing:calendar_move",
     "publishing:campaign_action",
     "publishing:checks",
@@ -401,10 +406,24 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
             members=[admin], window_start=dt.time(8), window_end=dt.time(16),
         ),
     )  # fmt: skip
+    # A page on an escalation policy, and one of its one-time links (walked signed out).
+    escalation = escalation_policy_create(
+        actor=admin,
+        name="Accessibility walk",
+        steps=[StepSpec(target="person", person_id=admin.pk, wait_minutes=5)],
+    )
+    paged = page_raise(actor=admin, organization=org, title="Walk page", policy=escalation)
+    page_token = page_link_create(page=paged, person=admin, purpose="acknowledge")
     by_name = [
         ("api-v1:openapi-view", []),
         ("sandbox:mail_message", [kept[0].pk]),
         ("oncall:schedule", [schedule.pk]),
+        ("oncall:pages", []),
+        ("oncall:page", [paged.pk]),
+        ("oncall:page_new", []),
+        ("oncall:policies", []),
+        ("oncall:policy_new", []),
+        ("oncall:policy_edit", [escalation.pk]),
         ("crisis:incident", [incident.pk]),
         ("crisis:review", [ended.pk]),
         ("crisis:report", [ended.pk]),
@@ -440,6 +459,7 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
             ("core:password_reset_sent", []),
             ("core:password_reset_done", []),
             ("core:password_reset_confirm", [uid, token]),
+            ("oncall:page_link", [page_token]),
         ]:
             walk.check(origin + reverse(name, args=args))
         walks.append(walk)
