@@ -83,6 +83,7 @@ def oncall_home(request: HttpRequest) -> HttpResponse:
                 person=viewer, start=now, end=now + selectors.AHEAD
             ),
             "may_manage": can(viewer, Action.SCHEDULE_MANAGE),
+            "may_raise": can(viewer, Action.PAGE_RAISE),
             "feed_token": feed_token_current(user=viewer),
             "new_feed_url": request.session.pop(NEW_PERSON_FEED_KEY, ""),
         },
