@@ -105,3 +105,44 @@ def test_night_and_out_of_hours_arithmetic_across_a_change():
         )
         == 0
     )
+
+
+def test_pages_and_night_pages_are_counted_per_person_on_their_own_clock(
+    org, lead, make_user, make_schedule
+):
+    from roost.oncall.paging.clock import ControlledClock, clock_used
+    from roost.oncall.paging.engine import escalations_run
+    from roost.oncall.paging.services import StepSpec, escalation_policy_create, page_raise
+
+    night_owl = make_user(org, Role.COMMUNITY_MANAGER, time_zone=NEW_YORK)
+    schedule = make_schedule()
+    services.layer_create(
+        actor=lead,
+        schedule=schedule,
+        data=layer_input([night_owl], start=dt.datetime(2026, 1, 1, 0, tzinfo=WARSAW)),
+    )
+    policy = escalation_policy_create(
+        actor=lead,
+        name="Owl twice",
+        repeat_times=1,
+        steps=[StepSpec(target="person", person_id=night_owl.pk, wait_minutes=5)],
+    )
+    new_york = zoneinfo.ZoneInfo(NEW_YORK)
+    # 03:00 in New York (09:00 in Warsaw): at night on the owl's clock, told twice (the
+    # policy repeats), counted once. 12:00 the next day: by day. One in March: not February.
+    for moment in (
+        dt.datetime(2026, 2, 10, 3, 0, tzinfo=new_york),
+        dt.datetime(2026, 2, 11, 12, 0, tzinfo=new_york),
+        dt.datetime(2026, 3, 2, 3, 0, tzinfo=new_york),
+    ):
+        clock = ControlledClock(moment.astimezone(dt.UTC))
+        with clock_used(clock):
+            page_raise(actor=lead, organization=org, title=f"At {moment}", policy=policy)
+            clock.advance(minutes=5)
+            escalations_run()
+
+    from roost.oncall.models import PageNotification
+
+    assert PageNotification.objects.filter(person=night_owl).count() == 6  # told twice each
+    (load,) = fairness.schedule_load(schedule=schedule, year=2026, month=2)
+    assert (load.pages, load.night_pages) == (2, 1)
