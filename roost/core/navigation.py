@@ -124,7 +124,13 @@ AREAS: tuple[Area, ...] = (
         "People, roles per channel group, teams, brands and regions.",
         True,
     ),
-    Area("governance", "Governance", "core:audit", "The audit log and its export.", True),
+    Area(
+        "governance",
+        "Governance",
+        "governance:home",
+        "Access, leavers, access reviews, risks and the audit log.",
+        True,
+    ),
     Area(
         "knowledge",
         "Knowledge",

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.hubs import hub_links_for
 from roost.core.models import Brand, User
 from roost.core.navigation import page_access
 from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
 from roost.crisis import mode, playbooks, report, selectors, services
-from roost.crisis.hub import hub_links_for
 from roost.crisis.models import (
     HeldPost,
     HoldingStatement,
@@ -89,7 +89,7 @@ def crisis_home(request: HttpRequest) -> HttpResponse:
                 reviewed_at__isnull=False
             )[:10],
             "playbooks": selectors.playbook_list(viewer=viewer),
-            "hub_links": hub_links_for(viewer),
+            "hub_links": hub_links_for(viewer, area="crisis"),
             "may_open": can(viewer, Action.INCIDENT_MANAGE),
             "may_crisis": can(viewer, Action.CRISIS_MODE),
             "channels": Channel.objects.filter(organization_id=viewer.organization_id).order_by(

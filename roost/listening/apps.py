@@ -7,16 +7,18 @@ class ListeningConfig(AppConfig):
     verbose_name = "Listening"
 
     def ready(self) -> None:
+        from roost.core.hubs import hub_link_declare
         from roost.core.permissions import Action
-        from roost.crisis.hub import hub_link_declare
 
         hub_link_declare(
+            area="crisis",
             label="Monitors",
             url_name="listening:monitors",
             description="Queries over the inbox, the public Bluesky stream and news feeds; alerts.",
             action=Action.LISTENING_VIEW,
         )
         hub_link_declare(
+            area="crisis",
             label="News feeds",
             url_name="listening:feeds",
             description="RSS and Atom feeds the monitors read.",

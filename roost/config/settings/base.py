@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "roost.crisis",
     "roost.listening",
     "roost.oncall",
+    "roost.governance",
     "roost.core.api_access",
     "roost.core.notifications",
 ]

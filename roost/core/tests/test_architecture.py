@@ -214,8 +214,8 @@ def test_the_contracts_fail_on_each_forbidden_import(tmp_path):
     for path, (_, source) in PROBES.items():
         (tmp_path / path).write_text(source)
     # An app nobody has placed in the layers yet.
-    (tmp_path / "roost" / "governance").mkdir()
-    (tmp_path / "roost" / "governance" / "__init__.py").write_text("")
+    (tmp_path / "roost" / "unplaced").mkdir()
+    (tmp_path / "roost" / "unplaced" / "__init__.py").write_text("")
 
     result = _lint_imports(tmp_path)
 
@@ -226,7 +226,7 @@ def test_the_contracts_fail_on_each_forbidden_import(tmp_path):
     for path, (contract_id, _) in PROBES.items():
         probe = Path(path).stem
         assert probe in reports[contract_id], (probe, reports[contract_id])
-    assert "roost.governance" in reports["layers"]
+    assert "roost.unplaced" in reports["layers"]
 
 
 def _reports_by_contract(output: str, contracts: dict[str, dict[str, Any]]) -> dict[str, str]:

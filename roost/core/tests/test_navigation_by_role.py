@@ -29,7 +29,8 @@ NOT_A_PAGE = re.compile(
 )
 # Menu entries that not everyone may open, and a page whose menu holds each.
 GUARDED_ENTRIES = [
-    ("core:today", "core:audit"),
+    ("core:today", "governance:home"),
+    ("governance:home", "core:audit"),
     ("inbox:index", "inbox:reports"),
     ("inbox:index", "inbox:saved_replies"),
     ("inbox:settings_rules", "inbox:reports"),
@@ -140,12 +141,12 @@ def test_guarded_entries_are_shown_to_some_roles_and_hidden_from_others(demo):
         shown = {email for email in EMAILS if page_allowed(User.objects.get(email=email), entry)}
         assert shown and shown != set(EMAILS), entry
     community_manager = _client("chloe@northwind.example")
-    response = community_manager.get(reverse("core:audit"))
+    response = community_manager.get(reverse("governance:home"))
     assert response.status_code == 403
     assert PAGE_REFUSED in response.content.decode()
     today = community_manager.get(reverse("core:today")).content.decode()
-    assert reverse("core:audit") not in _links(today).links
-    assert reverse("core:audit") in _links(_client(EMAILS[0]).get("/").content.decode()).links
+    assert reverse("governance:home") not in _links(today).links
+    assert reverse("governance:home") in _links(_client(EMAILS[0]).get("/").content.decode()).links
 
 
 @pytest.mark.django_db

@@ -1,0 +1,1 @@
+"""Governance and security: who can do what, leavers, access reviews, risk."""
