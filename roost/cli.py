@@ -96,13 +96,19 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup(args.settings)
+    from django.urls import reverse
+
     from roost.core.clock import ClockThread
     from roost.core.task_runner import TaskRunner
+    from roost.oncall.paging.loop import EscalationLoop
     from roost.publishing.worker import Publishing
 
+    reverse("core:today")  # loads every app's URLs now, not in the first page's step
     clock = ClockThread(interval=args.clock_interval)
     if not args.no_clock:
         clock.start()
+    escalation = EscalationLoop()
+    escalation.start()
     publishing = Publishing(senders=args.senders)
     publishing.start()
     worker = TaskRunner(
@@ -120,6 +126,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker.run()
     finally:
         clock.stop()
+        escalation.stop()
         publishing.stop(timeout=5)
     return 0
 

@@ -64,6 +64,11 @@ def channels_declared() -> list[Channel]:
 
 
 def in_app_deliver(*, message: Message, recipients: Sequence[User]) -> None:
+    in_app_deliver_many(items=[(message, person) for person in recipients])
+
+
+def in_app_deliver_many(*, items: Sequence[tuple[Message, User]]) -> None:
+    """Many messages, each to one person, written in one query."""
     from roost.core.notifications.models import Notification
 
     Notification.objects.bulk_create(
@@ -77,7 +82,7 @@ def in_app_deliver(*, message: Message, recipients: Sequence[User]) -> None:
             source_type=message.source_type,
             source_id=message.source_id,
         )
-        for person in recipients
+        for message, person in items
     )
 
 
@@ -85,17 +90,16 @@ def contact_methods_deliver(*, message: Message, recipients: Sequence[User]) -> 
     """Each person on their own contact methods that take the message's urgency (by
     e-mail to their address when they have none). Runs in the change's transaction:
     the deliveries are written with it and sent once it commits."""
-    from roost.core.notifications.contact import person_notify
+    from roost.core.notifications.contact import PersonMessage, people_notify
 
     organization = Organization.objects.get(pk=message.organization_id)
     source = (message.source_type, message.source_id) if message.source_type else None
-    for person in recipients:
-        person_notify(
-            organization=organization,
-            person=person,
-            subject=message.subject,
-            body=message.body,
-            url=message.url,
-            urgency=message.urgency,
-            source=source,
-        )
+    people_notify(
+        organization=organization,
+        messages=[
+            PersonMessage(
+                person, message.subject, message.body, message.url, message.urgency, source
+            )
+            for person in recipients
+        ],
+    )

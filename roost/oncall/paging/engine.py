@@ -19,7 +19,11 @@ from roost.core import audit, locks
 from roost.core.notifications.models import Delivery, DeliveryStatus
 from roost.oncall.models import Page, PageStatus
 from roost.oncall.paging import clock
-from roost.oncall.paging.services import page_delivery_failed, page_escalate
+from roost.oncall.paging.services import (
+    page_delivery_failed,
+    page_escalate,
+    pages_escalate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +42,9 @@ def escalations_due_count(*, now: dt.datetime | None = None) -> int:
 
 def escalations_run(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
     """Tell every step due at `now` (the paging clock's when None); answers how many
-    pages moved. Stops when no due page is left that another worker does not hold."""
+    pages moved. Stops when no due page is left that another worker does not hold.
+    A batch is told in one go; if that fails, its pages are told one by one, so one
+    page that cannot be told does not hold up the others."""
     moment = now or clock.now()
     moved = 0
     failed: set[int] = set()
@@ -46,18 +52,14 @@ def escalations_run(*, now: dt.datetime | None = None, batch: int = BATCH) -> in
         with transaction.atomic():
             pages = locks.locked_batch(_due(moment).exclude(pk__in=failed), size=batch)
             logs: dict[int, list[audit.Entry]] = defaultdict(list)
-            for page in pages:
-                log: list[audit.Entry] = []
-                try:
-                    with transaction.atomic():
-                        page_escalate(page=page, now=moment, log=log)
-                except DatabaseError:
-                    failed.add(page.pk)
-                    # This page's step is undone; it stays due for the next turn.
-                    logger.exception("escalating page %s failed", page.pk)
-                    continue
-                logs[page.organization_id].extend(log)
-                moved += 1
+            try:
+                with transaction.atomic():
+                    pages_escalate(pages=pages, now=moment, logs=logs)
+                moved += len(pages)
+            except DatabaseError:
+                logger.exception("escalating a batch of %s pages failed; one by one", len(pages))
+                logs.clear()
+                moved += _one_by_one(pages, moment, logs, failed)
             # Last, so the organisation's audit chain is held only for the insert.
             for page in pages:
                 if logs.get(page.organization_id):
@@ -66,6 +68,30 @@ def escalations_run(*, now: dt.datetime | None = None, batch: int = BATCH) -> in
                     )
         if len(pages) < batch:
             return moved
+
+
+def _one_by_one(
+    pages: list[Page],
+    moment: dt.datetime,
+    logs: dict[int, list[audit.Entry]],
+    failed: set[int],
+) -> int:
+    moved = 0
+    for page in pages:
+        # The failed batch changed these objects before it was undone.
+        page.refresh_from_db(fields=["status", "cycle", "step_position", "next_step_at"])
+        log: list[audit.Entry] = []
+        try:
+            with transaction.atomic():
+                page_escalate(page=page, now=moment, log=log)
+        except DatabaseError:
+            failed.add(page.pk)
+            # This page's step is undone; it stays due for the next turn.
+            logger.exception("escalating page %s failed", page.pk)
+            continue
+        logs[page.organization_id].extend(log)
+        moved += 1
+    return moved
 
 
 def delivery_outcome(*, delivery: Delivery) -> None:

@@ -32,16 +32,27 @@ def _digest(secret: str) -> str:
 
 def page_link_create(*, page: Page, person: User, purpose: str) -> str:
     """A new link's token (shown once, in the notification). Inside the step's transaction."""
-    secret = secrets.token_urlsafe(24)
-    PageLink.objects.create(
-        organization_id=page.organization_id,
-        page=page,
-        person=person,
-        purpose=PageLink.Purpose(purpose),
-        digest=_digest(secret),
-        expires_at=clock.now() + link_lifetime(),
+    return page_links_create(wanted=[(page, person, purpose)])[0]
+
+
+def page_links_create(*, wanted: list[tuple[Page, User, str]]) -> list[str]:
+    """New links, one per (page, person, purpose), written in one query; their tokens
+    in the same order."""
+    expires_at = clock.now() + link_lifetime()
+    signer = signing.Signer(salt=SALT)
+    secrets_made = [secrets.token_urlsafe(24) for _ in wanted]
+    PageLink.objects.bulk_create(
+        PageLink(
+            organization_id=page.organization_id,
+            page=page,
+            person=person,
+            purpose=PageLink.Purpose(purpose),
+            digest=_digest(secret),
+            expires_at=expires_at,
+        )
+        for (page, person, purpose), secret in zip(wanted, secrets_made, strict=True)
     )
-    return signing.Signer(salt=SALT).sign(secret)
+    return [signer.sign(secret) for secret in secrets_made]
 
 
 def link_url(token: str) -> str:

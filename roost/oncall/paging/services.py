@@ -39,8 +39,8 @@ from roost.oncall.models import (
     StepTarget,
 )
 from roost.oncall.paging import clock
-from roost.oncall.paging.delivery import page_person_tell
-from roost.oncall.paging.links import link_url, page_link_create
+from roost.oncall.paging.delivery import PageMessage, pages_people_tell
+from roost.oncall.paging.links import link_url, page_links_create
 from roost.oncall.paging.plan import next_position
 from roost.oncall.paging.targets import step_label, step_people
 
@@ -357,70 +357,97 @@ def _note(page: Page, log: list[audit.Entry] | None, action: str, after: dict[st
         log.append(audit.Entry(action=action, target=page, after=after))
 
 
-def _tell(
-    page: Page,
-    step: EscalationStep,
-    people: list[User],
-    due: dt.datetime,
-    log: list[audit.Entry] | None,
-) -> None:
-    organization = page.organization
-    now = clock.now()
-    detail_url = reverse("oncall:page", args=[page.pk])
-    rows = []
-    for someone in people:
-        acknowledge = link_url(page_link_create(page=page, person=someone, purpose="acknowledge"))
-        resolve = link_url(page_link_create(page=page, person=someone, purpose="resolve"))
-        body = "\n".join(
-            part
-            for part in (
-                page.details or page.title,
-                "",
-                f"Step {step.position + 1} of {page.policy.name}"
-                + (f", round {page.cycle + 1}" if page.cycle else "")
-                + f". If nobody acknowledges within {step.wait_minutes} minutes, the next "
-                "step is told.",
-                "",
-                f"Acknowledge: {acknowledge}",
-                f"Resolve: {resolve}",
-                "(Each link works once.)",
-            )
+@dataclass(frozen=True)
+class _Told:
+    """A step about to be told: the page, its step, who, and when it fell due."""
+
+    page: Page
+    step: EscalationStep
+    people: list[User]
+    due: dt.datetime
+
+
+def _log_for(logs: dict[int, list[audit.Entry]] | None, page: Page) -> list[audit.Entry] | None:
+    return None if logs is None else logs.setdefault(page.organization_id, [])
+
+
+def _notification_body(told: _Told, acknowledge: str, resolve: str) -> str:
+    page, step = told.page, told.step
+    return "\n".join(
+        (
+            page.details or page.title,
+            "",
+            f"Step {step.position + 1} of {page.policy.name}"
+            + (f", round {page.cycle + 1}" if page.cycle else "")
+            + f". If nobody acknowledges within {step.wait_minutes} minutes, the next "
+            "step is told.",
+            "",
+            f"Acknowledge: {acknowledge}",
+            f"Resolve: {resolve}",
+            "(Each link works once.)",
         )
-        delivery_ids = page_person_tell(
-            organization=organization,
-            person=someone,
-            subject=f"Page #{page.number}: {page.title}",
-            body=body,
-            url=detail_url,
-            page=page,
-        )
-        rows.append(
-            PageNotification(
-                organization_id=page.organization_id,
-                page=page,
-                person=someone,
-                cycle=page.cycle,
-                step_position=step.position,
-                created_at=now,
-                due_at=due,
-                delivery_ids=delivery_ids,
-            )
-        )
-    # A row that exists already raises here and undoes the whole step: told once.
-    PageNotification.objects.bulk_create(rows)
-    names = ", ".join(p.name or p.email for p in people)
-    _note(
-        page,
-        log,
-        "oncall.page.notified",
-        {
-            "cycle": page.cycle,
-            "step": step.position + 1,
-            "people": [p.email for p in people],
-            "due_at": due.isoformat(),
-        },
     )
-    _on_timeline(page, f"Page #{page.number}: step {step.position + 1} told {names}.", SYSTEM)
+
+
+def _tell_all(told: list[_Told], logs: dict[int, list[audit.Entry]] | None) -> None:
+    """Tell every step of `told` in a fixed number of queries, whatever their number:
+    the links, the in-app notifications, the deliveries and the notification rows are
+    each written in one go (a storm of pages is told in a few round trips)."""
+    if not told:
+        return
+    now = clock.now()
+    wanted = [
+        (each.page, someone, purpose)
+        for each in told
+        for someone in each.people
+        for purpose in ("acknowledge", "resolve")
+    ]
+    tokens = iter(page_links_create(wanted=wanted))
+    messages = []
+    for each in told:
+        detail_url = reverse("oncall:page", args=[each.page.pk])
+        for someone in each.people:
+            acknowledge, resolve = link_url(next(tokens)), link_url(next(tokens))
+            messages.append(
+                PageMessage(
+                    page=each.page,
+                    person=someone,
+                    subject=f"Page #{each.page.number}: {each.page.title}",
+                    body=_notification_body(each, acknowledge, resolve),
+                    url=detail_url,
+                )
+            )
+    delivery_ids = iter(pages_people_tell(messages=messages))
+    # A row that exists already raises here and undoes the whole step: told once.
+    PageNotification.objects.bulk_create(
+        PageNotification(
+            organization_id=each.page.organization_id,
+            page=each.page,
+            person=someone,
+            cycle=each.page.cycle,
+            step_position=each.step.position,
+            created_at=now,
+            due_at=each.due,
+            delivery_ids=next(delivery_ids),
+        )
+        for each in told
+        for someone in each.people
+    )
+    for each in told:
+        page, step = each.page, each.step
+        _note(
+            page,
+            _log_for(logs, page),
+            "oncall.page.notified",
+            {
+                "cycle": page.cycle,
+                "step": step.position + 1,
+                "people": [p.email for p in each.people],
+                "due_at": each.due.isoformat(),
+            },
+        )
+        names = ", ".join(p.name or p.email for p in each.people)
+        _on_timeline(page, f"Page #{page.number}: step {step.position + 1} told {names}.", SYSTEM)
 
 
 def page_escalate(
@@ -429,46 +456,86 @@ def page_escalate(
     """Tell the page's next step, if it is due. Precondition: inside a transaction that
     holds the page's row lock (or that created the page). With `log`, the audit events
     are added to it, and the caller records them in the same transaction."""
+    logs = None if log is None else {page.organization_id: log}
+    pages_escalate(pages=[page], now=now, logs=logs)
+    return page
+
+
+def pages_escalate(
+    *,
+    pages: list[Page],
+    now: dt.datetime | None = None,
+    logs: dict[int, list[audit.Entry]] | None = None,
+) -> list[Page]:
+    """`page_escalate` for many pages at once (their rows locked by the caller), in a
+    fixed number of queries plus one per schedule step to read who is on call. With
+    `logs`, each organisation's audit events are added to its list for the caller to
+    record; without, they are recorded here."""
     now = now or clock.now()
-    if page.status != PageStatus.TRIGGERED or page.next_step_at is None:
-        return page
-    if page.next_step_at > now:
-        return page
-    due = page.next_step_at
-    steps = list(page.policy.steps.select_related(*_STEP_RELATED).order_by("position"))
-    position = next_position(
-        steps=len(steps), repeat_times=page.policy.repeat_times,
-        cycle=page.cycle, step=page.step_position,
-    )  # fmt: skip
-    while position is not None:
-        step = steps[position.step]
-        page.cycle, page.step_position = position.cycle, position.step
-        people = step_people(step, at=now)
-        if people:
-            _tell(page, step, people, due, log)
-            page.next_step_at = now + dt.timedelta(minutes=step.wait_minutes)
-            break
-        _note(
-            page,
-            log,
-            "oncall.page.step_skipped",
-            {"cycle": page.cycle, "step": step.position + 1, "why": "nobody to tell"},
-        )
-        _on_timeline(
-            page, f"Page #{page.number}: step {step.position + 1} had nobody to tell.", SYSTEM
-        )
+    due_pages = [
+        page
+        for page in pages
+        if page.status == PageStatus.TRIGGERED
+        and page.next_step_at is not None
+        and page.next_step_at <= now
+    ]
+    if not due_pages:
+        return pages
+    own_logs = logs if logs is not None else {}
+    steps_of: dict[int, list[EscalationStep]] = {}
+    for step in (
+        EscalationStep.objects.filter(policy_id__in={page.policy_id for page in due_pages})
+        .select_related(*_STEP_RELATED)
+        .order_by("policy_id", "position")
+    ):
+        steps_of.setdefault(step.policy_id, []).append(step)
+    people_of: dict[int, list[User]] = {}
+    told: list[_Told] = []
+    for page in due_pages:
+        log = _log_for(own_logs, page)
+        due = page.next_step_at or now
+        steps = steps_of.get(page.policy_id, [])
         position = next_position(
             steps=len(steps), repeat_times=page.policy.repeat_times,
             cycle=page.cycle, step=page.step_position,
         )  # fmt: skip
-    if position is None:
-        page.next_step_at = None
-        _note(page, log, "oncall.page.exhausted", {"cycles": page.cycle + 1})
-        _on_timeline(
-            page, f"Page #{page.number}: every step was told and nobody acknowledged.", SYSTEM
-        )
-    page.save(update_fields=["cycle", "step_position", "next_step_at"])
-    return page
+        while position is not None:
+            step = steps[position.step]
+            page.cycle, page.step_position = position.cycle, position.step
+            if step.pk not in people_of:
+                people_of[step.pk] = step_people(step, at=now)
+            people = people_of[step.pk]
+            if people:
+                told.append(_Told(page, step, people, due))
+                page.next_step_at = now + dt.timedelta(minutes=step.wait_minutes)
+                break
+            _note(
+                page,
+                log,
+                "oncall.page.step_skipped",
+                {"cycle": page.cycle, "step": step.position + 1, "why": "nobody to tell"},
+            )
+            _on_timeline(
+                page, f"Page #{page.number}: step {step.position + 1} had nobody to tell.", SYSTEM
+            )
+            position = next_position(
+                steps=len(steps), repeat_times=page.policy.repeat_times,
+                cycle=page.cycle, step=page.step_position,
+            )  # fmt: skip
+        if position is None:
+            page.next_step_at = None
+            _note(page, log, "oncall.page.exhausted", {"cycles": page.cycle + 1})
+            _on_timeline(
+                page, f"Page #{page.number}: every step was told and nobody acknowledged.", SYSTEM
+            )
+    _tell_all(told, own_logs)
+    Page.objects.bulk_update(due_pages, ["cycle", "step_position", "next_step_at"])
+    if logs is None:
+        for page in due_pages:
+            entries = own_logs.pop(page.organization_id, None)
+            if entries:
+                audit.record_many(organization=page.organization, entries=entries)
+    return pages
 
 
 def _may_respond(actor: User, page: Page) -> bool:
