@@ -64,12 +64,36 @@ def tick(*, now: dt.datetime | None = None, jobs: list[PeriodicJob] | None = Non
             with transaction.atomic():
                 claim = ClockSlot.objects.create(job=job.name, slot=slot)
                 result = job.task.enqueue()
-                claim.task_result_id = str(result.id)
-                claim.save(update_fields=["task_result_id"])
+                # An update, not a save: a job run at once may have pruned old claims.
+                ClockSlot.objects.filter(pk=claim.pk).update(task_result_id=str(result.id))
         except IntegrityError:
             continue
         enqueued.append(job.name)
     return enqueued
+
+
+# How long finished background work stays on record. A job that runs every few seconds
+# leaves tens of thousands of rows a day; kept forever, they would fill the database.
+KEEP_FINISHED = dt.timedelta(days=7)
+KEEP_FAILED = dt.timedelta(days=30)
+
+
+def clock_history_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget the clock's old slots and the queue's finished tasks: successful ones after
+    `KEEP_FINISHED`, failed ones (kept to be looked into) after `KEEP_FAILED`. Tasks
+    waiting or running are never touched. Answers how many rows went."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    moment = now or timezone.now()
+    slots, _ = ClockSlot.objects.filter(slot__lt=moment - KEEP_FINISHED).delete()
+    done, _ = DBTaskResult.objects.filter(
+        status=TaskResultStatus.SUCCESSFUL, finished_at__lt=moment - KEEP_FINISHED
+    ).delete()
+    failed, _ = DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED, finished_at__lt=moment - KEEP_FAILED
+    ).delete()
+    return slots + done + failed
 
 
 class ClockThread(threading.Thread):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from roost.core import audit
-from roost.core.clock import PeriodicJob
+from roost.core.clock import PeriodicJob, clock_history_prune
 from roost.core.signin import signin_failures_prune
 
 logger = logging.getLogger(__name__)
@@ -19,6 +19,11 @@ logger = logging.getLogger(__name__)
 @task()
 def prune_signin_failures() -> int:
     return signin_failures_prune()
+
+
+@task()
+def prune_clock_history() -> int:
+    return clock_history_prune()
 
 
 @task()
@@ -44,5 +49,6 @@ def verify_audit_chains() -> int:
 PERIODIC_JOBS = [
     PeriodicJob("core.prune_signin_failures", prune_signin_failures, dt.timedelta(hours=1)),
     PeriodicJob("core.clear_expired_sessions", clear_expired_sessions, dt.timedelta(hours=1)),
+    PeriodicJob("core.prune_clock_history", prune_clock_history, dt.timedelta(hours=6)),
     PeriodicJob("core.verify_audit_chains", verify_audit_chains, dt.timedelta(days=1)),
 ]

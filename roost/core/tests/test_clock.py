@@ -91,3 +91,37 @@ def test_two_worker_processes_on_postgres_enqueue_each_slot_once():
     assert len(claimed[0] | claimed[1]) == expected_slots
     assert ClockSlot.objects.count() == expected_slots
     assert DBTaskResult.objects.count() == expected_slots
+
+
+@pytest.mark.django_db
+def test_old_slots_and_finished_tasks_are_forgotten_and_waiting_ones_kept():
+    from django_tasks.base import TaskResultStatus
+
+    from roost.core.clock import KEEP_FAILED, KEEP_FINISHED, clock_history_prune
+
+    now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+    job = PeriodicJob("test.counted", counted.using(backend="database"), dt.timedelta(hours=1))
+    tick(now=now - KEEP_FINISHED - dt.timedelta(hours=1), jobs=[job])
+    tick(now=now - dt.timedelta(hours=1), jobs=[job])
+
+    def task_row(status: str, finished_ago: dt.timedelta | None) -> str:
+        result = counted.using(backend="database").enqueue()
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status=status, finished_at=None if finished_ago is None else now - finished_ago
+        )
+        return str(result.id)
+
+    old_done = task_row(TaskResultStatus.SUCCESSFUL, KEEP_FINISHED + dt.timedelta(minutes=1))
+    new_done = task_row(TaskResultStatus.SUCCESSFUL, KEEP_FINISHED - dt.timedelta(minutes=1))
+    failed_a_while_ago = task_row(TaskResultStatus.FAILED, KEEP_FINISHED + dt.timedelta(days=1))
+    old_failed = task_row(TaskResultStatus.FAILED, KEEP_FAILED + dt.timedelta(minutes=1))
+    waiting = task_row(TaskResultStatus.READY, None)
+    clock_enqueued = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} - {
+        old_done, new_done, failed_a_while_ago, old_failed, waiting
+    }  # fmt: skip
+
+    assert clock_history_prune(now=now) == 3
+    assert list(ClockSlot.objects.values_list("slot", flat=True)) == [now - dt.timedelta(hours=1)]
+    kept = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
+    assert len(clock_enqueued) == 2  # the ticks' own, still waiting
+    assert kept == {new_done, failed_a_while_ago, waiting} | clock_enqueued

@@ -65,6 +65,31 @@ def _submitted(form: forms.Form, call: Callable[[], object]) -> object | None:
         return None
 
 
+def _form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    title: str,
+    submit: str,
+    schedule: Schedule | None = None,
+    intro: str = "",
+) -> HttpResponse:
+    """The one page every on-call form is shown on; 422 when the form has errors."""
+    return render(
+        request,
+        "oncall/schedules/form.html",
+        {
+            "area": AREA,
+            "form": form,
+            "schedule": schedule,
+            "title": title,
+            "intro": intro,
+            "submit": submit,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
 @login_required
 @page_access(Action.ONCALL_VIEW)
 def oncall_home(request: HttpRequest) -> HttpResponse:
@@ -113,12 +138,7 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
         if isinstance(schedule, Schedule):
             messages.success(request, "Schedule created. Add a layer to put people on call.")
             return redirect("oncall:schedule", schedule.pk)
-    return render(
-        request,
-        "oncall/schedules/form.html",
-        {"area": AREA, "form": form, "title": "New schedule", "submit": "Create the schedule"},
-        status=422 if form.errors else 200,
-    )
+    return _form_page(request, form, title="New schedule", submit="Create the schedule")
 
 
 @login_required
@@ -151,17 +171,8 @@ def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
         ):
             messages.success(request, "Schedule saved.")
             return redirect("oncall:schedule", schedule.pk)
-    return render(
-        request,
-        "oncall/schedules/form.html",
-        {
-            "area": AREA,
-            "form": form,
-            "schedule": schedule,
-            "title": f"Edit {schedule.name}",
-            "submit": "Save",
-        },
-        status=422 if form.errors else 200,
+    return _form_page(
+        request, form, schedule=schedule, title=f"Edit {schedule.name}", submit="Save"
     )
 
 
@@ -365,18 +376,13 @@ def override_new(request: HttpRequest, schedule_id: int) -> HttpResponse:
         ):
             messages.success(request, "Override added.")
             return redirect("oncall:schedule", schedule.pk)
-    return render(
+    return _form_page(
         request,
-        "oncall/schedules/form.html",
-        {
-            "area": AREA,
-            "form": form,
-            "schedule": schedule,
-            "title": f"Override on {schedule.name}",
-            "intro": "Someone takes a shift: instead of one person, or of everyone on call.",
-            "submit": "Add the override",
-        },
-        status=422 if form.errors else 200,
+        form,
+        schedule=schedule,
+        title=f"Override on {schedule.name}",
+        intro="Someone takes a shift: instead of one person, or of everyone on call.",
+        submit="Add the override",
     )
 
 
@@ -420,21 +426,16 @@ def swap_new(request: HttpRequest, schedule_id: int) -> HttpResponse:
         ):
             messages.success(request, "Shifts swapped.")
             return redirect("oncall:schedule", schedule.pk)
-    return render(
+    return _form_page(
         request,
-        "oncall/schedules/form.html",
-        {
-            "area": AREA,
-            "form": form,
-            "schedule": schedule,
-            "title": f"Swap shifts on {schedule.name}",
-            "intro": (
-                "The second person takes the first person's shift; give the second "
-                "shift too for a trade."
-            ),
-            "submit": "Swap",
-        },
-        status=422 if form.errors else 200,
+        form,
+        schedule=schedule,
+        title=f"Swap shifts on {schedule.name}",
+        intro=(
+            "The second person takes the first person's shift; give the second "
+            "shift too for a trade."
+        ),
+        submit="Swap",
     )
 
 
