@@ -501,7 +501,9 @@ def build_parser() -> argparse.ArgumentParser:
     web.set_defaults(func=cmd_web)
 
     worker = commands.add_parser(
-        "worker", help="run background tasks, the periodic-job clock and the publishing dispatcher"
+        "worker",
+        help="run background tasks, the periodic-job clock, the publishing dispatcher and the "
+        "escalation loop",
     )
     worker.add_argument("--settings", choices=sorted(SETTINGS), default="production")
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
