@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from roost.channels.models import Channel
-from roost.core.models import Team, TenantModel, User
+from roost.core.models import Organization, Team, TenantModel, User
 from roost.inbox.classify.labels import Priority
 
 
@@ -98,7 +98,14 @@ class Conversation(TenantModel):
     the conversation first arrived through, and the one replies go out through.
     """
 
-    identity = models.ForeignKey(InboxIdentity, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique (identity, key) and (organization, ...) indexes below: a
+    # column of its own would only slow every insert.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    identity = models.ForeignKey(
+        InboxIdentity, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="conversations")
     key = models.CharField(max_length=400, help_text="What threads messages together here.")
     kind = models.CharField(max_length=20)
@@ -204,7 +211,10 @@ class Message(TenantModel):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
-    identity = models.ForeignKey(InboxIdentity, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique (identity, external_id) below.
+    identity = models.ForeignKey(
+        InboxIdentity, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     external_id = models.CharField(max_length=300)
     kind = models.CharField(max_length=20)
@@ -329,7 +339,10 @@ class SlaPolicy(TenantModel):
 class ConversationEvent(TenantModel):
     """What the SLA clocks are computed from: customer messages, replies, waiting, closing."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (conversation, at) below.
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=30)
     at = models.DateTimeField()
 
