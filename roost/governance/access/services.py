@@ -82,6 +82,14 @@ class BulkPlan:
         return {outcome.value: len(self.of(outcome)) for outcome in Outcome}
 
     @property
+    def preview_summary(self) -> str:
+        """ "3 to add, 1 already held, 0 refused", before it is applied."""
+        c = self.counts
+        if self.operation is BulkOperation.GRANT:
+            return f"{c['add']} to add, {c['exists']} already held, {c['refused']} refused"
+        return f"{c['remove']} to revoke, {c['absent']} not held, {c['refused']} refused"
+
+    @property
     def changes(self) -> list[BulkItem]:
         return [i for i in self.items if i.outcome in (Outcome.ADD, Outcome.REMOVE)]
 
