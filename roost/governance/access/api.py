@@ -11,7 +11,7 @@ from pydantic import ConfigDict
 
 from roost.core import selectors as core_selectors
 from roost.core.api_access.auth import require_scope
-from roost.core.api_access.fields import Flag, Id, Moment
+from roost.core.api_access.fields import Flag, Id, Moment, QueryId
 from roost.core.api_access.tokens import Scope
 from roost.core.models import Membership, Role
 from roost.governance.access import selectors, services
@@ -121,7 +121,7 @@ def _bulk_out(plan: services.BulkPlan) -> BulkOut:
 
 
 @router.get("/access/people/{user_id}", response=PersonAccessOut, summary="A person's grants")
-def person_access(request: HttpRequest, user_id: Id) -> PersonAccessOut:
+def person_access(request: HttpRequest, user_id: QueryId) -> PersonAccessOut:
     viewer = require_scope(request, Scope.ACCESS_READ)
     person = core_selectors.user_get(viewer=viewer, user_id=user_id)
     grants = selectors.person_grants(viewer=viewer, person=person)
@@ -138,7 +138,7 @@ def person_access(request: HttpRequest, user_id: Id) -> PersonAccessOut:
     response=GroupAccessOut,
     summary="Who can do what on a channel group",
 )
-def channel_group_access(request: HttpRequest, channel_group_id: Id) -> GroupAccessOut:
+def channel_group_access(request: HttpRequest, channel_group_id: QueryId) -> GroupAccessOut:
     viewer = require_scope(request, Scope.ACCESS_READ)
     group = core_selectors.channel_group_get(viewer=viewer, channel_group_id=channel_group_id)
     access = selectors.group_access(viewer=viewer, channel_group=group)
