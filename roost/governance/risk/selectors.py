@@ -117,12 +117,12 @@ def _bus_factor(org_id: int, now: dt.datetime) -> list[Risk]:
             people = access.people_who(action)
             if len(people) > 1:
                 continue
-            who = f"only {people[0]}" if people else "nobody"
+            who = f"Only {people[0]}" if people else "Nobody"
             found.append(
                 Risk(
                     RiskKind.BUS_FACTOR,
                     _channel_name(channel),
-                    f"{who.capitalize()} can {verb} on it ({group.name}).",
+                    f"{who} can {verb} on it ({group.name}).",
                     "Grant the role to another person",
                     reverse("governance:access_bulk")
                     + "?"
