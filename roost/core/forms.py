@@ -43,6 +43,13 @@ class GrantForm(forms.Form):
     channel_group = forms.TypedChoiceField(
         label="On", coerce=int, empty_value=None, required=False, choices=()
     )
+    expires_at = forms.DateTimeField(
+        label="Expires",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Optional, in your time zone: the role ends by itself then.",
+    )
 
     def __init__(self, *args: Any, channel_groups: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

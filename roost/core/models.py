@@ -155,6 +155,13 @@ class Membership(TenantModel):
         ChannelGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
     )
     granted_at = models.DateTimeField(default=timezone.now)
+    # Who granted it (empty for Roost itself, and for grants older than this column).
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A time-limited grant (an agency, a temporary cover) stops counting at this moment;
+    # the expiry job then revokes it and tells the person.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user__name", "role"]
@@ -169,6 +176,7 @@ class Membership(TenantModel):
                 name="membership_unique_org_grant",
             ),
         ]
+        indexes = [models.Index(fields=["expires_at"], name="membership_expiry")]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.scope_label}"

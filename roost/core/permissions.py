@@ -9,10 +9,14 @@ An action has a scope:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import enum
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
 
 from roost.core.actors import Actor, SystemActor
 from roost.core.errors import ApplicationError, ErrorCode
@@ -68,6 +72,9 @@ class Action(enum.StrEnum):
     PAGE_RAISE = "oncall.page.raise"
     PAGE_RESPOND = "oncall.page.respond"
     ESCALATION_MANAGE = "oncall.escalation.manage"
+    ACCESS_VIEW = "governance.access.view"
+    ACCESS_MANAGE = "governance.access.manage"
+    RISK_VIEW = "governance.risk.view"
 
 
 ALL = frozenset(Role)
@@ -133,6 +140,12 @@ POLICY: dict[Action, Rule] = {
     Action.PAGE_RAISE: Rule(Scope.MEMBER, LEADS | {Role.COMMUNITY_MANAGER}),
     Action.PAGE_RESPOND: Rule(Scope.MEMBER, ALL),
     Action.ESCALATION_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
+    # Who holds what, granted by whom, until when: leads read it; only admins change it
+    # in bulk (each grant and revoke still passes MEMBERSHIP_GRANT / _REVOKE on its group).
+    Action.ACCESS_VIEW: Rule(Scope.ORGANIZATION, LEADS),
+    Action.ACCESS_MANAGE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    # The risk dashboard names weak spots (no second factor, dormant accounts): admins only.
+    Action.RISK_VIEW: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
 }
 
 
@@ -165,12 +178,20 @@ def grants_remembered() -> Iterator[None]:
 
 def _read(user_ids: Iterable[int], organization_id: int) -> dict[int, frozenset[Grant]]:
     found: dict[int, set[Grant]] = {user_id: set() for user_id in user_ids}
-    rows = Membership.objects.filter(
-        organization_id=organization_id, user_id__in=list(found)
-    ).values_list("user_id", "role", "channel_group_id")
+    rows = (
+        Membership.objects.filter(organization_id=organization_id, user_id__in=list(found))
+        .filter(in_force_q())
+        .values_list("user_id", "role", "channel_group_id")
+    )
     for user_id, role, group_id in rows:
         found[user_id].add((Role(role), group_id))
     return {user_id: frozenset(grants) for user_id, grants in found.items()}
+
+
+def in_force_q(now: dt.datetime | None = None) -> Q:
+    """Grants that count now: a time-limited grant stops counting the moment it expires,
+    whether or not the expiry job has revoked it yet."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now())
 
 
 def grants_preload(users: Iterable[User]) -> None:

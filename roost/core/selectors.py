@@ -26,7 +26,7 @@ def user_get(*, viewer: User, user_id: int) -> User:
 def membership_list(*, viewer: User, user: User | None = None) -> QuerySet[Membership]:
     require(viewer, Action.PEOPLE_VIEW)
     memberships = Membership.objects.filter(organization_id=viewer.organization_id).select_related(
-        "user", "channel_group"
+        "user", "channel_group", "granted_by"
     )
     if user is not None:
         memberships = memberships.filter(user=user)

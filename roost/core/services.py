@@ -8,10 +8,15 @@ pass by name, and its changes are audited as "system".
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from roost.core import audit, locks
 from roost.core.actions import audited_create, audited_update
@@ -27,9 +32,10 @@ from roost.core.models import (
     Team,
     User,
 )
-from roost.core.permissions import Action, grants_forget, require
+from roost.core.permissions import Action, grants_forget, in_force_q, require
 from roost.core.tenancy import require_on, require_organization, require_same_organization
 
+logger = logging.getLogger(__name__)
 _TIME_ZONES = {name for name, _ in TIME_ZONE_CHOICES}
 USER_FIELDS = ("email", "name", "time_zone", "region", "language", "is_active")
 
@@ -214,14 +220,51 @@ def _other_org_admins(membership: Membership) -> bool:
             channel_group__isnull=True,
             user__is_active=True,
         )
+        .filter(in_force_q())
         .exclude(pk=membership.pk)
         .exists()
     )
 
 
+# A time-limited grant covers an agency's engagement or someone's leave, not a career:
+# further than this is a mistake (or a way to dodge the review of a permanent grant).
+LONGEST_TIME_LIMITED_GRANT = dt.timedelta(days=3 * 366)
+
+
+def membership_expiry_check(
+    expires_at: dt.datetime | None, *, now: dt.datetime | None = None
+) -> None:
+    """Refuse an expiry that is naive, already past or absurdly far away."""
+    if expires_at is None:
+        return
+    moment = now or timezone.now()
+    if timezone.is_naive(expires_at):
+        raise ApplicationError(
+            ErrorCode.INVALID, "The expiry needs a time zone.", field="expires_at"
+        )
+    if expires_at <= moment:
+        raise ApplicationError(
+            ErrorCode.INVALID, "The expiry must lie in the future.", field="expires_at"
+        )
+    if expires_at - moment > LONGEST_TIME_LIMITED_GRANT:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            "A time-limited grant lasts at most three years; leave the expiry empty for a "
+            "permanent one.",
+            field="expires_at",
+        )
+
+
 def membership_grant(
-    *, actor: Actor, user: User, role: Role | str, channel_group: ChannelGroup | None = None
+    *,
+    actor: Actor,
+    user: User,
+    role: Role | str,
+    channel_group: ChannelGroup | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> Membership:
+    """Grant the role (on the group, or the whole organisation), recording who granted it
+    and, for a time-limited grant, when it ends."""
     require_same_organization(actor, user, noun="Person")
     if channel_group is not None and channel_group.organization_id != user.organization_id:
         raise ApplicationError(
@@ -232,25 +275,38 @@ def membership_grant(
     except ValueError as exc:
         raise ApplicationError(ErrorCode.INVALID, f"Unknown role {role!r}.", field="role") from exc
     require(actor, Action.MEMBERSHIP_GRANT, channel_group=channel_group)
+    membership_expiry_check(expires_at)
     exists = Membership.objects.filter(user=user, role=role, channel_group=channel_group)
     if exists.exists():
         raise ApplicationError(ErrorCode.CONFLICT, "This role is granted already.")
+    granted_by = actor if isinstance(actor, User) else None
     with transaction.atomic():
         membership = Membership.objects.create(
-            organization_id=user.organization_id, user=user, role=role, channel_group=channel_group
+            organization_id=user.organization_id,
+            user=user,
+            role=role,
+            channel_group=channel_group,
+            granted_by=granted_by,
+            expires_at=expires_at,
         )
         audit.record(
             organization=user.organization,
             actor=actor,
             action="core.membership.granted",
             target=membership,
-            after={"user": user.email, "role": role.value, "channel_group": membership.scope_label},
+            after={
+                "user": user.email,
+                "role": role.value,
+                "channel_group": membership.scope_label,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     grants_forget(user)
     return membership
 
 
-def membership_revoke(*, actor: Actor, membership: Membership) -> None:
+def membership_revoke(*, actor: Actor, membership: Membership, reason: str = "") -> None:
+    """Revoke the grant; `reason` (e.g. "expired") is kept in the audit entry."""
     require_on(
         actor,
         membership,
@@ -272,6 +328,7 @@ def membership_revoke(*, actor: Actor, membership: Membership) -> None:
             "user": locked.user.email,
             "role": locked.role,
             "channel_group": locked.scope_label,
+            "expires_at": locked.expires_at.isoformat() if locked.expires_at else None,
         }
         audit.record(
             organization=locked.user.organization,
@@ -279,9 +336,51 @@ def membership_revoke(*, actor: Actor, membership: Membership) -> None:
             action="core.membership.revoked",
             target=locked,
             before=before,
+            after={"reason": reason} if reason else None,
         )
         locked.delete()
     grants_forget(membership.user)
+
+
+def memberships_expire(*, now: dt.datetime | None = None) -> int:
+    """Revoke every grant whose expiry has passed, as Roost itself, and tell each person;
+    answers how many were revoked. Safe to run twice: a grant revoked already is skipped.
+
+    The last organisation-wide admin is never revoked (the revoke refuses it); that grant
+    stays expired, and so counts for nothing, until another admin is granted."""
+    from roost.core.notifications import notify
+
+    moment = now or timezone.now()
+    due = (
+        Membership.objects.filter(expires_at__lte=moment)
+        .select_related("user__organization", "channel_group")
+        .order_by("pk")
+    )
+    revoked = 0
+    for membership in due:
+        try:
+            with transaction.atomic():
+                membership_revoke(actor=SYSTEM, membership=membership, reason="expired")
+                notify(
+                    organization=membership.user.organization,
+                    recipients=[membership.user],
+                    subject=(
+                        f"Your {membership.get_role_display()} role on "
+                        f"{membership.scope_label} has expired"
+                    ),
+                    body=(
+                        f"The time-limited {membership.get_role_display()} role on "
+                        f"{membership.scope_label} ended on "
+                        f"{membership.expires_at:%Y-%m-%d %H:%M} UTC and was revoked. Ask an "
+                        "admin if you still need it."
+                    ),
+                    url=reverse("core:person", args=[membership.user_id]),
+                )
+        except ApplicationError as error:
+            logger.warning("expired grant %s kept: %s", membership.pk, error.message)
+            continue
+        revoked += 1
+    return revoked
 
 
 def team_create(*, organization: Organization, actor: Actor, name: str, region: str = "") -> Team:

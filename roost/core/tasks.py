@@ -11,6 +11,7 @@ from django_tasks import task
 
 from roost.core import audit
 from roost.core.clock import PeriodicJob, clock_history_prune
+from roost.core.services import memberships_expire
 from roost.core.signin import signin_failures_prune
 
 logger = logging.getLogger(__name__)
@@ -46,9 +47,16 @@ def verify_audit_chains() -> int:
     return result.verified
 
 
+@task()
+def expire_memberships() -> int:
+    return memberships_expire()
+
+
 PERIODIC_JOBS = [
     PeriodicJob("core.prune_signin_failures", prune_signin_failures, dt.timedelta(hours=1)),
     PeriodicJob("core.clear_expired_sessions", clear_expired_sessions, dt.timedelta(hours=1)),
     PeriodicJob("core.prune_clock_history", prune_clock_history, dt.timedelta(hours=6)),
     PeriodicJob("core.verify_audit_chains", verify_audit_chains, dt.timedelta(days=1)),
+    # A grant stops counting the moment it expires; this only tidies up and tells people.
+    PeriodicJob("core.expire_memberships", expire_memberships, dt.timedelta(minutes=15)),
 ]

@@ -53,6 +53,9 @@ class Scope(enum.StrEnum):
     CONTACT_METHODS_WRITE = "contact-methods:write"
     PAGES_READ = "pages:read"
     PAGES_WRITE = "pages:write"
+    ACCESS_READ = "access:read"
+    ACCESS_WRITE = "access:write"
+    RISKS_READ = "risks:read"
 
 
 SCOPE_HELP = {
@@ -91,6 +94,9 @@ SCOPE_HELP = {
         "Raise, acknowledge and resolve pages, and change escalation policies "
         "(as far as your own roles allow)"
     ),
+    Scope.ACCESS_READ: "Read who holds which role where, and who can do what on a channel group",
+    Scope.ACCESS_WRITE: "Grant and revoke roles in bulk, with a preview (admins only)",
+    Scope.RISKS_READ: "Read the access risks of the organisation (admins only)",
 }
 
 

@@ -64,6 +64,9 @@ EXPECTED = {
     Action.PAGE_RAISE: {A, M, CM},
     Action.PAGE_RESPOND: EVERYONE,
     Action.ESCALATION_MANAGE: {A, M},
+    Action.ACCESS_VIEW: {A, M},
+    Action.ACCESS_MANAGE: {A},
+    Action.RISK_VIEW: {A},
 }
 
 

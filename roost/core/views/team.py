@@ -46,10 +46,14 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         )
         try:
             services.membership_grant(
-                actor=viewer, user=person, role=form.cleaned_data["role"], channel_group=group
+                actor=viewer,
+                user=person,
+                role=form.cleaned_data["role"],
+                channel_group=group,
+                expires_at=form.cleaned_data["expires_at"],
             )
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
             status = error.status
         else:
             messages.success(request, "Role granted.")
