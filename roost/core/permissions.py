@@ -68,6 +68,7 @@ class Action(enum.StrEnum):
     PAGE_RAISE = "oncall.page.raise"
     PAGE_RESPOND = "oncall.page.respond"
     ESCALATION_MANAGE = "oncall.escalation.manage"
+    PERSON_OFFBOARD = "governance.person.offboard"
 
 
 ALL = frozenset(Role)
@@ -133,6 +134,8 @@ POLICY: dict[Action, Rule] = {
     Action.PAGE_RAISE: Rule(Scope.MEMBER, LEADS | {Role.COMMUNITY_MANAGER}),
     Action.PAGE_RESPOND: Rule(Scope.MEMBER, ALL),
     Action.ESCALATION_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
+    # Offboarding ends a person's access and moves all of their work: the organisation's.
+    Action.PERSON_OFFBOARD: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
 }
 
 
