@@ -429,6 +429,8 @@ def offboarding_run(
     the offboarding, whose items are the report. Running it again after a failure
     finishes it; running it again after it finished answers the same offboarding."""
     now = now or timezone.now()
+    # Read from the database: the caller's copy of the leaver may predate the last run.
+    closed = not User.objects.filter(pk=leaver.pk, is_active=True).exists()
     finished = (
         Offboarding.objects.filter(
             organization_id=leaver.organization_id,
@@ -436,7 +438,7 @@ def offboarding_run(
             successor=successor,
             finished_at__isnull=False,
         ).first()
-        if not leaver.is_active
+        if closed
         else None
     )
     if finished is not None and not Membership.objects.filter(user=leaver).exists():
@@ -514,13 +516,14 @@ def _items_store(offboarding: Offboarding, step: str, lines: Sequence[HandoverLi
 
 
 def rotation_task_complete(*, actor: User, task: CredentialRotationTask) -> CredentialRotationTask:
-    """Mark the credentials rotated: by the task's owner, or an admin of the channel."""
+    """Mark the credentials rotated: by the task's owner, or whoever manages the channel."""
     require_same_organization(actor, task, noun="Task")
     if actor.pk != task.owner_id and not can(
         actor, Action.CHANNEL_MANAGE, channel_group=task.channel.channel_group
     ):
         raise ApplicationError(
-            ErrorCode.PERMISSION_DENIED, "Only the channel's owner or its admins may do this."
+            ErrorCode.PERMISSION_DENIED,
+            "Only the channel's owner, or whoever manages its channel group, may do this.",
         )
     with transaction.atomic():
         found = locked(CredentialRotationTask.objects.filter(pk=task.pk))
