@@ -80,7 +80,7 @@ def world(org: Organization, admin: User, make_user: Any) -> World:
             channel_group=groups[name],
             primary_owner=owners[name][0],
             backup_owner=owners[name][1],
-        )  # fmt: skip
+        )
         for name in groups
     }
 
