@@ -17,7 +17,7 @@ from roost.core.permissions import Action
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.governance.offboarding import selectors, services
-from roost.governance.offboarding.models import Offboarding
+from roost.governance.offboarding.models import Offboarding, OffboardingItem
 
 CSV_HEADER = ["step", "kind", "item", "what was done", "to review", "link"]
 
@@ -106,7 +106,7 @@ def run(request: HttpRequest) -> HttpResponse:
     return redirect("offboarding:report", offboarding_id=offboarding.pk)
 
 
-def _sections(offboarding: Offboarding) -> list[tuple[str, str, list[object]]]:
+def _sections(offboarding: Offboarding) -> list[tuple[str, str, list[OffboardingItem]]]:
     items = list(selectors.offboarding_items(offboarding=offboarding))
     return [
         (step.name, step.title, [item for item in items if item.step == step.name])
@@ -126,7 +126,7 @@ def report(request: HttpRequest, offboarding_id: int) -> HttpResponse:
         "offboarding": offboarding,
         "sections": sections,
         "steps_left": [s.title for s in services.STEPS if s.name not in offboarding.steps_done],
-        "to_review": sum(1 for _, _, items in sections for i in items if i.review),  # type: ignore[attr-defined]
+        "to_review": sum(1 for _, _, items in sections for item in items if item.review),
     }
     return render(request, "offboarding/report.html", context)
 
