@@ -25,6 +25,7 @@ from roost.core.demo import seed_demo
 from roost.core.models import Organization, User
 from roost.crisis.demo import seed_demo_crisis
 from roost.governance.access.demo import seed_demo_access
+from roost.governance.offboarding.demo import seed_demo_offboarding
 from roost.inbox.demo import seed_demo_inbox
 from roost.inbox.ingest import messages_store
 from roost.inbox.models import Conversation
@@ -168,4 +169,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_listening(org, now=now)
     seed_demo_oncall(org)
     seed_demo_access(org, now=now)
+    seed_demo_offboarding(org, now=now)
     return org

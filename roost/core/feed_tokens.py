@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.core import audit, locks
+from roost.core.actors import Actor
 from roost.core.models import FeedToken, User
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -49,8 +50,9 @@ def feed_token_issue(*, user: User) -> str:
     return token
 
 
-def feed_token_revoke(*, user: User) -> bool:
-    """Revoke `user`'s live feed token; False when there was none."""
+def feed_token_revoke(*, user: User, actor: Actor | None = None) -> bool:
+    """Revoke `user`'s live feed token; False when there was none. `actor` is whoever
+    revokes it when that is not the person themselves (an admin offboarding them)."""
     with transaction.atomic():
         live = locks.live_feed_token_locked(user)
         if live is None:
@@ -59,7 +61,7 @@ def feed_token_revoke(*, user: User) -> bool:
         live.save(update_fields=["revoked_at"])
         audit.record(
             organization=user.organization,
-            actor=user,
+            actor=actor if actor is not None else user,
             action="core.feed_token.revoked",
             target=user,
             after={"feed_token": live.pk},

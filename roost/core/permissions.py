@@ -75,6 +75,7 @@ class Action(enum.StrEnum):
     ACCESS_VIEW = "governance.access.view"
     ACCESS_MANAGE = "governance.access.manage"
     RISK_VIEW = "governance.risk.view"
+    PERSON_OFFBOARD = "governance.person.offboard"
 
 
 ALL = frozenset(Role)
@@ -146,6 +147,8 @@ POLICY: dict[Action, Rule] = {
     Action.ACCESS_MANAGE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
     # The risk dashboard names weak spots (no second factor, dormant accounts): admins only.
     Action.RISK_VIEW: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    # Offboarding ends a person's access and moves all of their work: the organisation's.
+    Action.PERSON_OFFBOARD: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
 }
 
 

@@ -33,6 +33,7 @@ from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import SignInFailure, User
+from roost.core.sessions import DEACTIVATED_MESSAGE, signin_refused_as_deactivated
 from roost.core.two_factor import confirmed_device, totp_code_valid
 
 IP_FAILURE_FACTOR = 10
@@ -121,6 +122,8 @@ def signin_password(
         _record_failure(
             email=email, ip_address=ip_address, device_token=device_token, step="password"
         )
+        if signin_refused_as_deactivated(email=email, password=password):
+            raise ApplicationError(ErrorCode.SIGNIN_INVALID, DEACTIVATED_MESSAGE)
         raise ApplicationError(ErrorCode.SIGNIN_INVALID, "E-mail or password is not right.")
     return user
 

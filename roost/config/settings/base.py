@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "roost.listening",
     "roost.oncall",
     "roost.governance",
+    "roost.governance.offboarding",
     "roost.core.api_access",
     "roost.core.notifications",
 ]

@@ -20,10 +20,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from roost.core import audit
+from roost.core.actors import Actor
 from roost.core.api_access.models import ApiToken
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.locks import locked
 from roost.core.models import User
 from roost.core.permissions import Action, require
+from roost.core.tenancy import require_same_organization
 
 TOKEN_PATTERN = re.compile(r"^roost_([a-z0-9]{8})_([A-Za-z0-9_-]{32,64})$")
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -56,6 +59,8 @@ class Scope(enum.StrEnum):
     ACCESS_READ = "access:read"
     ACCESS_WRITE = "access:write"
     RISKS_READ = "risks:read"
+    OFFBOARDING_READ = "offboarding:read"
+    OFFBOARDING_WRITE = "offboarding:write"
 
 
 SCOPE_HELP = {
@@ -97,6 +102,10 @@ SCOPE_HELP = {
     Scope.ACCESS_READ: "Read who holds which role where, and who can do what on a channel group",
     Scope.ACCESS_WRITE: "Grant and revoke roles in bulk, with a preview (admins only)",
     Scope.RISKS_READ: "Read the access risks of the organisation (admins only)",
+    Scope.OFFBOARDING_READ: "Read offboardings and their reports (admins)",
+    Scope.OFFBOARDING_WRITE: (
+        "Offboard a leaver to a successor: revoke their access and hand over their work (admins)"
+    ),
 }
 
 
@@ -180,6 +189,39 @@ def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
                 after={"revoked": True},
             )
     return token
+
+
+def tokens_revoke_for_person(*, actor: Actor, user: User) -> list[ApiToken]:
+    """Revoke every token of `user` that still works (an admin taking a leaver's access
+    away); answers those revoked, so a repeated call answers an empty list."""
+    require_same_organization(actor, user, noun="Person")
+    require(actor, Action.USER_DEACTIVATE)
+    now = timezone.now()
+    with transaction.atomic():
+        live = list(
+            locked(
+                ApiToken.objects.filter(
+                    organization_id=user.organization_id, user=user, revoked_at__isnull=True
+                )
+            )
+        )
+        for token in live:
+            token.revoked_at = now
+        ApiToken.objects.filter(pk__in=[t.pk for t in live]).update(revoked_at=now)
+        audit.record_many(
+            organization=user.organization,
+            entries=[
+                audit.Entry(
+                    action="api.token.revoked",
+                    actor=actor,
+                    target=token,
+                    before={"revoked": False},
+                    after={"revoked": True, "owner": user.email},
+                )
+                for token in live
+            ],
+        )
+    return live
 
 
 def token_authenticate(raw: str) -> ApiToken:

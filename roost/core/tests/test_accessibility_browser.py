@@ -35,8 +35,10 @@ import roost
 from roost.channels.connectors.base import InboundKind
 from roost.channels.models import Channel
 from roost.conftest import CHROMIUM_ARGS, require_service
+from roost.core.actors import SYSTEM
 from roost.core.demo import DEMO_PASSWORD
 from roost.core.models import User
+from roost.core.services import user_create
 from roost.crisis.mode import (
     crisis_mode_end,
     crisis_mode_review_finish,
@@ -46,6 +48,7 @@ from roost.crisis.mode import (
 from roost.crisis.models import Playbook
 from roost.crisis.services import incident_note, incident_open
 from roost.demo import seed_demo_organization
+from roost.governance.offboarding.services import offboarding_run
 from roost.inbox.moderation import ModerationRuleSpec, moderation_rule_create
 from roost.inbox.saved_replies import saved_reply_create
 from roost.listening.alerts import alert_raise
@@ -135,6 +138,8 @@ POST_ONLY = {
     "oncall:page_acknowledge",
     "oncall:page_resolve",
     "oncall:policy_delete",
+    "offboarding:rotation_done",
+    "offboarding:run",
     "publishing:calendar_move",
     "publishing:campaign_action",
     "publishing:checks",
@@ -172,6 +177,11 @@ SKIPPED = {
     "core:signin_verify": "the second step of a two-factor sign-in; demo logins have none",
     "api-v1:openapi-json": "the OpenAPI document (JSON); its docs page is walked",
     "oncall:now_panel": "the fragment the inbox's side panel loads (who is on call), walked there",
+    "offboarding:report_csv": "a file download (CSV)",
+    "offboarding:preview": (
+        "what the offboarding form's GET leads to, with two people chosen; "
+        "checked with axe by the offboarding browser test"
+    ),
 }
 
 
@@ -414,8 +424,17 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
     )
     paged = page_raise(actor=admin, organization=org, title="Walk page", policy=escalation)
     page_token = page_link_create(page=paged, person=admin, purpose="acknowledge")
+    # Someone offboarded, so the offboarding report has a page; and the rotations list.
+    walk_leaver = user_create(
+        organization=org, actor=SYSTEM, email="walk.leaver@northwind.example", name="Walk Leaver"
+    )
+    offboarded = offboarding_run(
+        actor=admin, leaver=walk_leaver, successor=User.objects.get(email="marco@northwind.example")
+    )
     by_name = [
         ("api-v1:openapi-view", []),
+        ("offboarding:report", [offboarded.pk]),
+        ("offboarding:rotations", []),
         ("sandbox:mail_message", [kept[0].pk]),
         ("oncall:schedule", [schedule.pk]),
         ("oncall:pages", []),
