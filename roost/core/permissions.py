@@ -68,6 +68,8 @@ class Action(enum.StrEnum):
     PAGE_RAISE = "oncall.page.raise"
     PAGE_RESPOND = "oncall.page.respond"
     ESCALATION_MANAGE = "oncall.escalation.manage"
+    ACCESS_REVIEW_RUN = "governance.review.run"
+    ACCESS_REVIEW_ATTEST = "governance.review.attest"
 
 
 ALL = frozenset(Role)
@@ -133,6 +135,9 @@ POLICY: dict[Action, Rule] = {
     Action.PAGE_RAISE: Rule(Scope.MEMBER, LEADS | {Role.COMMUNITY_MANAGER}),
     Action.PAGE_RESPOND: Rule(Scope.MEMBER, ALL),
     Action.ESCALATION_MANAGE: Rule(Scope.ORGANIZATION, LEADS),
+    # Admins start and close access reviews; a channel group's managers attest its grants.
+    Action.ACCESS_REVIEW_RUN: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    Action.ACCESS_REVIEW_ATTEST: Rule(Scope.CHANNEL_GROUP, LEADS),
 }
 
 

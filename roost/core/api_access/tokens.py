@@ -53,6 +53,8 @@ class Scope(enum.StrEnum):
     CONTACT_METHODS_WRITE = "contact-methods:write"
     PAGES_READ = "pages:read"
     PAGES_WRITE = "pages:write"
+    ACCESS_REVIEWS_READ = "access-reviews:read"
+    ACCESS_REVIEWS_WRITE = "access-reviews:write"
 
 
 SCOPE_HELP = {
@@ -89,6 +91,11 @@ SCOPE_HELP = {
     Scope.PAGES_READ: "List and read pages and escalation policies",
     Scope.PAGES_WRITE: (
         "Raise, acknowledge and resolve pages, and change escalation policies "
+        "(as far as your own roles allow)"
+    ),
+    Scope.ACCESS_REVIEWS_READ: "List access reviews, their reports, and the grants you review",
+    Scope.ACCESS_REVIEWS_WRITE: (
+        "Start and close access reviews, and keep or revoke the grants you review "
         "(as far as your own roles allow)"
     ),
 }

@@ -64,6 +64,8 @@ EXPECTED = {
     Action.PAGE_RAISE: {A, M, CM},
     Action.PAGE_RESPOND: EVERYONE,
     Action.ESCALATION_MANAGE: {A, M},
+    Action.ACCESS_REVIEW_RUN: {A},
+    Action.ACCESS_REVIEW_ATTEST: {A, M},
 }
 
 
