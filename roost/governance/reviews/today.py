@@ -13,14 +13,15 @@ from roost.governance.reviews.selectors import my_items
 
 
 def today_access_reviews(*, viewer: User, now: dt.datetime) -> TodayCard | None:
-    """None unless the viewer has pending items; one query (two past `ITEMS_SHOWN`)."""
+    """None unless the viewer has pending items: one query then, two when there are some,
+    and none for people who may not attest anywhere."""
     if not can_somewhere(viewer, Action.ACCESS_REVIEW_ATTEST):
         return None  # from the grants already read: no query for everyone else
     pending = my_items(viewer=viewer)
     shown = list(pending[:ITEMS_SHOWN])
     if not shown:
         return None
-    total = pending.count() if len(shown) == ITEMS_SHOWN else len(shown)
+    total = pending.count()
     url = reverse("access_reviews:mine")
     return TodayCard(
         key="access_reviews",
