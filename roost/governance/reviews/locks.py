@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from roost.core import locks
+from roost.core.models import Membership
 from roost.governance.reviews.models import Campaign, ReviewItem
 
 
@@ -19,3 +20,9 @@ def items_locked(item_ids: Iterable[int]) -> list[ReviewItem]:
         ),
         of=("self",),
     )
+
+
+def grants_locked(item_ids: Iterable[int]) -> list[Membership]:
+    """Lock the grants the items review (those that still exist)."""
+    grant_ids = ReviewItem.objects.filter(pk__in=list(item_ids), membership__isnull=False)
+    return locks.locked_ids(Membership, grant_ids.values_list("membership_id", flat=True))

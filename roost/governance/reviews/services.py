@@ -292,10 +292,17 @@ def _decide_locked(
         _mark_gone(item, now=now)
         return item
     if decision == Decision.REVOKE:
-        membership_revoke(
-            actor=SystemActor(label=f"access review, decided by {actor.email}"),
-            membership=item.membership,
-        )
+        try:
+            membership_revoke(
+                actor=SystemActor(label=f"access review, decided by {actor.email}"),
+                membership=item.membership,
+            )
+        except ApplicationError as refused:
+            if refused.code != ErrorCode.NOT_FOUND:
+                raise
+            # Removed by someone else since the item was read: nothing left to revoke.
+            _mark_gone(item, now=now)
+            return item
         item.revoked_at = now
     item.decision = decision
     item.comment = comment
@@ -353,10 +360,16 @@ def items_attest(
     if not items:
         raise ApplicationError(ErrorCode.INVALID, "Choose at least one item.", field="items")
     now = now or timezone.now()
+    ids = [item.pk for item in items]
     with transaction.atomic():
+        if decision == Decision.REVOKE:
+            # The grants first, then the items: the order in which revoking a grant
+            # elsewhere reaches the item (it empties `membership`), so the two queue
+            # instead of deadlocking.
+            locks.grants_locked(ids)
         decided = [
             _decide_locked(actor=actor, item=item, decision=decision, comment=comment, now=now)
-            for item in locks.items_locked(item.pk for item in items)
+            for item in locks.items_locked(ids)
         ]
     return decided
 
