@@ -14,6 +14,7 @@ from roost.core.notifications.api import router as notifications_router
 from roost.crisis.api import router as crisis_router
 from roost.governance.access.api import router as access_router
 from roost.governance.offboarding.api import router as offboarding_router
+from roost.governance.reviews.api import router as access_reviews_router
 from roost.inbox.api import router as inbox_router
 from roost.listening.api import router as listening_router
 from roost.media.api import router as media_router
@@ -61,3 +62,4 @@ api.add_router("/", notifications_router)
 api.add_router("/", pages_router)
 api.add_router("/", access_router)
 api.add_router("/", offboarding_router)
+api.add_router("/", access_reviews_router)

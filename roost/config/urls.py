@@ -17,6 +17,7 @@ urlpatterns = [
     path("listening/", include("roost.listening.urls")),
     path("oncall/", include("roost.oncall.urls")),
     path("governance/offboarding/", include("roost.governance.offboarding.urls")),
+    path("governance/reviews/", include("roost.governance.reviews.urls")),
     path("governance/", include("roost.governance.urls")),
     path("notifications/", include("roost.core.notifications.urls")),
     path("", include("roost.core.urls")),

@@ -76,6 +76,8 @@ class Action(enum.StrEnum):
     ACCESS_MANAGE = "governance.access.manage"
     RISK_VIEW = "governance.risk.view"
     PERSON_OFFBOARD = "governance.person.offboard"
+    ACCESS_REVIEW_RUN = "governance.review.run"
+    ACCESS_REVIEW_ATTEST = "governance.review.attest"
 
 
 ALL = frozenset(Role)
@@ -149,6 +151,9 @@ POLICY: dict[Action, Rule] = {
     Action.RISK_VIEW: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
     # Offboarding ends a person's access and moves all of their work: the organisation's.
     Action.PERSON_OFFBOARD: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    # Admins start and close access reviews; a channel group's managers attest its grants.
+    Action.ACCESS_REVIEW_RUN: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    Action.ACCESS_REVIEW_ATTEST: Rule(Scope.CHANNEL_GROUP, LEADS),
 }
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "roost.governance.offboarding",
     "roost.core.api_access",
     "roost.core.notifications",
+    "roost.governance.reviews",
 ]
 
 MIDDLEWARE = [

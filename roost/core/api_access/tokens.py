@@ -61,6 +61,8 @@ class Scope(enum.StrEnum):
     RISKS_READ = "risks:read"
     OFFBOARDING_READ = "offboarding:read"
     OFFBOARDING_WRITE = "offboarding:write"
+    ACCESS_REVIEWS_READ = "access-reviews:read"
+    ACCESS_REVIEWS_WRITE = "access-reviews:write"
 
 
 SCOPE_HELP = {
@@ -105,6 +107,10 @@ SCOPE_HELP = {
     Scope.OFFBOARDING_READ: "Read offboardings and their reports (admins)",
     Scope.OFFBOARDING_WRITE: (
         "Offboard a leaver to a successor: revoke their access and hand over their work (admins)"
+    Scope.ACCESS_REVIEWS_READ: "List access reviews, their reports, and the grants you review",
+    Scope.ACCESS_REVIEWS_WRITE: (
+        "Start and close access reviews, and keep or revoke the grants you review "
+        "(as far as your own roles allow)"
     ),
 }
 

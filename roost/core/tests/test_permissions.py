@@ -68,6 +68,8 @@ EXPECTED = {
     Action.ACCESS_VIEW: {A, M},
     Action.ACCESS_MANAGE: {A},
     Action.RISK_VIEW: {A},
+    Action.ACCESS_REVIEW_RUN: {A},
+    Action.ACCESS_REVIEW_ATTEST: {A, M},
 }
 
 

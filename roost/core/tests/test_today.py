@@ -18,7 +18,9 @@ from roost.channels import services as channel_services
 from roost.channels.models import Channel
 from roost.core import today
 from roost.core.models import ChannelGroup, Organization, Role, User
+from roost.core.services import membership_grant
 from roost.core.today import TodayCard, today_card_declare, today_card_keys
+from roost.governance.reviews.services import campaign_start
 from roost.inbox.models import Conversation, Direction, Message
 from roost.publishing import services as publishing_services
 from roost.publishing.approvals import decisions, workflows
@@ -30,9 +32,11 @@ Capture = Callable[..., Any]
 # approver. A change here should be a decision, not an accident. (Open incidents lead
 # everyone's Today: one count while there are none. Who is on call, and the viewer's own
 # shifts: the schedules, the default escalation policy and the viewer's rotations, three
-# reads while there are none. Credentials to rotate after someone left: one read.)
-TODAY_QUERIES = {Role.ADMIN: 28, Role.APPROVER: 21}
-TODAY_CARDS_QUERIES = {Role.ADMIN: 27, Role.APPROVER: 20}
+# reads while there are none. Credentials to rotate after someone left: one read. Grants
+# awaiting the viewer's review: the items and their count for those who may attest,
+# nothing for the rest.)
+TODAY_QUERIES = {Role.ADMIN: 30, Role.APPROVER: 21}
+TODAY_CARDS_QUERIES = {Role.ADMIN: 29, Role.APPROVER: 20}
 
 _numbers = itertools.count(1)
 
@@ -43,6 +47,7 @@ def test_the_apps_declare_their_cards_in_order():
         "on_call",
         "own_shifts",
         "approvals",
+        "access_reviews",
         "conversations",
         "going_out",
         "needs_person",
@@ -110,6 +115,17 @@ class World:
                 direction=Direction.INBOUND, author_handle=f"fan{k}", text="Hello?",
                 created_at=now,
             )  # fmt: skip
+        # An access review of the group's grants; with no manager, the admin reviews them.
+        newcomer = User.objects.create_user(
+            email=f"newcomer{next(_numbers)}@acme.example", organization=self.org, name="New"
+        )
+        membership_grant(
+            actor=self.admin, user=newcomer, role=Role.VIEWER, channel_group=self.group
+        )
+        campaign_start(
+            actor=self.admin, organization=self.org, name=f"Review {next(_numbers)}",
+            due_at=now + dt.timedelta(days=7), channel_groups=[self.group],
+        )  # fmt: skip
 
 
 @pytest.mark.django_db
