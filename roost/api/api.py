@@ -11,6 +11,7 @@ from roost.api.people import router as people_router
 from roost.core.api_access import problems
 from roost.core.api_access.auth import PersonalAccessToken
 from roost.core.notifications.api import router as notifications_router
+from roost.core.signin_methods.api import router as signin_policy_router
 from roost.crisis.api import router as crisis_router
 from roost.inbox.api import router as inbox_router
 from roost.listening.api import router as listening_router
@@ -57,3 +58,4 @@ api.add_router("/listening", listening_router)
 api.add_router("/", oncall_schedules_router)
 api.add_router("/", notifications_router)
 api.add_router("/", pages_router)
+api.add_router("/", signin_policy_router)

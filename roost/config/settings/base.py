@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "roost.governance",
     "roost.core.api_access",
     "roost.core.notifications",
+    "roost.core.signin_methods",
 ]
 
 MIDDLEWARE = [

@@ -53,6 +53,8 @@ class Scope(enum.StrEnum):
     CONTACT_METHODS_WRITE = "contact-methods:write"
     PAGES_READ = "pages:read"
     PAGES_WRITE = "pages:write"
+    SIGNIN_POLICY_READ = "signin-policy:read"
+    SIGNIN_POLICY_WRITE = "signin-policy:write"
 
 
 SCOPE_HELP = {
@@ -91,6 +93,8 @@ SCOPE_HELP = {
         "Raise, acknowledge and resolve pages, and change escalation policies "
         "(as far as your own roles allow)"
     ),
+    Scope.SIGNIN_POLICY_READ: "Read the organisation's sign-in policy (admins)",
+    Scope.SIGNIN_POLICY_WRITE: "Change the organisation's sign-in policy (admins)",
 }
 
 

@@ -33,6 +33,7 @@ EXPECTED = {
     Action.STRUCTURE_MANAGE: {A},
     Action.AUDIT_VIEW: {A, M},
     Action.AUDIT_EXPORT: {A},
+    Action.SIGNIN_POLICY_MANAGE: {A},
     Action.CATALOGUE_VIEW: EVERYONE,
     Action.LISTENING_VIEW: EVERYONE,
     Action.MONITOR_MANAGE: {A, M},
