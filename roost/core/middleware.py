@@ -69,7 +69,7 @@ class IdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
-            rules = session_rules(organization_id=user.organization_id)
+            rules = session_rules(organization=user.organization)
             signed_in_at = request.session.get(SIGNED_IN_AT_KEY)
             if not isinstance(signed_in_at, int):
                 session_started(request, now=now, lifetime_seconds=rules.lifetime_seconds)

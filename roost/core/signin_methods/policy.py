@@ -62,24 +62,27 @@ def signin_policy_get(*, organization: Organization) -> SignInPolicy:
     return policy
 
 
-def _cache_key(organization_id: int) -> str:
-    return f"roost.signin_policy.rules.{organization_id}"
+def _cache_key(organization: Organization) -> str:
+    # The creation time as well as the id: a key never outlives its organisation (a
+    # deleted organisation's id may be used again, by a test database for one).
+    return f"roost.signin_policy.rules.{organization.pk}.{organization.created_at.timestamp()}"
 
 
-def session_rules(*, organization_id: int) -> SessionRules:
+def session_rules(*, organization: Organization) -> SessionRules:
     """The session limits the middleware applies, in seconds (cached; see the module)."""
-    cached = cache.get(_cache_key(organization_id))
+    key = _cache_key(organization)
+    cached = cache.get(key)
     if isinstance(cached, SessionRules):
         return cached
     row = (
-        SignInPolicy.objects.filter(organization_id=organization_id)
+        SignInPolicy.objects.filter(organization_id=organization.pk)
         .values_list("session_lifetime_minutes", "idle_timeout_minutes")
         .first()
     )
     rules = (
         SessionRules(lifetime_seconds=row[0] * 60, idle_seconds=row[1] * 60) if row else _defaults()
     )
-    cache.set(_cache_key(organization_id), rules, RULES_CACHE_SECONDS)
+    cache.set(key, rules, RULES_CACHE_SECONDS)
     return rules
 
 
@@ -153,5 +156,9 @@ def signin_policy_update(
                 before=before,
                 after=after,
             )
-        transaction.on_commit(lambda: cache.delete(_cache_key(organization.pk)))
+        # Forgotten now for this transaction's own requests, and again once committed
+        # in case another request read the old row meanwhile.
+        key = _cache_key(locked_org)
+        cache.delete(key)
+        transaction.on_commit(lambda: cache.delete(key))
     return policy

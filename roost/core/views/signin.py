@@ -74,7 +74,7 @@ def first_factor_passed(request: HttpRequest, user: User, *, method: str) -> Htt
     login(request, user, backend="roost.core.auth_backend.PersonWithOrganizationBackend")
     session_started(
         request,
-        lifetime_seconds=session_rules(organization_id=user.organization_id).lifetime_seconds,
+        lifetime_seconds=session_rules(organization=user.organization).lifetime_seconds,
     )
     request.session[NEXT_KEY] = next_url
     if not two_factor_required(user):
