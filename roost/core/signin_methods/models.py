@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 from django_otp.models import Device
@@ -15,13 +17,25 @@ class SecurityKey(Device):
     A django-otp device, so that signing in with it marks the session verified exactly
     as an authenticator app does (`django_otp.login`). It never accepts a typed code."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    credential_id = models.CharField(max_length=512, unique=True, help_text="base64url")
-    public_key = models.BinaryField()
-    sign_count = models.PositiveBigIntegerField(default=0)
+    # django-otp's base class is untyped, so the fields say their types themselves.
+    user: models.ForeignKey[User, User] = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+"
+    )
+    organization: models.ForeignKey[Organization, Organization] = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    credential_id: models.CharField[str, str] = models.CharField(
+        max_length=512, unique=True, help_text="base64url"
+    )
+    public_key: models.BinaryField[bytes, bytes] = models.BinaryField()
+    sign_count: models.PositiveBigIntegerField[int, int] = models.PositiveBigIntegerField(default=0)
     transports = models.JSONField(default=list, blank=True)
-    added_at = models.DateTimeField(default=timezone.now)
-    used_at = models.DateTimeField(null=True, blank=True)
+    added_at: models.DateTimeField[dt.datetime, dt.datetime] = models.DateTimeField(
+        default=timezone.now
+    )
+    used_at: models.DateTimeField[dt.datetime | None, dt.datetime | None] = models.DateTimeField(
+        null=True, blank=True
+    )
 
     class Meta:
         ordering = ["added_at", "pk"]

@@ -245,11 +245,13 @@ def _person(*, provider: IdentityProvider, claims: dict[str, Any]) -> tuple[User
         email = email.strip().lower()
         if not email_allowed(provider=provider, email=email):
             raise _refused(f"{email} is not in a domain this organisation allows.")
-        user = User.objects.filter(email=email).first()
-        if user is not None and user.organization_id != provider.organization_id:
+        existing = User.objects.filter(email=email).first()
+        if existing is not None and existing.organization_id != provider.organization_id:
             raise _refused(f"{email} belongs to another organisation.")
-        created = user is None
-        if user is None:
+        created = existing is None
+        if existing is not None:
+            user = existing
+        else:
             name = claims.get("name") if isinstance(claims.get("name"), str) else ""
             user = services.user_create(
                 organization=provider.organization,

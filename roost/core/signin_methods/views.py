@@ -34,7 +34,11 @@ from roost.core.signin_methods.security_keys import (
     security_key_registration_options,
     security_key_remove,
 )
-from roost.core.two_factor import second_factor_enrolled, second_factor_passed
+from roost.core.two_factor import (
+    second_factor_enrolled,
+    second_factor_passed,
+    two_factor_required,
+)
 from roost.core.views.signin import NEXT_KEY, _next_url, _remember_device, first_factor_passed
 
 CHALLENGE_KEY = "roost_webauthn_challenge"
@@ -73,9 +77,14 @@ def _problem(error: ApplicationError) -> JsonResponse:
     )
 
 
+def _signed_in_fully(user: User) -> bool:
+    """The session passed its second factor, or owes none."""
+    return second_factor_passed(user) or not two_factor_required(user)
+
+
 def _may_manage_keys(user: User) -> bool:
-    """A session that passed its second factor, or a person still choosing their first one."""
-    return second_factor_passed(user) or not second_factor_enrolled(user)
+    """A fully signed-in session, or a person still choosing their first second factor."""
+    return _signed_in_fully(user) or not second_factor_enrolled(user)
 
 
 @login_required
@@ -100,7 +109,7 @@ def security_keys(request: HttpRequest) -> HttpResponse:
             status = error.status
         else:
             messages.success(request, f"Security key “{key.name}” added.")
-            if not second_factor_passed(user):
+            if not _signed_in_fully(user):
                 # Registering the first factor completes this sign-in, as an app's would.
                 otp_login(request, key)
                 signin_completed(user=user, second_factor=True, method="security_key")
@@ -129,7 +138,7 @@ def security_key_options(request: HttpRequest) -> HttpResponse:
 def security_key_delete(request: HttpRequest, key_id: int) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    if not second_factor_passed(user):
+    if not _signed_in_fully(user):
         return redirect("core:signin_verify")
     key = security_key_get(user=user, key_id=key_id)
     security_key_remove(actor=user, key=key)
