@@ -28,6 +28,9 @@ from roost.core.two_factor import second_factor_enrolled, second_factor_passed, 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN_KEY = "roost_last_seen"
 SIGNED_IN_AT_KEY = "roost_signed_in_at"
+# Set at sign-in when the person owes a second factor although the organisation does not
+# require one: they have set one up (an app or a key), so it is asked for.
+SECOND_FACTOR_DUE_KEY = "roost_second_factor_due"
 # Paths a signed-in person may reach before the second factor is done.
 SECOND_FACTOR_OPEN_PREFIXES = ("/signin/", "/signout/", "/static/", "/api/", "/healthz")
 
@@ -111,7 +114,7 @@ class TwoFactorRequiredMiddleware:
             and user.is_authenticated
             and not request.path.startswith(SECOND_FACTOR_OPEN_PREFIXES)
             and not second_factor_passed(user)
-            and two_factor_required(user)
+            and (request.session.get(SECOND_FACTOR_DUE_KEY) or two_factor_required(user))
         ):
             if not second_factor_enrolled(user):
                 return redirect("core:two_factor_enrol")

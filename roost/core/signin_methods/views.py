@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.middleware import client_ip
+from roost.core.middleware import SECOND_FACTOR_DUE_KEY, client_ip
 from roost.core.models import User
 from roost.core.permissions import Action, require
 from roost.core.signin import DEVICE_COOKIE, signin_completed, signin_security_key
@@ -77,21 +77,23 @@ def _problem(error: ApplicationError) -> JsonResponse:
     )
 
 
-def _signed_in_fully(user: User) -> bool:
+def _signed_in_fully(request: HttpRequest, user: User) -> bool:
     """The session passed its second factor, or owes none."""
-    return second_factor_passed(user) or not two_factor_required(user)
+    if second_factor_passed(user):
+        return True
+    return not request.session.get(SECOND_FACTOR_DUE_KEY) and not two_factor_required(user)
 
 
-def _may_manage_keys(user: User) -> bool:
+def _may_manage_keys(request: HttpRequest, user: User) -> bool:
     """A fully signed-in session, or a person still choosing their first second factor."""
-    return _signed_in_fully(user) or not second_factor_enrolled(user)
+    return _signed_in_fully(request, user) or not second_factor_enrolled(user)
 
 
 @login_required
 def security_keys(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    if not _may_manage_keys(user):
+    if not _may_manage_keys(request, user):
         return redirect("core:signin_verify")
     form = SecurityKeyForm(request.POST or None)
     status = 200
@@ -109,7 +111,7 @@ def security_keys(request: HttpRequest) -> HttpResponse:
             status = error.status
         else:
             messages.success(request, f"Security key “{key.name}” added.")
-            if not _signed_in_fully(user):
+            if not _signed_in_fully(request, user):
                 # Registering the first factor completes this sign-in, as an app's would.
                 otp_login(request, key)
                 signin_completed(user=user, second_factor=True, method="security_key")
@@ -126,7 +128,7 @@ def security_keys(request: HttpRequest) -> HttpResponse:
 def security_key_options(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    if not _may_manage_keys(user):
+    if not _may_manage_keys(request, user):
         return _problem(ApplicationError(ErrorCode.PERMISSION_DENIED, "Finish signing in first."))
     ceremony = security_key_registration_options(user=user, rp=relying_party(request))
     _keep_challenge(request, purpose="register", challenge=ceremony.challenge)
@@ -138,7 +140,7 @@ def security_key_options(request: HttpRequest) -> HttpResponse:
 def security_key_delete(request: HttpRequest, key_id: int) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    if not _signed_in_fully(user):
+    if not _signed_in_fully(request, user):
         return redirect("core:signin_verify")
     key = security_key_get(user=user, key_id=key_id)
     security_key_remove(actor=user, key=key)

@@ -14,7 +14,7 @@ from django_otp import login as otp_login
 
 from roost.core.errors import ApplicationError
 from roost.core.forms import CodeForm, SignInForm
-from roost.core.middleware import client_ip, session_started
+from roost.core.middleware import SECOND_FACTOR_DUE_KEY, client_ip, session_started
 from roost.core.models import User
 from roost.core.signin import (
     DEVICE_COOKIE,
@@ -77,11 +77,14 @@ def first_factor_passed(request: HttpRequest, user: User, *, method: str) -> Htt
         lifetime_seconds=session_rules(organization=user.organization).lifetime_seconds,
     )
     request.session[NEXT_KEY] = next_url
-    if not two_factor_required(user):
+    enrolled = second_factor_enrolled(user)
+    if not two_factor_required(user) and not enrolled:
         signin_completed(user=user, second_factor=False, method=method)
         return _remember_device(redirect(_next_url(request)), user)
-    if not second_factor_enrolled(user):
+    if not enrolled:
         return redirect("core:two_factor_enrol")
+    # Whoever set up a second factor is asked for it, required or not.
+    request.session[SECOND_FACTOR_DUE_KEY] = True
     return redirect("core:signin_verify")
 
 

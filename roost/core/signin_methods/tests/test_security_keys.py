@@ -133,3 +133,19 @@ def test_a_session_owing_its_second_factor_cannot_manage_keys(client, org, make_
     )
     answer = client.post(reverse("signin_methods:security_key_options"))
     assert answer.status_code == 403
+
+
+def test_a_person_with_a_key_is_asked_for_it_even_when_not_required(client, make_org, make_user):
+    from roost.conftest import TEST_PASSWORD
+
+    org = make_org("Demo", is_demo=True)
+    person = make_user(org, Role.PUBLISHER)
+    a_key(person)
+
+    response = client.post(
+        reverse("core:login"), {"email": person.email, "password": TEST_PASSWORD}
+    )
+
+    assert response["Location"] == reverse("core:signin_verify")
+    assert client.get("/")["Location"] == reverse("core:signin_verify")
+    assert not AuditEvent.objects.filter(action="core.signin.succeeded").exists()
