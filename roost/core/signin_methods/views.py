@@ -5,6 +5,7 @@ pending SSO sign-in are kept in the session, never in the page."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from typing import Any
 
@@ -53,6 +54,21 @@ def relying_party(request: HttpRequest) -> RelyingParty:
     return RelyingParty(
         rp_id=host.rsplit(":", 1)[0].strip("[]"), origin=f"{request.scheme}://{host}"
     )
+
+
+def localhost_url(request: HttpRequest) -> str:
+    """This page at localhost when it was opened at a loopback address: browsers do not
+    take an IP address as a relying party id, so keys work only under a name."""
+    rp = relying_party(request)
+    try:
+        address = ipaddress.ip_address(rp.rp_id)
+    except ValueError:
+        return ""
+    if not address.is_loopback:
+        return ""
+    host = request.get_host()
+    port = host.rsplit(":", 1)[1] if not host.endswith("]") and ":" in host else ""
+    return f"{request.scheme}://localhost{':' + port if port else ''}{request.get_full_path()}"
 
 
 def _keep_challenge(request: HttpRequest, *, purpose: str, challenge: str) -> None:
@@ -119,7 +135,12 @@ def security_keys(request: HttpRequest) -> HttpResponse:
             return redirect("signin_methods:security_keys")
     elif request.method == "POST":
         status = 400
-    context = {"area": "settings", "form": form, "keys": security_key_list(user=user)}
+    context = {
+        "area": "settings",
+        "form": form,
+        "keys": security_key_list(user=user),
+        "localhost_url": localhost_url(request),
+    }
     return render(request, "signin_methods/security_keys.html", context, status=status)
 
 

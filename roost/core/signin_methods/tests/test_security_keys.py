@@ -149,3 +149,13 @@ def test_a_person_with_a_key_is_asked_for_it_even_when_not_required(client, make
     assert response["Location"] == reverse("core:signin_verify")
     assert client.get("/")["Location"] == reverse("core:signin_verify")
     assert not AuditEvent.objects.filter(action="core.signin.succeeded").exists()
+
+
+def test_the_keys_page_at_a_loopback_address_points_to_localhost(signed_in, org, make_user):
+    client = signed_in(make_user(org, Role.PUBLISHER))
+
+    at_ip = client.get(reverse("signin_methods:security_keys"), HTTP_HOST="127.0.0.1:8000")
+    at_name = client.get(reverse("signin_methods:security_keys"), HTTP_HOST="localhost:8000")
+
+    assert 'href="http://localhost:8000/signin/security-keys/"' in at_ip.content.decode()
+    assert "not at an IP address" not in at_name.content.decode()
