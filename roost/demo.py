@@ -23,6 +23,7 @@ from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
 from roost.core.models import Organization, User
+from roost.core.signin_methods.demo import seed_demo_signin
 from roost.crisis.demo import seed_demo_crisis
 from roost.governance.access.demo import seed_demo_access
 from roost.governance.offboarding.demo import seed_demo_offboarding
@@ -159,6 +160,7 @@ def seed_demo_surge(org: Organization, *, now: dt.datetime | None = None) -> Non
 def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     """Seed whatever part of the demo organisation is missing and return it."""
     org = seed_demo()
+    seed_demo_signin(org)
     seed_demo_channels(org)
     seed_demo_publishing(org)
     seed_demo_today(org, now=now)

@@ -11,6 +11,7 @@ from roost.api.people import router as people_router
 from roost.core.api_access import problems
 from roost.core.api_access.auth import PersonalAccessToken
 from roost.core.notifications.api import router as notifications_router
+from roost.core.signin_methods.api import router as signin_policy_router
 from roost.crisis.api import router as crisis_router
 from roost.governance.access.api import router as access_router
 from roost.governance.offboarding.api import router as offboarding_router
@@ -63,3 +64,4 @@ api.add_router("/", pages_router)
 api.add_router("/", access_router)
 api.add_router("/", offboarding_router)
 api.add_router("/", access_reviews_router)
+api.add_router("/", signin_policy_router)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("governance/reviews/", include("roost.governance.reviews.urls")),
     path("governance/", include("roost.governance.urls")),
     path("notifications/", include("roost.core.notifications.urls")),
+    path("", include("roost.core.signin_methods.urls")),
     path("", include("roost.core.urls")),
 ]
 

@@ -26,6 +26,7 @@ class ErrorCode(enum.StrEnum):
     TOTP_INVALID = "totp_invalid"
     LAST_ADMIN = "last_admin"
     TOKEN_SCOPE_UNKNOWN = "token_scope_unknown"
+    SSO_REFUSED = "sso_refused"
 
 
 HTTP_STATUS = {
@@ -38,6 +39,7 @@ HTTP_STATUS = {
     ErrorCode.TOTP_INVALID: 401,
     ErrorCode.LAST_ADMIN: 409,
     ErrorCode.TOKEN_SCOPE_UNKNOWN: 422,
+    ErrorCode.SSO_REFUSED: 403,
 }
 
 

@@ -21,11 +21,16 @@ from roost.core.errors import ApplicationError
 from roost.core.permissions import grants_remembered
 from roost.core.problem_json import problem
 from roost.core.signin import signout_recorded
+from roost.core.signin_methods.policy import session_rules
 from roost.core.text_input import MESSAGES, TextFault, text_fault
-from roost.core.two_factor import confirmed_device, second_factor_passed, two_factor_required
+from roost.core.two_factor import second_factor_enrolled, second_factor_passed, two_factor_required
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN_KEY = "roost_last_seen"
+SIGNED_IN_AT_KEY = "roost_signed_in_at"
+# Set at sign-in when the person owes a second factor although the organisation does not
+# require one: they have set one up (an app or a key), so it is asked for.
+SECOND_FACTOR_DUE_KEY = "roost_second_factor_due"
 # Paths a signed-in person may reach before the second factor is done.
 SECOND_FACTOR_OPEN_PREFIXES = ("/signin/", "/signout/", "/static/", "/api/", "/healthz")
 
@@ -54,7 +59,11 @@ class RequestContextMiddleware:
 
 
 class IdleTimeoutMiddleware:
-    """Sign out a browser session that has been idle for longer than the timeout."""
+    """Sign out a browser session that is older than the organisation's session lifetime
+    or has been idle for longer than its idle timeout (`roost.core.signin_methods.policy`).
+
+    The sign-in time is the first request the session made signed in (the sign-in views
+    set it themselves, so a fresh sign-in never inherits an old one's time)."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -63,15 +72,33 @@ class IdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
+            rules = session_rules(organization=user.organization)
+            signed_in_at = request.session.get(SIGNED_IN_AT_KEY)
+            if not isinstance(signed_in_at, int):
+                session_started(request, now=now, lifetime_seconds=rules.lifetime_seconds)
+            elif now - signed_in_at > rules.lifetime_seconds:
+                return self._sign_out(request, user, reason="session lifetime", flag="expired")
             last_seen = request.session.get(LAST_SEEN_KEY, now)
-            if now - last_seen > settings.ROOST_IDLE_TIMEOUT_SECONDS:
-                signout_recorded(user=user, reason="idle")
-                logout(request)
-                return redirect(reverse("core:login") + "?idle=1")
+            if now - last_seen > rules.idle_seconds:
+                return self._sign_out(request, user, reason="idle", flag="idle")
             # Writing the session on every request costs a query; once a minute is enough.
             if now - last_seen >= 60 or LAST_SEEN_KEY not in request.session:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _sign_out(request: HttpRequest, user: object, *, reason: str, flag: str) -> HttpResponse:
+        signout_recorded(user=user, reason=reason)  # type: ignore[arg-type]
+        logout(request)
+        return redirect(reverse("core:login") + f"?{flag}=1")
+
+
+def session_started(request: HttpRequest, *, now: int | None = None, lifetime_seconds: int) -> None:
+    """Mark the session as signed in now; its cookie lasts no longer than the lifetime."""
+    now = int(time.time()) if now is None else now
+    request.session[SIGNED_IN_AT_KEY] = now
+    request.session[LAST_SEEN_KEY] = now
+    request.session.set_expiry(lifetime_seconds)
 
 
 class TwoFactorRequiredMiddleware:
@@ -87,9 +114,9 @@ class TwoFactorRequiredMiddleware:
             and user.is_authenticated
             and not request.path.startswith(SECOND_FACTOR_OPEN_PREFIXES)
             and not second_factor_passed(user)
-            and two_factor_required(user)
+            and (request.session.get(SECOND_FACTOR_DUE_KEY) or two_factor_required(user))
         ):
-            if confirmed_device(user) is None:
+            if not second_factor_enrolled(user):
                 return redirect("core:two_factor_enrol")
             return redirect("core:signin_verify")
         return self.get_response(request)

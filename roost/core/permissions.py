@@ -41,6 +41,7 @@ class Action(enum.StrEnum):
     STRUCTURE_MANAGE = "core.structure.manage"
     AUDIT_VIEW = "core.audit.view"
     AUDIT_EXPORT = "core.audit.export"
+    SIGNIN_POLICY_MANAGE = "core.signin_policy.manage"
     CATALOGUE_VIEW = "catalogue.view"
     LISTENING_VIEW = "listening.monitor.view"
     MONITOR_MANAGE = "listening.monitor.manage"
@@ -102,6 +103,7 @@ POLICY: dict[Action, Rule] = {
     Action.STRUCTURE_MANAGE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
     Action.AUDIT_VIEW: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN, Role.MANAGER})),
     Action.AUDIT_EXPORT: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
+    Action.SIGNIN_POLICY_MANAGE: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
     Action.CATALOGUE_VIEW: Rule(Scope.MEMBER, ALL),
     # Monitors read public posts and the organisation's own inbox about its brands.
     Action.LISTENING_VIEW: Rule(Scope.MEMBER, ALL),

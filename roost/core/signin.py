@@ -34,6 +34,8 @@ from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import SignInFailure, User
 from roost.core.sessions import DEACTIVATED_MESSAGE, signin_refused_as_deactivated
+from roost.core.signin_methods.models import SecurityKey
+from roost.core.signin_methods.security_keys import RelyingParty, security_key_verify
 from roost.core.two_factor import confirmed_device, totp_code_valid
 
 IP_FAILURE_FACTOR = 10
@@ -142,14 +144,39 @@ def signin_totp(
     return device
 
 
-def signin_completed(*, user: User, second_factor: bool) -> None:
+def signin_security_key(
+    *,
+    user: User,
+    credential_json: str,
+    challenge: str,
+    rp: RelyingParty,
+    ip_address: str | None,
+    device_token: str = "",
+) -> SecurityKey:
+    """The second factor by security key; a refused answer counts like a wrong code."""
+    if signin_throttled(email=user.email, ip_address=ip_address, device_token=device_token):
+        raise _throttled_error()
+    try:
+        return security_key_verify(
+            user=user, credential_json=credential_json, challenge=challenge, rp=rp
+        )
+    except ApplicationError:
+        _record_failure(
+            email=user.email, ip_address=ip_address, device_token=device_token, step="security_key"
+        )
+        raise
+
+
+def signin_completed(*, user: User, second_factor: bool, method: str = "password") -> None:
+    """Record a finished sign-in; `method` is the last step (password, totp,
+    security_key, sso)."""
     SignInFailure.objects.filter(email=user.email).delete()
     audit.record(
         organization=user.organization,
         actor=user,
         action="core.signin.succeeded",
         target=user,
-        after={"second_factor": second_factor},
+        after={"second_factor": second_factor, "method": method},
     )
 
 

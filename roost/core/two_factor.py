@@ -12,6 +12,7 @@ from roost.core import audit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
 from roost.core.permissions import is_admin
+from roost.core.signin_methods.security_keys import security_keys_exist
 
 
 def two_factor_required(user: User) -> bool:
@@ -30,6 +31,12 @@ def second_factor_passed(user: object) -> bool:
     """Whether this session's person has passed a second factor (set by django-otp's middleware)."""
     check = getattr(user, "is_verified", None)
     return bool(check()) if callable(check) else False
+
+
+def second_factor_enrolled(user: User) -> bool:
+    """Whether the person has a second factor to sign in with: an authenticator app or a
+    security key (enforced two-factor accepts either)."""
+    return confirmed_device(user) is not None or security_keys_exist(user)
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:

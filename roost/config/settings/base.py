@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "roost.core.api_access",
     "roost.core.notifications",
     "roost.governance.reviews",
+    "roost.core.signin_methods",
 ]
 
 MIDDLEWARE = [

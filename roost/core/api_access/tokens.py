@@ -63,6 +63,8 @@ class Scope(enum.StrEnum):
     OFFBOARDING_WRITE = "offboarding:write"
     ACCESS_REVIEWS_READ = "access-reviews:read"
     ACCESS_REVIEWS_WRITE = "access-reviews:write"
+    SIGNIN_POLICY_READ = "signin-policy:read"
+    SIGNIN_POLICY_WRITE = "signin-policy:write"
 
 
 SCOPE_HELP = {
@@ -112,6 +114,8 @@ SCOPE_HELP = {
         "Start and close access reviews, and keep or revoke the grants you review "
         "(as far as your own roles allow)"
     ),
+    Scope.SIGNIN_POLICY_READ: "Read the organisation's sign-in policy (admins)",
+    Scope.SIGNIN_POLICY_WRITE: "Change the organisation's sign-in policy (admins)",
 }
 
 

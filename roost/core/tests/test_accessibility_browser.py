@@ -153,6 +153,12 @@ POST_ONLY = {
     "publishing:variant_mark_published",
     "publishing:variant_send_again",
     "sandbox:connect",
+    "signin_methods:mapping_remove",
+    "signin_methods:security_key_options",
+    "signin_methods:security_key_remove",
+    "signin_methods:signin_key",
+    "signin_methods:signin_key_options",
+    "signin_methods:sso_start",
 }
 SKIPPED = {
     **{name: "answers POST only (a form's action)" for name in POST_ONLY},
@@ -175,6 +181,7 @@ SKIPPED = {
     "inbox_webhooks:receive": "the networks' webhook endpoint (POST from a network)",
     "channels:mastodon_callback": "the OAuth redirect target: answers with a redirect",
     "core:signin_verify": "the second step of a two-factor sign-in; demo logins have none",
+    "signin_methods:sso_callback": "the OpenID Connect redirect target: answers a sign-in",
     "api-v1:openapi-json": "the OpenAPI document (JSON); its docs page is walked",
     "oncall:now_panel": "the fragment the inbox's side panel loads (who is on call), walked there",
     "offboarding:report_csv": "a file download (CSV)",

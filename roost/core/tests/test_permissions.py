@@ -34,6 +34,7 @@ EXPECTED = {
     Action.AUDIT_VIEW: {A, M},
     Action.AUDIT_EXPORT: {A},
     Action.PERSON_OFFBOARD: {A},
+    Action.SIGNIN_POLICY_MANAGE: {A},
     Action.CATALOGUE_VIEW: EVERYONE,
     Action.LISTENING_VIEW: EVERYONE,
     Action.MONITOR_MANAGE: {A, M},

@@ -14,7 +14,7 @@ from django_otp import login as otp_login
 
 from roost.core.errors import ApplicationError
 from roost.core.forms import CodeForm, SignInForm
-from roost.core.middleware import client_ip
+from roost.core.middleware import SECOND_FACTOR_DUE_KEY, client_ip, session_started
 from roost.core.models import User
 from roost.core.signin import (
     DEVICE_COOKIE,
@@ -25,8 +25,12 @@ from roost.core.signin import (
     signin_totp,
     signout_recorded,
 )
+from roost.core.signin_methods.policy import session_rules
+from roost.core.signin_methods.providers import identity_providers_for_signin
+from roost.core.signin_methods.security_keys import security_keys_exist
 from roost.core.two_factor import (
     confirmed_device,
+    second_factor_enrolled,
     second_factor_passed,
     totp_enrolment_confirm,
     totp_enrolment_start,
@@ -63,6 +67,27 @@ def _remember_device(response: HttpResponse, user: User) -> HttpResponse:
     return response
 
 
+def first_factor_passed(request: HttpRequest, user: User, *, method: str) -> HttpResponse:
+    """Sign the browser in after the password (or the identity provider) and send it on:
+    to the second factor when the person owes one, else where they were going."""
+    next_url = request.session.get(NEXT_KEY, "")
+    login(request, user, backend="roost.core.auth_backend.PersonWithOrganizationBackend")
+    session_started(
+        request,
+        lifetime_seconds=session_rules(organization=user.organization).lifetime_seconds,
+    )
+    request.session[NEXT_KEY] = next_url
+    enrolled = second_factor_enrolled(user)
+    if not two_factor_required(user) and not enrolled:
+        signin_completed(user=user, second_factor=False, method=method)
+        return _remember_device(redirect(_next_url(request)), user)
+    if not enrolled:
+        return redirect("core:two_factor_enrol")
+    # Whoever set up a second factor is asked for it, required or not.
+    request.session[SECOND_FACTOR_DUE_KEY] = True
+    return redirect("core:signin_verify")
+
+
 def signin(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and second_factor_passed(request.user):
         return redirect("core:today")
@@ -80,17 +105,17 @@ def signin(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
             status = error.status
         else:
-            login(request, user)
             request.session[NEXT_KEY] = request.GET.get("next", "")
-            if not two_factor_required(user):
-                signin_completed(user=user, second_factor=False)
-                return _remember_device(redirect(_next_url(request)), user)
-            if confirmed_device(user) is None:
-                return redirect("core:two_factor_enrol")
-            return redirect("core:signin_verify")
+            return first_factor_passed(request, user, method="password")
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "idle": request.GET.get("idle") == "1"}
+    context = {
+        "form": form,
+        "idle": request.GET.get("idle") == "1",
+        "expired": request.GET.get("expired") == "1",
+        "providers": identity_providers_for_signin(),
+        "next": request.GET.get("next", ""),
+    }
     return render(request, "core/signin.html", context, status=status)
 
 
@@ -115,9 +140,14 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
             status = error.status
         else:
             otp_login(request, device)
-            signin_completed(user=user, second_factor=True)
+            signin_completed(user=user, second_factor=True, method="totp")
             return _remember_device(redirect(_next_url(request)), user)
-    return render(request, "core/signin_verify.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        "has_app": confirmed_device(user) is not None,
+        "has_keys": security_keys_exist(user),
+    }
+    return render(request, "core/signin_verify.html", context, status=status)
 
 
 @login_required
@@ -126,7 +156,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     passed a second factor only while the person has no confirmed device."""
     user = request.user
     assert isinstance(user, User)
-    if not second_factor_passed(user) and confirmed_device(user) is not None:
+    if not second_factor_passed(user) and second_factor_enrolled(user):
         return redirect("core:signin_verify")
     device = totp_enrolment_start(user=user)
     form = CodeForm(request.POST or None)
@@ -144,7 +174,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             messages.success(request, "Two-factor sign-in is set up.")
             if not was_verified:
-                signin_completed(user=user, second_factor=True)
+                signin_completed(user=user, second_factor=True, method="totp")
                 return _remember_device(redirect(_next_url(request)), user)
             return redirect(_next_url(request))
     context = {"form": form, "qr_svg": totp_qr_svg(device), "secret": totp_secret(device)}
