@@ -10,6 +10,7 @@ from ninja.openapi.schema import OpenAPISchema
 from roost.api.people import router as people_router
 from roost.core.api_access import problems
 from roost.core.api_access.auth import PersonalAccessToken
+from roost.core.invitations.api import router as invitations_router
 from roost.core.notifications.api import router as notifications_router
 from roost.crisis.api import router as crisis_router
 from roost.inbox.api import router as inbox_router
@@ -57,3 +58,4 @@ api.add_router("/listening", listening_router)
 api.add_router("/", oncall_schedules_router)
 api.add_router("/", notifications_router)
 api.add_router("/", pages_router)
+api.add_router("/", invitations_router)

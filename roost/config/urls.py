@@ -16,8 +16,10 @@ urlpatterns = [
     path("crisis/", include("roost.crisis.urls")),
     path("listening/", include("roost.listening.urls")),
     path("oncall/", include("roost.oncall.urls")),
+    path("governance/audit-stream/", include("roost.core.audit_stream.urls")),
     path("governance/", include("roost.governance.urls")),
     path("notifications/", include("roost.core.notifications.urls")),
+    path("team/invitations/", include("roost.core.invitations.urls")),
     path("", include("roost.core.urls")),
 ]
 

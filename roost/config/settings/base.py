@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "roost.governance",
     "roost.core.api_access",
     "roost.core.notifications",
+    "roost.core.invitations",
+    "roost.core.audit_stream",
 ]
 
 MIDDLEWARE = [

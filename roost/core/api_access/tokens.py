@@ -53,6 +53,8 @@ class Scope(enum.StrEnum):
     CONTACT_METHODS_WRITE = "contact-methods:write"
     PAGES_READ = "pages:read"
     PAGES_WRITE = "pages:write"
+    INVITATIONS_READ = "invitations:read"
+    INVITATIONS_WRITE = "invitations:write"
 
 
 SCOPE_HELP = {
@@ -89,6 +91,11 @@ SCOPE_HELP = {
     Scope.PAGES_READ: "List and read pages and escalation policies",
     Scope.PAGES_WRITE: (
         "Raise, acknowledge and resolve pages, and change escalation policies "
+        "(as far as your own roles allow)"
+    ),
+    Scope.INVITATIONS_READ: "List invitations and read the invitation policy (admins)",
+    Scope.INVITATIONS_WRITE: (
+        "Invite people, send invitations again, revoke them and set the allowed domains "
         "(as far as your own roles allow)"
     ),
 }
