@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_tasks import task
 
-from roost.core import audit
 from roost.core.clock import PeriodicJob
 from roost.core.signin import signin_failures_prune
-
-logger = logging.getLogger(__name__)
 
 
 @task()
@@ -27,22 +23,7 @@ def clear_expired_sessions() -> int:
     return deleted
 
 
-@task()
-def verify_audit_chains() -> int:
-    result = audit.verify()
-    if not result.ok:
-        assert result.broken_event is not None
-        logger.error(
-            "audit chain broken at event %s (organisation %s): %s",
-            result.broken_event.pk,
-            result.broken_event.organization_id,
-            result.reason,
-        )
-    return result.verified
-
-
 PERIODIC_JOBS = [
     PeriodicJob("core.prune_signin_failures", prune_signin_failures, dt.timedelta(hours=1)),
     PeriodicJob("core.clear_expired_sessions", clear_expired_sessions, dt.timedelta(hours=1)),
-    PeriodicJob("core.verify_audit_chains", verify_audit_chains, dt.timedelta(days=1)),
 ]

@@ -145,9 +145,7 @@ def invitation_resend(request: HttpRequest, invitation_id: QueryId) -> dict[str,
     viewer = require_scope(request, Scope.INVITATIONS_WRITE)
     invitation = selectors.invitation_get(viewer=viewer, invitation_id=invitation_id)
     return _out(
-        services.invitation_resend(
-            actor=viewer, invitation=invitation, site_url=_site_url(request)
-        )
+        services.invitation_resend(actor=viewer, invitation=invitation, site_url=_site_url(request))
     )
 
 

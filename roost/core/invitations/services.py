@@ -141,7 +141,9 @@ def _roles(roles: Sequence[str]) -> list[Role]:
             role = Role(value)
         except ValueError:
             raise ApplicationError(
-                ErrorCode.INVALID, f"Unknown role {text_repaired(str(value)[:40])!r}.", field="roles"
+                ErrorCode.INVALID,
+                f"Unknown role {text_repaired(str(value)[:40])!r}.",
+                field="roles",
             ) from None
         if role not in chosen:
             chosen.append(role)
@@ -207,7 +209,9 @@ def invitations_create(
         if (problem := _address_problem(address, domains=domains)) is not None
     ]
     if refused:
-        shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
+        shown = ", ".join(refused[:5]) + (
+            f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        )
         raise ApplicationError(
             ErrorCode.INVALID, f"These addresses cannot be invited: {shown}.", field="emails"
         )

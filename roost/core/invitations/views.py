@@ -54,9 +54,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
                 status = error.status
             else:
                 count = len(made)
-                messages.success(
-                    request, f"{count} invitation{'s' if count != 1 else ''} sent."
-                )
+                messages.success(request, f"{count} invitation{'s' if count != 1 else ''} sent.")
                 return redirect("invitations:list")
         else:
             status = 422
@@ -81,9 +79,7 @@ def _invitation(request: HttpRequest, invitation_id: int):  # type: ignore[no-un
 def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     viewer, invitation = _invitation(request, invitation_id)
     try:
-        services.invitation_resend(
-            actor=viewer, invitation=invitation, site_url=_site_url(request)
-        )
+        services.invitation_resend(actor=viewer, invitation=invitation, site_url=_site_url(request))
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -189,5 +185,3 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         {"invitation": invitation, "form": form, "grants": grants},
         status=status,
     )
-
-

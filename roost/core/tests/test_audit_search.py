@@ -71,10 +71,8 @@ def test_the_page_searches_and_both_exports_take_the_same_filters(org, admin, si
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
-def test_the_csv_export_neutralises_cells_that_would_run_as_formulas(
-    org, admin, signed_in, start
-):
-    formula = f"{start}HYPERLINK(\"http://evil.example\",\"x\")"
+def test_the_csv_export_neutralises_cells_that_would_run_as_formulas(org, admin, signed_in, start):
+    formula = f'{start}HYPERLINK("http://evil.example","x")'
     record(org, admin, "core.team.created", target_label=formula, after={"name": formula})
     client = signed_in(admin)
     answer = client.get(reverse("core:audit_export_csv"), {"action": "core.team.created"})

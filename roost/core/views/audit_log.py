@@ -102,9 +102,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
             # is written as valid JSON, so the export never stops part-way.
             yield json.dumps(event_as_dict(event)) + "\n"
 
-    return _attachment(
-        StreamingHttpResponse(lines(), content_type="application/x-ndjson"), "jsonl"
-    )
+    return _attachment(StreamingHttpResponse(lines(), content_type="application/x-ndjson"), "jsonl")
 
 
 CSV_COLUMNS = [
@@ -146,6 +144,4 @@ def audit_export_csv(request: HttpRequest) -> StreamingHttpResponse:
                 buffer.truncate()
         yield buffer.getvalue()
 
-    return _attachment(
-        StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8"), "csv"
-    )
+    return _attachment(StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8"), "csv")

@@ -27,11 +27,12 @@ from roost.core.services import membership_revoke
 pytestmark = pytest.mark.django_db
 
 
-class SYSTEM_IN:  # noqa: N801 (reads as the actor it stands for)
+class SYSTEM_IN:
     """Roost itself, acting in one organisation (the command line, the demo)."""
 
     def __init__(self, organization: Any) -> None:
         self.organization, self.actor = organization, SYSTEM
+
 
 NEW_PASSWORD = "a long and unusual passphrase 9"
 
@@ -153,9 +154,7 @@ def test_an_invited_person_signs_up_with_the_chosen_roles(
     person = User.objects.get(email="nadia@acme.example")
     assert person.organization_id == org.pk and person.name == "Nadia Haddad"
     assert person.check_password(NEW_PASSWORD)
-    grants = set(
-        Membership.objects.filter(user=person).values_list("role", "channel_group_id")
-    )
+    grants = set(Membership.objects.filter(user=person).values_list("role", "channel_group_id"))
     assert grants == {(Role.PUBLISHER, groups[0].pk), (Role.APPROVER, groups[0].pk)}
     # Signed in, and the organisation's two-factor rule sends them to set it up first.
     assert invitee.get("/").url == "/signin/two-factor/"
@@ -179,8 +178,8 @@ def test_an_invited_person_signs_up_with_the_chosen_roles(
 
 
 def test_an_address_outside_the_allowed_domains_is_refused_when_inviting(
-    org, admin, signed_in, mailoutbox
-, invite):
+    org, admin, signed_in, mailoutbox, invite
+):
     services.invitation_policy_set(
         organization=org, actor=admin, allowed_email_domains=["Acme.example", "@corp.acme.example"]
     )
@@ -206,7 +205,9 @@ def test_an_address_outside_the_allowed_domains_is_refused_when_inviting(
 
 def test_the_domain_rule_matches_whole_domains_only(org, admin):
     assert email_domain_allowed(organization=org, email="anyone@anywhere.example")
-    services.invitation_policy_set(organization=org, actor=admin, allowed_email_domains=["acme.example"])
+    services.invitation_policy_set(
+        organization=org, actor=admin, allowed_email_domains=["acme.example"]
+    )
     assert email_domain_allowed(organization=org, email="Ana@ACME.example")
     for address in (
         "ana@notacme.example",
@@ -226,7 +227,9 @@ def test_the_domain_rule_matches_whole_domains_only(org, admin):
 def test_narrowing_the_domains_withdraws_open_invitations(org, admin, mailoutbox, invite):
     invite(admin, ["ana@old.example"])
     token = re.search(r"/accept/(\S+)/", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
-    services.invitation_policy_set(organization=org, actor=admin, allowed_email_domains=["new.example"])
+    services.invitation_policy_set(
+        organization=org, actor=admin, allowed_email_domains=["new.example"]
+    )
     with pytest.raises(services.InvitationLinkError) as refused:
         services.invitation_accept(token=token, name="Ana", password=NEW_PASSWORD)
     assert refused.value.code is services.LinkProblem.WITHDRAWN
@@ -234,8 +237,8 @@ def test_narrowing_the_domains_withdraws_open_invitations(org, admin, mailoutbox
 
 
 def test_an_expired_link_fails_with_a_clear_page_and_can_be_sent_again(
-    org, admin, signed_in, mailoutbox, django_capture_on_commit_callbacks
-, invite):
+    org, admin, signed_in, mailoutbox, django_capture_on_commit_callbacks, invite
+):
     with django_capture_on_commit_callbacks(execute=True):
         (invitation,) = invite(admin, ["late@acme.example"], valid_days=1)
     old_link = re.search(r"testserver(/\S+/)", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
@@ -277,8 +280,8 @@ def test_a_revoked_or_unknown_link_fails_clearly(org, admin, signed_in, mailoutb
 
 
 def test_the_invitation_is_refused_when_the_inviter_lost_the_right_to_grant(
-    org, admin, make_user, mailoutbox
-, invite):
+    org, admin, make_user, mailoutbox, invite
+):
     second_admin = make_user(org, Role.ADMIN)
     invite(second_admin, ["ana@acme.example"], roles=[Role.ADMIN])
     token = re.search(r"/accept/(\S+)/", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
@@ -298,7 +301,9 @@ def test_only_admins_invite(org, make_user, signed_in, invite):
     assert not Invitation.objects.exists()
 
 
-def test_another_organisations_invitations_are_not_found(org, other_org, admin, make_user, signed_in, invite):
+def test_another_organisations_invitations_are_not_found(
+    org, other_org, admin, make_user, signed_in, invite
+):
     stranger_admin = make_user(other_org, Role.ADMIN)
     (theirs,) = invite(stranger_admin, ["x@globex.example"])
     page = signed_in(admin)
@@ -347,7 +352,9 @@ def test_awkward_input_is_refused_cleanly(org, admin, signed_in, invite):
     assert not Invitation.objects.exists()
 
 
-def test_the_accept_form_checks_name_and_password_and_keeps_the_link(org, admin, mailoutbox, invite):
+def test_the_accept_form_checks_name_and_password_and_keeps_the_link(
+    org, admin, mailoutbox, invite
+):
     invite(admin, ["ana@acme.example"])
     link = re.search(r"testserver(/\S+/)", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
     client = Client()
@@ -358,7 +365,9 @@ def test_the_accept_form_checks_name_and_password_and_keeps_the_link(org, admin,
     )
     assert differ.status_code == 422
     assert not User.objects.filter(email="ana@acme.example").exists()
-    ok = client.post(link, {"name": "Ana", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    ok = client.post(
+        link, {"name": "Ana", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    )
     assert ok.status_code == 302
 
 
