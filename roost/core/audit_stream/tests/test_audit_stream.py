@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import re
-import socket
 import socketserver
 import threading
 import time
