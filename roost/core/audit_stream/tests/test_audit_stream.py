@@ -23,7 +23,7 @@ from werkzeug import Request, Response
 from roost.core import audit
 from roost.core.audit_stream import services
 from roost.core.audit_stream.models import AuditStreamDestination
-from roost.core.audit_stream.tasks import PERIODIC_JOBS
+from roost.core.clock import periodic_jobs
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Role
 from roost.core.notifications.models import Notification
@@ -284,8 +284,9 @@ def test_the_page_adds_a_webhook_and_shows_its_secret_once(org, admin, signed_in
 
 
 def test_the_clock_runs_delivery_and_the_chain_check():
-    names = {job.name for job in PERIODIC_JOBS}
-    assert names == {"audit_stream.deliver", "audit_stream.verify_chains"}
+    jobs = {job.name: job.every for job in periodic_jobs()}
+    assert jobs["audit_stream.deliver"] == dt.timedelta(minutes=1)
+    assert jobs["audit_stream.verify_chains"] == dt.timedelta(hours=6)
 
 
 def test_a_broken_chain_alerts_that_organisations_admins_and_is_audited(
