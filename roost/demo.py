@@ -22,6 +22,7 @@ from django.utils import timezone
 from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
+from roost.core.invitations.demo import seed_demo_invitations
 from roost.core.models import Organization, User
 from roost.crisis.demo import seed_demo_crisis
 from roost.inbox.demo import seed_demo_inbox
@@ -166,4 +167,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_crisis(org)
     seed_demo_listening(org, now=now)
     seed_demo_oncall(org)
+    seed_demo_invitations(org)
     return org

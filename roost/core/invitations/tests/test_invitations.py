@@ -387,3 +387,17 @@ def test_roost_itself_may_invite(org, mailoutbox, invite):
     person = services.invitation_accept(token=token, name="First", password=TEST_PASSWORD + "x9")
     assert Membership.objects.filter(user=person, role=Role.ADMIN, channel_group=None).exists()
     assert invitation.invited_by is None
+
+
+def test_the_demo_has_a_domain_rule_and_an_open_invitation(mailoutbox):
+    from roost.core.demo import seed_demo
+    from roost.core.invitations.demo import DEMO_INVITEE, seed_demo_invitations
+    from roost.core.invitations.policy import allowed_domains
+
+    org = seed_demo()
+    seed_demo_invitations(org)
+    seed_demo_invitations(org)  # a second run keeps what is there
+    assert allowed_domains(organization=org) == ["northwind.example"]
+    (invitation,) = Invitation.objects.filter(organization=org)
+    assert invitation.email == DEMO_INVITEE and invitation.status is InvitationStatus.PENDING
+    assert [g.role for g in invitation.grants.all()] == [Role.PUBLISHER]
