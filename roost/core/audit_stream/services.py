@@ -174,7 +174,9 @@ def destination_enabled_set(
     receives what happened meanwhile."""
     require_on(actor, destination, Action.AUDIT_EXPORT, noun="Destination")
     with transaction.atomic():
-        locked = AuditStreamDestination.objects.select_for_update().get(pk=destination.pk)
+        locked = AuditStreamDestination.objects.select_for_update(of=("self",)).get(
+            pk=destination.pk
+        )
         before = {"enabled": locked.enabled}
         locked.enabled = enabled
         locked.failures = 0
@@ -258,7 +260,9 @@ def destination_deliver(*, destination_id: int, now: dt.datetime | None = None) 
     moment = now or timezone.now()
     with transaction.atomic():
         destination = (
-            AuditStreamDestination.objects.select_for_update(skip_locked=True)
+            # Only this row: locking the joined organisation would hold up its audit
+            # chain (roost.core.locks) for as long as the receiver takes to answer.
+            AuditStreamDestination.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("organization")
             .filter(pk=destination_id, enabled=True, next_attempt_at__lte=moment)
             .first()

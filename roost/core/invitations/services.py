@@ -349,7 +349,7 @@ def invitation_resend(*, actor: Actor, invitation: Invitation, site_url: str = "
     e-mailed again. Pending and expired invitations only."""
     _require_manageable(actor, invitation)
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
         status = locked.status
         if status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
             raise ApplicationError(
@@ -381,7 +381,7 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
     """Withdraw an invitation that has not been accepted: its link stops working."""
     _require_manageable(actor, invitation)
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
         status = locked.status
         if status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
             raise ApplicationError(
@@ -457,7 +457,7 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
     found = invitation_by_token(token)
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("organization", "invited_by")
             .get(pk=found.pk)
         )

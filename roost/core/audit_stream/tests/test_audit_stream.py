@@ -289,6 +289,7 @@ def test_the_clock_runs_delivery_and_the_chain_check():
     assert jobs["audit_stream.verify_chains"] == dt.timedelta(hours=6)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_broken_chain_alerts_that_organisations_admins_and_is_audited(
     org, other_org, admin, make_user
 ):
@@ -314,6 +315,7 @@ def test_a_broken_chain_alerts_that_organisations_admins_and_is_audited(
     ).exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_roost_audit_verify_names_every_broken_chain(org, other_org, admin, make_user):
     other_admin = make_user(other_org, Role.ADMIN)
     record(org, admin, "core.team.created", target_label="Ours")
