@@ -329,3 +329,53 @@ def test_roost_audit_verify_names_every_broken_chain(org, other_org, admin, make
     code, _, err = run_roost("audit", "verify")
     assert code == 1
     assert f"event id={ours.pk}" in err and f"event id={theirs.pk}" in err
+
+
+@pytest.mark.peer
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_send_one_batch_twice_and_the_chain_is_not_held_up(
+    org, admin, httpserver
+):
+    from django.db import connection as main_connection
+    from django.db import connections
+
+    assert main_connection.vendor == "postgresql"
+    services.destination_create(
+        organization=org, actor=admin, kind="webhook", name="Slow", url=httpserver.url_for("/s")
+    )
+    destination_id = AuditStreamDestination.objects.get().pk
+    bodies: list[bytes] = []
+    in_flight = threading.Event()
+
+    def slow(request: Request) -> Response:
+        bodies.append(request.get_data())
+        in_flight.set()
+        time.sleep(1.5)
+        return Response("", status=204)
+
+    httpserver.expect_request("/s", method="POST").respond_with_handler(slow)
+    record(org, admin, "core.team.created", target_label="Once")
+    taken: list[int] = []
+
+    def worker() -> None:
+        try:
+            taken.append(services.destination_deliver(destination_id=destination_id))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    assert in_flight.wait(5)
+    # While the receiver takes its time, people's changes are still audited at once.
+    started = time.monotonic()
+    record(org, admin, "core.team.created", target_label="Meanwhile")
+    assert time.monotonic() - started < 1.0
+    for thread in threads:
+        thread.join(10)
+    assert sorted(taken) == [0, 2]
+    assert len(bodies) == 1
+    assert services.destinations_deliver() == 1  # then "Meanwhile", once
+    labels = [e["target"]["label"] for body in bodies for e in json.loads(body)["events"]]
+    assert labels.count("Once") == 1
