@@ -22,6 +22,7 @@ from django.utils import timezone
 from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
+from roost.core.invitations.demo import seed_demo_invitations
 from roost.core.models import Organization, User
 from roost.core.signin_methods.demo import seed_demo_signin
 from roost.crisis.demo import seed_demo_crisis
@@ -172,4 +173,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_oncall(org)
     seed_demo_access(org, now=now)
     seed_demo_offboarding(org, now=now)
+    seed_demo_invitations(org)
     return org

@@ -10,6 +10,7 @@ from ninja.openapi.schema import OpenAPISchema
 from roost.api.people import router as people_router
 from roost.core.api_access import problems
 from roost.core.api_access.auth import PersonalAccessToken
+from roost.core.invitations.api import router as invitations_router
 from roost.core.notifications.api import router as notifications_router
 from roost.core.signin_methods.api import router as signin_policy_router
 from roost.crisis.api import router as crisis_router
@@ -65,3 +66,4 @@ api.add_router("/", access_router)
 api.add_router("/", offboarding_router)
 api.add_router("/", access_reviews_router)
 api.add_router("/", signin_policy_router)
+api.add_router("/", invitations_router)

@@ -282,3 +282,24 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
         value = getattr(instance, name)
         values[name] = value.pk if isinstance(value, models.Model) else value
     return values
+
+
+def event_as_dict(event: AuditEvent) -> dict[str, object]:
+    """An event as exported and streamed: every stored field, hashes included, so a
+    receiver can check the chain itself."""
+    return {
+        "id": event.pk,
+        "organization_id": event.organization_id,
+        "sequence": event.sequence,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": event.actor_label,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "target": {"type": event.target_type, "id": event.target_id, "label": event.target_label},
+        "before": event.before,
+        "after": event.after,
+        "request_id": event.request_id,
+        "ip": event.ip_address,
+        "previous_hash": event.previous_hash,
+        "hash": event.hash,
+    }

@@ -68,9 +68,15 @@ class AuditFilterForm(forms.Form):
             ("all", "People and the system"),
         ],
     )
-    actor = forms.CharField(required=False, label="Actor")
-    action = forms.CharField(required=False, label="Action starts with")
-    target = forms.CharField(required=False, label="Target")
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        max_length=200,
+        help_text="Any text in the action, actor, target or details",
+    )
+    actor = forms.CharField(required=False, label="Actor", max_length=200)
+    action = forms.CharField(required=False, label="Action starts with", max_length=120)
+    target = forms.CharField(required=False, label="Target", max_length=300)
     since = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
 from roost.core.audit import SYSTEM_ACTOR
@@ -84,6 +86,7 @@ class AuditActors(enum.StrEnum):
 @dataclass(frozen=True)
 class AuditFilter:
     actors: AuditActors = AuditActors.ALL
+    q: str = ""
     actor: str = ""
     action: str = ""
     target: str = ""
@@ -97,16 +100,23 @@ def audit_event_list(*, viewer: User, filters: AuditFilter | None = None) -> Que
     `actors` keeps people's events or the system's, `actor` matches the actor's e-mail
     or label, `action` is a prefix
     (`core.member` finds every membership event), `target` matches the type,
-    id or label, and the dates are inclusive days in UTC.
+    id or label, and the dates are inclusive days in UTC. `q` is free text, found
+    anywhere in the action, the actor, the target or the details (before and after).
     """
     require(viewer, Action.AUDIT_VIEW)
     events = AuditEvent.objects.filter(organization_id=viewer.organization_id)
     f = filters or AuditFilter()
+    if f.q:
+        events = events.alias(
+            before_text=Cast("before", TextField()), after_text=Cast("after", TextField())
+        )
     by_system = Q(actor_id__isnull=True, actor_label=SYSTEM_ACTOR)
     if f.actors == AuditActors.PEOPLE:
         events = events.exclude(by_system)
     elif f.actors == AuditActors.SYSTEM:
         events = events.filter(by_system)
+    if f.q:
+        events = events.filter(_audit_text_matches(f.q))
     if f.actor:
         events = events.filter(actor_label__icontains=f.actor)
     if f.action:
@@ -124,6 +134,25 @@ def audit_event_list(*, viewer: User, filters: AuditFilter | None = None) -> Que
             occurred_at__lt=dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC)
         )
     return events.order_by("-sequence")
+
+
+def _audit_text_matches(text: str) -> Q:
+    """Events holding `text` in any of their words: action, actor, target and details."""
+    match = (
+        Q(action__icontains=text)
+        | Q(actor_label__icontains=text)
+        | Q(target_type__icontains=text)
+        | Q(target_id=text)
+        | Q(target_label__icontains=text)
+        | Q(before_text__icontains=text)
+        | Q(after_text__icontains=text)
+    )
+    # Details are JSON: where the database keeps them as written (SQLite), text beyond
+    # ASCII or with quotes is stored escaped, so look for the escaped form as well.
+    escaped = json.dumps(text)[1:-1]
+    if escaped != text:
+        match |= Q(before_text__icontains=escaped) | Q(after_text__icontains=escaped)
+    return match
 
 
 def audit_event_get(*, viewer: User, event_id: int) -> AuditEvent:

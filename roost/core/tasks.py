@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_tasks import task
 
-from roost.core import audit
 from roost.core.clock import PeriodicJob, clock_history_prune
 from roost.core.services import memberships_expire
 from roost.core.signin import signin_failures_prune
-
-logger = logging.getLogger(__name__)
 
 
 @task()
@@ -34,20 +30,6 @@ def clear_expired_sessions() -> int:
 
 
 @task()
-def verify_audit_chains() -> int:
-    result = audit.verify()
-    if not result.ok:
-        assert result.broken_event is not None
-        logger.error(
-            "audit chain broken at event %s (organisation %s): %s",
-            result.broken_event.pk,
-            result.broken_event.organization_id,
-            result.reason,
-        )
-    return result.verified
-
-
-@task()
 def expire_memberships() -> int:
     return memberships_expire()
 
@@ -56,7 +38,6 @@ PERIODIC_JOBS = [
     PeriodicJob("core.prune_signin_failures", prune_signin_failures, dt.timedelta(hours=1)),
     PeriodicJob("core.clear_expired_sessions", clear_expired_sessions, dt.timedelta(hours=1)),
     PeriodicJob("core.prune_clock_history", prune_clock_history, dt.timedelta(hours=6)),
-    PeriodicJob("core.verify_audit_chains", verify_audit_chains, dt.timedelta(days=1)),
     # A grant stops counting the moment it expires; this only tidies up and tells people.
     PeriodicJob("core.expire_memberships", expire_memberships, dt.timedelta(minutes=15)),
 ]

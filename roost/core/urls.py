@@ -56,6 +56,7 @@ urlpatterns = [
     path("team/groups/<int:channel_group_id>/", team.channel_group_detail, name="channel_group"),
     path("governance/audit/", audit_log.audit_page, name="audit"),
     path("governance/audit/export.jsonl", audit_log.audit_export, name="audit_export"),
+    path("governance/audit/export.csv", audit_log.audit_export_csv, name="audit_export_csv"),
     path("governance/audit/<int:event_id>/", audit_log.audit_event_detail, name="audit_event"),
     path("settings/", preferences.settings_page, name="settings"),
     path("settings/sign-in-policy/", preferences.organization_two_factor, name="org_two_factor"),

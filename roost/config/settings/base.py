@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "roost.core.notifications",
     "roost.governance.reviews",
     "roost.core.signin_methods",
+    "roost.core.invitations",
+    "roost.core.audit_stream",
 ]
 
 MIDDLEWARE = [

@@ -65,6 +65,8 @@ class Scope(enum.StrEnum):
     ACCESS_REVIEWS_WRITE = "access-reviews:write"
     SIGNIN_POLICY_READ = "signin-policy:read"
     SIGNIN_POLICY_WRITE = "signin-policy:write"
+    INVITATIONS_READ = "invitations:read"
+    INVITATIONS_WRITE = "invitations:write"
 
 
 SCOPE_HELP = {
@@ -116,6 +118,11 @@ SCOPE_HELP = {
     ),
     Scope.SIGNIN_POLICY_READ: "Read the organisation's sign-in policy (admins)",
     Scope.SIGNIN_POLICY_WRITE: "Change the organisation's sign-in policy (admins)",
+    Scope.INVITATIONS_READ: "List invitations and read the invitation policy (admins)",
+    Scope.INVITATIONS_WRITE: (
+        "Invite people, send invitations again, revoke them and set the allowed domains "
+        "(as far as your own roles allow)"
+    ),
 }
 
 

@@ -82,6 +82,8 @@ NOT_A_PAGE = re.compile(
 # to answer a GET with 405, so that a page cannot hide here.
 POST_ONLY = {
     "api:token_revoke",
+    "audit_stream:delete",
+    "audit_stream:toggle",
     "approvals:approve",
     "approvals:reject",
     "approvals:submit",
@@ -121,6 +123,8 @@ POST_ONLY = {
     "inbox:settings_rule_move",
     "inbox_webhooks:change",
     "inbox_webhooks:reprocess",
+    "invitations:resend",
+    "invitations:revoke",
     "listening:feed_remove",
     "listening:monitor_delete",
     "notifications:contact_method_remove",
@@ -164,6 +168,9 @@ SKIPPED = {
     **{name: "answers POST only (a form's action)" for name in POST_ONLY},
     "core:healthz": "plain text for load balancers, not a page",
     "core:audit_export": "a file download (JSON lines)",
+    "core:audit_export_csv": "a file download (CSV)",
+    "invitations:accept": "opened from an invitation e-mail's one-time link, signed out "
+    "(roost/core/invitations/tests)",
     "channels:export": "a file download (CSV)",
     "inbox:reports_csv": "a file download (CSV)",
     "crisis:report_pdf": "a file download (PDF)",

@@ -1,17 +1,21 @@
-"""The audit page and its JSON-lines export."""
+"""The audit page, its search, and its exports: JSON lines and CSV, both streamed."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from roost.core import selectors
+from roost.core.audit import event_as_dict
+from roost.core.csv_export import SafeCsvWriter
 from roost.core.forms import AuditFilterForm
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import AuditEvent, User
@@ -34,24 +38,6 @@ def _filters(
             **{**data, "actors": selectors.AuditActors(data["actors"])}
         )
     return form, selectors.AuditFilter(actors=actors)
-
-
-def event_as_dict(event: AuditEvent) -> dict[str, object]:
-    return {
-        "id": event.pk,
-        "sequence": event.sequence,
-        "occurred_at": event.occurred_at.isoformat(),
-        "actor": event.actor_label,
-        "actor_id": event.actor_id,
-        "action": event.action,
-        "target": {"type": event.target_type, "id": event.target_id, "label": event.target_label},
-        "before": event.before,
-        "after": event.after,
-        "request_id": event.request_id,
-        "ip": event.ip_address,
-        "previous_hash": event.previous_hash,
-        "hash": event.hash,
-    }
 
 
 @login_required
@@ -90,15 +76,25 @@ def audit_event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@page_access(Action.AUDIT_EXPORT)
-def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+def _exported_events(request: HttpRequest) -> QuerySet[AuditEvent]:
     viewer = request.user
     assert isinstance(viewer, User)
     require(viewer, Action.AUDIT_EXPORT)
     # Everything unless narrowed: an export feeds a SIEM, which wants every event.
     _, filters = _filters(request, actors=selectors.AuditActors.ALL)
-    events = selectors.audit_event_list(viewer=viewer, filters=filters).order_by("sequence")
+    return selectors.audit_event_list(viewer=viewer, filters=filters).order_by("sequence")
+
+
+def _attachment(response: StreamingHttpResponse, extension: str) -> StreamingHttpResponse:
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = f'attachment; filename="roost-audit-{stamp}.{extension}"'
+    return response
+
+
+@login_required
+@page_access(Action.AUDIT_EXPORT)
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    events = _exported_events(request)
 
     def lines() -> Iterator[str]:
         for event in events.iterator(chunk_size=1000):
@@ -106,7 +102,46 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
             # is written as valid JSON, so the export never stops part-way.
             yield json.dumps(event_as_dict(event)) + "\n"
 
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    response = StreamingHttpResponse(lines(), content_type="application/x-ndjson")
-    response["Content-Disposition"] = f'attachment; filename="roost-audit-{stamp}.jsonl"'
-    return response
+    return _attachment(StreamingHttpResponse(lines(), content_type="application/x-ndjson"), "jsonl")
+
+
+CSV_COLUMNS = [
+    "sequence", "occurred_at", "actor", "actor_id", "action", "target_type", "target_id",
+    "target_label", "before", "after", "request_id", "ip", "previous_hash", "hash",
+]  # fmt: skip
+
+
+def _csv_row(event: AuditEvent) -> list[object]:
+    def details(value: object) -> str:
+        return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    return [
+        event.sequence, event.occurred_at.isoformat(), event.actor_label, event.actor_id or "",
+        event.action, event.target_type, event.target_id, event.target_label,
+        details(event.before), details(event.after), event.request_id, event.ip_address or "",
+        event.previous_hash, event.hash,
+    ]  # fmt: skip
+
+
+@login_required
+@page_access(Action.AUDIT_EXPORT)
+def audit_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The same events as the JSON-lines export, one row each, for a spreadsheet: a cell
+    that would start a formula is written as text (`roost.core.csv_export`)."""
+    events = _exported_events(request)
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = SafeCsvWriter(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for n, event in enumerate(events.iterator(chunk_size=1000), start=1):
+            writer.writerow(
+                [text_repaired(v) if isinstance(v, str) else v for v in _csv_row(event)]
+            )
+            if n % 200 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return _attachment(StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8"), "csv")
