@@ -18,6 +18,7 @@ from roost.core.api_access.fields import Id
 from roost.core.api_access.tokens import Scope
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, User
+from roost.core.permissions import Action, require
 from roost.crisis import mode, selectors, services
 from roost.crisis.models import CrisisMode, Incident
 from roost.crisis.timeline import timeline_of
@@ -203,6 +204,8 @@ def incident_update(
 ) -> IncidentDetailOut:
     viewer = require_scope(request, Scope.INCIDENTS_WRITE)
     incident = selectors.incident_get(viewer=viewer, incident_id=incident_id)
+    # An update that changes nothing is refused as any other would be, not answered 200.
+    require(viewer, Action.INCIDENT_MANAGE)
     if payload.clear_owner and payload.owner_id is not None:
         raise ApplicationError(
             ErrorCode.INVALID, "Set an owner or clear it, not both.", field="owner_id"
@@ -269,6 +272,7 @@ def crisis_off(request: HttpRequest) -> CrisisOut:
     """Ends crisis mode: the banner goes and the held posts wait for a decision on the
     review page; publishing stays paused until they are decided."""
     viewer = require_scope(request, Scope.CRISIS_WRITE)
+    require(viewer, Action.CRISIS_MODE)  # the right first, then whether it is on
     crisis = selectors.crisis_mode_on(organization_id=viewer.organization_id)
     if crisis is None:
         raise ApplicationError(ErrorCode.CONFLICT, "Crisis mode is not on.")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from roost.channels.destinations import guarded_transport
+from roost.core.web_links import web_link
 from roost.listening.matching import Post, matches_store, monitors_active, posts_match
 from roost.listening.models import Feed, MatchSource
 
@@ -58,7 +59,7 @@ def feed_posts(feed: Feed, content: bytes, *, now: dt.datetime) -> list[Post]:
                 external_id=f"{feed.pk}:{identity}",
                 text=text,
                 at=min(_entry_time(entry, now), now),
-                url=entry.get("link", ""),
+                url=web_link(entry.get("link", "")),
                 author=entry.get("author", "") or parsed.feed.get("title", ""),
                 language=(parsed.feed.get("language") or "")[:2].lower(),
             )

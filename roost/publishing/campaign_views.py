@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.core.refusals import refusal_flash
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 from roost.publishing import campaigns, selectors
@@ -120,5 +121,5 @@ def campaign_action(request: HttpRequest, campaign_id: int) -> HttpResponse:
         else:
             messages.error(request, "Unknown action.")
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
     return redirect("publishing:campaign", campaign_id=campaign.pk)

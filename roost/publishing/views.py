@@ -22,6 +22,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import ChannelGroup, User
 from roost.core.permissions import Action, can, channel_group_ids_allowed
+from roost.core.refusals import refusal_flash
 from roost.core.views.viewer import viewer_of
 from roost.media import services as media_services
 from roost.media.models import MediaAsset
@@ -423,7 +424,7 @@ def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
                 actor=viewer, post=post, scheduled_at=form.cleaned_data["scheduled_at"]
             )
         except ApplicationError as error:
-            messages.error(request, error.message)
+            refusal_flash(request, error)
         else:
             messages.success(request, "Schedule saved.")
     else:
@@ -441,7 +442,7 @@ def post_media(request: HttpRequest, post_id: int) -> HttpResponse:
     try:
         post_media_set(actor=viewer, post=post, assets=[by_id[pk] for pk in picked if pk in by_id])
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
     else:
         messages.success(request, "Media saved.")
     return redirect("publishing:detail", post_id=post.pk)

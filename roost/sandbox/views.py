@@ -14,6 +14,7 @@ from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
 from roost.core.permissions import Action
+from roost.core.refusals import refusal_flash
 from roost.sandbox.channels import sandbox_channel_connect
 from roost.sandbox.links import sandbox_post_link
 from roost.sandbox.models import FailMode
@@ -36,7 +37,7 @@ def channel_connect_sandbox(request: HttpRequest, channel_id: int) -> HttpRespon
     try:
         sandbox_channel_connect(actor=viewer, channel=channel)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
     else:
         messages.success(request, f"{channel.handle} is connected to its sandbox account.")
     return redirect("channels:detail", channel_id=channel.pk)

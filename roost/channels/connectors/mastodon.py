@@ -60,6 +60,7 @@ from roost.channels.connectors.base import (
     TransientError,
 )
 from roost.channels.destinations import guarded_session, plain_http_allowed
+from roost.core.web_links import web_link
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_MAX_MEDIA = 4
@@ -464,7 +465,9 @@ class MastodonConnector(Connector):
                 language=language or None,
                 idempotency_key=idempotency_key or None,
             )
-        return Published(external_id=str(status.id), url=str(status.get("url") or status.uri))
+        return Published(
+            external_id=str(status.id), url=web_link(str(status.get("url") or status.uri))
+        )
 
     def delete(self, external_id: str) -> None:
         with self._calling("delete a status") as api:
@@ -514,7 +517,7 @@ class MastodonConnector(Connector):
             text=text,
             created_at=_aware(status.created_at),
             parent_external_id=str(parent) if parent is not None else "",
-            url=str(status.get("url") or status.get("uri") or ""),
+            url=web_link(str(status.get("url") or status.get("uri") or "")),
             language=str(status.get("language") or ""),
             author_name=str(author.get("display_name") or ""),
             # Mastodon has no verified accounts (its verified links are something else).

@@ -13,6 +13,7 @@ from roost.core.notifications import contact_methods
 from roost.core.notifications.forms import ContactMethodForm, ContactMethodRulesForm
 from roost.core.notifications.models import Delivery
 from roost.core.notifications.providers import providers_declared
+from roost.core.refusals import refusal_flash
 from roost.core.views.viewer import viewer_of
 
 # Shown once after adding a signed webhook, then gone: only the vault keeps it.
@@ -81,7 +82,7 @@ def contact_method_rules(request: HttpRequest, contact_method_id: int) -> HttpRe
             for_normal=form.cleaned_data.get("for_normal", False),
         )
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         return _back(status=error.status, request=request)
     messages.success(request, f"Saved which messages go to {method}.")
     return redirect("notifications:contact_methods")
@@ -97,7 +98,7 @@ def contact_method_test_send(request: HttpRequest, contact_method_id: int) -> Ht
         )
         tested = contact_methods.contact_method_test(actor=viewer, method=method)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         return _back(status=error.status, request=request)
     if tested.ok:
         messages.success(request, f"Test sent to {method}.")
@@ -117,7 +118,7 @@ def contact_method_delete(request: HttpRequest, contact_method_id: int) -> HttpR
         label = str(method)
         contact_methods.contact_method_remove(actor=viewer, method=method)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         return _back(status=error.status, request=request)
     messages.success(request, f"Removed {label}.")
     return redirect("notifications:contact_methods")

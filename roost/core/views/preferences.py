@@ -17,6 +17,7 @@ from roost.core.feed_tokens import feed_token_current, feed_token_issue, feed_to
 from roost.core.forms import ProfileForm
 from roost.core.models import User
 from roost.core.permissions import Action, can
+from roost.core.refusals import refusal_flash
 from roost.core.two_factor import confirmed_device, two_factor_required
 
 NEW_FEED_URL_KEY = "roost.new_feed_url"
@@ -69,7 +70,7 @@ def _policy_post(
             organization=user.organization, actor=user, required=request.POST.get(field) == "on"
         )
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
     else:
         messages.success(request, saved)
     return redirect("core:settings")

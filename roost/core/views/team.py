@@ -12,6 +12,7 @@ from roost.core import selectors, services
 from roost.core.errors import ApplicationError
 from roost.core.forms import GrantForm
 from roost.core.permissions import Action, can
+from roost.core.refusals import refusal_flash
 from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 
@@ -76,7 +77,7 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
     try:
         services.membership_revoke(actor=viewer, membership=membership)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
     else:
         messages.success(request, "Role revoked.")
     return redirect("core:person", user_id=membership.user_id)

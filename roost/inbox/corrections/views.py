@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.permissions import Action, can
+from roost.core.refusals import refusal_flash
 from roost.core.views.viewer import viewer_of
 from roost.inbox import selectors as inbox_selectors
 from roost.inbox.corrections import selectors, services
@@ -40,7 +41,7 @@ def conversation_labels(request: HtmxHttpRequest, conversation_id: int) -> HttpR
             value=request.POST.get("value", ""),
         )
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         back = QueryDict(request.POST.get("back", ""))
         if split:
             context = _list_context(request, back) | _detail_context(request, conversation.pk, back)
@@ -85,7 +86,7 @@ def learning_retrain(request: HttpRequest) -> HttpResponse:
     try:
         result = services.classifier_retrain(organization=viewer.organization, actor=viewer)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         return redirect("inbox:settings_learning")
     if result.skipped:
         messages.info(request, f"Nothing retrained: {result.skipped}.")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
 from roost.core.permissions import Action, can, require
+from roost.core.refusals import refusal_flash
 from roost.core.views.viewer import viewer_of
 from roost.inbox import moderation, selectors, settings_selectors
 from roost.inbox.classify import Intent
@@ -43,7 +44,7 @@ def message_moderate(request: HttpRequest, message_id: int) -> HttpResponse:
         else:
             moderation.message_unhide(actor=viewer, message=message)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         return redirect(f"{back}#message-{message.pk}")
     network = message.channel.network.title()
     if action == "hide":
@@ -186,7 +187,7 @@ def moderation_rule_switch(request: HttpRequest, rule_id: int) -> HttpResponse:
     try:
         moderation.moderation_rule_update(actor=viewer, rule=rule, spec=spec)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         return redirect("inbox:settings_moderation")
     state = "on" if spec.enabled else "off"
     messages.success(request, f"Moderation rule “{rule.name}” is {state}.")
@@ -202,7 +203,7 @@ def moderation_rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     try:
         moderation.moderation_rule_delete(actor=viewer, rule=rule)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         return redirect("inbox:settings_moderation")
     messages.success(request, f"Moderation rule “{name}” deleted.")
     return redirect("inbox:settings_moderation")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
+from roost.core.refusals import refusal_flash
 from roost.core.views.viewer import viewer_of
 from roost.inbox import selectors
 from roost.inbox.filters import filter_from_query
@@ -27,7 +28,7 @@ def saved_filter_add(request: HtmxHttpRequest) -> HttpResponse:
             actor=viewer, name=request.POST.get("name", ""), query=request.POST
         )
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
         return render_queue_page(request, request.POST, status=error.status)
     messages.success(request, f"Saved the filter “{saved.name}”.")
     return redirect(f"{reverse('inbox:index')}?{filter_from_query(saved.query).urlencode()}")

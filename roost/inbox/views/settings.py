@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from roost.core.errors import ApplicationError
 from roost.core.models import User
 from roost.core.permissions import Action, can, require
+from roost.core.refusals import refusal_flash
 from roost.core.views.viewer import viewer_of
 from roost.inbox import settings_selectors
 from roost.inbox.models import RoutingRule, SlaPolicy
@@ -96,7 +97,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
     try:
         rules.routing_rule_move(actor=viewer, rule=rule, direction=direction)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        refusal_flash(request, error)
     return redirect("inbox:settings_rules")
 
 
