@@ -22,8 +22,6 @@ urlpatterns = [
     path("notifications/", include("roost.core.notifications.urls")),
     path("", include("roost.core.signin_methods.urls")),
     path("governance/audit-stream/", include("roost.core.audit_stream.urls")),
-    path("governance/", include("roost.governance.urls")),
-    path("notifications/", include("roost.core.notifications.urls")),
     path("team/invitations/", include("roost.core.invitations.urls")),
     path("", include("roost.core.urls")),
 ]

@@ -111,6 +111,7 @@ SCOPE_HELP = {
     Scope.OFFBOARDING_READ: "Read offboardings and their reports (admins)",
     Scope.OFFBOARDING_WRITE: (
         "Offboard a leaver to a successor: revoke their access and hand over their work (admins)"
+    ),
     Scope.ACCESS_REVIEWS_READ: "List access reviews, their reports, and the grants you review",
     Scope.ACCESS_REVIEWS_WRITE: (
         "Start and close access reviews, and keep or revoke the grants you review "
