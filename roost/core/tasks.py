@@ -11,7 +11,7 @@ from django_tasks import task
 
 from roost.core import audit
 from roost.core.clock import PeriodicJob
-from roost.core.services import memberships_expire
+from roost.core.membership_expiry import memberships_expire
 from roost.core.signin import signin_failures_prune
 
 logger = logging.getLogger(__name__)
