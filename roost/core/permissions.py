@@ -198,10 +198,14 @@ def _read(user_ids: Iterable[int], organization_id: int) -> dict[int, frozenset[
     return {user_id: frozenset(grants) for user_id, grants in found.items()}
 
 
-def in_force_q(now: dt.datetime | None = None) -> Q:
+def in_force_q(now: dt.datetime | None = None, *, through: str = "") -> Q:
     """Grants that count now: a time-limited grant stops counting the moment it expires,
-    whether or not the expiry job has revoked it yet."""
-    return Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now())
+    whether or not the expiry job has revoked it yet. `through` reaches the grants from
+    another model ("memberships__" from User); use it in the same `filter()` call as the
+    other conditions on the grant, so that they hold for one and the same grant."""
+    return Q(**{f"{through}expires_at__isnull": True}) | Q(
+        **{f"{through}expires_at__gt": now or timezone.now()}
+    )
 
 
 def grants_preload(users: Iterable[User]) -> None:

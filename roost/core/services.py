@@ -9,13 +9,11 @@ pass by name, and its changes are audited as "system".
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from roost.core import audit, locks
@@ -35,7 +33,6 @@ from roost.core.models import (
 from roost.core.permissions import Action, grants_forget, in_force_q, require
 from roost.core.tenancy import require_on, require_organization, require_same_organization
 
-logger = logging.getLogger(__name__)
 _TIME_ZONES = {name for name, _ in TIME_ZONE_CHOICES}
 USER_FIELDS = ("email", "name", "time_zone", "region", "language", "is_active")
 
@@ -298,7 +295,7 @@ def membership_grant(
                 "user": user.email,
                 "role": role.value,
                 "channel_group": membership.scope_label,
-                "expires_at": expires_at.isoformat() if expires_at else None,
+                **({"expires_at": expires_at.isoformat()} if expires_at else {}),
             },
         )
     grants_forget(user)
@@ -328,7 +325,7 @@ def membership_revoke(*, actor: Actor, membership: Membership, reason: str = "")
             "user": locked.user.email,
             "role": locked.role,
             "channel_group": locked.scope_label,
-            "expires_at": locked.expires_at.isoformat() if locked.expires_at else None,
+            **({"expires_at": locked.expires_at.isoformat()} if locked.expires_at else {}),
         }
         audit.record(
             organization=locked.user.organization,
@@ -340,47 +337,6 @@ def membership_revoke(*, actor: Actor, membership: Membership, reason: str = "")
         )
         locked.delete()
     grants_forget(membership.user)
-
-
-def memberships_expire(*, now: dt.datetime | None = None) -> int:
-    """Revoke every grant whose expiry has passed, as Roost itself, and tell each person;
-    answers how many were revoked. Safe to run twice: a grant revoked already is skipped.
-
-    The last organisation-wide admin is never revoked (the revoke refuses it); that grant
-    stays expired, and so counts for nothing, until another admin is granted."""
-    from roost.core.notifications import notify
-
-    moment = now or timezone.now()
-    due = (
-        Membership.objects.filter(expires_at__lte=moment)
-        .select_related("user__organization", "channel_group")
-        .order_by("pk")
-    )
-    revoked = 0
-    for membership in due:
-        try:
-            with transaction.atomic():
-                membership_revoke(actor=SYSTEM, membership=membership, reason="expired")
-                notify(
-                    organization=membership.user.organization,
-                    recipients=[membership.user],
-                    subject=(
-                        f"Your {membership.get_role_display()} role on "
-                        f"{membership.scope_label} has expired"
-                    ),
-                    body=(
-                        f"The time-limited {membership.get_role_display()} role on "
-                        f"{membership.scope_label} ended on "
-                        f"{membership.expires_at:%Y-%m-%d %H:%M} UTC and was revoked. Ask an "
-                        "admin if you still need it."
-                    ),
-                    url=reverse("core:person", args=[membership.user_id]),
-                )
-        except ApplicationError as error:
-            logger.warning("expired grant %s kept: %s", membership.pk, error.message)
-            continue
-        revoked += 1
-    return revoked
 
 
 def team_create(*, organization: Organization, actor: Actor, name: str, region: str = "") -> Team:

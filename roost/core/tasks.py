@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from roost.core.clock import PeriodicJob, clock_history_prune
-from roost.core.services import memberships_expire
+from roost.core.membership_expiry import memberships_expire
 from roost.core.signin import signin_failures_prune
 
 

@@ -21,7 +21,7 @@ from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.locks import locked_one
 from roost.core.models import Brand, Membership, Organization, Role, User
 from roost.core.notifications import notify
-from roost.core.permissions import Action, require, roles_of
+from roost.core.permissions import Action, in_force_q, require, roles_of
 from roost.core.tenancy import require_on
 from roost.crisis.models import (
     HoldingStatement,
@@ -176,6 +176,7 @@ def statement_submit(
         approvers = [
             m.user
             for m in Membership.objects.filter(
+                in_force_q(),
                 organization_id=playbook.organization_id,
                 channel_group__isnull=True,
                 role__in={playbook.approval_role, Role.ADMIN},

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from roost.core.models import Role, User
+from roost.core.permissions import in_force_q
 from roost.crisis.models import Incident
 
 LEAD_ROLES = (Role.ADMIN, Role.MANAGER)
@@ -19,7 +20,9 @@ def organization_leads(organization_id: int) -> list[User]:
     """The organisation's admins and managers (on any part of it)."""
     return list(
         User.objects.filter(
-            organization_id=organization_id, is_active=True, memberships__role__in=LEAD_ROLES
+            Q(memberships__role__in=LEAD_ROLES) & in_force_q(through="memberships__"),
+            organization_id=organization_id,
+            is_active=True,
         )
         .distinct()
         .order_by("pk")
@@ -27,9 +30,10 @@ def organization_leads(organization_id: int) -> list[User]:
 
 
 def incident_team(incident: Incident) -> list[User]:
-    on_team = Q(memberships__role__in=LEAD_ROLES)
+    in_force = in_force_q(through="memberships__")
+    on_team = Q(memberships__role__in=LEAD_ROLES) & in_force
     if incident.brand_id:
-        on_team |= Q(memberships__channel_group__brand_id=incident.brand_id)
+        on_team |= Q(memberships__channel_group__brand_id=incident.brand_id) & in_force
     if incident.owner_id:
         on_team |= Q(pk=incident.owner_id)
     return list(

@@ -25,6 +25,7 @@ from roost.core.permissions import Action, can, in_force_q, require
 # One decision should fit on one screen of review; more is a sign of a wrong selection.
 MOST_PEOPLE = 500
 MOST_CHANNEL_GROUPS = 500
+MOST_PAIRS = 5000  # people x scopes: each is a row of the preview
 
 
 class BulkOperation(enum.StrEnum):
@@ -183,6 +184,11 @@ def access_bulk_preview(
     """What the bulk change would do, pair by pair; changes nothing."""
     require(actor, Action.ACCESS_MANAGE)
     _check_same_organization(actor, people, scopes)
+    if len(people) * len(scopes) > MOST_PAIRS:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            f"At most {MOST_PAIRS} changes at once; choose fewer people or channel groups.",
+        )
     try:
         operation = BulkOperation(operation)
     except ValueError as exc:

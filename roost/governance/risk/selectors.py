@@ -16,8 +16,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from roost.channels.models import Channel, ChannelStatus, Credential
 from roost.core.models import Membership, Role, User
-from roost.core.permissions import Action, in_force_q, require
-from roost.governance.access.selectors import group_access_unchecked
+from roost.core.permissions import (
+    Action,
+    grants_preload,
+    grants_remembered,
+    in_force_q,
+    require,
+)
+from roost.governance.access.selectors import GroupAccess, group_access_unchecked
 
 CREDENTIAL_EXPIRY_AHEAD = dt.timedelta(days=14)
 CREDENTIAL_ROTATION_AGE = dt.timedelta(days=90)
@@ -99,6 +105,39 @@ def _no_backup(org_id: int, now: dt.datetime) -> list[Risk]:
     ]
 
 
+def _channel_bus_factor(
+    channel: Channel, grants: list[Membership], access_by_group: dict[int, GroupAccess]
+) -> list[Risk]:
+    found = []
+    group = channel.channel_group
+    if group.pk not in access_by_group:
+        access_by_group[group.pk] = group_access_unchecked(channel_group=group, grants=grants)
+    access = access_by_group[group.pk]
+    for action, verb in ((Action.POST_EDIT, "publish"), (Action.INBOX_HANDLE, "answer")):
+        people = access.people_who(action)
+        if len(people) > 1:
+            continue
+        who = f"Only {people[0]}" if people else "Nobody"
+        found.append(
+            Risk(
+                RiskKind.BUS_FACTOR,
+                _channel_name(channel),
+                f"{who} can {verb} on it ({group.name}).",
+                "Grant the role to another person",
+                reverse("governance:access_bulk")
+                + "?"
+                + urlencode(
+                    {
+                        "operation": "grant",
+                        "role": Role.PUBLISHER if verb == "publish" else Role.COMMUNITY_MANAGER,
+                        "channel_groups": group.pk,
+                    }
+                ),
+            )
+        )
+    return found
+
+
 def _bus_factor(org_id: int, now: dt.datetime) -> list[Risk]:
     grants = list(
         Membership.objects.filter(organization_id=org_id, user__is_active=True)
@@ -107,34 +146,12 @@ def _bus_factor(org_id: int, now: dt.datetime) -> list[Risk]:
         .order_by("user__name", "user_id", "role")
     )
     found = []
-    access_by_group = {}
-    for channel in _live_channels(org_id):
-        group = channel.channel_group
-        if group.pk not in access_by_group:
-            access_by_group[group.pk] = group_access_unchecked(channel_group=group, grants=grants)
-        access = access_by_group[group.pk]
-        for action, verb in ((Action.POST_EDIT, "publish"), (Action.INBOX_HANDLE, "answer")):
-            people = access.people_who(action)
-            if len(people) > 1:
-                continue
-            who = f"Only {people[0]}" if people else "Nobody"
-            found.append(
-                Risk(
-                    RiskKind.BUS_FACTOR,
-                    _channel_name(channel),
-                    f"{who} can {verb} on it ({group.name}).",
-                    "Grant the role to another person",
-                    reverse("governance:access_bulk")
-                    + "?"
-                    + urlencode(
-                        {
-                            "operation": "grant",
-                            "role": Role.PUBLISHER if verb == "publish" else Role.COMMUNITY_MANAGER,
-                            "channel_groups": group.pk,
-                        }
-                    ),
-                )
-            )
+    access_by_group: dict[int, GroupAccess] = {}
+    # One read of everyone's grants, however many groups there are.
+    with grants_remembered():
+        grants_preload({grant.user_id: grant.user for grant in grants}.values())
+        for channel in _live_channels(org_id):
+            found += _channel_bus_factor(channel, grants, access_by_group)
     return found
 
 

@@ -12,6 +12,7 @@ from roost.core import services as core_services
 from roost.core.actors import SYSTEM
 from roost.core.clock import periodic_jobs
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.membership_expiry import memberships_expire
 from roost.core.models import AuditEvent, ChannelGroup, Membership, Role
 from roost.core.notifications.models import Notification
 from roost.core.permissions import Action, can, grants_remembered
@@ -89,8 +90,8 @@ def test_the_expiry_job_revokes_as_the_system_and_tells_the_person(org, admin, m
     expiring = core_services.membership_grant(
         actor=admin, user=person, role=Role.PUBLISHER, channel_group=groups[1], expires_at=ends
     )
-    assert core_services.memberships_expire(now=ends - dt.timedelta(minutes=1)) == 0
-    assert core_services.memberships_expire(now=ends + dt.timedelta(minutes=1)) == 1
+    assert memberships_expire(now=ends - dt.timedelta(minutes=1)) == 0
+    assert memberships_expire(now=ends + dt.timedelta(minutes=1)) == 1
     assert not Membership.objects.filter(pk=expiring.pk).exists()
     assert Membership.objects.filter(user=person, role=Role.VIEWER).exists()
     event = AuditEvent.objects.get(action="core.membership.revoked", target_id=str(expiring.pk))
@@ -99,7 +100,7 @@ def test_the_expiry_job_revokes_as_the_system_and_tells_the_person(org, admin, m
     told = Notification.objects.get(recipient=person)
     assert "Publisher role on Group 1 has expired" in told.subject
     # Safe to run twice.
-    assert core_services.memberships_expire(now=ends + dt.timedelta(minutes=2)) == 0
+    assert memberships_expire(now=ends + dt.timedelta(minutes=2)) == 0
 
 
 @pytest.mark.django_db
@@ -127,7 +128,7 @@ def test_the_expiry_job_keeps_the_last_admin(org, make_user):
     Membership.objects.filter(pk=grant.pk).update(
         expires_at=timezone.now() - dt.timedelta(minutes=1)
     )
-    assert core_services.memberships_expire() == 0
+    assert memberships_expire() == 0
     assert Membership.objects.filter(pk=grant.pk).exists()
 
 
@@ -249,3 +250,35 @@ def test_another_organisations_ids_are_refused_by_number(org, other_org, admin, 
             services.access_bulk_grant(actor=admin, people=people, role="viewer", scopes=scopes)
         assert caught.value.code is ErrorCode.NOT_FOUND
     assert not Membership.objects.filter(user__in=[ours, theirs]).exists()
+
+
+@pytest.mark.django_db
+def test_expired_grants_do_not_put_people_on_an_incident_team(org, admin, make_user):
+    from roost.crisis.services import incident_open
+    from roost.crisis.team import incident_team, organization_leads
+
+    cover = make_user(org, None)
+    grant = core_services.membership_grant(
+        actor=admin,
+        user=cover,
+        role=Role.MANAGER,
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    assert cover in organization_leads(org.pk)
+    Membership.objects.filter(pk=grant.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert cover not in organization_leads(org.pk)
+    incident = incident_open(organization=org, actor=admin, title="Outage", severity="sev2")
+    assert admin in incident_team(incident) and cover not in incident_team(incident)
+
+
+@pytest.mark.django_db
+def test_a_change_too_large_to_review_is_refused(org, admin, make_user, monkeypatch):
+    monkeypatch.setattr(services, "MOST_PAIRS", 5)
+    people = [make_user(org, None) for _ in range(3)]
+    scopes = [ChannelGroup.objects.create(organization=org, name=f"G{n}") for n in range(2)]
+    with pytest.raises(ApplicationError) as caught:
+        services.access_bulk_grant(actor=admin, people=people, role="viewer", scopes=scopes)
+    assert caught.value.code is ErrorCode.INVALID and "At most 5 changes" in caught.value.message
+    assert not Membership.objects.filter(user__in=people).exists()

@@ -189,3 +189,40 @@ def test_the_demo_shows_risks():
     assert sections[RiskKind.NO_TWO_FACTOR]
     cover = Membership.objects.get(user=victor, role=Role.ANALYST, channel_group__name="Corporate")
     assert cover.granted_by == ada and cover.expires_at is not None
+
+
+def _grow(org, admin, make_user, n: int) -> None:
+    for i in range(n):
+        group = ChannelGroup.objects.create(organization=org, name=f"Grown {n}-{i}")
+        person = make_user(org, Role.PUBLISHER, channel_group=group)
+        channel = channel_services.channel_create(
+            actor=admin,
+            organization=org,
+            network="bluesky",
+            placement="post",
+            handle=f"grown-{n}-{i}.example",
+            channel_group=group,
+            primary_owner=person,
+        )
+        channel_services.channel_credential_set(
+            actor=admin, channel=channel, kind="app_password", secret="s3cret",
+            expires_at=timezone.now() + dt.timedelta(days=3),
+        )  # fmt: skip
+
+
+# A change here should be a decision, not an accident: the dashboard reads each kind of
+# risk in a fixed number of queries, however many channels, groups and people there are.
+RISK_QUERIES = 11
+
+
+@pytest.mark.django_db
+def test_the_dashboard_reads_a_fixed_number_of_queries(
+    org, admin, make_user, django_assert_num_queries
+):
+    _grow(org, admin, make_user, 2)
+    with django_assert_num_queries(RISK_QUERIES):
+        small = risk_sections(viewer=admin)
+    _grow(org, admin, make_user, 6)
+    with django_assert_num_queries(RISK_QUERIES):
+        large = risk_sections(viewer=admin)
+    assert sum(len(s.risks) for s in large) > sum(len(s.risks) for s in small)
