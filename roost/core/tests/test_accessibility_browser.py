@@ -49,6 +49,7 @@ from roost.crisis.models import Playbook
 from roost.crisis.services import incident_note, incident_open
 from roost.demo import seed_demo_organization
 from roost.governance.offboarding.services import offboarding_run
+from roost.governance.reviews.services import campaign_start
 from roost.inbox.moderation import ModerationRuleSpec, moderation_rule_create
 from roost.inbox.saved_replies import saved_reply_create
 from roost.listening.alerts import alert_raise
@@ -81,6 +82,7 @@ NOT_A_PAGE = re.compile(
 # Named addresses that are not walked, and why. Those answering only POST are checked
 # to answer a GET with 405, so that a page cannot hide here.
 POST_ONLY = {
+    "access_reviews:campaign_close",
     "api:token_revoke",
     "audit_stream:delete",
     "audit_stream:toggle",
@@ -174,6 +176,8 @@ SKIPPED = {
     "channels:export": "a file download (CSV)",
     "inbox:reports_csv": "a file download (CSV)",
     "crisis:report_pdf": "a file download (PDF)",
+    "access_reviews:report_csv": "a file download (CSV)",
+    "access_reviews:report_pdf": "a file download (PDF)",
     "publishing:calendar_feed": "an iCalendar feed for calendar apps",
     "oncall:person_feed": "an iCalendar feed for calendar apps",
     "oncall:schedule_feed": "an iCalendar feed for calendar apps",
@@ -445,7 +449,15 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
     offboarded = offboarding_run(
         actor=admin, leaver=walk_leaver, successor=User.objects.get(email="marco@northwind.example")
     )
+    # An access review of everything; the manager's own grant is the admin's to review.
+    review = campaign_start(
+        actor=admin, organization=org, name="Walk review", due_at=at + dt.timedelta(days=7),
+        channel_groups=None, include_organization_wide=True,
+    )  # fmt: skip
     by_name = [
+        ("access_reviews:campaign", [review.pk]),
+        ("access_reviews:report", [review.pk]),
+        ("access_reviews:mine", []),
         ("api-v1:openapi-view", []),
         ("offboarding:report", [offboarded.pk]),
         ("offboarding:rotations", []),

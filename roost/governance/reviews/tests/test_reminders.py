@@ -8,12 +8,13 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from roost.core.clock import periodic_jobs
 from roost.core.models import AuditEvent, Membership, Role
 from roost.core.notifications.models import Notification
 from roost.core.services import membership_revoke
-from roost.governance.reviews.models import Decision, ReviewerNotice
+from roost.governance.reviews.models import Campaign, Decision, ReviewerNotice
 from roost.governance.reviews.services import (
     campaign_close,
     item_attest,
@@ -29,8 +30,15 @@ def _told(user, subject_start):
     return Notification.objects.filter(recipient=user, subject__startswith=subject_start).count()
 
 
-def test_the_job_is_on_the_clock():
-    assert "access_reviews.remind_and_escalate" in {job.name for job in periodic_jobs()}
+def test_the_job_is_on_the_clock_and_runs_as_a_task(world):
+    jobs = {job.name: job for job in periodic_jobs()}
+    job = jobs["access_reviews.remind_and_escalate"]
+    assert job.every == dt.timedelta(hours=1)
+    now = timezone.now()
+    campaign = world.start(due_at=now + dt.timedelta(minutes=5), now=now)
+    Campaign.objects.filter(pk=campaign.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    result = job.task.enqueue()
+    assert result.return_value.get("escalated") == 1
 
 
 def test_reviewers_are_told_at_the_start_and_reminded_once_a_day(world):

@@ -92,7 +92,7 @@ def test_run_an_access_review_as_the_admin_and_attest_as_a_manager(browser_page,
     assert marco.get_by_test_id("review-item").count() == mine.count() > 3
     assert not mine.filter(person__email="marco@northwind.example").exists()
     priya = mine.get(person__email="priya@northwind.example", role=Role.PUBLISHER)
-    marco.get_by_label("Comment on Priya Publisher, Publisher").focus()
+    marco.get_by_label("Comment on Priya Publisher, Publisher on Consumer EMEA").focus()
     marco.keyboard.type("Runs the EMEA launches")
     marco.keyboard.press("Enter")  # Enter in a comment decides nothing
     marco.keyboard.press("Tab")
@@ -102,7 +102,10 @@ def test_run_an_access_review_as_the_admin_and_attest_as_a_manager(browser_page,
     priya.refresh_from_db()
     assert (priya.decision, priya.comment) == (Decision.KEEP, "Runs the EMEA launches")
     # Two at once: Sam's and Victor's access goes.
-    for label in ("Select Sam Community, Community manager", "Select Victor Viewer, Viewer"):
+    for label in (
+        "Select Sam Community, Community manager on Consumer Americas",
+        "Select Victor Viewer, Viewer on Whole organisation",
+    ):
         marco.get_by_label(label).focus()
         marco.keyboard.press("Space")
     marco.get_by_label("Comment (optional)").fill("Left the team")

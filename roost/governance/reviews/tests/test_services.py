@@ -8,7 +8,7 @@ import pytest
 
 from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.models import AuditEvent, Membership, Role
+from roost.core.models import AuditEvent, ChannelGroup, Membership, Role
 from roost.core.services import membership_revoke
 from roost.governance.reviews.models import Campaign, CampaignStatus, Decision, ReviewItem
 from roost.governance.reviews.services import (
@@ -221,3 +221,26 @@ def test_closing_leaves_the_rest_unanswered_and_nothing_more_is_decided(world):
     with pytest.raises(ApplicationError) as again:
         campaign_close(actor=world.admin, campaign=campaign)
     assert again.value.code == ErrorCode.CONFLICT
+
+
+def test_services_refuse_another_organisation(world, other_org, make_user):
+    stranger = make_user(other_org, Role.ADMIN)
+    theirs = ChannelGroup.objects.create(organization=other_org, name="Theirs")
+    with pytest.raises(ApplicationError) as refused:
+        world.start(actor=stranger)  # starting a review of our organisation
+    assert refused.value.code == ErrorCode.NOT_FOUND
+    with pytest.raises(ApplicationError) as refused:
+        world.start(channel_groups=[world.emea, theirs])
+    assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, "channel_groups")
+    campaign = world.start()
+    item = world.item(campaign, world.publisher, world.emea)
+    item.reviewers.add(stranger)  # even if assigned by mistake
+    for attempt in (
+        lambda: item_attest(actor=stranger, item=item, decision="revoke", now=NOW),
+        lambda: campaign_close(actor=stranger, campaign=campaign, now=NOW),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            attempt()
+        assert refused.value.code == ErrorCode.NOT_FOUND
+    assert ReviewItem.objects.get(pk=item.pk).decision == Decision.PENDING
+    assert Campaign.objects.get().status == CampaignStatus.OPEN
