@@ -18,6 +18,8 @@ from django.utils import timezone
 from roost.core import audit, locks
 from roost.core.actors import Actor
 from roost.core.models import FeedToken, User
+from roost.core.permissions import Action, require
+from roost.core.tenancy import require_same_organization
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
@@ -50,9 +52,12 @@ def feed_token_issue(*, user: User) -> str:
     return token
 
 
-def feed_token_revoke(*, user: User, actor: Actor | None = None) -> bool:
-    """Revoke `user`'s live feed token; False when there was none. `actor` is whoever
-    revokes it when that is not the person themselves (an admin offboarding them)."""
+def feed_token_revoke(*, user: User, actor: Actor) -> bool:
+    """Revoke `user`'s live feed token; False when there was none. `actor` is the person
+    themselves, or an admin offboarding them."""
+    if not (isinstance(actor, User) and actor.pk == user.pk):
+        require_same_organization(actor, user, noun="Person")
+        require(actor, Action.USER_DEACTIVATE)
     with transaction.atomic():
         live = locks.live_feed_token_locked(user)
         if live is None:
@@ -61,7 +66,7 @@ def feed_token_revoke(*, user: User, actor: Actor | None = None) -> bool:
         live.save(update_fields=["revoked_at"])
         audit.record(
             organization=user.organization,
-            actor=actor if actor is not None else user,
+            actor=actor,
             action="core.feed_token.revoked",
             target=user,
             after={"feed_token": live.pk},

@@ -63,3 +63,18 @@ def test_only_an_admin_ends_someone_elses_access_and_never_their_own(org, admin,
     assert refused.value.code is ErrorCode.INVALID
     person.refresh_from_db()
     assert person.is_active
+
+
+def test_someone_elses_calendar_link_is_revoked_only_by_an_admin(org, admin, make_user):
+    from roost.core.feed_tokens import feed_token_current, feed_token_issue, feed_token_revoke
+
+    person, manager = make_user(org, Role.PUBLISHER), make_user(org, Role.MANAGER)
+    feed_token_issue(user=person)
+    with pytest.raises(ApplicationError) as refused:
+        feed_token_revoke(user=person, actor=manager)
+    assert refused.value.code is ErrorCode.PERMISSION_DENIED
+    assert feed_token_current(user=person) is not None
+    assert feed_token_revoke(user=person, actor=admin) is True
+    assert feed_token_current(user=person) is None
+    event = AuditEvent.objects.get(action="core.feed_token.revoked")
+    assert event.actor_id == admin.pk

@@ -122,21 +122,20 @@ def test_demo_seed_only_is_idempotent_and_createadmin_and_verify_work(tmp_path):
 
     db = sqlite3.connect(Path(tmp_path) / "roost.sqlite3")
     assert db.execute("SELECT count(*) FROM core_user").fetchone()[0] == 8
-    # One role each, and Victor's temporary cover on Corporate (it ends by itself).
-    assert db.execute("SELECT count(*) FROM core_membership").fetchone()[0] == 9
-    assert (
-        db.execute("SELECT count(*) FROM core_membership WHERE expires_at IS NOT NULL").fetchone()[
-            0
-        ]
-        == 1
-    )
+    # One role each, Victor's temporary cover on Corporate (it ends by itself), and Chloé
+    # also writes the Careers posts (she has work of every kind to hand over when
+    # offboarded: roost.governance.offboarding.demo).
+    assert db.execute("SELECT count(*) FROM core_membership").fetchone()[0] == 10
+    expiring = "SELECT count(*) FROM core_membership WHERE expires_at IS NOT NULL"
+    assert db.execute(expiring).fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM channels_channel").fetchone()[0] == 14
     assert db.execute("SELECT count(*) FROM channels_credential").fetchone()[0] == 14
     posts = db.execute("SELECT state, count(*) FROM publishing_post GROUP BY state").fetchall()
     by_state = dict(posts)
     # Today's posts: two going out today, one waiting for approval, a failed and an
-    # unconfirmed one (both "partly failed": the post's other copies went out).
-    assert by_state["published"] == 90 and by_state["scheduled"] == 16
+    # unconfirmed one (both "partly failed": the post's other copies went out); and
+    # Chloé's scheduled Careers post.
+    assert by_state["published"] == 90 and by_state["scheduled"] == 17
     assert by_state["in_approval"] == 3  # the campaign and Today's post waiting for approval
     assert by_state["partly_failed"] == 2
     # The inbox: 2 support teams beside the 3 others, 5 routing rules, 9 SLA policies,

@@ -117,7 +117,7 @@ def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
 def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    if feed_token_revoke(user=user):
+    if feed_token_revoke(user=user, actor=user):
         messages.success(
             request, "Calendar feed link revoked; calendar apps using it stop updating."
         )

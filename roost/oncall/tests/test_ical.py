@@ -57,7 +57,7 @@ def test_a_persons_feed_holds_their_shifts_and_only_theirs(client, lead, people,
 
 def test_a_persons_feed_stops_with_its_token(client, people):
     token = feed_token_issue(user=people[0])
-    feed_token_revoke(user=people[0])
+    feed_token_revoke(user=people[0], actor=people[0])
     assert client.get(reverse("oncall:person_feed", args=[token])).status_code == 404
     assert client.get(reverse("oncall:person_feed", args=["not-a-token"])).status_code == 404
 

@@ -956,7 +956,7 @@ def test_feed_links_are_stored_as_digests_rotated_and_revoked(
     browser.post(reverse("core:feed_revoke"))
     assert Client().get(second).status_code == 404
     assert not FeedToken.objects.filter(user=admin, revoked_at__isnull=True).exists()
-    assert feed_token_revoke(user=admin) is False
+    assert feed_token_revoke(user=admin, actor=admin) is False
     actions = list(
         AuditEvent.objects.filter(actor=admin, action__startswith="core.feed_token.")
         .order_by("occurred_at", "pk")
