@@ -18,7 +18,7 @@ urlpatterns = [
     path("oncall/", include("roost.oncall.urls")),
     path("governance/", include("roost.governance.urls")),
     path("notifications/", include("roost.core.notifications.urls")),
-    path("", include("roost.core.signin_methods.urls")),
+    path("", include("roost.core.signin_methods_urls")),
     path("", include("roost.core.urls")),
 ]
 

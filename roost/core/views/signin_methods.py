@@ -1,4 +1,5 @@
-"""Pages for security keys, SSO and the organisation's sign-in policy.
+"""Pages for security keys, SSO and the organisation's sign-in policy (the web layer of
+`roost.core.signin_methods`, kept beside the other sign-in views it calls into).
 
 Each view converts HTTP to one service call and back; the ceremony challenges and the
 pending SSO sign-in are kept in the session, never in the page."""
