@@ -20,7 +20,7 @@ urlpatterns = [
     path("governance/reviews/", include("roost.governance.reviews.urls")),
     path("governance/", include("roost.governance.urls")),
     path("notifications/", include("roost.core.notifications.urls")),
-    path("", include("roost.core.signin_methods.urls")),
+    path("", include("roost.core.signin_methods_urls")),
     path("governance/audit-stream/", include("roost.core.audit_stream.urls")),
     path("team/invitations/", include("roost.core.invitations.urls")),
     path("", include("roost.core.urls")),

@@ -22,15 +22,16 @@ from roost.core.permissions import grants_remembered
 from roost.core.problem_json import problem
 from roost.core.signin import signout_recorded
 from roost.core.signin_methods.policy import session_rules
+from roost.core.signin_methods.sessions import (
+    LAST_SEEN_KEY,
+    SECOND_FACTOR_DUE_KEY,
+    SIGNED_IN_AT_KEY,
+    session_started,
+)
 from roost.core.text_input import MESSAGES, TextFault, text_fault
 from roost.core.two_factor import second_factor_enrolled, second_factor_passed, two_factor_required
 
 Handler = Callable[[HttpRequest], HttpResponse]
-LAST_SEEN_KEY = "roost_last_seen"
-SIGNED_IN_AT_KEY = "roost_signed_in_at"
-# Set at sign-in when the person owes a second factor although the organisation does not
-# require one: they have set one up (an app or a key), so it is asked for.
-SECOND_FACTOR_DUE_KEY = "roost_second_factor_due"
 # Paths a signed-in person may reach before the second factor is done.
 SECOND_FACTOR_OPEN_PREFIXES = ("/signin/", "/signout/", "/static/", "/api/", "/healthz")
 
@@ -91,14 +92,6 @@ class IdleTimeoutMiddleware:
         signout_recorded(user=user, reason=reason)  # type: ignore[arg-type]
         logout(request)
         return redirect(reverse("core:login") + f"?{flag}=1")
-
-
-def session_started(request: HttpRequest, *, now: int | None = None, lifetime_seconds: int) -> None:
-    """Mark the session as signed in now; its cookie lasts no longer than the lifetime."""
-    now = int(time.time()) if now is None else now
-    request.session[SIGNED_IN_AT_KEY] = now
-    request.session[LAST_SEEN_KEY] = now
-    request.session.set_expiry(lifetime_seconds)
 
 
 class TwoFactorRequiredMiddleware:

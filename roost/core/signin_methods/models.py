@@ -63,7 +63,7 @@ class IdentityProvider(TenantModel):
     name = models.CharField(max_length=80)
     issuer = models.URLField(max_length=400)
     client_id = models.CharField(max_length=200)
-    # Sealed by the vault (`roost.core.notifications.outbound.outbound().seal`).
+    # Sealed by the vault (`roost.core.outbound.outbound().seal`).
     client_secret_sealed = models.TextField(blank=True)
     enabled = models.BooleanField(default=True)
     allowed_email_domains = models.JSONField(default=list, blank=True)

@@ -40,7 +40,7 @@ from roost.core import audit, services
 from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Membership, User
-from roost.core.notifications.outbound import outbound
+from roost.core.outbound import outbound
 from roost.core.signin_methods.models import (
     ExternalIdentity,
     GroupRoleMapping,

@@ -23,6 +23,7 @@ from roost.core.actors import Actor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Organization
 from roost.core.permissions import Action, require
+from roost.core.signin_methods.locks import organization_policy_locked
 from roost.core.signin_methods.models import SignInPolicy
 from roost.core.tenancy import require_organization
 
@@ -122,7 +123,7 @@ def signin_policy_update(
     require_organization(actor, organization)
     require(actor, Action.SIGNIN_POLICY_MANAGE)
     with transaction.atomic():
-        locked_org = Organization.objects.select_for_update().get(pk=organization.pk)
+        locked_org = organization_policy_locked(organization.pk)
         policy = signin_policy_get(organization=locked_org)
         before = _snapshot(locked_org, policy)
         lifetime = (

@@ -1,7 +1,7 @@
 """An organisation's identity provider: its settings, sealed client secret and group mappings.
 
 The client secret is sealed by the vault like every other secret Roost keeps
-(`roost.core.notifications.outbound`), bound to the provider's row, and never shown
+(`roost.core.outbound`), bound to the provider's row, and never shown
 again: the settings page only says whether one is set."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from roost.core import audit
 from roost.core.actors import Actor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import ChannelGroup, Organization, Role
-from roost.core.notifications.outbound import outbound
+from roost.core.outbound import outbound
 from roost.core.permissions import Action, require
+from roost.core.signin_methods.locks import identity_provider_locked, organization_policy_locked
 from roost.core.signin_methods.models import GroupRoleMapping, IdentityProvider
 from roost.core.tenancy import require_organization
 
@@ -113,9 +114,8 @@ def identity_provider_save(
         "allowed_email_domains": clean_domains(allowed_email_domains),
     }
     with transaction.atomic():
-        provider = (
-            IdentityProvider.objects.select_for_update().filter(organization=organization).first()
-        )
+        organization_policy_locked(organization.pk)
+        provider = identity_provider_locked(organization.pk)
         created = provider is None
         if provider is None:
             if not client_secret:

@@ -63,6 +63,7 @@ def test_sign_in_with_password_and_totp_then_walk_every_area(
 
     # Governance filters swap the results in place through HTMX.
     nav.get_by_role("link", name="Governance", exact=True).click()
+    page.get_by_role("navigation", name="Governance").get_by_role("link", name="Audit log").click()
     page.get_by_label("Action starts with").fill("core.signin")
     with page.expect_response(
         lambda r: "action=core.signin" in r.url and r.request.headers.get("hx-request") == "true"

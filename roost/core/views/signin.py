@@ -42,7 +42,7 @@ from roost.core.two_factor import (
 NEXT_KEY = "roost_next"
 
 
-def _next_url(request: HttpRequest) -> str:
+def next_url_after_signin(request: HttpRequest) -> str:
     target = request.session.pop(NEXT_KEY, "") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return str(target)
@@ -53,7 +53,7 @@ def _device_token(request: HttpRequest) -> str:
     return request.COOKIES.get(DEVICE_COOKIE, "")
 
 
-def _remember_device(response: HttpResponse, user: User) -> HttpResponse:
+def remember_device(response: HttpResponse, user: User) -> HttpResponse:
     """Mark this browser as one `user` signed in with, so throttling aimed at their
     e-mail or their IP address does not lock them out of it."""
     response.set_cookie(
@@ -80,7 +80,7 @@ def first_factor_passed(request: HttpRequest, user: User, *, method: str) -> Htt
     enrolled = second_factor_enrolled(user)
     if not two_factor_required(user) and not enrolled:
         signin_completed(user=user, second_factor=False, method=method)
-        return _remember_device(redirect(_next_url(request)), user)
+        return remember_device(redirect(next_url_after_signin(request)), user)
     if not enrolled:
         return redirect("core:two_factor_enrol")
     # Whoever set up a second factor is asked for it, required or not.
@@ -141,7 +141,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
         else:
             otp_login(request, device)
             signin_completed(user=user, second_factor=True, method="totp")
-            return _remember_device(redirect(_next_url(request)), user)
+            return remember_device(redirect(next_url_after_signin(request)), user)
     context = {
         "form": form,
         "has_app": confirmed_device(user) is not None,
@@ -175,8 +175,8 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Two-factor sign-in is set up.")
             if not was_verified:
                 signin_completed(user=user, second_factor=True, method="totp")
-                return _remember_device(redirect(_next_url(request)), user)
-            return redirect(_next_url(request))
+                return remember_device(redirect(next_url_after_signin(request)), user)
+            return redirect(next_url_after_signin(request))
     context = {"form": form, "qr_svg": totp_qr_svg(device), "secret": totp_secret(device)}
     return render(request, "core/two_factor_enrol.html", context, status=status)
 

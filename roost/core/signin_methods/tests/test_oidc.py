@@ -217,3 +217,55 @@ def test_only_admins_configure_the_provider(oidc, org, make_user):
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
     )
+
+
+def test_the_policy_page_sets_up_the_provider_and_its_mappings(signed_in, oidc, org, admin):
+    from roost.core.signin_methods.models import GroupRoleMapping, IdentityProvider
+
+    client = signed_in(admin)
+    url = reverse("signin_methods:policy")
+    saved = client.post(
+        url,
+        {
+            "form": "provider",
+            "provider-name": "Okta",
+            "provider-issuer": oidc.issuer + "/",
+            "provider-client_id": CLIENT_ID,
+            "provider-client_secret": CLIENT_SECRET,
+            "provider-allowed_email_domains": "acme.example, @Acme.Example",
+            "provider-enabled": "on",
+        },
+    )
+    assert saved.status_code == 302, saved.content
+    provider = IdentityProvider.objects.get(organization=org)
+    assert provider.issuer == oidc.issuer
+    assert provider.allowed_email_domains == ["acme.example"]
+    added = AuditEvent.objects.get(action="core.identity_provider.added")
+    assert CLIENT_SECRET not in str(added.after)
+
+    client.post(
+        url, {"form": "mapping", "mapping-group": "social-leads", "mapping-role": "manager"}
+    )
+    mapping = GroupRoleMapping.objects.get(provider=provider)
+    assert AuditEvent.objects.filter(action="core.identity_provider.mapping_added").exists()
+    page = client.get(url).content.decode()
+    assert "social-leads" in page
+    assert CLIENT_SECRET not in page
+
+    client.post(reverse("signin_methods:mapping_remove", args=[mapping.pk]))
+    assert not GroupRoleMapping.objects.exists()
+    assert AuditEvent.objects.filter(action="core.identity_provider.mapping_removed").exists()
+
+    refused = client.post(
+        url,
+        {
+            "form": "provider",
+            "provider-name": "Okta",
+            "provider-issuer": "ftp://example.com",
+            "provider-client_id": CLIENT_ID,
+            "provider-allowed_email_domains": "not a domain!",
+        },
+    )
+    assert refused.status_code == 422
+    provider.refresh_from_db()
+    assert provider.issuer == oidc.issuer

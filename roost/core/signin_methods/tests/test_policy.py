@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from roost.core.api_access.tokens import token_create
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.middleware import LAST_SEEN_KEY, SIGNED_IN_AT_KEY
 from roost.core.models import AuditEvent, Role
 from roost.core.signin_methods.models import SignInPolicy
 from roost.core.signin_methods.policy import signin_policy_update
+from roost.core.signin_methods.sessions import LAST_SEEN_KEY, SIGNED_IN_AT_KEY
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"

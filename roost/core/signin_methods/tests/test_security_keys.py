@@ -17,7 +17,6 @@ from roost.core.signin_methods.security_keys import (
     security_key_registration_options,
     security_key_remove,
 )
-from roost.core.two_factor import second_factor_enrolled
 
 pytestmark = pytest.mark.django_db
 RP = RelyingParty(rp_id="localhost", origin="http://localhost:8000")
@@ -91,11 +90,15 @@ def test_no_options_without_a_key(org, make_user):
     assert refused.value.code == ErrorCode.NOT_FOUND
 
 
-def test_a_key_counts_as_a_second_factor(org, make_user):
+def test_a_key_alone_meets_enforced_two_factor(client, make_org, make_user):
+    org = make_org("Strict", require_two_factor=True)
     person = make_user(org, Role.PUBLISHER)
-    assert not second_factor_enrolled(person)
+    client.force_login(person)
+    assert client.get("/")["Location"] == reverse("core:two_factor_enrol")
+
     a_key(person)
-    assert second_factor_enrolled(person)
+
+    assert client.get("/")["Location"] == reverse("core:signin_verify")
 
 
 def test_only_the_owner_removes_a_key(org, other_org, make_user, admin):

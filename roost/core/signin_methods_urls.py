@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roost.core.signin_methods import views
+from roost.core.views import signin_methods as views
 
 app_name = "signin_methods"
 

@@ -1,4 +1,5 @@
-"""Pages for security keys, SSO and the organisation's sign-in policy.
+"""Pages for security keys, SSO and the organisation's sign-in policy (the web layer of
+`roost.core.signin_methods`, kept beside the other sign-in views it calls into).
 
 Each view converts HTTP to one service call and back; the ceremony challenges and the
 pending SSO sign-in are kept in the session, never in the page."""
@@ -40,7 +41,12 @@ from roost.core.two_factor import (
     second_factor_passed,
     two_factor_required,
 )
-from roost.core.views.signin import NEXT_KEY, _next_url, _remember_device, first_factor_passed
+from roost.core.views.signin import (
+    NEXT_KEY,
+    first_factor_passed,
+    next_url_after_signin,
+    remember_device,
+)
 
 CHALLENGE_KEY = "roost_webauthn_challenge"
 CHALLENGE_MAX_AGE = 300
@@ -131,7 +137,7 @@ def security_keys(request: HttpRequest) -> HttpResponse:
                 # Registering the first factor completes this sign-in, as an app's would.
                 otp_login(request, key)
                 signin_completed(user=user, second_factor=True, method="security_key")
-                return _remember_device(redirect(_next_url(request)), user)
+                return remember_device(redirect(next_url_after_signin(request)), user)
             return redirect("signin_methods:security_keys")
     elif request.method == "POST":
         status = 400
@@ -203,7 +209,7 @@ def signin_key(request: HttpRequest) -> HttpResponse:
         return redirect("core:signin_verify")
     otp_login(request, key)
     signin_completed(user=user, second_factor=True, method="security_key")
-    return _remember_device(redirect(_next_url(request)), user)
+    return remember_device(redirect(next_url_after_signin(request)), user)
 
 
 @require_POST
