@@ -31,6 +31,7 @@ from django.utils import timezone
 from roost.core import audit, services
 from roost.core.actors import SYSTEM, Actor
 from roost.core.errors import ApplicationError, DomainError, ErrorCode, message_of
+from roost.core.invitations.locks import invitation_locked, invitation_policy_locked
 from roost.core.invitations.models import (
     Invitation,
     InvitationGrant,
@@ -349,7 +350,7 @@ def invitation_resend(*, actor: Actor, invitation: Invitation, site_url: str = "
     e-mailed again. Pending and expired invitations only."""
     _require_manageable(actor, invitation)
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+        locked = invitation_locked(invitation.pk)
         status = locked.status
         if status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
             raise ApplicationError(
@@ -381,7 +382,7 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
     """Withdraw an invitation that has not been accepted: its link stops working."""
     _require_manageable(actor, invitation)
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+        locked = invitation_locked(invitation.pk)
         status = locked.status
         if status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
             raise ApplicationError(
@@ -456,11 +457,7 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
         )
     found = invitation_by_token(token)
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("organization", "invited_by")
-            .get(pk=found.pk)
-        )
+        invitation = invitation_locked(found.pk)
         invitation_usable(invitation)
         granter = _granter(invitation)
         user = services.user_create(
@@ -512,9 +509,7 @@ def invitation_policy_set(
         if domain not in domains:
             domains.append(domain)
     with transaction.atomic():
-        policy, _ = InvitationPolicy.objects.select_for_update().get_or_create(
-            organization=organization
-        )
+        policy = invitation_policy_locked(organization)
         before = {"allowed_email_domains": list(policy.allowed_email_domains)}
         policy.allowed_email_domains = domains
         policy.updated_at = timezone.now()
