@@ -347,10 +347,13 @@ def _require_manageable(actor: Actor, invitation: Invitation) -> None:
 
 def invitation_resend(*, actor: Actor, invitation: Invitation, site_url: str = "") -> Invitation:
     """A new link (the old one stops working) valid for as long as the first one was,
-    e-mailed again. Pending and expired invitations only."""
+    e-mailed again. Pending and expired invitations only. Whoever sends it again becomes
+    its inviter: they must be able to grant its roles, and they grant them on acceptance."""
     _require_manageable(actor, invitation)
     with transaction.atomic():
         locked = invitation_locked(invitation.pk)
+        for grant in locked.grants.select_related("channel_group"):
+            require(actor, Action.MEMBERSHIP_GRANT, channel_group=grant.channel_group)
         status = locked.status
         if status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
             raise ApplicationError(
@@ -361,18 +364,23 @@ def invitation_resend(*, actor: Actor, invitation: Invitation, site_url: str = "
                 ErrorCode.CONFLICT, f"{locked.email} is already a person in Roost."
             )
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        before = {"expires_at": locked.expires_at.isoformat()}
+        before = {"expires_at": locked.expires_at.isoformat(), "invited_by": locked.invited_by_id}
         locked.token_digest = token_digest(token)
         locked.expires_at = timezone.now() + dt.timedelta(days=locked.valid_days)
         locked.send_error = ""
-        locked.save(update_fields=["token_digest", "expires_at", "send_error"])
+        locked.invited_by = actor if isinstance(actor, User) else None
+        locked.save(update_fields=["token_digest", "expires_at", "send_error", "invited_by"])
         audit.record(
             organization=locked.organization,
             actor=actor,
             action="invitations.invitation.resent",
             target=locked,
             before=before,
-            after={"email": locked.email, "expires_at": locked.expires_at.isoformat()},
+            after={
+                "email": locked.email,
+                "expires_at": locked.expires_at.isoformat(),
+                "invited_by": locked.invited_by_id,
+            },
         )
         _send_after_commit(locked, token, site_url=site_url)
     return locked
