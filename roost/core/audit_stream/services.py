@@ -31,6 +31,7 @@ from django.utils import timezone
 from roost.core import audit
 from roost.core.actors import SYSTEM, Actor
 from roost.core.audit import event_as_dict
+from roost.core.audit_stream.locks import destination_locked, due_destination_claimed
 from roost.core.audit_stream.models import AuditStreamDestination, DestinationKind
 from roost.core.audit_stream.syslog import syslog_send
 from roost.core.errors import ApplicationError, ErrorCode
@@ -174,9 +175,7 @@ def destination_enabled_set(
     receives what happened meanwhile."""
     require_on(actor, destination, Action.AUDIT_EXPORT, noun="Destination")
     with transaction.atomic():
-        locked = AuditStreamDestination.objects.select_for_update(of=("self",)).get(
-            pk=destination.pk
-        )
+        locked = destination_locked(destination.pk)
         before = {"enabled": locked.enabled}
         locked.enabled = enabled
         locked.failures = 0
@@ -259,14 +258,7 @@ def destination_deliver(*, destination_id: int, now: dt.datetime | None = None) 
     it took (0 when nothing was due, there was nothing new, or the send failed)."""
     moment = now or timezone.now()
     with transaction.atomic():
-        destination = (
-            # Only this row: locking the joined organisation would hold up its audit
-            # chain (roost.core.locks) for as long as the receiver takes to answer.
-            AuditStreamDestination.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("organization")
-            .filter(pk=destination_id, enabled=True, next_attempt_at__lte=moment)
-            .first()
-        )
+        destination = due_destination_claimed(destination_id, now=moment)
         if destination is None:
             return 0
         events = list(

@@ -31,6 +31,7 @@ from django.utils import timezone
 from roost.core import audit, services
 from roost.core.actors import SYSTEM, Actor
 from roost.core.errors import ApplicationError, DomainError, ErrorCode, message_of
+from roost.core.invitations.locks import invitation_locked, invitation_policy_locked
 from roost.core.invitations.models import (
     Invitation,
     InvitationGrant,
@@ -346,10 +347,13 @@ def _require_manageable(actor: Actor, invitation: Invitation) -> None:
 
 def invitation_resend(*, actor: Actor, invitation: Invitation, site_url: str = "") -> Invitation:
     """A new link (the old one stops working) valid for as long as the first one was,
-    e-mailed again. Pending and expired invitations only."""
+    e-mailed again. Pending and expired invitations only. Whoever sends it again becomes
+    its inviter: they must be able to grant its roles, and they grant them on acceptance."""
     _require_manageable(actor, invitation)
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+        locked = invitation_locked(invitation.pk)
+        for grant in locked.grants.select_related("channel_group"):
+            require(actor, Action.MEMBERSHIP_GRANT, channel_group=grant.channel_group)
         status = locked.status
         if status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
             raise ApplicationError(
@@ -360,18 +364,23 @@ def invitation_resend(*, actor: Actor, invitation: Invitation, site_url: str = "
                 ErrorCode.CONFLICT, f"{locked.email} is already a person in Roost."
             )
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        before = {"expires_at": locked.expires_at.isoformat()}
+        before = {"expires_at": locked.expires_at.isoformat(), "invited_by": locked.invited_by_id}
         locked.token_digest = token_digest(token)
         locked.expires_at = timezone.now() + dt.timedelta(days=locked.valid_days)
         locked.send_error = ""
-        locked.save(update_fields=["token_digest", "expires_at", "send_error"])
+        locked.invited_by = actor if isinstance(actor, User) else None
+        locked.save(update_fields=["token_digest", "expires_at", "send_error", "invited_by"])
         audit.record(
             organization=locked.organization,
             actor=actor,
             action="invitations.invitation.resent",
             target=locked,
             before=before,
-            after={"email": locked.email, "expires_at": locked.expires_at.isoformat()},
+            after={
+                "email": locked.email,
+                "expires_at": locked.expires_at.isoformat(),
+                "invited_by": locked.invited_by_id,
+            },
         )
         _send_after_commit(locked, token, site_url=site_url)
     return locked
@@ -381,7 +390,7 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
     """Withdraw an invitation that has not been accepted: its link stops working."""
     _require_manageable(actor, invitation)
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+        locked = invitation_locked(invitation.pk)
         status = locked.status
         if status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
             raise ApplicationError(
@@ -456,11 +465,7 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
         )
     found = invitation_by_token(token)
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("organization", "invited_by")
-            .get(pk=found.pk)
-        )
+        invitation = invitation_locked(found.pk)
         invitation_usable(invitation)
         granter = _granter(invitation)
         user = services.user_create(
@@ -512,9 +517,7 @@ def invitation_policy_set(
         if domain not in domains:
             domains.append(domain)
     with transaction.atomic():
-        policy, _ = InvitationPolicy.objects.select_for_update().get_or_create(
-            organization=organization
-        )
+        policy = invitation_policy_locked(organization)
         before = {"allowed_email_domains": list(policy.allowed_email_domains)}
         policy.allowed_email_domains = domains
         policy.updated_at = timezone.now()

@@ -280,7 +280,7 @@ def test_a_revoked_or_unknown_link_fails_clearly(org, admin, signed_in, mailoutb
 
 
 def test_the_invitation_is_refused_when_the_inviter_lost_the_right_to_grant(
-    org, admin, make_user, mailoutbox, invite
+    org, admin, make_user, mailoutbox, django_capture_on_commit_callbacks, invite
 ):
     second_admin = make_user(org, Role.ADMIN)
     invite(second_admin, ["ana@acme.example"], roles=[Role.ADMIN])
@@ -289,6 +289,13 @@ def test_the_invitation_is_refused_when_the_inviter_lost_the_right_to_grant(
     with pytest.raises(services.InvitationLinkError) as refused:
         services.invitation_accept(token=token, name="Ana", password=NEW_PASSWORD)
     assert refused.value.code is services.LinkProblem.WITHDRAWN
+    # Another admin sends it again and so takes it over: the new link works.
+    (invitation,) = Invitation.objects.all()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_resend(actor=admin, invitation=invitation)
+    token = re.search(r"/accept/(\S+)/", mailoutbox[-1].body).group(1)  # type: ignore[union-attr]
+    person = services.invitation_accept(token=token, name="Ana", password=NEW_PASSWORD)
+    assert Membership.objects.filter(user=person, role=Role.ADMIN).exists()
 
 
 def test_only_admins_invite(org, make_user, signed_in, invite):
