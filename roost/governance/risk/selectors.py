@@ -23,6 +23,7 @@ from roost.core.permissions import (
     in_force_q,
     require,
 )
+from roost.core.signin_methods.models import SecurityKey
 from roost.governance.access.selectors import GroupAccess, group_access_unchecked
 
 CREDENTIAL_EXPIRY_AHEAD = dt.timedelta(days=14)
@@ -222,10 +223,14 @@ def _credentials_stale(org_id: int, now: dt.datetime) -> list[Risk]:
 
 
 def _no_two_factor(org_id: int, now: dt.datetime) -> list[Risk]:
-    enrolled = TOTPDevice.objects.filter(user__organization_id=org_id, confirmed=True).values(
-        "user_id"
+    # Either second factor counts: an authenticator app or a security key.
+    apps = TOTPDevice.objects.filter(user__organization_id=org_id, confirmed=True)
+    keys = SecurityKey.objects.filter(user__organization_id=org_id, confirmed=True)
+    people = (
+        User.objects.filter(organization_id=org_id, is_active=True)
+        .exclude(pk__in=apps.values("user_id"))
+        .exclude(pk__in=keys.values("user_id"))
     )
-    people = User.objects.filter(organization_id=org_id, is_active=True).exclude(pk__in=enrolled)
     return [
         Risk(
             RiskKind.NO_TWO_FACTOR,

@@ -15,6 +15,7 @@ from roost.channels.models import Credential
 from roost.core import services as core_services
 from roost.core.demo import seed_demo
 from roost.core.models import ChannelGroup, Membership, Role, User
+from roost.core.signin_methods.models import SecurityKey
 from roost.governance.access.demo import seed_demo_access
 from roost.governance.risk.selectors import RiskKind, risk_sections
 from roost.sandbox.channels import seed_demo_channels
@@ -120,10 +121,16 @@ def test_credentials_close_to_expiry_or_not_rotated(org, admin, channel):
 @pytest.mark.django_db
 def test_people_without_two_factor(org, admin, make_user):
     person = make_user(org, Role.VIEWER)
+    key_holder = make_user(org, Role.VIEWER)
     TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
     TOTPDevice.objects.create(user=person, name="half-done", confirmed=False)
+    SecurityKey.objects.create(
+        user=key_holder, organization_id=org.pk, name="Blue key", confirmed=True,
+        credential_id="AAEC", public_key=b"not-a-real-key",
+    )  # fmt: skip
     found = _found(admin, RiskKind.NO_TWO_FACTOR)
-    assert person.name in found and admin.name not in found
+    assert person.name in found
+    assert admin.name not in found and key_holder.name not in found  # a key counts too
 
 
 @pytest.mark.django_db
