@@ -614,6 +614,16 @@ class Objects:
         self.org = org
         self.people = people
         self.values = self._collect()
+        ada = people[ADMIN].pk
+        self.body_ids = {
+            "user_id": ada,
+            "assignee_id": ada,
+            "person_id": ada,
+            "owner_id": ada,
+            "channel_id": self.values["channel_id"],
+            "brand_id": self.values["brand_id"],
+            "media_id": self.values["asset_id"],
+        }
 
     def _collect(self) -> dict[str, Any]:
         from roost.channels.models import Channel
@@ -860,22 +870,29 @@ def api_endpoints(objects: Objects) -> list[Endpoint]:
     return endpoints
 
 
-def _minimal_body(operation: dict[str, Any], schema: dict[str, Any]) -> Any:
+def _minimal_body(operation: dict[str, Any], schema: dict[str, Any], ids: dict[str, int]) -> Any:
     """The smallest JSON body the operation's schema accepts: each required field with a
-    plain value of its type (the service then judges it)."""
+    plain value of its type, an id field with the id of a demo object (`ids`, by field
+    name without its `s`), so that the service, not a missing object, judges it."""
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" not in content:
         return None
-    return _example(content["application/json"]["schema"], schema)
+    return _example(content["application/json"]["schema"], schema, ids)
 
 
-def _example(node: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> Any:
+def _example(
+    node: dict[str, Any],
+    schema: dict[str, Any],
+    ids: dict[str, int],
+    name: str = "",
+    depth: int = 0,
+) -> Any:
     if "$ref" in node:
-        name = node["$ref"].rsplit("/", 1)[-1]
-        return _example(schema["components"]["schemas"][name], schema, depth + 1)
+        ref = node["$ref"].rsplit("/", 1)[-1]
+        return _example(schema["components"]["schemas"][ref], schema, ids, name, depth + 1)
     for combined in ("anyOf", "oneOf", "allOf"):
         if combined in node:
-            return _example(node[combined][0], schema, depth + 1)
+            return _example(node[combined][0], schema, ids, name, depth + 1)
     if "enum" in node:
         return node["enum"][0]
     if "default" in node:
@@ -883,14 +900,18 @@ def _example(node: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> An
     kind = node.get("type")
     if kind == "object" or "properties" in node:
         return {
-            name: _example(node["properties"][name], schema, depth + 1)
-            for name in node.get("required", [])
+            field: _example(node["properties"][field], schema, ids, field, depth + 1)
+            for field in node.get("required", [])
             if depth < 6
         }
     if kind == "array":
         wanted = node.get("minItems", 0)
-        return [_example(node["items"], schema, depth + 1) for _ in range(wanted)]
+        item = name.removesuffix("s")
+        return [_example(node["items"], schema, ids, item, depth + 1) for _ in range(wanted)]
     if kind == "integer":
+        if name.endswith("_id"):
+            assert name in ids, f"no demo object for the body field {name!r}"
+            return ids[name]
         return 1
     if kind == "number":
         return 1.0
@@ -1113,7 +1134,7 @@ def _sweep(endpoints: Callable[[Objects], list[Endpoint]], is_api: bool) -> None
         body = None
         if is_api and endpoint.method != "GET":
             operation = schema["paths"][endpoint.key.split(" ", 1)[1]][endpoint.method.lower()]
-            body = _minimal_body(operation, schema)
+            body = _minimal_body(operation, schema, objects.body_ids)
         for principal in principals:
             if not _worth_asking(endpoint, expectation, principal.label):
                 continue
