@@ -148,7 +148,7 @@ EXPECTED: dict[str, Expectation] = {
     "GET approvals:workflow_step": NOT_ALLOWED,
     "POST approvals:workflow_step": SIGNED_IN,
     "GET approvals:workflow_step_move": NOT_ALLOWED,
-    "POST approvals:workflow_step_move": SIGNED_IN,
+    "POST approvals:workflow_step_move": ADMIN_MANAGER,
     "GET approvals:workflow_step_remove": NOT_ALLOWED,
     "POST approvals:workflow_step_remove": ADMIN_MANAGER,
     "GET publishing:index": SIGNED_IN,
@@ -222,7 +222,7 @@ EXPECTED: dict[str, Expectation] = {
     "GET inbox:conversation": SIGNED_IN,
     "POST inbox:conversation": SIGNED_IN,
     "GET inbox:act": NOT_ALLOWED,
-    "POST inbox:act": SIGNED_IN,
+    "POST inbox:act": _roles(ADMIN, MANAGER, COMMUNITY),
     "GET inbox:thread": SIGNED_IN,
     "POST inbox:thread": NOT_ALLOWED,
     "GET inbox:labels": NOT_ALLOWED,
@@ -322,7 +322,7 @@ EXPECTED: dict[str, Expectation] = {
     "GET listening:alert": SIGNED_IN,
     "POST listening:alert": NOT_ALLOWED,
     "GET listening:feeds": SIGNED_IN,
-    "POST listening:feeds": SIGNED_IN,
+    "POST listening:feeds": ADMIN_MANAGER,
     "GET listening:feed_remove": NOT_ALLOWED,
     "POST listening:feed_remove": ADMIN_MANAGER,
     "GET oncall:home": SIGNED_IN,
@@ -551,6 +551,9 @@ FORM_DATA: dict[str, dict[str, str]] = {
     "POST inbox:settings_rule_move": {"direction": "down"},
     "POST inbox:message_moderate": {"action": "hide"},
     "POST inbox:settings_moderation_switch": {"enabled": "0"},
+    "POST approvals:workflow_step_move": {"direction": "up"},
+    "POST listening:feeds": {"url": "https://feeds.example/news.xml"},
+    "POST inbox:act": {"action": "close"},
 }
 
 # Path parameters whose value is no object of the organisation: a bearer secret, or a
