@@ -177,7 +177,7 @@ class PostPatchIn(Input):
     paid_partnership: Flag | None = None
 
 
-class ScheduleIn(Input):
+class PostScheduleIn(Input):
     scheduled_at: Moment | None = Field(
         ..., description="An instant with its offset, or null to unschedule."
     )
@@ -403,7 +403,7 @@ def post_update(request: HttpRequest, post_id: int, payload: PostPatchIn) -> Pos
 
 
 @router.post("/posts/{post_id}/schedule", response=PostDetailOut, summary="Set or clear the time")
-def post_schedule(request: HttpRequest, post_id: int, payload: ScheduleIn) -> PostDetailOut:
+def post_schedule(request: HttpRequest, post_id: int, payload: PostScheduleIn) -> PostDetailOut:
     viewer = require_scope(request, Scope.POSTS_WRITE)
     post = selectors.post_get(viewer=viewer, post_id=post_id)
     services.post_schedule(actor=viewer, post=post, scheduled_at=payload.scheduled_at)

@@ -270,3 +270,43 @@ def test_the_api_and_csv_exports_hand_hostile_text_back_as_data():
         assert response["Content-Disposition"].startswith("attachment"), name
     exported = browser.get(reverse("channels:export")).content.decode()
     assert short("Channelname") in exported or demo["channel"].handle in exported
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("https://news.example/a?b=1", "https://news.example/a?b=1"),
+        ("http://news.example/", "http://news.example/"),
+        ('javascript:alert("xss")', ""),
+        ("JaVaScRiPt:alert(1)", ""),
+        (" javascript:alert(1)", ""),
+        ("data:text/html,<script>alert(1)</script>", ""),
+        ("vbscript:msgbox(1)", ""),
+        ("https://news.example/a b", ""),
+        ("//news.example/a", ""),
+        ("", ""),
+    ],
+)
+def test_only_web_addresses_from_outside_become_links(given, kept):
+    from roost.core.web_links import web_link
+
+    assert web_link(given) == kept
+
+
+@pytest.mark.django_db
+def test_a_feed_entry_whose_link_is_a_script_keeps_its_text_and_loses_the_link(org):
+    from roost.listening.feeds import feed_posts
+    from roost.listening.models import Feed
+
+    feed = Feed.objects.create(organization=org, url="https://news.example/feed.xml")
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+        f"<item><title>Refund news</title><link>{escape(JS_LINK)}</link><guid>1</guid></item>"
+        "<item><title>Fine</title><link>https://news.example/2</link><guid>2</guid></item>"
+        "</channel></rss>"
+    )
+    posts = feed_posts(feed, rss.encode(), now=timezone.now())
+    assert [(p.text, p.url) for p in posts] == [
+        ("Refund news", ""),
+        ("Fine", "https://news.example/2"),
+    ]

@@ -480,7 +480,7 @@ def test_the_learning_page_shows_the_model_and_a_lead_retrains_from_it(acme, adm
     assert "Retrained: version 1, from 1 corrections." in page
     agent_client = Client()
     agent_client.force_login(agent)
-    assert agent_client.post(reverse("inbox:settings_learning_retrain")).status_code == 302
+    assert agent_client.post(reverse("inbox:settings_learning_retrain")).status_code == 403
     assert ClassifierAdapter.objects.get().version == 1  # the agent's attempt was refused
 
 
