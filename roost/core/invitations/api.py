@@ -31,7 +31,7 @@ class Input(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class GrantOut(Schema):
+class InvitationGrantOut(Schema):
     role: str
     channel_group_id: int | None
     scope: str
@@ -41,7 +41,7 @@ class InvitationOut(Schema):
     id: int
     email: str
     status: str
-    grants: list[GrantOut]
+    grants: list[InvitationGrantOut]
     invited_by_id: int | None
     created_at: dt.datetime
     expires_at: dt.datetime
@@ -69,11 +69,11 @@ class InvitationsIn(Input):
     )
 
 
-class PolicyOut(Schema):
+class InvitationPolicyOut(Schema):
     allowed_email_domains: list[str] = Field(description="Empty: any domain may be invited")
 
 
-class PolicyIn(Input):
+class InvitationPolicyIn(Input):
     allowed_email_domains: list[DomainName] = Field(max_length=50)
 
 
@@ -158,15 +158,19 @@ def invitation_revoke(request: HttpRequest, invitation_id: QueryId) -> dict[str,
     return _out(services.invitation_revoke(actor=viewer, invitation=invitation))
 
 
-@router.get("/invitation-policy", response=PolicyOut, summary="The allowed e-mail domains")
+@router.get(
+    "/invitation-policy", response=InvitationPolicyOut, summary="The allowed e-mail domains"
+)
 def invitation_policy(request: HttpRequest) -> dict[str, object]:
     viewer = require_scope(request, Scope.INVITATIONS_READ)
     policy = selectors.invitation_policy_get(viewer=viewer)
     return {"allowed_email_domains": policy.allowed_email_domains if policy else []}
 
 
-@router.put("/invitation-policy", response=PolicyOut, summary="Set the allowed e-mail domains")
-def invitation_policy_set(request: HttpRequest, payload: PolicyIn) -> dict[str, object]:
+@router.put(
+    "/invitation-policy", response=InvitationPolicyOut, summary="Set the allowed e-mail domains"
+)
+def invitation_policy_set(request: HttpRequest, payload: InvitationPolicyIn) -> dict[str, object]:
     viewer = require_scope(request, Scope.INVITATIONS_WRITE)
     policy = services.invitation_policy_set(
         organization=viewer.organization,

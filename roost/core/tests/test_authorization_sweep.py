@@ -36,7 +36,7 @@ from roost.api.api import api
 from roost.core.actors import SYSTEM
 from roost.core.api_access.tokens import Scope, token_create
 from roost.core.demo import PEOPLE
-from roost.core.models import AuditEvent, Organization, Role, User
+from roost.core.models import AuditEvent, Membership, Organization, Role, User
 
 ADMIN = "admin"
 MANAGER = "manager"
@@ -67,6 +67,109 @@ def _roles(*roles: str) -> frozenset[str]:
 # The roles of the demo who get through, per method and endpoint (the URL name for a
 # page, the OpenAPI path for the API). Objects are the demo's; see the module docstring.
 EXPECTED: dict[str, Expectation] = {
+    # Governance and sign-in: access, risks, offboarding, access reviews, invitations,
+    # the audit stream, security keys and single sign-on (its flow is public).
+    "GET /api/v1/access-reviews/campaigns": ADMIN_ONLY,
+    "GET /api/v1/access-reviews/campaigns/{campaign_id}": ADMIN_ONLY,
+    "GET /api/v1/access-reviews/campaigns/{campaign_id}/report": ADMIN_ONLY,
+    "GET /api/v1/access-reviews/items": SIGNED_IN,
+    "GET /api/v1/access/channel-groups/{channel_group_id}": ADMIN_MANAGER,
+    "GET /api/v1/access/people/{user_id}": ADMIN_MANAGER,
+    "GET /api/v1/governance/offboardings/{offboarding_id}": ADMIN_ONLY,
+    "GET /api/v1/invitation-policy": ADMIN_ONLY,
+    "GET /api/v1/invitations": ADMIN_ONLY,
+    "GET /api/v1/invitations/{invitation_id}": ADMIN_ONLY,
+    "GET /api/v1/organization/sign-in-policy": ADMIN_ONLY,
+    "GET /api/v1/risks": ADMIN_ONLY,
+    "GET access_reviews:campaign": ADMIN_ONLY,
+    "GET access_reviews:campaign_close": NOT_ALLOWED,
+    "GET access_reviews:campaign_list": ADMIN_ONLY,
+    "GET access_reviews:campaign_new": ADMIN_ONLY,
+    "GET access_reviews:mine": ADMIN_MANAGER,
+    "GET access_reviews:report": ADMIN_ONLY,
+    "GET access_reviews:report_csv": ADMIN_ONLY,
+    "GET access_reviews:report_pdf": ADMIN_ONLY,
+    "GET audit_stream:delete": NOT_ALLOWED,
+    "GET audit_stream:list": ADMIN_ONLY,
+    "GET audit_stream:toggle": NOT_ALLOWED,
+    "GET core:audit_export_csv": ADMIN_ONLY,
+    "GET governance:access_bulk": ADMIN_ONLY,
+    "GET governance:access_channel": ADMIN_MANAGER,
+    "GET governance:access_channel_group": ADMIN_MANAGER,
+    "GET governance:access_home": ADMIN_MANAGER,
+    "GET governance:access_person": ADMIN_MANAGER,
+    "GET governance:risks": ADMIN_ONLY,
+    "GET invitations:accept": PUBLIC,
+    "GET invitations:list": ADMIN_ONLY,
+    "GET invitations:policy": ADMIN_ONLY,
+    "GET invitations:resend": NOT_ALLOWED,
+    "GET invitations:revoke": NOT_ALLOWED,
+    "GET offboarding:index": ADMIN_ONLY,
+    "GET offboarding:preview": ADMIN_ONLY,
+    "GET offboarding:report": ADMIN_ONLY,
+    "GET offboarding:report_csv": ADMIN_ONLY,
+    "GET offboarding:rotation_done": NOT_ALLOWED,
+    "GET offboarding:rotations": SIGNED_IN,
+    "GET offboarding:run": NOT_ALLOWED,
+    "GET signin_methods:mapping_remove": NOT_ALLOWED,
+    "GET signin_methods:policy": ADMIN_ONLY,
+    "GET signin_methods:security_key_options": NOT_ALLOWED,
+    "GET signin_methods:security_key_remove": NOT_ALLOWED,
+    "GET signin_methods:security_keys": SIGNED_IN,
+    "GET signin_methods:signin_key": NOT_ALLOWED,
+    "GET signin_methods:signin_key_options": NOT_ALLOWED,
+    "GET signin_methods:sso_callback": PUBLIC,
+    "GET signin_methods:sso_start": NOT_ALLOWED,
+    "PATCH /api/v1/organization/sign-in-policy": ADMIN_ONLY,
+    "POST /api/v1/access-reviews/campaigns": ADMIN_ONLY,
+    "POST /api/v1/access-reviews/campaigns/{campaign_id}/close": ADMIN_ONLY,
+    "POST /api/v1/access-reviews/items/{item_id}/attest": SIGNED_IN,
+    "POST /api/v1/access/bulk/apply": SIGNED_IN,
+    "POST /api/v1/access/bulk/preview": SIGNED_IN,
+    "POST /api/v1/governance/offboardings": ADMIN_ONLY,
+    "POST /api/v1/invitations": ADMIN_ONLY,
+    "POST /api/v1/invitations/{invitation_id}/resend": ADMIN_ONLY,
+    "POST /api/v1/invitations/{invitation_id}/revoke": ADMIN_ONLY,
+    "POST access_reviews:campaign": NOT_ALLOWED,
+    "POST access_reviews:campaign_close": ADMIN_ONLY,
+    "POST access_reviews:campaign_list": NOT_ALLOWED,
+    "POST access_reviews:campaign_new": ADMIN_ONLY,
+    "POST access_reviews:mine": ADMIN_MANAGER,
+    "POST access_reviews:report": NOT_ALLOWED,
+    "POST access_reviews:report_csv": NOT_ALLOWED,
+    "POST access_reviews:report_pdf": NOT_ALLOWED,
+    "POST audit_stream:delete": ADMIN_ONLY,
+    "POST audit_stream:list": ADMIN_ONLY,
+    "POST audit_stream:toggle": ADMIN_ONLY,
+    "POST core:audit_export_csv": ADMIN_ONLY,
+    "POST governance:access_bulk": ADMIN_ONLY,
+    "POST governance:access_channel": NOT_ALLOWED,
+    "POST governance:access_channel_group": NOT_ALLOWED,
+    "POST governance:access_home": NOT_ALLOWED,
+    "POST governance:access_person": NOT_ALLOWED,
+    "POST governance:risks": NOT_ALLOWED,
+    "POST invitations:accept": PUBLIC,
+    "POST invitations:list": ADMIN_ONLY,
+    "POST invitations:policy": ADMIN_ONLY,
+    "POST invitations:resend": ADMIN_ONLY,
+    "POST invitations:revoke": ADMIN_ONLY,
+    "POST offboarding:index": NOT_ALLOWED,
+    "POST offboarding:preview": NOT_ALLOWED,
+    "POST offboarding:report": NOT_ALLOWED,
+    "POST offboarding:report_csv": NOT_ALLOWED,
+    "POST offboarding:rotation_done": NOBODY,
+    "POST offboarding:rotations": NOT_ALLOWED,
+    "POST offboarding:run": ADMIN_ONLY,
+    "POST signin_methods:mapping_remove": ADMIN_ONLY,
+    "POST signin_methods:policy": ADMIN_ONLY,
+    "POST signin_methods:security_key_options": SIGNED_IN,
+    "POST signin_methods:security_key_remove": NOBODY,
+    "POST signin_methods:security_keys": SIGNED_IN,
+    "POST signin_methods:signin_key": PUBLIC,
+    "POST signin_methods:signin_key_options": PUBLIC,
+    "POST signin_methods:sso_callback": NOT_ALLOWED,
+    "POST signin_methods:sso_start": PUBLIC,
+    "PUT /api/v1/invitation-policy": ADMIN_ONLY,
     "GET api-v1:openapi-json": PUBLIC,
     "POST api-v1:openapi-json": PUBLIC,
     "GET api-v1:openapi-view": PUBLIC,
@@ -623,6 +726,8 @@ class Objects:
             "assignee_id": ada,
             "person_id": ada,
             "owner_id": ada,
+            "leaver_id": people[ANALYST].pk,
+            "successor_id": people[MANAGER].pk,
             "channel_id": self.values["channel_id"],
             "brand_id": self.values["brand_id"],
             "media_id": self.values["asset_id"],
@@ -633,7 +738,7 @@ class Objects:
 
         from roost.channels.models import Channel
         from roost.core.feed_tokens import feed_token_issue
-        from roost.core.models import Brand, ChannelGroup, Membership, Team
+        from roost.core.models import Brand, ChannelGroup, Team
         from roost.crisis.models import CrisisMode, Playbook
         from roost.crisis.services import incident_open
         from roost.inbox.models import (
@@ -815,10 +920,76 @@ class Objects:
             ("/api/v1/posts/{post_id}/approve", "post_id"): awaiting.pk,
             ("/api/v1/posts/{post_id}/reject", "post_id"): awaiting.pk,
         }
+        values.update(self._governance(org, ada, now))
         values[("/api/v1/inbox/moderation-rules", "rule_id")] = values[
             ("inbox:settings_moderation", "rule_id")
         ]
         return values
+
+    def _governance(self, org: Organization, ada: User, now: dt.datetime) -> dict[Any, Any]:
+        """Objects of the security pages: an offboarding with its rotation tasks, an
+        access review, an invitation and its link, a security key, an identity provider
+        with a group mapping, and an audit stream destination."""
+        from roost.core import services
+        from roost.core.audit_stream.models import AuditStreamDestination
+        from roost.core.invitations.models import Invitation
+        from roost.core.invitations.services import invitations_create, token_digest
+        from roost.core.signin_methods.models import GroupRoleMapping, IdentityProvider, SecurityKey
+        from roost.governance.offboarding.models import CredentialRotationTask
+        from roost.governance.offboarding.services import offboarding_run
+        from roost.governance.reviews.models import ReviewItem
+        from roost.governance.reviews.services import campaign_start
+
+        leaver = services.user_create(
+            organization=org, actor=SYSTEM, email="sweep.leaver@northwind.example",
+            name="Sweep Leaver",
+        )  # fmt: skip
+        offboarding = offboarding_run(actor=ada, leaver=leaver, successor=self.people[MANAGER])
+        task = CredentialRotationTask.objects.filter(organization=org).first()
+        review = campaign_start(
+            actor=ada, organization=org, name="Sweep review", due_at=now + dt.timedelta(days=7),
+            channel_groups=None, include_organization_wide=True,
+        )  # fmt: skip
+        item = ReviewItem.objects.filter(campaign=review).first()
+        (invitation,) = invitations_create(
+            organization=org, actor=ada, emails=["sweep.invitee@northwind.example"],
+            roles=[Role.VIEWER.value],
+        )  # fmt: skip
+        link = "inv_sweep-invitation-link"
+        Invitation.objects.create(
+            organization=org, email="sweep.link@northwind.example",
+            token_digest=token_digest(link), invited_by=ada, created_at=now,
+            expires_at=now + dt.timedelta(days=7), valid_days=7,
+        )  # fmt: skip
+        provider = IdentityProvider.objects.create(
+            organization=org, name="Sweep IdP", issuer="https://idp.example", client_id="roost"
+        )
+        return {
+            "offboarding_id": offboarding.pk,
+            "task_id": task.pk if task else 0,
+            ("access_reviews:", "campaign_id"): review.pk,
+            ("/api/v1/access-reviews/campaigns", "campaign_id"): review.pk,
+            "item_id": item.pk if item else 0,
+            "invitation_id": invitation.pk,
+            ("invitations:accept", "token"): link,
+            # Someone else's: a key of a role's own person would make every page of
+            # theirs ask for it first.
+            "key_id": SecurityKey.objects.create(
+                user=leaver,
+                organization_id=org.pk,
+                name="Sweep key",
+                confirmed=True,
+                credential_id="c3dlZXA",
+                public_key=b"not-a-real-key",
+            ).pk,
+            "provider_id": provider.pk,
+            "mapping_id": GroupRoleMapping.objects.create(
+                organization=org, provider=provider, group="social", role=Role.VIEWER
+            ).pk,
+            "destination_id": AuditStreamDestination.objects.create(
+                organization=org, kind="webhook", name="Sweep SIEM"
+            ).pk,
+        }
 
     def value(self, key: str, param: str) -> Any:
         name = key.split(" ", 1)[1]
@@ -1113,6 +1284,10 @@ def _people(org: Organization) -> dict[str, User]:
     for person in PEOPLE:
         by_role.setdefault(person.role.value, User.objects.get(email=person.email))
     assert set(by_role) == set(ROLES), "the demo has a person for every role"
+    # Each person answers for their one role: the demo's extra grants (a temporary
+    # cover, a second hat for the offboarding walk-through) are set aside here.
+    for role, someone in by_role.items():
+        Membership.objects.filter(user=someone).exclude(role=role).delete()
     return by_role
 
 
