@@ -5,25 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
-from fpdf import FPDF
 
+from roost.core.pdf_document import PdfDocument
 from roost.crisis.models import CrisisMode, HeldPost
 from roost.crisis.timeline import Line, posts_published_during, timeline_of
 from roost.inbox.models import Conversation, Direction, Message
-
-# A font with the Latin Extended letters (Polish, Czech...); the PDF's built-in fonts
-# stop at Latin-1. Without one, letters are written without their accents.
-FONT_PATHS = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-)
 
 
 @dataclass
@@ -100,49 +90,9 @@ def report_of(crisis: CrisisMode) -> Report:
     return report
 
 
-def _font() -> str | None:
-    configured = getattr(settings, "ROOST_PDF_FONT", "")
-    for candidate in (configured, *FONT_PATHS):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
-def _plain(text: str) -> str:
-    """Text the built-in fonts can write: accents dropped, anything else replaced."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return folded.replace("ł", "l").replace("Ł", "L").encode("latin-1", "replace").decode("latin-1")
-
-
 def report_pdf(report: Report) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"Post-incident report: {report.title}")
-    pdf.set_creator("Roost")
-    font = _font()
-    if font:
-        pdf.add_font("body", "", font)
-        family, clean = "body", (lambda s: s)
-    else:
-        family, clean = "Helvetica", _plain
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def heading(text: str) -> None:
-        pdf.ln(3)
-        pdf.set_font(family, size=14)
-        pdf.multi_cell(width, 8, clean(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, size=10)
-
-    def line(text: str) -> None:
-        pdf.multi_cell(width, 5, clean(text), new_x="LMARGIN", new_y="NEXT")
-
-    pdf.set_font(family, size=18)
-    pdf.multi_cell(
-        width, 10, clean(f"Post-incident report: {report.title}"), new_x="LMARGIN", new_y="NEXT"
-    )
-    pdf.set_font(family, size=10)
+    document = PdfDocument(f"Post-incident report: {report.title}")
+    heading, line = document.heading, document.line
     line(f"Crisis mode: {report.scope}. Reason: {report.reason}")
     line(
         f"From {report.started_at:%Y-%m-%d %H:%M} UTC"
@@ -172,4 +122,4 @@ def report_pdf(report: Report) -> bytes:
     heading("Timeline")
     for entry in report.timeline:
         line(f"{entry.at:%Y-%m-%d %H:%M} {entry.kind_label} ({entry.who or 'Roost'}): {entry.text}")
-    return bytes(pdf.output())
+    return document.output()

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
+from roost.core.pdf_document import plain
 from roost.crisis.mode import crisis_mode_end, crisis_mode_start, held_post_decide
-from roost.crisis.report import _plain, report_of, report_pdf
+from roost.crisis.report import report_of, report_pdf
 from roost.crisis.services import incident_link_conversations, incident_open
 from roost.inbox.models import Conversation, Direction, InboxIdentity, Message
 
@@ -100,5 +101,5 @@ def test_the_report_counts_volumes_response_times_and_what_was_paused(
 
 
 def test_without_a_unicode_font_letters_lose_their_accents_not_the_page(settings):
-    assert _plain("Zażółć gęślą jaźń") == "Zazolc gesla jazn"
-    assert _plain("Łódź €") == "Lodz ?"
+    assert plain("Zażółć gęślą jaźń") == "Zazolc gesla jazn"
+    assert plain("Łódź €") == "Lodz ?"

@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from django.conf import settings
-from fpdf import FPDF
 
 from roost.core.csv_export import SafeCsvWriter
+from roost.core.pdf_document import PdfDocument
 from roost.governance.reviews.models import Campaign, Decision, ReviewItem
 from roost.governance.reviews.selectors import Progress, campaign_items, progress_of
 
-# A font with Latin Extended letters; the PDF's built-in fonts stop at Latin-1.
-FONT_PATHS = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-)
 UNANSWERED = "Unanswered (closed without a decision)"
 CSV_HEADER = [
     "person",
@@ -127,50 +118,10 @@ def report_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _font() -> str | None:
-    configured = getattr(settings, "ROOST_PDF_FONT", "")
-    for candidate in (configured, *FONT_PATHS):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
-def _plain(text: str) -> str:
-    """Text the built-in fonts can write: accents dropped, anything else replaced."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return folded.replace("ł", "l").replace("Ł", "L").encode("latin-1", "replace").decode("latin-1")
-
-
 def report_pdf(report: Report) -> bytes:
     campaign, progress = report.campaign, report.progress
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"Access review: {campaign.name}")
-    pdf.set_creator("Roost")
-    font = _font()
-    if font:
-        pdf.add_font("body", "", font)
-        family, clean = "body", (lambda s: s)
-    else:
-        family, clean = "Helvetica", _plain
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def heading(text: str) -> None:
-        pdf.ln(3)
-        pdf.set_font(family, size=14)
-        pdf.multi_cell(width, 8, clean(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, size=10)
-
-    def line(text: str) -> None:
-        pdf.multi_cell(width, 5, clean(text), new_x="LMARGIN", new_y="NEXT")
-
-    pdf.set_font(family, size=18)
-    pdf.multi_cell(
-        width, 10, clean(f"Access review: {campaign.name}"), new_x="LMARGIN", new_y="NEXT"
-    )
-    pdf.set_font(family, size=10)
+    document = PdfDocument(f"Access review: {campaign.name}")
+    heading, line = document.heading, document.line
     line(f"Organisation: {campaign.organization.name}. Scope: {report.scope}.")
     line(
         f"Started {_utc(campaign.started_at)} UTC by {campaign.owner.name}; "
@@ -220,4 +171,4 @@ def report_pdf(report: Report) -> bytes:
             f"(granted {_utc(row.granted_at)} UTC): {row.decision}{decided}"
             + (f". Comment: {row.comment}" if row.comment else "")
         )
-    return bytes(pdf.output())
+    return document.output()
