@@ -79,6 +79,10 @@ class Action(enum.StrEnum):
     PERSON_OFFBOARD = "governance.person.offboard"
     ACCESS_REVIEW_RUN = "governance.review.run"
     ACCESS_REVIEW_ATTEST = "governance.review.attest"
+    ANALYTICS_VIEW = "analytics.dashboard.view"
+    ANALYTICS_CONFIGURE = "analytics.settings.configure"
+    REPORT_MANAGE = "analytics.report.manage"
+    COMPETITOR_MANAGE = "analytics.competitor.manage"
 
 
 ALL = frozenset(Role)
@@ -156,6 +160,12 @@ POLICY: dict[Action, Rule] = {
     # Admins start and close access reviews; a channel group's managers attest its grants.
     Action.ACCESS_REVIEW_RUN: Rule(Scope.ORGANIZATION, frozenset({Role.ADMIN})),
     Action.ACCESS_REVIEW_ATTEST: Rule(Scope.CHANNEL_GROUP, LEADS),
+    # Everyone sees the figures of the channels they can see; leads choose the
+    # definitions; leads and analysts send reports and track competitors.
+    Action.ANALYTICS_VIEW: Rule(Scope.CHANNEL_GROUP, ALL),
+    Action.ANALYTICS_CONFIGURE: Rule(Scope.ORGANIZATION, LEADS),
+    Action.REPORT_MANAGE: Rule(Scope.ORGANIZATION, LEADS | {Role.ANALYST}),
+    Action.COMPETITOR_MANAGE: Rule(Scope.ORGANIZATION, LEADS | {Role.ANALYST}),
 }
 
 

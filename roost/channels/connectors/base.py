@@ -37,6 +37,10 @@ class Capability(enum.StrEnum):
     # posts, so that the network shows it to nobody, and show it again. Networks that
     # only let the account mute or block the author (Mastodon) do not declare it.
     HIDE = "hide"
+    # `channel_stats`: the account's own followers (and profile views where offered).
+    CHANNEL_STATS = "channel_stats"
+    # `profile_stats`: another account's public figures (for competitor tracking).
+    PUBLIC_PROFILES = "public_profiles"
 
 
 # Typed errors, shared by all connectors.
@@ -165,11 +169,39 @@ class FetchPage:
 
 @dataclass(frozen=True)
 class PostMetrics:
+    """A post's totals so far. None: the network does not give that figure."""
+
     likes: int = 0
     reposts: int = 0
     replies: int = 0
     quotes: int = 0
     impressions: int | None = None
+    reach: int | None = None
+    saves: int | None = None
+    link_clicks: int | None = None
+    video_views: int | None = None
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    """The account's own figures now. None: the network does not give that figure."""
+
+    followers: int | None = None
+    # Views of the profile since the account was created (a running total).
+    profile_views: int | None = None
+
+
+@dataclass(frozen=True)
+class ProfileStats:
+    """Another account's public figures, and its recent public posts' engagement."""
+
+    handle: str
+    display_name: str = ""
+    followers: int | None = None
+    posts: int | None = None
+    # Over the public posts published in the last 24 hours that the network shows.
+    recent_posts: int = 0
+    recent_engagements: int = 0
 
 
 class Connector(ABC):
@@ -216,6 +248,14 @@ class Connector(ABC):
 
     def metrics(self, external_id: str) -> PostMetrics:
         raise PermanentError(f"{self.name} has no metrics")
+
+    def channel_stats(self) -> ChannelStats:
+        """The channel's own followers and profile views (`Capability.CHANNEL_STATS`)."""
+        raise PermanentError(f"{self.name} has no channel figures")
+
+    def profile_stats(self, handle: str) -> ProfileStats:
+        """Another account's public figures (`Capability.PUBLIC_PROFILES`)."""
+        raise PermanentError(f"{self.name} cannot read public profiles")
 
     def hide(self, external_id: str) -> None:
         """Hide someone's comment or reply (`Capability.HIDE`); hiding it twice is fine."""

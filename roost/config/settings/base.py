@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "roost.crisis",
     "roost.listening",
     "roost.oncall",
+    "roost.analytics",
     "roost.governance",
     "roost.governance.offboarding",
     "roost.core.api_access",

@@ -71,6 +71,10 @@ EXPECTED = {
     Action.RISK_VIEW: {A},
     Action.ACCESS_REVIEW_RUN: {A},
     Action.ACCESS_REVIEW_ATTEST: {A, M},
+    Action.ANALYTICS_VIEW: EVERYONE,
+    Action.ANALYTICS_CONFIGURE: {A, M},
+    Action.REPORT_MANAGE: {A, M, AN},
+    Action.COMPETITOR_MANAGE: {A, M, AN},
 }
 
 

@@ -1,0 +1,1 @@
+"""Analytics and reports: what the organisation's posts, channels and team achieved."""
