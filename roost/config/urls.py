@@ -16,6 +16,7 @@ urlpatterns = [
     path("crisis/", include("roost.crisis.urls")),
     path("listening/", include("roost.listening.urls")),
     path("oncall/", include("roost.oncall.urls")),
+    path("analytics/", include("roost.analytics.urls")),
     path("governance/offboarding/", include("roost.governance.offboarding.urls")),
     path("governance/reviews/", include("roost.governance.reviews.urls")),
     path("governance/", include("roost.governance.urls")),
