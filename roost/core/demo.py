@@ -8,7 +8,7 @@ from django.db import transaction
 
 from roost.core import services
 from roost.core.actors import SYSTEM
-from roost.core.models import Brand, ChannelGroup, Membership, Organization, Role, Team, User
+from roost.core.models import Brand, ChannelGroup, Organization, Role, Team, User
 
 DEMO_SLUG = "northwind"
 DEMO_PASSWORD = "sandbox-demo-pass"
@@ -120,6 +120,7 @@ def seed_demo() -> Organization:
         people: dict[str, User] = {}
         for person in PEOPLE:
             user = User.objects.filter(email=person.email).first()
+            created = user is None
             if user is None:
                 user = services.user_create(
                     organization=org,
@@ -132,9 +133,9 @@ def seed_demo() -> Organization:
                     language=person.language,
                 )
             group = groups[person.group] if person.group else None
-            if not Membership.objects.filter(
-                user=user, role=person.role, channel_group=group
-            ).exists():
+            # A person who exists keeps the grants they have now: an admin may have
+            # revoked them, or offboarded the person, since the demo was seeded.
+            if created:
                 services.membership_grant(
                     actor=SYSTEM, user=user, role=person.role, channel_group=group
                 )
