@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("signin/security-key/options/", views.signin_key_options, name="signin_key_options"),
     path("signin/security-key/", views.signin_key, name="signin_key"),
+    path("signin/sso/", views.sso_find, name="sso_find"),
     path("signin/sso/<int:provider_id>/", views.sso_start, name="sso_start"),
     path("signin/sso/callback/", views.sso_callback, name="sso_callback"),
     path("settings/sign-in/", views.policy_page, name="policy"),

@@ -34,9 +34,27 @@ def identity_provider_get(*, organization: Organization) -> IdentityProvider | N
     return IdentityProvider.objects.filter(organization=organization).first()
 
 
-def identity_providers_for_signin() -> list[IdentityProvider]:
-    """The providers offered on the sign-in page ("Sign in with <name>")."""
-    return list(IdentityProvider.objects.filter(enabled=True).order_by("name", "pk"))
+def single_sign_on_offered() -> bool:
+    """Whether the sign-in page offers single sign-on at all (it names no provider: the
+    person's e-mail finds theirs, so one organisation's page does not show another's)."""
+    return IdentityProvider.objects.filter(enabled=True).exists()
+
+
+def identity_provider_for_email(email: str) -> IdentityProvider | None:
+    """The enabled provider a person signs in through, found from their e-mail: the one
+    whose domain list holds its domain; else, when only one provider is enabled (Roost
+    serving one organisation), that one. Whether the address belongs to anyone plays no
+    part, so the answer tells nobody who has an account."""
+    email = email.strip().lower()
+    if "@" not in email:
+        return None
+    domain = email.rsplit("@", 1)[1]
+    enabled = IdentityProvider.objects.filter(enabled=True)
+    for provider in enabled.exclude(allowed_email_domains=[]).order_by("pk"):
+        if domain in provider.allowed_email_domains:
+            return provider
+    only = list(enabled[:2])
+    return only[0] if len(only) == 1 else None
 
 
 def identity_provider_secret(*, provider: IdentityProvider) -> str:

@@ -165,6 +165,7 @@ POST_ONLY = {
     "signin_methods:signin_key",
     "signin_methods:signin_key_options",
     "signin_methods:sso_start",
+    "signin_methods:sso_find",
 }
 SKIPPED = {
     **{name: "answers POST only (a form's action)" for name in POST_ONLY},

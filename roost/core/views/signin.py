@@ -26,7 +26,7 @@ from roost.core.signin import (
     signout_recorded,
 )
 from roost.core.signin_methods.policy import session_rules
-from roost.core.signin_methods.providers import identity_providers_for_signin
+from roost.core.signin_methods.providers import single_sign_on_offered
 from roost.core.signin_methods.security_keys import security_keys_exist
 from roost.core.two_factor import (
     confirmed_device,
@@ -113,7 +113,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         "form": form,
         "idle": request.GET.get("idle") == "1",
         "expired": request.GET.get("expired") == "1",
-        "providers": identity_providers_for_signin(),
+        "single_sign_on": single_sign_on_offered(),
         "next": request.GET.get("next", ""),
     }
     return render(request, "core/signin.html", context, status=status)

@@ -213,11 +213,31 @@ def signin_key(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+def sso_find(request: HttpRequest) -> HttpResponse:
+    """Single sign-on from the sign-in page: the e-mail finds the identity provider."""
+    email = request.POST.get("email", "")[:254]
+    provider = providers.identity_provider_for_email(email)
+    if provider is None:
+        messages.error(
+            request,
+            "No single sign-on is set up for that e-mail address. Sign in with your password, "
+            "or ask your administrator.",
+        )
+        return redirect("core:login")
+    return _sso_begin(request, provider)
+
+
+@require_POST
 def sso_start(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = IdentityProvider.objects.filter(pk=provider_id, enabled=True).first()
     if provider is None:
         messages.error(request, "Signing in through this identity provider is switched off.")
         return redirect("core:login")
+    return _sso_begin(request, provider)
+
+
+def _sso_begin(request: HttpRequest, provider: IdentityProvider) -> HttpResponse:
+    provider_id = provider.pk
     redirect_uri = request.build_absolute_uri(reverse("signin_methods:sso_callback"))
     try:
         url, pending = oidc.oidc_begin(provider=provider, redirect_uri=redirect_uri)

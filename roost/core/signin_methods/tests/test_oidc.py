@@ -190,9 +190,52 @@ def test_the_client_secret_is_stored_sealed(setup):
     assert provider.client_secret_sealed
 
 
-def test_the_sign_in_page_offers_the_provider(client, setup):
-    page = client.get(reverse("core:login"))
-    assert "Sign in with Okta" in page.content.decode()
+def test_the_sign_in_page_offers_single_sign_on_without_naming_any_organisations_provider(
+    client, setup, other_org
+):
+    identity_provider_save(
+        organization=other_org,
+        actor=SYSTEM,
+        name="Globex Entra",
+        issuer="https://login.globex.example",
+        client_id="globex",
+        client_secret="x",
+        allowed_email_domains="globex.example",
+    )
+    page = client.get(reverse("core:login")).content.decode()
+    assert "Continue with single sign-on" in page
+    assert "Okta" not in page
+    assert "Globex" not in page
+
+
+def test_the_e_mail_domain_finds_the_provider_and_the_sign_in_completes(client, setup, oidc):
+    started = client.post(reverse("signin_methods:sso_find"), {"email": "Ada@ACME.example"})
+    assert started.status_code == 302
+    assert started["Location"].startswith(oidc.issuer)
+    answered = requests.get(started["Location"], allow_redirects=False, timeout=10)
+    back = urlsplit(answered.headers["Location"])
+    query = dict(p.split("=", 1) for p in back.query.split("&"))
+    done = client.get(back.path, query)
+    assert done.status_code == 302
+    assert User.objects.filter(email="ada@acme.example").exists()
+
+
+def test_an_e_mail_no_provider_serves_is_sent_back_to_the_password_form(client, setup, other_org):
+    identity_provider_save(
+        organization=other_org,
+        actor=SYSTEM,
+        name="Globex Entra",
+        issuer="https://login.globex.example",
+        client_id="globex",
+        client_secret="x",
+        allowed_email_domains="globex.example",
+    )
+    for email in ("someone@elsewhere.example", "not an address", "", "x@" + "a" * 400):
+        answer = client.post(reverse("signin_methods:sso_find"), {"email": email}, follow=True)
+        assert answer.status_code == 200
+        assert "No single sign-on is set up for that e-mail address" in html.unescape(
+            answer.content.decode()
+        )
 
 
 def test_only_admins_configure_the_provider(oidc, org, make_user):
