@@ -113,9 +113,9 @@ AREAS: tuple[Area, ...] = (
     Area(
         "analytics",
         "Analytics",
-        "core:area_analytics",
+        "analytics:overview",
         "Post, channel and team metrics with reports in plain words.",
-        False,
+        True,
     ),
     Area(
         "team",

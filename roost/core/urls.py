@@ -42,7 +42,6 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="core/password_reset_done.html"),
         name="password_reset_done",
     ),
-    path("analytics/", shell.area_view("analytics"), name="area_analytics"),
     path("knowledge/", shell.area_view("knowledge"), name="area_knowledge"),
     path("team/", team.team_overview, name="team"),
     path("team/people/<int:user_id>/", team.person_detail, name="person"),

@@ -525,8 +525,6 @@ EXPECTED: dict[str, Expectation] = {
     "POST core:password_reset_confirm": PUBLIC,
     "GET core:password_reset_done": PUBLIC,
     "POST core:password_reset_done": NOT_ALLOWED,
-    "GET core:area_analytics": SIGNED_IN,
-    "POST core:area_analytics": SIGNED_IN,
     "GET core:area_knowledge": SIGNED_IN,
     "POST core:area_knowledge": SIGNED_IN,
     "GET core:team": SIGNED_IN,

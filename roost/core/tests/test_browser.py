@@ -102,5 +102,5 @@ def test_the_shell_works_on_a_phone(browser_page, live_server, make_org, make_us
     page.screenshot(path=str(ARTIFACTS / "phone-oncall.png"), full_page=True)
     # An area still to come says so plainly.
     page.get_by_role("button", name="Menu").click()
-    page.get_by_role("link", name="Analytics", exact=True).click()
+    page.get_by_role("link", name="Knowledge", exact=True).click()
     assert page.get_by_test_id("not-built").is_visible()
