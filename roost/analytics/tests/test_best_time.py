@@ -229,3 +229,44 @@ def test_next_start_skips_an_hour_that_summer_time_removes() -> None:
     start = next_start(_slot(6, 2), time_zone="Europe/Oslo", after=after)
     assert start == dt.datetime(2026, 4, 5, 2, tzinfo=OSLO)
     assert start.astimezone(OSLO).hour == 2
+
+
+@pytest.mark.django_db
+def test_the_composer_offers_the_best_hours_beside_the_date_field(
+    oslo_channel, make_channel, post_with, signed_in, monkeypatch
+):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    for week in range(8):
+        post_with(oslo_channel, _local(week, 2, 18), impressions=1000, engagements=80)
+        post_with(oslo_channel, _local(week, 4, 8), impressions=1000, engagements=20)
+    quiet = make_channel(network="linkedin", handle="acme-quiet")
+    publisher = oslo_channel.primary_owner
+    publisher.time_zone = "America/New_York"
+    publisher.save(update_fields=["time_zone"])
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    client = signed_in(publisher)
+
+    page = client.get(reverse("publishing:compose"))
+    assert page.status_code == 200
+    assert b'id="schedule-hints"' in page.content
+    assert b"data-fill-schedule" not in page.content  # nothing chosen yet
+
+    answer = client.post(
+        reverse("publishing:checks"), {"master_text": "Hello", "channels": [oslo_channel.pk]}
+    )
+
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    assert 'id="schedule-hints" class="schedule-hints stack" data-schedule-hints' in html
+    assert 'hx-swap-oob="true"' in html
+    # Wednesday 18:00 in Oslo is 12:00 in New York, the publisher's zone (the field's).
+    assert 'data-fill-schedule="2026-07-01T12:00"' in html
+    assert "Wednesdays 18:00" in html and "Europe/Oslo" in html
+    assert "Likely better" in html
+
+    other = signed_in(quiet.primary_owner).post(
+        reverse("publishing:checks"), {"master_text": "Hello", "channels": [quiet.pk]}
+    )
+    assert "Not enough posts yet: 0 posts with figures" in other.content.decode()
