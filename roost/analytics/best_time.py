@@ -145,14 +145,14 @@ class _Followers:
             .values_list("day", "followers")
         )
         self.days = [day for day, _ in rows]
-        self.counts = [count for _, count in rows]
+        self.counts = [int(count or 0) for _, count in rows]
 
     def on(self, day: dt.date) -> int:
         at = bisect.bisect_right(self.days, day)
         if at:
-            return int(self.counts[at - 1])
+            return self.counts[at - 1]
         # Published before the first reading: the first reading is the best guess.
-        return int(self.counts[0]) if self.counts else 0
+        return self.counts[0] if self.counts else 0
 
 
 def _rate(total: PostMetricTotal, basis: str, followers: _Followers | None) -> float | None:
