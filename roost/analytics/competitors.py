@@ -298,18 +298,21 @@ def _competitor_row(competitor: Competitor, *, start: dt.date, end: dt.date) -> 
             "day"
         )
     )
-    with_followers = [day for day in days if day.followers is not None]
-    followers = with_followers[-1].followers if with_followers else None
-    growth = (
-        with_followers[-1].followers - with_followers[0].followers  # type: ignore[operator]
-        if len(with_followers) > 1
-        else None
+    followed = [day.followers for day in days if day.followers is not None]
+    before = (
+        CompetitorDay.objects.filter(competitor=competitor, day__lt=start, followers__isnull=False)
+        .order_by("-day")
+        .values_list("followers", flat=True)
+        .first()
     )
+    # Growth since the last reading before the period (as a channel's days count it),
+    # else since the period's first reading.
+    base = before if before is not None else (followed[0] if len(followed) > 1 else None)
     return ComparisonRow(
         label=competitor.display_name or competitor.handle,
         own=False,
-        followers=followers,
-        growth=growth,
+        followers=followed[-1] if followed else None,
+        growth=followed[-1] - base if followed and base is not None else None,
         posts=sum(day.posts_that_day for day in days),
         engagements=sum(day.engagements_that_day for day in days),
         competitor_id=competitor.pk,

@@ -60,9 +60,10 @@ def public_profile(*, network: str, handle: str, now: dt.datetime) -> PublicProf
     name = handle.strip().lstrip("@")
     day = now.astimezone(dt.UTC).date()
     followers = _followers(network, name, day)
-    habit = 0.3 + 3.5 * _share(network, name, "habit")
-    posts_before = int(habit * 0.9 * max(0, (day - EPOCH).days)) + int(
-        400 * _share(network, name, "history")
+    # Every post since the epoch, day by day, on top of the account's older history.
+    posts_before = int(400 * _share(network, name, "history")) + sum(
+        _posts_on(network, name, EPOCH + dt.timedelta(days=n))
+        for n in range(max(0, (day - EPOCH).days))
     )
     posts_last_day = _posts_on(network, name, day)
     engaging = 0.002 + 0.03 * _share(network, name, "engaging")
