@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -33,6 +34,7 @@ from roost.publishing.checks import channels_check
 from roost.publishing.forms import ComposeForm, MasterTextForm, ScheduleForm, VariantForm
 from roost.publishing.media_attach import post_media_previews, post_media_set
 from roost.publishing.models import PostState, Variant, VariantState
+from roost.publishing.schedule_hints import schedule_hints_for
 from roost.publishing.validation import ChannelCheck
 
 
@@ -147,6 +149,7 @@ def _composer_panel(
         "chosen": chosen,
         "chosen_groups": sorted({c.channel_group.name for c in chosen}),
         "blocked": sum(1 for check in checks if check.blocked),
+        "schedule_hints": schedule_hints_for(viewer=viewer, channels=chosen, now=timezone.now()),
     }
 
 
@@ -246,6 +249,8 @@ def live_checks(request: HttpRequest) -> HttpResponse:
     its own way, and the approval workflow that submitting would start."""
     viewer = viewer_of(request)
     context = _composer_panel(viewer, request.POST, _composer_channels(viewer), _library(viewer))
+    # The suggested times sit beside the date field, outside the panel: swapped out of band.
+    context["schedule_hints_oob"] = True
     return render(request, "publishing/_compose_panel.html", context)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import connections
+from django.utils import timezone
 
 from roost.channels.connectors.base import (
     Account,
@@ -29,6 +30,7 @@ from roost.channels.connectors.base import (
     NotAccepted,
     PermanentError,
     PostMetrics,
+    ProfileStats,
     Published,
     PublishRequest,
     RateLimited,
@@ -37,6 +39,7 @@ from roost.channels.connectors.base import (
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxInbound, SandboxPost
 from roost.sandbox.profiles import author_profile
+from roost.sandbox.public_profiles import public_profile, valid_public_handle
 from roost.sandbox.routing import SANDBOX_DB
 from roost.sandbox.selectors import sandbox_inbound_after, sandbox_post_by_key, sandbox_post_get
 from roost.sandbox.services import (
@@ -236,4 +239,21 @@ class SandboxConnector(Connector):
             raise PermanentError(f"No post {external_id!r} on the sandbox.")
         return PostMetrics(
             likes=post.likes, reposts=post.reposts, replies=post.replies, quotes=post.quotes
+        )
+
+    # Public profiles: other accounts' figures, for competitor tracking.
+
+    @_network_call
+    def profile_stats(self, handle: str) -> ProfileStats:
+        self._begin()
+        if not valid_public_handle(handle):
+            raise PermanentError(f"The sandbox has no account {handle!r}.")
+        profile = public_profile(network=self.channel.network, handle=handle, now=timezone.now())
+        return ProfileStats(
+            handle=profile.handle,
+            display_name=profile.display_name,
+            followers=profile.followers,
+            posts=profile.posts,
+            recent_posts=profile.posts_last_day,
+            recent_engagements=profile.engagements_last_day,
         )

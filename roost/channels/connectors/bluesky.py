@@ -59,6 +59,7 @@ from roost.channels.connectors.base import (
     MediaItem,
     PermanentError,
     PostMetrics,
+    ProfileStats,
     Published,
     PublishRequest,
     RateLimited,
@@ -92,6 +93,10 @@ NOTIFICATION_PAGE_SIZE = 100
 MAX_NOTIFICATION_PAGES = 20
 # app.bsky.actor.getProfiles takes at most this many actors a call.
 PROFILES_PER_CALL = 25
+# Another account's recent posts: read its feed back this far, at most this many pages.
+PROFILE_RECENT = dt.timedelta(hours=24)
+AUTHOR_FEED_PAGE_SIZE = 100
+MAX_AUTHOR_FEED_PAGES = 5
 
 # Error names the servers send (XRPC `error` field).
 _EXPIRED_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
@@ -332,6 +337,7 @@ class BlueskyConnector(Connector):
     name = "bluesky"
     capabilities = frozenset(
         {
+            Capability.PUBLIC_PROFILES,
             Capability.PUBLISH_TEXT,
             Capability.PUBLISH_IMAGE,
             Capability.PUBLISH_LINK,
@@ -651,6 +657,66 @@ class BlueskyConnector(Connector):
                 reposts=post.repost_count or 0,
                 replies=post.reply_count or 0,
                 quotes=post.quote_count or 0,
+            )
+
+        return self._call(read)
+
+    # Public profiles: another account's figures, for competitor tracking.
+
+    def profile_stats(self, handle: str) -> ProfileStats:
+        """Followers and posts from app.bsky.actor.getProfile, and the posts of the last
+        `PROFILE_RECENT` with their likes, reposts, replies and quotes from the author
+        feed (its own posts only: no reposts of others, no replies). Needs an AppView."""
+        actor = handle.strip().lstrip("@")
+        if not (_HANDLE.match(actor) or actor.startswith("did:")):
+            raise PermanentError(f"{handle!r} is not a Bluesky handle or DID.")
+        since = dt.datetime.now(dt.UTC) - PROFILE_RECENT
+
+        def read(session: _Session) -> ProfileStats:
+            client = session.client
+            profile = client.app.bsky.actor.get_profile(
+                params=models.AppBskyActorGetProfile.Params(actor=actor)
+            )
+            posts, engagements = 0, 0
+            cursor: str | None = None
+            for _ in range(MAX_AUTHOR_FEED_PAGES):
+                page = client.app.bsky.feed.get_author_feed(
+                    params=models.AppBskyFeedGetAuthorFeed.Params(
+                        actor=profile.did,
+                        limit=AUTHOR_FEED_PAGE_SIZE,
+                        cursor=cursor,
+                        filter="posts_no_replies",
+                    )
+                )
+                older = False
+                for item in page.feed:
+                    post = item.post
+                    if item.reason is not None or post.author.did != profile.did:
+                        continue  # a repost or a pinned post, not this day's own post
+                    created = getattr(post.record, "created_at", None) or post.indexed_at
+                    if _parse_time(created) < since:
+                        older = True
+                        continue
+                    posts += 1
+                    engagements += sum(
+                        count or 0
+                        for count in (
+                            post.like_count,
+                            post.repost_count,
+                            post.reply_count,
+                            post.quote_count,
+                        )
+                    )
+                if older or not page.cursor:
+                    break
+                cursor = page.cursor
+            return ProfileStats(
+                handle=profile.handle,
+                display_name=profile.display_name or "",
+                followers=profile.followers_count,
+                posts=profile.posts_count,
+                recent_posts=posts,
+                recent_engagements=engagements,
             )
 
         return self._call(read)

@@ -54,6 +54,7 @@ from roost.channels.connectors.base import (
     MediaItem,
     PermanentError,
     PostMetrics,
+    ProfileStats,
     Published,
     PublishRequest,
     RateLimited,
@@ -71,6 +72,10 @@ USER_AGENT = "Roost"
 # upload to choose a media API: in Mastodon.py 2.3.3 a failure of that read recurses
 # up to Python's recursion limit, sending two requests at each level.
 ASSUMED_MASTODON_VERSION = "4.0.0"
+
+# Another account's recent statuses: read back this far, at most this many pages.
+PROFILE_RECENT = dt.timedelta(hours=24)
+MAX_STATUS_PAGES = 5
 
 # From the most public to the most private: a reply never goes wider than its parent.
 VISIBILITIES: tuple[str, ...] = ("public", "unlisted", "private", "direct")
@@ -211,6 +216,7 @@ class MastodonConnector(Connector):
     # reply to its post from everyone else.
     capabilities = frozenset(
         {
+            Capability.PUBLIC_PROFILES,
             Capability.PUBLISH_TEXT,
             Capability.PUBLISH_IMAGE,
             Capability.PUBLISH_VIDEO,
@@ -532,4 +538,55 @@ class MastodonConnector(Connector):
             reposts=int(status.get("reblogs_count") or 0),
             replies=int(status.get("replies_count") or 0),
             quotes=int(status.get("quotes_count") or 0),
+        )
+
+    # Public profiles: another account's figures, for competitor tracking.
+
+    def profile_stats(self, handle: str) -> ProfileStats:
+        """Followers and statuses from accounts/lookup, and the account's own public
+        statuses of the last `PROFILE_RECENT` (no replies, no boosts) with their
+        favourites, boosts, replies and quotes."""
+        acct = handle.strip().lstrip("@")
+        if not acct or any(char.isspace() for char in acct) or acct.count("@") > 1:
+            raise PermanentError(f"{handle!r} is not a Mastodon handle such as @user@instance.")
+        since = dt.datetime.now(dt.UTC) - PROFILE_RECENT
+        posts, engagements = 0, 0
+        with self._calling("read a public profile") as api:
+            account = api.account_lookup(acct)
+            max_id: str | None = None
+            for _ in range(MAX_STATUS_PAGES):
+                page = api.account_statuses(
+                    account.id,
+                    exclude_replies=True,
+                    exclude_reblogs=True,
+                    max_id=max_id,
+                    limit=self.page_size,
+                )
+                older = False
+                for status in page:
+                    if _aware(status.created_at) < since:
+                        older = True
+                        continue
+                    if status.get("visibility") not in ("public", "unlisted"):
+                        continue
+                    posts += 1
+                    engagements += sum(
+                        int(status.get(name) or 0)
+                        for name in (
+                            "favourites_count",
+                            "reblogs_count",
+                            "replies_count",
+                            "quotes_count",
+                        )
+                    )
+                if older or not page:
+                    break
+                max_id = str(page[-1].id)
+        return ProfileStats(
+            handle=self._handle(str(account.acct)),
+            display_name=str(account.get("display_name") or ""),
+            followers=max(int(account.get("followers_count") or 0), 0),
+            posts=max(int(account.get("statuses_count") or 0), 0),
+            recent_posts=posts,
+            recent_engagements=engagements,
         )

@@ -30,6 +30,7 @@ import psycopg.sql
 import pytest
 
 from roost.channels.connectors.base import (
+    Capability,
     ChannelRef,
     CredentialRevoked,
     FetchPage,
@@ -657,3 +658,51 @@ def test_peer_cannot_hide_a_reply_in_someone_elses_thread(
         alice.hide(reply.external_id)
     with pytest.raises(PermanentError, match="Only a reply"):
         alice.hide(root.external_id)
+
+
+# Public profiles (competitor tracking): another account's figures through the AppView.
+
+
+def test_peer_network_profile_stats_count_followers_and_the_last_days_own_posts(
+    local_network: LocalNetwork,
+) -> None:
+    carol_account = _create_account(local_network.service, "carol")
+    carol = _connector(local_network, carol_account)
+    alice = _connector(local_network, local_network.alice)
+    first = carol.publish(PublishRequest(text="Our autumn range", idempotency_key=key()))
+    second = carol.publish(PublishRequest(text="Opening hours", idempotency_key=key()))
+    elsewhere = _connector(local_network, local_network.bob).publish(
+        PublishRequest(text="Bob's own news", idempotency_key=key())
+    )
+    local_network.process_all()
+    # A reply and a repost by carol are not carol's own posts of the day.
+    carol.reply(to_external_id=elsewhere.external_id, text="Congrats", idempotency_key=key())
+    carol_raw = RawSession.sign_in(local_network.service, carol_account)
+    carol_raw.create("app.bsky.feed.repost", {"subject": ref(local_network, elsewhere.external_id)})
+    bob = RawSession.sign_in(local_network.service, local_network.bob)
+    bob.create("app.bsky.feed.like", {"subject": ref(local_network, first.external_id)})
+    bob.create("app.bsky.feed.repost", {"subject": ref(local_network, first.external_id)})
+    subject = ref(local_network, second.external_id)
+    bob.create(POST, {"text": "When?", "reply": {"root": subject, "parent": subject}})
+    RawSession.sign_in(local_network.service, local_network.alice).create(
+        "app.bsky.graph.follow", {"subject": carol_account.did}
+    )
+    local_network.process_all()
+
+    stats = alice.profile_stats(f"@{carol_account.handle}")
+
+    assert stats.handle == carol_account.handle
+    assert stats.followers == 1
+    assert stats.posts == 3  # the two posts and the reply
+    assert (stats.recent_posts, stats.recent_engagements) == (2, 3)
+    assert alice.supports(Capability.PUBLIC_PROFILES)
+
+
+def test_peer_network_profile_stats_of_an_unknown_account_is_permanent(
+    local_network: LocalNetwork,
+) -> None:
+    alice = _connector(local_network, local_network.alice)
+    with pytest.raises(PermanentError):
+        alice.profile_stats("nobody-at-all.test")
+    with pytest.raises(PermanentError, match="not a Bluesky handle"):
+        alice.profile_stats("two words")

@@ -32,6 +32,7 @@ from roost.channels.connectors.base import (
     MediaItem,
     PermanentError,
     PostMetrics,
+    ProfileStats,
     PublishRequest,
     RateLimited,
     TransientError,
@@ -889,3 +890,84 @@ def test_contract_fetch_reports_the_authors_name_and_followers_and_never_a_badge
     )
     assert (quiet.author_name, quiet.author_followers) == ("", 0)
     assert not loud.author_verified and not quiet.author_verified
+
+
+# Public profiles (competitor tracking): methods/accounts "Lookup account ID from
+# Webfinger address" and "Get account's statuses".
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_contract_profile_stats_read_the_account_and_its_last_days_statuses(
+    httpserver: HTTPServer, connector: MastodonConnector
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    httpserver.expect_request(
+        "/api/v1/accounts/lookup", query_string={"acct": "zsc@social.example"}
+    ).respond_with_json(OTHER_ACCOUNT)
+    httpserver.expect_request(f"/api/v1/accounts/{OTHER_ACCOUNT['id']}/statuses").respond_with_json(
+        [
+            status(id="300", created_at=_iso(now - dt.timedelta(hours=2)), account=OTHER_ACCOUNT,
+                   favourites_count=10, reblogs_count=3, replies_count=2, quotes_count=1),
+            status(id="299", created_at=_iso(now - dt.timedelta(hours=20)), account=OTHER_ACCOUNT,
+                   favourites_count=4),
+            status(id="250", created_at=_iso(now - dt.timedelta(hours=30)), account=OTHER_ACCOUNT,
+                   favourites_count=999),
+        ]
+    )  # fmt: skip
+
+    stats = connector.profile_stats("@zsc@social.example")
+
+    assert connector.supports(Capability.PUBLIC_PROFILES)
+    assert stats == ProfileStats(
+        handle="@zsc@social.example",
+        display_name="Zed",
+        followers=12,
+        posts=220,
+        recent_posts=2,
+        recent_engagements=10 + 3 + 2 + 1 + 4,
+    )
+    (listing,) = sent(httpserver, "GET", f"/api/v1/accounts/{OTHER_ACCOUNT['id']}/statuses")
+    assert listing.args["exclude_replies"] in ("true", "1", "True")
+    assert listing.args["exclude_reblogs"] in ("true", "1", "True")
+    assert listing.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_contract_profile_stats_page_back_until_older_than_a_day(
+    httpserver: HTTPServer, connector: MastodonConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(MastodonConnector, "page_size", 2)
+    now = dt.datetime.now(dt.UTC)
+    recent = _iso(now - dt.timedelta(hours=1))
+    statuses_path = f"/api/v1/accounts/{OTHER_ACCOUNT['id']}/statuses"
+    httpserver.expect_request("/api/v1/accounts/lookup").respond_with_json(OTHER_ACCOUNT)
+    httpserver.expect_oneshot_request(statuses_path, query_string={
+        "exclude_replies": "1", "exclude_reblogs": "1", "limit": "2"}).respond_with_json(
+        [status(id="9", created_at=recent, reblogs_count=1), status(id="8", created_at=recent)]
+    )  # fmt: skip
+    httpserver.expect_oneshot_request(statuses_path).respond_with_json(
+        [status(id="7", created_at=recent, replies_count=5),
+         status(id="6", created_at=_iso(now - dt.timedelta(days=3)))]
+    )  # fmt: skip
+
+    stats = connector.profile_stats("zsc@social.example")
+
+    assert (stats.recent_posts, stats.recent_engagements) == (3, 6)
+    second = sent(httpserver, "GET", statuses_path)[1]
+    assert second.args["max_id"] == "8"
+
+
+def test_contract_profile_stats_of_an_unknown_account_is_permanent(
+    httpserver: HTTPServer, connector: MastodonConnector
+) -> None:
+    httpserver.expect_request("/api/v1/accounts/lookup").respond_with_json(
+        error("Record not found"), status=404
+    )
+
+    with pytest.raises(PermanentError) as caught:
+        connector.profile_stats("@nobody@social.example")
+    assert caught.value.network_message == "Record not found"
+    with pytest.raises(PermanentError):
+        connector.profile_stats("two words")

@@ -2,7 +2,8 @@
    - the channel picker's search, and a group's "All" box ticking its channels;
    - files dropped on (or chosen in) the upload area go to the library at once and are
      ticked for this post;
-   - the "Update preview" button is only for pages without JavaScript (the panel is live). */
+   - the "Update preview" button is only for pages without JavaScript (the panel is live);
+   - a suggested time beside the date field fills the field. */
 (function () {
   "use strict";
 
@@ -117,9 +118,22 @@
     });
   }
 
+  function setUpScheduleHints(form) {
+    // Delegated: the suggestions are replaced whenever the chosen channels change.
+    form.addEventListener("click", function (event) {
+      var button = event.target instanceof Element ? event.target.closest("[data-fill-schedule]") : null;
+      var field = form.querySelector("input[name=scheduled_at]");
+      if (!button || !field) { return; }
+      field.value = button.getAttribute("data-fill-schedule");
+      changed(field);
+      field.focus();
+    });
+  }
+
   function setUp() {
     var form = document.getElementById("composer");
     if (!form) { return; }
+    setUpScheduleHints(form);
     form.querySelectorAll("[data-no-js-only]").forEach(function (element) { element.hidden = true; });
     var picker = form.querySelector("[data-picker]");
     if (picker) { setUpPicker(picker); }
