@@ -223,3 +223,17 @@ class CompetitorDay(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["competitor", "day"], name="competitor_day_unique")
         ]
+
+
+class CampaignReport(TenantModel):
+    """The report on a campaign once its span is over: sent once, kept to be read again
+    (its PDF is the campaign dashboard over `start`..`end`, built when it is asked for)."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="+")
+    start = models.DateField()
+    end = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"Report on {self.campaign_id} ({self.start} to {self.end})"

@@ -7,6 +7,7 @@ from typing import Any
 from ninja import NinjaAPI, Swagger
 from ninja.openapi.schema import OpenAPISchema
 
+from roost.analytics.api import router as analytics_router
 from roost.api.people import router as people_router
 from roost.core.api_access import problems
 from roost.core.api_access.auth import PersonalAccessToken
@@ -67,3 +68,4 @@ api.add_router("/", offboarding_router)
 api.add_router("/", access_reviews_router)
 api.add_router("/", signin_policy_router)
 api.add_router("/", invitations_router)
+api.add_router("/", analytics_router)

@@ -122,3 +122,127 @@ def write_history(make_published) -> Callable[..., list[Variant]]:
         return variants
 
     return write
+# -- Reports: a small dashboard of the tests' own, declared for the test's length ----------
+
+
+def _sample_builder(kind: str, title: str):  # type: ignore[no-untyped-def]
+    """A dashboard over ChannelDay (tenancy and the viewer's channel groups applied), with
+    one figure, one line chart of impressions per day, one table of channels and one
+    sentence: enough for exports and reports to show what any builder gives them."""
+    from django.db.models import Sum
+
+    from roost.analytics.dashboard import Chart, Dashboard, Figure, Sentence, Series, Table
+    from roost.analytics.models import ChannelDay, PostMetricTotal
+    from roost.core.permissions import Action, channel_group_ids_allowed
+
+    def build(*, viewer, period, filters):  # type: ignore[no-untyped-def]
+        days = ChannelDay.objects.filter(organization_id=viewer.organization_id)
+        allowed = channel_group_ids_allowed(viewer, Action.ANALYTICS_VIEW)
+        if allowed is not None:
+            days = days.filter(channel__channel_group_id__in=allowed)
+        if "channel" in filters:
+            days = days.filter(channel_id=int(filters["channel"]))
+        if "network" in filters:
+            days = days.filter(network=filters["network"])
+        if "campaign" in filters:
+            channel_ids = PostMetricTotal.objects.filter(
+                campaign_id=int(filters["campaign"])
+            ).values("channel_id")
+            days = days.filter(channel_id__in=channel_ids)
+
+        def total(p):  # type: ignore[no-untyped-def]
+            found = days.filter(day__gte=p.start, day__lte=p.end).aggregate(s=Sum("impressions"))
+            return float(found["s"]) if found["s"] is not None else None
+
+        this, before = total(period), total(period.previous())
+        per_day = dict(
+            days.filter(day__gte=period.start, day__lte=period.end)
+            .values_list("day")
+            .annotate(s=Sum("impressions"))
+        )
+        labels, values = [], []
+        for n in range(period.days):
+            day = period.start + dt.timedelta(days=n)
+            labels.append(f"{day:%d %b}")
+            values.append(float(per_day[day]) if day in per_day else None)
+        by_channel = (
+            days.filter(day__gte=period.start, day__lte=period.end)
+            .values_list("channel__handle")
+            .annotate(s=Sum("impressions"))
+            .order_by("channel__handle")
+        )
+        figure = Figure(
+            key="impressions", label="Impressions", value=this, previous=before,
+            definition="Times a post was shown, as the network counts it.",
+        )  # fmt: skip
+        narrative = ()
+        if figure.change is not None:
+            word = "rose" if figure.change > 0 else "fell"
+            narrative = (
+                Sentence(
+                    text=f"Impressions {word} {abs(figure.change) * 100:.0f}% on the period"
+                    " before.",
+                    uses=("impressions",),
+                ),
+            )
+        return Dashboard(
+            kind=kind, title=title, period=period, filters=filters, figures=(figure,),
+            narrative=narrative,
+            charts=(
+                Chart(
+                    key="impressions_by_day", title="Impressions per day", kind="line",
+                    labels=tuple(labels), series=(Series("Impressions", tuple(values)),),
+                ),
+            ),
+            tables=(
+                Table(
+                    key="channels", title="Channels", columns=("Channel", "Impressions"),
+                    rows=tuple((handle, str(s)) for handle, s in by_channel),
+                ),
+            ),
+            generated_at=dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC),
+        )  # fmt: skip
+
+    return build
+
+
+@pytest.fixture
+def sample_dashboards():  # type: ignore[no-untyped-def]
+    """Declares "sample" (filters channel, network) and "campaign" (filter campaign) for
+    the test, and puts the registry back as it was afterwards."""
+    from roost.analytics import dashboard
+
+    kept = dict(dashboard._kinds)
+    dashboard.dashboard_kind_declare(
+        kind="sample", title="Sample overview",
+        builder=_sample_builder("sample", "Sample overview"), filters=("channel", "network"),
+    )  # fmt: skip
+    dashboard.dashboard_kind_declare(
+        kind="campaign", title="Campaign", builder=_sample_builder("campaign", "Campaign"),
+        filters=("campaign",),
+    )  # fmt: skip
+    yield
+    dashboard._kinds.clear()
+    dashboard._kinds.update(kept)
+
+
+@pytest.fixture
+def with_days(make_published):  # type: ignore[no-untyped-def]
+    """Readings for a channel: one post, read once a day with `impressions` growing by
+    the given amounts, from `first_day` on (noon UTC)."""
+    from roost.analytics.record import PostReading, post_reading_record
+
+    def make(channel, first_day: dt.date, growth: list[int], *, campaign=None):  # type: ignore[no-untyped-def]
+        published = dt.datetime.combine(first_day, dt.time(9), tzinfo=dt.UTC)
+        variant = make_published(channel, published, campaign=campaign)
+        total = 0
+        for n, amount in enumerate(growth):
+            total += amount
+            read_at = published + dt.timedelta(days=n, hours=3)
+            post_reading_record(
+                variant=variant, reading=PostReading(impressions=total, likes=total // 10),
+                read_at=read_at,
+            )  # fmt: skip
+        return variant
+
+    return make

@@ -67,6 +67,8 @@ class Scope(enum.StrEnum):
     SIGNIN_POLICY_WRITE = "signin-policy:write"
     INVITATIONS_READ = "invitations:read"
     INVITATIONS_WRITE = "invitations:write"
+    ANALYTICS_READ = "analytics:read"
+    REPORTS_WRITE = "reports:write"
 
 
 SCOPE_HELP = {
@@ -124,6 +126,11 @@ SCOPE_HELP = {
         "Invite people, send invitations again, revoke them and set the allowed domains "
         "(as far as your own roles allow)"
     ),
+    Scope.ANALYTICS_READ: (
+        "Read metrics, dashboards and their exports, and scheduled reports "
+        "(the figures of the channels your roles show)"
+    ),
+    Scope.REPORTS_WRITE: "Create, change, pause and delete scheduled reports (leads and analysts)",
 }
 
 
