@@ -122,6 +122,8 @@ def write_history(make_published) -> Callable[..., list[Variant]]:
         return variants
 
     return write
+
+
 # -- Reports: a small dashboard of the tests' own, declared for the test's length ----------
 
 
