@@ -10,7 +10,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from roost.analytics.dashboard import dashboard_kinds
+from roost.analytics.dashboard import Period, dashboard_build, dashboard_kinds
 from roost.analytics.models import ScheduledReport
 from roost.analytics.reports import scheduled_report_create
 from roost.core.models import AuditEvent, ChannelGroup, Role
@@ -42,7 +42,10 @@ def test_every_declared_kind_exports_as_csv_and_pdf_with_the_pages_query(
             f'attachment; filename="roost-{kind.kind}-2026-11-02-to-2026-11-08.pdf"'
         )
         rows = _rows(client.get(_export(kind.kind), wanted))
-        assert rows[0] == ["Dashboard", kind.title]
+        period = Period(start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 8))
+        filters = {k: v for k, v in wanted.items() if k in kind.filters}
+        built = dashboard_build(kind.kind, viewer=admin, period=period, filters=filters)
+        assert rows[0] == ["Dashboard", built.title]
         assert rows[1] == ["Period", "2026-11-02", "2026-11-08"]
     rows = _rows(client.get(_export("sample"), query))
     assert ["Filters", "network=linkedin"] in rows
