@@ -438,7 +438,7 @@ def campaign_build(*, viewer: User, period: Period, filters: Mapping[str, str]) 
                     f"Its engagement rate is {value_text(rate, 'percent')}.", ("engagement_rate",)
                 )
             )
-        if rows:
+        if len(rows) > 1:
             narrative.append(
                 Sentence(
                     f"Its strongest channel was {rows[0][0]}, with {rows[0][3]} engagements.",

@@ -51,6 +51,8 @@ AREA = "analytics"
 PRESETS = (7, 28, 90)
 DEFAULT_DAYS = 28
 CUSTOM = "dates"
+# Figures where a fall is good news (shown in green, a rise in red).
+LOWER_IS_BETTER = frozenset({"first_response", "negative_share", "failures", "approval_lead_time"})
 MAX_DAYS = 366
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -99,8 +101,13 @@ def _figure_view(figure: Figure) -> dict[str, Any]:
         direction = "flat"
     else:
         direction = "up" if change > 0 else "down"
+    tone = ""
+    if direction in ("up", "down"):
+        better = (direction == "down") == (figure.key in LOWER_IS_BETTER)
+        tone = "dash-better" if better else "dash-worse"
     return {
         "figure": figure,
+        "tone": tone,
         "value": "—" if figure.value is None else value_text(figure.value, figure.unit),
         "previous": "—" if figure.previous is None else value_text(figure.previous, figure.unit),
         "change": "" if change is None else f"{change:+.0%}",

@@ -240,3 +240,15 @@ def test_a_dashboards_queries_do_not_grow_with_channels_and_posts(
     write_history(make_channel("linkedin", "two"), days=28, campaign=campaign)
     write_history(make_channel("bluesky", "three"), days=28, every=1)
     assert count() == few
+
+
+def test_a_slower_first_response_is_shown_as_worse_and_more_engagements_as_better():
+    from roost.analytics.dashboard import Figure
+    from roost.analytics.views import _figure_view
+
+    slower = _figure_view(Figure("first_response", "Median", 90.0, 60.0, unit="minutes"))
+    assert (slower["direction"], slower["tone"], slower["change"]) == ("up", "dash-worse", "+50%")
+    more = _figure_view(Figure("engagements", "Engagements", 150, 100))
+    assert (more["direction"], more["tone"]) == ("up", "dash-better")
+    unknown = _figure_view(Figure("sla_attainment", "SLA", None, 80.0, unit="percent"))
+    assert (unknown["value"], unknown["tone"]) == ("—", "")
