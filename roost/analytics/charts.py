@@ -17,10 +17,10 @@ from roost.analytics.dashboard import Chart
 
 WIDTH = 560
 HEIGHT = 240
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 12, 40
+LEFT, RIGHT, TOP, BOTTOM = 52, 30, 12, 40
 # Distinct at a glance and readable on white, also for the common colour blindnesses.
 PALETTE = ("#1f5fbf", "#c2410c", "#1a7f37", "#6b3fa0", "#0e7490", "#9a6700")
-MAX_X_LABELS = 7
+MAX_X_LABELS = 5
 
 
 def series_colour(index: int) -> str:

@@ -78,13 +78,14 @@ class Chart:
     series: tuple[Series, ...]
     unit: Unit = "count"
     definition: str = ""
+    axis: str = ""  # what the labels are ("Day", "Network"), heading the table's first column
 
     def table(self) -> Table:
         """The chart's numbers as a table (shown under it, and exported)."""
         return Table(
             key=self.key,
             title=self.title,
-            columns=("", *(series.name for series in self.series)),
+            columns=(self.axis, *(series.name for series in self.series)),
             rows=tuple(
                 (label, *(_cell(series.values[i]) for series in self.series))
                 for i, label in enumerate(self.labels)

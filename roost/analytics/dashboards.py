@@ -156,6 +156,7 @@ def _comparison_chart(
         title=title,
         kind="line",
         labels=_day_labels(period),
+        axis="Day",
         series=(
             Series(f"{period.start:%d %b} to {period.end:%d %b}", tuple(now)),
             Series("Previous period", tuple(before)),
@@ -234,6 +235,7 @@ def _breakdown(
     title = "network" if by == "network" else "channel"
     chart = Chart(
         key=f"engagements_by_{title}",
+        axis=title.capitalize(),
         title=f"Engagements by {title}",
         kind="bar",
         labels=tuple(label(k) for k in keys),
@@ -343,6 +345,7 @@ def channel_build(*, viewer: User, period: Period, filters: Mapping[str, str]) -
         title="Followers",
         kind="line",
         labels=_day_labels(period),
+        axis="Day",
         series=(Series("Followers", tuple(followers)),),
         definition="The channel's followers at the last reading of each day.",
     )
@@ -403,6 +406,7 @@ def campaign_build(*, viewer: User, period: Period, filters: Mapping[str, str]) 
         title="Campaign engagements as read each day",
         kind="bar",
         labels=_day_labels(period),
+        axis="Day",
         series=(Series("Engagements", tuple(float(engagements(row)) for _, row in series)),),
         definition=ENGAGEMENTS.text,
     )
@@ -434,7 +438,7 @@ def campaign_build(*, viewer: User, period: Period, filters: Mapping[str, str]) 
                     f"Its engagement rate is {value_text(rate, 'percent')}.", ("engagement_rate",)
                 )
             )
-        if rows:
+        if len(rows) > 1:
             narrative.append(
                 Sentence(
                     f"Its strongest channel was {rows[0][0]}, with {rows[0][3]} engagements.",
@@ -522,6 +526,7 @@ def community_build(*, viewer: User, period: Period, filters: Mapping[str, str])
         title="SLA attainment per day",
         kind="line",
         labels=_day_labels(period),
+        axis="Day",
         series=(Series("SLA attainment", tuple(t.attainment for t in now.by_day.values())),),
         unit="percent",
         definition=SLA_ATTAINMENT.text,
@@ -529,6 +534,7 @@ def community_build(*, viewer: User, period: Period, filters: Mapping[str, str])
     sentiments = sorted(now.sentiment.items(), key=lambda item: -item[1])
     sentiment = Chart(
         key="sentiment",
+        axis="Sentiment",
         title="Conversations by sentiment",
         kind="bar",
         labels=tuple(name.capitalize() for name, _ in sentiments),
@@ -588,6 +594,7 @@ def publishing_build(*, viewer: User, period: Period, filters: Mapping[str, str]
         title="Posts published and failed per day",
         kind="bar",
         labels=_day_labels(period),
+        axis="Day",
         series=(
             Series("Published", tuple(float(t.published) for t in now.by_day.values())),
             Series("Failed", tuple(float(t.failed) for t in now.by_day.values())),

@@ -98,7 +98,7 @@ def post_sentence(post: PostRow) -> Sentence | None:
         return None
     excerpt = " ".join(post.text.split())
     if len(excerpt) > 60:
-        excerpt = excerpt[:57].rstrip() + "…"
+        excerpt = excerpt[:57].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"  # whole words
     where = f"{network_label(post.network)} ({post.channel})"
     return Sentence(
         f"The post that drew the most engagements was “{excerpt}” on {where}, with "

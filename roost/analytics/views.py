@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from roost.analytics import figures as q
 from roost.analytics.charts import chart_svg, series_colour
@@ -49,6 +50,9 @@ from roost.publishing.models import Campaign
 AREA = "analytics"
 PRESETS = (7, 28, 90)
 DEFAULT_DAYS = 28
+CUSTOM = "dates"
+# Figures where a fall is good news (shown in green, a rise in red).
+LOWER_IS_BETTER = frozenset({"first_response", "negative_share", "failures", "approval_lead_time"})
 MAX_DAYS = 366
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -65,10 +69,11 @@ def _date(raw: str, field: str) -> dt.date:
 
 
 def period_from(params: QueryDict, *, today: dt.date) -> Period:
-    """The period the query string asks for: `days` (7, 28 or 90, ending today), or
-    `start` and `end`; 28 days when it asks for none."""
-    start_raw, end_raw = params.get("start", ""), params.get("end", "")
-    if start_raw or end_raw:
+    """The period the query string asks for: `days` 7, 28 or 90 (ending today), or
+    `days=dates` (or no `days`) with `start` and `end`; 28 days when it asks for none."""
+    raw = params.get("days", "")
+    start_raw, end_raw = params.get("start", "").strip(), params.get("end", "").strip()
+    if raw == CUSTOM or (not raw and (start_raw or end_raw)):
         if not (start_raw and end_raw):
             raise _invalid("Give both the first and the last day.", "start")
         start, end = _date(start_raw, "start"), _date(end_raw, "end")
@@ -79,7 +84,7 @@ def period_from(params: QueryDict, *, today: dt.date) -> Period:
         if (end - start).days + 1 > MAX_DAYS:
             raise _invalid(f"A period is at most {MAX_DAYS} days.", "end")
         return Period(start, end)
-    raw = params.get("days", "") or str(DEFAULT_DAYS)
+    raw = raw or str(DEFAULT_DAYS)
     if raw not in {str(days) for days in PRESETS}:
         raise _invalid("Choose 7, 28 or 90 days, or dates.", "days")
     days = int(raw)
@@ -96,8 +101,13 @@ def _figure_view(figure: Figure) -> dict[str, Any]:
         direction = "flat"
     else:
         direction = "up" if change > 0 else "down"
+    tone = ""
+    if direction in ("up", "down"):
+        better = (direction == "down") == (figure.key in LOWER_IS_BETTER)
+        tone = "dash-better" if better else "dash-worse"
     return {
         "figure": figure,
+        "tone": tone,
         "value": "—" if figure.value is None else value_text(figure.value, figure.unit),
         "previous": "—" if figure.previous is None else value_text(figure.previous, figure.unit),
         "change": "" if change is None else f"{change:+.0%}",
@@ -152,6 +162,7 @@ def _filter_choices(viewer: Any, kind_filters: tuple[str, ...]) -> dict[str, Any
 
 
 @login_required
+@require_GET
 @page_access(Action.ANALYTICS_VIEW)
 def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
     viewer = viewer_of(request)
@@ -163,7 +174,9 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
         if request.GET.get(name, "").strip()
     }
     board = dashboard_build(kind, viewer=viewer, period=period, filters=filters)
-    custom = bool(request.GET.get("start"))
+    custom = request.GET.get("days") == CUSTOM or (
+        not request.GET.get("days") and bool(request.GET.get("start"))
+    )
     return render(
         request,
         "analytics/dashboard.html",

@@ -140,6 +140,7 @@ def test_every_dashboard_page_opens_with_data_and_shows_a_chart_and_its_table(
         {"start": "9999-01-01", "end": "9999-12-31"},
         {"start": "2020-01-01", "end": "2026-01-01"},
         {"start": "2026-03-01"},
+        {"days": "dates", "end": "2026-03-01"},
         {"channel": "abc"},
         {"channel": "99999999999999999999999"},
         {"network": "myspace"},
@@ -152,6 +153,20 @@ def test_awkward_periods_and_filters_get_a_clear_error_not_a_500(
     make_channel("linkedin", "acme")
     response = signed_in(admin).get(reverse("analytics:community"), query)
     assert response.status_code == 422
+
+
+@pytest.mark.django_db
+def test_a_preset_ignores_the_dates_left_in_the_form_and_dates_need_their_choice():
+    from django.http import QueryDict
+
+    from roost.analytics.views import period_from
+
+    today = dt.date(2026, 3, 28)
+    preset = period_from(QueryDict("days=7&start=2026-01-01&end=2026-01-31"), today=today)
+    assert preset == Period(dt.date(2026, 3, 22), today)
+    chosen = period_from(QueryDict("days=dates&start=2026-01-01&end=2026-01-31"), today=today)
+    assert chosen == Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    assert period_from(QueryDict(""), today=today).days == 28
 
 
 @pytest.mark.django_db
@@ -203,3 +218,37 @@ def test_publishing_counts_on_time_posts_and_failures(org, admin, make_channel, 
     assert _figure(board, "published").value == 6
     assert _figure(board, "on_time_rate").value == pytest.approx(100 * 4 / 6)
     assert _figure(board, "failures").value == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_dashboards_queries_do_not_grow_with_channels_and_posts(
+    kind, org, admin, make_channel, write_history
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    campaign = Campaign.objects.create(organization=org, name="Spring", created_by=admin)
+    write_history(make_channel("linkedin", "one"), days=14, campaign=campaign)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            dashboard_build(kind, viewer=admin, period=PERIOD)
+        return len(captured.captured_queries)
+
+    few = count()
+    write_history(make_channel("linkedin", "two"), days=28, campaign=campaign)
+    write_history(make_channel("bluesky", "three"), days=28, every=1)
+    assert count() == few
+
+
+def test_a_slower_first_response_is_shown_as_worse_and_more_engagements_as_better():
+    from roost.analytics.dashboard import Figure
+    from roost.analytics.views import _figure_view
+
+    slower = _figure_view(Figure("first_response", "Median", 90.0, 60.0, unit="minutes"))
+    assert (slower["direction"], slower["tone"], slower["change"]) == ("up", "dash-worse", "+50%")
+    more = _figure_view(Figure("engagements", "Engagements", 150, 100))
+    assert (more["direction"], more["tone"]) == ("up", "dash-better")
+    unknown = _figure_view(Figure("sla_attainment", "SLA", None, 80.0, unit="percent"))
+    assert (unknown["value"], unknown["tone"]) == ("—", "")

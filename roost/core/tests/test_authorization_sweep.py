@@ -645,6 +645,22 @@ EXPECTED: dict[str, Expectation] = {
     "GET /api/v1/escalation-policies/{policy_id}": SIGNED_IN,
     "PUT /api/v1/escalation-policies/{policy_id}": ADMIN_MANAGER,
     "DELETE /api/v1/escalation-policies/{policy_id}": ADMIN_MANAGER,
+    # Analytics: every role sees the dashboards (of their channels); leads choose the
+    # definitions.
+    "GET analytics:overview": EVERYONE,
+    "POST analytics:overview": NOT_ALLOWED,
+    "GET analytics:network": EVERYONE,
+    "POST analytics:network": NOT_ALLOWED,
+    "GET analytics:channel": EVERYONE,
+    "POST analytics:channel": NOT_ALLOWED,
+    "GET analytics:campaign": EVERYONE,
+    "POST analytics:campaign": NOT_ALLOWED,
+    "GET analytics:community": EVERYONE,
+    "POST analytics:community": NOT_ALLOWED,
+    "GET analytics:publishing": EVERYONE,
+    "POST analytics:publishing": NOT_ALLOWED,
+    "GET analytics:definitions": EVERYONE,
+    "POST analytics:definitions": ADMIN_MANAGER,
 }
 
 # Forms whose empty post is refused before the permission gate is reached ("Unknown
