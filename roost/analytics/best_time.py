@@ -28,7 +28,7 @@ from roost.analytics.models import AnalyticsSettings, ChannelDay, EngagementBasi
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import User
-from roost.core.permissions import Action, can
+from roost.core.permissions import Action, can, channel_group_ids_allowed
 from roost.publishing.schedule_hints import ChannelHints, ScheduleHint
 
 # How far back the history is read.
@@ -112,40 +112,33 @@ class BestTimes:
         return ""
 
 
-def channel_time_zone(channel: Channel) -> str:
+def _definitions(organization_id: int) -> tuple[str, str]:
+    """The organisation's engagement basis and analytics time zone (defaults without
+    settings)."""
+    row = (
+        AnalyticsSettings.objects.filter(organization_id=organization_id)
+        .values_list("engagement_basis", "time_zone")
+        .first()
+    )
+    basis, zone = row if row is not None else ("", "")
+    return basis or EngagementBasis.IMPRESSIONS, zone or "UTC"
+
+
+def channel_time_zone(channel: Channel, *, fallback: str = "UTC") -> str:
     """The zone a channel's hours are counted in: its brand's, else its channel group's
-    brand's, else the organisation's analytics zone, else UTC."""
+    brand's, else `fallback` (the organisation's analytics zone)."""
     for brand in (channel.brand, channel.channel_group.brand if channel.channel_group else None):
         if brand is not None and brand.time_zone:
             return brand.time_zone
-    zone = (
-        AnalyticsSettings.objects.filter(organization_id=channel.organization_id)
-        .values_list("time_zone", flat=True)
-        .first()
-    )
-    return zone or "UTC"
-
-
-def _basis(organization_id: int) -> str:
-    basis = (
-        AnalyticsSettings.objects.filter(organization_id=organization_id)
-        .values_list("engagement_basis", flat=True)
-        .first()
-    )
-    return basis or EngagementBasis.IMPRESSIONS
+    return fallback
 
 
 class _Followers:
-    """The channel's followers on a day: its latest reading on or before it."""
+    """A channel's followers on a day: its latest reading on or before it."""
 
-    def __init__(self, channel: Channel) -> None:
-        rows = list(
-            ChannelDay.objects.filter(channel=channel, followers__isnull=False)
-            .order_by("day")
-            .values_list("day", "followers")
-        )
+    def __init__(self, rows: list[tuple[dt.date, int]]) -> None:
         self.days = [day for day, _ in rows]
-        self.counts = [int(count or 0) for _, count in rows]
+        self.counts = [count for _, count in rows]
 
     def on(self, day: dt.date) -> int:
         at = bisect.bisect_right(self.days, day)
@@ -153,6 +146,18 @@ class _Followers:
             return self.counts[at - 1]
         # Published before the first reading: the first reading is the best guess.
         return self.counts[0] if self.counts else 0
+
+
+def _followers_of(channel_ids: list[int]) -> dict[int, _Followers]:
+    rows: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    readings = (
+        ChannelDay.objects.filter(channel_id__in=channel_ids, followers__isnull=False)
+        .order_by("channel_id", "day")
+        .values_list("channel_id", "day", "followers")
+    )
+    for channel_id, day, followers in readings:
+        rows[channel_id].append((day, int(followers or 0)))
+    return {channel_id: _Followers(rows[channel_id]) for channel_id in channel_ids}
 
 
 def _rate(total: PostMetricTotal, basis: str, followers: _Followers | None) -> float | None:
@@ -177,17 +182,42 @@ def best_times(*, viewer: User, channel: Channel, now: dt.datetime) -> BestTimes
         viewer, Action.ANALYTICS_VIEW, channel_group=channel.channel_group
     ):
         raise ApplicationError(ErrorCode.NOT_FOUND, "No such channel.")
-    return _best_times(channel=channel, now=now)
+    return _best_times_of([channel], now=now)[channel.pk]
 
 
-def _best_times(*, channel: Channel, now: dt.datetime) -> BestTimes:
-    zone_name = channel_time_zone(channel)
+def _best_times_of(channels: Sequence[Channel], *, now: dt.datetime) -> dict[int, BestTimes]:
+    """`BestTimes` for channels of one organisation, in a fixed number of queries."""
+    if not channels:
+        return {}
+    basis, organization_zone = _definitions(channels[0].organization_id)
+    ids = [channel.pk for channel in channels]
+    followers = _followers_of(ids) if basis == EngagementBasis.FOLLOWERS else {}
+    totals: dict[int, list[PostMetricTotal]] = defaultdict(list)
+    for total in PostMetricTotal.objects.filter(
+        channel_id__in=ids, published_at__gte=now - HISTORY, published_at__lte=now - SETTLING
+    ).only("channel_id", "published_at", "offered", "impressions", "reach", *_ENGAGEMENT_FIELDS):
+        totals[total.channel_id].append(total)
+    return {
+        channel.pk: _best_times(
+            channel=channel,
+            totals=totals[channel.pk],
+            basis=basis,
+            zone_name=channel_time_zone(channel, fallback=organization_zone),
+            followers=followers.get(channel.pk),
+        )
+        for channel in channels
+    }
+
+
+def _best_times(
+    *,
+    channel: Channel,
+    totals: list[PostMetricTotal],
+    basis: str,
+    zone_name: str,
+    followers: _Followers | None,
+) -> BestTimes:
     zone = zoneinfo.ZoneInfo(zone_name)
-    basis = _basis(channel.organization_id)
-    followers = _Followers(channel) if basis == EngagementBasis.FOLLOWERS else None
-    totals = PostMetricTotal.objects.filter(
-        channel=channel, published_at__gte=now - HISTORY, published_at__lte=now - SETTLING
-    ).only("published_at", "offered", "impressions", "reach", *_ENGAGEMENT_FIELDS)
     by_slot: dict[tuple[int, int], list[float]] = defaultdict(list)
     rates: list[float] = []
     for total in totals:
@@ -273,20 +303,24 @@ def schedule_hints(
     *, viewer: User, channels: Sequence[Channel], now: dt.datetime
 ) -> list[ChannelHints]:
     """The composer's suggestions (declared to publishing's `schedule_hints` at start-up):
-    for each channel whose figures the viewer may see, its best hours' next starts."""
+    for each channel whose figures the viewer may see, its best hours' next starts. The
+    same few queries for any number of channels."""
+    allowed = channel_group_ids_allowed(viewer, Action.ANALYTICS_VIEW)
+    visible = [
+        channel
+        for channel in channels
+        if channel.organization_id == viewer.organization_id
+        and (allowed is None or channel.channel_group_id in allowed)
+    ]
+    times_of = _best_times_of(visible, now=now)
     found: list[ChannelHints] = []
-    for channel in channels:
-        if channel.organization_id != viewer.organization_id or not can(
-            viewer, Action.ANALYTICS_VIEW, channel_group=channel.channel_group
-        ):
-            continue
-        times = _best_times(channel=channel, now=now)
-        hints = tuple(_hint(times, slot, now=now) for slot in times.best)
+    for channel in visible:
+        times = times_of[channel.pk]
         found.append(
             ChannelHints(
                 channel_id=channel.pk,
                 channel_label=f"{channel.handle} · {channel.network}",
-                hints=hints,
+                hints=tuple(_hint(times, slot, now=now) for slot in times.best),
                 note=times.note,
             )
         )

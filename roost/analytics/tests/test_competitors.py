@@ -293,3 +293,23 @@ def test_the_page_compares_and_lets_analysts_add_and_remove(
 
     assert signed_in(analyst).post(remove).status_code == 302
     assert not Competitor.objects.exists()
+
+
+def test_the_demo_seed_gives_sixty_days_ending_in_todays_reading(
+    org, bluesky_channel, at_now, analyst
+):
+    from roost.analytics.competitors_demo import HISTORY_DAYS, seed_demo_competitors
+
+    assert seed_demo_competitors(org) == 2  # no Mastodon channel: its competitor is skipped
+    assert seed_demo_competitors(org) == 0  # seeding again adds nothing
+
+    for competitor in Competitor.objects.filter(organization=org):
+        days = list(CompetitorDay.objects.filter(competitor=competitor).order_by("day"))
+        assert len(days) == HISTORY_DAYS
+        assert days[-1].day == NOW.date()
+        assert days[0].day == NOW.date() - dt.timedelta(days=HISTORY_DAYS - 1)
+        followers = [day.followers for day in days]
+        assert followers == sorted(followers) and followers[0] < followers[-1]
+    comparison = competitor_comparison(viewer=analyst, network="bluesky", days=30)
+    assert [row.own for row in comparison.rows] == [True, False, False]
+    assert all(row.growth is not None and row.growth > 0 for row in comparison.rows[1:])

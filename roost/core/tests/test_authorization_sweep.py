@@ -661,6 +661,11 @@ EXPECTED: dict[str, Expectation] = {
     "POST analytics:publishing": NOT_ALLOWED,
     "GET analytics:definitions": EVERYONE,
     "POST analytics:definitions": ADMIN_MANAGER,
+    # Analytics: competitors (everyone who sees figures compares; leads and analysts track).
+    "GET analytics:competitors": SIGNED_IN,
+    "POST analytics:competitors": _roles(ADMIN, MANAGER, ANALYST),
+    "GET analytics:competitor_remove": NOT_ALLOWED,
+    "POST analytics:competitor_remove": _roles(ADMIN, MANAGER, ANALYST),
 }
 
 # Forms whose empty post is refused before the permission gate is reached ("Unknown
@@ -753,6 +758,7 @@ class Objects:
     def _collect(self) -> dict[str, Any]:
         from django.apps import apps
 
+        from roost.analytics.models import Competitor
         from roost.channels.models import Channel
         from roost.core.feed_tokens import feed_token_issue
         from roost.core.models import Brand, ChannelGroup, Team
@@ -847,6 +853,7 @@ class Objects:
             "asset_id": asset.pk,
             "rendition_id": rendition.pk,
             "brand_id": Brand.objects.filter(organization=org).first().pk,  # type: ignore[union-attr]
+            "competitor_id": Competitor.objects.filter(organization=org).first().pk,  # type: ignore[union-attr]
             "campaign_id": Campaign.objects.filter(organization=org).first().pk,  # type: ignore[union-attr]
             "channel_group_id": group.pk,
             "channel_id": channel.pk,
