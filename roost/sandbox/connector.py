@@ -16,10 +16,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import connections
+from django.utils import timezone
 
 from roost.channels.connectors.base import (
     Account,
     Capability,
+    ChannelStats,
     Connector,
     CredentialExpired,
     CredentialRevoked,
@@ -34,6 +36,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
+from roost.sandbox.figures import channel_figures, post_figures
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxInbound, SandboxPost
 from roost.sandbox.profiles import author_profile
@@ -234,6 +237,15 @@ class SandboxConnector(Connector):
         post = sandbox_post_get(account=account, external_id=external_id)
         if post is None or post.deleted_at is not None:
             raise PermanentError(f"No post {external_id!r} on the sandbox.")
-        return PostMetrics(
-            likes=post.likes, reposts=post.reposts, replies=post.replies, quotes=post.quotes
+        return post_figures(
+            post=post,
+            network=account.network,
+            handle=account.handle,
+            placement=self.channel.placement,
+            at=timezone.now(),
         )
+
+    @_network_call
+    def channel_stats(self) -> ChannelStats:
+        account = self._begin()
+        return channel_figures(network=account.network, handle=account.handle, at=timezone.now())
