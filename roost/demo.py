@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.analytics.competitors_demo import seed_demo_competitors
+from roost.analytics.demo import seed_demo_analytics
 from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
@@ -38,6 +39,7 @@ from roost.listening.demo import seed_demo_listening
 from roost.oncall.demo import seed_demo_oncall
 from roost.publishing.demo import seed_demo_publishing, seed_demo_today
 from roost.sandbox.channels import seed_demo_channels
+from roost.sandbox.history import SandboxHistory
 from roost.sandbox.selectors import sandbox_account_for_channel
 from roost.sandbox.services import sandbox_inbound_add
 
@@ -176,4 +178,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_offboarding(org, now=now)
     seed_demo_invitations(org)
     seed_demo_competitors(org)
+    seed_demo_analytics(org, history=SandboxHistory(), now=now)
     return org

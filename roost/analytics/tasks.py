@@ -6,9 +6,18 @@ import datetime as dt
 
 from django_tasks import task
 
+from roost.analytics.collect import metrics_collect
 from roost.analytics.competitors import competitors_read_due
 from roost.analytics.reports import campaign_reports_send_due, scheduled_reports_send_due
 from roost.core.clock import PeriodicJob
+
+
+@task()
+def collect_metrics() -> int:
+    """Read the figures of every post and channel that is due; safe to run twice in one
+    slot (the second run finds nothing due). Answers how many readings were taken."""
+    result = metrics_collect()
+    return result.posts_read + result.channels_read
 
 
 @task()
@@ -30,6 +39,7 @@ def send_campaign_reports() -> int:
 
 
 PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob("analytics.collect", collect_metrics, dt.timedelta(hours=1)),
     # Hourly slots, so a day missed while the worker was down is caught up within the hour.
     PeriodicJob("analytics.competitors_read", read_competitors, dt.timedelta(hours=1)),
     PeriodicJob("analytics.scheduled_reports", send_scheduled_reports, dt.timedelta(hours=1)),

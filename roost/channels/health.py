@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from roost.channels.connectors.base import (
@@ -133,3 +134,15 @@ def channels_health_check_all() -> int:
             logger.exception("health check of channel %s failed", channel.pk)
         checked += 1
     return checked
+
+
+def channel_rate_limited(*, channel: Channel, retry_after: float) -> dt.datetime:
+    """Note that the channel's network asked to wait `retry_after` seconds, so that every
+    caller (publishing, collecting figures) leaves it alone until then; a later wait
+    already noted is kept. Returns the moment the channel may be called again."""
+    until = timezone.now() + dt.timedelta(seconds=max(0.0, retry_after))
+    Channel.objects.filter(pk=channel.pk).filter(
+        Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lt=until)
+    ).update(rate_limited_until=until)
+    channel.rate_limited_until = max(until, channel.rate_limited_until or until)
+    return channel.rate_limited_until

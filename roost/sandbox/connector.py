@@ -21,6 +21,7 @@ from django.utils import timezone
 from roost.channels.connectors.base import (
     Account,
     Capability,
+    ChannelStats,
     Connector,
     CredentialExpired,
     CredentialRevoked,
@@ -36,6 +37,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
+from roost.sandbox.figures import channel_figures, post_figures
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxInbound, SandboxPost
 from roost.sandbox.profiles import author_profile
@@ -237,8 +239,12 @@ class SandboxConnector(Connector):
         post = sandbox_post_get(account=account, external_id=external_id)
         if post is None or post.deleted_at is not None:
             raise PermanentError(f"No post {external_id!r} on the sandbox.")
-        return PostMetrics(
-            likes=post.likes, reposts=post.reposts, replies=post.replies, quotes=post.quotes
+        return post_figures(
+            post=post,
+            network=account.network,
+            handle=account.handle,
+            placement=self.channel.placement,
+            at=timezone.now(),
         )
 
     # Public profiles: other accounts' figures, for competitor tracking.
@@ -257,3 +263,8 @@ class SandboxConnector(Connector):
             recent_posts=profile.posts_last_day,
             recent_engagements=profile.engagements_last_day,
         )
+
+    @_network_call
+    def channel_stats(self) -> ChannelStats:
+        account = self._begin()
+        return channel_figures(network=account.network, handle=account.handle, at=timezone.now())

@@ -14,6 +14,7 @@ audience simulator) are `ApplicationError`s.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -361,3 +362,23 @@ def sandbox_inbound_add(
                 replies=F("replies") + 1
             )
     return inbound
+
+
+def sandbox_post_backdate(
+    *, account: SandboxAccount, external_id: str, created_at: dt.datetime
+) -> SandboxPost:
+    """Date one of the account's posts earlier, as if it had been published then (for a
+    demo's history, published today on the network but dated months ago in Roost). A
+    later date is refused: the network's figures of the post never move backwards."""
+    with transaction.atomic(using=SANDBOX_DB):
+        post = locks.post_locked(account, external_id)
+        if post is None:
+            raise PermanentError(f"No post {external_id!r} on the sandbox.")
+        if created_at > post.created_at:
+            raise ApplicationError(
+                ErrorCode.INVALID, "A post can only be dated earlier.", field="created_at"
+            )
+        if created_at != post.created_at:
+            post.created_at = created_at
+            post.save(update_fields=["created_at"])
+    return post

@@ -49,6 +49,7 @@ from roost.channels.connectors.base import (
     Account,
     Capability,
     ChannelRef,
+    ChannelStats,
     Connector,
     ConnectorError,
     CredentialExpired,
@@ -346,6 +347,7 @@ class BlueskyConnector(Connector):
             Capability.FETCH_COMMENTS,
             Capability.FETCH_MENTIONS,
             Capability.METRICS,
+            Capability.CHANNEL_STATS,
             Capability.IDEMPOTENT_PUBLISH,
             Capability.LOOKUP,
             Capability.HIDE,
@@ -718,6 +720,18 @@ class BlueskyConnector(Connector):
                 recent_posts=posts,
                 recent_engagements=engagements,
             )
+
+        return self._call(read)
+
+    def channel_stats(self) -> ChannelStats:
+        """The account's followers, from its profile on the AppView (Bluesky shows no
+        profile views)."""
+
+        def read(session: _Session) -> ChannelStats:
+            profile = session.client.app.bsky.actor.get_profile(
+                params=models.AppBskyActorGetProfile.Params(actor=session.did)
+            )
+            return ChannelStats(followers=max(profile.followers_count or 0, 0))
 
         return self._call(read)
 

@@ -44,6 +44,7 @@ from roost.channels.connectors.base import (
     Account,
     Capability,
     ChannelRef,
+    ChannelStats,
     Connector,
     ConnectorError,
     CredentialExpired,
@@ -228,6 +229,7 @@ class MastodonConnector(Connector):
             Capability.FETCH_MENTIONS,
             Capability.FETCH_MESSAGES,
             Capability.METRICS,
+            Capability.CHANNEL_STATS,
             Capability.IDEMPOTENT_PUBLISH,
         }
     )
@@ -590,3 +592,10 @@ class MastodonConnector(Connector):
             recent_posts=posts,
             recent_engagements=engagements,
         )
+
+    def channel_stats(self) -> ChannelStats:
+        """The account's followers (the client API shows no profile views)."""
+        with self._calling("read the account's followers") as api:
+            me = api.account_verify_credentials()
+        self._own_id = str(me.id)
+        return ChannelStats(followers=max(int(me.get("followers_count") or 0), 0))

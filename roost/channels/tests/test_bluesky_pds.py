@@ -32,6 +32,7 @@ import pytest
 from roost.channels.connectors.base import (
     Capability,
     ChannelRef,
+    ChannelStats,
     CredentialRevoked,
     FetchPage,
     InboundKind,
@@ -706,3 +707,23 @@ def test_peer_network_profile_stats_of_an_unknown_account_is_permanent(
         alice.profile_stats("nobody-at-all.test")
     with pytest.raises(PermanentError, match="not a Bluesky handle"):
         alice.profile_stats("two words")
+
+
+def test_peer_bare_pds_has_no_follower_count(alice: BlueskyConnector) -> None:
+    with pytest.raises(PermanentError, match="no Bluesky AppView"):
+        alice.channel_stats()
+
+
+def test_peer_network_channel_stats_count_followers(local_network: LocalNetwork) -> None:
+    alice = _connector(local_network, local_network.alice)
+    before = alice.channel_stats()
+    assert before.profile_views is None  # Bluesky shows no profile views
+    assert before.followers is not None
+
+    follow = RawSession.sign_in(local_network.service, local_network.bob).create(
+        "app.bsky.graph.follow", {"subject": local_network.alice.did}
+    )
+    local_network.process_all()
+
+    assert alice.channel_stats() == ChannelStats(followers=before.followers + 1)
+    assert follow.startswith(f"at://{local_network.bob.did}/app.bsky.graph.follow/")

@@ -26,6 +26,7 @@ from werkzeug import Request, Response
 from roost.channels.connectors.base import (
     Capability,
     ChannelRef,
+    ChannelStats,
     CredentialExpired,
     CredentialRevoked,
     InboundKind,
@@ -971,3 +972,46 @@ def test_contract_profile_stats_of_an_unknown_account_is_permanent(
     assert caught.value.network_message == "Record not found"
     with pytest.raises(PermanentError):
         connector.profile_stats("two words")
+
+
+# Channel figures.
+
+
+def test_contract_channel_stats_read_the_followers_of_verify_credentials(
+    httpserver: HTTPServer, connector: MastodonConnector
+) -> None:
+    httpserver.expect_request(
+        "/api/v1/accounts/verify_credentials", method="GET"
+    ).respond_with_json({**OWN_ACCOUNT, "followers_count": 2048})
+
+    assert connector.supports(Capability.CHANNEL_STATS)
+    assert connector.channel_stats() == ChannelStats(followers=2048, profile_views=None)
+    request = only(httpserver, "GET", "/api/v1/accounts/verify_credentials")
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_contract_channel_stats_with_a_revoked_token_is_revoked(
+    httpserver: HTTPServer, connector: MastodonConnector
+) -> None:
+    httpserver.expect_request("/api/v1/accounts/verify_credentials").respond_with_json(
+        error("The access token was revoked"), status=401
+    )
+
+    with pytest.raises(CredentialRevoked):
+        connector.channel_stats()
+
+
+def test_contract_channel_stats_rate_limited_says_how_long_to_wait(
+    httpserver: HTTPServer, connector: MastodonConnector
+) -> None:
+    reset = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=60)
+    httpserver.expect_request("/api/v1/accounts/verify_credentials").respond_with_json(
+        error("Too many requests"),
+        status=429,
+        headers={"X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
+    )
+
+    with pytest.raises(RateLimited) as caught:
+        connector.channel_stats()
+
+    assert 40 <= caught.value.retry_after <= 61
