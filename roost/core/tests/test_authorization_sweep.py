@@ -666,6 +666,36 @@ EXPECTED: dict[str, Expectation] = {
     "POST analytics:competitors": _roles(ADMIN, MANAGER, ANALYST),
     "GET analytics:competitor_remove": NOT_ALLOWED,
     "POST analytics:competitor_remove": _roles(ADMIN, MANAGER, ANALYST),
+    # Analytics: exports of any dashboard (each person's own organisation and channels),
+    # metrics, and scheduled reports (leads and analysts).
+    "GET analytics:export_csv": SIGNED_IN,
+    "POST analytics:export_csv": NOT_ALLOWED,
+    "GET analytics:export_pdf": SIGNED_IN,
+    "POST analytics:export_pdf": NOT_ALLOWED,
+    "GET analytics:reports": _roles(ADMIN, MANAGER, ANALYST),
+    "POST analytics:reports": _roles(ADMIN, MANAGER, ANALYST),
+    "GET analytics:report": _roles(ADMIN, MANAGER, ANALYST),
+    "POST analytics:report": _roles(ADMIN, MANAGER, ANALYST),
+    "GET analytics:report_pause": NOT_ALLOWED,
+    "POST analytics:report_pause": _roles(ADMIN, MANAGER, ANALYST),
+    "GET analytics:report_resume": NOT_ALLOWED,
+    "POST analytics:report_resume": _roles(ADMIN, MANAGER, ANALYST),
+    "GET analytics:report_delete": NOT_ALLOWED,
+    "POST analytics:report_delete": _roles(ADMIN, MANAGER, ANALYST),
+    "GET /api/v1/analytics/post-metrics": SIGNED_IN,
+    "GET /api/v1/analytics/post-metrics/{variant_id}": SIGNED_IN,
+    "GET /api/v1/analytics/channel-days": SIGNED_IN,
+    "GET /api/v1/analytics/dashboards": SIGNED_IN,
+    "GET /api/v1/analytics/dashboards/{kind}": SIGNED_IN,
+    "GET /api/v1/analytics/dashboards/{kind}/csv": SIGNED_IN,
+    "GET /api/v1/analytics/dashboards/{kind}/pdf": SIGNED_IN,
+    "GET /api/v1/analytics/reports": _roles(ADMIN, MANAGER, ANALYST),
+    "POST /api/v1/analytics/reports": _roles(ADMIN, MANAGER, ANALYST),
+    "GET /api/v1/analytics/reports/{report_id}": _roles(ADMIN, MANAGER, ANALYST),
+    "PATCH /api/v1/analytics/reports/{report_id}": _roles(ADMIN, MANAGER, ANALYST),
+    "DELETE /api/v1/analytics/reports/{report_id}": _roles(ADMIN, MANAGER, ANALYST),
+    "POST /api/v1/analytics/reports/{report_id}/pause": _roles(ADMIN, MANAGER, ANALYST),
+    "POST /api/v1/analytics/reports/{report_id}/resume": _roles(ADMIN, MANAGER, ANALYST),
 }
 
 # Forms whose empty post is refused before the permission gate is reached ("Unknown
@@ -683,7 +713,8 @@ FORM_DATA: dict[str, dict[str, str]] = {
 
 # Path parameters whose value is no object of the organisation: a bearer secret, or a
 # network of the platform catalogue (shared by every organisation).
-NOT_THE_ORGANISATIONS = {"token", "uidb64", "webhook_id", "key"}
+# ("kind": a dashboard's kind, which every organisation has, each with its own figures.)
+NOT_THE_ORGANISATIONS = {"token", "uidb64", "webhook_id", "key", "kind"}
 
 
 @dataclass(frozen=True)
@@ -945,10 +976,41 @@ class Objects:
             ("/api/v1/posts/{post_id}/reject", "post_id"): awaiting.pk,
         }
         values.update(self._governance(org, ada, now))
+        values.update(self._analytics(org, ada, values["channel_id"]))
         values[("/api/v1/inbox/moderation-rules", "rule_id")] = values[
             ("inbox:settings_moderation", "rule_id")
         ]
         return values
+
+    def _analytics(self, org: Organization, ada: User, channel_id: int) -> dict[Any, Any]:
+        """A scheduled report, a published post with figures on the channel, and the
+        dashboard kind that exports are asked for."""
+        from roost.analytics.models import ScheduledReport
+        from roost.analytics.record import PostReading, post_reading_record
+        from roost.channels.models import Channel
+        from roost.publishing.models import Post, PostState, Variant, VariantState
+
+        report = ScheduledReport.objects.create(
+            organization=org, name="Sweep report", dashboard=SWEEP_DASHBOARD, frequency="weekly",
+            recipients=["sweep@northwind.example"], created_by=ada,
+        )  # fmt: skip
+        channel = Channel.objects.get(pk=channel_id)
+        post = Post.objects.create(
+            organization=org, author=ada, master_text="Sweep", state=PostState.PUBLISHED
+        )
+        variant = Variant.objects.create(
+            organization=org, post=post, channel=channel, text="Sweep",
+            state=VariantState.PUBLISHED, external_id="sweep-metrics",
+            idempotency_key="sweep-metrics", published_at=timezone.now(),
+        )  # fmt: skip
+        post_reading_record(
+            variant=variant, reading=PostReading(impressions=10), read_at=timezone.now()
+        )
+        return {
+            "report_id": report.pk,
+            "kind": SWEEP_DASHBOARD,
+            ("/api/v1/analytics/post-metrics", "variant_id"): variant.pk,
+        }
 
     def _governance(self, org: Organization, ada: User, now: dt.datetime) -> dict[Any, Any]:
         """Objects of the security pages: an offboarding with its rotation tasks, an
@@ -1073,7 +1135,11 @@ def api_endpoints(objects: Objects) -> list[Endpoint]:
         key = f"{method} {path}"
         filled = _fill_api(path, key, objects)
         has_object = "{" in path and not path.startswith("/api/v1/me/")
-        endpoints.append(Endpoint(key, method, filled, has_object or "{" in path, True))
+        params = re.findall(r"{([^}]+)}", path)
+        everyones = bool(params) and all(p in NOT_THE_ORGANISATIONS for p in params)
+        endpoints.append(
+            Endpoint(key, method, filled, (has_object or "{" in path) and not everyones, True)
+        )
         del operation
     return endpoints
 
@@ -1380,3 +1446,25 @@ def test_every_page_answers_each_role_as_the_table_says() -> None:
 @pytest.mark.django_db
 def test_every_api_operation_answers_each_role_as_the_table_says() -> None:
     _sweep(api_endpoints, is_api=True)
+
+
+SWEEP_DASHBOARD = "overview"
+
+
+@pytest.fixture(autouse=True)
+def _a_dashboard_to_export() -> Iterator[None]:
+    """Exports and reports are asked for the overview dashboard. In a build where no
+    builder declares it, an empty one stands in for the test, so that the URLs answer as
+    they do for any declared kind."""
+    from roost.analytics import dashboard
+
+    if any(kind.kind == SWEEP_DASHBOARD for kind in dashboard.dashboard_kinds()):
+        yield
+        return
+
+    def empty(*, viewer: User, period: Any, filters: Any) -> Any:
+        return dashboard.Dashboard(kind=SWEEP_DASHBOARD, title="Overview", period=period)
+
+    dashboard.dashboard_kind_declare(kind=SWEEP_DASHBOARD, title="Overview", builder=empty)
+    yield
+    dashboard._kinds.pop(SWEEP_DASHBOARD, None)
