@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from roost.analytics.definitions import ENGAGEMENT_FIGURES
 from roost.analytics.models import AnalyticsSettings, ChannelDay, EngagementBasis, PostMetricTotal
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
@@ -58,8 +59,8 @@ class Sureness:
 
 
 def engagements(total: PostMetricTotal) -> int:
-    """Likes, comments, shares, saves and link clicks: what a person did with the post."""
-    return total.likes + total.comments + total.shares + total.saves + total.link_clicks
+    """What people did with the post, counted as the definitions count engagements."""
+    return sum(getattr(total, name) for name in ENGAGEMENT_FIGURES)
 
 
 @dataclass(frozen=True)
