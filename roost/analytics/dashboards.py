@@ -44,7 +44,7 @@ from roost.analytics.definitions import (
     median,
     settings_of,
 )
-from roost.analytics.models import AnalyticsSettings
+from roost.analytics.models import AnalyticsSettings, ChannelDay
 from roost.analytics.narrative import narrative_compose, value_text
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Team, User
@@ -357,8 +357,6 @@ def channel_build(*, viewer: User, period: Period, filters: Mapping[str, str]) -
 
 
 def _followers_by_day(scope: q.Scope, period: Period) -> list[int | None]:
-    from roost.analytics.models import ChannelDay
-
     known = dict(
         ChannelDay.objects.filter(
             organization_id=scope.organization_id,
