@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from roost.analytics.reports_demo import seed_demo_reports
 from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
@@ -174,4 +175,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_access(org, now=now)
     seed_demo_offboarding(org, now=now)
     seed_demo_invitations(org)
+    seed_demo_reports(org)
     return org
