@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from roost.analytics.competitors_demo import seed_demo_competitors
 from roost.analytics.demo import seed_demo_analytics
+from roost.analytics.reports_demo import seed_demo_reports
 from roost.channels.connectors.base import Inbound, InboundKind
 from roost.channels.models import Channel
 from roost.core.demo import seed_demo
@@ -179,4 +180,5 @@ def seed_demo_organization(*, now: dt.datetime | None = None) -> Organization:
     seed_demo_invitations(org)
     seed_demo_competitors(org)
     seed_demo_analytics(org, history=SandboxHistory(), now=now)
+    seed_demo_reports(org)
     return org

@@ -246,3 +246,29 @@ def test_another_organisations_report_is_not_found(
     theirs.refresh_from_db()
     assert theirs.active
     assert "Theirs" not in mine.get(reverse("analytics:reports")).content.decode()
+
+
+def test_a_finished_campaigns_report_is_listed_with_links_that_open(
+    admin, signed_in, make_channel, with_days, sample_dashboards
+):
+    from roost.analytics.models import CampaignReport
+    from roost.publishing.models import Campaign
+
+    campaign = Campaign.objects.create(
+        organization=admin.organization, name="Spring jackets", created_by=admin,
+        release_at=dt.datetime(2026, 10, 1, 10, tzinfo=dt.UTC), status=Campaign.Status.RELEASED,
+    )  # fmt: skip
+    with_days(make_channel(handle="acme_uk"), dt.date(2026, 10, 1), [40] * 30, campaign=campaign)
+    CampaignReport.objects.create(
+        organization=admin.organization, campaign=campaign,
+        start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 28),
+    )  # fmt: skip
+    client = signed_in(admin)
+    page = client.get(reverse("analytics:reports")).content.decode()
+    assert "Spring jackets" in page
+    query = f"start=2026-10-01&amp;end=2026-10-28&amp;campaign={campaign.pk}"
+    link = f"{_export('campaign', 'csv')}?{query}"
+    assert link in page
+    rows = _rows(client.get(link.replace("&amp;", "&")))
+    assert ["Filters", f"campaign={campaign.pk}"] in rows
+    assert ["acme_uk", "1120"] in rows
