@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Collection
 
 from django.db import DatabaseError, transaction
 
@@ -36,18 +37,22 @@ def _due(now: dt.datetime):  # type: ignore[no-untyped-def]
     ).select_related("organization", "policy")
 
 
-def escalations_due_count(*, now: dt.datetime | None = None) -> int:
-    return _due(now or clock.now()).count()
+def escalations_due_count(*, now: dt.datetime | None = None, leaving: Collection[int] = ()) -> int:
+    """How many pages are due at `now`, held by a worker or not, less those `leaving`."""
+    return _due(now or clock.now()).exclude(pk__in=leaving).count()
 
 
-def escalations_run(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
+def escalations_run(
+    *, now: dt.datetime | None = None, batch: int = BATCH, failed: set[int] | None = None
+) -> int:
     """Tell every step due at `now` (the paging clock's when None); answers how many
     pages moved. Stops when no due page is left that another worker does not hold.
     A batch is told in one go; if that fails, its pages are told one by one, so one
-    page that cannot be told does not hold up the others."""
+    page that cannot be told does not hold up the others. The pages that could not be
+    told are added to `failed` when given."""
     moment = now or clock.now()
     moved = 0
-    failed: set[int] = set()
+    failed = set() if failed is None else failed
     while True:
         with transaction.atomic():
             pages = locks.locked_batch(_due(moment).exclude(pk__in=failed), size=batch)
