@@ -128,19 +128,20 @@ def run(pages: int, *, kill: bool, seed_value: int) -> dict[str, float]:
     base = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC) + dt.timedelta(days=seed_value)
     clock_file.write_text((base - dt.timedelta(minutes=5)).isoformat())
     workers = [start_worker(clock_file) for _ in range(WORKERS)]
-    # Started, and through the jobs a fresh worker runs first (every periodic job is due
-    # at its first tick), before anything falls due: a deployment is long past them.
-    time.sleep(5)
-    idle_by = time.monotonic() + 180
-    while DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists():
-        if time.monotonic() > idle_by:
-            break
-        time.sleep(0.5)
-    org = seed(pages, base)
-    run_started = dt.datetime.now(dt.UTC)
-    due_at_real: dict[int, dt.datetime] = {}
-    kills = 0
+    # Whatever happens from here on, the workers are stopped at the end.
     try:
+        # Started, and through the jobs a fresh worker runs first (every periodic job is due
+        # at its first tick), before anything falls due: a deployment is long past them.
+        time.sleep(5)
+        idle_by = time.monotonic() + 180
+        while DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists():
+            if time.monotonic() > idle_by:
+                break
+            time.sleep(0.5)
+        org = seed(pages, base)
+        run_started = dt.datetime.now(dt.UTC)
+        due_at_real: dict[int, dt.datetime] = {}
+        kills = 0
         for step in range(STEPS):
             clock_file.write_text((base + dt.timedelta(minutes=step)).isoformat())
             due_at_real[step] = dt.datetime.now(dt.UTC)
