@@ -36,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import ROOT, setup_django
+from publish_burst import ensure_database
 
 TARGET_P95_MS = 300.0
 FIGURES = (
@@ -409,6 +410,7 @@ def main() -> None:
         )
         sys.exit(3)
     size = QUICK if args.quick else FULL
+    ensure_database(url)
     with tempfile.TemporaryDirectory() as scratch:
         setup_django(scratch)
         from django.db import connection, transaction
