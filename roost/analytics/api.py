@@ -1,7 +1,7 @@
 """Metrics, dashboards, exports and scheduled reports over the API: the same selectors,
 builders and services as the pages.
 
-Figures are those of the channels the token's person may see (`analytics.dashboard.view`
+PostFiguresOut are those of the channels the token's person may see (`analytics.dashboard.view`
 per channel group); a channel, campaign or report of another organisation is a 404. A
 dashboard takes the page's query: `days` (7, 28, 90) or `start` and `end`, and its
 filters; a date that does not parse or lies outside 2000..tomorrow is a 422 naming it.
@@ -58,7 +58,7 @@ def _visible(viewer: User, rows: QuerySet[Row]) -> QuerySet[Row]:
     return rows
 
 
-class Figures(Schema):
+class PostFiguresOut(Schema):
     impressions: int
     reach: int
     likes: int
@@ -79,16 +79,16 @@ class PostMetricsOut(Schema):
     read_at: dt.datetime
     readings: int
     offered: list[str] = Field(description="The figures the network gives; others read 0.")
-    totals: Figures
+    totals: PostFiguresOut
 
 
-class ReadingOut(Schema):
+class PostReadingOut(Schema):
     read_at: dt.datetime
-    growth: Figures
+    growth: PostFiguresOut
 
 
 class PostMetricsDetailOut(PostMetricsOut):
-    readings_list: list[ReadingOut] = Field(
+    readings_list: list[PostReadingOut] = Field(
         description="Each reading: growth since the one before."
     )
 
@@ -104,7 +104,7 @@ class ChannelDayOut(Schema):
     channel_id: int
     network: str
     day: dt.date
-    figures: Figures
+    figures: PostFiguresOut
     posts_published: int
     followers: int | None
     follower_growth: int
@@ -140,8 +140,8 @@ class ChannelDayQuery(Schema):
     offset: Offset = 0
 
 
-def _figures(row: Any) -> Figures:
-    return Figures(**{name: getattr(row, name) for name in POST_FIGURES})
+def _figures(row: Any) -> PostFiguresOut:
+    return PostFiguresOut(**{name: getattr(row, name) for name in POST_FIGURES})
 
 
 def _post_out(total: PostMetricTotal) -> dict[str, Any]:
@@ -206,7 +206,7 @@ def post_metrics_get(request: HttpRequest, variant_id: QueryId) -> PostMetricsDe
     ).order_by("read_at", "pk")
     return PostMetricsDetailOut(
         **_post_out(total),
-        readings_list=[ReadingOut(read_at=f.read_at, growth=_figures(f)) for f in facts],
+        readings_list=[PostReadingOut(read_at=f.read_at, growth=_figures(f)) for f in facts],
     )
 
 
@@ -250,7 +250,7 @@ class DashboardKindOut(Schema):
     filters: list[str]
 
 
-class FigureOut(Schema):
+class DashboardFigureOut(Schema):
     key: str
     label: str
     value: float | None
@@ -260,35 +260,35 @@ class FigureOut(Schema):
     definition: str
 
 
-class SeriesOut(Schema):
+class ChartSeriesOut(Schema):
     name: str
     values: list[float | None]
 
 
-class TableOut(Schema):
+class DashboardTableOut(Schema):
     key: str
     title: str
     columns: list[str]
     rows: list[list[str]]
 
 
-class ChartOut(Schema):
+class DashboardChartOut(Schema):
     key: str
     title: str
     kind: str
     unit: str
     definition: str
     labels: list[str]
-    series: list[SeriesOut]
-    table: TableOut
+    series: list[ChartSeriesOut]
+    table: DashboardTableOut
 
 
-class SentenceOut(Schema):
+class NarrativeSentenceOut(Schema):
     text: str
     uses: list[str] = Field(description="The keys of the figures the sentence was made from.")
 
 
-class PeriodOut(Schema):
+class DashboardPeriodOut(Schema):
     start: dt.date
     end: dt.date
 
@@ -296,13 +296,13 @@ class PeriodOut(Schema):
 class DashboardOut(Schema):
     kind: str
     title: str
-    period: PeriodOut
-    previous_period: PeriodOut
+    period: DashboardPeriodOut
+    previous_period: DashboardPeriodOut
     filters: dict[str, str]
-    figures: list[FigureOut]
-    narrative: list[SentenceOut]
-    charts: list[ChartOut]
-    tables: list[TableOut]
+    figures: list[DashboardFigureOut]
+    narrative: list[NarrativeSentenceOut]
+    charts: list[DashboardChartOut]
+    tables: list[DashboardTableOut]
     generated_at: dt.datetime | None
 
 
@@ -318,8 +318,8 @@ class DashboardQuery(Schema):
     team: Text40 = ""
 
 
-def _table_out(table: Any) -> TableOut:
-    return TableOut(
+def _table_out(table: Any) -> DashboardTableOut:
+    return DashboardTableOut(
         key=table.key, title=table.title, columns=list(table.columns),
         rows=[list(row) for row in table.rows],
     )  # fmt: skip
@@ -330,22 +330,24 @@ def dashboard_out(dashboard: Dashboard) -> DashboardOut:
     return DashboardOut(
         kind=dashboard.kind,
         title=dashboard.title,
-        period=PeriodOut(start=period.start, end=period.end),
-        previous_period=PeriodOut(start=previous.start, end=previous.end),
+        period=DashboardPeriodOut(start=period.start, end=period.end),
+        previous_period=DashboardPeriodOut(start=previous.start, end=previous.end),
         filters=dict(dashboard.filters),
         figures=[
-            FigureOut(
+            DashboardFigureOut(
                 key=f.key, label=f.label, value=f.value, previous=f.previous, change=f.change,
                 unit=f.unit, definition=f.definition,
             )
             for f in dashboard.figures
         ],
-        narrative=[SentenceOut(text=s.text, uses=list(s.uses)) for s in dashboard.narrative],
+        narrative=[
+            NarrativeSentenceOut(text=s.text, uses=list(s.uses)) for s in dashboard.narrative
+        ],
         charts=[
-            ChartOut(
+            DashboardChartOut(
                 key=c.key, title=c.title, kind=c.kind, unit=c.unit, definition=c.definition,
                 labels=list(c.labels),
-                series=[SeriesOut(name=s.name, values=list(s.values)) for s in c.series],
+                series=[ChartSeriesOut(name=s.name, values=list(s.values)) for s in c.series],
                 table=_table_out(c.table()),
             )
             for c in dashboard.charts
@@ -412,7 +414,7 @@ def dashboard_pdf_get(
 # -- scheduled reports ----------------------------------------------------------------
 
 
-class ReportFilters(Schema):
+class ScheduledReportFilters(Schema):
     model_config = ConfigDict(extra="forbid")
 
     channel: Annotated[StrictText, Field(max_length=40)] | None = None
@@ -421,7 +423,7 @@ class ReportFilters(Schema):
     team: Annotated[StrictText, Field(max_length=40)] | None = None
 
 
-class ReportIn(Schema):
+class ScheduledReportIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[StrictText, Field(max_length=reports.MAX_NAME)]
@@ -431,10 +433,10 @@ class ReportIn(Schema):
         list[Annotated[StrictText, Field(max_length=reports.MAX_ADDRESS)]],
         Field(max_length=reports.MAX_RECIPIENTS),
     ]
-    filters: ReportFilters = ReportFilters()
+    filters: ScheduledReportFilters = ScheduledReportFilters()
 
 
-class ReportPatchIn(Schema):
+class ScheduledReportPatchIn(Schema):
     """Fields left out stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
@@ -449,10 +451,10 @@ class ReportPatchIn(Schema):
         ]
         | None
     ) = None
-    filters: ReportFilters | None = None
+    filters: ScheduledReportFilters | None = None
 
 
-class ReportOut(Schema):
+class ScheduledReportOut(Schema):
     id: int
     name: str
     dashboard: str
@@ -466,8 +468,8 @@ class ReportOut(Schema):
     last_period: str
 
 
-def _report_out(report: ScheduledReport) -> ReportOut:
-    return ReportOut(
+def _report_out(report: ScheduledReport) -> ScheduledReportOut:
+    return ScheduledReportOut(
         id=report.pk, name=report.name, dashboard=report.dashboard, filters=report.filters,
         frequency=report.frequency, recipients=report.recipients, active=report.active,
         created_by_id=report.created_by_id, created_at=report.created_at,
@@ -475,18 +477,18 @@ def _report_out(report: ScheduledReport) -> ReportOut:
     )  # fmt: skip
 
 
-def _filters_of(filters: ReportFilters) -> dict[str, object]:
+def _filters_of(filters: ScheduledReportFilters) -> dict[str, object]:
     return {name: value for name, value in filters.model_dump().items() if value}
 
 
-@router.get("/analytics/reports", response=list[ReportOut], summary="Scheduled reports")
-def report_list(request: HttpRequest) -> list[ReportOut]:
+@router.get("/analytics/reports", response=list[ScheduledReportOut], summary="Scheduled reports")
+def report_list(request: HttpRequest) -> list[ScheduledReportOut]:
     viewer = require_scope(request, Scope.ANALYTICS_READ)
     return [_report_out(r) for r in reports.scheduled_report_list(viewer=viewer)]
 
 
-@router.post("/analytics/reports", response={201: ReportOut}, summary="Schedule a report")
-def report_create(request: HttpRequest, payload: ReportIn) -> Status:
+@router.post("/analytics/reports", response={201: ScheduledReportOut}, summary="Schedule a report")
+def report_create(request: HttpRequest, payload: ScheduledReportIn) -> Status:
     viewer = require_scope(request, Scope.REPORTS_WRITE)
     report = reports.scheduled_report_create(
         actor=viewer, organization=viewer.organization, name=payload.name,
@@ -496,16 +498,22 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
     return Status(201, _report_out(report))
 
 
-@router.get("/analytics/reports/{report_id}", response=ReportOut, summary="A scheduled report")
-def report_get(request: HttpRequest, report_id: QueryId) -> ReportOut:
+@router.get(
+    "/analytics/reports/{report_id}", response=ScheduledReportOut, summary="A scheduled report"
+)
+def report_get(request: HttpRequest, report_id: QueryId) -> ScheduledReportOut:
     viewer = require_scope(request, Scope.ANALYTICS_READ)
     return _report_out(reports.scheduled_report_get(viewer=viewer, report_id=report_id))
 
 
 @router.patch(
-    "/analytics/reports/{report_id}", response=ReportOut, summary="Change a scheduled report"
+    "/analytics/reports/{report_id}",
+    response=ScheduledReportOut,
+    summary="Change a scheduled report",
 )
-def report_update(request: HttpRequest, report_id: QueryId, payload: ReportPatchIn) -> ReportOut:
+def report_update(
+    request: HttpRequest, report_id: QueryId, payload: ScheduledReportPatchIn
+) -> ScheduledReportOut:
     viewer = require_scope(request, Scope.REPORTS_WRITE)
     report = reports.scheduled_report_get(viewer=viewer, report_id=report_id)
     report = reports.scheduled_report_update(
@@ -520,9 +528,11 @@ def report_update(request: HttpRequest, report_id: QueryId, payload: ReportPatch
 
 
 @router.post(
-    "/analytics/reports/{report_id}/pause", response=ReportOut, summary="Pause a scheduled report"
+    "/analytics/reports/{report_id}/pause",
+    response=ScheduledReportOut,
+    summary="Pause a scheduled report",
 )
-def report_pause(request: HttpRequest, report_id: QueryId) -> ReportOut:
+def report_pause(request: HttpRequest, report_id: QueryId) -> ScheduledReportOut:
     viewer = require_scope(request, Scope.REPORTS_WRITE)
     report = reports.scheduled_report_get(viewer=viewer, report_id=report_id)
     return _report_out(reports.scheduled_report_pause(actor=viewer, report=report))
@@ -530,10 +540,10 @@ def report_pause(request: HttpRequest, report_id: QueryId) -> ReportOut:
 
 @router.post(
     "/analytics/reports/{report_id}/resume",
-    response=ReportOut,
+    response=ScheduledReportOut,
     summary="Resume a scheduled report from its next period",
 )
-def report_resume(request: HttpRequest, report_id: QueryId) -> ReportOut:
+def report_resume(request: HttpRequest, report_id: QueryId) -> ScheduledReportOut:
     viewer = require_scope(request, Scope.REPORTS_WRITE)
     report = reports.scheduled_report_get(viewer=viewer, report_id=report_id)
     return _report_out(reports.scheduled_report_resume(actor=viewer, report=report))

@@ -58,7 +58,9 @@ def _pages(pdf: bytes, out: Path) -> list[tuple[str, list[tuple[int, int, int]],
         image = page.render(scale=2).to_pil().convert("RGB")
         path = out / f"page-{n + 1}.png"
         image.save(path, "PNG")
-        pages.append((text, list(image.getdata()), path))
+        raw = image.tobytes()
+        pixels = [(raw[i], raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 3)]
+        pages.append((text, pixels, path))
     return pages
 
 
