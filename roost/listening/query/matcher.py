@@ -489,6 +489,20 @@ def _fields_of(node: Node) -> Iterable[Field]:
 _FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 
 
+def _fold_fast(part: str, is_ascii: bool) -> tuple[bytes, str]:
+    """A buffer (NUL, text, NUL, ...) folded the fast way, and the text the codec folded
+    (for an ASCII buffer, the buffer itself): ASCII by `bytes.lower()`, which is exact;
+    any other by the codec, a character it does not know coming out as "?"."""
+    if is_ascii:
+        return part.encode("ascii").lower(), part
+    # Stand-ins: "ß" folds to two letters, and a genuine "?" must not pass for one the
+    # codec put in.
+    folding = part.replace(_QUESTION, _QUESTION_STANDIN)
+    if "ß" in folding:
+        folding = folding.replace("ß", "ss")
+    return codecs.charmap_encode(folding, "replace", _ENCODING)[0].translate(_FOLD_TABLE), folding
+
+
 class Matcher(Generic[MonitorId]):
     """Monitors compiled together. Build with `Matcher.compile()`."""
 
@@ -662,36 +676,30 @@ class Matcher(Generic[MonitorId]):
         other text's hits are its answer."""
         found: dict[int, set[int]] = {}
         again: set[int] = set()
-        plain = list(map(str.isascii, texts))
-        groups: list[tuple[Sequence[int], Sequence[str], bool]]
-        if all(plain) or not any(plain):
-            groups = [(range(len(texts)), texts, plain[0])]
+        plain = bytes(map(str.isascii, texts))
+        others = plain.count(0)
+        groups: list[tuple[Sequence[int], Iterable[str], bool]]
+        if others in (0, len(texts)):
+            groups = [(range(len(texts)), texts, not others)]
         else:
-            other = bytes(plain).translate(_FLIP)  # a C call, not a loop
+            other = plain.translate(_FLIP)  # a C call, not a loop
             indexes = self._indexes
             groups = [
-                (list(compress(indexes, plain)), list(compress(texts, plain)), True),
-                (list(compress(indexes, other)), list(compress(texts, other)), False),
+                (list(compress(indexes, plain)), compress(texts, plain), True),
+                (list(compress(indexes, other)), compress(texts, other), False),
             ]
         database, scratch = self._database, self._scratch()
         for posts, chosen, is_ascii in groups:
-            joined = "\x00".join(chosen)
-            if joined.count("\x00") != len(chosen) - 1:
+            # One join makes the buffer, NULs at both ends included.
+            part = "\x00".join(["", *chosen, ""])
+            data, folding = _fold_fast(part, is_ascii)
+            if data.count(0) != len(posts) + 1:
                 # A NUL inside a text would pass for the end of a post: such a text is
-                # folded the exact way, and blanked here.
-                again.update(posts[i] for i, text in enumerate(chosen) if "\x00" in text)
-                joined = "\x00".join(text.replace("\x00", " ") for text in chosen)
-            part = "\x00" + joined + "\x00"
-            if is_ascii:
-                data = part.encode("ascii").lower()
-            else:
-                # Stand-ins: "ß" folds to two letters, and a genuine "?" must not pass
-                # for one the codec put in.
-                folding = part.replace(_QUESTION, _QUESTION_STANDIN)
-                if "ß" in folding:
-                    folding = folding.replace("ß", "ss")
-                data = codecs.charmap_encode(folding, "replace", _ENCODING)[0]
-                data = data.translate(_FOLD_TABLE)
+                # folded the exact way, and blanked here (counted in the folded bytes,
+                # where only a NUL makes a zero byte, faster than in the text).
+                again.update(post for post in posts if "\x00" in texts[post])
+                part = "\x00".join(["", *(texts[post].replace("\x00", " ") for post in posts), ""])
+                data, folding = _fold_fast(part, is_ascii)
             unknown = not is_ascii and b"?" in data
             hits: list[tuple[int, int]] = []
             database.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)

@@ -364,6 +364,8 @@ def test_terms_at_the_separators_between_posts_and_beside_unknown_characters():
         "cat?",  # a genuine "?" beside a term
         "?cat",
         "nul\x00cat",  # a NUL inside a post is no separator
+        "😡 nul\x00cat",  # the same in a post that is not ASCII
+        "Łódź\x00",
         "cat\x00",
         "😡cat",  # an emoji (an unknown character): settled as a separator
         "cat😡 cat",
@@ -384,8 +386,9 @@ def test_terms_at_the_separators_between_posts_and_beside_unknown_characters():
     # Alone, in pairs, and all ASCII or all not: every split of the batch.
     assert [matcher.match(post) for post in posts] == expected
     assert Matcher.compile(parsed, batch_size=2).match_many(posts) == expected
-    assert expected[0] == {"cat"} and expected[8] == {"cat"} and expected[10] == {"not"}
-    assert expected[11] == {"cat"} and expected[6] == {"cat"}
+    assert expected[0] == {"cat"} and expected[10] == {"cat"} and expected[12] == {"not"}
+    assert expected[13] == {"cat"} and expected[6] == expected[7] == {"cat"}
+    assert expected[8] == {"not"}
 
 
 def test_a_query_too_deep_for_one_expression_is_still_evaluated():
