@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from roost.analytics import dashboard
 from roost.analytics.models import ScheduledReport
 from roost.analytics.reports_demo import DEMO_REPORT, seed_demo_reports
 from roost.core.demo import seed_demo
@@ -12,12 +11,8 @@ from roost.core.demo import seed_demo
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_report_is_seeded_once_when_the_overview_is_declared(sample_dashboards):
+def test_the_demo_report_is_seeded_once_for_the_overview():
     org = seed_demo()
-    assert seed_demo_reports(org) is None  # no overview dashboard: nothing to send
-    dashboard.dashboard_kind_declare(
-        kind="overview", title="Overview", builder=dashboard._kinds["sample"].builder
-    )
     report = seed_demo_reports(org)
     assert report is not None and seed_demo_reports(org) == report
     assert ScheduledReport.objects.filter(organization=org, name=DEMO_REPORT).count() == 1
