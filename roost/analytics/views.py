@@ -192,6 +192,7 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
             "previous_period": period.previous(),
             "chosen": board.filters,
             "may_configure": can(viewer, Action.ANALYTICS_CONFIGURE),
+            "may_report": can(viewer, Action.REPORT_MANAGE),
             **_filter_choices(viewer, declared.filters),
             **_layout(board),
         },

@@ -19,9 +19,11 @@ from roost.core.models import ChannelGroup, Organization, Role, User
 from roost.publishing import campaigns, services
 from roost.publishing.approvals import decisions, workflows
 from roost.publishing.dispatch import publish_request
-from roost.publishing.models import Post, PostState, Variant, VariantState
+from roost.publishing.models import Campaign, Post, PostState, Variant, VariantState
 
 HISTORY_DAYS = 90
+# The autumn campaign was released this many days ago and ran four weeks.
+AUTUMN_DAYS_AGO = 40
 TOPICS = (
     "Our Aurora jacket is back in stock in every size.",
     "Five ways to stay warm on a winter hike.",
@@ -62,15 +64,29 @@ def seed_demo_publishing(org: Organization) -> int:
         channel_group=group,
         steps=[workflows.StepSpec(name="Brand and legal", approver_role=Role.APPROVER)],
     )
+    # A campaign that ran four weeks in the autumn: the history's posts of those weeks
+    # are its posts, so that its dashboard and its report have something to show.
+    autumn = campaigns.campaign_create(
+        actor=people["marco"], organization=org, name="Autumn trail", release_at=None,
+        utm_campaign="autumn-trail",
+    )  # fmt: skip
+    Campaign.objects.filter(pk=autumn.pk).update(
+        release_at=(now - dt.timedelta(days=AUTUMN_DAYS_AGO)).replace(
+            hour=7, minute=0, second=0, microsecond=0
+        ),
+        status=Campaign.Status.RELEASED,
+    )
     # Published history: about one post a day, spread over the channels.
     for day in range(HISTORY_DAYS, 0, -1):
         moment = (now - dt.timedelta(days=day)).replace(
             hour=rng.choice([8, 11, 14, 17, 19]), minute=0
         )
         chosen = rng.sample(channels, k=rng.randint(1, 3))
+        in_autumn = AUTUMN_DAYS_AGO >= day > AUTUMN_DAYS_AGO - 28
         post = services.post_create(
             actor=people["marco"], organization=org, channels=chosen,
             master_text=rng.choice(TOPICS), scheduled_at=moment,
+            campaign=autumn if in_autumn else None,
         )  # fmt: skip
         _publish_now(post)
         added += 1
