@@ -374,7 +374,11 @@ def campaign_build(*, viewer: User, period: Period, filters: Mapping[str, str]) 
     campaign_id = _id(filters, "campaign")
     campaigns = Campaign.objects.filter(organization_id=viewer.organization_id)
     if campaign_id is None:
-        campaign = campaigns.order_by("-release_at", "-created_at", "-pk").first()
+        # The campaign most recently released, which has figures; else the newest one.
+        campaign = (
+            campaigns.filter(release_at__lte=timezone.now()).order_by("-release_at", "-pk").first()
+            or campaigns.order_by("-created_at", "-pk").first()
+        )
     else:
         campaign = campaigns.filter(pk=campaign_id).first()
         if campaign is None:
