@@ -20,7 +20,7 @@ from pydantic import ConfigDict
 
 from roost.analytics import reports
 from roost.analytics.dashboard import Dashboard, dashboard_build, dashboard_kinds
-from roost.analytics.exports import dashboard_csv, dashboard_pdf, file_name
+from roost.analytics.exports import dashboard_download
 from roost.analytics.models import (
     POST_FIGURES,
     ChannelDay,
@@ -390,10 +390,7 @@ def dashboard_get(request: HttpRequest, kind: Text40, query: Query[DashboardQuer
 def dashboard_csv_get(
     request: HttpRequest, kind: Text40, query: Query[DashboardQuery]
 ) -> HttpResponse:
-    dashboard = _dashboard(request, kind, query)
-    response = HttpResponse(dashboard_csv(dashboard), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{file_name(dashboard, "csv")}"'
-    return response
+    return dashboard_download(_dashboard(request, kind, query), "csv")
 
 
 @router.get(
@@ -405,10 +402,7 @@ def dashboard_csv_get(
 def dashboard_pdf_get(
     request: HttpRequest, kind: Text40, query: Query[DashboardQuery]
 ) -> HttpResponse:
-    dashboard = _dashboard(request, kind, query)
-    response = HttpResponse(dashboard_pdf(dashboard), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{file_name(dashboard, "pdf")}"'
-    return response
+    return dashboard_download(_dashboard(request, kind, query), "pdf")
 
 
 # -- scheduled reports ----------------------------------------------------------------

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 
+from django.http import HttpResponse
 from fpdf.fonts import FontFace
 
 from roost.analytics.dashboard import Chart, Dashboard, Figure, Table
@@ -283,3 +284,15 @@ def _bars(
             x = left + slot * j + slot * 0.1 + bar * i
             top, zero = sorted((y_of(value), y_of(0.0)))
             pdf.rect(x, top, bar, max(zero - top, 0.2), style="F")
+
+
+def dashboard_download(dashboard: Dashboard, extension: str) -> HttpResponse:
+    """The dashboard as a CSV or PDF file to download (the pages and the API alike)."""
+    if extension == "csv":
+        response = HttpResponse(dashboard_csv(dashboard), content_type="text/csv; charset=utf-8")
+    elif extension == "pdf":
+        response = HttpResponse(dashboard_pdf(dashboard), content_type="application/pdf")
+    else:
+        raise ValueError(f"No export as {extension!r}.")
+    response["Content-Disposition"] = f'attachment; filename="{file_name(dashboard, extension)}"'
+    return response

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from roost.analytics import reports
 from roost.analytics.dashboard import dashboard_build, dashboard_kinds
-from roost.analytics.exports import dashboard_csv, dashboard_pdf, file_name
+from roost.analytics.exports import dashboard_download
 from roost.analytics.models import ReportFrequency, ScheduledReport
 from roost.analytics.query import dashboard_query, query_string_of
 from roost.channels.models import Channel
@@ -43,12 +43,7 @@ def export(request: HttpRequest, kind: str, extension: str) -> HttpResponse:
         request.GET, kind=kind, viewer=viewer, today=timezone.now().date()
     )
     dashboard = dashboard_build(declared.kind, viewer=viewer, period=period, filters=filters)
-    if extension == "csv":
-        response = HttpResponse(dashboard_csv(dashboard), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(dashboard_pdf(dashboard), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{file_name(dashboard, extension)}"'
-    return response
+    return dashboard_download(dashboard, extension)
 
 
 def export_links(kind: str, query: dict[str, str]) -> dict[str, str]:
