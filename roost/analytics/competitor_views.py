@@ -20,7 +20,7 @@ from roost.core.views.viewer import viewer_of
 
 
 class CompetitorForm(forms.Form):
-    network = forms.ChoiceField(choices=())
+    network = forms.ChoiceField(choices=(), label="Network of the account")
     handle = forms.CharField(
         max_length=competitors.MAX_HANDLE,
         help_text="As the network shows it: @name.bsky.social, or @name@instance on Mastodon.",

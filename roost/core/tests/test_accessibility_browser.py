@@ -166,11 +166,17 @@ POST_ONLY = {
     "signin_methods:signin_key_options",
     "signin_methods:sso_start",
     "signin_methods:sso_find",
+    "analytics:competitor_remove",
+    "analytics:report_delete",
+    "analytics:report_pause",
+    "analytics:report_resume",
 }
 SKIPPED = {
     **{name: "answers POST only (a form's action)" for name in POST_ONLY},
     "core:healthz": "plain text for load balancers, not a page",
     "core:audit_export": "a file download (JSON lines)",
+    "analytics:export_csv": "a file download (CSV)",
+    "analytics:export_pdf": "a file download (PDF)",
     "core:audit_export_csv": "a file download (CSV)",
     "invitations:accept": "opened from an invitation e-mail's one-time link, signed out "
     "(roost/core/invitations/tests)",
