@@ -34,6 +34,8 @@ from django.utils import timezone
 from mastodon import Mastodon
 from mastodon.errors import MastodonError
 
+from roost.channels.connectors.base import AppCredentials, OAuthSpec
+from roost.channels.connectors.http import endpoint
 from roost.channels.connectors.mastodon import instance_base_url
 from roost.channels.destinations import guarded_session, neutral_message
 from roost.core.errors import DomainError, message_of
@@ -125,6 +127,12 @@ class OAuthClient:
     # How the client authenticates at the token endpoint: form fields
     # (`client_secret_post`) or HTTP Basic (`client_secret_basic`).
     client_auth: Literal["post", "basic"] = "post"
+    # Whether the flow sends an S256 code challenge (RFC 7636).
+    pkce: bool = True
+    # The parameter that carries the client id (TikTok's is `client_key`).
+    client_id_param: str = "client_id"
+    scope_separator: str = " "
+    authorize_params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,23 @@ class TokenSet:
             expires_at=dt.datetime.fromisoformat(expires_at) if expires_at else None,
             scope=data.get("scope") or "",
         )
+
+
+def oauth_client_for(spec: OAuthSpec, app: AppCredentials) -> OAuthClient:
+    """The client for a connector's flow (`Connector.oauth`) with an organisation's app."""
+    return OAuthClient(
+        authorize_url=endpoint(spec.authorize_url),
+        token_url=endpoint(spec.token_url),
+        client_id=app.client_id,
+        client_secret=app.client_secret,
+        redirect_uri=app.redirect_uri,
+        scopes=spec.scopes,
+        client_auth="basic" if spec.client_auth == "basic" else "post",
+        pkce=spec.pkce,
+        client_id_param=spec.client_id_param,
+        scope_separator=spec.scope_separator,
+        authorize_params=spec.authorize_params,
+    )
 
 
 # PKCE (RFC 7636).
@@ -212,7 +237,7 @@ def oauth_start(
     """
     now = now or timezone.now()
     state = secrets.token_urlsafe(32)
-    verifier, challenge = pkce_pair()
+    verifier, challenge = pkce_pair() if client.pkce else ("", "")
     flows = _pending_flows(session, now)
     while len(flows) >= MAX_PENDING_FLOWS:
         oldest = min(flows, key=lambda key: str(flows[key].get("started_at")))
@@ -226,14 +251,15 @@ def oauth_start(
     session[SESSION_KEY] = flows  # assigned, not mutated: a Django session saves on assignment
     query = {
         "response_type": "code",
-        "client_id": client.client_id,
+        client.client_id_param: client.client_id,
         "redirect_uri": client.redirect_uri,
         "state": state,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
     }
+    if client.pkce:
+        query.update(code_challenge=challenge, code_challenge_method="S256")
     if client.scopes:
-        query["scope"] = " ".join(client.scopes)
+        query["scope"] = client.scope_separator.join(client.scopes)
+    query.update(dict(client.authorize_params))
     query.update(extra_params or {})
     separator = "&" if urlsplit(client.authorize_url).query else "?"
     return f"{client.authorize_url}{separator}{urlencode(query)}"
@@ -275,16 +301,10 @@ def oauth_finish(
     code = params.get("code") or ""
     if not code:
         raise OAuthError(OAuthErrorCode.CODE_MISSING)
-    return _token_request(
-        client,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": client.redirect_uri,
-            "code_verifier": str(flow["verifier"]),
-        },
-        now=now,
-    )
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": client.redirect_uri}
+    if flow.get("verifier"):
+        form["code_verifier"] = str(flow["verifier"])
+    return _token_request(client, form, now=now)
 
 
 def oauth_refresh(
@@ -316,7 +336,7 @@ def refresh_due(expires_at: dt.datetime | None, now: dt.datetime) -> bool:
 
 
 def _token_request(client: OAuthClient, form: dict[str, str], *, now: dt.datetime) -> TokenSet:
-    data = {**form, "client_id": client.client_id}
+    data = {**form, client.client_id_param: client.client_id}
     auth: tuple[str, str] | None = None
     if client.client_secret and client.client_auth == "basic":
         auth = (client.client_id, client.client_secret)
@@ -377,7 +397,7 @@ def _token_request(client: OAuthClient, form: dict[str, str], *, now: dt.datetim
         refresh_token=refresh_token if isinstance(refresh_token, str) and refresh_token else None,
         expires_at=expires_at,
         # Absent scope means the requested scope was granted (RFC 6749 section 5.1).
-        scope=str(body.get("scope") or " ".join(client.scopes)),
+        scope=str(body.get("scope") or client.scope_separator.join(client.scopes)),
     )
 
 

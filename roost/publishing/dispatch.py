@@ -711,6 +711,7 @@ def _requests(variants: list[Variant]) -> dict[int, PublishRequest]:
             idempotency_key=v.idempotency_key,
             link=v.link or None,
             media=variant_media(v) if v.post_id in with_media else (),
+            first_comment=v.first_comment or None,
         )
         for v in variants
     }

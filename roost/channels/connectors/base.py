@@ -41,6 +41,9 @@ class Capability(enum.StrEnum):
     CHANNEL_STATS = "channel_stats"
     # `profile_stats`: another account's public figures (for competitor tracking).
     PUBLIC_PROFILES = "public_profiles"
+    # `publish` posts `PublishRequest.first_comment` as the account's own first comment
+    # under the new post (an empty one is skipped).
+    FIRST_COMMENT = "first_comment"
 
 
 # Typed errors, shared by all connectors.
@@ -119,6 +122,10 @@ class MediaItem:
     data: bytes
     mime_type: str
     alt_text: str = ""
+    # A signed address Roost serves the same bytes at for a day, for networks that fetch
+    # media themselves (Instagram, Threads); empty when Roost has no public address
+    # (`ROOST_BASE_URL` is not https), and such a network then refuses the post.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,8 @@ class PublishRequest:
     media: tuple[MediaItem, ...] = ()
     link: str | None = None
     reply_to: str | None = None
+    # The account's own first comment under the post (`Capability.FIRST_COMMENT`).
+    first_comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,12 +213,69 @@ class ProfileStats:
     recent_engagements: int = 0
 
 
+# Connecting accounts through OAuth 2 (see roost.channels.network_connect).
+
+
+@dataclass(frozen=True)
+class OAuthSpec:
+    """How a network's OAuth 2 authorization code flow differs from the plain RFC 6749 one."""
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    # Whether the network takes an S256 code challenge (RFC 7636).
+    pkce: bool = True
+    # How the client authenticates at the token endpoint: form fields or HTTP Basic.
+    client_auth: str = "post"
+    # The query and form parameter that carries the client id (TikTok calls it client_key).
+    client_id_param: str = "client_id"
+    # What joins the scopes in the authorize URL (Meta and TikTok use commas).
+    scope_separator: str = " "
+    # Further query parameters of the authorize URL, as the network documents them.
+    authorize_params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """The organisation's own developer app on a network (kept sealed; never logged)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    redirect_uri: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectableAccount:
+    """An account a sign-in may publish as: the person, or a Page or organisation they
+    manage. Each becomes a channel per placement chosen."""
+
+    external_id: str
+    handle: str
+    display_name: str = ""
+    # The catalogue placements this account may publish to; empty: all of the network's.
+    placements: tuple[str, ...] = ()
+    # The channel's own token where the network gives one per account (a Facebook Page's);
+    # None: the sign-in's tokens.
+    access_token: str | None = field(default=None, repr=False)
+    # Connector settings for the channel (never secrets).
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefreshedTokens:
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    expires_in: int | None = None
+
+
 class Connector(ABC):
     """One network. Subclasses declare `name` and `capabilities` and implement
     the calls their capabilities promise; the rest raise `PermanentError`."""
 
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
+    # The network's OAuth flow, for connectors whose accounts connect through one.
+    oauth: ClassVar[OAuthSpec | None] = None
 
     def __init__(self, *, channel: ChannelRef, secret: str | None) -> None:
         self.channel = channel
@@ -219,7 +285,30 @@ class Connector(ABC):
         return f"<{type(self).__name__} channel={self.channel.id}>"
 
     def supports(self, capability: Capability) -> bool:
-        return capability in self.capabilities
+        return capability in self.capabilities_for(self.channel.network)
+
+    @classmethod
+    def capabilities_for(cls, network: str) -> frozenset[Capability]:
+        """What the connector can do on this network (one network each, but the sandbox's)."""
+        return cls.capabilities
+
+    @classmethod
+    def oauth_accounts(
+        cls, *, access_token: str, app: AppCredentials
+    ) -> tuple[ConnectableAccount, ...]:
+        """After the OAuth flow: the accounts the signed-in person lets Roost publish as.
+
+        Exchanges a short-lived token for a long-lived one first where the network
+        asks for that (return it as each account's `access_token`)."""
+        raise PermanentError(f"{cls.name} does not connect through OAuth")
+
+    @classmethod
+    def oauth_refresh(
+        cls, *, access_token: str, refresh_token: str | None, app: AppCredentials
+    ) -> RefreshedTokens | None:
+        """Renew the tokens where the network's renewal is not the standard refresh grant
+        (RFC 6749 section 6); None: use the standard grant at `oauth.token_url`."""
+        return None
 
     @abstractmethod
     def verify(self) -> Account:
