@@ -193,3 +193,18 @@ class NetworkHttp:
         if body is None:
             raise TransientError(f"{self.network} answered with something that is not JSON")
         return body
+
+
+def access_token_of(secret: str | None, *, network: str) -> str:
+    """The access token in a channel's stored secret: the JSON the OAuth connect flow
+    keeps (`{"access_token": ...}`), or a bare token."""
+    text = (secret or "").strip()
+    if text.startswith("{"):
+        try:
+            token = json.loads(text).get("access_token")
+        except (ValueError, AttributeError):
+            token = None
+        text = token if isinstance(token, str) else ""
+    if not text:
+        raise CredentialRevoked(f"The {network} channel has no access token; connect it again.")
+    return text
