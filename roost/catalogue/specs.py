@@ -73,6 +73,10 @@ class Scope(enum.StrEnum):
     USER = "user"
 
 
+# Limits that count one account's calls: the ones dispatch can keep per channel.
+PER_ACCOUNT = frozenset({Scope.ACCOUNT, Scope.PAGE, Scope.USER, Scope.TOKEN})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Sourced:
     """Where a group of facts comes from and when it was last checked there."""
@@ -116,6 +120,14 @@ class RateLimit(Sourced):
     limit: int
     period_seconds: int
     scope: Scope
+    # Whether the limit counts posts Roost publishes on one account (or Page), so that
+    # dispatch holds a post that would go over it instead of sending it to fail.
+    holds_posts: bool = False
+    # The placements whose posts the limit counts; empty: all of the network's.
+    placements: tuple[str, ...] = ()
+
+    def counts(self, placement_key: str) -> bool:
+        return self.holds_posts and (not self.placements or placement_key in self.placements)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -453,8 +465,12 @@ def _rate_limit(data: object, where: str, *, updated: dt.date) -> RateLimit:
         limit=table.integer("limit"),
         period_seconds=table.integer("period_seconds"),
         scope=scope,
+        holds_posts=bool(table.optional_bool("holds_posts")),
+        placements=table.strings("placements"),
         **_sourced(table, updated=updated),
     )
+    if limit.holds_posts and scope not in PER_ACCOUNT:
+        raise table.error("'holds_posts' needs a limit per account, page, user or token")
     table.finish()
     return limit
 
@@ -622,6 +638,13 @@ def _network(data: object, where: str, *, updated: dt.date) -> Network:
             for index, item in enumerate(table.tables("caveats"))
         ),
     )
+    known = {p.key for p in placements}
+    for index, limit in enumerate(network.rate_limits):
+        for placement_key in limit.placements:
+            if placement_key not in known:
+                raise CatalogueError(
+                    f"{where}.rate_limits[{index}]", f"no placement {placement_key!r}"
+                )
     table.finish()
     return network
 

@@ -75,6 +75,7 @@ from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core import audit
 from roost.core.actors import SYSTEM
+from roost.publishing.caps import variants_hold_over_caps
 from roost.publishing.locks import channel_ids_free, variant_ids_free, variant_ids_locked
 from roost.publishing.media_attach import variant_media
 from roost.publishing.models import (
@@ -824,7 +825,7 @@ def _in_model_order(model: type[Model], wanted: set[str]) -> list[str]:
 
 _SENDING_FIELDS = {
     "id", "organization_id", "post_id", "channel_id", "state", "claimed_by", "attempts",
-    "text", "link", "idempotency_key",
+    "text", "link", "idempotency_key", "first_comment", "last_error",
 }  # fmt: skip
 _NAMING_FIELDS = {"id", "organization_id", "title", "master_text"}
 
@@ -913,6 +914,10 @@ def variants_send(
         for v in _variants_read(variant_ids, opened)
         if v.state == VariantState.SENDING and v.claimed_by == worker and v.channel_id in opened
     ]
+    held = variants_hold_over_caps(mine, worker=worker)
+    for variant_id in held:
+        results[variant_id] = "held"
+    mine = [v for v in mine if v.pk not in held]
     if not mine:
         return [SendResult(pk, results[pk]) for pk in variant_ids]
     open_attempts = _open_attempts(mine)

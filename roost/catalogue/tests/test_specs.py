@@ -138,9 +138,38 @@ class TestRealFile:
         x_post = catalogue().placement("x", "post")
         assert x_post.video_max_bytes == 512_000_000
         assert "8 GB" in x_post.note
+
+    def test_the_networks_own_current_reference_sets_a_limit_and_older_figures_stay_noted(
+        self,
+    ) -> None:
         instagram_posts = catalogue().network("instagram").rate_limits[0]
-        assert instagram_posts.limit == 25
-        assert "50" in instagram_posts.note
+        assert instagram_posts.limit == 50
+        assert "media_publish" in instagram_posts.source
+        assert "25" in instagram_posts.note
+
+    def test_limits_that_hold_posts_name_their_placements(self) -> None:
+        book = catalogue()
+        reels = book.network("facebook").rate_limits[0]
+        assert reels.holds_posts and reels.counts("reels") and not reels.counts("feed")
+        held = {n.key for n in book.networks for limit in n.rate_limits if limit.holds_posts}
+        assert held == {"facebook", "instagram", "x", "linkedin", "tiktok", "threads"}
+        assert not any(limit.holds_posts for limit in book.network("youtube").rate_limits)
+
+    def test_a_limit_that_holds_posts_must_count_one_account(self, tmp_path: Path) -> None:
+        text = DEFAULT_PATH.read_text().replace(
+            'scope = "app"\n', 'scope = "app"\nholds_posts = true\n', 1
+        )
+        path = tmp_path / "catalogue.toml"
+        path.write_text(text)
+        with pytest.raises(CatalogueError, match="holds_posts"):
+            load_catalogue(path)
+
+    def test_a_limit_names_only_placements_the_network_has(self, tmp_path: Path) -> None:
+        text = DEFAULT_PATH.read_text().replace('placements = ["reels"]', 'placements = ["reel"]')
+        path = tmp_path / "catalogue.toml"
+        path.write_text(text)
+        with pytest.raises(CatalogueError, match="no placement 'reel'"):
+            load_catalogue(path)
 
     def test_unknown_keys_raise_key_error(self) -> None:
         with pytest.raises(KeyError):
