@@ -369,6 +369,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
     _setup("production")
+    from roost.channels.network_apps import network_app_secrets_rewrap
     from roost.channels.vault import VaultError, vault_rotate_key
     from roost.core.notifications.contact_methods import contact_method_secrets_rewrap
     from roost.inbox.classify_backends.configuration import endpoint_keys_rewrap
@@ -377,6 +378,7 @@ def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
         result = vault_rotate_key()
         endpoint_keys = endpoint_keys_rewrap()
         contact_secrets = contact_method_secrets_rewrap()
+        app_secrets = network_app_secrets_rewrap()
     except VaultError as error:
         print(f"roost vault rotate-key: {error}", file=sys.stderr)
         return 1
@@ -385,6 +387,7 @@ def cmd_vault_rotate_key(args: argparse.Namespace) -> int:
     )
     print(f"re-encrypted {endpoint_keys} classifier endpoint keys")
     print(f"re-encrypted {contact_secrets} contact method secrets")
+    print(f"re-encrypted {app_secrets} network app secrets")
     return 0
 
 

@@ -16,7 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from roost.channels import services
-from roost.channels.connectors.base import ConnectorError, CredentialExpired, CredentialRevoked
+from roost.channels.connectors.base import (
+    AppCredentials,
+    ConnectorError,
+    CredentialExpired,
+    CredentialRevoked,
+)
 from roost.channels.connectors.registry import connector_class
 from roost.channels.destinations import neutral_message
 from roost.channels.health import channel_ref, connector_for
@@ -36,6 +41,8 @@ def oauth_secret(*, tokens: TokenSet, client: OAuthClient) -> str:
         "client_id": client.client_id,
         "client_secret": client.client_secret,
         "token_url": client.token_url,
+        "client_auth": client.client_auth,
+        "client_id_param": client.client_id_param,
     }
     return json.dumps(data)
 
@@ -127,19 +134,23 @@ def channel_tokens_refresh(*, channel: Channel, now: dt.datetime | None = None) 
     stored = json.loads(credential_reveal(channel=channel, purpose="token refresh"))
     tokens = TokenSet.from_secret(json.dumps(stored))
     client_data = stored.get("client") or {}
-    if not tokens.refresh_token or not client_data.get("token_url"):
+    if not tokens.refresh_token and not client_data.get("token_url"):
         return False
     client = OAuthClient(
         authorize_url="",
-        token_url=client_data["token_url"],
+        token_url=client_data.get("token_url", ""),
         client_id=client_data.get("client_id", ""),
         client_secret=client_data.get("client_secret", ""),
+        client_auth="basic" if client_data.get("client_auth") == "basic" else "post",
+        client_id_param=client_data.get("client_id_param") or "client_id",
     )
     try:
-        renewed = oauth_refresh(client=client, refresh_token=tokens.refresh_token, now=moment)
-    except OAuthError as error:
+        renewed = _renewed(channel, tokens, client, moment)
+    except (OAuthError, ConnectorError) as error:
         channel.last_error, channel.last_error_at = f"Token refresh failed: {error}"[:500], moment
         channel.save(update_fields=["last_error", "last_error_at"])
+        return False
+    if renewed is None:
         return False
     services.channel_credential_set(
         actor=SYSTEM,
@@ -149,6 +160,27 @@ def channel_tokens_refresh(*, channel: Channel, now: dt.datetime | None = None) 
         expires_at=renewed.expires_at,
     )
     return True
+
+
+def _renewed(
+    channel: Channel, tokens: TokenSet, client: OAuthClient, now: dt.datetime
+) -> TokenSet | None:
+    """New tokens: the network's own renewal where it has one (`Connector.oauth_refresh`),
+    else the standard refresh grant; None when there is nothing to renew with."""
+    app = AppCredentials(client_id=client.client_id, client_secret=client.client_secret)
+    own = connector_class(channel.connector).oauth_refresh(
+        access_token=tokens.access_token, refresh_token=tokens.refresh_token, app=app
+    )
+    if own is not None:
+        return TokenSet(
+            access_token=own.access_token,
+            refresh_token=own.refresh_token or tokens.refresh_token,
+            expires_at=now + dt.timedelta(seconds=own.expires_in) if own.expires_in else None,
+            scope=tokens.scope,
+        )
+    if not tokens.refresh_token or not client.token_url:
+        return None
+    return oauth_refresh(client=client, refresh_token=tokens.refresh_token, now=now)
 
 
 def channels_tokens_refresh_all() -> int:

@@ -125,3 +125,27 @@ class CredentialUse(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.hour:%Y-%m-%d %H}:00 x{self.uses}"
+
+
+class NetworkApp(TenantModel):
+    """The organisation's own developer app on a network, through which its people
+    connect accounts (OAuth). The client secret is sealed by the vault."""
+
+    network = models.CharField(max_length=40, help_text="Connector name, e.g. 'linkedin'.")
+    client_id = models.CharField(max_length=300)
+    client_secret_sealed = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["network"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "network"], name="network_app_one_per_network"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network} app {self.client_id}"

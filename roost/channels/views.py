@@ -15,6 +15,7 @@ from roost.channels.connectors.registry import available
 from roost.channels.forms import ChannelEditForm, ChannelFilterForm, ChannelForm, ImportForm
 from roost.channels.health import channel_health_check
 from roost.channels.models import ChannelStatus, Credential
+from roost.channels.network_apps import oauth_networks
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
@@ -53,6 +54,12 @@ def channel_list(request: HtmxHttpRequest) -> HttpResponse:
         "query": query,
         "health_labels": selectors.HEALTH_LABELS,
         "can_manage": manageable is None or bool(manageable),
+        "can_manage_apps": can(viewer, Action.ORG_UPDATE),
+        "connect_networks": [
+            (network.key, network.name)
+            for network in oauth_networks(organization=viewer.organization)
+            if network.app is not None
+        ],
     }
     template = "channels/_channel_rows.html" if request.htmx else "channels/list.html"
     return render(request, template, context)

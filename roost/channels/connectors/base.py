@@ -257,6 +257,8 @@ class ConnectableAccount:
     # The channel's own token where the network gives one per account (a Facebook Page's);
     # None: the sign-in's tokens.
     access_token: str | None = field(default=None, repr=False)
+    # Seconds `access_token` lasts; None: it does not expire (or the network does not say).
+    expires_in: int | None = None
     # Connector settings for the channel (never secrets).
     settings: dict[str, Any] = field(default_factory=dict)
 
