@@ -27,6 +27,7 @@ codes through `meta_graph.graph_error`). No token appears in a message or a log 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -202,8 +203,10 @@ class ThreadsConnector(Connector):
     poll_attempts: ClassVar[int] = 60
     page_size: ClassVar[int] = 25
     max_pages: ClassVar[int] = 5
-    # Replies are read under the account's posts of this long ago and newer.
+    # Replies are read under the account's posts of this long ago and newer, at most
+    # `max_posts` of them (each is one more request per fetch).
     reply_window: ClassVar[dt.timedelta] = dt.timedelta(days=7)
+    max_posts: ClassVar[int] = 25
     # Without a cursor, the inbox starts this far back.
     first_fetch_window: ClassVar[dt.timedelta] = dt.timedelta(days=1)
 
@@ -481,9 +484,10 @@ class ThreadsConnector(Connector):
         """Replies under the account's recent posts and mentions of it, newer than `cursor`,
         oldest first. The cursor is the time and id of the newest item returned.
 
-        Threads has no list of notifications: the connector reads the conversation of
-        each post the account published within `reply_window` (newest first, until it
-        reaches the cursor), then `GET /{user-id}/mentions`.
+        Threads has no list of notifications: the connector lists the account's posts of
+        the last `reply_window` (`GET /{user-id}/threads`, at most `max_posts`), reads the
+        conversation of each that has replies (newest first, until it reaches the cursor),
+        then `GET /{user-id}/mentions`.
         """
         position = _position(cursor)
         now = dt.datetime.now(dt.UTC)
@@ -505,11 +509,14 @@ class ThreadsConnector(Connector):
     ) -> list[Inbound]:
         since = int((now - self.reply_window).timestamp())
         posts = self._pages(
-            f"{API}/{self._user()}/threads", {"fields": "id,timestamp,media_type", "since": since}
+            f"{API}/{self._user()}/threads",
+            {"fields": "id,timestamp,media_type,has_replies", "since": since},
         )
         found: list[Inbound] = []
-        for post in posts:
-            if post.get("media_type") == REPOST or not post.get("id"):
+        for post in itertools.islice(posts, self.max_posts):
+            if post.get("media_type") == REPOST or post.get("has_replies") is False:
+                continue
+            if not post.get("id"):
                 continue
             conversation = self._pages(
                 f"{API}/{post['id']}/conversation", {"fields": REPLY_FIELDS, "reverse": "true"}

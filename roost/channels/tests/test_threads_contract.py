@@ -684,6 +684,12 @@ def test_contract_fetch_reads_the_conversations_of_recent_posts_page_by_page(
                 },
                 {"id": "1805repost", "timestamp": stamp(now), "media_type": "REPOST_FACADE"},
                 {
+                    "id": "1805quiet",
+                    "timestamp": stamp(now - dt.timedelta(hours=1)),
+                    "media_type": "TEXT_POST",
+                    "has_replies": False,
+                },
+                {
                     "id": other_post,
                     "timestamp": stamp(now - dt.timedelta(days=2)),
                     "media_type": "IMAGE",
@@ -747,14 +753,16 @@ def test_contract_fetch_reads_the_conversations_of_recent_posts_page_by_page(
     assert comment.created_at == now - dt.timedelta(minutes=5)
     assert page.cursor == f"{(now - dt.timedelta(minutes=1)).isoformat()} 1809"
     listing = only(api, "GET", f"/v1.0/{USER_ID}/threads").args
-    assert listing["fields"] == "id,timestamp,media_type"
+    assert listing["fields"] == "id,timestamp,media_type,has_replies"
     since = int(listing["since"])
     assert abs(since - (now - dt.timedelta(days=7)).timestamp()) < 60
     conversation = sent(api, "GET", f"/v1.0/{post_id}/conversation")
     assert [r.args.get("after") for r in conversation] == [None, "QVFHb"]
     assert conversation[0].args["reverse"] == "true"
     assert "is_reply_owned_by_me" in conversation[0].args["fields"].split(",")
+    # Reposts of others' posts and posts without replies are not read.
     assert sent(api, "GET", "/v1.0/1805repost/conversation") == []
+    assert sent(api, "GET", "/v1.0/1805quiet/conversation") == []
 
 
 def test_contract_fetch_after_a_cursor_stops_at_what_it_saw(
@@ -1064,3 +1072,31 @@ def test_contract_publish_cut_off_after_sending_is_transient_not_resent(
     while len(api.log) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(sent(api, "POST", f"/v1.0/{USER_ID}/threads_publish")) == 1
+
+
+def test_contract_fetch_reads_at_most_max_posts_conversations(
+    api: HTTPServer, connector: ThreadsConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ThreadsConnector, "max_posts", 2)
+    now = dt.datetime.now(dt.UTC)
+    api.expect_request(f"/v1.0/{USER_ID}/threads", method="GET").respond_with_json(
+        {
+            "data": [{"id": f"18{n}", "timestamp": stamp(now)} for n in range(3)],
+            "paging": {"cursors": {"after": "P2"}, "next": "https://graph.threads.net/next"},
+        }
+    )
+    for n in range(3):
+        api.expect_request(f"/v1.0/18{n}/conversation").respond_with_json({"data": []})
+    api.expect_request(f"/v1.0/{USER_ID}/mentions").respond_with_json({"data": []})
+
+    assert connector.fetch(cursor=None).items == ()
+
+    assert len(sent(api, "GET", f"/v1.0/{USER_ID}/threads")) == 1
+    assert [
+        r.path
+        for r in (
+            *sent(api, "GET", "/v1.0/180/conversation"),
+            *sent(api, "GET", "/v1.0/181/conversation"),
+            *sent(api, "GET", "/v1.0/182/conversation"),
+        )
+    ] == ["/v1.0/180/conversation", "/v1.0/181/conversation"]
