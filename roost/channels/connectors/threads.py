@@ -77,10 +77,9 @@ SCOPES: tuple[str, ...] = (
     "threads_delete",
 )
 # A carousel holds 2 to 20 images and videos (Threads API, "Carousel posts").
-CAROUSEL_MIN = 2
 CAROUSEL_MAX = 20
-# Container states (Threads API, "Media container status").
-FINISHED, IN_PROGRESS, PUBLISHED = "FINISHED", "IN_PROGRESS", "PUBLISHED"
+# Container states (Threads API, "Media container status"); IN_PROGRESS means wait.
+READY_STATES = {"FINISHED", "PUBLISHED"}
 FAILED_STATES = {"ERROR", "EXPIRED"}
 REPLY_FIELDS = (
     "id,text,username,permalink,timestamp,replied_to,root_post,is_reply_owned_by_me,is_verified"
@@ -391,12 +390,12 @@ class ThreadsConnector(Connector):
         """`POST /{user-id}/threads`: a container, which publishes nothing by itself."""
         try:
             body = self._api().json("POST", f"{API}/{self._user()}/threads", data=dict(fields))
+            return _id_of(body, "the media container")
         except TransientError as error:
             if isinstance(error, NotAccepted):
                 raise
             # A container left behind is never published and expires within a day.
             raise NotAccepted(f"Threads did not confirm a media container: {error}") from error
-        return _id_of(body, "the media container")
 
     def _wait_until_ready(self, container: str) -> None:
         """Read the container's status until it is FINISHED (bounded)."""
@@ -410,7 +409,7 @@ class ThreadsConnector(Connector):
                     f"Threads did not say whether the media is ready: {error}"
                 ) from error
             status = str(body.get("status") or "") if isinstance(body, dict) else ""
-            if status in (FINISHED, PUBLISHED):
+            if status in READY_STATES:
                 return
             if status in FAILED_STATES:
                 said = str(body.get("error_message") or status)
