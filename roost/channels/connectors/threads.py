@@ -517,19 +517,29 @@ class ThreadsConnector(Connector):
                 continue
             if not post.get("id"):
                 continue
-            conversation = self._pages(
-                f"{API}/{post['id']}/conversation", {"fields": REPLY_FIELDS, "reverse": "true"}
-            )
-            for reply in conversation:
-                moment = parse_time(reply.get("timestamp"))
-                reply_id = str(reply.get("id") or "")
-                if moment is None or not reply_id:
-                    continue
-                if moment < floor or not _after(moment, reply_id, position):
-                    break  # newest first: the rest were seen before
-                if reply.get("is_reply_owned_by_me"):
-                    continue
-                found.append(self._inbound(reply, moment, root=str(post["id"])))
+            try:
+                found.extend(self._conversation(str(post["id"]), position, floor))
+            except PermanentError as error:
+                # One post Threads will not show the replies of must not hold up the rest.
+                logger.warning("Threads replies under %s were not read: %s", post["id"], error)
+        return found
+
+    def _conversation(
+        self, post_id: str, position: tuple[dt.datetime, str] | None, floor: dt.datetime
+    ) -> list[Inbound]:
+        found: list[Inbound] = []
+        conversation = self._pages(
+            f"{API}/{post_id}/conversation", {"fields": REPLY_FIELDS, "reverse": "true"}
+        )
+        for reply in conversation:
+            moment = parse_time(reply.get("timestamp"))
+            reply_id = str(reply.get("id") or "")
+            if moment is None or not reply_id:
+                continue
+            if moment < floor or not _after(moment, reply_id, position):
+                break  # newest first: the rest were seen before
+            if not reply.get("is_reply_owned_by_me"):
+                found.append(self._inbound(reply, moment, root=post_id))
         return found
 
     def _mentions(

@@ -1100,3 +1100,35 @@ def test_contract_fetch_reads_at_most_max_posts_conversations(
             *sent(api, "GET", "/v1.0/182/conversation"),
         )
     ] == ["/v1.0/180/conversation", "/v1.0/181/conversation"]
+
+
+def test_contract_fetch_goes_on_past_a_post_whose_replies_are_refused(
+    api: HTTPServer, connector: ThreadsConnector
+) -> None:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    api.expect_request(f"/v1.0/{USER_ID}/threads", method="GET").respond_with_json(
+        {"data": [{"id": "1861", "timestamp": stamp(now)}, {"id": "1862", "timestamp": stamp(now)}]}
+    )
+    api.expect_request("/v1.0/1861/conversation").respond_with_json(
+        graph_error("Unsupported get request.", 100, 33), status=400
+    )
+    api.expect_request("/v1.0/1862/conversation").respond_with_json(
+        {"data": [_reply("1870", now, replied_to={"id": "1862"})]}
+    )
+    api.expect_request(f"/v1.0/{USER_ID}/mentions").respond_with_json({"data": []})
+
+    page = connector.fetch(cursor=None)
+
+    assert [i.external_id for i in page.items] == ["1870"]
+
+
+def test_contract_fetch_with_a_revoked_token_fails_whole(
+    api: HTTPServer, connector: ThreadsConnector
+) -> None:
+    api.expect_request(f"/v1.0/{USER_ID}/threads", method="GET").respond_with_json(
+        graph_error("Error validating access token: The session has been invalidated", 190, 460),
+        status=400,
+    )
+
+    with pytest.raises(CredentialRevoked):
+        connector.fetch(cursor=None)
