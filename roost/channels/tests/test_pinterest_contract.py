@@ -936,6 +936,21 @@ def test_contract_error_answers_become_typed_errors(
         assert raised.value.network_message == body["message"]
 
 
+def test_contract_a_trial_access_app_is_refused_with_pinterests_words(
+    api: HTTPServer, connector: PinterestConnector
+) -> None:
+    said = (
+        "Apps with Trial access may not create Pins in production https://api.pinterest.com"
+        " - use API Sandbox https://api-sandbox.pinterest.com instead."
+    )
+    api.expect_request("/v5/pins", method="POST").respond_with_json(error(29, said), status=403)
+
+    with pytest.raises(PermanentError) as refused:
+        connector.publish(publish_request(JPEG))
+
+    assert refused.value.network_message == said
+
+
 def test_contract_rate_limit_waits_as_long_as_the_answer_says(
     api: HTTPServer, connector: PinterestConnector
 ) -> None:
