@@ -182,6 +182,22 @@ def _upload_explain(response: httpx.Response) -> ConnectorError | None:
     )
 
 
+def _object(answer: Any) -> dict[str, Any]:
+    """An answer the reference documents as a JSON object; anything else is a fault of
+    the moment (a proxy's page, a cut answer), not a refusal."""
+    if not isinstance(answer, dict):
+        raise TransientError("Pinterest answered with something other than the object expected.")
+    return answer
+
+
+def pinterest_id(value: str, *, what: str) -> str:
+    """A Pinterest id (digits only, as the reference's patterns say) for a URL path."""
+    text = str(value).strip()
+    if not text.isdigit() or not text.isascii():
+        raise PermanentError(f"{text!r} is not a Pinterest {what} id.")
+    return text
+
+
 def _count(value: Any) -> int | None:
     """A figure from an answer as a whole number; None when the answer has none."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -250,6 +266,9 @@ class PinterestConnector(Connector):
     def _timeout(cls) -> httpx.Timeout:
         return httpx.Timeout(cls.request_timeout_s, connect=10.0)
 
+    def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        return _object(self._http().json(method, url, **kwargs))
+
     def _board_id(self) -> str:
         board_id = str(self.channel.settings.get("board_id") or self.channel.external_id or "")
         if not board_id.strip():
@@ -257,7 +276,7 @@ class PinterestConnector(Connector):
                 f"Channel {self.channel.id} names no Pinterest board; connect it again "
                 "and choose the board to publish to."
             )
-        return board_id.strip()
+        return pinterest_id(board_id, what="board")
 
     # Connecting.
 
@@ -271,7 +290,7 @@ class PinterestConnector(Connector):
             network=NETWORK, token=access_token, explain=explain, timeout=cls._timeout()
         )
         try:
-            user = http.json("GET", f"{API}/user_account")
+            user = _object(http.json("GET", f"{API}/user_account"))
             username = str(user.get("username") or "")
             accounts: list[ConnectableAccount] = []
             bookmark: str | None = None
@@ -279,8 +298,10 @@ class PinterestConnector(Connector):
                 params: dict[str, Any] = {"page_size": BOARD_PAGE_SIZE}
                 if bookmark:
                     params["bookmark"] = bookmark
-                page = http.json("GET", f"{API}/boards", params=params)
+                page = _object(http.json("GET", f"{API}/boards", params=params))
                 for board in page.get("items") or ():
+                    if not isinstance(board, dict) or not board.get("id"):
+                        continue
                     if board.get("is_ads_only"):
                         continue  # holds only ad Pins, which the organic API cannot make
                     owner = str((board.get("owner") or {}).get("username") or username)
@@ -309,7 +330,7 @@ class PinterestConnector(Connector):
 
     def verify(self) -> Account:
         """GET /v5/boards/{board_id}: the token works and the board is still there."""
-        board = self._http().json("GET", f"{API}/boards/{self._board_id()}")
+        board = self._call("GET", f"{API}/boards/{self._board_id()}")
         owner = str((board.get("owner") or {}).get("username") or "")
         name = str(board.get("name") or "")
         return Account(
@@ -365,7 +386,7 @@ class PinterestConnector(Connector):
             body["media_source"] = self._image_source(images[0])
         else:
             body["media_source"] = self._carousel_source(images, link=request.link)
-        pin = self._http().json("POST", f"{API}/pins", json=body)
+        pin = self._call("POST", f"{API}/pins", json=body)
         pin_id = str(pin.get("id") or "")
         if not pin_id:
             raise TransientError("Pinterest answered the new Pin without its id.")
@@ -374,7 +395,7 @@ class PinterestConnector(Connector):
     def delete(self, external_id: str) -> None:
         """DELETE /v5/pins/{pin_id}; a Pin already gone counts as deleted."""
         try:
-            self._http().send("DELETE", f"{API}/pins/{external_id}")
+            self._http().send("DELETE", f"{API}/pins/{pinterest_id(external_id, what='Pin')}")
         except PermanentError as error:
             if "not found" not in error.network_message.lower():
                 raise
@@ -392,9 +413,9 @@ class PinterestConnector(Connector):
             "end_date": today.isoformat(),
             "app_types": "ALL",
         }
-        url = f"{API}/pins/{external_id}/analytics"
+        url = f"{API}/pins/{pinterest_id(external_id, what='Pin')}/analytics"
         try:
-            answer = self._http().json(
+            answer = self._call(
                 "GET",
                 url,
                 params={**params, "metric_types": ",".join(STANDARD_METRICS + VIDEO_METRICS)},
@@ -402,12 +423,12 @@ class PinterestConnector(Connector):
         except PermanentError as error:
             if "not found" in error.network_message.lower():
                 raise
-            answer = self._http().json(
+            answer = self._call(
                 "GET", url, params={**params, "metric_types": ",".join(STANDARD_METRICS)}
             )
         summary: dict[str, int] = {}
         lifetime: dict[str, int] = {}
-        for split in (answer or {}).values():
+        for split in answer.values():
             if not isinstance(split, dict):
                 continue
             for into, figures in (
@@ -434,7 +455,7 @@ class PinterestConnector(Connector):
     def channel_stats(self) -> ChannelStats:
         """GET /v5/user_account: the account's followers. Its `monthly_views` is a figure
         of the last 30 days, not the running total `profile_views` means, so it is left out."""
-        user = self._http().json("GET", f"{API}/user_account")
+        user = self._call("GET", f"{API}/user_account")
         return ChannelStats(followers=_count(user.get("follower_count")))
 
     # Media.
@@ -520,11 +541,11 @@ class PinterestConnector(Connector):
         raised as `NotAccepted`: publishing again cannot double the Pin.
         """
         try:
-            registered = self._http().json("POST", f"{API}/media", json={"media_type": "video"})
+            registered = self._call("POST", f"{API}/media", json={"media_type": "video"})
             media_id = str(registered.get("media_id") or "")
             upload_url = str(registered.get("upload_url") or "")
-            if not media_id or not upload_url:
-                raise PermanentError("Pinterest registered the video without an upload address.")
+            if not media_id.isdigit() or not upload_url.startswith(("https://", "http://")):
+                raise TransientError("Pinterest registered the video without an upload address.")
             fields = {
                 str(key): str(value)
                 for key, value in (registered.get("upload_parameters") or {}).items()
@@ -555,7 +576,7 @@ class PinterestConnector(Connector):
     def _wait_until_processed(self, media_id: str) -> None:
         deadline = time.monotonic() + self.media_wait_s
         while True:
-            status = str(self._http().json("GET", f"{API}/media/{media_id}").get("status") or "")
+            status = str(self._call("GET", f"{API}/media/{media_id}").get("status") or "")
             if status == "succeeded":
                 return
             if status == "failed":

@@ -794,6 +794,30 @@ def test_contract_deleting_someone_elses_pin_is_refused_with_pinterests_words(
     assert refused.value.network_message == "You are not permitted to access that resource."
 
 
+def test_contract_an_id_that_is_not_pinterests_is_refused_before_sending(
+    api: HTTPServer, make_connector: Callable[..., PinterestConnector]
+) -> None:
+    with pytest.raises(PermanentError, match="not a Pinterest Pin id"):
+        make_connector().delete("../boards/549755885175")
+    with pytest.raises(PermanentError, match="not a Pinterest board id"):
+        make_connector(board_id="549755885175/sections").verify()
+
+    assert api.log == []
+
+
+def test_contract_an_answer_to_the_pin_that_is_not_its_object_leaves_the_outcome_unknown(
+    api: HTTPServer, connector: PinterestConnector
+) -> None:
+    api.expect_request("/v5/pins", method="POST").respond_with_data(
+        "<html>Bad gateway</html>", status=200, content_type="text/html"
+    )
+
+    with pytest.raises(TransientError) as unknown:
+        connector.publish(publish_request(JPEG))
+
+    assert not isinstance(unknown.value, NotAccepted)
+
+
 # Figures.
 
 
