@@ -353,7 +353,7 @@ class PinterestConnector(Connector):
         body: dict[str, Any] = {"board_id": self._board_id()}
         section = str(self.channel.settings.get("board_section_id") or "").strip()
         if section:
-            body["board_section_id"] = section
+            body["board_section_id"] = pinterest_id(section, what="board section")
         if title:
             body["title"] = title
         if description:
