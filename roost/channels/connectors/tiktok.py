@@ -403,8 +403,14 @@ class TikTokConnector(Connector):
     # Publishing.
 
     def _post_info(self, http: NetworkHttp) -> dict[str, Any]:
-        """The post settings the account allows now (`creator_info/query`)."""
-        creator = self._call(http, "POST", CREATOR_INFO_URL, json={})
+        """The post settings the account allows now (`creator_info/query`). Asking creates
+        nothing, so a lost answer here proves that nothing was posted."""
+        try:
+            creator = self._call(http, "POST", CREATOR_INFO_URL, json={})
+        except NotAccepted:
+            raise
+        except TransientError as error:
+            raise NotAccepted(f"{error} (before the post was started)") from error
         offered = [str(level) for level in creator.get("privacy_level_options") or ()]
         wanted = str(self.channel.settings.get("privacy_level") or DEFAULT_PRIVACY)
         if wanted not in offered:

@@ -562,6 +562,18 @@ def test_contract_failed_post_says_why(
         assert caught.value.network_message == reason
 
 
+def test_contract_creator_info_cut_off_cannot_have_posted(
+    api: HTTPServer, make_connector: Callable[..., TikTokConnector]
+) -> None:
+    api.expect_request("/v2/post/publish/creator_info/query/", method="POST").respond_with_data(
+        "Bad gateway", status=502
+    )
+
+    with pytest.raises(NotAccepted, match="before the post was started"):
+        make_connector(placement="photo").publish(photo_request("https://roost.example/1.jpg"))
+    assert sent(api, "POST", "/v2/post/publish/content/init/") == []
+
+
 def test_contract_video_init_cut_off_cannot_have_posted(
     api: HTTPServer, make_connector: Callable[..., TikTokConnector]
 ) -> None:
