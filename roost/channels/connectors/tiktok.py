@@ -102,12 +102,6 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/jpg", "image/webp"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm"})
 MAX_PHOTOS = 35
 
-PRIVACY_LEVELS: tuple[str, ...] = (
-    "PUBLIC_TO_EVERYONE",
-    "MUTUAL_FOLLOW_FRIENDS",
-    "FOLLOWER_OF_CREATOR",
-    "SELF_ONLY",
-)
 DEFAULT_PRIVACY = "PUBLIC_TO_EVERYONE"
 
 # `status/fetch` statuses.
