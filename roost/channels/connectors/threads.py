@@ -273,6 +273,7 @@ class ThreadsConnector(Connector):
         long_lived = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(long_lived, str) or not long_lived:
             raise TransientError("Threads exchanged the token for nothing.")
+        lasts = body.get("expires_in")
         profile = _client(long_lived)
         try:
             me = profile.json("GET", f"{API}/me", params={"fields": "id,username,name"})
@@ -285,6 +286,7 @@ class ThreadsConnector(Connector):
                 display_name=str(me.get("name") or ""),
                 placements=(PLACEMENT,),
                 access_token=long_lived,
+                expires_in=lasts if isinstance(lasts, int) and lasts > 0 else None,
             ),
         )
 

@@ -234,6 +234,7 @@ def test_contract_oauth_accounts_exchange_for_a_long_lived_token_then_read_the_p
     )
     assert account.placements == ("post",)
     assert account.access_token == LONG_LIVED
+    assert account.expires_in == 5183944
     exchange = only(api, "GET", "/access_token").args
     assert exchange["grant_type"] == "th_exchange_token"
     assert exchange["client_secret"] == APP.client_secret
