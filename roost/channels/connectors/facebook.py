@@ -21,6 +21,7 @@ API"; "Facebook Stories API"; Messenger Platform "Send API"; Page Insights.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -42,6 +43,7 @@ from roost.channels.connectors.base import (
     Inbound,
     InboundKind,
     MediaItem,
+    NotAccepted,
     OAuthSpec,
     PermanentError,
     PostMetrics,
@@ -63,8 +65,6 @@ logger = logging.getLogger(__name__)
 
 NETWORK = "Facebook"
 GRAPH = f"https://graph.facebook.com/{GRAPH_VERSION}"
-# Page video uploads go to their own host (Graph API reference, Page videos).
-GRAPH_VIDEO = f"https://graph-video.facebook.com/{GRAPH_VERSION}"
 WEB = "https://www.facebook.com"
 
 FEED, REELS, STORIES = "feed", "reels", "stories"
@@ -242,8 +242,8 @@ class FacebookConnector(Connector):
     def _get(self, path: str, **params: Any) -> Any:
         return self.http.json("GET", f"{GRAPH}/{path}", params=params)
 
-    def _post(self, path: str, *, base: str = GRAPH, **kwargs: Any) -> Any:
-        return self.http.json("POST", f"{base}/{path}", **kwargs)
+    def _post(self, path: str, **kwargs: Any) -> Any:
+        return self.http.json("POST", f"{GRAPH}/{path}", **kwargs)
 
     # Connecting.
 
@@ -379,9 +379,10 @@ class FacebookConnector(Connector):
         form: dict[str, Any] = {}
         if images:
             # Several photos: each uploaded unpublished, then one post attaches them.
-            for index, item in enumerate(images):
-                photo_id = _id(self._upload_photo(item, published=False))
-                form[f"attached_media[{index}]"] = f'{{"media_fbid":"{photo_id}"}}'
+            with _nothing_posted():
+                for index, item in enumerate(images):
+                    photo_id = _id(self._upload_photo(item, published=False))
+                    form[f"attached_media[{index}]"] = f'{{"media_fbid":"{photo_id}"}}'
             form["message"] = self._feed_text(request)
         else:
             if request.text:
@@ -411,22 +412,33 @@ class FacebookConnector(Connector):
         return answer if isinstance(answer, dict) else {}
 
     def _upload_page_video(self, item: MediaItem, *, description: str) -> str:
-        """Page videos' resumable upload: `start` names the size, each `transfer`
-        sends the byte range Facebook asks for next, `finish` publishes."""
+        """Page videos' chunked upload: `start` names the size, each `transfer` sends
+        the byte range Facebook asks for next, `finish` publishes. On graph.facebook.com:
+        the Video API overview retires the graph-video host, and its Resumable Upload
+        API (/{app-id}/uploads) needs a user token, which a Page channel does not keep."""
         path = f"{self._page_id()}/videos"
+        with _nothing_posted():
+            video_id, session = self._transfer_page_video(path, item)
+        form = {"upload_phase": "finish", "upload_session_id": session}
+        if description:
+            form["description"] = description
+        finished = self._post(path, data=form)
+        if isinstance(finished, dict) and finished.get("success") is False:
+            raise PermanentError(f"{NETWORK} did not publish the uploaded video.")
+        return video_id
+
+    def _transfer_page_video(self, path: str, item: MediaItem) -> tuple[str, str]:
+        """The `start` and `transfer` phases: (video id, upload session id)."""
         size = len(item.data)
-        started = self._post(
-            path, base=GRAPH_VIDEO, data={"upload_phase": "start", "file_size": str(size)}
-        )
+        started = self._post(path, data={"upload_phase": "start", "file_size": str(size)})
         video_id, session = _id(started, "video_id"), _id(started, "upload_session_id")
         start, end = _offsets(started)
         # Each answer names a later range; the bound stops a server that never advances.
         for _ in range(size + 2):
             if start >= end or start >= size:
-                break
+                return video_id, session
             answer = self._post(
                 path,
-                base=GRAPH_VIDEO,
                 data={
                     "upload_phase": "transfer",
                     "upload_session_id": session,
@@ -438,15 +450,7 @@ class FacebookConnector(Connector):
             if next_start <= start:
                 raise TransientError(f"{NETWORK} did not take the video past byte {start}.")
             start, end = next_start, next_end
-        else:
-            raise TransientError(f"{NETWORK} kept asking for more of the video.")
-        form = {"upload_phase": "finish", "upload_session_id": session}
-        if description:
-            form["description"] = description
-        finished = self._post(path, base=GRAPH_VIDEO, data=form)
-        if isinstance(finished, dict) and finished.get("success") is False:
-            raise PermanentError(f"{NETWORK} did not publish the uploaded video.")
-        return video_id
+        raise TransientError(f"{NETWORK} kept asking for more of the video.")
 
     def _upload_hosted(self, upload_url: str, item: MediaItem) -> None:
         """Send the whole file to the upload address a reel or video story was given."""
@@ -475,9 +479,10 @@ class FacebookConnector(Connector):
     def _publish_reel(self, request: PublishRequest) -> Published:
         video = self._one_video(request, "reel")
         path = f"{self._page_id()}/video_reels"
-        started = self._post(path, data={"upload_phase": "start"})
-        video_id = _id(started, "video_id")
-        self._upload_hosted(_text(started.get("upload_url")), video)
+        with _nothing_posted():
+            started = self._post(path, data={"upload_phase": "start"})
+            video_id = _id(started, "video_id")
+            self._upload_hosted(_text(started.get("upload_url")), video)
         form = {"upload_phase": "finish", "video_id": video_id, "video_state": "PUBLISHED"}
         description = self._feed_text(request)
         if description:
@@ -519,12 +524,14 @@ class FacebookConnector(Connector):
         item = request.media[0]
         page = self._page_id()
         if item.mime_type.startswith("image/"):
-            photo_id = _id(self._upload_photo(item, published=False))
+            with _nothing_posted():
+                photo_id = _id(self._upload_photo(item, published=False))
             answer = self._post(f"{page}/photo_stories", data={"photo_id": photo_id})
         elif item.mime_type.startswith("video/"):
-            started = self._post(f"{page}/video_stories", data={"upload_phase": "start"})
-            video_id = _id(started, "video_id")
-            self._upload_hosted(_text(started.get("upload_url")), item)
+            with _nothing_posted():
+                started = self._post(f"{page}/video_stories", data={"upload_phase": "start"})
+                video_id = _id(started, "video_id")
+                self._upload_hosted(_text(started.get("upload_url")), item)
             answer = self._post(
                 f"{page}/video_stories", data={"upload_phase": "finish", "video_id": video_id}
             )
@@ -788,6 +795,19 @@ class FacebookConnector(Connector):
         if followers is None:
             followers = body.get("fan_count")
         return ChannelStats(followers=None if followers is None else _count(followers))
+
+
+@contextlib.contextmanager
+def _nothing_posted() -> Iterator[None]:
+    """Around the uploads that come before the publishing call: until that call, the
+    Page shows nothing, so a lost answer there proves no post was made. It becomes
+    `NotAccepted`, which Roost may send again, instead of an unconfirmed outcome."""
+    try:
+        yield
+    except NotAccepted:
+        raise
+    except TransientError as error:
+        raise NotAccepted(f"{error} Nothing was posted yet.") from error
 
 
 def _after(body: Any) -> str | None:

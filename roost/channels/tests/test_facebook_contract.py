@@ -9,10 +9,9 @@ video_state=PUBLISHED, status); the "Facebook Stories API" (photo_stories,
 video_stories); the Messenger Platform "Send API"; Page Insights; and the Graph API
 "Handling errors" page with the `X-Business-Use-Case-Usage` header.
 
-A loopback `HTTPServer` stands in for graph.facebook.com, graph-video.facebook.com
-and www.facebook.com (through `ROOST_NETWORK_ENDPOINTS`) and answers with the JSON
-shapes those pages document; each test checks what Roost sends as well as how it
-reads the answer.
+A loopback `HTTPServer` stands in for graph.facebook.com and www.facebook.com
+(through `ROOST_NETWORK_ENDPOINTS`) and answers with the JSON shapes those pages
+document; each test checks what Roost sends as well as how it reads the answer.
 """
 
 from __future__ import annotations
@@ -84,7 +83,6 @@ def graph(httpserver: HTTPServer, settings: Any) -> HTTPServer:
     base = httpserver.url_for("").rstrip("/")
     settings.ROOST_NETWORK_ENDPOINTS = {
         "https://graph.facebook.com": base,
-        "https://graph-video.facebook.com": base,
         "https://www.facebook.com": base,
     }
     settings.ROOST_ALLOW_PRIVATE_NETWORK_HOSTS = ["127.0.0.1", "localhost"]
@@ -517,6 +515,24 @@ def test_contract_a_reel_facebook_fails_to_process_is_refused_with_its_words(
         make_connector("reels").publish(request(media=(MP4,)))
 
     assert "could not publish the reel" in str(refused.value)
+
+
+def test_contract_an_upload_lost_before_publishing_proves_nothing_was_posted(
+    graph: HTTPServer, make_connector: Callable[..., FacebookConnector]
+) -> None:
+    upload_url = graph.url_for("/video-upload/v24.0/900000000000012")
+    graph.expect_request(f"{V}/{PAGE_ID}/video_reels", method="POST").respond_with_json(
+        {"video_id": "900000000000012", "upload_url": upload_url}
+    )
+    graph.expect_request("/video-upload/v24.0/900000000000012").respond_with_data(
+        "Service Unavailable", status=503
+    )
+
+    # The reel was never finished, so sending it again cannot post it twice.
+    with pytest.raises(NotAccepted, match="Nothing was posted"):
+        make_connector("reels").publish(request(media=(MP4,)))
+
+    assert len(sent(graph, "POST", f"{V}/{PAGE_ID}/video_reels")) == 1
 
 
 def test_contract_a_reel_needs_exactly_one_video(
