@@ -186,7 +186,7 @@ def test_contract_finish_exchanges_the_code_at_the_token_endpoint(graph: HTTPSer
 def test_contract_accounts_exchange_for_a_long_lived_token_then_list_pages(
     graph: HTTPServer,
 ) -> None:
-    graph.expect_request(f"{V}/oauth/access_token", method="GET").respond_with_json(
+    graph.expect_request(f"{V}/oauth/access_token", method="POST").respond_with_json(
         {"access_token": LONG_TOKEN, "token_type": "bearer", "expires_in": 5183944}
     )
 
@@ -234,11 +234,13 @@ def test_contract_accounts_exchange_for_a_long_lived_token_then_list_pages(
 
     found = FacebookConnector.oauth_accounts(access_token=USER_TOKEN, app=APP)
 
-    exchange = only(graph, "GET", f"{V}/oauth/access_token")
-    assert exchange.args["grant_type"] == "fb_exchange_token"
-    assert exchange.args["fb_exchange_token"] == USER_TOKEN
-    assert exchange.args["client_id"] == APP.client_id
-    assert exchange.args["client_secret"] == APP.client_secret
+    exchange = only(graph, "POST", f"{V}/oauth/access_token")
+    assert exchange.form["grant_type"] == "fb_exchange_token"
+    assert exchange.form["fb_exchange_token"] == USER_TOKEN
+    assert exchange.form["client_id"] == APP.client_id
+    assert exchange.form["client_secret"] == APP.client_secret
+    # Secrets travel in the body, never in the address (which clients log).
+    assert exchange.query_string == b""
     listed = sent(graph, "GET", f"{V}/me/accounts")
     assert len(listed) == 2
     assert all(r.headers["Authorization"] == f"OAuth {LONG_TOKEN}" for r in listed)
@@ -254,7 +256,7 @@ def test_contract_accounts_exchange_for_a_long_lived_token_then_list_pages(
 
 
 def test_contract_a_refused_exchange_is_a_typed_error(graph: HTTPServer) -> None:
-    graph.expect_request(f"{V}/oauth/access_token", method="GET").respond_with_json(
+    graph.expect_request(f"{V}/oauth/access_token", method="POST").respond_with_json(
         graph_error(190, "Error validating access token: Session has expired", subcode=463),
         status=400,
     )
