@@ -27,8 +27,10 @@ import logging
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
 
 from roost.channels.connectors.base import (
     Account,
@@ -456,8 +458,9 @@ class FacebookConnector(Connector):
 
     def _upload_hosted(self, upload_url: str, item: MediaItem) -> None:
         """Send the whole file to the upload address a reel or video story was given."""
-        if not upload_url.startswith("https://") and not upload_url.startswith("http://"):
-            raise TransientError(f"{NETWORK} gave no upload address.")
+        if not _upload_address_trusted(upload_url):
+            # The Page token goes with the file: only to Facebook's own upload host.
+            raise PermanentError(f"{NETWORK} named an upload address outside facebook.com.")
         answer = self.http.json(
             "POST",
             upload_url,
@@ -505,7 +508,13 @@ class FacebookConnector(Connector):
         for attempt in range(self.poll_attempts):
             if attempt:
                 time.sleep(self.poll_interval_s)
-            body = self._get(video_id, fields="status")
+            try:
+                body = self._get(video_id, fields="status")
+            except ConnectorError as error:
+                # `finish` was accepted: the reel is Facebook's to publish now, and a
+                # status that cannot be read says nothing against it.
+                logger.info("Facebook reel %s status unread: %s", video_id, type(error).__name__)
+                return
             status = body.get("status") if isinstance(body, dict) else None
             if not isinstance(status, dict):
                 return
@@ -797,6 +806,22 @@ class FacebookConnector(Connector):
         if followers is None:
             followers = body.get("fan_count")
         return ChannelStats(followers=None if followers is None else _count(followers))
+
+
+def _upload_address_trusted(url: str) -> bool:
+    """Whether an upload address a Graph answer named may receive the Page token: an
+    https address on facebook.com, or one of the servers `ROOST_NETWORK_ENDPOINTS`
+    sends Facebook's addresses to."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and (host == "facebook.com" or host.endswith(".facebook.com")):
+        return True
+    overrides = getattr(settings, "ROOST_NETWORK_ENDPOINTS", {}) or {}
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return any(str(target).rstrip("/") == origin for target in overrides.values())
 
 
 @contextlib.contextmanager

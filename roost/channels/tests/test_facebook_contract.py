@@ -537,6 +537,29 @@ def test_contract_an_upload_lost_before_publishing_proves_nothing_was_posted(
     assert len(sent(graph, "POST", f"{V}/{PAGE_ID}/video_reels")) == 1
 
 
+def test_contract_the_page_token_goes_to_no_upload_address_outside_facebook(
+    graph: HTTPServer, make_connector: Callable[..., FacebookConnector]
+) -> None:
+    graph.expect_request(f"{V}/{PAGE_ID}/video_reels", method="POST").respond_with_json(
+        {"video_id": "900000000000013", "upload_url": "https://uploads.example.net/v/1"}
+    )
+
+    with pytest.raises(PermanentError, match=r"outside facebook\.com"):
+        make_connector("reels").publish(request(media=(MP4,)))
+
+    assert len(graph.log) == 1
+
+
+def test_contract_a_reel_whose_status_cannot_be_read_still_counts_as_published(
+    graph: HTTPServer, make_connector: Callable[..., FacebookConnector]
+) -> None:
+    reel_server(graph, [])  # the status answers run out: the server answers 500
+
+    published = make_connector("reels").publish(request(media=(MP4,)))
+
+    assert published.external_id == "900000000000009"
+
+
 def test_contract_a_reel_needs_exactly_one_video(
     graph: HTTPServer, make_connector: Callable[..., FacebookConnector]
 ) -> None:
