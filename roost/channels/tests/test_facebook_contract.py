@@ -408,6 +408,30 @@ def test_contract_a_feed_video_is_uploaded_in_the_ranges_facebook_asks_for(
     assert_page_token(calls[0])
 
 
+def test_contract_a_video_upload_that_stops_advancing_is_not_accepted(
+    graph: HTTPServer, connector: FacebookConnector
+) -> None:
+    def videos(req: Request) -> Response:
+        if req.form["upload_phase"] == "start":
+            body: dict[str, Any] = {
+                "video_id": "900000000000002",
+                "upload_session_id": "2918363",
+                "start_offset": "0",
+                "end_offset": "12",
+            }
+        else:
+            body = {"start_offset": "0", "end_offset": "12"}  # the same range again
+        return Response(json.dumps(body), content_type="application/json")
+
+    graph.expect_request(f"{V}/{PAGE_ID}/videos", method="POST").respond_with_handler(videos)
+
+    with pytest.raises(NotAccepted, match="past byte 0"):
+        connector.publish(request(media=(MP4,)))
+
+    phases = [c.form["upload_phase"] for c in sent(graph, "POST", f"{V}/{PAGE_ID}/videos")]
+    assert phases == ["start", "transfer"]
+
+
 def test_contract_feed_media_the_placement_cannot_take_is_refused_before_sending(
     graph: HTTPServer, connector: FacebookConnector
 ) -> None:
