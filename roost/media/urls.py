@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:asset_id>/", views.detail, name="detail"),
     path("<int:asset_id>/renditions/", views.renditions, name="renditions"),
     path("<int:asset_id>/original", views.original, name="original"),
+    path("out/<str:token>", views.published, name="published"),
     path("<int:asset_id>/preview.jpg", views.preview, name="preview"),
     path(
         "<int:asset_id>/renditions/<int:rendition_id>/file",

@@ -9,6 +9,7 @@ from typing import IO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import Storage, default_storage
 from django.core.paginator import Paginator
 from django.db.models.fields.files import FieldFile
 from django.http import (
@@ -30,6 +31,7 @@ from roost.core.views.viewer import viewer_of
 from roost.media import selectors, services
 from roost.media.forms import AssetForm, LibraryFilterForm, UploadForm, split_tags
 from roost.media.models import MediaAsset
+from roost.media.published import published_file
 
 AREA = "publish"
 PAGE_SIZE = 48
@@ -185,9 +187,15 @@ def _serve(
     """The file, whole or one byte range (video players seek with ranges)."""
     if not field or not field.name:
         raise Http404("No file.")
+    return _serve_stored(request, field.storage, field.name, content_type, filename=filename)
+
+
+def _serve_stored(
+    request: HttpRequest, storage: Storage, name: str, content_type: str, *, filename: str
+) -> HttpResponseBase:
     try:
-        handle = field.storage.open(field.name, "rb")
-        size = field.storage.size(field.name)
+        handle = storage.open(name, "rb")
+        size = storage.size(name)
     except FileNotFoundError as exc:
         raise Http404("No file.") from exc
     download = "download" in request.GET
@@ -244,3 +252,16 @@ def rendition_file(request: HttpRequest, asset_id: int, rendition_id: int) -> Ht
     label = f"-{rendition.label}" if rendition.label else ""
     name = f"{rendition.network}-{rendition.placement}{label}-{rendition.width}x{rendition.height}"
     return _serve(request, rendition.file, content_type, filename=name + extension)
+
+
+@require_GET
+def published(request: HttpRequest, token: str) -> HttpResponseBase:
+    """A post's media for the network that fetches it (no sign-in: the signed token is
+    the permission; see `roost.media.published`)."""
+    found = published_file(token)
+    if found is None:
+        raise Http404("No file.")
+    name, mime_type = found
+    return _serve_stored(
+        request, default_storage, name, mime_type, filename=posixpath.basename(name)
+    )

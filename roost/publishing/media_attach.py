@@ -18,6 +18,7 @@ from roost.core.models import User
 from roost.core.permissions import Action, require
 from roost.core.tenancy import require_same_organization
 from roost.media.models import MediaAsset, Rendition, RenditionStatus
+from roost.media.published import published_url
 from roost.publishing.approvals.lifecycle import post_edited
 from roost.publishing.locks import post_locked, posts_locked
 from roost.publishing.models import Post, PostMedia, Variant
@@ -183,5 +184,6 @@ def variant_media(variant: Variant) -> tuple[MediaItem, ...]:
             mime = "video/mp4" if asset.kind == "video" else "image/jpeg"
         with default_storage.open(name, "rb") as handle:
             data = handle.read()
-        items.append(MediaItem(data=data, mime_type=mime, alt_text=asset.alt_text))
+        url = published_url(name=name, mime_type=mime)
+        items.append(MediaItem(data=data, mime_type=mime, alt_text=asset.alt_text, url=url))
     return tuple(items)

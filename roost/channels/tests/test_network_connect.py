@@ -19,7 +19,7 @@ from pytest_httpserver import HTTPServer
 
 from roost.channels import vault
 from roost.channels.models import Channel, Credential, NetworkApp
-from roost.channels.network_apps import network_app_set, network_app_secrets_rewrap
+from roost.channels.network_apps import network_app_secrets_rewrap, network_app_set
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, ChannelGroup, Role
 

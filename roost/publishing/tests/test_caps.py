@@ -38,7 +38,10 @@ def _with_photo(posts: list[Post], publisher, photo) -> None:  # noqa: F811
 
 @pytest.mark.django_db
 def test_sixty_instagram_posts_due_in_a_day_fifty_go_out_and_ten_wait_with_the_reason(
-    make_channel, due_post, publisher, photo  # noqa: F811
+    make_channel,
+    due_post,
+    publisher,
+    photo,  # noqa: F811
 ):
     channel = make_channel("instagram", "portrait", "acme.ig")
     posts = [due_post([channel], text=f"Look number {n}") for n in range(60)]
@@ -55,8 +58,10 @@ def test_sixty_instagram_posts_due_in_a_day_fifty_go_out_and_ten_wait_with_the_r
     for variant in held:
         assert variant.last_error.startswith("Held by the network's cap: Instagram")
         assert "at most 50 posts per 24 hours from acme.ig" in variant.last_error
-        assert soon - dt.timedelta(minutes=5) < variant.next_attempt_at <= soon + dt.timedelta(
-            minutes=1
+        assert (
+            soon - dt.timedelta(minutes=5)
+            < variant.next_attempt_at
+            <= soon + dt.timedelta(minutes=1)
         )
         assert variant.attempts == 0
     assert AuditEvent.objects.filter(action=HELD_ACTION).count() == 10
@@ -73,7 +78,10 @@ def test_sixty_instagram_posts_due_in_a_day_fifty_go_out_and_ten_wait_with_the_r
 
 @pytest.mark.django_db
 def test_posts_already_out_today_count_and_room_opens_when_the_oldest_leaves_the_window(
-    make_channel, due_post, publisher, photo  # noqa: F811
+    make_channel,
+    due_post,
+    publisher,
+    photo,  # noqa: F811
 ):
     channel = make_channel("instagram", "portrait", "acme.ig")
     earlier = [due_post([channel], text=f"Earlier {n}") for n in range(48)]
@@ -88,14 +96,15 @@ def test_posts_already_out_today_count_and_room_opens_when_the_oldest_leaves_the
     waiting = Variant.objects.filter(state=VariantState.SCHEDULED).order_by("next_attempt_at")
     first = waiting.first()
     assert first is not None
-    assert abs(first.next_attempt_at - (oldest + dt.timedelta(hours=24))) < dt.timedelta(
-        seconds=5
-    )
+    assert abs(first.next_attempt_at - (oldest + dt.timedelta(hours=24))) < dt.timedelta(seconds=5)
 
 
 @pytest.mark.django_db
 def test_one_account_shares_its_cap_across_placements_and_another_account_has_its_own(
-    make_channel, due_post, publisher, photo  # noqa: F811
+    make_channel,
+    due_post,
+    publisher,
+    photo,  # noqa: F811
 ):
     portrait = make_channel("instagram", "portrait", "acme.ig")
     stories = make_channel("instagram", "stories", "acme.ig")
@@ -121,7 +130,10 @@ def test_a_placement_cap_counts_only_its_placement():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_workers_racing_on_one_account_never_send_past_its_cap(
-    make_channel, due_post, publisher, photo  # noqa: F811
+    make_channel,
+    due_post,
+    publisher,
+    photo,  # noqa: F811
 ):
     channel = make_channel("instagram", "portrait", "acme.ig")
     posts = [due_post([channel], text=f"Race {n}") for n in range(60)]

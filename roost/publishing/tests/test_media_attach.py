@@ -137,3 +137,28 @@ def test_another_organisations_post_is_not_found_when_attaching_media(
     assert refused.value.code == ErrorCode.NOT_FOUND
     assert Post.objects.get(pk=post.pk).version == post.version
     assert not post.media_items.exists()
+
+
+@pytest.mark.django_db
+def test_networks_that_fetch_media_get_a_signed_address_that_serves_the_rendition(
+    make_channel, due_post, publisher, photo, client, settings
+):
+    from urllib.parse import urlsplit
+
+    from roost.publishing.media_attach import variant_media
+
+    instagram = make_channel("instagram", "portrait", "acme.ig")
+    post = due_post([instagram], text="New in")
+    post_media_set(actor=publisher, post=post, assets=[photo])
+    variant = post.variants.get()
+    settings.ROOST_BASE_URL = "http://roost.example"
+    assert variant_media(variant)[0].url == ""  # a network cannot fetch from plain http
+    settings.ROOST_BASE_URL = "https://roost.example"
+    item = variant_media(variant)[0]
+    assert item.url.startswith("https://roost.example/media-library/out/")
+    path = urlsplit(item.url).path
+    answer = client.get(path)  # the network signs in to nothing
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "image/jpeg"
+    assert b"".join(answer.streaming_content) == item.data
+    assert client.get(path[:-3] + "abc").status_code == 404  # a changed token opens nothing
