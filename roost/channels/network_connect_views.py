@@ -117,6 +117,10 @@ def network_connect(request: HttpRequest, network: str) -> HttpResponse:
     if network not in oauth_connectors():
         raise ApplicationError(ErrorCode.NOT_FOUND, "No such network to connect.")
     allowed = channel_group_ids_allowed(viewer, Action.CHANNEL_MANAGE)
+    if allowed is not None and not allowed:
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED, "Your roles do not allow adding channels."
+        )
     groups = core_selectors.channel_group_list(viewer=viewer)
     if allowed is not None:
         groups = groups.filter(pk__in=allowed)

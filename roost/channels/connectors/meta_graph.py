@@ -11,7 +11,10 @@ errors"; Instagram Platform, "Error codes"):
 - 4, 17, 32, 613, 80001-80014 and 9: a rate limit; the wait comes from the
   `X-Business-Use-Case-Usage` header (`estimated_time_to_regain_access`, in
   minutes) where Meta sends it;
-- 1, 2 or `is_transient`: try again later;
+- 1, 2, -1, -2 (Instagram's "server error, try again") or `is_transient`: try again
+  later;
+- 10 with subcode 2018278 is a reply sent after the 24-hour messaging window: that
+  message is refused, the token is fine;
 - anything else: the request itself was refused, with Meta's words for it.
 """
 
@@ -37,7 +40,10 @@ TOKEN_INVALID = {102, 190}
 TOKEN_EXPIRED_SUBCODE = 463
 PERMISSION = {10, *range(200, 300)}
 RATE_LIMITED = {4, 9, 17, 32, 613, *range(80001, 80015)}
-TRANSIENT = {1, 2}
+TRANSIENT = {1, 2, -1, -2}
+# Code 10 with this subcode: a message outside the 24-hour window for replies, a refusal
+# of this one message, not of the token.
+OUTSIDE_MESSAGING_WINDOW = 2018278
 # Without a named wait: a day for a daily publishing cap, a quarter of an hour otherwise.
 DAILY_CAP_SUBCODES = {2207042}
 DEFAULT_WAIT_S = 900.0
@@ -86,6 +92,8 @@ def graph_error(response: httpx.Response, *, network: str) -> ConnectorError | N
         if subcode == TOKEN_EXPIRED_SUBCODE:
             return CredentialExpired(f"The {network} token expired: {said}")
         return CredentialRevoked(f"{network} no longer accepts the token: {said}")
+    if code == 10 and subcode == OUTSIDE_MESSAGING_WINDOW:
+        return PermanentError(f"{network} refused the message: {said}", network_message=said)
     if code in PERMISSION:
         return CredentialRevoked(f"{network} withholds a permission Roost needs: {said}")
     if code in RATE_LIMITED or response.status_code == 429:

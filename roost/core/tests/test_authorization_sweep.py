@@ -209,6 +209,16 @@ EXPECTED: dict[str, Expectation] = {
     "POST channels:mastodon_callback": SIGNED_IN,
     "GET channels:bluesky_connect": ADMIN_MANAGER,
     "POST channels:bluesky_connect": ADMIN_MANAGER,
+    "GET channels:network_apps": ADMIN_ONLY,
+    "POST channels:network_apps": ADMIN_ONLY,
+    "GET channels:network_app_forget": NOT_ALLOWED,
+    "POST channels:network_app_forget": ADMIN_ONLY,
+    "GET channels:network_connect": ADMIN_MANAGER,
+    "POST channels:network_connect": ADMIN_MANAGER,
+    "GET channels:network_callback": SIGNED_IN,
+    "POST channels:network_callback": SIGNED_IN,
+    "GET channels:network_pick": SIGNED_IN,
+    "POST channels:network_pick": SIGNED_IN,
     "GET channels:status": NOT_ALLOWED,
     "POST channels:status": ADMIN_MANAGER,
     "GET channels:check": NOT_ALLOWED,
@@ -301,6 +311,8 @@ EXPECTED: dict[str, Expectation] = {
     "POST publishing:compliance_delete": ADMIN_MANAGER,
     "GET media:library": SIGNED_IN,
     "POST media:library": NOT_ALLOWED,
+    "GET media:published": PUBLIC,
+    "POST media:published": NOT_ALLOWED,
     "GET media:upload": SIGNED_IN,
     "POST media:upload": SIGNED_IN,
     "GET media:detail": SIGNED_IN,
@@ -714,7 +726,8 @@ FORM_DATA: dict[str, dict[str, str]] = {
 # Path parameters whose value is no object of the organisation: a bearer secret, or a
 # network of the platform catalogue (shared by every organisation).
 # ("kind": a dashboard's kind, which every organisation has, each with its own figures.)
-NOT_THE_ORGANISATIONS = {"token", "uidb64", "webhook_id", "key", "kind"}
+# ("pick_id": a choice kept in the person's own session; "network": a connector.)
+NOT_THE_ORGANISATIONS = {"token", "uidb64", "webhook_id", "key", "kind", "pick_id", "network"}
 
 
 @dataclass(frozen=True)
@@ -961,6 +974,9 @@ class Objects:
             .pk,  # type: ignore[union-attr]
             ("oncall:policy", "policy_id"): policy.pk,
             ("/api/v1/escalation-policies", "policy_id"): policy.pk,
+            ("channels:network", "network"): "threads",
+            ("channels:network_pick", "pick_id"): "no-such-choice",
+            ("media:published", "token"): "no-such-token",
             ("sandbox:network_message", "external_id"): sandbox_inbound.external_id,
             ("sandbox:network_message", "network"): sandbox_inbound.account.network,
             ("sandbox:network_message", "handle"): sandbox_inbound.account.handle,
