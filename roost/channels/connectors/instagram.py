@@ -22,6 +22,11 @@ Each container is polled (`status_code`) until FINISHED, boundedly, and then
 `media_publish` makes the post. Instagram fetches images itself, so an image needs
 `MediaItem.url` (Roost's signed public address); videos are uploaded as bytes.
 
+Comments and replies on the account's media, posts that tag it, and its direct
+messages (the Page's Instagram conversations, Messenger Platform) come into the inbox;
+answers to comments go to their `replies` edge, answers to messages to the Page's
+`messages` edge.
+
 Nothing is visible before `media_publish`: a failure before it is raised as
 `NotAccepted` (containers left behind expire after 24 hours), and a cut-off
 `media_publish` asks the container whether it was published; only when it was, or
@@ -116,11 +121,23 @@ def graph_time(value: Any) -> dt.datetime | None:
 RETRY_CODES = frozenset({-1, -2})
 
 
+# Messenger Platform: code 10 with this subcode is a message sent outside the window in
+# which the person may be answered, not a missing permission.
+OUTSIDE_WINDOW_SUBCODE = 2018278
+
+
 def _explain(response: httpx.Response) -> ConnectorError | None:
     error = graph_error_fields(response)
-    if error is not None and error.get("code") in RETRY_CODES:
-        said = str(error.get("error_user_msg") or error.get("message") or "")[:MESSAGE_LIMIT]
+    if error is None:
+        return None
+    said = str(error.get("error_user_msg") or error.get("message") or "")[:MESSAGE_LIMIT]
+    if error.get("code") in RETRY_CODES:
         return TransientError(f"Instagram failed for now: {said}")
+    if error.get("error_subcode") == OUTSIDE_WINDOW_SUBCODE:
+        return PermanentError(
+            f"Instagram no longer lets the account answer this conversation: {said}",
+            network_message=said,
+        )
     return graph_error(response, network=NETWORK)
 
 
@@ -175,9 +192,7 @@ class InstagramConnector(Connector):
     name = "instagram"
     # No PUBLISH_TEXT or PUBLISH_LINK: every Instagram post carries media, and links in
     # captions are not clickable (a link is added to the caption as plain text). No
-    # DIRECT_MESSAGES: Instagram messaging goes through the Messenger Platform, with
-    # webhooks, which this connector does not use. No LOOKUP and no IDEMPOTENT_PUBLISH:
-    # the API finds no post by a key Roost chooses.
+    # LOOKUP and no IDEMPOTENT_PUBLISH: the API finds no post by a key Roost chooses.
     capabilities = frozenset(
         {
             Capability.PUBLISH_IMAGE,
@@ -186,6 +201,8 @@ class InstagramConnector(Connector):
             Capability.DELETE,
             Capability.FETCH_COMMENTS,
             Capability.FETCH_MENTIONS,
+            Capability.FETCH_MESSAGES,
+            Capability.DIRECT_MESSAGES,
             Capability.HIDE,
             Capability.METRICS,
             Capability.CHANNEL_STATS,
@@ -201,8 +218,10 @@ class InstagramConnector(Connector):
             "instagram_content_publish",
             "instagram_manage_comments",
             "instagram_manage_insights",
+            "instagram_manage_messages",
             "pages_show_list",
             "pages_read_engagement",
+            "pages_manage_metadata",
             "business_management",
         ),
         # Facebook Login's code flow for a web server authenticates with the app secret;
@@ -580,10 +599,46 @@ class InstagramConnector(Connector):
     # Conversations under the account's posts.
 
     def reply(self, *, to_external_id: str, text: str, idempotency_key: str) -> Published:
-        """Reply to a comment on the account's media (replies to replies are not possible:
-        Instagram threads one level deep, so a reply to a reply answers its parent)."""
+        """Answer a comment on the account's media, or a direct message.
+
+        Comment ids are numbers; message ids are not (Messenger Platform ids such as
+        `aWdfZAG1f...`), and an answer to a message goes to its sender through the Page's
+        `messages` edge. Instagram threads comments one level deep, so a reply to a
+        reply answers its parent comment."""
+        if not to_external_id.isdigit():
+            return self._message(to_external_id, text)
         body = self._post(f"{to_external_id}/replies", message=text)
         return Published(external_id=self._id_of(body, "a reply"), url="")
+
+    def _message(self, message_id: str, text: str) -> Published:
+        page_id = self._page_id()
+        found = self._get(message_id, fields="from,to")
+        sender = (found.get("from") or {}).get("id")
+        if not sender or str(sender) == self.channel.external_id:
+            recipients = (found.get("to") or {}).get("data") or []
+            sender = next(
+                (r.get("id") for r in recipients if str(r.get("id")) != self.channel.external_id),
+                None,
+            )
+        if not sender:
+            raise PermanentError(f"Instagram names no one to answer for message {message_id}.")
+        body = self._api().json(
+            "POST",
+            f"{API}/{page_id}/messages",
+            json={"recipient": {"id": str(sender)}, "message": {"text": text}},
+        )
+        sent = body.get("message_id") if isinstance(body, dict) else None
+        if not sent:
+            raise TransientError("Instagram answered a direct message without its id.")
+        return Published(external_id=str(sent), url="")
+
+    def _page_id(self) -> str:
+        page_id = str(self.channel.settings.get("page_id") or "")
+        if not page_id:
+            raise PermanentError(
+                f"Channel {self.channel.id} has no Facebook Page id; connect it again."
+            )
+        return page_id
 
     def hide(self, external_id: str) -> None:
         self._post(external_id, hide="true")
@@ -596,12 +651,13 @@ class InstagramConnector(Connector):
         self._api().json("DELETE", f"{API}/{external_id}")
 
     def fetch(self, *, cursor: str | None) -> FetchPage:
-        """Comments and replies on the account's recent media, and media it is tagged in.
+        """Comments and replies on the account's recent media, media it is tagged in, and
+        direct messages.
 
         One page of media per call, each with its newest comments and their replies;
-        the cursor keeps the sweep's place (`after`) and the newest comment seen, and
-        only comments newer than the last finished sweep come back. Tags are read at
-        the start of each sweep.
+        the cursor keeps the sweep's place (`after`) and the newest item seen, and only
+        items newer than the last finished sweep come back. Tags and the most recently
+        active conversations are read at the start of each sweep.
         """
         state = _Cursor.read(cursor)
         since = graph_time(state.since)
@@ -609,6 +665,8 @@ class InstagramConnector(Connector):
         items: list[Inbound] = []
         if not state.after:
             items.extend(self._mentions(ig_user, since))
+            if self.channel.settings.get("page_id"):
+                items.extend(self._messages(since))
         params: dict[str, Any] = {
             "fields": (
                 f"id,timestamp,permalink,comments.limit({self.comments_per_media})"
@@ -663,6 +721,38 @@ class InstagramConnector(Connector):
                     created_at=created,
                     parent_external_id=parent,
                     url=permalink,
+                )
+
+    def _messages(self, since: dt.datetime | None) -> Iterator[Inbound]:
+        """Messages of the Page's most recently active Instagram conversations (Meta
+        gives the newest 20 of each), the account's own left out."""
+        body = self._get(
+            f"{self._page_id()}/conversations",
+            platform="instagram",
+            fields="id,updated_time,messages{id,created_time,from,to,message}",
+            limit=self.page_size,
+        )
+        own = self.channel.external_id
+        own_name = str(self.channel.settings.get("username") or "")
+        for conversation in body.get("data") or []:
+            updated = graph_time(conversation.get("updated_time"))
+            if since is not None and updated is not None and updated <= since:
+                continue
+            for message in (conversation.get("messages") or {}).get("data") or []:
+                author = message.get("from") or {}
+                created = graph_time(message.get("created_time"))
+                if created is None or (since is not None and created <= since):
+                    continue
+                username = str(author.get("username") or "")
+                if str(author.get("id") or "") == own or (own_name and username == own_name):
+                    continue
+                yield Inbound(
+                    external_id=str(message.get("id")),
+                    kind=InboundKind.DIRECT_MESSAGE,
+                    author_handle=f"@{username}",
+                    text=str(message.get("message") or ""),
+                    created_at=created,
+                    parent_external_id=str(conversation.get("id") or ""),
                 )
 
     def _mentions(self, ig_user: str, since: dt.datetime | None) -> Iterator[Inbound]:

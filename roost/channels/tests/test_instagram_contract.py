@@ -166,7 +166,8 @@ def test_contract_oauth_start_asks_facebook_login_for_the_instagram_permissions(
     assert query["state"]
     assert query["scope"] == (
         "instagram_basic,instagram_content_publish,instagram_manage_comments,"
-        "instagram_manage_insights,pages_show_list,pages_read_engagement,business_management"
+        "instagram_manage_insights,instagram_manage_messages,pages_show_list,"
+        "pages_read_engagement,pages_manage_metadata,business_management"
     )
     assert query["display"] == "page"
     assert json.loads(query["extras"]) == {"setup": {"channel": "IG_API_ONBOARDING"}}
@@ -347,6 +348,8 @@ def test_contract_declares_what_it_implements(connector: InstagramConnector) -> 
         Capability.DELETE,
         Capability.FETCH_COMMENTS,
         Capability.FETCH_MENTIONS,
+        Capability.FETCH_MESSAGES,
+        Capability.DIRECT_MESSAGES,
         Capability.HIDE,
         Capability.METRICS,
         Capability.CHANNEL_STATS,
@@ -771,12 +774,65 @@ def test_contract_delete_sends_delete(
     )
 
 
-# Fetching comments and mentions, page by page.
+def test_contract_reply_to_a_direct_message_sends_it_to_the_sender(
+    httpserver: HTTPServer, connector: InstagramConnector
+) -> None:
+    message_id = "aWdfZAG1faXRlbTpJR01lc3NhZA2VJRDox"
+    httpserver.expect_request(
+        f"{V}/{message_id}", query_string={"fields": "from,to"}
+    ).respond_with_json(
+        {
+            "from": {"username": "eve", "id": "6543210987654321"},
+            "to": {"data": [{"username": "roost.team", "id": IG_USER}]},
+            "id": message_id,
+        }
+    )
+    httpserver.expect_request(f"{V}/{PAGE_ID}/messages", method="POST").respond_with_json(
+        {"recipient_id": "6543210987654321", "message_id": "aWdfZAG1faXRlbTpJR01lc3NhZA2VJRDoz"}
+    )
+
+    published = connector.reply(to_external_id=message_id, text="At 8!", idempotency_key="k")
+
+    assert published.external_id == "aWdfZAG1faXRlbTpJR01lc3NhZA2VJRDoz"
+    body = only(httpserver, "POST", f"{V}/{PAGE_ID}/messages").get_json()
+    assert body == {"recipient": {"id": "6543210987654321"}, "message": {"text": "At 8!"}}
+
+
+def test_contract_a_message_outside_the_answer_window_is_refused_not_revoked(
+    httpserver: HTTPServer, connector: InstagramConnector
+) -> None:
+    httpserver.expect_request(f"{V}/aWdfZAG1x").respond_with_json(
+        {"from": {"username": "eve", "id": "6543210987654321"}, "id": "aWdfZAG1x"}
+    )
+    httpserver.expect_request(f"{V}/{PAGE_ID}/messages", method="POST").respond_with_json(
+        graph_error(10, "This message is sent outside of allowed window.", 2018278),
+        status=400,
+    )
+
+    with pytest.raises(PermanentError) as caught:
+        connector.reply(to_external_id="aWdfZAG1x", text="Late", idempotency_key="k")
+
+    assert type(caught.value) is PermanentError
+    assert "outside of allowed window" in caught.value.network_message
+
+
+# Fetching comments, mentions and messages, page by page.
 
 
 def comment(cid: str, text: str, when: str, user: str, uid: str, **extra: Any) -> dict:
     return {"id": cid, "text": text, "timestamp": when, "username": user,
             "from": {"id": uid, "username": user}, "hidden": False, **extra}  # fmt: skip
+
+
+def dm(mid: str, when: str, sender: tuple[str, str], to: tuple[str, str], text: str) -> dict:
+    """A message as the Conversations API gives it in `messages{...}`."""
+    return {
+        "id": mid,
+        "created_time": when,
+        "from": {"username": sender[0], "id": sender[1]},
+        "to": {"data": [{"username": to[0], "id": to[1]}]},
+        "message": text,
+    }
 
 
 def test_contract_fetch_reads_tags_and_comments_and_pages_through_media(
@@ -788,6 +844,28 @@ def test_contract_fetch_reads_tags_and_comments_and_pages_through_media(
     httpserver.expect_request(f"{V}/{IG_USER}/tags").respond_with_json(
         {"data": [tagged], "paging": {"cursors": {"before": "a", "after": "b"}}}
     )
+    httpserver.expect_request(f"{V}/{PAGE_ID}/conversations").respond_with_json(
+        {
+            "data": [
+                {
+                    "id": "aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6MTc4",
+                    "updated_time": ago(minutes=30),
+                    "messages": {
+                        "data": [
+                            dm("aWdfZAG1faXRlbTpJR01lc3NhZA2VJRDoy", ago(minutes=30),
+                               ("roost.team", IG_USER), ("eve", "6543210987654321"),
+                               "We open at 8"),
+                            dm("aWdfZAG1faXRlbTpJR01lc3NhZA2VJRDox", ago(hours=6),
+                               ("eve", "6543210987654321"), ("roost.team", IG_USER),
+                               "When do you open?"),
+                        ]
+                    },
+                },
+                {"id": "aWdfZAG06OLD", "updated_time": ago(days=40), "messages": {"data": []}},
+            ],
+            "paging": {"cursors": {"after": "QVFIUmx1"}},
+        }
+    )  # fmt: skip
     first_page = {
         "data": [
             {
@@ -829,11 +907,22 @@ def test_contract_fetch_reads_tags_and_comments_and_pages_through_media(
     page_one = connector.fetch(cursor=None)
 
     assert [(i.kind, i.external_id) for i in page_one.items] == [
+        (InboundKind.DIRECT_MESSAGE, "aWdfZAG1faXRlbTpJR01lc3NhZA2VJRDox"),
         (InboundKind.COMMENT, "17870913679156914"),
         (InboundKind.MENTION, "18000000000000001"),
         (InboundKind.REPLY, "17873440459141030"),
     ]
-    love, mention, reply = page_one.items
+    message, love, mention, reply = page_one.items
+    assert (message.author_handle, message.text, message.parent_external_id) == (
+        "@eve",
+        "When do you open?",
+        "aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6MTc4",
+    )
+    conversations = only(httpserver, "GET", f"{V}/{PAGE_ID}/conversations")
+    assert conversations.args["platform"] == "instagram"
+    assert conversations.args["fields"] == (
+        "id,updated_time,messages{id,created_time,from,to,message}"
+    )
     assert (love.author_handle, love.text, love.parent_external_id, love.url) == (
         "@ben",
         "Love it",
@@ -855,8 +944,9 @@ def test_contract_fetch_reads_tags_and_comments_and_pages_through_media(
 
     assert [i.external_id for i in page_two.items] == ["17870913679156999"]
     assert sent(httpserver, "GET", f"{V}/{IG_USER}/media")[1].args["after"] == "QVFIUk2"
-    # Tags are read once per sweep, at its start.
+    # Tags and conversations are read once per sweep, at its start.
     assert len(sent(httpserver, "GET", f"{V}/{IG_USER}/tags")) == 1
+    assert len(sent(httpserver, "GET", f"{V}/{PAGE_ID}/conversations")) == 1
     assert page_two.cursor is not None and "after" not in json.loads(page_two.cursor)
 
     # The next sweep returns only what is newer than the newest seen.
@@ -868,6 +958,7 @@ def test_contract_fetch_stops_paging_at_media_older_than_the_window(
     httpserver: HTTPServer, connector: InstagramConnector
 ) -> None:
     httpserver.expect_request(f"{V}/{IG_USER}/tags").respond_with_json({"data": []})
+    httpserver.expect_request(f"{V}/{PAGE_ID}/conversations").respond_with_json({"data": []})
     httpserver.expect_request(f"{V}/{IG_USER}/media").respond_with_json(
         {
             "data": [{"id": "1", "timestamp": ago(days=90), "permalink": ""}],
