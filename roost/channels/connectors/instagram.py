@@ -96,6 +96,8 @@ STORY_METRICS = ("reach", "replies", "shares", "views")
 
 COMMENT_FIELDS = "id,text,timestamp,username,from{id,username},parent_id,hidden"
 PROFILE_RECENT = dt.timedelta(hours=24)
+# Read again at the next sweep: this much before the last one began (clock differences).
+SWEEP_OVERLAP = dt.timedelta(minutes=5)
 NO_PUBLIC_ADDRESS = (
     "Instagram fetches images from a public address, and Roost has none: set "
     "ROOST_BASE_URL to Roost's https address."
@@ -158,12 +160,16 @@ def _count(value: Any) -> int:
 
 
 class _Cursor:
-    """Where `fetch` stands: comments newer than `since` are new; a sweep through the
-    account's media goes one page per call (`after`) and remembers the newest comment
-    it saw (`newest`), which becomes `since` when the sweep ends."""
+    """Where `fetch` stands: items newer than `since` are new; a sweep through the
+    account's media goes one page per call (`after`) and remembers when it began
+    (`started`), which, less `SWEEP_OVERLAP`, becomes `since` when the sweep ends.
 
-    def __init__(self, since: str = "", after: str = "", newest: str = "") -> None:
-        self.since, self.after, self.newest = since, after, newest
+    Not the newest item seen: a comment can land on a post the sweep has already read,
+    and be older than a comment found on a later page. Items read twice are dropped by
+    external id when Roost stores them."""
+
+    def __init__(self, since: str = "", after: str = "", started: str = "") -> None:
+        self.since, self.after, self.started = since, after, started
 
     @classmethod
     def read(cls, text: str | None) -> _Cursor:
@@ -178,11 +184,11 @@ class _Cursor:
         return cls(
             since=str(data.get("since") or ""),
             after=str(data.get("after") or ""),
-            newest=str(data.get("newest") or ""),
+            started=str(data.get("started") or ""),
         )
 
     def write(self) -> str:
-        data = {"since": self.since, "after": self.after, "newest": self.newest}
+        data = {"since": self.since, "after": self.after, "started": self.started}
         return json.dumps({key: value for key, value in data.items() if value}, sort_keys=True)
 
 
@@ -246,6 +252,7 @@ class InstagramConnector(Connector):
     comments_per_media: ClassVar[int] = 50
     # `fetch` reads comments on the account's media of this many days back.
     comment_window: ClassVar[dt.timedelta] = dt.timedelta(days=30)
+    min_sweep_interval: ClassVar[dt.timedelta] = dt.timedelta(minutes=1)
     oauth_account_pages: ClassVar[int] = 20
 
     def __init__(self, *, channel: ChannelRef, secret: str | None) -> None:
@@ -655,12 +662,19 @@ class InstagramConnector(Connector):
         direct messages.
 
         One page of media per call, each with its newest comments and their replies;
-        the cursor keeps the sweep's place (`after`) and the newest item seen, and only
-        items newer than the last finished sweep come back. Tags and the most recently
-        active conversations are read at the start of each sweep.
+        the cursor keeps the sweep's place (`after`) and when it began, and only items
+        newer than the beginning of the last finished sweep come back. Tags and the
+        most recently active conversations are read at the start of each sweep, and a
+        sweep begins at most once every `min_sweep_interval`.
         """
         state = _Cursor.read(cursor)
         since = graph_time(state.since)
+        now = dt.datetime.now(dt.UTC)
+        last_began = graph_time(state.started)
+        if not state.after and last_began and now - last_began < self.min_sweep_interval:
+            # The last sweep has just ended: what it overlaps would only come back again.
+            return FetchPage(items=(), cursor=cursor)
+        started = last_began if state.after else now
         ig_user = self._ig_user()
         items: list[Inbound] = []
         if not state.after:
@@ -677,23 +691,20 @@ class InstagramConnector(Connector):
         if state.after:
             params["after"] = state.after
         body = self._get(f"{ig_user}/media", **params)
-        window_start = dt.datetime.now(dt.UTC) - self.comment_window
+        window_start = now - self.comment_window
         oldest_seen: dt.datetime | None = None
         for media in body.get("data") or []:
             posted = graph_time(media.get("timestamp"))
             if posted is not None:
                 oldest_seen = posted if oldest_seen is None else min(oldest_seen, posted)
             items.extend(self._comments(media, since))
-        newest = max(
-            [t for t in (graph_time(state.newest), *(i.created_at for i in items)) if t],
-            default=None,
-        )
         after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
         more = bool((body.get("paging") or {}).get("next")) and bool(after)
         if more and (oldest_seen is None or oldest_seen > window_start):
-            next_state = _Cursor(since=state.since, after=str(after), newest=_iso(newest))
+            next_state = _Cursor(since=state.since, after=str(after), started=_iso(started))
         else:
-            next_state = _Cursor(since=_iso(newest) or state.since)
+            began = started or now
+            next_state = _Cursor(since=_iso(began - SWEEP_OVERLAP), started=_iso(began))
         items.sort(key=lambda item: item.created_at)
         return FetchPage(items=tuple(items), cursor=next_state.write())
 

@@ -35,6 +35,7 @@ from roost.channels.connectors.base import (
     ChannelStats,
     CredentialExpired,
     CredentialRevoked,
+    FetchPage,
     InboundKind,
     MediaItem,
     NotAccepted,
@@ -949,9 +950,37 @@ def test_contract_fetch_reads_tags_and_comments_and_pages_through_media(
     assert len(sent(httpserver, "GET", f"{V}/{PAGE_ID}/conversations")) == 1
     assert page_two.cursor is not None and "after" not in json.loads(page_two.cursor)
 
-    # The next sweep returns only what is newer than the newest seen.
-    httpserver.expect_oneshot_request(f"{V}/{IG_USER}/media").respond_with_json(first_page)
-    assert connector.fetch(cursor=page_two.cursor).items == ()
+    # Straight after a sweep, no new one begins (nothing is sent).
+    calls = len(httpserver.log)
+    assert connector.fetch(cursor=page_two.cursor) == FetchPage((), page_two.cursor)
+    assert len(httpserver.log) == calls
+
+
+def test_contract_the_next_sweep_returns_what_arrived_since_the_last_one_began(
+    httpserver: HTTPServer, connector: InstagramConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(InstagramConnector, "min_sweep_interval", dt.timedelta(0))
+    httpserver.expect_request(f"{V}/{IG_USER}/tags").respond_with_json({"data": []})
+    httpserver.expect_request(f"{V}/{PAGE_ID}/conversations").respond_with_json({"data": []})
+    old = comment("17870000000000001", "Seen before", ago(hours=2), "ben", "901")
+    # Written on the first post while the last sweep read later pages: older than what
+    # those pages held, newer than the sweep's beginning.
+    late = comment("17870000000000002", "Arrived mid-sweep", ago(seconds=30), "cy", "902")
+    media = {"id": "17895695668004550", "timestamp": ago(days=1), "permalink": ""}
+    last_sweep = json.dumps({"since": ago(hours=1), "started": ago(minutes=2)})
+    httpserver.expect_request(f"{V}/{IG_USER}/media").respond_with_json(
+        {"data": [{**media, "comments": {"data": [old, late]}}]}
+    )
+
+    page = connector.fetch(cursor=last_sweep)
+
+    assert [item.text for item in page.items] == ["Arrived mid-sweep"]
+    assert page.cursor is not None
+    state = json.loads(page.cursor)
+    began = dt.datetime.strptime(state["started"], "%Y-%m-%dT%H:%M:%S%z")
+    since = dt.datetime.strptime(state["since"], "%Y-%m-%dT%H:%M:%S%z")
+    assert abs((dt.datetime.now(dt.UTC) - began).total_seconds()) < 5
+    assert began - since == dt.timedelta(minutes=5)
 
 
 def test_contract_fetch_stops_paging_at_media_older_than_the_window(
