@@ -345,10 +345,13 @@ class InstagramConnector(Connector):
     def _exchange(cls, *, access_token: str, app: AppCredentials) -> RefreshedTokens:
         client = _http(None, timeout=cls.timeout_s)
         try:
+            # Meta documents a GET with these as query parameters; the Graph API takes
+            # them as a form too, which keeps the app secret and the token out of the
+            # URL, and so out of httpx's request log and any proxy's.
             body = client.json(
-                "GET",
+                "POST",
                 f"{API}/oauth/access_token",
-                params={
+                data={
                     "grant_type": "fb_exchange_token",
                     "client_id": app.client_id,
                     "client_secret": app.client_secret,

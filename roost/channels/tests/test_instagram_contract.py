@@ -203,13 +203,11 @@ def test_contract_oauth_accounts_exchange_for_a_long_lived_token_and_list_linked
 ) -> None:
     httpserver.expect_request(
         f"{V}/oauth/access_token",
-        method="GET",
-        query_string={
-            "grant_type": "fb_exchange_token",
-            "client_id": APP.client_id,
-            "client_secret": APP.client_secret,
-            "fb_exchange_token": "EAAShortLivedUserToken",
-        },
+        method="POST",
+        data=(
+            "grant_type=fb_exchange_token&client_id=1234567890123456"
+            "&client_secret=app-secret-not-for-logs&fb_exchange_token=EAAShortLivedUserToken"
+        ),
     ).respond_with_json(
         {"access_token": "EAALongLivedUserToken", "token_type": "bearer", "expires_in": 5183944}
     )
@@ -283,7 +281,7 @@ def test_contract_oauth_refresh_exchanges_the_token_again(httpserver: HTTPServer
         "client_secret": APP.client_secret,
         "fb_exchange_token": "EAALongLivedUserToken",
     }
-    httpserver.expect_request(f"{V}/oauth/access_token", query_string=exchange).respond_with_json(
+    httpserver.expect_request(f"{V}/oauth/access_token", method="POST").respond_with_json(
         {"access_token": "EAARenewed", "token_type": "bearer", "expires_in": 5184000}
     )
 
@@ -297,6 +295,10 @@ def test_contract_oauth_refresh_exchanges_the_token_again(httpserver: HTTPServer
         None,
         5184000,
     )
+    call = only(httpserver, "POST", f"{V}/oauth/access_token")
+    assert call.form.to_dict() == exchange
+    # Neither the app secret nor a token travels in the address.
+    assert call.query_string == b""
 
 
 def test_contract_oauth_accounts_with_a_refused_exchange_is_revoked(
@@ -618,6 +620,16 @@ def test_contract_daily_publishing_cap_is_rate_limited_until_the_window_moves(
     graph.advance(24 * 3600 + 1)
     connector.publish(request("Next day", media=(jpeg("y"),)))
     assert len(graph.published) == DAILY_LIMIT + 1
+
+
+def test_contract_a_token_the_account_no_longer_accepts_stops_publishing(
+    graph: InstagramGraphServer, make_connector: Callable[..., InstagramConnector]
+) -> None:
+    with pytest.raises(CredentialRevoked):
+        make_connector(secret="EAAWrongToken").publish(request(media=(jpeg("a"),)))
+
+    assert graph.containers == {}
+    assert graph.publish_calls == 0
 
 
 def _get(url: str, token: str) -> str:
