@@ -688,9 +688,7 @@ class XConnector(Connector):
         }
         if stream.seen:
             params["since_id"] = stream.seen
-        if stream.token:
-            params["pagination_token"] = stream.token
-        body = self._json("GET", f"/2/users/{own_id}/mentions", params=params)
+        body, stream = self._page(f"/2/users/{own_id}/mentions", params, stream)
         posts = [post for post in (body.get("data") or []) if isinstance(post, dict)]
         meta = body.get("meta") or {}
         users = self._users(body)
@@ -717,9 +715,7 @@ class XConnector(Connector):
             "expansions": "sender_id",
             "user.fields": USER_FIELDS,
         }
-        if stream.token:
-            params["pagination_token"] = stream.token
-        body = self._json("GET", "/2/dm_events", params=params)
+        body, stream = self._page("/2/dm_events", params, stream)
         events = [
             event
             for event in (body.get("data") or [])
@@ -742,6 +738,22 @@ class XConnector(Connector):
             reached_seen=len(fresh) < len(events),
         )
         return items, following
+
+    def _page(self, path: str, params: dict[str, Any], stream: _Stream) -> tuple[Any, _Stream]:
+        """One page of a stream, and where the stream stands for reading it.
+
+        X's pagination tokens may expire. When X refuses one, the sweep starts again
+        from the newest id handed over: the inbox drops the items it already has.
+        """
+        if not stream.token:
+            return self._json("GET", path, params=params), stream
+        try:
+            return self._json(
+                "GET", path, params={**params, "pagination_token": stream.token}
+            ), stream
+        except PermanentError:
+            restarted = _Stream(seen=stream.seen)
+            return self._json("GET", path, params=params), restarted
 
     @staticmethod
     def _users(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

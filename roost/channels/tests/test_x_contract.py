@@ -995,6 +995,39 @@ def test_contract_fetch_pages_back_to_the_cursor_then_moves_it(
     assert third.items == () and third.cursor == second.cursor
 
 
+def test_contract_a_refused_pagination_token_restarts_the_sweep(
+    httpserver: HTTPServer, make_connector: Callable[..., XConnector]
+) -> None:
+    def mentions(request: Request) -> Response:
+        if request.args.get("pagination_token"):
+            body: dict[str, Any] = {
+                "errors": [{"message": "Invalid pagination token."}],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.x.com/2/problems/invalid-request",
+            }
+            return Response(json.dumps(body), status=400, content_type="application/json")
+        body = {
+            "data": [mention("1600000000000000006")],
+            "includes": {"users": [ZED]},
+            "meta": {"result_count": 1, "newest_id": "1600000000000000006"},
+        }
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request(f"/2/users/{OWN_ID}/mentions").respond_with_handler(mentions)
+    cursor = json.dumps(
+        {"m": {"s": "1600000000000000003", "t": "1600000000000000006", "p": "expired-token"}}
+    )
+
+    page = make_connector(direct_messages=False).fetch(cursor=cursor)
+
+    calls = sent(httpserver, "GET", f"/2/users/{OWN_ID}/mentions")
+    assert [call.args.get("pagination_token") for call in calls] == ["expired-token", None]
+    assert all(call.args["since_id"] == "1600000000000000003" for call in calls)
+    assert [item.external_id for item in page.items] == ["1600000000000000006"]
+    assert json.loads(page.cursor or "") == {"m": {"s": "1600000000000000006"}}
+
+
 def test_contract_fetch_with_nothing_new_keeps_the_cursor(
     httpserver: HTTPServer, connector: XConnector
 ) -> None:
