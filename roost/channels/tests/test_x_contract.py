@@ -51,6 +51,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
+from roost.channels.connectors.registry import connector_class
 from roost.channels.connectors.x import XConnector
 from roost.channels.oauth import (
     TokenSet,
@@ -244,8 +245,6 @@ def test_contract_declares_what_it_implements() -> None:
 
 
 def test_contract_entry_point_names_the_connector() -> None:
-    from roost.channels.connectors.registry import connector_class
-
     assert connector_class("x") is XConnector
 
 
