@@ -771,6 +771,45 @@ def test_contract_reply_to_a_direct_message_goes_to_its_conversation(
     assert not sent(httpserver, "POST", "/2/tweets")
 
 
+def test_contract_a_placement_x_does_not_have_is_refused_before_sending(
+    httpserver: HTTPServer, endpoints: str
+) -> None:
+    channel = ChannelRef(
+        id=12,
+        organization_id=1,
+        network="x",
+        placement="reels",
+        handle="@roost",
+        external_id=OWN_ID,
+    )
+
+    with pytest.raises(PermanentError, match="placement"):
+        XConnector(channel=channel, secret=TOKEN).publish(publish_request())
+
+    assert httpserver.log == []
+
+
+def test_contract_delete_of_a_direct_message_deletes_its_event(
+    httpserver: HTTPServer, connector: XConnector
+) -> None:
+    httpserver.expect_request(
+        "/2/dm_events/1582838499983564999", method="DELETE"
+    ).respond_with_json({"data": {"deleted": True}})
+
+    connector.delete(f"dm:17200003-{OWN_ID}:1582838499983564999")
+
+    only(httpserver, "DELETE", "/2/dm_events/1582838499983564999")
+
+
+def test_contract_direct_messages_cannot_be_hidden(
+    httpserver: HTTPServer, connector: XConnector
+) -> None:
+    with pytest.raises(PermanentError):
+        connector.hide(f"dm:17200003-{OWN_ID}:1582838499983564999")
+
+    assert httpserver.log == []
+
+
 def test_contract_delete_sends_delete_tweet(httpserver: HTTPServer, connector: XConnector) -> None:
     httpserver.expect_request("/2/tweets/1445880548472328192", method="DELETE").respond_with_json(
         {"data": {"deleted": True}}
