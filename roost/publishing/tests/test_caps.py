@@ -157,3 +157,40 @@ def test_workers_racing_on_one_account_never_send_past_its_cap(
     assert totals["published"] == 50
     assert SandboxPost.objects.count() == 50
     assert Variant.objects.filter(state=VariantState.SCHEDULED).count() == 10
+
+
+@pytest.mark.django_db
+def test_contract_sixty_posts_on_a_real_instagram_connector_fifty_reach_the_network_none_refused(
+    org, admin, group, publisher, due_post, photo, httpserver, settings  # noqa: F811
+):
+    """The same, through the Instagram connector against a server that answers as Meta's
+    content publishing reference documents it, refusing past 50 a day."""
+    from roost.channels import services as channel_services
+    from roost.channels.models import CredentialKind
+    from roost.channels.tests.instagram_server import InstagramGraphServer
+
+    server = InstagramGraphServer(httpserver)
+    settings.ROOST_NETWORK_ENDPOINTS = server.endpoints
+    settings.ROOST_BASE_URL = "https://roost.example"  # Instagram fetches each image
+    channel = channel_services.channel_create(
+        actor=admin,
+        organization=org,
+        network="instagram",
+        placement="square",
+        handle="@roost.team",
+        channel_group=group,
+        primary_owner=publisher,
+        connector="instagram",
+        external_id=server.ig_user_id,
+    )
+    channel_services.channel_credential_set(
+        actor=admin, channel=channel, kind=CredentialKind.OAUTH, secret=server.token
+    )
+    posts = [due_post([channel], text=f"Look number {n}") for n in range(60)]
+    _with_photo(posts, publisher, photo)
+
+    assert _drain() == {"published": 50, "held": 10}
+    assert server.publish_calls == 50 and len(server.published) == 50
+    assert server.refused_over_limit == 0  # nothing was sent to fail
+    assert Variant.objects.filter(state=VariantState.SCHEDULED).count() == 10
+    assert not Variant.objects.filter(state=VariantState.FAILED).exists()
