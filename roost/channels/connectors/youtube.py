@@ -55,6 +55,7 @@ from roost.channels.connectors.base import (
     OAuthSpec,
     PermanentError,
     PostMetrics,
+    ProfileStats,
     Published,
     PublishRequest,
     RateLimited,
@@ -92,6 +93,10 @@ FORBIDDEN_CHARACTERS = ("<", ">")
 CHUNK_UNIT = 256 * 1024
 # Quotas reset at midnight Pacific time.
 QUOTA_ZONE = "America/Los_Angeles"
+# Another channel's recent videos: the last day of its uploads playlist.
+PROFILE_RECENT = dt.timedelta(hours=24)
+# videos.list and playlistItems.list take at most 50 a call.
+MAX_RESULTS = 50
 # uploadLimitExceeded: the channel uploaded as many videos as YouTube allows in a day.
 UPLOAD_LIMIT_WAIT_S = 24 * 3600.0
 
@@ -271,6 +276,7 @@ class YouTubeConnector(Connector):
             Capability.HIDE,
             Capability.METRICS,
             Capability.CHANNEL_STATS,
+            Capability.PUBLIC_PROFILES,
         }
     )
     oauth = OAuthSpec(
@@ -746,3 +752,65 @@ class YouTubeConnector(Connector):
         if statistics.get("hiddenSubscriberCount"):
             return ChannelStats(followers=None)
         return ChannelStats(followers=_count(statistics.get("subscriberCount")))
+
+    def profile_stats(self, handle: str) -> ProfileStats:
+        """Another channel's subscribers and videos (channels.list forHandle), and its
+        videos of the last `PROFILE_RECENT` from its uploads playlist, with their likes
+        and comments (videos.list statistics). Three calls, 3 quota units."""
+        wanted = handle.strip()
+        if not wanted or any(character.isspace() for character in wanted):
+            raise PermanentError(f"{handle!r} is not a YouTube handle such as @channel.")
+        if not wanted.startswith("@"):
+            wanted = f"@{wanted}"
+        api = self._api()
+        body = api.json(
+            "GET",
+            f"{API}/channels",
+            params={"part": "snippet,statistics,contentDetails", "forHandle": wanted},
+        )
+        items = body.get("items") or []
+        if not items:
+            raise PermanentError(
+                f"YouTube has no channel {wanted}.", network_message="channelNotFound"
+            )
+        channel = items[0]
+        snippet = channel.get("snippet") or {}
+        statistics = channel.get("statistics") or {}
+        uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get(
+            "uploads"
+        )
+        since = dt.datetime.now(dt.UTC) - PROFILE_RECENT
+        recent: list[str] = []
+        if uploads:
+            listing = api.json(
+                "GET",
+                f"{API}/playlistItems",
+                params={
+                    "part": "contentDetails",
+                    "playlistId": str(uploads),
+                    "maxResults": str(MAX_RESULTS),
+                },
+            )
+            for item in listing.get("items") or []:
+                details = item.get("contentDetails") or {}
+                published = details.get("videoPublishedAt")
+                if published and details.get("videoId") and _aware(published) >= since:
+                    recent.append(str(details["videoId"]))
+        engagements = 0
+        if recent:
+            videos = api.json(
+                "GET", f"{API}/videos", params={"part": "statistics", "id": ",".join(recent)}
+            )
+            for video in videos.get("items") or []:
+                figures = video.get("statistics") or {}
+                engagements += _count(figures.get("likeCount"))
+                engagements += _count(figures.get("commentCount"))
+        hidden = bool(statistics.get("hiddenSubscriberCount"))
+        return ProfileStats(
+            handle=str(snippet.get("customUrl") or wanted),
+            display_name=str(snippet.get("title") or ""),
+            followers=None if hidden else _count(statistics.get("subscriberCount")),
+            posts=_count(statistics.get("videoCount")),
+            recent_posts=len(recent),
+            recent_engagements=engagements,
+        )

@@ -51,6 +51,7 @@ from roost.channels.connectors.base import (
     NotAccepted,
     PermanentError,
     PostMetrics,
+    ProfileStats,
     PublishRequest,
     RateLimited,
     TransientError,
@@ -455,6 +456,7 @@ def test_contract_declares_what_it_implements(connector: YouTubeConnector) -> No
         Capability.HIDE,
         Capability.METRICS,
         Capability.CHANNEL_STATS,
+        Capability.PUBLIC_PROFILES,
     }
     assert not connector.supports(Capability.LOOKUP)
     assert connector.lookup("post-7-attempt") is None
@@ -1016,6 +1018,97 @@ def test_contract_a_hidden_subscriber_count_is_unknown_not_zero(
     )
 
     assert connector.channel_stats() == ChannelStats(followers=None)
+
+
+# Public profiles (competitor tracking): channels.list forHandle, playlistItems.list
+# on the uploads playlist, videos.list statistics.
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_contract_profile_stats_read_the_channel_and_its_last_days_videos(
+    google: HTTPServer, connector: YouTubeConnector
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    google.expect_request(
+        "/youtube/v3/channels",
+        query_string={"part": "snippet,statistics,contentDetails", "forHandle": "@kestrelco"},
+    ).respond_with_json(
+        channel_list(
+            {
+                "kind": "youtube#channel",
+                "id": "UCkestrel000000000000000",
+                "snippet": {"title": "Kestrel & Co", "customUrl": "@kestrelco"},
+                "statistics": {
+                    "viewCount": "5000000",
+                    "subscriberCount": "48100",
+                    "hiddenSubscriberCount": False,
+                    "videoCount": "312",
+                },
+                "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": "UUkestrel0"}},
+            }
+        )
+    )
+    google.expect_request(
+        "/youtube/v3/playlistItems",
+        query_string={"part": "contentDetails", "playlistId": "UUkestrel0", "maxResults": "50"},
+    ).respond_with_json(
+        {
+            "kind": "youtube#playlistItemListResponse",
+            "items": [
+                {"kind": "youtube#playlistItem", "id": "a",
+                 "contentDetails": {"videoId": "vidNew00001",
+                                    "videoPublishedAt": _iso(now - dt.timedelta(hours=3))}},
+                {"kind": "youtube#playlistItem", "id": "b",
+                 "contentDetails": {"videoId": "vidNew00002",
+                                    "videoPublishedAt": _iso(now - dt.timedelta(hours=20))}},
+                {"kind": "youtube#playlistItem", "id": "c",
+                 "contentDetails": {"videoId": "vidOld00001",
+                                    "videoPublishedAt": _iso(now - dt.timedelta(days=3))}},
+            ],
+        }
+    )  # fmt: skip
+    google.expect_request(
+        "/youtube/v3/videos", query_string={"part": "statistics", "id": "vidNew00001,vidNew00002"}
+    ).respond_with_json(
+        {
+            "kind": "youtube#videoListResponse",
+            "items": [
+                {"id": "vidNew00001", "statistics": {"viewCount": "900", "likeCount": "40",
+                                                     "commentCount": "6"}},
+                {"id": "vidNew00002", "statistics": {"viewCount": "300", "likeCount": "10"}},
+            ],
+        }
+    )  # fmt: skip
+
+    stats = connector.profile_stats("kestrelco")
+
+    assert connector.supports(Capability.PUBLIC_PROFILES)
+    assert stats == ProfileStats(
+        handle="@kestrelco",
+        display_name="Kestrel & Co",
+        followers=48100,
+        posts=312,
+        recent_posts=2,
+        recent_engagements=40 + 6 + 10,
+    )
+    assert only(google, "GET", "/youtube/v3/channels").headers["Authorization"] == (
+        f"Bearer {TOKEN}"
+    )
+
+
+def test_contract_profile_stats_of_an_unknown_handle_is_permanent(
+    google: HTTPServer, connector: YouTubeConnector
+) -> None:
+    google.expect_request("/youtube/v3/channels").respond_with_json(channel_list())
+
+    with pytest.raises(PermanentError, match="no channel @nobody"):
+        connector.profile_stats("@nobody")
+    with pytest.raises(PermanentError):
+        connector.profile_stats("two words")
+    assert len(google.log) == 1
 
 
 # Errors.
