@@ -475,7 +475,7 @@ class YouTubeConnector(Connector):
             raise NotAccepted(f"YouTube opened no upload session: {error}") from error
         upload_url = session.headers.get("location", "")
         if not upload_url:
-            raise TransientError("YouTube opened no upload session (no Location header).")
+            raise NotAccepted("YouTube opened no upload session (no Location header).")
         uploaded = self._upload(upload_url, video)
         video_id = str(uploaded.get("id") or "")
         if not video_id:

@@ -657,6 +657,16 @@ def test_contract_a_session_that_does_not_open_made_no_video(
     assert sent(google, "PUT", SESSION_PATH) == []
 
 
+def test_contract_a_session_answer_without_its_address_made_no_video(
+    google: HTTPServer, connector: YouTubeConnector
+) -> None:
+    google.expect_request(UPLOAD_PATH, method="POST").respond_with_data("", status=200)
+
+    with pytest.raises(NotAccepted, match="no Location"):
+        connector.publish(publish_request())
+    assert sent(google, "PUT", SESSION_PATH) == []
+
+
 def test_contract_first_comment_is_a_comment_thread_on_the_new_video(
     google: HTTPServer, connector: YouTubeConnector
 ) -> None:
