@@ -187,8 +187,9 @@ class _Incomplete(ConnectorError):
         self.next_offset = next_offset
 
 
-class _SessionExpired(NotAccepted):
-    """The upload session is gone (404 or 410): no video was made; a new upload is safe."""
+class _UploadStopped(NotAccepted):
+    """The upload cannot go on (its session is gone, or its token ran out before the last
+    byte): no video was made, so a new upload is safe."""
 
 
 def _next_offset(response: httpx.Response) -> int:
@@ -327,7 +328,12 @@ class YouTubeConnector(Connector):
         if response.status_code == 308:
             return _Incomplete(_next_offset(response))
         if response.status_code in (404, 410):
-            return _SessionExpired("The YouTube upload session expired before the upload ended.")
+            return _UploadStopped("The YouTube upload session expired before the upload ended.")
+        if response.status_code == 401:
+            # Access tokens last an hour; a long upload can outlast the one it started
+            # with. The next attempt starts again with the renewed token (and, if the
+            # token was revoked instead, is refused as such when it opens its session).
+            return _UploadStopped("The access token ran out before the YouTube upload ended.")
         return self._explain(response)
 
     def _api(self) -> NetworkHttp:
@@ -521,7 +527,7 @@ class YouTubeConnector(Connector):
             except _Incomplete as incomplete:
                 offset = incomplete.next_offset
                 continue
-            except _SessionExpired:
+            except _UploadStopped:
                 raise
             except TransientError:
                 if resumes >= self.max_resumes:

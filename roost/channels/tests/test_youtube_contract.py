@@ -645,6 +645,21 @@ def test_contract_an_expired_upload_session_is_not_accepted(
         connector.publish(publish_request())
 
 
+def test_contract_a_token_that_runs_out_during_the_upload_is_not_accepted(
+    google: HTTPServer, connector: YouTubeConnector
+) -> None:
+    google.expect_request(UPLOAD_PATH, method="POST").respond_with_data(
+        "", headers={"Location": google.url_for(SESSION_PATH)}
+    )
+    google.expect_request(SESSION_PATH, method="PUT").respond_with_json(
+        google_error(401, "authError", "Invalid Credentials", domain="global"), status=401
+    )
+
+    with pytest.raises(NotAccepted, match="token ran out"):
+        connector.publish(publish_request())
+    assert len(sent(google, "PUT", SESSION_PATH)) == 1
+
+
 def test_contract_a_session_that_does_not_open_made_no_video(
     google: HTTPServer, connector: YouTubeConnector
 ) -> None:
