@@ -93,13 +93,13 @@ def seed_channels(count: int):  # type: ignore[no-untyped-def]
     Membership.objects.create(organization=org, user=admin, role=Role.ADMIN)
     group = ChannelGroup.objects.create(organization=org, name="All")
     channels = Channel.objects.bulk_create(
-        Channel(organization=org, network="x", placement="post", connector="sandbox",
+        Channel(organization=org, network="bluesky", placement="post", connector="sandbox",
                 handle=f"burst{tag}-{n}", channel_group=group, primary_owner=admin)
         for n in range(count)
     )  # fmt: skip
     for channel in channels:
         account, secret = sandbox_account_open(
-            organization_id=org.pk, network="x", handle=channel.handle
+            organization_id=org.pk, network="bluesky", handle=channel.handle
         )
         sandbox_knobs_set(account=account, latency_ms=LATENCY_MS)
         channel_credential_set(

@@ -66,7 +66,8 @@ MESSAGES = {
 
 def _reads_public_profiles(channel: Channel) -> bool:
     try:
-        return Capability.PUBLIC_PROFILES in connector_class(channel.connector).capabilities
+        connector = connector_class(channel.connector)
+        return Capability.PUBLIC_PROFILES in connector.capabilities_for(channel.network)
     except UnknownConnector:
         return False
 

@@ -570,7 +570,7 @@ def channel_ingest(*, channel: Channel) -> IngestResult:
     except VaultError as error:
         InboxCursor.objects.filter(pk=cursor.pk).update(last_error=str(error)[:500])
         return IngestResult(0, 0)
-    if not connector.capabilities & FETCH_CAPABILITIES:
+    if not connector.capabilities_for(channel.network) & FETCH_CAPABILITIES:
         return IngestResult(0, 0)
     items: list[Inbound] = []
     pages = 0

@@ -60,7 +60,9 @@ WHY_NOT: dict[str, str] = {
 def channel_can_hide(channel: Channel) -> bool:
     """Whether the channel's network lets its account hide someone's comment."""
     try:
-        return Capability.HIDE in connector_class(channel.connector).capabilities
+        return Capability.HIDE in connector_class(channel.connector).capabilities_for(
+            channel.network
+        )
     except UnknownConnector:
         return False
 

@@ -29,6 +29,7 @@ from roost.channels.models import Channel
 from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.models import Organization
+from roost.publishing.locks import channels_locked
 from roost.publishing.models import Variant, VariantState
 
 HELD_ACTION = "publishing.variant.held"
@@ -98,14 +99,11 @@ def variants_hold_over_caps(
         | Q(state=VariantState.SENDING)
     )
     with transaction.atomic():
-        candidates = list(
-            Channel.objects.select_for_update()
-            .filter(
+        candidates = channels_locked(
+            Channel.objects.filter(
                 organization_id__in={key[0] for key in keys},
                 network__in={key[1] for key in keys},
-            )
-            .filter(Q(external_id__in={k[2] for k in keys}) | Q(handle__in={k[2] for k in keys}))
-            .order_by("pk")
+            ).filter(Q(external_id__in={k[2] for k in keys}) | Q(handle__in={k[2] for k in keys}))
         )
         account_channels: dict[int, tuple[tuple[int, str, str], ...]] = {}
         for channel in candidates:

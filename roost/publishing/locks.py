@@ -93,6 +93,12 @@ def channel_ids_free(channels: models.QuerySet[Channel]) -> list[int]:
     return list(_own_rows(channels, skip_locked=True).values_list("pk", flat=True))
 
 
+def channels_locked(channels: models.QuerySet[Channel]) -> list[Channel]:
+    """These channels' rows, locked, in primary-key order (a network's cap on one account
+    is decided under its channels' locks, one worker after another)."""
+    return list(_own_rows(channels))
+
+
 # Approval, campaigns, pauses ----------------------------------------------------------------
 
 

@@ -93,7 +93,7 @@ def channel_abilities(channel: Channel) -> ChannelAbilities:
         connector = connector_class(channel.connector)
     except UnknownConnector:
         return ChannelAbilities(lookup=False, recognises_repeats=False)
-    capabilities = connector.capabilities
+    capabilities = connector.capabilities_for(channel.network)
     return ChannelAbilities(
         lookup=Capability.LOOKUP in capabilities,
         recognises_repeats=Capability.IDEMPOTENT_PUBLISH in capabilities,

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 
-from roost.channels.connectors.base import InboundKind
+from roost.channels.connectors.base import Capability, InboundKind
 from roost.channels.models import Channel, ChannelStatus
 from roost.sandbox.models import AudienceTick, SandboxAccount, SandboxPost
 from roost.sandbox.profiles import VIP_AUTHORS
@@ -140,6 +140,35 @@ def compose(rng: random.Random, *, region: str, category: str | None = None) -> 
     return Message(kind=kind, author=author, text=text, language=language, category=category)
 
 
+# What a network must let its connector read for people's messages of a kind to reach
+# Roost: the sandbox sends a network only what its real connector could read.
+READ_BY = {
+    InboundKind.COMMENT: Capability.FETCH_COMMENTS,
+    InboundKind.MENTION: Capability.FETCH_MENTIONS,
+    InboundKind.DIRECT_MESSAGE: Capability.FETCH_MESSAGES,
+}
+
+
+def readable_kinds(network: str) -> set[InboundKind]:
+    """The kinds of message a connector to `network` reads (all, on a network Roost has
+    no connector for)."""
+    from roost.sandbox.connector import SandboxConnector
+
+    capabilities = SandboxConnector.capabilities_for(network)
+    return {kind for kind, capability in READ_BY.items() if capability in capabilities}
+
+
+def _deliverable(
+    kind: InboundKind, readable: set[InboundKind], *, has_post: bool
+) -> InboundKind | None:
+    """The kind a message goes out as on a network that reads `readable`: as meant, else
+    as a comment under a post or a mention, else not at all."""
+    for candidate in (kind, InboundKind.COMMENT, InboundKind.MENTION):
+        if candidate in readable and (candidate != InboundKind.COMMENT or has_post):
+            return candidate
+    return None
+
+
 def _demo_accounts() -> list[tuple[SandboxAccount, Channel]]:
     channels = Channel.objects.filter(
         connector="sandbox", status=ChannelStatus.ACTIVE, organization__is_demo=True
@@ -169,17 +198,18 @@ def audience_simulate_slot(*, slot: dt.datetime) -> int:
             .values_list("external_id", flat=True)[:10]
         )
         region = channel.brand.region if channel.brand else ""
+        readable = readable_kinds(channel.network)
         try:
             with transaction.atomic(using=SANDBOX_DB):
-                AudienceTick.objects.create(account=account, slot=slot, messages=count)
+                tick = AudienceTick.objects.create(account=account, slot=slot, messages=0)
+                sent = 0
                 for _ in range(count):
                     message = compose(rng, region=region)
-                    parent = ""
-                    if message.kind == InboundKind.COMMENT and posts:
-                        parent = rng.choice(posts)
-                    kind = message.kind
-                    if kind == InboundKind.COMMENT and not parent:
-                        kind = InboundKind.MENTION
+                    kind = _deliverable(message.kind, readable, has_post=bool(posts))
+                    if kind is None:
+                        continue
+                    parent = rng.choice(posts) if kind == InboundKind.COMMENT else ""
+                    sent += 1
                     sandbox_inbound_add(
                         account=account,
                         kind=kind,
@@ -190,9 +220,11 @@ def audience_simulate_slot(*, slot: dt.datetime) -> int:
                         language=message.language,
                         parent_external_id=parent,
                     )
+                tick.messages = sent
+                tick.save(update_fields=["messages"])
         except IntegrityError:
             continue  # this slot was simulated already
-        delivered += count
+        delivered += sent
     return delivered
 
 
@@ -260,10 +292,12 @@ def sandbox_crisis_start(
             raise LookupError(
                 f"brands named {brand_name!r} exist in several organisations; name the organisation"
             )
+    # Mentions, on the networks whose connectors read them.
     pairs = [
         (account, channel)
         for channel in found
-        if (account := sandbox_account_for_channel(channel=channel)) is not None
+        if InboundKind.MENTION in readable_kinds(channel.network)
+        and (account := sandbox_account_for_channel(channel=channel)) is not None
     ]
     if not pairs:
         raise LookupError(f"no active sandbox channel belongs to a brand named {brand_name!r}")

@@ -37,6 +37,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
+from roost.channels.connectors.registry import available
 from roost.sandbox.figures import channel_figures, post_figures
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxInbound, SandboxPost
@@ -133,6 +134,17 @@ class SandboxConnector(Connector):
 
     name = "sandbox"
     capabilities = frozenset(Capability)
+
+    @classmethod
+    def capabilities_for(cls, network: str) -> frozenset[Capability]:
+        """On a network Roost has a real connector for, only what that connector can do
+        (the sandbox's Instagram cannot look posts up, as Instagram cannot); on any
+        other network, everything."""
+        real = available().get(network)
+        if real is None or issubclass(real, SandboxConnector):
+            return cls.capabilities
+        return cls.capabilities & real.capabilities_for(network)
+
     page_size = 100
     _latency_s = 0.0  # how long the call in progress keeps its caller waiting
     _lose_answer = False  # the call in progress is done, but its answer never arrives
@@ -183,6 +195,8 @@ class SandboxConnector(Connector):
     @_network_call
     def lookup(self, idempotency_key: str) -> Published | None:
         account = self._begin()
+        if not self.supports(Capability.LOOKUP):
+            return None  # the network it plays cannot look posts up
         post = sandbox_post_by_key(account=account, idempotency_key=idempotency_key)
         return _published(post) if post is not None else None
 

@@ -1,5 +1,6 @@
 """Fast settings for the test suite: cheap hashing, tasks run at once, mail in memory."""
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -31,3 +32,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"roost-test-{os.getpid()}.sqlite3")
     }
+# Worker processes started by a test reach the test's contract servers, named here as
+# JSON by the test (`ROOST_NETWORK_ENDPOINTS` of the test process is not theirs).
+ROOST_NETWORK_ENDPOINTS = json.loads(os.environ.get("ROOST_TEST_NETWORK_ENDPOINTS") or "{}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -68,3 +69,18 @@ def due_post(org: Organization, publisher: User) -> Callable[..., Post]:
         return post
 
     return make
+
+
+@pytest.fixture
+def photo(org: Organization, publisher: User, django_capture_on_commit_callbacks: Any) -> Any:
+    """A library photo with its renditions made (they are made after commit)."""
+    from roost.media.services import media_upload
+    from roost.media.tests.conftest import as_upload, make_image
+
+    with django_capture_on_commit_callbacks(execute=True):
+        return media_upload(
+            actor=publisher,
+            organization=org,
+            file=as_upload(make_image(2000, 1500)),
+            alt_text="A blue jacket on a hook",
+        )

@@ -44,7 +44,7 @@ def seed(posts: int, channels: int, latency_ms: int) -> None:
     opened = []
     for n in range(channels):
         channel = channel_create(
-            actor=SYSTEM, organization=org, network="x", placement="post",
+            actor=SYSTEM, organization=org, network="bluesky", placement="post",
             handle=f"acme{n}", channel_group=group, primary_owner=publisher,
         )  # fmt: skip
         opened.append(sandbox_channel_connect(actor=SYSTEM, channel=channel))

@@ -15,7 +15,6 @@ from roost.publishing.caps import HELD_ACTION, caps_for
 from roost.publishing.dispatch import dispatch_once
 from roost.publishing.media_attach import post_media_set
 from roost.publishing.models import Attempt, Post, PostMedia, Variant, VariantState
-from roost.publishing.tests.test_media_attach import photo  # noqa: F401 (a fixture)
 from roost.sandbox.models import SandboxPost
 
 W = "cap-worker"
@@ -28,7 +27,7 @@ def _drain(worker: str = W, now: dt.datetime | None = None) -> Counter[str]:
     return outcomes
 
 
-def _with_photo(posts: list[Post], publisher, photo) -> None:  # noqa: F811
+def _with_photo(posts: list[Post], publisher, photo) -> None:
     post_media_set(actor=publisher, post=posts[0], assets=[photo])
     PostMedia.objects.bulk_create(
         PostMedia(organization_id=post.organization_id, post=post, asset=photo, position=0)
@@ -41,7 +40,7 @@ def test_sixty_instagram_posts_due_in_a_day_fifty_go_out_and_ten_wait_with_the_r
     make_channel,
     due_post,
     publisher,
-    photo,  # noqa: F811
+    photo,
 ):
     channel = make_channel("instagram", "portrait", "acme.ig")
     posts = [due_post([channel], text=f"Look number {n}") for n in range(60)]
@@ -81,7 +80,7 @@ def test_posts_already_out_today_count_and_room_opens_when_the_oldest_leaves_the
     make_channel,
     due_post,
     publisher,
-    photo,  # noqa: F811
+    photo,
 ):
     channel = make_channel("instagram", "portrait", "acme.ig")
     earlier = [due_post([channel], text=f"Earlier {n}") for n in range(48)]
@@ -104,7 +103,7 @@ def test_one_account_shares_its_cap_across_placements_and_another_account_has_it
     make_channel,
     due_post,
     publisher,
-    photo,  # noqa: F811
+    photo,
 ):
     portrait = make_channel("instagram", "portrait", "acme.ig")
     stories = make_channel("instagram", "stories", "acme.ig")
@@ -133,7 +132,7 @@ def test_workers_racing_on_one_account_never_send_past_its_cap(
     make_channel,
     due_post,
     publisher,
-    photo,  # noqa: F811
+    photo,
 ):
     channel = make_channel("instagram", "portrait", "acme.ig")
     posts = [due_post([channel], text=f"Race {n}") for n in range(60)]
@@ -161,7 +160,14 @@ def test_workers_racing_on_one_account_never_send_past_its_cap(
 
 @pytest.mark.django_db
 def test_contract_sixty_posts_on_a_real_instagram_connector_fifty_reach_the_network_none_refused(
-    org, admin, group, publisher, due_post, photo, httpserver, settings  # noqa: F811
+    org,
+    admin,
+    group,
+    publisher,
+    due_post,
+    photo,
+    httpserver,
+    settings,
 ):
     """The same, through the Instagram connector against a server that answers as Meta's
     content publishing reference documents it, refusing past 50 a day."""

@@ -126,7 +126,7 @@ def test_a_revoked_credential_fails_and_asks_for_reconnecting(make_channel, due_
 
 @pytest.mark.django_db
 def test_a_worker_killed_mid_call_is_reconciled_not_doubled(make_channel, due_post):
-    channel = make_channel()
+    channel = make_channel("bluesky", "post", "acme.bsky")
     post = due_post([channel])
     [variant_id] = variants_claim(worker="dead-worker")
     variant = Variant.objects.get(pk=variant_id)
@@ -259,7 +259,7 @@ def test_a_post_paused_after_its_claim_is_sent_once_after_resume_not_left_unconf
 def test_an_answer_lost_after_the_network_took_the_post_is_looked_up_not_resent(
     make_channel, due_post
 ):
-    channel = make_channel()
+    channel = make_channel("bluesky", "post", "acme.bsky")
     post = due_post([channel])
     sandbox_knobs_set(account=account(channel), fail_mode="lose_answer", fail_remaining=1)
     assert [r.outcome for r in dispatch_once(worker=W)] == ["lookup"]
@@ -292,7 +292,7 @@ def test_an_answer_lost_on_a_network_without_lookup_becomes_unconfirmed_never_re
 def test_a_timeout_is_looked_up_then_sent_once_where_the_network_deduplicates(
     make_channel, due_post
 ):
-    channel = make_channel()
+    channel = make_channel("bluesky", "post", "acme.bsky")
     post = due_post([channel])
     sandbox_knobs_set(account=account(channel), fail_mode="timeout", fail_remaining=1)
     assert [r.outcome for r in dispatch_once(worker=W)] == ["lookup"]
@@ -348,7 +348,7 @@ def test_a_fault_of_ours_mid_call_gives_the_claim_back_to_be_looked_up(
             raise RuntimeError("a bug after the call")
 
     monkeypatch.setattr(health, "connector_class", lambda name: FaultySandbox)
-    post = due_post([make_channel()])
+    post = due_post([make_channel("bluesky", "post", "acme.bsky")])
     assert [r.outcome for r in dispatch_once(worker=W)] == ["unknown"]
     variant = post.variants.get()
     assert (variant.state, variant.claimed_by) == (VariantState.SCHEDULED, "")
@@ -370,7 +370,7 @@ def test_a_failed_turn_gives_its_claims_back(make_channel, due_post):
 
 @pytest.mark.django_db
 def test_variant_lookup_asks_the_network_by_key_and_changes_nothing(make_channel, due_post):
-    channel = make_channel()
+    channel = make_channel("bluesky", "post", "acme.bsky")
     post = due_post([channel])
     variant = post.variants.get()
     assert variant_lookup(variant=variant) is None

@@ -60,7 +60,7 @@ def _many_due_posts(org, publisher, channels) -> None:
 def test_workers_killed_at_random_publish_every_post_exactly_once(
     org, publisher, make_channel, settings
 ):
-    channels = [make_channel("x", "post", f"acme{n}") for n in range(CHANNELS)]
+    channels = [make_channel("bluesky", "post", f"acme{n}") for n in range(CHANNELS)]
     for account in SandboxAccount.objects.all():
         sandbox_knobs_set(account=account, latency_ms=15)  # widen the window for kills mid-call
     _many_due_posts(org, publisher, channels)
@@ -103,7 +103,7 @@ def test_workers_killed_at_random_publish_every_post_exactly_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_no_paused_post_is_sent_after_pause_returns(org, admin, publisher, make_channel, due_post):
-    channels = [make_channel("x", "post", f"acme{n}") for n in range(4)]
+    channels = [make_channel("bluesky", "post", f"acme{n}") for n in range(4)]
     for account in SandboxAccount.objects.all():
         sandbox_knobs_set(account=account, latency_ms=40)
     for n in range(80):
@@ -136,7 +136,7 @@ def test_a_frozen_worker_neither_holds_up_a_pause_nor_sends_after_it(
     org, admin, publisher, make_channel, due_post, settings
 ):
     settings.ROOST_PAUSE_SETTLE_SECONDS = 0.5
-    channels = [make_channel("x", "post", f"acme{n}") for n in range(4)]
+    channels = [make_channel("bluesky", "post", f"acme{n}") for n in range(4)]
     for account in SandboxAccount.objects.all():
         sandbox_knobs_set(account=account, latency_ms=300)
     for n in range(48):
@@ -217,7 +217,7 @@ def test_a_paused_post_keeps_no_open_attempt_and_goes_out_once_after_resume(
 ):
     # A network that can neither look posts up nor recognise a repeat: an attempt left
     # open by the pause would make its post unconfirmed after the resume.
-    channels = [make_channel("x", "post", f"acme{n}") for n in range(4)]
+    channels = [make_channel("bluesky", "post", f"acme{n}") for n in range(4)]
     Channel.objects.filter(pk__in=[c.pk for c in channels]).update(connector=keyless.NAME)
     for account in SandboxAccount.objects.all():
         sandbox_knobs_set(account=account, latency_ms=150)
@@ -257,7 +257,7 @@ LOST = 3  # publishes each account accepts and then loses the answer of
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_lost_answers_are_looked_up_and_never_sent_blindly(org, publisher, make_channel, due_post):
-    looking_up = [make_channel("x", "post", f"lookup{n}") for n in range(2)]
+    looking_up = [make_channel("bluesky", "post", f"lookup{n}") for n in range(2)]
     keyless_channels = [make_channel("x", "post", f"keyless{n}") for n in range(2)]
     Channel.objects.filter(pk__in=[c.pk for c in keyless_channels]).update(connector=keyless.NAME)
     for account in SandboxAccount.objects.all():

@@ -8,8 +8,6 @@ from django.urls import reverse
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Role
 from roost.core.services import organization_alt_text_set
-from roost.media.services import media_upload
-from roost.media.tests.conftest import as_upload, make_image
 from roost.publishing import services
 from roost.publishing.approvals.decisions import post_submit
 from roost.publishing.checks import media_problems
@@ -18,17 +16,6 @@ from roost.publishing.media_attach import post_media_set, renditions_missing
 from roost.publishing.models import ComplianceRule, Post, PostState
 from roost.publishing.validation import network_problems
 from roost.sandbox.models import SandboxPost
-
-
-@pytest.fixture
-def photo(org, publisher, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):  # renditions are made after commit
-        return media_upload(
-            actor=publisher,
-            organization=org,
-            file=as_upload(make_image(2000, 1500)),
-            alt_text="A blue jacket on a hook",
-        )
 
 
 @pytest.mark.django_db

@@ -194,8 +194,13 @@ def test_the_post_page_warns_of_a_duplicate_where_the_network_cannot_recognise_a
     assert "mastodon offers no way to look a post up</strong>" in html
     assert reverse("publishing:variant_check", args=[variant.pk]) not in html
     assert "recognises the key" in html  # Mastodon honours Idempotency-Key
+    # The sandbox playing Mastodon can do what Mastodon can, no more.
     Channel.objects.filter(pk=mastodon.pk).update(connector="sandbox")
     html = signed_in(publisher).get(detail_url(variant)).content.decode()
+    assert "offers no way to look a post up</strong>" in html
+    bluesky = make_channel("bluesky", "post", "acme.bsky")
+    on_bluesky = make_unconfirmed_on(bluesky, due_post([bluesky]), went_out=False)
+    html = signed_in(publisher).get(detail_url(on_bluesky)).content.decode()
     assert "can look a post up by the key" in html
 
 

@@ -44,10 +44,27 @@ def connector_for(
     return SandboxConnector(channel=channel, secret=secret or opened_secret), account
 
 
-def test_declares_every_capability() -> None:
+def test_declares_every_capability_on_a_network_roost_has_no_connector_for(monkeypatch) -> None:
+    monkeypatch.setattr("roost.sandbox.connector.available", lambda: {})  # none installed
     connector, _ = connector_for()
     assert all(connector.supports(capability) for capability in Capability)
     assert "secret" not in repr(connector)
+
+
+@pytest.mark.parametrize("network", ["x", "instagram", "tiktok", "pinterest", "bluesky"])
+def test_on_a_real_network_it_can_do_what_that_networks_connector_can(network) -> None:
+    from roost.channels.connectors.registry import available
+
+    connector, _ = connector_for(network)
+    real = available()[network]
+    assert connector.capabilities_for(network) == real.capabilities
+    assert all(connector.supports(c) == (c in real.capabilities) for c in Capability)
+
+
+def test_where_the_real_network_cannot_look_posts_up_neither_can_the_sandbox() -> None:
+    connector, _ = connector_for("x")
+    connector.publish(PublishRequest(text="Launch", idempotency_key="k-x"))
+    assert connector.lookup("k-x") is None
 
 
 def test_verify_answers_with_the_account() -> None:
@@ -98,7 +115,7 @@ def test_each_fail_mode_raises_its_typed_error(
 
 
 def test_lose_answer_stores_the_post_then_the_answer_never_arrives() -> None:
-    connector, account = connector_for()
+    connector, account = connector_for("bluesky")
     sandbox_knobs_set(account=account, fail_mode=FailMode.LOSE_ANSWER, fail_remaining=1)
     with pytest.raises(TransientError) as raised:
         connector.publish(PublishRequest(text="hello", idempotency_key="k1"))
@@ -142,13 +159,13 @@ def test_latency_is_applied(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_publish_twice_with_one_key_makes_one_post() -> None:
-    connector, account = connector_for()
+    connector, account = connector_for("bluesky")
     request = PublishRequest(text="Launch day", idempotency_key="variant-1")
     first = connector.publish(request)
     second = connector.publish(request)
     assert first == second
     assert SandboxPost.objects.filter(account=account).count() == 1
-    assert first.url == f"/sandbox/network/x/acme/posts/{first.external_id}/"  # page in Roost
+    assert first.url == f"/sandbox/network/bluesky/acme/posts/{first.external_id}/"  # in Roost
     assert connector.lookup("variant-1") == first
     assert connector.lookup("variant-2") is None
 
