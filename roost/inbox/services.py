@@ -13,7 +13,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from roost.channels.connectors.base import ConnectorError, TransientError
+from roost.channels.connectors.base import ConnectorError, TransientError, safe_to_resend
 from roost.channels.health import connector_for
 from roost.core import audit
 from roost.core.models import User
@@ -120,8 +120,13 @@ def conversation_reply(
                     to_external_id=last.external_id, text=text, idempotency_key=key
                 )
                 break
-            except TransientError:
-                continue
+            except TransientError as error:
+                if safe_to_resend(connector, error):
+                    continue
+                raise TransientError(
+                    "the network did not answer, and it may have posted the reply: look on "
+                    "the network before sending it again"
+                ) from error
         if published is None:
             raise TransientError("the network did not answer; try again in a moment")
     except ConnectorError as error:

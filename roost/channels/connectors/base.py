@@ -88,6 +88,12 @@ class NotAccepted(TransientError):
     again cannot double the post."""
 
 
+def safe_to_resend(connector: Connector, error: ConnectorError) -> bool:
+    """Whether a create that failed with `error` may simply be sent again: the network
+    did not take it (`NotAccepted`), or it recognises a repeat of the same key."""
+    return isinstance(error, NotAccepted) or connector.supports(Capability.IDEMPOTENT_PUBLISH)
+
+
 class PermanentError(ConnectorError):
     """The network rejected the request itself (validation); `network_message` says why."""
 

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from roost.channels.connectors.base import Connector, ConnectorError, Published, TransientError
+from roost.channels.connectors.base import (
+    Connector,
+    ConnectorError,
+    Published,
+    TransientError,
+    safe_to_resend,
+)
 from roost.channels.health import connector_for
 from roost.channels.vault import VaultError
 from roost.core import audit
@@ -80,8 +86,10 @@ def _send(connector: Connector, conversation_id: int, to_external_id: str, text:
     key = auto_reply_key(conversation_id)
     try:
         return connector.reply(to_external_id=to_external_id, text=text, idempotency_key=key)
-    except TransientError:
-        # One quick retry, as for a person's reply; the key keeps it from posting twice.
+    except TransientError as error:
+        # One quick retry, as for a person's reply, where it cannot post twice.
+        if not safe_to_resend(connector, error):
+            raise
         return connector.reply(to_external_id=to_external_id, text=text, idempotency_key=key)
 
 

@@ -62,6 +62,17 @@ def test_a_transient_error_is_retried_once(conversation, agent):
 
 
 @pytest.mark.django_db
+def test_a_lost_answer_is_not_resent_where_the_network_cannot_recognise_a_repeat(
+    conversation, agent
+):
+    # X, played by the sandbox, takes no idempotency key: a resend could post twice.
+    sandbox_knobs_set(account=account(), fail_mode="lose_answer", fail_remaining=1)
+    with pytest.raises(ApplicationError, match="may have posted the reply"):
+        services.conversation_reply(actor=agent, conversation=conversation, text="Only once")
+    assert SandboxPost.objects.filter(text="Only once").count() == 1
+
+
+@pytest.mark.django_db
 def test_a_viewer_cannot_reply(conversation, org, make_user):
     viewer = make_user(org, Role.VIEWER)
     with pytest.raises(ApplicationError) as refused:
