@@ -156,6 +156,11 @@ class NotFound(PermanentError):
     """LinkedIn answered 404: the post, comment or page does not exist (or no longer)."""
 
 
+class AccessDenied(CredentialRevoked):
+    """LinkedIn answered 403: the member lacks the page role (or the app the scope) the
+    call needs. For publishing that means reconnecting; figures need the Super admin role."""
+
+
 def explain(response: httpx.Response) -> ConnectorError | None:
     """LinkedIn's error body (`{"status", "serviceErrorCode", "code", "message"}`) as a
     typed error; None leaves the shared rules (5xx transient, other 4xx permanent)."""
@@ -169,7 +174,7 @@ def explain(response: httpx.Response) -> ConnectorError | None:
         return CredentialRevoked(f"LinkedIn refused the access token: {said}")
     if status == 403 and (code == "ACCESS_DENIED" or "permission" in said.lower()):
         # The member lost the page role, or the app its product or a scope: reconnect.
-        return CredentialRevoked(f"LinkedIn denied the access: {said}")
+        return AccessDenied(f"LinkedIn denied the access: {said}")
     if status == 429:
         # Limits are per day and reset at midnight UTC; a wait named in the answer wins.
         wait = retry_after_seconds(response)
@@ -517,8 +522,10 @@ class LinkedInConnector(Connector):
     # The inbox.
 
     def fetch(self, *, cursor: str | None) -> FetchPage:
-        """Comments by others on the page's latest posts, newer than `cursor` (the
-        creation time in milliseconds of the newest one read before), oldest first."""
+        """Comments by others on the page's latest posts from `cursor` on (the creation
+        time in milliseconds of the newest one read before), oldest first. The newest one
+        comes again with the same cursor: two comments of the same millisecond are both
+        read, and Roost stores each comment once."""
         since = int(cursor) if cursor and cursor.isdigit() else 0
         organization = self._organization()
         found: list[tuple[int, Inbound]] = []
@@ -526,7 +533,7 @@ class LinkedInConnector(Connector):
             for comment in self._comments(post):
                 created = (comment.get("created") or {}).get("time")
                 actor = str(comment.get("actor") or "")
-                if not isinstance(created, int) or created <= since or actor == organization:
+                if not isinstance(created, int) or created < since or actor == organization:
                     continue
                 found.append((created, self._inbound(post, comment)))
         found.sort(key=lambda pair: pair[0])
@@ -577,10 +584,21 @@ class LinkedInConnector(Connector):
 
     # Figures.
 
+    def _figures(self, url: str) -> Any:
+        """A figures call; a 403 here means a page role without analytics (a content
+        admin), not a lost credential, so the channel is not marked revoked for it."""
+        try:
+            return self._api().json("GET", url)
+        except AccessDenied as error:
+            raise PermanentError(
+                "LinkedIn gives a page's figures only to its Super admins; connect the page "
+                "as one to collect them.",
+                network_message=str(error),
+            ) from error
+
     def metrics(self, external_id: str) -> PostMetrics:
         kind = "ugcPosts" if external_id.startswith("urn:li:ugcPost:") else "shares"
-        answer = self._api().json(
-            "GET",
+        answer = self._figures(
             f"{REST}/organizationalEntityShareStatistics?q=organizationalEntity"
             f"&organizationalEntity={encoded(self._organization())}"
             f"&{kind}=List({encoded(external_id)})",
@@ -602,8 +620,7 @@ class LinkedInConnector(Connector):
         )
 
     def channel_stats(self) -> ChannelStats:
-        answer = self._api().json(
-            "GET",
+        answer = self._figures(
             f"{REST}/networkSizes/{encoded(self._organization())}"
             "?edgeType=COMPANY_FOLLOWED_BY_MEMBER",
         )

@@ -585,10 +585,21 @@ def test_contract_fetch_reads_comments_on_recent_posts_with_a_cursor(
     later = fake.add_comment(newer, "Any news?", created_ms=1_700_200_000_000)
     second = connector.fetch(cursor=page.cursor)
 
-    assert [item.external_id for item in second.items] == [later["commentUrn"]]
+    # The newest comment read before comes again (its millisecond is the cursor).
+    assert [item.external_id for item in second.items] == [
+        nested["commentUrn"],
+        later["commentUrn"],
+    ]
     assert second.cursor == "1700200000000"
-    assert connector.fetch(cursor=second.cursor).items == ()
-    assert connector.fetch(cursor=second.cursor).cursor == second.cursor
+    # The cursor's own millisecond is read again (Roost stores a comment once), so a
+    # comment made in that same millisecond is not lost.
+    same = fake.add_comment(older, "Me too", created_ms=1_700_200_000_000)
+    third_page = connector.fetch(cursor=second.cursor)
+    assert {item.external_id for item in third_page.items} == {
+        same["commentUrn"],
+        later["commentUrn"],
+    }
+    assert third_page.cursor == second.cursor
 
 
 def test_contract_reply_to_a_comment_is_a_nested_comment(
@@ -695,6 +706,18 @@ def test_contract_channel_stats_read_the_follower_count(
     assert raw_uri(request).endswith(
         "/rest/networkSizes/urn%3Ali%3Aorganization%3A2414183?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
     )
+
+
+def test_contract_figures_refused_to_a_content_admin_keep_the_channel(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    httpserver.expect_oneshot_request(f"/rest/networkSizes/{ORGANIZATION}").respond_with_response(
+        error_body(403, "Not enough permissions to access: networkSizes.GET", code="ACCESS_DENIED")
+    )
+    with pytest.raises(PermanentError, match="Super admin") as refused:
+        connector.channel_stats()
+    assert not isinstance(refused.value, CredentialRevoked)
+    assert "Not enough permissions" in refused.value.network_message
 
 
 # Errors.
