@@ -278,7 +278,11 @@ class LinkedInConnector(Connector):
             ids = list(dict.fromkeys(cls._posting_organizations(http)))
             if not ids:
                 return ()
-            pages = http.json("GET", f"{REST}/organizations?ids=List({','.join(ids)})")
+            try:
+                pages = http.json("GET", f"{REST}/organizations?ids=List({','.join(ids)})")
+            except AccessDenied:
+                # Page details are for Super admins; a content admin still gets the pages.
+                pages = {}
         finally:
             http.close()
         results = pages.get("results") if isinstance(pages, dict) else None
@@ -496,7 +500,9 @@ class LinkedInConnector(Connector):
             comment_id = str(answer.get("id") or response.headers.get("x-restli-id") or "")
             if not comment_id:
                 raise TransientError("LinkedIn created the comment without naming it.")
-            urn = f"urn:li:comment:({body['object']},{comment_id})"
+            # The answer names the thread as LinkedIn keeps it (often the activity URN).
+            thread = str(answer.get("object") or body["object"])
+            urn = f"urn:li:comment:({thread},{comment_id})"
         return Published(external_id=urn, url=_comment_url(body["object"], urn))
 
     def reply(self, *, to_external_id: str, text: str, idempotency_key: str) -> Published:

@@ -289,6 +289,24 @@ def test_contract_oauth_accounts_are_the_pages_the_member_may_post_as(
         assert request.headers["X-Restli-Protocol-Version"] == "2.0.0"
 
 
+def test_contract_oauth_accounts_of_a_content_admin_without_page_details(
+    fake: LinkedInServer, httpserver: HTTPServer
+) -> None:
+    fake.acls[0]["role"] = "CONTENT_ADMIN"
+    httpserver.expect_oneshot_request("/rest/organizations").respond_with_response(
+        error_body(403, "Not enough permissions to access: organizations.BATCH_GET",
+                   code="ACCESS_DENIED")
+    )  # fmt: skip
+
+    [account] = LinkedInConnector.oauth_accounts(access_token=TOKEN, app=APP)
+
+    assert (account.external_id, account.handle, account.display_name) == (
+        ORGANIZATION,
+        "2414183",
+        "",
+    )
+
+
 def test_contract_oauth_accounts_without_a_page_role_is_empty(fake: LinkedInServer) -> None:
     fake.acls = []
     assert LinkedInConnector.oauth_accounts(access_token=TOKEN, app=APP) == ()
@@ -634,6 +652,25 @@ def test_contract_reply_to_a_post_is_a_comment_on_it(
     [stored] = fake.comments[post]
     assert stored["commentUrn"] == published.external_id
     assert "parentComment" not in stored
+
+
+def test_contract_a_created_comment_without_its_urn_is_named_from_the_answer(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    post = fake.add_post()
+    httpserver.expect_oneshot_request(
+        f"/rest/socialActions/{post}/comments", method="POST"
+    ).respond_with_json(
+        {"id": "7102986562019213313", "object": "urn:li:activity:7096760097833439232",
+         "actor": ORGANIZATION, "message": {"text": "Thanks"}},
+        status=201,
+    )  # fmt: skip
+
+    published = connector.reply(to_external_id=post, text="Thanks", idempotency_key="r-3")
+
+    assert published.external_id == (
+        "urn:li:comment:(urn:li:activity:7096760097833439232,7102986562019213313)"
+    )
 
 
 def test_contract_delete_a_post_and_a_comment(
