@@ -537,16 +537,28 @@ class LinkedInConnector(Connector):
         found: list[tuple[int, Inbound]] = []
         for post in self._recent_posts():
             for comment in self._comments(post):
-                created = (comment.get("created") or {}).get("time")
-                actor = str(comment.get("actor") or "")
-                if not isinstance(created, int) or created < since or actor == organization:
-                    continue
-                found.append((created, self._inbound(post, comment)))
+                found.extend(self._new(post, comment, since=since, own=organization))
+                if _has_replies(comment):
+                    # Replies sit under their comment, whatever its age or author.
+                    parent = _comment_urn(post, comment)
+                    for reply in self._comments(parent):
+                        reply.setdefault("parentComment", parent)
+                        found.extend(self._new(post, reply, since=since, own=organization))
         found.sort(key=lambda pair: pair[0])
         newest = max((created for created, _ in found), default=since)
         return FetchPage(
             items=tuple(item for _, item in found), cursor=str(newest) if newest else cursor
         )
+
+    @classmethod
+    def _new(
+        cls, post: str, comment: dict[str, Any], *, since: int, own: str
+    ) -> list[tuple[int, Inbound]]:
+        """The comment as an inbound item, if someone else wrote it from `since` on."""
+        created = (comment.get("created") or {}).get("time")
+        if not isinstance(created, int) or created < since or comment.get("actor") == own:
+            return []
+        return [(created, cls._inbound(post, comment))]
 
     def _recent_posts(self) -> list[str]:
         answer = self._api().json(
@@ -572,10 +584,7 @@ class LinkedInConnector(Connector):
 
     @staticmethod
     def _inbound(post: str, comment: dict[str, Any]) -> Inbound:
-        urn = str(comment.get("commentUrn") or "")
-        thread = str(comment.get("object") or post)
-        if not urn:
-            urn = f"urn:li:comment:({thread},{comment.get('id')})"
+        urn = _comment_urn(post, comment)
         parent = str(comment.get("parentComment") or "") or post
         return Inbound(
             external_id=urn,
@@ -637,6 +646,18 @@ def _title(request: PublishRequest) -> str:
     """An article's title (required): the text's first line, as LinkedIn shows it."""
     first = next((line.strip() for line in request.text.splitlines() if line.strip()), "")
     return first[:200] or str(request.link)
+
+
+def _comment_urn(post: str, comment: dict[str, Any]) -> str:
+    """The comment's URN as LinkedIn gives it, else made of its thread and id."""
+    urn = str(comment.get("commentUrn") or "")
+    return urn or f"urn:li:comment:({comment.get('object') or post},{comment.get('id')})"
+
+
+def _has_replies(comment: dict[str, Any]) -> bool:
+    summary = comment.get("commentsSummary") or {}
+    counts = (summary.get("totalFirstLevelComments"), summary.get("aggregatedTotalComments"))
+    return any(isinstance(count, int) and count > 0 for count in counts)
 
 
 def _comment_url(post: str, comment: str) -> str:

@@ -552,6 +552,11 @@ class LinkedInServer:
         }
         if parent:
             comment["parentComment"] = parent
+        comment["commentsSummary"] = {"totalFirstLevelComments": 0, "aggregatedTotalComments": 0}
+        for other in self.comments.get(thread, []):
+            if parent and other["commentUrn"] == parent:
+                other["commentsSummary"]["totalFirstLevelComments"] += 1
+                other["commentsSummary"]["aggregatedTotalComments"] += 1
         self.comments.setdefault(thread, []).append(comment)
         return copy.deepcopy(comment)
 
@@ -563,10 +568,11 @@ class LinkedInServer:
         if nested:
             thread = nested.group(1)
         if request.method == "GET" and comment_id is None:
+            # A post's comments are the first-level ones; a comment's are its replies.
             rows = [
                 comment
                 for comment in self.comments.get(thread, [])
-                if (comment.get("parentComment") == target) == bool(nested)
+                if comment.get("parentComment") == (target if nested else None)
             ]
             return _json(_page(rows, query))
         if request.method == "POST" and comment_id is None:

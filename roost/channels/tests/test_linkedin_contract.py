@@ -565,10 +565,11 @@ def test_contract_fetch_reads_comments_on_recent_posts_with_a_cursor(
     older = fake.add_post("Older post", created_ms=1_700_000_000_000)
     newer = fake.add_post("Newer post", created_ms=1_700_100_000_000)
     first = fake.add_comment(older, "Great news!", created_ms=1_700_000_100_000)
-    fake.add_comment(older, "Thank you", actor=ORGANIZATION, created_ms=1_700_000_200_000)
+    own = fake.add_comment(older, "Thank you", actor=ORGANIZATION, created_ms=1_700_000_200_000)
     third = fake.add_comment(older, "When in Europe?", created_ms=1_700_000_300_000)
+    top = fake.add_comment(newer, "Congratulations", created_ms=1_700_100_050_000)
     nested = fake.add_comment(
-        newer, "Agreed", created_ms=1_700_100_100_000, parent="urn:li:comment:(x,1)"
+        older, "Agreed, thanks", created_ms=1_700_100_100_000, parent=own["commentUrn"]
     )
 
     page = connector.fetch(cursor=None)
@@ -576,6 +577,7 @@ def test_contract_fetch_reads_comments_on_recent_posts_with_a_cursor(
     assert [item.external_id for item in page.items] == [
         first["commentUrn"],
         third["commentUrn"],
+        top["commentUrn"],
         nested["commentUrn"],
     ]
     item = page.items[0]
@@ -585,8 +587,11 @@ def test_contract_fetch_reads_comments_on_recent_posts_with_a_cursor(
     assert item.parent_external_id == older
     assert item.created_at == dt.datetime.fromtimestamp(1_700_000_100, tz=dt.UTC)
     assert item.url.startswith(f"https://www.linkedin.com/feed/update/{older}/?commentUrn=")
-    assert page.items[2].kind == InboundKind.REPLY
-    assert page.items[2].parent_external_id == "urn:li:comment:(x,1)"
+    # A member's reply to the page's own comment is read from under that comment.
+    assert page.items[3].kind == InboundKind.REPLY
+    assert page.items[3].parent_external_id == own["commentUrn"]
+    replies = only(httpserver, "GET", f"/rest/socialActions/{own['commentUrn']}/comments")
+    assert "urn%3Ali%3Acomment%3A%28" in raw_uri(replies)
     assert page.cursor == "1700100100000"
     listing = only(httpserver, "GET", "/rest/posts")
     assert parse_qs(listing.query_string.decode()) == {
