@@ -506,7 +506,17 @@ class LinkedInConnector(Connector):
         return Published(external_id=urn, url=_comment_url(body["object"], urn))
 
     def reply(self, *, to_external_id: str, text: str, idempotency_key: str) -> Published:
-        return self._comment(to_external_id, text)
+        """Comment on a post, or answer a comment. LinkedIn nests comments one level
+        deep, so an answer to a reply goes under the comment that reply belongs to."""
+        parts = comment_parts(to_external_id)
+        if parts is None:
+            return self._comment(to_external_id, text)
+        thread, comment_id = parts
+        comment = self._api().json(
+            "GET", f"{REST}/socialActions/{encoded(thread)}/comments/{comment_id}"
+        )
+        parent = str(comment.get("parentComment") or "")
+        return self._comment(parent if comment_parts(parent) else to_external_id, text)
 
     def delete(self, external_id: str) -> None:
         """Delete one of the page's posts, or a comment under them (the page's own or,

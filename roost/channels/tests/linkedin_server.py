@@ -575,6 +575,11 @@ class LinkedInServer:
                 if comment.get("parentComment") == (target if nested else None)
             ]
             return _json(_page(rows, query))
+        if request.method == "GET" and comment_id is not None:
+            for comment in self.comments.get(thread, []):
+                if comment["id"] == comment_id:
+                    return _json(comment)
+            return error_body(404, "Comment not found")
         if request.method == "POST" and comment_id is None:
             body = request.get_json(silent=True) or {}
             if body.get("actor") != self.organization or body.get("object") != thread:

@@ -647,6 +647,35 @@ def test_contract_reply_to_a_comment_is_a_nested_comment(
     assert published.url.startswith(f"https://www.linkedin.com/feed/update/{post}/")
 
 
+def test_contract_reply_to_a_reply_goes_under_its_comment(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    post = fake.add_post()
+    comment = fake.add_comment(post, "When in Europe?", created_ms=1_700_000_300_000)
+    answer = fake.add_comment(
+        post, "And Asia?", created_ms=1_700_000_400_000, parent=comment["commentUrn"]
+    )
+
+    connector.reply(to_external_id=answer["commentUrn"], text="Both!", idempotency_key="r-4")
+
+    read = only(httpserver, "GET", f"/rest/socialActions/{post}/comments/{answer['id']}")
+    assert "urn%3Ali%3Ashare%3A" in raw_uri(read)
+    request = only(httpserver, "POST", f"/rest/socialActions/{comment['commentUrn']}/comments")
+    assert request.get_json()["parentComment"] == comment["commentUrn"]
+    assert [c["message"]["text"] for c in fake.comments[post]][-1] == "Both!"
+
+
+def test_contract_reply_to_a_deleted_comment_is_refused(
+    fake: LinkedInServer, connector: LinkedInConnector
+) -> None:
+    post = fake.add_post()
+    with pytest.raises(PermanentError, match="404"):
+        connector.reply(
+            to_external_id=f"urn:li:comment:({post},1)", text="Hi", idempotency_key="r-5"
+        )
+    assert post not in fake.comments
+
+
 def test_contract_reply_to_a_post_is_a_comment_on_it(
     fake: LinkedInServer, connector: LinkedInConnector
 ) -> None:
