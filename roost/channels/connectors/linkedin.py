@@ -260,7 +260,17 @@ class LinkedInConnector(Connector):
     # Identity and connecting.
 
     def verify(self) -> Account:
-        page = self._api().json("GET", f"{REST}/organizations/{self._organization_id()}")
+        """The token works and its member still has a role on the page that may post;
+        then the page's name (read by Super admins only; others keep the handle)."""
+        if self._organization_id() not in set(self._posting_organizations(self._api())):
+            raise CredentialRevoked(
+                "The LinkedIn member who connected this page no longer has a role on it "
+                "that may post; connect it again as a page admin."
+            )
+        try:
+            page = self._api().json("GET", f"{REST}/organizations/{self._organization_id()}")
+        except AccessDenied:
+            page = {}
         return Account(
             external_id=self._organization(),
             handle=str(page.get("vanityName") or self.channel.handle),
@@ -323,6 +333,15 @@ class LinkedInConnector(Connector):
     # Publishing.
 
     def publish(self, request: PublishRequest) -> Published:
+        if request.reply_to:
+            # On LinkedIn an answer to a post is a comment under it.
+            if request.media or request.link:
+                raise PermanentError("A LinkedIn comment carries text only.")
+            return self.reply(
+                to_external_id=request.reply_to,
+                text=request.text,
+                idempotency_key=request.idempotency_key,
+            )
         body = self._post_body(request)
         response = self._api().send("POST", f"{REST}/posts", json=body)
         urn = response.headers.get("x-restli-id") or str(

@@ -330,6 +330,29 @@ def test_contract_verify_reads_the_organization(
     request = only(httpserver, "GET", "/rest/organizations/2414183")
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert request.headers["LinkedIn-Version"] == LINKEDIN_VERSION
+    roles = only(httpserver, "GET", "/rest/organizationAcls")
+    assert parse_qs(roles.query_string.decode())["q"] == ["roleAssignee"]
+
+
+def test_contract_verify_of_a_content_admin_keeps_the_handle(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    fake.acls[0]["role"] = "CONTENT_ADMIN"
+    httpserver.expect_oneshot_request("/rest/organizations/2414183").respond_with_response(
+        error_body(403, "Not enough permissions to access: organizations.GET", code="ACCESS_DENIED")
+    )
+
+    account = connector.verify()
+
+    assert (account.external_id, account.handle) == (ORGANIZATION, "devtestco")
+
+
+def test_contract_verify_refuses_a_member_without_a_posting_role(
+    fake: LinkedInServer, connector: LinkedInConnector
+) -> None:
+    fake.acls[0]["role"] = "ANALYST"
+    with pytest.raises(CredentialRevoked, match="no longer has a role"):
+        connector.verify()
 
 
 def test_contract_a_channel_without_a_token_is_refused_before_sending(
@@ -546,6 +569,20 @@ def test_contract_a_failed_first_comment_leaves_the_post_published(
 
     assert published.external_id == "urn:li:share:7140000000000000001"
     assert len(fake.accepted) == 1
+
+
+def test_contract_a_publish_in_reply_to_a_post_is_a_comment(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    post = fake.add_post()
+
+    published = connector.publish(publish_request("Read more below", reply_to=post))
+
+    [stored] = fake.comments[post]
+    assert published.external_id == stored["commentUrn"]
+    assert len(fake.accepted) == 1  # no new post
+    with pytest.raises(PermanentError, match="text only"):
+        connector.publish(publish_request(reply_to=post, media=(PNG,)))
 
 
 def test_contract_an_empty_first_comment_is_skipped(
