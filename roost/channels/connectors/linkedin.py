@@ -357,9 +357,14 @@ class LinkedInConnector(Connector):
     def _post_body(self, request: PublishRequest) -> dict[str, Any]:
         """The Posts API body; the media are uploaded first. Nothing posted yet, so a lost
         answer during the uploads proves nothing was published (`NotAccepted`)."""
+        text = request.text
+        if request.media and request.link and request.link not in text:
+            # A post shows media or a link preview, not both: the link goes in the text,
+            # where LinkedIn makes it clickable.
+            text = f"{text}\n\n{request.link}" if text.strip() else request.link
         body: dict[str, Any] = {
             "author": self._organization(),
-            "commentary": little_text(request.text),
+            "commentary": little_text(text),
             "visibility": "PUBLIC",
             "distribution": {
                 "feedDistribution": "MAIN_FEED",
@@ -369,12 +374,7 @@ class LinkedInConnector(Connector):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        if request.media and request.link:
-            raise PermanentError(
-                "A LinkedIn post carries either media or a link preview, not both; "
-                "put the link in the text."
-            )
-        if request.link:
+        if request.link and not request.media:
             body["content"] = {"article": {"source": request.link, "title": _title(request)}}
         elif request.media:
             try:

@@ -439,6 +439,16 @@ def test_contract_publish_several_images_is_a_multi_image_post(
     assert list(fake.images.values()) == [PNG.data, JPEG.data, PNG.data]
 
 
+def test_contract_a_link_with_media_goes_in_the_text(
+    fake: LinkedInServer, connector: LinkedInConnector
+) -> None:
+    connector.publish(publish_request("See the report", media=(PNG,), link="https://r.example/a"))
+
+    [post] = fake.accepted
+    assert post.body["commentary"] == "See the report\n\nhttps://r.example/a"
+    assert set(post.body["content"]) == {"media"}
+
+
 def test_contract_an_upload_address_on_another_host_gets_no_token(
     httpserver: HTTPServer, settings: Any, connector: LinkedInConnector
 ) -> None:
@@ -530,8 +540,6 @@ def test_contract_a_lost_answer_while_uploading_proves_nothing_was_posted(
 def test_contract_what_linkedin_cannot_take_is_refused_before_sending(
     fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
 ) -> None:
-    with pytest.raises(PermanentError, match="either media or a link"):
-        connector.publish(publish_request(media=(PNG,), link="https://roost.example"))
     with pytest.raises(PermanentError, match="one video"):
         connector.publish(publish_request(media=(MP4, PNG)))
     with pytest.raises(PermanentError, match="at most 20"):
