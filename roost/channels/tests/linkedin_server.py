@@ -20,6 +20,12 @@ timeout after the post was made; `lose_answers_at_random(probability, seed=...)`
 same to a share of all posts. With a held answer, use a threaded server (`HTTPServer(
 threaded=True)`) so that other requests are served meanwhile; `release()` lets every held
 answer go at once (call it before stopping the server).
+
+The fake answers every path through one permanent handler; to make one call fail, add
+a oneshot answer (`server.expect_oneshot_request(...)`), which is served first, and
+build its body with `error_body`. Seed what the page already has with `add_post` and
+`add_comment`; `statistics`, `followers`, `acls` and `organizations` are plain
+attributes. Channels reach it as `urn:li:organization:2414183` with the token `TOKEN`.
 """
 
 from __future__ import annotations
