@@ -23,8 +23,8 @@ What it does, from the reference (learn.microsoft.com/linkedin/marketing/communi
 
 What it does not: LinkedIn keeps no key Roost chooses on a post and has no idempotent
 create, so a publish cut off after sending is left unconfirmed (no `LOOKUP`); the API
-lets a page delete a comment but not hide one (no `HIDE`); pages have no messaging API
-and mentions of the page come only through webhooks, so neither is fetched.
+lets a page delete a comment but not hide one (no `HIDE`); pages have no messaging API;
+mentions of the page come as page notifications built for webhooks, not read yet.
 """
 
 from __future__ import annotations
