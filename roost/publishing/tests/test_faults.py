@@ -314,3 +314,98 @@ def test_lost_answers_are_looked_up_and_never_sent_blindly(org, publisher, make_
         assert states == {VariantState.PUBLISHED: 10 - LOST, VariantState.UNCONFIRMED: LOST}
         assert set(on_network) == set(variants.values_list("text", flat=True))
     assert not Attempt.objects.filter(outcome="").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_contract_workers_killed_at_random_on_linkedin_and_x_post_once_or_leave_it_to_a_person(
+    org, admin, group, publisher, due_post
+):
+    """Against contract servers of two networks that cannot look a post up (LinkedIn's
+    Posts API and X's `POST /2/tweets`, answering as their references document, some
+    answers held back so that kills land mid-call): every post is on the network once and
+    published, or at most once and left unconfirmed for a person; never twice."""
+    import json
+
+    from pytest_httpserver import HTTPServer
+
+    from roost.channels import services as channel_services
+    from roost.channels.models import CredentialKind
+    from roost.channels.tests.linkedin_server import LinkedInServer
+    from roost.channels.tests.x_server import XPostServer
+
+    servers = [HTTPServer(host="127.0.0.1", port=0, threaded=True) for _ in range(2)]
+    for server in servers:
+        server.start()
+    linkedin = LinkedInServer(servers[0])
+    linkedin.lose_answers_at_random(0.5, hang_s=0.3)  # held a moment, then answered
+    x = XPostServer(servers[1], answer_delay_s=(0.0, 0.3))
+    try:
+        made = {}
+        for network, external_id, secret in (
+            ("linkedin", linkedin.organization, linkedin.token),
+            ("x", "1849290271328534528", x.token),
+        ):
+            channel = channel_services.channel_create(
+                actor=admin, organization=org, network=network, placement="post",
+                handle=f"roost-{network}", channel_group=group, primary_owner=publisher,
+                connector=network, external_id=external_id,
+            )  # fmt: skip
+            channel_services.channel_credential_set(
+                actor=admin, channel=channel, kind=CredentialKind.OAUTH, secret=secret
+            )
+            made[network] = channel
+        for n in range(30):
+            for network, channel in made.items():
+                due_post([channel], text=f"Post {n} on {network}")
+        env = {
+            **os.environ,
+            **_database_urls(),
+            "ROOST_TEST_NETWORK_ENDPOINTS": json.dumps({**linkedin.endpoints(), **x.endpoints}),
+        }
+        command = [sys.executable, "-m", "roost.publishing.tests.dispatch_worker"]
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+
+        rng = random.Random(19)
+        workers = [start() for _ in range(3)]
+        kills = 0
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            time.sleep(rng.uniform(0.2, 0.6))
+            if kills < 12:
+                victim = rng.randrange(3)
+                workers[victim].send_signal(signal.SIGKILL)
+                workers[victim].wait()
+                kills += 1
+                workers[victim] = start()
+            pending = [VariantState.SCHEDULED, VariantState.SENDING]
+            if not Variant.objects.filter(state__in=pending).exists():
+                break
+        for worker in workers:
+            _finished(worker, timeout=120)
+        linkedin.release()
+
+        assert kills >= 5
+        states = Counter(Variant.objects.values_list("state", flat=True))
+        assert set(states) <= {VariantState.PUBLISHED, VariantState.UNCONFIRMED}, states
+        on_network = {
+            "linkedin": Counter(post.body.get("commentary", "") for post in linkedin.accepted),
+            "x": Counter(text for _, text in x.posts),
+        }
+        for network, texts in on_network.items():
+            assert max(texts.values()) == 1, f"a post was sent twice on {network}"
+            variants = Variant.objects.filter(channel=made[network])
+            for variant in variants:
+                if variant.state == VariantState.PUBLISHED:
+                    assert texts[variant.text] == 1, f"{variant.text} is not on {network}"
+                else:
+                    assert texts[variant.text] <= 1
+        assert states[VariantState.PUBLISHED] >= 30  # most went out cleanly
+    finally:
+        for server in servers:
+            server.clear()
+            server.stop()
