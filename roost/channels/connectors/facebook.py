@@ -60,7 +60,12 @@ from roost.channels.connectors.http import (
     access_token_of,
     json_body,
 )
-from roost.channels.connectors.meta_graph import GRAPH_VERSION, graph_error, graph_error_fields
+from roost.channels.connectors.meta_graph import (
+    GRAPH_VERSION,
+    graph_error,
+    graph_error_fields,
+    long_lived_user_token,
+)
 from roost.core.web_links import web_link
 
 logger = logging.getLogger(__name__)
@@ -262,21 +267,11 @@ class FacebookConnector(Connector):
         """
         exchange = cls._client()
         try:
-            # The reference shows these as query parameters; sent as a form instead, so
-            # that the app secret and the token stay out of every logged URL.
-            answer = exchange.json(
-                "POST",
-                f"{GRAPH}/oauth/access_token",
-                data={
-                    "grant_type": "fb_exchange_token",
-                    "client_id": app.client_id,
-                    "client_secret": app.client_secret,
-                    "fb_exchange_token": access_token,
-                },
-            )
+            long_lived = long_lived_user_token(
+                access_token=access_token, app=app, http=exchange
+            ).access_token
         finally:
             exchange.close()
-        long_lived = _id(answer, "access_token")
         http = cls._client(long_lived)
         accounts: list[ConnectableAccount] = []
         try:

@@ -69,7 +69,12 @@ from roost.channels.connectors.base import (
     TransientError,
 )
 from roost.channels.connectors.http import MESSAGE_LIMIT, NetworkHttp, access_token_of, endpoint
-from roost.channels.connectors.meta_graph import GRAPH_VERSION, graph_error, graph_error_fields
+from roost.channels.connectors.meta_graph import (
+    GRAPH_VERSION,
+    graph_error,
+    graph_error_fields,
+    long_lived_user_token,
+)
 from roost.core.web_links import web_link
 
 NETWORK = "Instagram"
@@ -345,29 +350,9 @@ class InstagramConnector(Connector):
     def _exchange(cls, *, access_token: str, app: AppCredentials) -> RefreshedTokens:
         client = _http(None, timeout=cls.timeout_s)
         try:
-            # Meta documents a GET with these as query parameters; the Graph API takes
-            # them as a form too, which keeps the app secret and the token out of the
-            # URL, and so out of httpx's request log and any proxy's.
-            body = client.json(
-                "POST",
-                f"{API}/oauth/access_token",
-                data={
-                    "grant_type": "fb_exchange_token",
-                    "client_id": app.client_id,
-                    "client_secret": app.client_secret,
-                    "fb_exchange_token": access_token,
-                },
-            )
+            return long_lived_user_token(access_token=access_token, app=app, http=client)
         finally:
             client.close()
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise TransientError("Facebook answered the token exchange without a token.")
-        expires_in = body.get("expires_in")
-        return RefreshedTokens(
-            access_token=token,
-            expires_in=int(expires_in) if isinstance(expires_in, int | float) else None,
-        )
 
     # Identity and figures.
 

@@ -26,14 +26,16 @@ from typing import Any
 import httpx
 
 from roost.channels.connectors.base import (
+    AppCredentials,
     ConnectorError,
     CredentialExpired,
     CredentialRevoked,
     PermanentError,
     RateLimited,
+    RefreshedTokens,
     TransientError,
 )
-from roost.channels.connectors.http import MESSAGE_LIMIT, json_body
+from roost.channels.connectors.http import MESSAGE_LIMIT, NetworkHttp, json_body
 
 GRAPH_VERSION = "v24.0"
 TOKEN_INVALID = {102, 190}
@@ -104,3 +106,31 @@ def graph_error(response: httpx.Response, *, network: str) -> ConnectorError | N
     if code in TRANSIENT or error.get("is_transient") is True or response.status_code >= 500:
         return TransientError(f"{network} failed for now: {said}")
     return PermanentError(f"{network} refused the request: {said}", network_message=said)
+
+
+def long_lived_user_token(
+    *, access_token: str, app: AppCredentials, http: NetworkHttp
+) -> RefreshedTokens:
+    """A Facebook Login user token exchanged for a long-lived one (`fb_exchange_token`,
+    Facebook Login, "Long-Lived Access Tokens"), by `http` (a client without a token).
+
+    Meta documents a GET with these as query parameters; the Graph API takes them as a
+    form too, which keeps the app secret and the token out of every logged address."""
+    body = http.json(
+        "POST",
+        f"https://graph.facebook.com/{GRAPH_VERSION}/oauth/access_token",
+        data={
+            "grant_type": "fb_exchange_token",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "fb_exchange_token": access_token,
+        },
+    )
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise TransientError("Facebook answered the token exchange without a token.")
+    expires_in = body.get("expires_in")
+    return RefreshedTokens(
+        access_token=token,
+        expires_in=int(expires_in) if isinstance(expires_in, int | float) else None,
+    )
