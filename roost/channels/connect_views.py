@@ -20,6 +20,7 @@ from roost.channels.oauth import (
     oauth_start,
 )
 from roost.core.errors import ApplicationError
+from roost.core.middleware import form_redirects_allowed
 from roost.core.permissions import Action
 from roost.core.views.viewer import viewer_of
 
@@ -68,7 +69,8 @@ def mastodon_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
             request.session[PENDING_KEY] = pending
             return redirect(oauth_start(client=client, session=request.session))
     context = {"area": "settings", "channel": channel, "form": form}
-    return render(request, "channels/connect_mastodon.html", context, status=status)
+    response = render(request, "channels/connect_mastodon.html", context, status=status)
+    return form_redirects_allowed(response)  # on to the instance's sign-in
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from roost.channels.connectors.http import endpoint
 from roost.channels.network_apps import (
     network_app_remove,
     network_app_set,
@@ -25,6 +28,7 @@ from roost.channels.network_connect import (
 )
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.core.middleware import form_redirects_allowed
 from roost.core.models import Brand, ChannelGroup
 from roost.core.permissions import Action, can, channel_group_ids_allowed
 from roost.core.views.viewer import viewer_of
@@ -147,7 +151,10 @@ def network_connect(request: HttpRequest, network: str) -> HttpResponse:
         n.name for n in oauth_networks(organization=viewer.organization) if n.key == network
     )
     context = {"area": "settings", "form": form, "network": network, "name": name}
-    return render(request, "channels/network_connect.html", context, status=status)
+    response = render(request, "channels/network_connect.html", context, status=status)
+    spec = oauth_connectors()[network].oauth
+    authorize = urlsplit(endpoint(spec.authorize_url if spec else ""))
+    return form_redirects_allowed(response, f"{authorize.scheme}://{authorize.netloc}")
 
 
 @login_required

@@ -149,6 +149,19 @@ class ApplicationErrorMiddleware:
         return render(request, "error.html", context, status=exception.status)
 
 
+def form_redirects_allowed(response: HttpResponse, *origins: str) -> HttpResponse:
+    """Let the page's form lead, through redirects, to a network's or identity provider's
+    sign-in: Chromium holds every redirect of a form's navigation to the page's
+    `form-action`, so a page whose form starts an OAuth flow names where it may go.
+    `origins` are added to https (the sign-in may hop between the provider's hosts)."""
+    allowed = " ".join(["'self'", "https:", *dict.fromkeys(o for o in origins if o)])
+    policy = settings.ROOST_CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action {allowed}"
+    )
+    response["Content-Security-Policy"] = policy
+    return response
+
+
 class SecurityHeadersMiddleware:
     """The headers Django's SecurityMiddleware does not send: Content-Security-Policy and
     Permissions-Policy (settings `ROOST_CONTENT_SECURITY_POLICY`, `ROOST_PERMISSIONS_POLICY`).

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from roost.channels.connectors.base import Capability, InboundKind
 from roost.channels.models import Channel, ChannelStatus
 from roost.sandbox.models import AudienceTick, SandboxAccount, SandboxPost
+from roost.sandbox.plays import played_capabilities
 from roost.sandbox.profiles import VIP_AUTHORS
 from roost.sandbox.routing import SANDBOX_DB
 from roost.sandbox.selectors import sandbox_account_for_channel
@@ -152,9 +153,7 @@ READ_BY = {
 def readable_kinds(network: str) -> set[InboundKind]:
     """The kinds of message a connector to `network` reads (all, on a network Roost has
     no connector for)."""
-    from roost.sandbox.connector import SandboxConnector
-
-    capabilities = SandboxConnector.capabilities_for(network)
+    capabilities = played_capabilities(network)
     return {kind for kind, capability in READ_BY.items() if capability in capabilities}
 
 

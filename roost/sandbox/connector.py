@@ -37,10 +37,10 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
-from roost.channels.connectors.registry import available
 from roost.sandbox.figures import channel_figures, post_figures
 from roost.sandbox.links import sandbox_inbound_link, sandbox_post_link
 from roost.sandbox.models import FailMode, SandboxAccount, SandboxInbound, SandboxPost
+from roost.sandbox.plays import played_capabilities
 from roost.sandbox.profiles import author_profile
 from roost.sandbox.public_profiles import public_profile, valid_public_handle
 from roost.sandbox.routing import SANDBOX_DB
@@ -137,13 +137,8 @@ class SandboxConnector(Connector):
 
     @classmethod
     def capabilities_for(cls, network: str) -> frozenset[Capability]:
-        """On a network Roost has a real connector for, only what that connector can do
-        (the sandbox's Instagram cannot look posts up, as Instagram cannot); on any
-        other network, everything."""
-        real = available().get(network)
-        if real is None or issubclass(real, SandboxConnector):
-            return cls.capabilities
-        return cls.capabilities & real.capabilities_for(network)
+        """What the network it plays can do (`roost.sandbox.plays`), of what it declares."""
+        return cls.capabilities & played_capabilities(network)
 
     page_size = 100
     _latency_s = 0.0  # how long the call in progress keeps its caller waiting

@@ -39,6 +39,28 @@ def test_pages_send_a_strict_policy_and_the_other_security_headers(
         assert "camera=()" in response["Permissions-Policy"]
 
 
+@pytest.mark.django_db
+def test_only_a_page_whose_form_starts_a_sign_in_elsewhere_lets_it_leave_the_site(
+    make_org, make_user, signed_in
+):
+    admin = make_user(make_org("Forms", is_demo=True), Role.ADMIN)
+    client = signed_in(admin)
+
+    def form_action(url: str) -> str:
+        policy = client.get(url)["Content-Security-Policy"]
+        return dict(part.strip().split(" ", 1) for part in policy.split(";"))["form-action"]
+
+    assert form_action(reverse("core:today")) == "'self'"
+    assert form_action(reverse("channels:network_apps")) == "'self'"
+    leaving = form_action(reverse("channels:network_connect", args=["linkedin"]))
+    assert leaving == "'self' https: https://www.linkedin.com"
+    # The rest of the policy stays as strict.
+    policy = client.get(reverse("channels:network_connect", args=["linkedin"]))[
+        "Content-Security-Policy"
+    ]
+    assert "script-src 'self'" in policy and "unsafe" not in policy
+
+
 def test_no_template_has_inline_script_handlers_or_style_attributes():
     found = []
     for template in sorted(ROOST.rglob("templates/**/*.html")):

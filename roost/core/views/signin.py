@@ -14,7 +14,12 @@ from django_otp import login as otp_login
 
 from roost.core.errors import ApplicationError
 from roost.core.forms import CodeForm, SignInForm
-from roost.core.middleware import SECOND_FACTOR_DUE_KEY, client_ip, session_started
+from roost.core.middleware import (
+    SECOND_FACTOR_DUE_KEY,
+    client_ip,
+    form_redirects_allowed,
+    session_started,
+)
 from roost.core.models import User
 from roost.core.signin import (
     DEVICE_COOKIE,
@@ -116,7 +121,11 @@ def signin(request: HttpRequest) -> HttpResponse:
         "single_sign_on": single_sign_on_offered(),
         "next": request.GET.get("next", ""),
     }
-    return render(request, "core/signin.html", context, status=status)
+    response = render(request, "core/signin.html", context, status=status)
+    if context["single_sign_on"]:
+        # The single sign-on form leads on to the identity provider's sign-in.
+        return form_redirects_allowed(response)
+    return response
 
 
 @login_required

@@ -45,7 +45,7 @@ def connector_for(
 
 
 def test_declares_every_capability_on_a_network_roost_has_no_connector_for(monkeypatch) -> None:
-    monkeypatch.setattr("roost.sandbox.connector.available", lambda: {})  # none installed
+    monkeypatch.setattr("roost.sandbox.plays.available", lambda: {})  # none installed
     connector, _ = connector_for()
     assert all(connector.supports(capability) for capability in Capability)
     assert "secret" not in repr(connector)
