@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from roost.channels.models import Channel, Credential, CredentialUse
+from roost.channels.models import Channel, Credential, CredentialUse, NetworkApp
 from roost.core.locks import locked, locked_batch, locked_one
 
 
@@ -47,3 +47,16 @@ def credential_uses_due_locked(*, before: dt.datetime, size: int) -> list[Creden
     another worker holds are passed over."""
     due = CredentialUse.objects.filter(summarised_at__isnull=True, hour__lt=before)
     return locked_batch(due.select_related("channel"), size=size)
+
+
+def network_app_locked(*, organization_id: int, network: str) -> NetworkApp | None:
+    """The organisation's app for `network`, locked, or None when there is none."""
+    return (
+        NetworkApp.objects.select_for_update()
+        .filter(organization_id=organization_id, network=network)
+        .first()
+    )
+
+
+def network_app_locked_by_id(app_id: int) -> NetworkApp:
+    return locked_one(NetworkApp.objects.select_related("organization"), app_id)

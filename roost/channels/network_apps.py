@@ -20,11 +20,11 @@ from django.utils import timezone
 from roost.channels import vault
 from roost.channels.connectors.base import AppCredentials, Connector
 from roost.channels.connectors.registry import available
+from roost.channels.locks import network_app_locked, network_app_locked_by_id
 from roost.channels.models import NetworkApp
 from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.errors import ApplicationError, ErrorCode
-from roost.core.locks import locked_one
 from roost.core.models import Organization, User
 from roost.core.permissions import Action, require
 from roost.core.text_input import text_problem
@@ -102,9 +102,9 @@ def network_app_set(
     if not client_id:
         raise ApplicationError(ErrorCode.INVALID, "Enter the client id.", field="client_id")
     with transaction.atomic():
-        app = NetworkApp.objects.select_for_update().filter(
+        app = network_app_locked(organization_id=organization.pk, network=network) or NetworkApp(
             organization=organization, network=network
-        ).first() or NetworkApp(organization=organization, network=network)
+        )
         if not client_secret and not app.client_secret_sealed:
             raise ApplicationError(
                 ErrorCode.INVALID, "Enter the client secret.", field="client_secret"
@@ -179,7 +179,7 @@ def network_app_secrets_rewrap() -> int:
     pending = NetworkApp.objects.exclude(client_secret_sealed="").order_by("pk")
     for pk in list(pending.values_list("pk", flat=True)):
         with transaction.atomic():
-            app = locked_one(NetworkApp.objects.select_related("organization"), pk)
+            app = network_app_locked_by_id(pk)
             rewrapped = vault.organization_secret_rewrap(
                 organization_id=app.organization_id,
                 name=SECRET_NAME,

@@ -13,10 +13,17 @@ from werkzeug import Request, Response
 
 from roost.channels.models import Channel, NetworkApp
 from roost.core.demo import DEMO_PASSWORD, seed_demo
+from roost.core.tests.test_accessibility_browser import _axe_source
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.sandbox.channels import seed_demo_channels
 
 PROFILE = {"id": "25123456789012345", "username": "northwind.threads", "name": "Northwind"}
+
+
+def _no_axe_violations(page) -> None:  # type: ignore[no-untyped-def]
+    page.add_script_tag(content=_axe_source())
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    assert found == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
 
 
 def _allow(request: Request) -> Response:
@@ -63,6 +70,7 @@ def test_demo_admin_enters_the_app_and_connects_a_threads_profile(
     threads.get_by_label("Client secret").fill("th-app-secret")
     threads.get_by_role("button", name="Save the Threads app").click()
     page.get_by_text("The app is saved.").wait_for()
+    _no_axe_violations(page)
     assert "th-app-secret" not in page.content()
     assert NetworkApp.objects.filter(organization=org, network="threads").exists()
 
@@ -70,6 +78,7 @@ def test_demo_admin_enters_the_app_and_connects_a_threads_profile(
     page.get_by_label("Channel group").select_option(label="Consumer EMEA")
     page.get_by_role("button", name="Continue to Threads").click()
     page.get_by_role("heading", name="Choose the accounts").wait_for()
+    _no_axe_violations(page)
     page.get_by_role("group", name="Northwind").get_by_label("post").check()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "network-connect-choose.png"), full_page=True)

@@ -97,6 +97,7 @@ POST_ONLY = {
     "approvals:workflow_step_move",
     "approvals:workflow_step_remove",
     "channels:check",
+    "channels:network_app_forget",
     "channels:status",
     "core:feed_issue",
     "core:feed_revoke",
@@ -198,6 +199,12 @@ SKIPPED = {
     "listening:preview": "the fragment a monitor's form loads as the query is typed",
     "inbox_webhooks:receive": "the networks' webhook endpoint (POST from a network)",
     "channels:mastodon_callback": "the OAuth redirect target: answers with a redirect",
+    "channels:network_callback": "the OAuth redirect target: answers with a redirect",
+    "channels:network_pick": (
+        "the accounts a network's sign-in brought back, kept in the session; "
+        "checked with axe by the connect browser test"
+    ),
+    "media:published": "a media file the networks fetch (a signed address)",
     "core:signin_verify": "the second step of a two-factor sign-in; demo logins have none",
     "signin_methods:sso_callback": "the OpenID Connect redirect target: answers a sign-in",
     "api-v1:openapi-json": "the OpenAPI document (JSON); its docs page is walked",
@@ -490,6 +497,7 @@ def test_every_page_passes_axe_has_named_controls_and_fits_a_phone_for_two_roles
         ("publishing:compliance_edit", [rule.pk]),
         ("channels:bluesky_connect", [_channel(org, "bluesky")]),
         ("channels:mastodon_connect", [_channel(org, "mastodon")]),
+        ("channels:network_connect", ["threads"]),
     ]
     origin = live_server.url
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
