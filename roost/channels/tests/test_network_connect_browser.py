@@ -21,9 +21,22 @@ PROFILE = {"id": "25123456789012345", "username": "northwind.threads", "name": "
 
 
 def _no_axe_violations(page) -> None:  # type: ignore[no-untyped-def]
-    page.add_script_tag(content=_axe_source())
-    found = page.evaluate("async () => (await axe.run(document)).violations")
-    assert found == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
+    """axe on the page, wide and on a phone, seen by the same person in a second tab
+    that lets axe's script in (the page under test keeps Roost's policy)."""
+    browser = page.context.browser
+    context = browser.new_context(bypass_csp=True, storage_state=page.context.storage_state())
+    try:
+        checked = context.new_page()
+        for size in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
+            checked.set_viewport_size(size)
+            checked.goto(page.url)
+            checked.add_script_tag(content=_axe_source())
+            found = checked.evaluate("async () => (await axe.run(document)).violations")
+            assert found == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
+            wide = checked.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not wide, f"{page.url} scrolls sideways at {size['width']} px"
+    finally:
+        context.close()
 
 
 def _allow(request: Request) -> Response:
