@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.utils import timezone
 
@@ -127,6 +129,14 @@ class CredentialUse(TenantModel):
         return f"{self.channel_id} {self.hour:%Y-%m-%d %H}:00 x{self.uses}"
 
 
+def new_webhook_id() -> str:
+    return f"nh_{secrets.token_urlsafe(24)}"
+
+
+def new_verify_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class NetworkApp(TenantModel):
     """The organisation's own developer app on a network, through which its people
     connect accounts (OAuth). The client secret is sealed by the vault."""
@@ -138,6 +148,10 @@ class NetworkApp(TenantModel):
     updated_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Where the network pushes changes (Meta's webhooks): a public id in the address, and
+    # the token Meta echoes when the subscription is checked. Neither opens anything.
+    webhook_id = models.CharField(max_length=60, unique=True, default=new_webhook_id)
+    webhook_verify_token = models.CharField(max_length=60, default=new_verify_token)
 
     class Meta:
         ordering = ["network"]

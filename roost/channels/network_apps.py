@@ -30,6 +30,8 @@ from roost.core.permissions import Action, require
 from roost.core.text_input import text_problem
 
 SECRET_NAME = "network_app"
+# Networks that push what arrives through Meta's webhooks, to the app's address.
+META_WEBHOOK_NETWORKS = frozenset({"facebook", "instagram", "threads"})
 FIELD_LIMIT = 300
 
 
@@ -63,6 +65,14 @@ def oauth_networks(*, organization: Organization) -> list[OAuthNetwork]:
         OAuthNetwork(key, _network_name(key), connector, apps.get(key))
         for key, connector in oauth_connectors().items()
     ]
+
+
+def meta_webhook_address(app: NetworkApp) -> str:
+    """Where Meta sends the app's notifications; "" for a network that does not push."""
+    if app.network not in META_WEBHOOK_NETWORKS:
+        return ""
+    path = reverse("inbox_webhooks:meta_receive", kwargs={"webhook_id": app.webhook_id})
+    return f"{settings.ROOST_BASE_URL.rstrip('/')}{path}"
 
 
 def redirect_uri(network: str) -> str:
@@ -153,6 +163,15 @@ def network_app_remove(*, actor: User, organization: Organization, network: str)
         )
         app.delete()
     return True
+
+
+def network_app_secret(app: NetworkApp) -> str:
+    """The app's client secret, opened for a signature check ("" when none is kept)."""
+    if not app.client_secret_sealed:
+        return ""
+    return vault.organization_secret_open(
+        organization_id=app.organization_id, name=SECRET_NAME, sealed=app.client_secret_sealed
+    )
 
 
 def network_app_credentials(*, organization: Organization, network: str) -> AppCredentials:

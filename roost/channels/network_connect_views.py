@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from roost.channels.connectors.http import endpoint
 from roost.channels.network_apps import (
+    meta_webhook_address,
     network_app_remove,
     network_app_set,
     oauth_connectors,
@@ -44,6 +46,12 @@ class NetworkAppForm(forms.Form):
         help_text="Kept encrypted and never shown again. Leave empty to keep the one stored.",
     )
 
+    def __init__(self, *args: Any, network_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One form per network on the page: each field named with its network.
+        self.fields["client_id"].label = f"{network_name} client id"
+        self.fields["client_secret"].label = f"{network_name} client secret"
+
 
 @login_required
 def network_apps(request: HttpRequest) -> HttpResponse:
@@ -56,16 +64,19 @@ def network_apps(request: HttpRequest) -> HttpResponse:
             network,
             NetworkAppForm(
                 prefix=network.key,
+                network_name=network.name,
                 initial={"client_id": network.app.client_id if network.app else ""},
             ),
             redirect_uri(network.key),
+            meta_webhook_address(network.app) if network.app else "",
         )
         for network in networks
     ]
     status = 200
     if request.method == "POST":
         key = request.POST.get("network", "")
-        form = NetworkAppForm(request.POST, prefix=key)
+        names = {network.key: network.name for network in networks}
+        form = NetworkAppForm(request.POST, prefix=key, network_name=names.get(key, key))
         if form.is_valid():
             try:
                 network_app_set(
@@ -83,7 +94,7 @@ def network_apps(request: HttpRequest) -> HttpResponse:
                 return redirect("channels:network_apps")
         else:
             status = 400
-        rows = [(n, form if n.key == key else f, uri) for n, f, uri in rows]
+        rows = [(n, form if n.key == key else f, uri, hook) for n, f, uri, hook in rows]
     return render(
         request,
         "channels/network_apps.html",

@@ -5,9 +5,10 @@ from typing import Any
 
 from django_tasks import task
 
+from roost.channels.models import Channel
 from roost.core.clock import PeriodicJob
 from roost.inbox.corrections.services import classifiers_retrain_due
-from roost.inbox.ingest import channels_ingest_all
+from roost.inbox.ingest import channel_ingest, channels_ingest_all
 from roost.inbox.moderation import messages_hide_by_rule
 from roost.inbox.routing.auto_reply import auto_reply_send
 from roost.inbox.sla.services import conversations_sla_refresh
@@ -17,6 +18,13 @@ from roost.inbox.snooze import conversations_wake_due
 @task()
 def fetch_inboxes() -> int:
     return channels_ingest_all()
+
+
+@task()
+def fetch_channel(channel_id: int) -> int:
+    """Read one channel's inbox now (a network said something arrived)."""
+    channel = Channel.objects.filter(pk=channel_id).select_related("channel_group").first()
+    return channel_ingest(channel=channel).stored if channel is not None else 0
 
 
 @task()

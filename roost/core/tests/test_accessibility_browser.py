@@ -198,6 +198,7 @@ SKIPPED = {
     "inbox:split_list": "the fragment the split inbox polls for its queue, walked there",
     "listening:preview": "the fragment a monitor's form loads as the query is typed",
     "inbox_webhooks:receive": "the networks' webhook endpoint (POST from a network)",
+    "inbox_webhooks:meta_receive": "Meta's webhook endpoint (its check and notifications)",
     "channels:mastodon_callback": "the OAuth redirect target: answers with a redirect",
     "channels:network_callback": "the OAuth redirect target: answers with a redirect",
     "channels:network_pick": (

@@ -327,6 +327,8 @@ EXPECTED: dict[str, Expectation] = {
     "POST media:rendition_file": NOT_ALLOWED,
     "GET inbox_webhooks:receive": NOT_ALLOWED,
     "POST inbox_webhooks:receive": PUBLIC,
+    "GET inbox_webhooks:meta_receive": PUBLIC,
+    "POST inbox_webhooks:meta_receive": PUBLIC,
     "GET inbox_webhooks:channel": ADMIN_MANAGER,
     "POST inbox_webhooks:channel": ADMIN_MANAGER,
     "GET inbox_webhooks:change": NOT_ALLOWED,

@@ -11,6 +11,7 @@ app_name = "inbox_webhooks"
 
 urlpatterns = [
     path("hooks/inbox/<str:webhook_id>/", views.webhook_receive, name="receive"),
+    path("hooks/meta/<str:webhook_id>/", views.meta_receive, name="meta_receive"),
     path("inbox/webhooks/<int:channel_id>/", views.channel_webhook, name="channel"),
     path(
         "inbox/webhooks/<int:channel_id>/change/",

@@ -28,7 +28,7 @@ from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.problem_json import problem
 from roost.core.views.viewer import viewer_of
-from roost.inbox.webhooks import deliveries, selectors
+from roost.inbox.webhooks import deliveries, meta, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -188,3 +188,30 @@ def webhook_receipt_reprocess(request: HttpRequest, receipt_id: int) -> HttpResp
     else:
         messages.success(request, f"Processed again: {done.reason}")
     return redirect("inbox_webhooks:channel", channel_id=receipt.channel_id)
+
+
+@csrf_exempt  # a machine endpoint: Meta's signature, not a session, authenticates it
+def meta_receive(request: HttpRequest, webhook_id: str) -> HttpResponse:
+    """Meta's webhook for an organisation's app: the subscription check (GET) and
+    notifications (POST), see `roost.inbox.webhooks.meta`."""
+    try:
+        if request.method == "GET":
+            challenge = meta.meta_subscription_check(
+                webhook_id=webhook_id, params=request.GET.dict()
+            )
+            return HttpResponse(challenge, content_type="text/plain")
+        if request.method == "POST":
+            body = request.read(meta.MAX_BODY_BYTES + 1)
+            meta.meta_changes_receive(
+                webhook_id=webhook_id,
+                body=body,
+                signature=request.headers.get("X-Hub-Signature-256", ""),
+            )
+            return HttpResponse("ok", content_type="text/plain")
+    except ApplicationError as error:
+        return problem(request, status=error.status, code=error.code.value, detail=error.message)
+    response = problem(
+        request, status=405, code="method_not_allowed", detail="Meta sends GET and POST."
+    )
+    response["Allow"] = "GET, POST"
+    return response
