@@ -308,7 +308,9 @@ def network_accounts_connect(
     for channel, created in made:
         problem = ""
         try:
-            connector_for(channel, purpose="connect").verify()
+            connector = connector_for(channel, purpose="connect")
+            connector.verify()
+            connector.push_subscribe()
         except ConnectorError as error:
             problem = str(error)
             channel.last_error, channel.last_error_at = problem[:500], timezone.now()

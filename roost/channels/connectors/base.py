@@ -354,6 +354,12 @@ class Connector(ABC):
         """Another account's public figures (`Capability.PUBLIC_PROFILES`)."""
         raise PermanentError(f"{self.name} cannot read public profiles")
 
+    def push_subscribe(self) -> bool:
+        """Ask the network to push this account's new comments and messages to the app's
+        webhook, where the network asks that per account (a Facebook Page's
+        `subscribed_apps`); False where there is nothing to ask."""
+        return False
+
     def hide(self, external_id: str) -> None:
         """Hide someone's comment or reply (`Capability.HIDE`); hiding it twice is fine."""
         raise PermanentError(f"{self.name} cannot hide a comment")

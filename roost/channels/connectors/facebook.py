@@ -160,6 +160,11 @@ def explain(response: httpx.Response) -> ConnectorError | None:
     return None
 
 
+# The Page's webhook fields Roost subscribes its app to: comments and posts on the feed,
+# mentions of the Page, and Messenger messages.
+PUSHED_FIELDS = ("feed", "mention", "messages")
+
+
 class FacebookConnector(Connector):
     """A Facebook Page, in one placement: feed, reels or stories."""
 
@@ -196,6 +201,7 @@ class FacebookConnector(Connector):
             "pages_read_user_content",
             "read_insights",
             "pages_messaging",
+            "pages_manage_metadata",
             "business_management",
         ),
         pkce=False,
@@ -318,6 +324,18 @@ class FacebookConnector(Connector):
             handle=f"@{username}" if username else name,
             display_name=name,
         )
+
+    # Webhooks.
+
+    def push_subscribe(self) -> bool:
+        """Subscribe the app to the Page's webhooks (`POST /{page-id}/subscribed_apps`,
+        Graph API reference "Page Subscribed Apps"), so Meta notifies it of the Page's
+        feed (comments, posts tagging it) and Messenger messages."""
+        answer = self._post(
+            f"{self._page_id()}/subscribed_apps",
+            data={"subscribed_fields": ",".join(PUSHED_FIELDS)},
+        )
+        return bool(isinstance(answer, dict) and answer.get("success"))
 
     # Publishing.
 

@@ -155,6 +155,7 @@ def test_contract_authorize_url_asks_for_the_page_permissions(graph: HTTPServer)
         "pages_read_user_content",
         "read_insights",
         "pages_messaging",
+        "pages_manage_metadata",
         "business_management",
     ]
     # The web server flow authenticates with the app secret; no PKCE challenge is sent.
@@ -291,6 +292,22 @@ def test_contract_verify_reads_the_page(
         "Roost Bakery",
     )
     assert_page_token(only(graph, "GET", f"{V}/{PAGE_ID}"))
+
+
+def test_contract_push_subscribe_subscribes_the_app_to_the_pages_webhook_fields(
+    graph: HTTPServer, make_connector: Callable[..., FacebookConnector]
+) -> None:
+    # Graph API reference, Page Subscribed Apps: POST answers {"success": true}.
+    graph.expect_request(f"{V}/{PAGE_ID}/subscribed_apps", method="POST").respond_with_json(
+        {"success": True}
+    )
+    connector = make_connector(secret=TokenSet(access_token=PAGE_TOKEN).to_secret())
+
+    assert connector.push_subscribe() is True
+
+    request = only(graph, "POST", f"{V}/{PAGE_ID}/subscribed_apps")
+    assert request.form["subscribed_fields"] == "feed,mention,messages"
+    assert_page_token(request)
 
 
 def test_contract_declares_what_it_implements(connector: FacebookConnector) -> None:
