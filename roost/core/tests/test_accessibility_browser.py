@@ -18,7 +18,6 @@ import os
 import re
 from collections import deque
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -31,7 +30,6 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import ViewportSize
 
-import roost
 from roost.channels.connectors.base import InboundKind
 from roost.channels.models import Channel
 from roost.conftest import CHROMIUM_ARGS, require_service
@@ -39,6 +37,7 @@ from roost.core.actors import SYSTEM
 from roost.core.demo import DEMO_PASSWORD
 from roost.core.models import User
 from roost.core.services import user_create
+from roost.core.tests.axe_core import axe_file
 from roost.crisis.mode import (
     crisis_mode_end,
     crisis_mode_review_finish,
@@ -67,7 +66,6 @@ from roost.sandbox.mail import mail_keep
 from roost.sandbox.models import SandboxAccount, SandboxPost
 from roost.sandbox.services import sandbox_inbound_add
 
-AXE_DEFAULT = Path(roost.__file__).resolve().parent.parent / "var/axe/node_modules/axe-core"
 WIDE: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 MAX_PAGES = 160
@@ -219,9 +217,7 @@ SKIPPED = {
 
 
 def _axe_source() -> str:
-    path = Path(os.environ.get("ROOST_AXE_CORE") or AXE_DEFAULT)
-    if path.is_dir():
-        path = path / "axe.min.js"
+    path = axe_file()
     require_service(path.is_file(), f"axe-core at {path} (`make axe` installs it)")
     return path.read_text()
 

@@ -5,14 +5,13 @@ scroll sideways."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
 from roost.channels import services as channel_services
 from roost.conftest import TEST_PASSWORD
 from roost.core.models import Brand, ChannelGroup, Role
+from roost.core.tests.axe_core import axe_file
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.publishing import services as publishing_services
 from roost.publishing.approvals import decisions
@@ -20,7 +19,7 @@ from roost.publishing.approvals.workflows import StepSpec, workflow_create
 from roost.publishing.models import Post
 from roost.sandbox.channels import sandbox_channel_connect
 
-AXE = Path("/tmp/node_modules/axe-core/axe.min.js")  # noqa: S108 - where the brief's npm install puts it
+AXE = axe_file()
 POLL = """() => new Promise((resolve) => {
   const cards = document.getElementById('today-cards');
   document.body.addEventListener('htmx:afterRequest', (e) => resolve(e.detail.xhr.status),

@@ -5,18 +5,18 @@ nothing critical or serious on any of these pages, and none is wider than a phon
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from roost.core.demo import DEMO_PASSWORD
+from roost.core.tests.axe_core import axe_file
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.crisis.models import CrisisMode, Incident
 from roost.demo import seed_demo_organization
 from roost.publishing.models import Variant, VariantState
 
-AXE = Path(os.environ.get("ROOST_AXE_CORE", "/tmp/node_modules/axe-core")) / "axe.min.js"  # noqa: S108
+AXE = axe_file()
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
 

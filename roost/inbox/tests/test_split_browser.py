@@ -6,13 +6,13 @@ conversation as two screens, with no sideways scrolling."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from roost.conftest import CHROMIUM_ARGS, TEST_PASSWORD
 from roost.core.models import Role
+from roost.core.tests.axe_core import axe_file
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.inbox import ingest
 from roost.inbox.models import Conversation, Direction
@@ -21,7 +21,7 @@ from roost.inbox.tests.test_surges import OUTAGE
 from roost.sandbox.services import sandbox_inbound_add
 
 # Where `npm install axe-core@4` put it (run in the temporary directory); AXE_CORE overrides.
-AXE = Path(os.environ.get("AXE_CORE", "/tmp/node_modules/axe-core/axe.min.js"))  # noqa: S108
+AXE = axe_file()
 
 
 def sign_in(page: Any, base: str, email: str) -> None:

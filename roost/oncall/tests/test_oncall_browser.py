@@ -7,15 +7,14 @@ screenshot, desktop and phone-sized."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from roost.core.demo import DEMO_PASSWORD
+from roost.core.tests.axe_core import axe_file
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.demo import seed_demo_organization
 from roost.inbox.models import Conversation
@@ -24,7 +23,7 @@ from roost.oncall.models import Page, Schedule
 from roost.oncall.schedules.selectors import on_call_at
 from roost.sandbox.models import SandboxMail
 
-AXE = Path(os.environ.get("ROOST_AXE_CORE", "/tmp/node_modules/axe-core")) / "axe.min.js"  # noqa: S108
+AXE = axe_file()
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
 TITLE = "Test page: is anyone there?"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,14 +13,14 @@ import pytest
 from roost.channels import services as channel_services
 from roost.conftest import CHROMIUM_ARGS
 from roost.core.models import Brand, ChannelGroup, Role
+from roost.core.tests.axe_core import axe_file
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.media.tests.conftest import make_image
 from roost.publishing.approvals.workflows import StepSpec, workflow_create
 from roost.publishing.tests.test_publishing_browser import sign_in
 from roost.sandbox.channels import sandbox_channel_connect
 
-# Where the brief installs axe-core (npm install axe-core@4 in /tmp); AXE_PATH overrides it.
-AXE = Path(os.environ.get("AXE_PATH", "/tmp/node_modules/axe-core/axe.min.js"))  # noqa: S108
+AXE = axe_file()
 NETWORKS = (
     ("x", "post", "acme"),
     ("linkedin", "post", "acme-li"),

@@ -5,9 +5,6 @@ image and sees it; the workflow pages pass axe and fit a phone."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +13,7 @@ from django.utils import timezone
 from roost.channels import services as channel_services
 from roost.conftest import require_service
 from roost.core.models import Brand, ChannelGroup, Role, User
+from roost.core.tests.axe_core import axe_file
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.media.services import media_upload
 from roost.media.tests.conftest import as_upload, make_image
@@ -27,11 +25,7 @@ from roost.publishing.models import Post, PostState
 from roost.publishing.tests.test_publishing_browser import sign_in
 from roost.sandbox.channels import sandbox_channel_connect
 
-# axe-core from the npm registry (`npm install axe-core@4` in the temporary directory).
-AXE = Path(
-    os.environ.get("ROOST_AXE_JS")
-    or Path(tempfile.gettempdir()) / "node_modules" / "axe-core" / "axe.min.js"
-)
+AXE = axe_file()
 PHONE = {"width": 390, "height": 844}
 
 

@@ -6,7 +6,6 @@ or serious on these pages, and none is wider than a phone."""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,12 @@ from pypdf import PdfReader
 
 from roost.core.demo import DEMO_PASSWORD
 from roost.core.models import Membership, Role
+from roost.core.tests.axe_core import axe_file
 from roost.core.tests.test_browser import ARTIFACTS
 from roost.demo import seed_demo_organization
 from roost.governance.reviews.models import Campaign, Decision
 
-AXE = Path(os.environ.get("ROOST_AXE_CORE", "/tmp/node_modules/axe-core")) / "axe.min.js"  # noqa: S108
+AXE = axe_file()
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
 
