@@ -50,7 +50,7 @@ def oauth_connectors() -> dict[str, type[Connector]]:
     return {name: cls for name, cls in sorted(available().items()) if cls.oauth is not None}
 
 
-def _network_name(key: str) -> str:
+def network_name(key: str) -> str:
     from roost.catalogue.specs import catalogue
 
     try:
@@ -62,7 +62,7 @@ def _network_name(key: str) -> str:
 def oauth_networks(*, organization: Organization) -> list[OAuthNetwork]:
     apps = {app.network: app for app in NetworkApp.objects.filter(organization=organization)}
     return [
-        OAuthNetwork(key, _network_name(key), connector, apps.get(key))
+        OAuthNetwork(key, network_name(key), connector, apps.get(key))
         for key, connector in oauth_connectors().items()
     ]
 
@@ -132,7 +132,7 @@ def network_app_set(
             actor=actor,
             action="channels.network_app.set",
             target=app,
-            target_label=f"{_network_name(network)} app",
+            target_label=f"{network_name(network)} app",
             before=before,
             after={
                 "network": network,
@@ -158,7 +158,7 @@ def network_app_remove(*, actor: User, organization: Organization, network: str)
             actor=actor,
             action="channels.network_app.removed",
             target=app,
-            target_label=f"{_network_name(network)} app",
+            target_label=f"{network_name(network)} app",
             before={"network": network, "client_id": app.client_id},
         )
         app.delete()
@@ -180,7 +180,7 @@ def network_app_credentials(*, organization: Organization, network: str) -> AppC
     if app is None or not app.client_secret_sealed:
         raise ApplicationError(
             ErrorCode.INVALID,
-            f"Enter your organisation's {_network_name(network)} app first "
+            f"Enter your organisation's {network_name(network)} app first "
             "(Settings → Channels → Network apps).",
         )
     secret = vault.organization_secret_open(

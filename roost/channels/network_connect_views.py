@@ -17,6 +17,7 @@ from roost.channels.network_apps import (
     meta_webhook_address,
     network_app_remove,
     network_app_set,
+    network_name,
     oauth_connectors,
     oauth_networks,
     redirect_uri,
@@ -158,9 +159,7 @@ def network_connect(request: HttpRequest, network: str) -> HttpResponse:
             return redirect(url)
     elif request.method == "POST":
         status = 400
-    name = next(
-        n.name for n in oauth_networks(organization=viewer.organization) if n.key == network
-    )
+    name = network_name(network)
     context = {"area": "settings", "form": form, "network": network, "name": name}
     response = render(request, "channels/network_connect.html", context, status=status)
     spec = oauth_connectors()[network].oauth
