@@ -152,6 +152,12 @@ class NetworkApp(TenantModel):
     # the token Meta echoes when the subscription is checked. Neither opens anything.
     webhook_id = models.CharField(max_length=60, unique=True, default=new_webhook_id)
     webhook_verify_token = models.CharField(max_length=60, default=new_verify_token)
+    # For networks that subscribe each account to the app's webhook: the id the network
+    # gave it (LinkedIn's developer application id, X's webhook id), and, where the
+    # network signs with another secret than the client secret (X's API key secret), that
+    # secret sealed by the vault.
+    push_id = models.CharField(max_length=40, blank=True)
+    push_secret_sealed = models.TextField(blank=True)
 
     class Meta:
         ordering = ["network"]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roost.channels import vault
-from roost.channels.connectors.base import AppCredentials, Connector
+from roost.channels.connectors.base import AppCredentials, Connector, PushTarget
 from roost.channels.connectors.registry import available
 from roost.channels.locks import network_app_locked, network_app_locked_by_id
 from roost.channels.models import NetworkApp
@@ -30,9 +30,21 @@ from roost.core.permissions import Action, require
 from roost.core.text_input import text_problem
 
 SECRET_NAME = "network_app"
+PUSH_SECRET_NAME = "network_app_push"
 # Networks that push what arrives through Meta's webhooks, to the app's address.
 META_WEBHOOK_NETWORKS = frozenset({"facebook", "instagram", "threads"})
+# Each pushing network's receiving view (`roost.inbox.webhooks`).
+WEBHOOK_VIEWS = {
+    **{network: "inbox_webhooks:meta_receive" for network in META_WEBHOOK_NETWORKS},
+    "linkedin": "inbox_webhooks:linkedin_receive",
+    "x": "inbox_webhooks:x_receive",
+}
+# What each network calls the id Roost needs to subscribe an account to the webhook.
+PUSH_ID_LABELS = {"linkedin": "developer application id", "x": "webhook id"}
+# Networks that sign their notifications with another secret than the client secret.
+PUSH_SECRET_LABELS = {"x": "API key secret (consumer secret)"}
 FIELD_LIMIT = 300
+PUSH_ID_LIMIT = 19  # both are 64-bit numbers
 
 
 @dataclass(frozen=True)
@@ -67,12 +79,22 @@ def oauth_networks(*, organization: Organization) -> list[OAuthNetwork]:
     ]
 
 
-def meta_webhook_address(app: NetworkApp) -> str:
-    """Where Meta sends the app's notifications; "" for a network that does not push."""
-    if app.network not in META_WEBHOOK_NETWORKS:
+def webhook_address(app: NetworkApp) -> str:
+    """Where the network sends the app's notifications; "" for a network that does not
+    push."""
+    view = WEBHOOK_VIEWS.get(app.network)
+    if view is None:
         return ""
-    path = reverse("inbox_webhooks:meta_receive", kwargs={"webhook_id": app.webhook_id})
+    path = reverse(view, kwargs={"webhook_id": app.webhook_id})
     return f"{settings.ROOST_BASE_URL.rstrip('/')}{path}"
+
+
+def push_target(app: NetworkApp | None) -> PushTarget | None:
+    """What a connector needs to subscribe an account to the app's webhook; None when the
+    organisation has no app for the network or the network does not push."""
+    if app is None or app.network not in WEBHOOK_VIEWS:
+        return None
+    return PushTarget(address=webhook_address(app), network_id=app.push_id)
 
 
 def redirect_uri(network: str) -> str:
@@ -95,11 +117,38 @@ def _checked(value: str, *, field: str, label: str) -> str:
     return value
 
 
+def _push_id_checked(network: str, value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    label = PUSH_ID_LABELS.get(network)
+    if label is None:
+        raise ApplicationError(
+            ErrorCode.INVALID, f"{network_name(network)} takes no push id.", field="push_id"
+        )
+    if not (value.isascii() and value.isdigit() and len(value) <= PUSH_ID_LIMIT):
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            f"The {network_name(network)} {label} is a number of up to {PUSH_ID_LIMIT} digits.",
+            field="push_id",
+        )
+    return value
+
+
 def network_app_set(
-    *, actor: User, organization: Organization, network: str, client_id: str, client_secret: str
+    *,
+    actor: User,
+    organization: Organization,
+    network: str,
+    client_id: str,
+    client_secret: str,
+    push_id: str = "",
+    push_secret: str = "",
 ) -> NetworkApp:
     """Record the organisation's app for `network`. An empty `client_secret` keeps the one
-    already kept (the form never shows it), and is refused when there is none."""
+    already kept (the form never shows it), and is refused when there is none; so does
+    an empty `push_secret`. `push_id` and `push_secret` are for the networks that take
+    them (`PUSH_ID_LABELS`, `PUSH_SECRET_LABELS`)."""
     require(actor, Action.ORG_UPDATE)
     if actor.organization_id != organization.pk:
         raise ApplicationError(ErrorCode.NOT_FOUND, "Organisation not found.")
@@ -111,6 +160,14 @@ def network_app_set(
     client_secret = _checked(client_secret, field="client_secret", label="client secret")
     if not client_id:
         raise ApplicationError(ErrorCode.INVALID, "Enter the client id.", field="client_id")
+    push_id = _push_id_checked(network, push_id)
+    push_secret = _checked(push_secret, field="push_secret", label="push secret")
+    if push_secret and network not in PUSH_SECRET_LABELS:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            f"{network_name(network)} signs with the client secret; leave this empty.",
+            field="push_secret",
+        )
     with transaction.atomic():
         app = network_app_locked(organization_id=organization.pk, network=network) or NetworkApp(
             organization=organization, network=network
@@ -119,11 +176,15 @@ def network_app_set(
             raise ApplicationError(
                 ErrorCode.INVALID, "Enter the client secret.", field="client_secret"
             )
-        before = {"client_id": app.client_id} if app.pk else None
-        app.client_id = client_id
+        before = {"client_id": app.client_id, "push_id": app.push_id} if app.pk else None
+        app.client_id, app.push_id = client_id, push_id
         if client_secret:
             app.client_secret_sealed = vault.organization_secret_seal(
                 organization_id=organization.pk, name=SECRET_NAME, secret=client_secret
+            )
+        if push_secret:
+            app.push_secret_sealed = vault.organization_secret_seal(
+                organization_id=organization.pk, name=PUSH_SECRET_NAME, secret=push_secret
             )
         app.updated_at, app.updated_by = timezone.now(), actor
         app.save()
@@ -137,7 +198,9 @@ def network_app_set(
             after={
                 "network": network,
                 "client_id": client_id,
+                "push_id": push_id,
                 "secret_changed": bool(client_secret),
+                "push_secret_changed": bool(push_secret),
             },
         )
     return app
@@ -166,11 +229,17 @@ def network_app_remove(*, actor: User, organization: Organization, network: str)
 
 
 def network_app_secret(app: NetworkApp) -> str:
-    """The app's client secret, opened for a signature check ("" when none is kept)."""
-    if not app.client_secret_sealed:
+    """The secret the network signs the app's notifications with, opened for a signature
+    check: the push secret where the network uses one (X), else the client secret; ""
+    when none is kept."""
+    if app.network in PUSH_SECRET_LABELS:
+        name, sealed = PUSH_SECRET_NAME, app.push_secret_sealed
+    else:
+        name, sealed = SECRET_NAME, app.client_secret_sealed
+    if not sealed:
         return ""
     return vault.organization_secret_open(
-        organization_id=app.organization_id, name=SECRET_NAME, sealed=app.client_secret_sealed
+        organization_id=app.organization_id, name=name, sealed=sealed
     )
 
 
@@ -192,29 +261,32 @@ def network_app_credentials(*, organization: Organization, network: str) -> AppC
 
 
 def network_app_secrets_rewrap() -> int:
-    """Re-wrap every app secret with the current master key (part of `roost vault
-    rotate-key`); returns how many moved."""
+    """Re-wrap every app secret (client and push) with the current master key (part of
+    `roost vault rotate-key`); returns how many moved."""
     moved = 0
-    pending = NetworkApp.objects.exclude(client_secret_sealed="").order_by("pk")
-    for pk in list(pending.values_list("pk", flat=True)):
-        with transaction.atomic():
-            app = network_app_locked_by_id(pk)
-            rewrapped = vault.organization_secret_rewrap(
-                organization_id=app.organization_id,
-                name=SECRET_NAME,
-                sealed=app.client_secret_sealed,
-            )
-            if rewrapped is None:
-                continue
-            before, app.client_secret_sealed = app.client_secret_sealed.split(":")[1], rewrapped
-            app.save(update_fields=["client_secret_sealed"])
-            audit.record(
-                organization=app.organization,
-                actor=SYSTEM,
-                action="channels.network_app.rekeyed",
-                target=app,
-                before={"key_id": before},
-                after={"key_id": rewrapped.split(":")[1]},
-            )
-            moved += 1
+    for field, name in (
+        ("client_secret_sealed", SECRET_NAME),
+        ("push_secret_sealed", PUSH_SECRET_NAME),
+    ):
+        pending = NetworkApp.objects.exclude(**{field: ""}).order_by("pk")
+        for pk in list(pending.values_list("pk", flat=True)):
+            with transaction.atomic():
+                app = network_app_locked_by_id(pk)
+                sealed = getattr(app, field)
+                rewrapped = vault.organization_secret_rewrap(
+                    organization_id=app.organization_id, name=name, sealed=sealed
+                )
+                if rewrapped is None:
+                    continue
+                setattr(app, field, rewrapped)
+                app.save(update_fields=[field])
+                audit.record(
+                    organization=app.organization,
+                    actor=SYSTEM,
+                    action="channels.network_app.rekeyed",
+                    target=app,
+                    before={"key_id": sealed.split(":")[1], "secret": name},
+                    after={"key_id": rewrapped.split(":")[1], "secret": name},
+                )
+                moved += 1
     return moved

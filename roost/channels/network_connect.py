@@ -32,8 +32,8 @@ from roost.channels import services, vault
 from roost.channels.connect import oauth_secret
 from roost.channels.connectors.base import ConnectableAccount, ConnectorError
 from roost.channels.health import connector_for
-from roost.channels.models import Channel, CredentialKind
-from roost.channels.network_apps import network_app_credentials, oauth_connectors
+from roost.channels.models import Channel, CredentialKind, NetworkApp
+from roost.channels.network_apps import network_app_credentials, oauth_connectors, push_target
 from roost.channels.oauth import (
     OAuthError,
     SessionStore,
@@ -305,12 +305,16 @@ def network_accounts_connect(
             )
             made.append((channel, created))
     connected = []
+    target = push_target(
+        NetworkApp.objects.filter(organization=actor.organization, network=pick.network).first()
+    )
     for channel, created in made:
         problem = ""
         try:
             connector = connector_for(channel, purpose="connect")
             connector.verify()
-            connector.push_subscribe()
+            if target is not None:
+                connector.push_subscribe(target)
         except ConnectorError as error:
             problem = str(error)
             channel.last_error, channel.last_error_at = problem[:500], timezone.now()

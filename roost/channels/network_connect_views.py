@@ -14,13 +14,15 @@ from django.views.decorators.http import require_POST
 
 from roost.channels.connectors.http import endpoint
 from roost.channels.network_apps import (
-    meta_webhook_address,
+    PUSH_ID_LABELS,
+    PUSH_SECRET_LABELS,
     network_app_remove,
     network_app_set,
     network_name,
     oauth_connectors,
     oauth_networks,
     redirect_uri,
+    webhook_address,
 )
 from roost.channels.network_connect import (
     network_accounts_connect,
@@ -47,11 +49,29 @@ class NetworkAppForm(forms.Form):
         help_text="Kept encrypted and never shown again. Leave empty to keep the one stored.",
     )
 
-    def __init__(self, *args: Any, network_name: str, **kwargs: Any) -> None:
+    push_id = forms.CharField(max_length=40, required=False)
+    push_secret = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Kept encrypted and never shown again. Leave empty to keep the one stored.",
+    )
+
+    def __init__(self, *args: Any, network: str, network_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # One form per network on the page: each field named with its network.
         self.fields["client_id"].label = f"{network_name} client id"
         self.fields["client_secret"].label = f"{network_name} client secret"
+        # The webhook's fields, only for the networks that take them.
+        if network in PUSH_ID_LABELS:
+            self.fields["push_id"].label = f"{network_name} {PUSH_ID_LABELS[network]}"
+            self.fields["push_id"].help_text = "For comments and messages pushed at once."
+        else:
+            del self.fields["push_id"]
+        if network in PUSH_SECRET_LABELS:
+            self.fields["push_secret"].label = f"{network_name} {PUSH_SECRET_LABELS[network]}"
+        else:
+            del self.fields["push_secret"]
 
 
 @login_required
@@ -65,11 +85,15 @@ def network_apps(request: HttpRequest) -> HttpResponse:
             network,
             NetworkAppForm(
                 prefix=network.key,
+                network=network.key,
                 network_name=network.name,
-                initial={"client_id": network.app.client_id if network.app else ""},
+                initial={
+                    "client_id": network.app.client_id if network.app else "",
+                    "push_id": network.app.push_id if network.app else "",
+                },
             ),
             redirect_uri(network.key),
-            meta_webhook_address(network.app) if network.app else "",
+            webhook_address(network.app) if network.app else "",
         )
         for network in networks
     ]
@@ -77,7 +101,9 @@ def network_apps(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         key = request.POST.get("network", "")
         names = {network.key: network.name for network in networks}
-        form = NetworkAppForm(request.POST, prefix=key, network_name=names.get(key, key))
+        form = NetworkAppForm(
+            request.POST, prefix=key, network=key, network_name=names.get(key, key)
+        )
         if form.is_valid():
             try:
                 network_app_set(
@@ -86,6 +112,8 @@ def network_apps(request: HttpRequest) -> HttpResponse:
                     network=key,
                     client_id=form.cleaned_data["client_id"],
                     client_secret=form.cleaned_data["client_secret"],
+                    push_id=form.cleaned_data.get("push_id", ""),
+                    push_secret=form.cleaned_data.get("push_secret", ""),
                 )
             except ApplicationError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)

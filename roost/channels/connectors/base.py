@@ -270,6 +270,16 @@ class ConnectableAccount:
 
 
 @dataclass(frozen=True)
+class PushTarget:
+    """Where the organisation's app receives what networks push: the app's public
+    webhook address, and the id the network gave the webhook or the app for
+    subscriptions (LinkedIn's developer application id, X's webhook id; "" if none)."""
+
+    address: str
+    network_id: str = ""
+
+
+@dataclass(frozen=True)
 class RefreshedTokens:
     access_token: str = field(repr=False)
     refresh_token: str | None = field(default=None, repr=False)
@@ -354,10 +364,11 @@ class Connector(ABC):
         """Another account's public figures (`Capability.PUBLIC_PROFILES`)."""
         raise PermanentError(f"{self.name} cannot read public profiles")
 
-    def push_subscribe(self) -> bool:
+    def push_subscribe(self, target: PushTarget) -> bool:
         """Ask the network to push this account's new comments and messages to the app's
         webhook, where the network asks that per account (a Facebook Page's
-        `subscribed_apps`); False where there is nothing to ask."""
+        `subscribed_apps`, a LinkedIn page's event subscription, X's activity
+        subscriptions); False where there is nothing to ask."""
         return False
 
     def hide(self, external_id: str) -> None:

@@ -51,6 +51,7 @@ from roost.channels.connectors.base import (
     PostMetrics,
     Published,
     PublishRequest,
+    PushTarget,
     TransientError,
 )
 from roost.channels.connectors.http import (
@@ -327,7 +328,7 @@ class FacebookConnector(Connector):
 
     # Webhooks.
 
-    def push_subscribe(self) -> bool:
+    def push_subscribe(self, target: PushTarget) -> bool:
         """Subscribe the app to the Page's webhooks (`POST /{page-id}/subscribed_apps`,
         Graph API reference "Page Subscribed Apps"), so Meta notifies it of the Page's
         feed (comments, posts tagging it) and Messenger messages."""

@@ -60,6 +60,7 @@ from roost.channels.connectors.base import (
     PostMetrics,
     Published,
     PublishRequest,
+    PushTarget,
     RateLimited,
     TransientError,
 )
@@ -78,6 +79,11 @@ REST = f"{API}/rest"
 # The versioned API answers only the versions it still supports (about a year each).
 LINKEDIN_VERSION = "202605"
 ORGANIZATION_URN = "urn:li:organization:"
+PERSON_URN = "urn:li:person:"
+APPLICATION_URN = "urn:li:developerApplication:"
+SOCIAL_ACTION_EVENTS = "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS"
+# The page role whose members may subscribe its notifications (rw_organization_admin).
+SUBSCRIBING_ROLE = "ADMINISTRATOR"
 POST_URL = "https://www.linkedin.com/feed/update/{urn}/"
 
 # The page roles that may post as the organisation (Posts API, w_organization_social).
@@ -312,6 +318,13 @@ class LinkedInConnector(Connector):
 
     @classmethod
     def _posting_organizations(cls, http: NetworkHttp) -> Iterator[str]:
+        for organization_id, _member, _role in cls._posting_roles(http):
+            yield organization_id
+
+    @classmethod
+    def _posting_roles(cls, http: NetworkHttp) -> Iterator[tuple[str, str, str]]:
+        """(organisation id, the member's URN, the role) for each approved role of the
+        signed-in member that may post (Organization Access Control, `q=roleAssignee`)."""
         start, count = 0, cls.acl_page_size
         for _ in range(ACL_PAGES_MAX):
             answer = http.json(
@@ -323,12 +336,49 @@ class LinkedInConnector(Connector):
             for acl in elements:
                 target = str(acl.get("organization") or acl.get("organizationTarget") or "")
                 if acl.get("role") in POSTING_ROLES and target.startswith(ORGANIZATION_URN):
-                    yield target[len(ORGANIZATION_URN) :]
+                    member, role = str(acl.get("roleAssignee") or ""), str(acl["role"])
+                    yield target[len(ORGANIZATION_URN) :], member, role
             paging = answer.get("paging") or {}
             total = paging.get("total")
             start += len(elements)
             if not elements or (isinstance(total, int) and start >= total):
                 return
+
+    # Webhooks.
+
+    def push_subscribe(self, target: PushTarget) -> bool:
+        """Subscribe the page's social actions (comments, mentions, shares) to the app's
+        webhook for the member who connected it (Organization Social Action
+        Notifications: `PUT /rest/eventSubscriptions/(developerApplication:…,user:…,
+        entity:…,eventType:ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS)` with the webhook
+        address). Needs the app's developer application id, and a member who is the
+        page's ADMINISTRATOR (LinkedIn refuses others); False without them, and the page
+        is read at each poll."""
+        if not target.network_id or not target.address:
+            return False
+        organization_id = self._organization_id()
+        member = next(
+            (
+                member
+                for organization, member, role in self._posting_roles(self._api())
+                if organization == organization_id and role == SUBSCRIBING_ROLE
+            ),
+            "",
+        )
+        if not member.startswith(PERSON_URN):
+            return False
+        key = ",".join(
+            (
+                f"developerApplication:{encoded(APPLICATION_URN + target.network_id)}",
+                f"user:{encoded(member)}",
+                f"entity:{encoded(self._organization())}",
+                f"eventType:{SOCIAL_ACTION_EVENTS}",
+            )
+        )
+        self._api().send(
+            "PUT", f"{REST}/eventSubscriptions/({key})", json={"webhook": target.address}
+        )
+        return True
 
     # Publishing.
 

@@ -74,6 +74,7 @@ from roost.channels.connectors.base import (
     ProfileStats,
     Published,
     PublishRequest,
+    PushTarget,
     TransientError,
 )
 from roost.channels.connectors.http import (
@@ -109,6 +110,9 @@ DM_EVENT_FIELDS = "id,text,event_type,created_at,sender_id,dm_conversation_id"
 
 # A direct message's id in Roost: its conversation (where a reply goes) and its event.
 DM_PREFIX = "dm:"
+# What the X Activity API pushes to the app's webhook for an account (all private events:
+# the account's own OAuth 2.0 token, with tweet.read and dm.read).
+PUSHED_EVENTS = ("post.reply.create", "post.mention.create", "post.quote.create", "dm.received")
 
 # Another account's recent posts: read back this far, at most this many pages.
 PROFILE_RECENT = dt.timedelta(hours=24)
@@ -468,6 +472,34 @@ class XConnector(Connector):
         data = _data(body, what="hide the reply" if hidden else "show the reply")
         if isinstance(data, dict) and data.get("hidden") is not None and data["hidden"] != hidden:
             raise PermanentError(f"X left reply {external_id} {'shown' if hidden else 'hidden'}.")
+
+    # Webhooks.
+
+    def push_subscribe(self, target: PushTarget) -> bool:
+        """Subscribe the account's replies, mentions, quotes and direct messages to the
+        app's webhook (X Activity API: `POST /2/activity/subscriptions` with the event
+        type, the user id filter and the webhook id, one subscription per event type, in
+        the account's own user context). Needs the webhook's id; False without it. A
+        subscription X says exists already counts as made."""
+        if not target.network_id:
+            return False
+        user_id = self._own_user_id()
+        for event_type in PUSHED_EVENTS:
+            try:
+                self._json(
+                    "POST",
+                    "/2/activity/subscriptions",
+                    json={
+                        "event_type": event_type,
+                        "filter": {"user_id": user_id},
+                        "webhook_id": target.network_id,
+                    },
+                )
+            except PermanentError as error:
+                said = error.network_message.lower()
+                if "duplicate" not in said and "already" not in said:
+                    raise
+        return True
 
     # Publishing.
 

@@ -136,6 +136,8 @@ class LinkedInServer:
         self.video_outcome = video_outcome
         self.upload_origin = upload_origin.rstrip("/")
         self.statistics: dict[str, dict[str, float]] = {}
+        # (developer application id, member URN, page URN) -> webhook address
+        self.subscriptions: dict[tuple[str, str, str], str] = {}
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.images: dict[str, bytes | None] = {}
         self.image_upload_headers: list[dict[str, str]] = []
@@ -257,6 +259,8 @@ class LinkedInServer:
             return self._organizations_batch(query.get("ids", ""))
         if method == "GET" and path == "/rest/organizationAcls":
             return self._acls(query)
+        if method == "PUT" and path.startswith("/rest/eventSubscriptions/"):
+            return self._subscribe(request, path[len("/rest/eventSubscriptions/") :])
         if method == "POST" and path == "/rest/images":
             return self._initialize_image(request, query)
         if path == "/rest/videos" and method == "POST":
@@ -320,6 +324,33 @@ class LinkedInServer:
         results = {key: self.organizations[key] for key in wanted if key in self.organizations}
         statuses = {key: 200 if key in results else 404 for key in wanted}
         return _json({"results": results, "statuses": statuses, "errors": {}})
+
+    def _subscribe(self, request: Request, key: str) -> Response:
+        # Organization Social Action Notifications, Event Subscription API: the key names
+        # the developer application, the member, the page and the event type; the body
+        # the webhook. Only the page's ADMINISTRATOR may subscribe it.
+        match = re.fullmatch(
+            r"\(developerApplication:urn:li:developerApplication:(\d+),"
+            r"user:(urn:li:person:[^,]+),entity:(urn:li:organization:\d+),"
+            r"eventType:ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS\)",
+            key,
+        )
+        if match is None:
+            return error_body(400, "Invalid subscription key")
+        application, member, page = match.groups()
+        body = request.get_json(silent=True) or {}
+        webhook = body.get("webhook") if isinstance(body, dict) else None
+        if not isinstance(webhook, str) or not webhook.startswith("https://"):
+            return error_body(400, "A webhook over https is required")
+        admin = any(
+            acl["roleAssignee"] == member and acl["organization"] == page
+            and acl["role"] == "ADMINISTRATOR" and acl["state"] == "APPROVED"
+            for acl in self.acls
+        )  # fmt: skip
+        if not admin:
+            return error_body(403, "Not enough permissions to access: eventSubscriptions")
+        self.subscriptions[(application, member, page)] = webhook
+        return Response(status=201)
 
     def _acls(self, query: dict[str, str]) -> Response:
         if query.get("q") != "roleAssignee":

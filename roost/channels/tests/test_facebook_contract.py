@@ -40,6 +40,7 @@ from roost.channels.connectors.base import (
     NotAccepted,
     PermanentError,
     PublishRequest,
+    PushTarget,
     RateLimited,
     TransientError,
 )
@@ -303,7 +304,9 @@ def test_contract_push_subscribe_subscribes_the_app_to_the_pages_webhook_fields(
     )
     connector = make_connector(secret=TokenSet(access_token=PAGE_TOKEN).to_secret())
 
-    assert connector.push_subscribe() is True
+    assert (
+        connector.push_subscribe(PushTarget(address="https://roost.example/hooks/meta/a/")) is True
+    )
 
     request = only(graph, "POST", f"{V}/{PAGE_ID}/subscribed_apps")
     assert request.form["subscribed_fields"] == "feed,mention,messages"

@@ -39,6 +39,7 @@ from roost.channels.connectors.base import (
     NotAccepted,
     PermanentError,
     PublishRequest,
+    PushTarget,
     RateLimited,
     TransientError,
 )
@@ -984,3 +985,35 @@ def test_fake_server_holds_lost_answers_without_blocking_other_requests(
         fake.release()
         server.clear()
         server.stop()
+
+
+# Webhooks: Organization Social Action Notifications, "Event Subscription API".
+
+HOOK = "https://roost.example/hooks/linkedin/nh_a1/"
+
+
+def test_contract_push_subscribe_puts_the_pages_event_subscription_for_the_admin_member(
+    fake: LinkedInServer, connector: LinkedInConnector, httpserver: HTTPServer
+) -> None:
+    assert connector.push_subscribe(PushTarget(address=HOOK, network_id="212345678")) is True
+
+    assert fake.subscriptions == {("212345678", MEMBER, ORGANIZATION): HOOK}
+    (request,) = [r for r, _ in httpserver.log if r.method == "PUT"]
+    # Rest.li 2.0: every URN in the key percent-encoded, the key's own syntax not.
+    assert raw_uri(request) == (
+        "/rest/eventSubscriptions/(developerApplication:urn%3Ali%3AdeveloperApplication%3A"
+        "212345678,user:urn%3Ali%3Aperson%3Aa1b2c3d4e5,entity:urn%3Ali%3Aorganization%3A"
+        f"{ORGANIZATION.rsplit(':', 1)[1]},eventType:ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS)"
+    )
+    assert request.get_json() == {"webhook": HOOK}
+
+
+def test_contract_push_subscribe_asks_nothing_without_an_app_id_or_an_admin_member(
+    fake: LinkedInServer, connector: LinkedInConnector, httpserver: HTTPServer
+) -> None:
+    assert connector.push_subscribe(PushTarget(address=HOOK)) is False
+    # A content admin may post but LinkedIn lets only an ADMINISTRATOR subscribe.
+    fake.acls[0]["role"] = "CONTENT_ADMINISTRATOR"
+    assert connector.push_subscribe(PushTarget(address=HOOK, network_id="212345678")) is False
+    assert fake.subscriptions == {}
+    assert not [r for r, _ in httpserver.log if r.method == "PUT"]

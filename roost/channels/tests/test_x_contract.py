@@ -40,6 +40,7 @@ from roost.channels.connectors.base import (
     Capability,
     ChannelRef,
     ChannelStats,
+    ConnectorError,
     CredentialExpired,
     CredentialRevoked,
     InboundKind,
@@ -48,6 +49,7 @@ from roost.channels.connectors.base import (
     PermanentError,
     PostMetrics,
     PublishRequest,
+    PushTarget,
     RateLimited,
     TransientError,
 )
@@ -1523,3 +1525,72 @@ def test_contract_no_token_in_errors_or_repr(httpserver: HTTPServer, connector: 
         connector.verify()
 
     assert TOKEN not in str(caught.value) and TOKEN not in repr(connector)
+
+
+# Webhooks: x-api/activity (introduction, quickstart, create-x-activity-subscription)
+# and openapi.json's POST /2/activity/subscriptions.
+
+WEBHOOK_ID = "1976325569252868099"
+
+
+def _subscription_made(request: Request) -> Response:
+    body = json.loads(request.get_data())
+    subscription = {
+        "subscription_id": str(1976325569252868096 + len(body["event_type"])),
+        "event_type": body["event_type"],
+        "filter": body["filter"],
+        "webhook_id": body["webhook_id"],
+        "created_at": "2026-12-07T18:00:00.000Z",
+        "updated_at": "2026-12-07T18:00:00.000Z",
+    }
+    return Response(json.dumps({"data": {"subscription": subscription}}), status=200,
+                    content_type="application/json")  # fmt: skip
+
+
+def test_contract_push_subscribe_makes_one_activity_subscription_per_inbox_event(
+    httpserver: HTTPServer, connector: XConnector
+) -> None:
+    httpserver.expect_request("/2/activity/subscriptions", method="POST").respond_with_handler(
+        _subscription_made
+    )
+    target = PushTarget(address="https://roost.example/hooks/x/nh_1/", network_id=WEBHOOK_ID)
+
+    assert connector.push_subscribe(target) is True
+
+    requests = sent(httpserver, "POST", "/2/activity/subscriptions")
+    assert [json.loads(r.get_data()) for r in requests] == [
+        {"event_type": event, "filter": {"user_id": OWN_ID}, "webhook_id": WEBHOOK_ID}
+        for event in ("post.reply.create", "post.mention.create", "post.quote.create",
+                      "dm.received")
+    ]  # fmt: skip
+    # Private events: in the account's own user context.
+    assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in requests)
+
+
+def test_contract_push_subscribe_without_a_webhook_id_asks_nothing(
+    httpserver: HTTPServer, connector: XConnector
+) -> None:
+    assert connector.push_subscribe(PushTarget(address="https://roost.example/h/")) is False
+    assert not httpserver.log
+
+
+def test_contract_push_subscribe_takes_an_existing_subscription_and_raises_other_refusals(
+    httpserver: HTTPServer, connector: XConnector
+) -> None:
+    # The reference does not show X's answer to a repeated subscription; a refusal that
+    # says it is a duplicate counts as made, any other refusal is the channel's error.
+    duplicate = {"title": "Invalid Request", "status": 409, "type": "about:blank",
+                 "detail": "DuplicateSubscription: this subscription already exists"}  # fmt: skip
+    httpserver.expect_request("/2/activity/subscriptions", method="POST").respond_with_json(
+        duplicate, status=409
+    )
+    target = PushTarget(address="https://roost.example/hooks/x/nh_1/", network_id=WEBHOOK_ID)
+    assert connector.push_subscribe(target) is True
+    httpserver.clear()
+    forbidden = {"title": "Forbidden", "status": 403, "type": "about:blank",
+                 "detail": "Your app is not permitted to create subscriptions."}  # fmt: skip
+    httpserver.expect_request("/2/activity/subscriptions", method="POST").respond_with_json(
+        forbidden, status=403
+    )
+    with pytest.raises(ConnectorError, match="not permitted"):
+        connector.push_subscribe(target)

@@ -197,6 +197,8 @@ SKIPPED = {
     "listening:preview": "the fragment a monitor's form loads as the query is typed",
     "inbox_webhooks:receive": "the networks' webhook endpoint (POST from a network)",
     "inbox_webhooks:meta_receive": "Meta's webhook endpoint (its check and notifications)",
+    "inbox_webhooks:linkedin_receive": "LinkedIn's webhook endpoint (its check and notifications)",
+    "inbox_webhooks:x_receive": "X's webhook endpoint (its check and deliveries)",
     "channels:mastodon_callback": "the OAuth redirect target: answers with a redirect",
     "channels:network_callback": "the OAuth redirect target: answers with a redirect",
     "channels:network_pick": (

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from roost.channels import services as channel_services
 from roost.channels.models import NetworkApp
-from roost.channels.network_apps import meta_webhook_address, network_app_set
+from roost.channels.network_apps import network_app_set, webhook_address
 from roost.core.models import ChannelGroup
 from roost.inbox.models import Message
 from roost.sandbox.channels import sandbox_channel_connect
@@ -160,7 +160,7 @@ def test_the_network_apps_page_shows_the_webhook_address_and_token_for_meta_apps
 ):
     settings.ROOST_BASE_URL = "https://roost.example"
     html = signed_in(admin).get(reverse("channels:network_apps")).content.decode()
-    assert meta_webhook_address(app) in html
-    assert meta_webhook_address(app).startswith("https://roost.example/hooks/meta/nh_")
+    assert webhook_address(app) in html
+    assert webhook_address(app).startswith("https://roost.example/hooks/meta/nh_")
     assert app.webhook_verify_token in html
     assert SECRET not in html

@@ -10,39 +10,31 @@ reference, "Verification Requests" and "Event Notifications").
 
 Roost checks the signature, finds the organisation's channels the changes are about
 (each entry's `id` is a Page, an Instagram account or a Threads profile) and asks
-the worker to read their inboxes now. The payload's content is not stored: reading
-through the connector keeps one path, with its cursor, for every message, so a
-repeated or forged-but-signed notification can add nothing that is not on the network.
+the worker to read their inboxes now (`network_push`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 
-from roost.channels.models import Channel, ChannelStatus, NetworkApp
-from roost.channels.network_apps import META_WEBHOOK_NETWORKS, network_app_secret
-from roost.core.enqueue import enqueue_after_commit
+from roost.channels.network_apps import META_WEBHOOK_NETWORKS
 from roost.core.errors import ApplicationError, ErrorCode
+from roost.inbox.webhooks.network_push import (
+    MAX_BODY_BYTES,
+    channels_read_now,
+    external_id,
+    pushing_app,
+    signed_body,
+)
 
-MAX_BODY_BYTES = 1_000_000
-FETCH_TASK = "roost.inbox.tasks.fetch_channel"
-
-
-def _app(webhook_id: str) -> NetworkApp:
-    app = NetworkApp.objects.filter(
-        webhook_id=webhook_id, network__in=META_WEBHOOK_NETWORKS
-    ).first()
-    if app is None:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "No such webhook.")
-    return app
+__all__ = ["MAX_BODY_BYTES", "meta_changes_receive", "meta_subscription_check"]
 
 
 def meta_subscription_check(*, webhook_id: str, params: Mapping[str, str]) -> str:
     """The challenge to echo when Meta checks the subscription with the right token."""
-    app = _app(webhook_id)
+    app = pushing_app(webhook_id=webhook_id, networks=META_WEBHOOK_NETWORKS)
     token = params.get("hub.verify_token", "")
     if params.get("hub.mode") != "subscribe" or not hmac.compare_digest(
         token.encode(), app.webhook_verify_token.encode()
@@ -51,37 +43,19 @@ def meta_subscription_check(*, webhook_id: str, params: Mapping[str, str]) -> st
     return params.get("hub.challenge", "")[:200]
 
 
+def _signatures(secret: str, body: bytes) -> list[str]:
+    return ["sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()]
+
+
 def meta_changes_receive(*, webhook_id: str, body: bytes, signature: str) -> list[int]:
     """Check a notification's signature and queue a read of each channel it names;
     returns their ids."""
-    app = _app(webhook_id)
-    if len(body) > MAX_BODY_BYTES:
-        raise ApplicationError(ErrorCode.INVALID, "The notification is too large.")
-    secret = network_app_secret(app)
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not secret or not hmac.compare_digest(signature.encode(), expected.encode()):
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, "The signature does not match.")
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ApplicationError(ErrorCode.INVALID, "The notification is not JSON.") from error
+    app = pushing_app(webhook_id=webhook_id, networks=META_WEBHOOK_NETWORKS)
+    payload = signed_body(app, body=body, signature=signature, expected=_signatures)
     entries = payload.get("entry") if isinstance(payload, dict) else None
     ids = {
-        str(entry["id"])
+        found
         for entry in (entries if isinstance(entries, list) else [])
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str | int)
+        if isinstance(entry, dict) and (found := external_id(entry.get("id"))) is not None
     }
-    if not ids:
-        return []
-    channel_ids = sorted(
-        Channel.objects.filter(
-            organization_id=app.organization_id,
-            network=app.network,
-            external_id__in=ids,
-        )
-        .exclude(status=ChannelStatus.ARCHIVED)
-        .values_list("pk", flat=True)
-    )
-    for channel_id in channel_ids:
-        enqueue_after_commit(FETCH_TASK, channel_id=channel_id)
-    return channel_ids
+    return channels_read_now(app, ids)

@@ -12,6 +12,8 @@ app_name = "inbox_webhooks"
 urlpatterns = [
     path("hooks/inbox/<str:webhook_id>/", views.webhook_receive, name="receive"),
     path("hooks/meta/<str:webhook_id>/", views.meta_receive, name="meta_receive"),
+    path("hooks/linkedin/<str:webhook_id>/", views.linkedin_receive, name="linkedin_receive"),
+    path("hooks/x/<str:webhook_id>/", views.x_receive, name="x_receive"),
     path("inbox/webhooks/<int:channel_id>/", views.channel_webhook, name="channel"),
     path(
         "inbox/webhooks/<int:channel_id>/change/",

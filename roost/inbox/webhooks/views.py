@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,7 +29,7 @@ from roost.core.models import User
 from roost.core.permissions import Action, can
 from roost.core.problem_json import problem
 from roost.core.views.viewer import viewer_of
-from roost.inbox.webhooks import deliveries, meta, selectors
+from roost.inbox.webhooks import deliveries, linkedin, meta, network_push, selectors, x
 
 logger = logging.getLogger(__name__)
 
@@ -190,28 +191,75 @@ def webhook_receipt_reprocess(request: HttpRequest, receipt_id: int) -> HttpResp
     return redirect("inbox_webhooks:channel", channel_id=receipt.channel_id)
 
 
-@csrf_exempt  # a machine endpoint: Meta's signature, not a session, authenticates it
-def meta_receive(request: HttpRequest, webhook_id: str) -> HttpResponse:
-    """Meta's webhook for an organisation's app: the subscription check (GET) and
-    notifications (POST), see `roost.inbox.webhooks.meta`."""
+def _network_hook(
+    request: HttpRequest,
+    *,
+    network: str,
+    check: Callable[[], HttpResponse],
+    receive: Callable[[bytes], object],
+) -> HttpResponse:
+    """A network's own webhook: its check of the address (GET) and its notifications
+    (POST, the raw body read up to the limit); refusals as problem+json."""
     try:
         if request.method == "GET":
-            challenge = meta.meta_subscription_check(
-                webhook_id=webhook_id, params=request.GET.dict()
-            )
-            return HttpResponse(challenge, content_type="text/plain")
+            return check()
         if request.method == "POST":
-            body = request.read(meta.MAX_BODY_BYTES + 1)
-            meta.meta_changes_receive(
-                webhook_id=webhook_id,
-                body=body,
-                signature=request.headers.get("X-Hub-Signature-256", ""),
-            )
+            receive(request.read(network_push.MAX_BODY_BYTES + 1))
             return HttpResponse("ok", content_type="text/plain")
     except ApplicationError as error:
         return problem(request, status=error.status, code=error.code.value, detail=error.message)
     response = problem(
-        request, status=405, code="method_not_allowed", detail="Meta sends GET and POST."
+        request, status=405, code="method_not_allowed", detail=f"{network} sends GET and POST."
     )
     response["Allow"] = "GET, POST"
     return response
+
+
+@csrf_exempt  # a machine endpoint: Meta's signature, not a session, authenticates it
+def meta_receive(request: HttpRequest, webhook_id: str) -> HttpResponse:
+    """Meta's webhook for an organisation's app, see `roost.inbox.webhooks.meta`."""
+    return _network_hook(
+        request,
+        network="Meta",
+        check=lambda: HttpResponse(
+            meta.meta_subscription_check(webhook_id=webhook_id, params=request.GET.dict()),
+            content_type="text/plain",
+        ),
+        receive=lambda body: meta.meta_changes_receive(
+            webhook_id=webhook_id,
+            body=body,
+            signature=request.headers.get("X-Hub-Signature-256", ""),
+        ),
+    )
+
+
+@csrf_exempt  # a machine endpoint: LinkedIn's signature, not a session, authenticates it
+def linkedin_receive(request: HttpRequest, webhook_id: str) -> HttpResponse:
+    """LinkedIn's webhook for an organisation's app, see `roost.inbox.webhooks.linkedin`."""
+    return _network_hook(
+        request,
+        network="LinkedIn",
+        check=lambda: JsonResponse(
+            linkedin.linkedin_challenge_answer(webhook_id=webhook_id, params=request.GET.dict())
+        ),
+        receive=lambda body: linkedin.linkedin_notification_receive(
+            webhook_id=webhook_id, body=body, signature=request.headers.get("X-LI-Signature", "")
+        ),
+    )
+
+
+@csrf_exempt  # a machine endpoint: X's signature, not a session, authenticates it
+def x_receive(request: HttpRequest, webhook_id: str) -> HttpResponse:
+    """X's webhook for an organisation's app, see `roost.inbox.webhooks.x`."""
+    return _network_hook(
+        request,
+        network="X",
+        check=lambda: JsonResponse(
+            x.x_crc_answer(webhook_id=webhook_id, params=request.GET.dict())
+        ),
+        receive=lambda body: x.x_activity_receive(
+            webhook_id=webhook_id,
+            body=body,
+            signature=request.headers.get("x-twitter-webhooks-signature", ""),
+        ),
+    )
