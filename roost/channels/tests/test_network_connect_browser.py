@@ -100,3 +100,42 @@ def test_demo_admin_enters_the_app_and_connects_a_threads_profile(
     channel = Channel.objects.get(organization=org, network="threads", handle="@northwind.threads")
     assert channel.connector == "threads" and channel.external_id == PROFILE["id"]
     assert channel.channel_group.name == "Consumer EMEA"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_demo_admin_enters_the_x_apps_webhook_and_sees_where_x_should_send(
+    browser_page, live_server, settings
+):
+    settings.ROOST_BASE_URL = live_server.url
+    org = seed_demo()
+    page = browser_page
+    page.goto(f"{live_server.url}/signin/")
+    page.get_by_label("E-mail").fill("ada@northwind.example")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/settings/channels/apps/")
+    x = page.get_by_role("form", name="X app")
+    x.get_by_label("X client id").fill("x-client")
+    x.get_by_label("X client secret").fill("x-oauth-secret")
+    x.get_by_label("X webhook id").fill("not a number")
+    x.get_by_label("X API key secret (consumer secret)").fill("x-consumer-secret")
+    x.get_by_role("button", name="Save the X app").click()
+    page.get_by_text("is a number of up to 19 digits").wait_for()
+    assert not NetworkApp.objects.filter(organization=org, network="x").exists()
+    x = page.get_by_role("form", name="X app")
+    x.get_by_label("X client secret").fill("x-oauth-secret")
+    x.get_by_label("X webhook id").fill("1976325569252868099")
+    x.get_by_label("X API key secret (consumer secret)").fill("x-consumer-secret")
+    x.get_by_role("button", name="Save the X app").click()
+    page.get_by_text("The app is saved.").wait_for()
+    app = NetworkApp.objects.get(organization=org, network="x")
+    assert app.push_id == "1976325569252868099"
+    assert f"{live_server.url}/hooks/x/{app.webhook_id}/" in page.content()
+    assert "x-consumer-secret" not in page.content() and "x-oauth-secret" not in page.content()
+    _no_axe_violations(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    section = page.locator("section", has=page.get_by_role("heading", name="X", exact=True))
+    ARTIFACTS.mkdir(exist_ok=True)
+    section.screenshot(path=str(ARTIFACTS / "network-apps-x-phone.png"))
