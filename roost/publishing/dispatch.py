@@ -595,7 +595,8 @@ def _published_many(calls: list[_Call]) -> list[_Call]:
         variant = call.variant
         variant.state = VariantState.PUBLISHED
         variant.external_id, variant.url = call.result.external_id, call.result.url
-        variant.published_at, variant.last_error = now, ""
+        # A warning (the first comment refused, say) stays in view on the post.
+        variant.published_at, variant.last_error = now, call.result.warning[:500]
         variants.append(variant)
         if call.attempt is not None:
             call.attempt.outcome = (
@@ -641,6 +642,7 @@ def _audit_published(calls: list[_Call]) -> None:
                         "external_id": call.variant.external_id,
                         "url": call.variant.url,
                         "attempts": call.variant.attempts,
+                        **({"warning": call.result.warning} if call.result.warning else {}),
                     },
                 )
                 for call in group
@@ -663,13 +665,13 @@ def _variants_mark_published(variants: list[Variant], *, at: dt.datetime) -> set
     if not variants:
         return set()
     table = Variant._meta.db_table
-    rows = ", ".join(["(%s, %s, %s)"] * len(variants))
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(variants))
     params: list[Any] = []
     for variant in variants:
-        params += [variant.pk, variant.external_id, variant.url]
+        params += [variant.pk, variant.external_id, variant.url, variant.last_error]
     sql = (
-        f"WITH done(id, external_id, url) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
-        f"UPDATE {table} SET state = %s, published_at = %s, last_error = '', "
+        f"WITH done(id, external_id, url, warning) AS (VALUES {rows}) "  # noqa: S608
+        f"UPDATE {table} SET state = %s, published_at = %s, last_error = done.warning, "
         "external_id = done.external_id, url = done.url "
         f"FROM done WHERE {table}.id = done.id "
         f"AND {table}.state IN ({_placeholders(_MAY_BECOME_PUBLISHED)}) RETURNING {table}.id"

@@ -149,6 +149,18 @@ class PublishRequest:
 class Published:
     external_id: str
     url: str
+    # What went wrong after the post stood (its first comment refused, say): the post is
+    # published and must not be sent again, but the team should know. "" when nothing.
+    warning: str = ""
+
+
+WARNING_LIMIT = 500
+
+
+def first_comment_refused(network: str, error: ConnectorError) -> str:
+    """The warning of a post published without its first comment."""
+    reason = getattr(error, "network_message", "") or str(error) or type(error).__name__
+    return f"Published, but {network} refused the first comment: {reason}"[:WARNING_LIMIT]
 
 
 class InboundKind(models.TextChoices):

@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -53,6 +54,7 @@ from roost.channels.connectors.base import (
     PublishRequest,
     PushTarget,
     TransientError,
+    first_comment_refused,
 )
 from roost.channels.connectors.http import (
     DEFAULT_TIMEOUT,
@@ -349,16 +351,17 @@ class FacebookConnector(Connector):
         else:
             published = self._publish_feed(request)
         if request.first_comment and request.first_comment.strip():
-            self._first_comment(published.external_id, request.first_comment, placement)
+            warning = self._first_comment(published.external_id, request.first_comment, placement)
+            published = replace(published, warning=warning)
         return published
 
-    def _first_comment(self, post_id: str, text: str, placement: str) -> None:
+    def _first_comment(self, post_id: str, text: str, placement: str) -> str:
         """The Page's own first comment. The post already stands, so a refusal here is
         logged and the post still counts as published: failing it would make Roost
         publish the post a second time."""
         if placement == STORIES:
             logger.info("Facebook stories take no comments; the first comment was skipped")
-            return
+            return "Published, but Facebook stories take no comments: the first one was not posted."
         try:
             self._post(f"{post_id}/comments", data={"message": text})
         except ConnectorError as error:
@@ -367,6 +370,8 @@ class FacebookConnector(Connector):
                 post_id,
                 type(error).__name__,
             )
+            return first_comment_refused("Facebook", error)
+        return ""
 
     @staticmethod
     def _feed_text(request: PublishRequest) -> str:

@@ -41,6 +41,7 @@ import json
 import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
@@ -67,6 +68,7 @@ from roost.channels.connectors.base import (
     PublishRequest,
     RefreshedTokens,
     TransientError,
+    first_comment_refused,
 )
 from roost.channels.connectors.http import MESSAGE_LIMIT, NetworkHttp, access_token_of, endpoint
 from roost.channels.connectors.meta_graph import (
@@ -458,7 +460,8 @@ class InstagramConnector(Connector):
         media_id = self._id_of(body, "media_publish")
         published = Published(external_id=media_id, url=self._permalink(media_id))
         if request.first_comment and request.first_comment.strip() and placement != STORIES:
-            self._first_comment(media_id, request.first_comment.strip())
+            warning = self._first_comment(media_id, request.first_comment.strip())
+            published = replace(published, warning=warning)
         return published
 
     @staticmethod
@@ -584,12 +587,13 @@ class InstagramConnector(Connector):
             return ""
         return web_link(str(body.get("permalink") or ""))
 
-    def _first_comment(self, media_id: str, text: str) -> None:
+    def _first_comment(self, media_id: str, text: str) -> str:
         # The post exists: a refused first comment must not make it look unpublished.
         try:
             self._post(f"{media_id}/comments", message=text)
-        except ConnectorError:
-            return
+        except ConnectorError as error:
+            return first_comment_refused("Instagram", error)
+        return ""
 
     # Conversations under the account's posts.
 

@@ -63,6 +63,7 @@ from roost.channels.connectors.base import (
     PushTarget,
     RateLimited,
     TransientError,
+    first_comment_refused,
 )
 from roost.channels.connectors.http import (
     NetworkHttp,
@@ -400,9 +401,10 @@ class LinkedInConnector(Connector):
         if not urn:
             # The post was made but its id is unknown: as good as a lost answer.
             raise TransientError("LinkedIn created the post without naming it (no x-restli-id).")
+        warning = ""
         if request.first_comment and request.first_comment.strip():
-            self._first_comment(urn, request.first_comment)
-        return Published(external_id=urn, url=POST_URL.format(urn=urn))
+            warning = self._first_comment(urn, request.first_comment)
+        return Published(external_id=urn, url=POST_URL.format(urn=urn), warning=warning)
 
     def _post_body(self, request: PublishRequest) -> dict[str, Any]:
         """The Posts API body; the media are uploaded first. Nothing posted yet, so a lost
@@ -537,7 +539,7 @@ class LinkedInConnector(Connector):
         finally:
             plain.close()
 
-    def _first_comment(self, post: str, text: str) -> None:
+    def _first_comment(self, post: str, text: str) -> str:
         """The page's first comment. The post exists whatever happens here, so a failure
         is logged, never raised: raising would make the post look unpublished."""
         try:
@@ -549,6 +551,8 @@ class LinkedInConnector(Connector):
                 post,
                 error,
             )
+            return first_comment_refused("LinkedIn", error)
+        return ""
 
     def _comment(self, target: str, text: str) -> Published:
         """A comment by the page on a post, or a nested one under a comment."""

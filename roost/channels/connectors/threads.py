@@ -31,6 +31,7 @@ import itertools
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
@@ -56,6 +57,7 @@ from roost.channels.connectors.base import (
     PublishRequest,
     RefreshedTokens,
     TransientError,
+    first_comment_refused,
 )
 from roost.channels.connectors.http import DEFAULT_TIMEOUT, NetworkHttp, access_token_of
 from roost.channels.connectors.meta_graph import graph_error
@@ -327,7 +329,8 @@ class ThreadsConnector(Connector):
         container = self._container(request)
         published = self._publish_container(container)
         if request.first_comment and request.first_comment.strip():
-            self._first_comment(published.external_id, request.first_comment.strip())
+            warning = self._first_comment(published.external_id, request.first_comment.strip())
+            published = replace(published, warning=warning)
         return published
 
     def reply(self, *, to_external_id: str, text: str, idempotency_key: str) -> Published:
@@ -447,7 +450,7 @@ class ThreadsConnector(Connector):
             return ""
         return str(body.get("permalink") or "") if isinstance(body, dict) else ""
 
-    def _first_comment(self, media_id: str, text: str) -> None:
+    def _first_comment(self, media_id: str, text: str) -> str:
         """The account's own first reply under the new post. The post is published
         already, so a failure here is logged and does not undo or repeat it."""
         try:
@@ -456,6 +459,8 @@ class ThreadsConnector(Connector):
             logger.warning(
                 "Threads post %s published without its first comment: %s", media_id, error
             )
+            return first_comment_refused("Threads", error)
+        return ""
 
     def delete(self, external_id: str) -> None:
         body = self._api().json("DELETE", f"{API}/{external_id}")

@@ -47,7 +47,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import httpx
@@ -76,6 +76,7 @@ from roost.channels.connectors.base import (
     PublishRequest,
     PushTarget,
     TransientError,
+    first_comment_refused,
 )
 from roost.channels.connectors.http import (
     MESSAGE_LIMIT,
@@ -440,7 +441,8 @@ class XConnector(Connector):
         media_ids = self._upload_all(request.media, categories)
         published = self._create_post(text=text, media_ids=media_ids, reply_to=request.reply_to)
         if request.first_comment and request.first_comment.strip():
-            self._first_comment(published.external_id, request.first_comment)
+            warning = self._first_comment(published.external_id, request.first_comment)
+            published = replace(published, warning=warning)
         return published
 
     def reply(self, *, to_external_id: str, text: str, idempotency_key: str) -> Published:
@@ -650,7 +652,7 @@ class XConnector(Connector):
         post_id = str(data["id"])
         return Published(external_id=post_id, url=web_link(self._post_url(post_id)))
 
-    def _first_comment(self, post_id: str, text: str) -> None:
+    def _first_comment(self, post_id: str, text: str) -> str:
         """Reply to the new post as the account. The post exists whatever happens here,
         so a failure is logged and the publish still succeeds (a raise would have the
         post sent again)."""
@@ -663,6 +665,8 @@ class XConnector(Connector):
                 type(error).__name__,
                 error,
             )
+            return first_comment_refused("X", error)
+        return ""
 
     # Direct messages.
 

@@ -32,6 +32,7 @@ import json
 import logging
 import time
 import zoneinfo
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
@@ -60,6 +61,7 @@ from roost.channels.connectors.base import (
     PublishRequest,
     RateLimited,
     TransientError,
+    first_comment_refused,
 )
 from roost.channels.connectors.http import (
     DEFAULT_RETRY_AFTER,
@@ -497,6 +499,7 @@ class YouTubeConnector(Connector):
                     video_id,
                     error,
                 )
+                published = replace(published, warning=first_comment_refused("YouTube", error))
         return published
 
     def _upload(self, upload_url: str, video: MediaItem) -> dict[str, Any]:

@@ -130,6 +130,8 @@ class InstagramGraphServer:
         self.publish_calls = 0
         self.refused_over_limit = 0
         self.comments: list[tuple[str, str]] = []
+        # When set, comments are refused with Graph's permission error and these words.
+        self.comments_refused = ""
         keep_underscore_headers(httpserver)
         self._install()
 
@@ -280,6 +282,8 @@ class InstagramGraphServer:
         media_id = match.group(1)
         if media_id not in self.published:
             return _graph_error(100, "Unsupported post request.", 33, status=400)
+        if self.comments_refused:
+            return _graph_error(10, self.comments_refused, 0, status=403)
         self.comments.append((media_id, request.values.get("message", "")))
         return _json({"id": self._new_id()})
 

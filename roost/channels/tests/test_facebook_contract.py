@@ -690,6 +690,7 @@ def test_contract_a_refused_first_comment_leaves_the_post_published(
     published = connector.publish(request(first_comment="Order at roost.example"))
 
     assert published.external_id == POST_ID
+    assert published.warning.startswith("Published, but Facebook refused the first comment")
 
 
 # The inbox.

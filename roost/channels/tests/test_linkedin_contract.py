@@ -577,6 +577,7 @@ def test_contract_a_failed_first_comment_leaves_the_post_published(
     published = connector.publish(publish_request(first_comment="Full report"))
 
     assert published.external_id == "urn:li:share:7140000000000000001"
+    assert published.warning.startswith("Published, but LinkedIn refused the first comment")
     assert len(fake.accepted) == 1
 
 

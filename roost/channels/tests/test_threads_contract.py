@@ -498,6 +498,7 @@ def test_contract_failed_first_comment_leaves_the_post_published(
     published = connector.publish(post(first_comment="Sources in the report."))
 
     assert published.external_id == MEDIA_ID
+    assert published.warning.startswith("Published, but Threads refused the first comment")
     assert len(sent(api, "POST", f"/v1.0/{USER_ID}/threads_publish")) == 1
 
 

@@ -715,6 +715,7 @@ def test_contract_a_failed_first_comment_leaves_the_post_published(
     published = connector.publish(publish_request(first_comment="Same again"))
 
     assert published.external_id == "9"
+    assert published.warning.startswith("Published, but X refused the first comment")
     assert len(sent(httpserver, "POST", "/2/tweets")) == 2
 
 

@@ -714,6 +714,7 @@ def test_contract_a_refused_first_comment_leaves_the_video_published(
     published = connector.publish(publish_request(first_comment="Full story"))
 
     assert published.external_id == VIDEO_ID
+    assert published.warning.startswith("Published, but YouTube refused the first comment")
 
 
 @pytest.mark.parametrize(
