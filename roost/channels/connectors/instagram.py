@@ -66,6 +66,7 @@ from roost.channels.connectors.base import (
     ProfileStats,
     Published,
     PublishRequest,
+    PushTarget,
     RefreshedTokens,
     TransientError,
     first_comment_refused,
@@ -638,6 +639,14 @@ class InstagramConnector(Connector):
                 f"Channel {self.channel.id} has no Facebook Page id; connect it again."
             )
         return page_id
+
+    def push_subscribe(self, target: PushTarget) -> bool:
+        """Enable the linked Page's subscription for the app (`POST
+        /{page-id}/subscribed_apps`): Meta sends an Instagram account's comment, mention
+        and message webhooks only when the Page connected to it subscribes the app to a
+        Page field (Webhooks for Instagram, "Enable Page Subscriptions")."""
+        answer = self._post(f"{self._page_id()}/subscribed_apps", subscribed_fields="feed")
+        return bool(isinstance(answer, dict) and answer.get("success"))
 
     def hide(self, external_id: str) -> None:
         self._post(external_id, hide="true")

@@ -42,6 +42,7 @@ from roost.channels.connectors.base import (
     PermanentError,
     PostMetrics,
     PublishRequest,
+    PushTarget,
     RateLimited,
     TransientError,
 )
@@ -1202,3 +1203,16 @@ def test_contract_timeout_after_sending_is_transient(
 
     assert not isinstance(caught.value, NotAccepted)
     _let_go(httpserver, release, 1)
+
+
+def test_contract_push_subscribe_enables_the_linked_pages_subscription(
+    httpserver: HTTPServer, connector: InstagramConnector
+) -> None:
+    # Webhooks for Instagram, "Enable Page Subscriptions": the Page connected to the
+    # account subscribes the app to any Page field; Graph answers {"success": true}.
+    httpserver.expect_request(f"{V}/{PAGE_ID}/subscribed_apps", method="POST").respond_with_json(
+        {"success": True}
+    )
+    assert connector.push_subscribe(PushTarget(address="https://roost.example/hooks/meta/a/"))
+    request = only(httpserver, "POST", f"{V}/{PAGE_ID}/subscribed_apps")
+    assert request.form["subscribed_fields"] == "feed"
