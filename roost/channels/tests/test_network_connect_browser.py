@@ -39,6 +39,15 @@ def _no_axe_violations(page) -> None:  # type: ignore[no-untyped-def]
         context.close()
 
 
+def _sign_in_as_ada(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    """Ada, the demo organisation's admin, signs in."""
+    page.goto(f"{base}/signin/")
+    page.get_by_label("E-mail").fill("ada@northwind.example")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
 def _allow(request: Request) -> Response:
     """The network's consent screen, as if the person chose "Allow" at once."""
     back = request.args["redirect_uri"]
@@ -70,11 +79,7 @@ def test_demo_admin_enters_the_app_and_connects_a_threads_profile(
     seed_demo_channels(org)
 
     page = browser_page
-    page.goto(f"{live_server.url}/signin/")
-    page.get_by_label("E-mail").fill("ada@northwind.example")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    _sign_in_as_ada(page, live_server.url)
     page.goto(f"{live_server.url}/settings/channels/")
     page.get_by_role("link", name="Network apps").click()
     threads = page.get_by_role("form", name="Threads app")
@@ -110,11 +115,7 @@ def test_demo_admin_enters_the_x_apps_webhook_and_sees_where_x_should_send(
     settings.ROOST_BASE_URL = live_server.url
     org = seed_demo()
     page = browser_page
-    page.goto(f"{live_server.url}/signin/")
-    page.get_by_label("E-mail").fill("ada@northwind.example")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    _sign_in_as_ada(page, live_server.url)
     page.goto(f"{live_server.url}/settings/channels/apps/")
     x = page.get_by_role("form", name="X app")
     x.get_by_label("X client id").fill("x-client")
