@@ -70,7 +70,7 @@ from roost.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
-from roost.channels.health import connectors_for
+from roost.channels.health import channel_rate_limited, connectors_for
 from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core import audit
@@ -765,8 +765,8 @@ def _settle(call: _Call, cache: ConnectorCache, *, mine: bool) -> str:
         )
         return "lookup"
     if isinstance(error, RateLimited):
-        until = timezone.now() + dt.timedelta(seconds=error.retry_after)
-        Channel.objects.filter(pk=variant.channel_id).update(rate_limited_until=until)
+        # A longer wait already noted (by figures collection, say) is kept.
+        channel_rate_limited(channel=variant.channel, retry_after=error.retry_after)
         _retry(
             variant,
             attempt,

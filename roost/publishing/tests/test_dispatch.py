@@ -13,6 +13,7 @@ from roost import publishing
 from roost.channels import health
 from roost.channels.connectors.base import Capability, Published
 from roost.channels.health import channel_ref
+from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, Role
 from roost.publishing.dispatch import (
@@ -96,6 +97,21 @@ def test_rate_limits_hold_the_channel_for_retry_after(make_channel, due_post):
     channel.refresh_from_db()
     assert channel.rate_limited_until > timezone.now() + dt.timedelta(minutes=9)
     assert post.variants.get().state == VariantState.SCHEDULED
+
+
+@pytest.mark.django_db
+def test_a_shorter_wait_never_cuts_a_longer_one_already_noted(make_channel, due_post):
+    channel = make_channel()
+    due_post([channel])
+    longer = timezone.now() + dt.timedelta(hours=2)
+    Channel.objects.filter(pk=channel.pk).update(rate_limited_until=longer)
+    sandbox_knobs_set(
+        account=account(channel), fail_mode="rate_limit", fail_remaining=1, retry_after_s=600
+    )
+    later = timezone.now() + dt.timedelta(hours=3)  # past the noted wait, for the claim
+    assert [r.outcome for r in dispatch_once(worker=W, now=later)] == ["retry"]
+    channel.refresh_from_db()
+    assert channel.rate_limited_until == longer
 
 
 @pytest.mark.django_db
