@@ -283,6 +283,12 @@ def production_problems(env: Environment) -> list[str]:
             '(for example: python -c "import base64, os; '
             "print('k1:' + base64.urlsafe_b64encode(os.urandom(32)).decode())\")"
         )
+    if not env.base_url:
+        problems.append(
+            "ROOST_BASE_URL is unset: set the address people reach Roost at "
+            "(https://roost.example.com); links in e-mail, each network's redirect "
+            "address and the webhook addresses are built from it"
+        )
     exposed = [host for host in env.allowed_hosts if host not in LOOPBACK_HOSTS]
     if env.debug and exposed:
         problems.append(

@@ -57,14 +57,18 @@ def test_production_problems_name_the_demo_secret_and_exposed_debug():
         "ROOST_SECRET_KEY": "x" * 50,
         "ROOST_ALLOWED_HOSTS": "roost.example.com",
         "ROOST_ENCRYPTION_KEYS": "k1:" + "A" * 43,
+        "ROOST_BASE_URL": "https://roost.example.com",
     }
     assert production_problems(read_environment(safe)) == []
+    unset = production_problems(read_environment({**safe, "ROOST_BASE_URL": ""}))
+    assert len(unset) == 1 and "ROOST_BASE_URL" in unset[0]
     exposed = production_problems(read_environment({**safe, "ROOST_DEBUG": "1"}))
     assert len(exposed) == 1 and "ROOST_DEBUG" in exposed[0]
     loopback = {
         "ROOST_SECRET_KEY": "x" * 50,
         "ROOST_DEBUG": "1",
         "ROOST_ENCRYPTION_KEYS": "k1:" + "A" * 43,
+        "ROOST_BASE_URL": "http://127.0.0.1:8000",
     }
     assert production_problems(read_environment(loopback)) == []
 
