@@ -79,6 +79,7 @@ def production_environment(database_url: str, var_dir: str, port: int) -> dict[s
         "ROOST_ENCRYPTION_KEYS": f"bench:{key}",
         "ROOST_ALLOWED_HOSTS": "127.0.0.1",
         "ROOST_TRUSTED_PROXIES": "127.0.0.1",
+        "ROOST_BASE_URL": f"http://127.0.0.1:{port}",
     }
 
 
