@@ -15,6 +15,7 @@ import secrets
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -594,6 +595,9 @@ class GapWarning:
 class TimeOffResult:
     time_off: TimeOff
     gaps: list[GapWarning]
+    # Overrides the person takes during the time off: an override outranks time off,
+    # so they stay on call for these until someone else takes them.
+    overrides_held: list[Override] = dataclass_field(default_factory=list)
 
 
 def _gaps_during(person: User, start: dt.datetime, end: dt.datetime) -> list[GapWarning]:
@@ -645,7 +649,12 @@ def time_off_create(
                 "reason": off.reason,
             },
         )
-    return TimeOffResult(time_off=off, gaps=_gaps_during(person, start, end))
+    held = list(
+        Override.objects.filter(
+            organization_id=person.organization_id, person=person, start__lt=end, end__gt=start
+        ).select_related("schedule")
+    )
+    return TimeOffResult(time_off=off, gaps=_gaps_during(person, start, end), overrides_held=held)
 
 
 def time_off_delete(*, actor: Actor, time_off: TimeOff) -> None:

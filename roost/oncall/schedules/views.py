@@ -447,6 +447,7 @@ def time_off(request: HttpRequest) -> HttpResponse:
     people = _people(viewer) if may_manage else _people(viewer).filter(pk=viewer.pk)
     form = TimeOffForm(request.POST or None, people=people, initial={"person": viewer})
     warnings: list[services.GapWarning] = []
+    held: list[Override] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         result = _submitted(
@@ -460,10 +461,10 @@ def time_off(request: HttpRequest) -> HttpResponse:
             ),
         )
         if isinstance(result, services.TimeOffResult):
-            if not result.gaps:
+            if not result.gaps and not result.overrides_held:
                 messages.success(request, "Time off recorded; every schedule stays covered.")
                 return redirect("oncall:time_off")
-            warnings = result.gaps
+            warnings, held = result.gaps, result.overrides_held
             form = TimeOffForm(people=people, initial={"person": viewer})
     now = timezone.now()
     scope = TimeOff.objects.filter(organization_id=viewer.organization_id, end__gt=now)
@@ -476,6 +477,7 @@ def time_off(request: HttpRequest) -> HttpResponse:
             "area": AREA,
             "form": form,
             "warnings": warnings,
+            "held": held,
             "upcoming": scope.select_related("person").order_by("start", "pk")[:200],
             "viewer": viewer,
             "may_manage": may_manage,

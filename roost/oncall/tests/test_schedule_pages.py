@@ -185,6 +185,45 @@ def test_time_off_that_leaves_a_gap_is_recorded_with_a_warning(
     assert f'value="{people[1].pk}"' not in html
 
 
+def test_time_off_over_an_override_one_holds_says_they_stay_on_call_for_it(
+    signed_in, lead, people, make_schedule
+):
+    schedule = make_schedule()
+    start = _soon() + dt.timedelta(days=2)
+    services.layer_create(actor=lead, schedule=schedule, data=layer_input(people[1:2], start=start))
+    services.override_create(
+        actor=lead, schedule=schedule, person=people[0], start=start,
+        end=start + dt.timedelta(hours=12), reason="Covering the launch",
+    )  # fmt: skip
+    client = signed_in(people[0])
+    local = start.astimezone(zoneinfo.ZoneInfo(people[0].time_zone))
+    answer = client.post(
+        reverse("oncall:time_off"),
+        {
+            "person": people[0].pk,
+            "start": (local - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "end": (local + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "reason": "Dentist",
+        },
+    )
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    assert "an override outranks time off" in html
+    assert 'data-testid="time-off-overrides"' in html and schedule.name in html
+    assert TimeOff.objects.filter(person=people[0]).count() == 1
+    # Time off beside the override, not over it, passes without a warning.
+    after = local + dt.timedelta(days=1)
+    clear = client.post(
+        reverse("oncall:time_off"),
+        {
+            "person": people[0].pk,
+            "start": after.strftime("%Y-%m-%dT%H:%M"),
+            "end": (after + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert clear.status_code == 302
+
+
 def test_the_personal_calendar_link_is_shown_once(signed_in, people):
     client = signed_in(people[0])
     issued = client.post(reverse("oncall:person_feed_issue"))
