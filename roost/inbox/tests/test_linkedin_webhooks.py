@@ -15,17 +15,17 @@ import json
 import pytest
 from django.urls import reverse
 
-from roost.channels import services as channel_services
 from roost.channels.models import NetworkApp
 from roost.channels.network_apps import network_app_set, webhook_address
-from roost.core.models import ChannelGroup, Role
+from roost.core.models import Role
 from roost.inbox.models import Message
-from roost.sandbox.channels import sandbox_channel_connect
+from roost.inbox.tests.pushed import post_signed, sandbox_account_channel
 from roost.sandbox.models import SandboxAccount
 from roost.sandbox.services import sandbox_inbound_add
 
 SECRET = "linkedin-client-secret-7"
 PAGE = "urn:li:organization:2414183"
+HEADER = "X-LI-Signature"
 
 
 @pytest.fixture
@@ -37,14 +37,9 @@ def app(org, admin) -> NetworkApp:
 
 
 def _page(org, actor, handle: str):
-    group = ChannelGroup.objects.create(organization=org, name=f"Social {handle}")
-    channel = channel_services.channel_create(
-        actor=actor, organization=org, network="linkedin", placement="post",
-        handle=handle, channel_group=group, primary_owner=actor, external_id=PAGE,
-    )  # fmt: skip
-    sandbox_channel_connect(actor=actor, channel=channel)
-    channel.refresh_from_db()  # the page's id, as connecting recorded it
-    return channel
+    return sandbox_account_channel(
+        org, actor, network="linkedin", placement="post", handle=handle, external_id=PAGE
+    )
 
 
 def _url(app: NetworkApp) -> str:
@@ -98,10 +93,7 @@ def test_contract_a_signed_notification_reads_the_pages_inbox_at_once(
     sandbox_inbound_add(account=account, kind="comment", author_handle="ola", text="Kiedy?")
     body = _comment_on(page.external_id)
     with django_capture_on_commit_callbacks(execute=True) as queued:
-        answer = client.post(
-            _url(app), body, content_type="application/json",
-            headers={"X-LI-Signature": _signed(body)},
-        )  # fmt: skip
+        answer = post_signed(client, _url(app), body, header=HEADER, signature=_signed(body))
     assert answer.status_code == 200
     assert len(queued) == 1
     assert Message.objects.filter(channel=page, text__contains="Kiedy?").exists()
@@ -115,17 +107,11 @@ def test_contract_a_bad_signature_or_body_is_refused_and_reads_nothing(
     body = _comment_on(page.external_id)
     for signature in ("", "00", _signed(body, "another-secret"), _signed(body + b" ")):
         with django_capture_on_commit_callbacks(execute=True) as queued:
-            refused = client.post(
-                _url(app), body, content_type="application/json",
-                headers={"X-LI-Signature": signature},
-            )  # fmt: skip
+            refused = post_signed(client, _url(app), body, header=HEADER, signature=signature)
         assert refused.status_code == 403 and queued == []
         assert refused["Content-Type"] == "application/problem+json"
     for junk in (b"\x00\xff not json", b'"\\ud800"', b"[]", b'{"notifications": 7}'):
-        answer = client.post(
-            _url(app), junk, content_type="application/json",
-            headers={"X-LI-Signature": _signed(junk)},
-        )  # fmt: skip
+        answer = post_signed(client, _url(app), junk, header=HEADER, signature=_signed(junk))
         assert answer.status_code in (200, 422)
     assert client.put(_url(app), body).status_code == 405
     assert not Message.objects.exists()
@@ -138,10 +124,7 @@ def test_contract_a_notification_reads_only_the_apps_own_organisations_pages(
     theirs = _page(other_org, make_user(other_org, Role.ADMIN), "globex")
     body = _comment_on(theirs.external_id)
     with django_capture_on_commit_callbacks(execute=True) as queued:
-        answer = client.post(
-            _url(app), body, content_type="application/json",
-            headers={"X-LI-Signature": _signed(body)},
-        )  # fmt: skip
+        answer = post_signed(client, _url(app), body, header=HEADER, signature=_signed(body))
     assert answer.status_code == 200 and queued == []
 
 

@@ -16,19 +16,19 @@ import json
 import pytest
 from django.urls import reverse
 
-from roost.channels import services as channel_services
 from roost.channels.models import NetworkApp
 from roost.channels.network_apps import network_app_secret, network_app_set, webhook_address
 from roost.core.errors import ApplicationError
-from roost.core.models import AuditEvent, ChannelGroup, Role
+from roost.core.models import AuditEvent, Role
 from roost.inbox.models import Message
-from roost.sandbox.channels import sandbox_channel_connect
+from roost.inbox.tests.pushed import post_signed, sandbox_account_channel
 from roost.sandbox.models import SandboxAccount
 from roost.sandbox.services import sandbox_inbound_add
 
 CLIENT_SECRET = "x-oauth2-client-secret"
 CONSUMER_SECRET = "x-api-key-secret-31"
 WEBHOOK_ID = "1976325569252868099"
+HEADER = "x-twitter-webhooks-signature"
 
 
 @pytest.fixture
@@ -40,14 +40,9 @@ def app(org, admin) -> NetworkApp:
 
 
 def _account(org, actor, handle: str):
-    group = ChannelGroup.objects.create(organization=org, name=f"Social {handle}")
-    channel = channel_services.channel_create(
-        actor=actor, organization=org, network="x", placement="post",
-        handle=handle, channel_group=group, primary_owner=actor, external_id="2244994945",
-    )  # fmt: skip
-    sandbox_channel_connect(actor=actor, channel=channel)
-    channel.refresh_from_db()  # the account's id, as connecting recorded it
-    return channel
+    return sandbox_account_channel(
+        org, actor, network="x", placement="post", handle=handle, external_id="2244994945"
+    )
 
 
 def _url(app: NetworkApp) -> str:
@@ -94,10 +89,9 @@ def test_contract_a_signed_delivery_reads_the_accounts_inbox_at_once(
         json.dumps({"for_user_id": channel.external_id, "tweet_create_events": [{}]}).encode(),
     ):
         with django_capture_on_commit_callbacks(execute=True) as queued:
-            answer = client.post(
-                _url(app), body, content_type="application/json",
-                headers={"x-twitter-webhooks-signature": _b64_hmac(CONSUMER_SECRET, body)},
-            )  # fmt: skip
+            answer = post_signed(
+                client, _url(app), body, header=HEADER, signature=_b64_hmac(CONSUMER_SECRET, body)
+            )
         assert answer.status_code == 200
         assert len(queued) == 1
     assert Message.objects.filter(channel=channel, text__contains="Where is it?").count() == 1
@@ -113,10 +107,7 @@ def test_contract_a_delivery_signed_with_another_secret_is_refused(client, org, 
         _b64_hmac(CONSUMER_SECRET, body + b"\n"),
         _b64_hmac(CONSUMER_SECRET, body).replace("sha256=", ""),
     ):
-        refused = client.post(
-            _url(app), body, content_type="application/json",
-            headers={"x-twitter-webhooks-signature": signature},
-        )  # fmt: skip
+        refused = post_signed(client, _url(app), body, header=HEADER, signature=signature)
         assert refused.status_code == 403
         assert refused["Content-Type"] == "application/problem+json"
     assert not Message.objects.exists()
@@ -129,10 +120,9 @@ def test_contract_a_delivery_reads_only_the_apps_own_organisations_accounts(
     theirs = _account(other_org, make_user(other_org, Role.ADMIN), "globex")
     body = _reply_to(theirs.external_id)
     with django_capture_on_commit_callbacks(execute=True) as queued:
-        answer = client.post(
-            _url(app), body, content_type="application/json",
-            headers={"x-twitter-webhooks-signature": _b64_hmac(CONSUMER_SECRET, body)},
-        )  # fmt: skip
+        answer = post_signed(
+            client, _url(app), body, header=HEADER, signature=_b64_hmac(CONSUMER_SECRET, body)
+        )
     assert answer.status_code == 200 and queued == []
 
 
@@ -174,10 +164,9 @@ def test_the_x_app_keeps_its_api_key_secret_sealed_and_its_webhook_id_checked(
 @pytest.mark.django_db
 def test_awkward_input_gets_a_problem_not_a_crash(client, app):
     huge = b'{"for_user_id": "1", "pad": "' + b"x" * 2_000_000 + b'"}'
-    answer = client.post(
-        _url(app), huge, content_type="application/json",
-        headers={"x-twitter-webhooks-signature": _b64_hmac(CONSUMER_SECRET, huge)},
-    )  # fmt: skip
+    answer = post_signed(
+        client, _url(app), huge, header=HEADER, signature=_b64_hmac(CONSUMER_SECRET, huge)
+    )
     assert answer.status_code == 422 and answer["Content-Type"] == "application/problem+json"
     for token in ("", "\x00", "%ED%A0%80", "é" * 5000):
         checked = client.get(_url(app), {"crc_token": token})
