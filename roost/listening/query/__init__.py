@@ -7,8 +7,8 @@
     matcher = Matcher.compile({7: query}, cache_dir=some_directory)
     matcher.match_many(documents)  # one frozenset of monitor ids per document
 
-A pure library: the standard library and Hyperscan, no Django. docs/listening-queries.md
-describes the language for the people who write queries.
+A pure library: the standard library, Hyperscan and numpy, no Django.
+docs/listening-queries.md describes the language for the people who write queries.
 """
 
 from roost.listening.query.evaluate import Document, evaluate

@@ -5,28 +5,18 @@ The protocol, which `evaluate()` (the reference) holds it to:
 1. Every distinct term of every monitor (word, phrase, hashtag, mention) becomes one
    Hyperscan pattern over *folded bytes*, bounded by non-word bytes on both sides. A batch
    of posts is folded, joined by NUL bytes and scanned in one call; a match's end offset
-   names its post (the NULs before it are counted). With a low hit rate there are few
-   callbacks, and Python work is spent only on the posts that had a hit.
-2. A batch is folded as two pieces: its ASCII posts, by `bytes.lower()`, which is
-   exact; and the others *fast*, with a charmap codec that takes each character to one
-   byte (ASCII letters to lower case, the common accented Latin letters to their base
-   letter, common punctuation to a space; `ß` is made `ss` first), a character it does
-   not know coming out as `?`, a separator. For a post with no such character this is
-   exact too. An unknown character can only make the scan find more than the exact
-   folding, except where it is part of a term or a mark between its letters: those are
-   looked for in the piece's raw UTF-8 bytes with a second, small set of patterns
-   (`prefilter`). A post with a hit and unknown characters is settled on the spot
-   when each of them only separates words (emoji, as `_settle` decides); otherwise,
-   and for a post the raw scan flags, the post is folded again the exact way below and
-   scanned alone. Every other post's hits are its answer; a post with no hit has no
-   term at all.
-   The exact way costs C calls, not a Python loop per character: ASCII posts are
-   `lower()`ed; the others go through the codec, and a character it does not know is
-   looked at apart: one that only separates words becomes a space; a post holding one
-   that makes words (another script, a combining mark after a letter) is *exotic*, is
-   folded exactly (`canonical_text()`) and scanned in a buffer of its own. Every form
-   keeps exactly the words, hashtags and mentions of `text.fold()`, so the patterns give
-   exact answers.
+   names its post (a binary search among the NULs' offsets). With a low hit rate there
+   are few callbacks, and Python work is spent only on the posts that had a hit.
+2. A batch is folded in one piece, with no Python work per character: joined by NULs,
+   read as code points (numpy) and taken through `fold_table`, one byte for every code
+   point (its letter for an accented or compatibility letter, a space for anything that
+   only separates words, `S` for `ß`, which the patterns take for `ss`, a word byte for
+   another script's letter); the marks that fold to nothing are then removed. That
+   keeps exactly the words, hashtags and mentions of `text.fold()` for every post but
+   one holding a character that folds to several letters (`ﬁ`, `æ`), or to a letter a
+   term spells outside ASCII: the table marks those (`EXACT`), and such a post is
+   folded again exactly (`canonical_text()`) and scanned apart. Every other post's hits
+   are its answer; a post with no hit has no term at all.
 3. Only monitors woken by a term that hit are evaluated, against the set of terms
    found and the set of field filters the post satisfies (one dictionary look-up per
    post, cached on its fields); a monitor is woken by the terms of which it needs at
@@ -37,31 +27,32 @@ The protocol, which `evaluate()` (the reference) holds it to:
    (`NOT refund`, `lang:de`) is evaluated once per distinct value of the fields it
    names, and that answer stands for every post where none of its terms were found.
 
-Compiling is the slow part (seconds per thousand terms), so both databases are kept in
-`cache_dir` under a hash of the patterns: a restart with the same terms loads them.
+Compiling is the slow part (seconds per thousand terms), so the database is kept in
+`cache_dir` under a hash of the patterns, and the fold table beside it: a restart with
+the same terms loads them.
 A `Matcher` may be shared between threads (each thread scans with its own scratch).
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import operator
 import os
-import tempfile
+import re
 import threading
 import time
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from itertools import accumulate, compress, count
+from itertools import chain
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import hyperscan
+import numpy as np
 
 from roost.listening.query.evaluate import Document, field_matches
-from roost.listening.query.prefilter import unknown_patterns
+from roost.listening.query.fold_table import EXACT, MARK, fold_table, write_atomically
 from roost.listening.query.syntax import (
     And,
     Field,
@@ -75,31 +66,51 @@ from roost.listening.query.syntax import (
     Words,
     parse,
 )
-from roost.listening.query.text import MARKERS, STROKES, canonical, fold, is_word_char
+from roost.listening.query.text import MARKERS, STROKES, canonical, is_word_char
 
 MonitorId = TypeVar("MonitorId", bound=Hashable)
 
-# Bytes that make words in a folded buffer: ASCII word characters, and any byte of a
-# multi-byte UTF-8 character (in an exotic post only word characters are left outside
-# ASCII). NUL separates posts: a phrase may not run across it.
+# Bytes that make words in a folded buffer: ASCII word characters (`S` stands for `ss`),
+# and any byte of a multi-byte UTF-8 character (where a post is folded exactly only word
+# characters are left outside ASCII; `fold_table.WORD` stands for one in the fast
+# folding). NUL separates posts: a phrase may not run across it.
 _WORD_BYTES = r"0-9A-Z_a-z\x80-\xff"
 _EDGE = rf"[^{_WORD_BYTES}]"
 _GAP = rf"[^{_WORD_BYTES}\x00]+"
 # After a mention's handle: not a word byte, and not a `.` or `-` that goes on with one.
 _HANDLE_END = rf"(?:[^{_WORD_BYTES}.\-]|[.\-]{_EDGE})"
-_PLAIN_SEPARATOR = " "
 
 EMPTY: frozenset[Any] = frozenset()
-_FORMAT = "roost-listening-match-1"
-_UNKNOWN_FORMAT = "roost-listening-unknown-2"
+_FORMAT = "roost-listening-match-2"
 _HYPERSCAN_VERSION = str(getattr(hyperscan, "__version__", "unknown"))
 
 
 def _escape(word: str) -> str:
-    return "".join(
+    escaped = "".join(
         chr(byte) if chr(byte).isascii() and chr(byte).isalnum() else f"\\x{byte:02x}"
         for byte in word.encode("utf-8")
     )
+    # The fast folding makes `ß` one `S` (`fold_table`): a run of `s` may be spelled
+    # with `S` for any two of them in a row.
+    return _S_RUN.sub(lambda run: _s_run(len(run.group())), escaped)
+
+
+_S_RUN = re.compile("s+")
+
+
+@lru_cache(maxsize=64)
+def _s_run(length: int) -> str:
+    """A pattern for `length` times `s`, each two in a row possibly one `S`."""
+
+    def spellings(left: int) -> list[str]:
+        if left < 2:
+            return ["s" * left]
+        return [f"s{rest}" for rest in spellings(left - 1)] + [
+            f"S{rest}" for rest in spellings(left - 2)
+        ]
+
+    found = spellings(length)
+    return found[0] if len(found) == 1 else "(?:" + "|".join(found) + ")"
 
 
 def term_pattern(term: Term) -> str:
@@ -110,87 +121,11 @@ def term_pattern(term: Term) -> str:
         return _EDGE + _GAP.join(_escape(word) for word in term.words) + _EDGE
     if isinstance(term, Hashtag):
         return f"{_EDGE}#{_escape(term.tag)}{_EDGE}"
-    handle = "".join(rf"\{char}" if char in ".-" else _escape(char) for char in term.handle)
-    return f"{_EDGE}@{handle}{_HANDLE_END}"
-
-
-# The charmap that folds a non-ASCII post one character to one byte. Its 256 places: the
-# 128 ASCII characters, then the characters below that fold to one ASCII letter, a marker
-# or nothing but separators, in this order of priority. Only characters of the Basic
-# Multilingual Plane: with any other the codec falls back to a dict, five times slower
-# (most emoji are left to `_settle`).
-_COMMON = (
-    "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"  # Polish
-    "äöüÄÖÜ"  # German ("ß" is made "ss" beforehand)
-    "\u00a0\u200b\u200d’‘“”„«»–—•·°€£¡¿"  # spacing and punctuation
-    "❤♥✨✅❌⭐☺✔☀★"  # emoji of the Basic Multilingual Plane
-    "àâçéèêëîïôûùñáíúãõÀÂÇÉÈÊÎÔÑÁÍÚ"  # French, Spanish, Portuguese
-    "čďěňřšťůžýČĎĚŘŠŤŽ"  # Czech, Slovak
-    "åøÅØőűășțğış"  # Nordic, Hungarian, Romanian, Turkish
-)
-_QUESTION = "?"
-# A genuine "?" is swapped for this before encoding, so that a "?" in the encoded bytes
-# always marks a character the codec did not know (the codec writes "?" for those).
-_QUESTION_STANDIN = "\x1a"
-
-
-def _fast_byte(char: str) -> str | None:
-    """The one byte a character folds to when a post is folded a character at a time, or
-    None when it needs looking at (`_kind`)."""
-    folded = fold(char)
-    if len(folded) == 1 and folded.isascii() and (is_word_char(folded) or folded in MARKERS):
-        return folded
-    if _separates_only(folded):
-        return _PLAIN_SEPARATOR
-    return None
-
-
-def _separates_only(folded: str) -> bool:
-    """Whether a folded character can stand as one plain space: no word characters, no
-    `#` or `@`, and not a lone `.` or `-` (which could join a handle's words; a `.` or
-    `-` next to another separator cannot)."""
-    return (
-        bool(folded)
-        and not any(is_word_char(c) or c in "#@" for c in folded)
-        and folded not in (".", "-")
+    handle = "".join(
+        rf"\{part}" if part in (".", "-") else _escape(part)
+        for part in re.split(r"([.\-])", term.handle)
     )
-
-
-def _charmap() -> tuple[Any, bytes, frozenset[str]]:
-    chars = [chr(code) for code in range(128)]
-    for char in dict.fromkeys(_COMMON):
-        if len(chars) == 256:
-            break
-        if ord(char) <= 0xFFFF and _fast_byte(char) is not None and char not in chars:
-            chars.append(char)
-    encoding = codecs.charmap_build("".join(chars) + "\ufffe" * (256 - len(chars)))
-    table = bytearray(256)
-    for code, char in enumerate(chars):
-        table[code] = ord(_fast_byte(char) or _PLAIN_SEPARATOR)
-    table[0] = 0  # NUL: the separator between posts
-    table[ord(_QUESTION)] = ord(_QUESTION)  # settled one by one (`_settle`)
-    return encoding, bytes(table), frozenset(chars)
-
-
-_ENCODING, _FOLD_TABLE, _KNOWN = _charmap()
-_SEPARATOR_KIND, _MARK_KIND, _EXOTIC_KIND = 0, 1, 2
-_KINDS: dict[str, int] = {}
-_NOT_PLAIN = frozenset(b"0123456789_#@.-" + bytes(range(ord("a"), ord("z") + 1)))
-
-
-def _kind(char: str) -> int:
-    kind = _KINDS.get(char)
-    if kind is None:
-        folded = fold(char)
-        if not folded:
-            kind = _MARK_KIND
-        elif _separates_only(folded):
-            kind = _SEPARATOR_KIND
-        else:
-            kind = _EXOTIC_KIND
-        if len(_KINDS) < 100_000:
-            _KINDS[char] = kind
-    return kind
+    return f"{_EDGE}@{handle}{_HANDLE_END}"
 
 
 class _ExactFolding(dict[int, str | None]):
@@ -222,114 +157,38 @@ def canonical_text(text: str) -> str:
     return text.translate(_EXACT_FOLDING)
 
 
-class _Buffer:
-    """One scanned buffer: NUL, post, NUL, post, ..., NUL; and which posts they are."""
-
-    __slots__ = ("data", "posts")
-
-    def __init__(self, data: bytes, posts: Sequence[int]) -> None:
-        self.data = data
-        self.posts = posts
-
-    def unsettled(self, offsets: Iterable[int], posts: Iterable[int], folded: str) -> set[int]:
-        """Of the posts at these offsets (as `posts_at()` gave them), those the fast
-        folding may have got wrong: those with an unknown character (a "?" in the
-        buffer, at the same offset in `folded`, the text the codec folded) that is not
-        settled as `_settle()` would settle it."""
-        data, unsettled, seen = self.data, set(), set()
-        for offset, post in zip(offsets, posts, strict=True):
-            if post in seen:
-                continue
-            seen.add(post)
-            end = data.find(b"\x00", offset)
-            unknown = data.find(b"?", data.rfind(b"\x00", 0, offset), end)
-            while unknown >= 0:
-                kind = _kind(folded[unknown])
-                if kind == _EXOTIC_KIND or (kind == _MARK_KIND and data[unknown - 1] in _NOT_PLAIN):
-                    unsettled.add(post)
-                    break
-                unknown = data.find(b"?", unknown + 1, end)
-        return unsettled
-
-    def posts_at(self, offsets: Iterable[int]) -> list[int]:
-        """The post at each offset, the offsets in ascending order: NULs are counted
-        between one and the next, so a batch is read once whatever the number of hits."""
-        data, posts = self.data, self.posts
-        found, nuls, counted = [], 0, 0
-        for offset in offsets:
-            nuls += data.count(b"\x00", counted, offset + 1)
-            counted = offset + 1
-            found.append(posts[nuls - 1])
-        return found
+def fold_batch(texts: Sequence[str], table: np.ndarray) -> tuple[bytes, np.ndarray, list[int]]:
+    """A batch folded the fast way: the buffer to scan (NUL, text, NUL, ..., NUL), the
+    offsets of its NULs, and the positions of the texts the table cannot fold exactly
+    (an `EXACT` byte), which `canonical_text()` must fold. A NUL inside a text is folded
+    as the space it is in `canonical()`."""
+    data, nuls = _fold("\x00".join(["", *texts, ""]), table)
+    if len(nuls) != len(texts) + 1:
+        # A NUL inside a text would pass for the end of a post (counted in the folded
+        # bytes, where only a NUL makes a zero byte, faster than in the texts).
+        blanked = (text.replace("\x00", " ") for text in texts)
+        data, nuls = _fold("\x00".join(["", *blanked, ""]), table)
+    exact: list[int] = []
+    if _EXACT_BYTE in data:
+        marked = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == EXACT)
+        exact = np.unique(np.searchsorted(nuls, marked, side="right") - 1).tolist()
+    return data, nuls, exact
 
 
-def fold_batch(texts: Sequence[str]) -> tuple[list[_Buffer], list[int]]:
-    """The folded buffers to scan for a batch of texts, and the positions of the exotic
-    texts (folded exactly in a buffer of their own, the last one)."""
-    exotic: set[int] = set()
-    plain = list(map(str.isascii, texts))
-    everything = range(len(texts))
-    if all(plain):
-        parts: list[tuple[Sequence[int], list[str]]] = [(everything, list(texts))]
-    else:
-        unplain = list(map(operator.not_, plain))
-        parts = [
-            (list(compress(everything, plain)), list(compress(texts, plain))),
-            (list(compress(everything, unplain)), list(compress(texts, unplain))),
-        ]
-    buffers = []
-    for (posts, chosen), is_ascii in zip(parts, (True, False), strict=False):
-        if not posts:
-            continue
-        part = "\x00".join(chosen)
-        if part.count("\x00") != len(chosen) - 1:
-            # A NUL inside a text would pass for the end of a post: such a text is
-            # folded exactly, and blanked here.
-            exotic.update(posts[i] for i, text in enumerate(chosen) if "\x00" in text)
-            part = "\x00".join(text.replace("\x00", " ") for text in chosen)
-        if is_ascii:
-            buffers.append(_Buffer(b"\x00" + part.lower().encode("ascii") + b"\x00", posts))
-            continue
-        # Stand-ins first: "ß" folds to two letters, and a genuine "?" must not pass for
-        # one the codec put in.
-        part = "\x00" + part.replace(_QUESTION, _QUESTION_STANDIN) + "\x00"
-        if "ß" in part:
-            part = part.replace("ß", "ss")
-        data = codecs.charmap_encode(part, "replace", _ENCODING)[0].translate(_FOLD_TABLE)
-        buffer = _Buffer(data, posts)
-        if b"?" in data:
-            buffer.data = _settle(part, buffer, exotic)
-        buffers.append(buffer)
-    exotic_posts = sorted(exotic)
-    if exotic_posts:
-        folded = [canonical_text(texts[i]).encode("utf-8") for i in exotic_posts]
-        buffers.append(_Buffer(b"\x00" + b"\x00".join(folded) + b"\x00", exotic_posts))
-    return buffers, exotic_posts
+def _fold(part: str, table: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """The buffer (NUL, text, NUL, ...) through the table, one byte a character, marks
+    removed, and the offsets of its NULs. `np.array([part])` holds the text as UCS-4,
+    that is as code points, in one C call."""
+    folded = table.take(np.array([part]).view(np.uint32))
+    data = folded.tobytes()
+    if _MARK_BYTE in data:
+        data = data.replace(_MARK_BYTE, b"")
+        folded = np.frombuffer(data, dtype=np.uint8)
+    return data, np.flatnonzero(folded == 0)
 
 
-def _settle(text: str, buffer: _Buffer, exotic: set[int]) -> bytes:
-    """Settle each character the codec did not know (a "?" in the buffer, at the same
-    offset in `text`): a separator stays a space; a mark that only follows a separator
-    vanishes as well as a space would; anything else makes its post exotic. Emoji are
-    the usual ones, so the common case is a few C calls."""
-    data = buffer.data
-    pieces = data.split(b"?")
-    offsets = list(map(operator.add, accumulate(map(len, pieces[:-1])), count()))
-    chars = list(map(text.__getitem__, offsets))
-    kinds = {char: _kind(char) for char in set(chars)}
-    if any(kinds.values()):
-        post_end = -1
-        # Separators (kind 0) are left out in C; what is left is looked at one by one.
-        for offset, char in compress(
-            zip(offsets, chars, strict=True), map(kinds.__getitem__, chars)
-        ):
-            if offset < post_end:
-                continue  # this post is exotic already
-            kind = kinds[char]
-            if kind == _EXOTIC_KIND or (kind == _MARK_KIND and data[offset - 1] in _NOT_PLAIN):
-                exotic.update(buffer.posts_at([offset]))
-                post_end = data.find(b"\x00", offset)
-    return b" ".join(pieces)
+_MARK_BYTE = bytes((MARK,))
+_EXACT_BYTE = bytes((EXACT,))
 
 
 # Boolean evaluation of one monitor: a function of the set of term ids found in a post
@@ -422,6 +281,49 @@ def _nested_predicate(
     return lambda found, fields: any(test(found, fields) for test in operands)
 
 
+# Every monitor one term wakes, evaluated in one call: the ones that hold.
+_Wake = Callable[[frozenset[int] | set[int], frozenset[int]], list[Any]]
+
+
+def _wake_function(
+    nodes: Sequence[Node],
+    monitors: tuple[Any, ...],
+    term_ids: Mapping[Term, int],
+    field_ids: Mapping[Field, int],
+) -> _Wake:
+    """The monitors a term wakes as one function: their expressions one after the other
+    (`_source`), compiled once for every list of query shapes and given these ids as
+    default values (one tuple to read, not one object for each monitor). A query too deep
+    for one expression is called as its nested predicate."""
+    constants: list[Any] = []
+    sources = []
+    for node in nodes:
+        if _depth(node) > _MAX_SOURCE_DEPTH:
+            constants.append(_nested_predicate(node, term_ids, field_ids))
+            sources.append(f"_{len(constants) - 1}(found, fields)")
+        else:
+            sources.append(_source(node, term_ids, field_ids, constants))
+    return _wake_shape(tuple(sources), len(constants))(monitors, *constants)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=4096)
+def _wake_shape(sources: tuple[str, ...], arity: int) -> Callable[..., _Wake]:
+    """A function that takes the monitors and ids and gives their `_Wake`. The sources
+    are made by `_source()` alone."""
+    names = ["_monitors", *(f"_{number}" for number in range(arity))]
+    lines = [
+        f"def make({', '.join(names)}):",
+        f"    def wake(found, fields, {', '.join(f'{name}={name}' for name in names)}):",
+        "        held = []",
+    ]
+    for number, source in enumerate(sources):
+        lines += [f"        if {source}:", f"            held.append(_monitors[{number}])"]
+    lines += ["        return held", "    return wake", ""]
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), {"__builtins__": {}}, namespace)  # noqa: S102  # made by _source()
+    return namespace["make"]  # type: ignore[no-any-return]
+
+
 def _any_term_holds(node: Node) -> bool:
     """Whether the node holds as soon as any one of its terms is found: a term, or an OR
     of such."""
@@ -467,7 +369,6 @@ def _required(
     return min(known, key=lambda terms: (sum(uses[term] for term in terms), sorted(terms)))
 
 
-_END = operator.itemgetter(1)
 _ATTRIBUTES = {
     "lang": "language",
     "channel": "channel",
@@ -486,21 +387,13 @@ def _fields_of(node: Node) -> Iterable[Field]:
             yield from _fields_of(operand)
 
 
-_FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
-
-
-def _fold_fast(part: str, is_ascii: bool) -> tuple[bytes, str]:
-    """A buffer (NUL, text, NUL, ...) folded the fast way, and the text the codec folded
-    (for an ASCII buffer, the buffer itself): ASCII by `bytes.lower()`, which is exact;
-    any other by the codec, a character it does not know coming out as "?"."""
-    if is_ascii:
-        return part.encode("ascii").lower(), part
-    # Stand-ins: "ß" folds to two letters, and a genuine "?" must not pass for one the
-    # codec put in.
-    folding = part.replace(_QUESTION, _QUESTION_STANDIN)
-    if "ß" in folding:
-        folding = folding.replace("ß", "ss")
-    return codecs.charmap_encode(folding, "replace", _ENCODING)[0].translate(_FOLD_TABLE), folding
+def _term_chars(term: Term) -> str:
+    """The characters of a term as it appears in a folded text."""
+    if isinstance(term, Words):
+        return "".join(term.words)
+    if isinstance(term, Hashtag):
+        return term.tag
+    return term.handle
 
 
 class Matcher(Generic[MonitorId]):
@@ -510,9 +403,9 @@ class Matcher(Generic[MonitorId]):
         self,
         *,
         database: Any,
-        unknown: Any,
-        predicates: dict[MonitorId, _Predicate],
+        table: np.ndarray,
         term_monitors: list[tuple[MonitorId, ...]],
+        term_wakes: list[tuple[_Wake, ...]],
         term_matches: list[tuple[MonitorId, ...]],
         termless: dict[MonitorId, _Predicate],
         fields: Sequence[Field],
@@ -522,10 +415,12 @@ class Matcher(Generic[MonitorId]):
         compile_seconds: float,
     ) -> None:
         self._database = database
-        self._unknown = unknown
-        self._predicates = predicates
+        self._table = table
+        # For each term id: the monitors it wakes, the function that evaluates them, and
+        # the monitors it makes match.
         self._term_monitors = term_monitors
-        self._term_matches = term_matches
+        self._term_wakes = term_wakes
+        self._term_matches = [frozenset(monitors) or EMPTY for monitors in term_matches]
         self._termless = termless
         self._termless_cache: dict[Any, frozenset[MonitorId]] = {}
         # Their answer depends only on the fields they name: the cache is keyed on those.
@@ -539,7 +434,6 @@ class Matcher(Generic[MonitorId]):
         )
         self._fields_cache: dict[Any, frozenset[int]] = {}
         self._batch_size = batch_size
-        self._indexes = list(range(batch_size))
         self._local = threading.local()
         self.loaded_from_cache = loaded_from_cache
         self.compile_seconds = compile_seconds
@@ -573,33 +467,45 @@ class Matcher(Generic[MonitorId]):
         term_monitors: list[list[MonitorId]] = [[] for _ in ordered]
         # Monitors that any one of their terms makes match (`a OR #b`): no evaluation.
         term_matches: list[list[MonitorId]] = [[] for _ in ordered]
-        predicates: dict[MonitorId, _Predicate] = {}
         termless: dict[MonitorId, _Predicate] = {}
         uses = [0] * len(ordered)
         for query in queries.values():
             for term in query.term_nodes():
                 uses[term_ids[term]] += 1
         for monitor, query in queries.items():
-            predicate = _predicate(query.root, term_ids, field_ids)
-            predicates[monitor] = predicate
             if _without_terms(query.root) is not False:
-                termless[monitor] = predicate
+                termless[monitor] = _predicate(query.root, term_ids, field_ids)
             triggers = _required(query.root, term_ids, uses)
             if triggers is None:
                 triggers = frozenset(term_ids[term] for term in query.term_nodes())
             woken = term_matches if _any_term_holds(query.root) else term_monitors
             for term_id in sorted(triggers):
                 woken[term_id].append(monitor)
+        # Each term's woken monitors as one function (a post with a hit reads one
+        # function's few constants instead of a predicate and its closure per monitor).
+        wakes: list[tuple[_Wake, ...]] = [
+            (
+                _wake_function(
+                    [queries[monitor].root for monitor in monitors],
+                    tuple(monitors),
+                    term_ids,
+                    field_ids,
+                ),
+            )
+            if monitors
+            else ()
+            for monitors in term_monitors
+        ]
         started = time.perf_counter()
         database, loaded = _database(ordered, cache_dir)
-        unknown, unknown_loaded = _unknown_database(
-            ordered, [patterns[pattern][0] for pattern in ordered], cache_dir
+        table = fold_table(
+            {char for terms in patterns.values() for char in _term_chars(terms[0])}, cache_dir
         )
         return cls(
             database=database,
-            unknown=unknown,
-            predicates=predicates,
+            table=table,
             term_monitors=[tuple(found) for found in term_monitors],
+            term_wakes=wakes,
             term_matches=[tuple(found) for found in term_matches],
             termless=termless,
             fields=sorted(field_ids, key=field_ids.__getitem__),
@@ -611,7 +517,7 @@ class Matcher(Generic[MonitorId]):
                 }
             ),
             batch_size=batch_size,
-            loaded_from_cache=loaded and unknown_loaded,
+            loaded_from_cache=loaded,
             compile_seconds=time.perf_counter() - started,
         )
 
@@ -630,124 +536,81 @@ class Matcher(Generic[MonitorId]):
     def _match_batch(self, documents: Sequence[Document]) -> list[frozenset[MonitorId]]:
         results: list[frozenset[MonitorId]]
         if self._termless:
-            known = self._termless_answers(documents, self._termless_cache.get)
-            if None in known:
-                known = [
-                    answer if answer is not None else self._without_terms_for(document)
-                    for answer, document in zip(known, documents, strict=True)
-                ]
-            results = known  # type: ignore[assignment]  # no None is left
+            try:
+                # Looking for a None among the answers would cost as much as the look-ups.
+                results = self._termless_answers(documents, self._termless_cache)
+            except KeyError:
+                results = list(map(self._without_terms_for, documents))
         else:
             results = [EMPTY] * len(documents)
         if self._database is None or not documents:
             return results
         found = self._scan_batch([document.text for document in documents])
-        wakes, sure = self._term_monitors, self._term_matches
-        predicates, fields_for = self._predicates, self._fields_for
+        wakes, sure = self._term_wakes, self._term_matches
+        fields_key, fields_known = self._fields_key, self._fields_cache
         for post, term_ids in found.items():
             if len(term_ids) == 1:
-                term_id = next(iter(term_ids))
-                candidates: Iterable[MonitorId] = wakes[term_id]
-                matched = set(sure[term_id])
+                (term_id,) = term_ids
+                woken = wakes[term_id]
+                matched = sure[term_id]
             else:
-                candidates = set().union(*map(wakes.__getitem__, term_ids))
-                matched = set().union(*map(sure.__getitem__, term_ids))
-            if candidates:
-                fields = fields_for(documents[post])
-                matched.update([m for m in candidates if predicates[m](term_ids, fields)])
+                woken = tuple(chain.from_iterable(map(wakes.__getitem__, term_ids)))
+                matched = EMPTY.union(*map(sure.__getitem__, term_ids))
+            if woken:
+                document = documents[post]
+                fields = fields_known.get(fields_key(document))
+                if fields is None:
+                    fields = self._fields_for(document)
+                for wake in woken:
+                    held = wake(term_ids, fields)
+                    if held:
+                        matched = matched.union(held)
             elif not matched:
                 continue  # only terms that wake no monitor (`refund` without a brand)
             base = results[post]
             if base:
                 # The monitors that can match without terms and were not woken here.
-                matched.update(base.difference(candidates))
-            results[post] = frozenset(matched) if matched else EMPTY
+                matched = matched.union(
+                    base.difference(*map(self._term_monitors.__getitem__, term_ids))
+                )
+            results[post] = matched
         return results
 
     def _scan_batch(self, texts: Sequence[str]) -> dict[int, set[int]]:
         """The ids of the terms found in each text that has any.
 
-        The ASCII texts and the others are folded apart, each group as one buffer:
-        ASCII by `bytes.lower()`, which is exact; the others by the codec, which is
-        exact for a text with no character it does not know. The raw bytes of the
-        others are scanned for the unknown characters that could make part of a term
-        (`prefilter`). A text with such a character, or with a hit and any unknown
-        character, is folded again the exact way and scanned alone (`_scan`); every
-        other text's hits are its answer."""
-        found: dict[int, set[int]] = {}
-        again: set[int] = set()
-        plain = bytes(map(str.isascii, texts))
-        others = plain.count(0)
-        groups: list[tuple[Sequence[int], Iterable[str], bool]]
-        if others in (0, len(texts)):
-            groups = [(range(len(texts)), texts, not others)]
-        else:
-            other = plain.translate(_FLIP)  # a C call, not a loop
-            indexes = self._indexes
-            groups = [
-                (list(compress(indexes, plain)), compress(texts, plain), True),
-                (list(compress(indexes, other)), compress(texts, other), False),
-            ]
-        database, scratch = self._database, self._scratch()
-        for posts, chosen, is_ascii in groups:
-            # One join makes the buffer, NULs at both ends included.
-            part = "\x00".join(["", *chosen, ""])
-            data, folding = _fold_fast(part, is_ascii)
-            if data.count(0) != len(posts) + 1:
-                # A NUL inside a text would pass for the end of a post: such a text is
-                # folded the exact way, and blanked here (counted in the folded bytes,
-                # where only a NUL makes a zero byte, faster than in the text).
-                again.update(post for post in posts if "\x00" in texts[post])
-                part = "\x00".join(["", *(texts[post].replace("\x00", " ") for post in posts), ""])
-                data, folding = _fold_fast(part, is_ascii)
-            unknown = not is_ascii and b"?" in data
-            hits: list[tuple[int, int]] = []
-            database.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
-            if hits:
-                hits.sort(key=_END)
-                buffer = _Buffer(data, posts)
-                # The term's last byte (or the `.`/`-` after a handle) is at end - 2.
-                offsets = [end - 2 for _term, end in hits]
-                hit_posts = buffer.posts_at(offsets)
-                if unknown:
-                    again.update(buffer.unsettled(offsets, hit_posts, folding))
-                for (term_id, _end), post in zip(hits, hit_posts, strict=True):
-                    terms = found.get(post)
-                    if terms is None:
-                        found[post] = {term_id}
-                    else:
-                        terms.add(term_id)
-            if unknown:
-                again.update(self._scan_unknown(part, posts))
-        if not again:
-            return found
-        for post in again:
-            found.pop(post, None)
-        chosen_again = sorted(again)
-        for i, term_ids in self._scan([texts[i] for i in chosen_again]).items():
-            found[chosen_again[i]] = term_ids
+        The batch is folded as one buffer through the fold table and scanned once; a
+        match's offset names its post among the NULs' offsets. The texts the table
+        cannot fold exactly are folded again the exact way and scanned apart (`_scan`);
+        every other text's hits are its answer."""
+        data, nuls, exact = fold_batch(texts, self._table)
+        found = self._found(data, nuls)
+        if exact:
+            for post in exact:
+                found.pop(post, None)
+            for i, term_ids in self._scan([texts[post] for post in exact]).items():
+                found[exact[i]] = term_ids
         return found
 
-    def _scan_unknown(self, part: str, posts: Sequence[int]) -> list[int]:
-        """The posts of a buffer (NUL, text, NUL, ...) whose raw bytes hold an unknown
-        character that could make part of a term."""
-        try:
-            raw = part.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate
-            raw = part.encode("utf-8", "surrogatepass")
-        scratches = getattr(self._local, "unknown_scratches", None)
-        if scratches is None:
-            scratches = self._local.unknown_scratches = [
-                hyperscan.Scratch(database) for database in self._unknown
-            ]
-        ends: list[int] = []
-        for database, scratch in zip(self._unknown, scratches, strict=True):
-            database.scan(raw, match_event_handler=_collect_end, context=ends, scratch=scratch)
-        if not ends:
-            return []
-        ends.sort()
-        # A match's last byte is inside its post.
-        return _Buffer(raw, posts).posts_at([end - 1 for end in ends])
+    def _found(self, data: bytes, nuls: np.ndarray) -> dict[int, set[int]]:
+        """The ids of the terms found in each post of a buffer (NUL, post, NUL, ...)."""
+        hits: list[int] = []  # term id, end, term id, end, ...
+        self._database.scan(
+            data, match_event_handler=_collect, context=hits, scratch=self._scratch()
+        )
+        found: dict[int, set[int]] = {}
+        if not hits:
+            return found
+        # The term's last byte (or the `.`/`-` after a handle) is at end - 2: its post is
+        # the number of NULs after the first one up to there.
+        posts = np.searchsorted(nuls[1:] + 2, hits[1::2], side="right").tolist()
+        for term_id, post in zip(hits[::2], posts, strict=True):
+            terms = found.get(post)
+            if terms is None:
+                found[post] = {term_id}
+            else:
+                terms.add(term_id)
+        return found
 
     def _scratch(self) -> Any:
         scratch = getattr(self._local, "scratch", None)
@@ -756,27 +619,10 @@ class Matcher(Generic[MonitorId]):
         return scratch
 
     def _scan(self, texts: Sequence[str]) -> dict[int, set[int]]:
-        """The ids of the terms found in each text that has any (folded exactly)."""
-        buffers, exotic = fold_batch(texts)
-        scratch = self._scratch()
-        found: dict[int, set[int]] = {}
-        skip = frozenset(exotic)
-        last = len(buffers) - 1
-        for number, buffer in enumerate(buffers):
-            hits: list[tuple[int, int]] = []
-            self._database.scan(
-                buffer.data, match_event_handler=_collect, context=hits, scratch=scratch
-            )
-            if not hits:
-                continue
-            hits.sort(key=_END)
-            # The term's last byte (or the `.`/`-` after a handle) is at end - 2.
-            posts = buffer.posts_at([end - 2 for _term, end in hits])
-            exact = number == last and bool(exotic)
-            for (term_id, _end), post in zip(hits, posts, strict=True):
-                if exact or post not in skip:
-                    found.setdefault(post, set()).add(term_id)
-        return found
+        """The ids of the terms found in each text that has any, folded exactly (UTF-8
+        of `canonical_text()`, which holds no NUL)."""
+        data = b"\x00".join([b"", *(canonical_text(text).encode("utf-8") for text in texts), b""])
+        return self._found(data, np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0))
 
     def _fields_for(self, document: Document) -> frozenset[int]:
         """The ids of the field filters the document satisfies."""
@@ -818,27 +664,24 @@ class Matcher(Generic[MonitorId]):
 @lru_cache(maxsize=64)
 def _lookup_function(
     attributes: tuple[str, ...],
-) -> Callable[[Sequence[Document], Callable[[Any], Any]], list[Any]]:
+) -> Callable[[Sequence[Document], Mapping[Any, Any]], list[Any]]:
     """A function that looks each document's value of these attributes (one, or a tuple
-    of several) up with `get`: a list comprehension, several times faster than mapping
-    `operator.attrgetter`."""
+    of several) up in a mapping, raising KeyError for one it lacks: a list comprehension
+    that subscripts, several times faster than mapping `operator.attrgetter` and a third
+    faster than calling `get`."""
     if not attributes or not set(attributes) <= set(_ATTRIBUTES.values()):
         raise ValueError(f"not document fields: {attributes!r}")
     key = ", ".join(f"document.{attribute}" for attribute in attributes)
     if len(attributes) > 1:
         key = f"({key})"
     namespace: dict[str, Any] = {}
-    code = f"def lookup(documents, get):\n    return [get({key}) for document in documents]\n"
+    code = f"def lookup(documents, known):\n    return [known[{key}] for document in documents]\n"
     exec(code, {"__builtins__": {}}, namespace)  # noqa: S102  # names checked above
     return namespace["lookup"]  # type: ignore[no-any-return]
 
 
-def _collect_end(_id: int, _start: int, end: int, _flags: int, ends: list) -> None:
-    ends.append(end)
-
-
 def _collect(term_id: int, _start: int, end: int, _flags: int, hits: list) -> None:
-    hits.append((term_id, end))
+    hits += (term_id, end)
 
 
 def _database(patterns: list[str], cache_dir: str | os.PathLike[str] | None) -> tuple[Any, bool]:
@@ -866,77 +709,5 @@ def _database(patterns: list[str], cache_dir: str | os.PathLike[str] | None) -> 
         flags=0,
     )
     if path is not None:
-        _write_atomically(path, hyperscan.dumpb(database))
+        write_atomically(path, hyperscan.dumpb(database))
     return database, False
-
-
-def _unknown_database(
-    patterns: list[str], terms: list[Term], cache_dir: str | os.PathLike[str] | None
-) -> tuple[list[Any], bool]:
-    """The compiled patterns for the unknown characters that could make part of these
-    terms (`prefilter`; none for no terms), and whether they came from the cache. Keyed
-    on the exact patterns and the known characters, so that cached ones are found
-    without folding every code point to build their patterns. Each pattern is a
-    database of its own: scanned one after the other they take half the time they take
-    together."""
-    if not patterns:
-        return [], False
-    digest = hashlib.sha256(
-        "\n".join(
-            [
-                _UNKNOWN_FORMAT,
-                _HYPERSCAN_VERSION,
-                unicodedata.unidata_version,
-                "".join(sorted(_KNOWN)),
-                *patterns,
-            ]
-        ).encode("utf-8")
-    ).hexdigest()
-    path = Path(cache_dir) / f"{digest}.hsdb" if cache_dir is not None else None
-    if path is not None and path.exists():
-        try:
-            return [
-                hyperscan.loadb(part, hyperscan.HS_MODE_BLOCK)
-                for part in _unpack(path.read_bytes())
-            ], True
-        except (hyperscan.HyperscanError, OSError, ValueError):
-            pass
-    databases = []
-    for expression in unknown_patterns(terms, _KNOWN | {"ß"}):
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(expressions=[expression], ids=[0], elements=1, flags=0)
-        databases.append(database)
-    if path is not None:
-        _write_atomically(path, _pack([hyperscan.dumpb(database) for database in databases]))
-    return databases, False
-
-
-def _pack(parts: Sequence[bytes]) -> bytes:
-    """Serialised databases in one file: each one's length (8 bytes) before it."""
-    return b"".join(len(part).to_bytes(8, "big") + part for part in parts)
-
-
-def _unpack(data: bytes) -> list[bytes]:
-    parts, offset = [], 0
-    while offset < len(data):
-        length = int.from_bytes(data[offset : offset + 8], "big")
-        part = data[offset + 8 : offset + 8 + length]
-        if length == 0 or len(part) != length:
-            raise ValueError("not a packed list of databases")
-        parts.append(part)
-        offset += 8 + length
-    if not parts:
-        raise ValueError("no database")
-    return parts
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

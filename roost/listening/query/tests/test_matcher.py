@@ -7,6 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roost.listening.query import Document, Matcher, evaluate, parse
+from roost.listening.query import fold_table as fold_table_module
+from roost.listening.query.fold_table import fold_table
 from roost.listening.query.matcher import canonical_text, fold_batch
 from roost.listening.query.text import canonical, features
 
@@ -226,13 +228,19 @@ def test_no_terms_at_all():
 
 
 def test_posts_that_need_exact_folding_are_set_apart():
-    buffers, exotic = fold_batch(["plain", "Zażółć ❤️ Straße?", "кот", "nul\x00inside"])
-    # ASCII, the common accented letters, "ß", punctuation and emoji fold in C calls;
-    # Cyrillic, and a NUL inside a post, go the exact way.
-    assert exotic == [2, 3]
-    assert buffers[0].data == b"\x00plain\x00nul inside\x00"
-    assert buffers[1].data.startswith(b"\x00zazolc    strasse \x00")
-    assert buffers[2].data == "\x00кот\x00nul inside\x00".encode()
+    texts = ["plain", "Zażółć ❤️ Straße?", "кот", "nul\x00inside", "ﬁsh", "ca\u0301t"]
+    # One byte a character: accented letters to their letter, punctuation and emoji to a
+    # space, "ß" to "S" (which the patterns take for "ss"), a mark (the emoji's variation
+    # selector, the acute accent) to nothing, a NUL inside a post to a space. "ﬁ" folds
+    # to two letters: its post goes the exact way.
+    data, nuls, exact = fold_batch(texts, fold_table("cat", cache_dir=None))
+    assert data == (
+        b"\x00plain\x00zazolc   straSe \x00\x80\x80\x80\x00nul inside\x00\x02sh\x00cat\x00"
+    )
+    assert nuls.tolist() == [0, 6, 23, 27, 38, 42, 46]
+    assert exact == [4]
+    # Another script is a run of word bytes, unless a term holds its letters.
+    assert fold_batch(texts, fold_table("кот", cache_dir=None))[2] == [2, 4]
 
 
 @settings(max_examples=500, deadline=None)
@@ -246,8 +254,9 @@ def test_the_compiled_database_is_cached_on_disk(tmp_path):
     monitors = {1: "refund", 2: '"free shipping" NOT #ad', 3: "@northwind"}
     first = Matcher.compile(monitors, cache_dir=tmp_path)
     assert not first.loaded_from_cache
-    # The terms' database and the one for unknown characters that could make them.
-    assert len(list(tmp_path.glob("*.hsdb"))) == 2
+    # The terms' database, and the fold table beside it.
+    assert len(list(tmp_path.glob("*.hsdb"))) == 1
+    assert len(list(tmp_path.glob("*.foldtable"))) == 1
     # Same terms, other monitors and order: the database is read, not compiled.
     again = Matcher.compile(
         {"b": "@northwind OR refund", "a": '#ad "free shipping"'}, cache_dir=tmp_path
@@ -258,25 +267,61 @@ def test_the_compiled_database_is_cached_on_disk(tmp_path):
     assert Matcher.compile(monitors, cache_dir=tmp_path).match(post) == first.match(post)
     # Other terms: another database beside it.
     Matcher.compile({1: "invoice"}, cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("*.hsdb"))) == 4
+    assert len(list(tmp_path.glob("*.hsdb"))) == 2
+    assert len(list(tmp_path.glob("*.foldtable"))) == 1
 
 
 def test_a_damaged_cache_file_is_compiled_again(tmp_path):
     Matcher.compile({1: "refund"}, cache_dir=tmp_path)
     cached = sorted(tmp_path.glob("*.hsdb"))
-    assert len(cached) == 2
+    assert len(cached) == 1
     for path in cached:
         path.write_bytes(b"not a database")
     matcher = Matcher.compile({1: "refund"}, cache_dir=tmp_path)
     assert not matcher.loaded_from_cache
     assert matcher.match(Document("refund")) == {1}
     assert matcher.match(Document("ｒｅｆｕｎｄ")) == {1}
-    # Both files were written afresh: the next compile reads them.
+    # The file was written afresh: the next compile reads it.
     for path in cached:
         assert path.read_bytes() != b"not a database"
     again = Matcher.compile({1: "refund"}, cache_dir=tmp_path)
     assert again.loaded_from_cache
     assert again.match(Document("ｒｅｆｕｎｄ")) == {1}
+
+
+def test_a_damaged_fold_table_file_is_built_again(tmp_path, monkeypatch):
+    Matcher.compile({1: "refund"}, cache_dir=tmp_path)
+    (kept,) = tmp_path.glob("*.foldtable")
+    good = kept.read_bytes()
+    kept.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
+    # As in a new process: the table is read from the file, found damaged and built.
+    monkeypatch.setattr(fold_table_module, "_built", [])
+    matcher = Matcher.compile({1: "refund"}, cache_dir=tmp_path)
+    assert matcher.match(Document("ＲＥＦＵＮＤ")) == {1}
+    assert kept.read_bytes() == good
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "found"),
+    [
+        ("strasse", "Straße", True),
+        ("strasse", "STRASSE", True),
+        ("straße", "strasse", True),
+        ("sss", "sß", True),
+        ("sss", "ßs", True),
+        ("sss", "ß", False),
+        ("ss", "ß", True),
+        ("s", "ß", False),
+        ("#boss", "#BOß!", True),
+        ("@jess.s", "@jeß.s", True),
+        ('"ss s"', "ß-ẞ", False),
+        ('"ss ss"', "ß-ẞ", True),
+    ],
+)
+def test_sharp_s_folds_to_ss_in_every_term(query, text, found):
+    document = Document(text)
+    assert evaluate(parse(query), document) is found
+    assert Matcher.compile({1: query}).match(document) == ({1} if found else set())
 
 
 def test_bad_query_text_is_a_syntax_error():
