@@ -3,7 +3,10 @@
 Pure and deterministic: the same text and arguments always give the same result, and
 nothing is read but the model file and the word lists in `data/` (once per process).
 
-Sentiment is the trained softmax (`model/`). Intent combines the trained heads:
+Sentiment is the trained softmax (`model/`): for English messages, the English head's;
+for the others, the shared head's. Intent combines the trained heads (and the shared
+sentiment softmax, which the complaint heads were trained and tuned with, in every
+language):
 
 - spam: the spam head's probability `s`, at least 0.9 when the spam cue list
   (`data/spam.txt`) reaches its weight of 3 or an insult comes without any word about
@@ -75,7 +78,8 @@ def score_labels(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The sentiment and intent probabilities of a message the model has read (by the
     shipped model unless another `model` is given, as training does)."""
-    found = (model or shipped_model()).predict(
+    model = model or shipped_model()
+    found = model.predict(
         reading.buckets,
         reading.meta_buckets,
         full_complaint=reading.language in COMPLAINT_LANGUAGES,
@@ -84,10 +88,14 @@ def score_labels(
     cues = reading.cues
     if cues.spam_weight >= SPAM_WEIGHT or (cues.insult and not cues.service):
         spam = max(spam, _LISTED_SPAM)
+    if reading.english_buckets:
+        shown = model.english_sentiment(reading.english_buckets)
+    else:
+        shown = (negative, found.neutral, positive)
     sentiment = {
-        Sentiment.POSITIVE.value: positive,
-        Sentiment.NEUTRAL.value: found.neutral,
-        Sentiment.NEGATIVE.value: negative,
+        Sentiment.POSITIVE.value: shown[2],
+        Sentiment.NEUTRAL.value: shown[1],
+        Sentiment.NEGATIVE.value: shown[0],
     }
     complaint = found.complaint * (1 - spam)
     rest = max(0.0, 1 - spam - complaint)

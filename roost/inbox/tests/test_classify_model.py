@@ -30,6 +30,7 @@ from roost.inbox.classify.model import (
     ARTIFACT,
     COMPLAINT_CUES_HEAD,
     COMPLAINT_HEAD,
+    ENGLISH_SENTIMENT_HEADS,
     HEADS,
     OTHER_LANGUAGE,
     Model,
@@ -38,7 +39,9 @@ from roost.inbox.classify.model import (
     shipped_model,
     write_model,
 )
-from roost.inbox.classify.model.features import DIMENSIONS, buckets_of, read
+from roost.inbox.classify.model.english import clusters, english_buckets_of, english_features
+from roost.inbox.classify.model.features import buckets_of, english_buckets, read
+from roost.inbox.classify.model.hashing import DIMENSIONS, bucket
 from roost.inbox.classify.rules import classify_by_rules
 from roost.inbox.classify.training.evaluate import END, START, score, write_docs
 from roost.inbox.classify.training.sources import (
@@ -303,3 +306,64 @@ class TestMeasurement:
         assert path.read_text(encoding="utf-8") == (
             f"# Title\n\nbefore\n\n{START}\nnew table\n{END}\n\nafter\n"
         )
+
+
+class TestEnglishSentimentHead:
+    def test_a_rated_word_after_a_negator_reads_negated(self) -> None:
+        plain = english_features(("this", "is", "good"), ())
+        negated = english_features(("this", "is", "not", "good"), ())
+        assert "v:p2" in plain
+        assert "v:sum2" in plain
+        assert "v:xp2" in negated
+        assert "v:sum-1" in negated
+        assert "v:lastn" in negated
+
+    def test_a_full_stop_ends_the_negation(self) -> None:
+        assert "v:p2" in english_features(("not", "today", ".", "good"), ())
+
+    def test_a_spelling_the_tweets_never_had_reads_like_its_cluster(self) -> None:
+        assert clusters()["awsome"] == clusters()["awesome"]
+        shared = set(english_features(("awsome",), ())) & set(english_features(("awesome",), ()))
+        assert any(feature.startswith("k:") for feature in shared)
+
+    @pytest.mark.parametrize(
+        ("words", "emoji"),
+        [(("not", "awsome", "at", "all", "!"), (":(",)), (("luv", "it"), ("<3", "😍")), ((), ())],
+    )
+    def test_the_fast_buckets_are_the_features_buckets(
+        self, words: tuple[str, ...], emoji: tuple[str, ...]
+    ) -> None:
+        spelled = {bucket(feature) for feature in english_features(words, emoji)}
+        assert english_buckets_of(words, emoji) == spelled
+
+    def test_emoticons_are_rated_and_clustered(self) -> None:
+        found = english_features((), (":(",))
+        assert "v:en2" in found
+        assert "k:" + clusters()[":("] in found
+
+    def test_english_messages_take_their_sentiment_from_the_english_head(self) -> None:
+        reading = read("@shop the new jacket is lovely, thank you")
+        assert reading.language == "en"
+        assert reading.english_buckets > reading.buckets
+        shipped = shipped_model()
+        heads = dict(shipped.heads)
+        name = ENGLISH_SENTIMENT_HEADS[0]
+        heads[name] = replace(heads[name], bias=heads[name].bias + 30.0)
+        sentiment, intent = score_labels(reading, model=Model(heads, shipped.info))
+        assert max(sentiment, key=sentiment.__getitem__) == "negative"
+        # Intent reads the shared softmax the complaint heads were tuned with.
+        assert intent == score_labels(reading)[1]
+
+    def test_other_languages_keep_the_shared_head(self) -> None:
+        reading = read("Kurtka jest super, dziękuję bardzo!")
+        assert reading.language == "pl"
+        assert reading.english_buckets == frozenset()
+        shipped = shipped_model()
+        heads = dict(shipped.heads)
+        name = ENGLISH_SENTIMENT_HEADS[0]
+        heads[name] = replace(heads[name], bias=heads[name].bias + 30.0)
+        assert score_labels(reading, model=Model(heads, shipped.info)) == score_labels(reading)
+
+    def test_training_reads_english_features_in_tweets_detected_elsewhere(self) -> None:
+        reading = read("Kurtka jest super, dziękuję bardzo!")
+        assert english_buckets(reading) > reading.buckets

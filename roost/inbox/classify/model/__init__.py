@@ -1,7 +1,7 @@
 """The trained model: linear heads over hashed features, read from `model.bin`.
 
 Standard library only at serve time: the weights are bytes (8-bit levels) in one
-compressed file (0.3 MB; 1.3 MB in memory), loaded once per process in a fraction of a
+compressed file (0.5 MB; 1.8 MB in memory), loaded once per process in a fraction of a
 second. Each head is a row of `DIMENSIONS` bytes with a bias and a scale; a byte `q`
 stands for the weight `scale * (q - 128)`, so a head's score for a message is
 
@@ -17,6 +17,10 @@ allocates nothing. The heads, trained by
 - `sentiment:negative`, `sentiment:positive`: one softmax over negative, neutral and
   positive, stored as each label's score minus neutral's (a softmax does not change when
   every score moves by the same amount, so neutral's is 0 and costs nothing);
+- `sentiment_en:negative`, `sentiment_en:positive`: the same softmax for English
+  messages, trained on English tweets over the shared features and the English ones
+  (`english.py`); it gives an English message its sentiment, while the complaint heads
+  and intent keep reading the shared softmax they were trained and tuned with;
 - `spam`: a sigmoid, spam comments against everything else;
 - `complaint`: a sigmoid over every feature, for English (the language of the public
   complaint data);
@@ -35,19 +39,26 @@ from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
-from roost.inbox.classify.model.features import DIMENSIONS, bucket
+from roost.inbox.classify.model.hashing import DIMENSIONS, bucket
 
 ARTIFACT = Path(__file__).with_name("model.bin")
 SENTIMENT_HEADS = ("sentiment:negative", "sentiment:positive")
+ENGLISH_SENTIMENT_HEADS = ("sentiment_en:negative", "sentiment_en:positive")
 SPAM_HEAD = "spam"
 COMPLAINT_HEAD = "complaint"
 COMPLAINT_CUES_HEAD = "complaint_cues"
-HEADS = (*SENTIMENT_HEADS, SPAM_HEAD, COMPLAINT_HEAD, COMPLAINT_CUES_HEAD)
+HEADS = (
+    *SENTIMENT_HEADS,
+    SPAM_HEAD,
+    COMPLAINT_HEAD,
+    COMPLAINT_CUES_HEAD,
+    *ENGLISH_SENTIMENT_HEADS,
+)
 # Languages whose complaints the full `complaint` head was trained on.
 COMPLAINT_LANGUAGES = frozenset({"en"})
 # A language outside COMPLAINT_LANGUAGES, for measuring the cue-only complaint head.
 OTHER_LANGUAGE = "und"
-_MAGIC = b"roost-classifier 2\n"
+_MAGIC = b"roost-classifier 3\n"
 
 
 class ModelFileError(ValueError):
@@ -106,6 +117,7 @@ class Model:
         self.info = info
         # The heads that read every bucket.
         self._shared = tuple(heads[name] for name in (*SENTIMENT_HEADS, SPAM_HEAD, COMPLAINT_HEAD))
+        self._english = tuple(heads[name] for name in ENGLISH_SENTIMENT_HEADS)
 
     def score(self, head: Head, buckets: Collection[int]) -> float:
         """One head's score for a set of buckets."""
@@ -125,14 +137,10 @@ class Model:
         totals = _gather(heads, buckets) if buckets else [0] * len(heads)
         norm = 1 / math.sqrt(len(buckets)) if buckets else 0.0
         negative_head, positive_head, spam_head, complaint_head = self._shared
-        negative_logit = negative_head.bias + negative_head.scale * totals[0] * norm
-        positive_logit = positive_head.bias + positive_head.scale * totals[1] * norm
-        top = max(negative_logit, positive_logit, 0.0)
-        negative = math.exp(negative_logit - top)
-        neutral = math.exp(-top)
-        positive = math.exp(positive_logit - top)
-        whole = negative + neutral + positive
-        negative, neutral, positive = negative / whole, neutral / whole, positive / whole
+        negative, neutral, positive = _softmax(
+            negative_head.bias + negative_head.scale * totals[0] * norm,
+            positive_head.bias + positive_head.scale * totals[1] * norm,
+        )
         spam = _sigmoid(spam_head.bias + spam_head.scale * totals[2] * norm)
         bands = sentiment_bands(negative, positive)
         if full_complaint:
@@ -143,6 +151,28 @@ class Model:
         else:
             logit = self.score(self.heads[COMPLAINT_CUES_HEAD], cues.union(bands))
         return Prediction(negative, neutral, positive, spam, _sigmoid(logit))
+
+    def english_sentiment(self, buckets: Collection[int]) -> tuple[float, float, float]:
+        """The English sentiment head's negative, neutral and positive probabilities."""
+        negative_head, positive_head = self._english
+        if not buckets:
+            return _softmax(negative_head.bias, positive_head.bias)
+        totals = _gather(self._english, buckets)
+        norm = 1 / math.sqrt(len(buckets))
+        return _softmax(
+            negative_head.bias + negative_head.scale * totals[0] * norm,
+            positive_head.bias + positive_head.scale * totals[1] * norm,
+        )
+
+
+def _softmax(negative_logit: float, positive_logit: float) -> tuple[float, float, float]:
+    """Negative, neutral and positive probabilities from the two scores over neutral's."""
+    top = max(negative_logit, positive_logit, 0.0)
+    negative = math.exp(negative_logit - top)
+    neutral = math.exp(-top)
+    positive = math.exp(positive_logit - top)
+    whole = negative + neutral + positive
+    return negative / whole, neutral / whole, positive / whole
 
 
 def _sigmoid(value: float) -> float:

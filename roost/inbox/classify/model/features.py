@@ -18,11 +18,14 @@ is the set of its buckets (each counts once), and the model divides its sums by 
 square root of their number: an L2-normalised binary vector. The `m:` cues are the same
 in every language; the complaint head for languages without complaint data of their
 own reads only them.
+
+An English message is also read for the English sentiment head (`english.py`): its
+words' rated valence (`v:`) and their clusters of Twitter words (`k:`), in
+`Reading.english_buckets` on top of the shared buckets.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -30,21 +33,16 @@ from itertools import pairwise
 from roost.inbox.classify.intent import IntentCues, read_cues
 from roost.inbox.classify.language import detect_language
 from roost.inbox.classify.lexicons import INSULTS, fallback, lexicon, shared
+from roost.inbox.classify.model.english import english_buckets_of
+from roost.inbox.classify.model.hashing import bucket
 from roost.inbox.classify.sentiment import SentimentScore, score_sentiment
 from roost.inbox.classify.text import CleanText, Tokens, clean, tokenize
 from roost.inbox.classify.wordlists import Match
 
-DIMENSIONS = 1 << 18
-_MASK = DIMENSIONS - 1
 _MEMO_LIMIT = 200_000
 # Feature -> its buckets (a word: its own and its character n-grams'). Bounded like the
 # other memos.
 _MEMO: dict[str, tuple[int, ...]] = {}
-
-
-def bucket(feature: str) -> int:
-    """The bucket of one feature string."""
-    return zlib.crc32(feature.encode("utf-8")) & _MASK
 
 
 def is_word(feature: str) -> bool:
@@ -137,6 +135,8 @@ class Reading:
     # The buckets of `features` and of `meta`.
     buckets: frozenset[int]
     meta_buckets: frozenset[int]
+    # English messages only: `buckets` and those of the English head's own features.
+    english_buckets: frozenset[int] = frozenset()
 
 
 def read(text: str, *, language_hint: str = "") -> Reading:
@@ -166,6 +166,10 @@ def read(text: str, *, language_hint: str = "") -> Reading:
     pairs = [f"b:{first} {second}" for first, second in pairwise(words)]
     emoji = ["e:" + symbol for symbol in cleaned.emoji]
     features = (*words, *pairs, *emoji, *meta)
+    buckets = bucket_set(features)
+    english = frozenset[int]()
+    if language == "en":
+        english = buckets.union(english_buckets_of(words, cleaned.emoji))
     return Reading(
         language=language,
         tokens=tokens,
@@ -174,9 +178,19 @@ def read(text: str, *, language_hint: str = "") -> Reading:
         lexical=lexical,
         features=features,
         meta=meta,
-        buckets=bucket_set(features),
+        buckets=buckets,
         meta_buckets=bucket_set(meta),
+        english_buckets=english,
     )
+
+
+def english_buckets(reading: Reading) -> frozenset[int]:
+    """What the English sentiment head reads in a message, whatever language it was
+    detected in (training reads English tweets that detection placed elsewhere)."""
+    if reading.english_buckets:
+        return reading.english_buckets
+    emoji = [feature[2:] for feature in reading.features if feature.startswith("e:")]
+    return reading.buckets.union(english_buckets_of(reading.tokens.words, emoji))
 
 
 def clear_memo() -> None:
