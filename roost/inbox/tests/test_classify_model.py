@@ -43,6 +43,8 @@ from roost.inbox.classify.model.english import clusters, english_buckets_of, eng
 from roost.inbox.classify.model.features import buckets_of, english_buckets, read
 from roost.inbox.classify.model.hashing import DIMENSIONS, bucket
 from roost.inbox.classify.rules import classify_by_rules
+from roost.inbox.classify.training.choose_english import Result as EnglishResult
+from roost.inbox.classify.training.choose_english import choose as choose_english
 from roost.inbox.classify.training.evaluate import END, START, score, write_docs
 from roost.inbox.classify.training.sources import (
     TEST,
@@ -367,3 +369,24 @@ class TestEnglishSentimentHead:
     def test_training_reads_english_features_in_tweets_detected_elsewhere(self) -> None:
         reading = read("Kurtka jest super, dziękuję bardzo!")
         assert english_buckets(reading) > reading.buckets
+
+
+class TestEnglishHeadChoice:
+    """The rule written down before the comparison: best validation macro-F1, unless a
+    candidate with fewer feature groups is within 0.002 of it."""
+
+    def test_the_best_wins_when_nothing_simpler_is_close(self) -> None:
+        results = [
+            EnglishResult("A", 2.0, True, 0.6048),
+            EnglishResult("B", 2.0, False, 0.6216),
+            EnglishResult("D", 1.0, False, 0.6241),
+        ]
+        assert choose_english(results) == results[2]
+
+    def test_a_simpler_candidate_within_the_tie_wins(self) -> None:
+        results = [
+            EnglishResult("D", 1.0, False, 0.6241),
+            EnglishResult("B", 2.0, False, 0.6226),
+            EnglishResult("B", 1.0, True, 0.6225),
+        ]
+        assert choose_english(results) == results[1]

@@ -94,7 +94,7 @@ def _strength(valence: float) -> int:
     return min(3, max(1, round(abs(valence))))
 
 
-def _valence_features(words: Sequence[str], emoji: Sequence[str]) -> list[str]:
+def valence_features(words: Sequence[str], emoji: Sequence[str]) -> list[str]:
     rated = valences()
     found = []
     total = strongest_positive = strongest_negative = 0.0
@@ -143,7 +143,7 @@ def _path_features(path: str) -> tuple[str, ...]:
     return ("k:" + path, *(f"k:{size}/{path[:size]}" for size in _PREFIXES))
 
 
-def _cluster_features(words: Sequence[str], emoji: Sequence[str]) -> list[str]:
+def cluster_features(words: Sequence[str], emoji: Sequence[str]) -> list[str]:
     paths = clusters()
     found: list[str] = []
     for word in words:
@@ -159,7 +159,7 @@ def _cluster_features(words: Sequence[str], emoji: Sequence[str]) -> list[str]:
 
 def english_features(words: Sequence[str], emoji: Sequence[str]) -> list[str]:
     """The `v:` and `k:` features of a message's folded tokens and its emoji/emoticons."""
-    return _valence_features(words, emoji) + _cluster_features(words, emoji)
+    return valence_features(words, emoji) + cluster_features(words, emoji)
 
 
 @functools.cache
@@ -180,7 +180,7 @@ def _cluster_buckets() -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
 def english_buckets_of(words: Sequence[str], emoji: Sequence[str]) -> set[int]:
     """The buckets of `english_features(words, emoji)`, without spelling out the cluster
     features word by word."""
-    found = {bucket(feature) for feature in _valence_features(words, emoji)}
+    found = {bucket(feature) for feature in valence_features(words, emoji)}
     by_word, by_symbol = _cluster_buckets()
     for word in words:
         known = by_word.get(word)

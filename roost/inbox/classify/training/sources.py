@@ -188,6 +188,23 @@ def semeval(root: Path, *, held_out: set[str]) -> Iterator[Example]:
             yield Example(SEMEVAL.key, TRAIN, "en", text, parts[1])
 
 
+# The newest of them, SemEval-2016's test tweets: held out of training by time, they
+# serve as validation where TweetEval's validation file (drawn from the same years as the
+# training tweets) would reward remembering near-copies.
+SEMEVAL_2016_TEST = "dataset/Subtask_A/downloaded/twitter-2016test-A.tsv"
+
+
+def semeval_keys(root: Path, path: str) -> set[str]:
+    """The `same_text` keys of one SemEval file's tweets."""
+    keys = set()
+    for line in _lines(read_file(root, SEMEVAL, path)):
+        parts = line.split("\t")
+        if len(parts) >= 3:
+            text = _ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), parts[2]).strip()
+            keys.add(same_text(text))
+    return keys
+
+
 def tweeteval(root: Path) -> Iterator[Example]:
     """Validation and test tweets (the training file is read from `SEMEVAL`)."""
     for split, name in _SPLIT_FILES.items():

@@ -80,7 +80,7 @@ HAM_EVERY = 6
 COMPLAINT_OFFSETS = tuple(step / 4 for step in range(-8, 9))
 
 
-def _matrix(rows: Sequence[Iterable[int]]) -> csr_matrix:
+def design_matrix(rows: Sequence[Iterable[int]]) -> csr_matrix:
     """Binary rows of buckets, each L2-normalised, as the model computes them at serve
     time."""
     indptr = [0]
@@ -98,7 +98,7 @@ def _matrix(rows: Sequence[Iterable[int]]) -> csr_matrix:
     )
 
 
-def _fit(x: csr_matrix, y: Sequence[str], c: float, balanced: bool) -> LogisticRegression:
+def fit_logistic(x: csr_matrix, y: Sequence[str], c: float, balanced: bool) -> LogisticRegression:
     # A tolerance tight enough for the fit to converge: with a looser one L-BFGS stops
     # early and the validation scores across C stop meaning anything.
     model = LogisticRegression(
@@ -125,7 +125,7 @@ def _choose(
     for balanced in weightings:
         for c in c_values:
             started = time.monotonic()
-            model = _fit(*train, c, balanced)
+            model = fit_logistic(*train, c, balanced)
             score = validate(model)
             print(
                 f"  {name}: C={c} balanced={balanced}: validation {score:.4f}"
@@ -168,7 +168,7 @@ def _binary_head(model: LogisticRegression, positive: str) -> tuple[np.ndarray, 
 def _complaint_rows(
     readings: Sequence[Reading], sentiment: LogisticRegression, *, cues_only: bool
 ) -> list[list[int]]:
-    probabilities = sentiment.predict_proba(_matrix([r.buckets for r in readings]))
+    probabilities = sentiment.predict_proba(design_matrix([r.buckets for r in readings]))
     order = list(sentiment.classes_)
     rows = []
     for reading, row in zip(readings, probabilities, strict=True):
@@ -220,7 +220,7 @@ def train(data: Path, out: Path, *, without: frozenset[str] = frozenset()) -> Mo
         return [e for e in examples if e.source in keys and e.split == split]
 
     def features(rows: Sequence[Example]) -> csr_matrix:
-        return _matrix([readings[example.text].buckets for example in rows])
+        return design_matrix([readings[example.text].buckets for example in rows])
 
     # Sentiment: one softmax over every language's sets.
     train_rows = subset(SENTIMENT_SOURCES, TRAIN)
@@ -235,8 +235,8 @@ def train(data: Path, out: Path, *, without: frozenset[str] = frozenset()) -> Mo
 
     # English sentiment: the English tweets alone, over the shared and English features.
     english_rows = subset((SEMEVAL.key,), TRAIN)
-    english = _fit(
-        _matrix([english_buckets(readings[e.text]) for e in english_rows]),
+    english = fit_logistic(
+        design_matrix([english_buckets(readings[e.text]) for e in english_rows]),
         [e.label for e in english_rows],
         ENGLISH_SENTIMENT_C,
         balanced=False,
@@ -274,7 +274,7 @@ def train(data: Path, out: Path, *, without: frozenset[str] = frozenset()) -> Mo
         "addressed only": [e for e in complaint_all if addressed_to_company(e)],
     }
     for head, cues_only in ((COMPLAINT_HEAD, False), (COMPLAINT_CUES_HEAD, True)):
-        x_valid_c = _matrix(
+        x_valid_c = design_matrix(
             _complaint_rows(
                 [readings[e.text] for e in complaint_valid], sentiment, cues_only=cues_only
             )
@@ -286,7 +286,7 @@ def train(data: Path, out: Path, *, without: frozenset[str] = frozenset()) -> Mo
 
         best: tuple[float, LogisticRegression] | None = None
         for label, rows in complaint_sets.items():
-            x_train = _matrix(
+            x_train = design_matrix(
                 _complaint_rows([readings[e.text] for e in rows], sentiment, cues_only=cues_only)
             )
             chosen = _choose(f"{head} ({label})", (x_train, [e.label for e in rows]), validate)
