@@ -17,6 +17,7 @@ from roost.channels.models import Channel, ChannelStatus, CredentialKind
 from roost.channels.vault import credential_store
 from roost.core.actions import audited_create, audited_update
 from roost.core.actors import Actor
+from roost.core.enqueue import enqueue_after_commit
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, ChannelGroup, Organization, User
 from roost.core.permissions import Action
@@ -183,6 +184,7 @@ def channel_update(*, actor: Actor, channel: Channel, **changes: Any) -> Channel
     return channel
 
 
+UNSUBSCRIBE_TASK = "roost.channels.tasks.unsubscribe_archived_channel"
 STATUS_ACTIONS = {
     ChannelStatus.ACTIVE: "channels.channel.resumed",
     ChannelStatus.PAUSED: "channels.channel.paused",
@@ -191,19 +193,27 @@ STATUS_ACTIONS = {
 
 
 def channel_status_set(*, actor: Actor, channel: Channel, status: ChannelStatus) -> Channel:
-    """Pause, resume (active) or archive a channel."""
+    """Pause, resume (active) or archive a channel. Archiving also ends the network's
+    push subscription for the account, after commit (`roost.channels.push_subscriptions`);
+    resuming does not renew it: connect the channel again for that."""
     _check(actor, channel.channel_group)
     status = ChannelStatus(status)
     if channel.status == status:
         return channel
-    return audited_update(
-        channel,
-        actor=actor,
-        organization=channel.channel_group.organization,
-        values={"status": status},
-        action=STATUS_ACTIONS[status],
-        fields=["status"],
-    )
+    with transaction.atomic():
+        audited_update(
+            channel,
+            actor=actor,
+            organization=channel.channel_group.organization,
+            values={"status": status},
+            action=STATUS_ACTIONS[status],
+            fields=["status"],
+        )
+        if status == ChannelStatus.ARCHIVED:
+            # Archiving takes back what connecting granted; the network is asked once the
+            # archive is committed, so a network error can never undo it.
+            enqueue_after_commit(UNSUBSCRIBE_TASK, channel_id=channel.pk)
+    return channel
 
 
 def channel_credential_set(

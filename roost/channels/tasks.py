@@ -8,6 +8,7 @@ from roost.channels.connect import channels_tokens_refresh_all
 from roost.channels.credential_use import credential_uses_summarise
 from roost.channels.expiry import credential_expiry_warn
 from roost.channels.health import channels_health_check_all
+from roost.channels.push_subscriptions import channel_push_unsubscribe
 from roost.core.clock import PeriodicJob
 
 
@@ -29,6 +30,11 @@ def refresh_expiring_tokens() -> int:
 @task()
 def summarise_credential_use() -> int:
     return credential_uses_summarise()
+
+
+@task()
+def unsubscribe_archived_channel(channel_id: int) -> str:
+    return channel_push_unsubscribe(channel_id=channel_id)
 
 
 PERIODIC_JOBS = [

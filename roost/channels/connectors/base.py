@@ -383,6 +383,21 @@ class Connector(ABC):
         subscriptions); False where there is nothing to ask."""
         return False
 
+    def push_unsubscribe(self, target: PushTarget) -> bool:
+        """Undo `push_subscribe`: ask the network to stop pushing this account's events to
+        the app's webhook. A subscription already gone counts as removed (safe to call
+        twice). False where there is nothing to ask (the network takes no subscription,
+        or Roost lacks what it needs to name it)."""
+        return False
+
+    @classmethod
+    def push_scope(cls, channel: ChannelRef) -> str:
+        """What the network's push subscription belongs to. Channels of one organisation
+        with the same scope, through the same app, share one subscription (the three
+        placements of a Facebook Page, an Instagram account linked to that Page), so it
+        is removed only once none of them is left."""
+        return f"{channel.network}:{channel.external_id}"
+
     def hide(self, external_id: str) -> None:
         """Hide someone's comment or reply (`Capability.HIDE`); hiding it twice is fine."""
         raise PermanentError(f"{self.name} cannot hide a comment")

@@ -65,6 +65,7 @@ from roost.channels.connectors.http import (
 )
 from roost.channels.connectors.meta_graph import (
     GRAPH_VERSION,
+    META_PAGE_SCOPE,
     graph_error,
     graph_error_fields,
     long_lived_user_token,
@@ -339,6 +340,24 @@ class FacebookConnector(Connector):
             data={"subscribed_fields": ",".join(PUSHED_FIELDS)},
         )
         return bool(isinstance(answer, dict) and answer.get("success"))
+
+    def push_unsubscribe(self, target: PushTarget) -> bool:
+        """Remove the app's subscription to the Page's webhooks (`DELETE
+        /{page-id}/subscribed_apps` with the Page token, Graph API reference "Page
+        Subscribed Apps", Deleting: answers `{"success": true}`). A Page Facebook no
+        longer knows (404) has nothing left to remove."""
+        answer = self.http.remove(f"{GRAPH}/{self._page_id()}/subscribed_apps")
+        if answer is None:
+            return True
+        body = json_body(answer)
+        if isinstance(body, dict) and body.get("success") is False:
+            raise PermanentError("Facebook did not remove the Page's webhook subscription.")
+        return True
+
+    @classmethod
+    def push_scope(cls, channel: ChannelRef) -> str:
+        # The subscription is the Page's, whichever placement connected it.
+        return f"{META_PAGE_SCOPE}{channel.external_id}"
 
     # Publishing.
 

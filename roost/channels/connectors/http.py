@@ -170,16 +170,29 @@ class NetworkHttp:
     def close(self) -> None:
         self._client.close()
 
-    def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send a request to `url` (passed through `endpoint`); a 2xx answer comes back,
-        anything else is raised as its typed error. `kwargs` are httpx's (`params`,
-        `json`, `data`, `files`, `content`, `headers`)."""
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = self._client.request(method, endpoint(url), **kwargs)
+            return self._client.request(method, endpoint(url), **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise NotAccepted(f"{self.network} could not be reached") from exc
         except httpx.HTTPError as exc:
             raise TransientError(f"{self.network} did not answer ({type(exc).__name__})") from exc
+
+    def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a request to `url` (passed through `endpoint`); a 2xx answer comes back,
+        anything else is raised as its typed error. `kwargs` are httpx's (`params`,
+        `json`, `data`, `files`, `content`, `headers`)."""
+        response = self._request(method, url, **kwargs)
+        if response.is_success:
+            return response
+        raise error_for(response, network=self.network, explain=self._explain)
+
+    def remove(self, url: str, **kwargs: Any) -> httpx.Response | None:
+        """`DELETE url`; None when the network answers 404: what is already gone counts
+        as removed, so removing twice is fine. Other refusals are raised as by `send`."""
+        response = self._request("DELETE", url, **kwargs)
+        if response.status_code == 404:
+            return None
         if response.is_success:
             return response
         raise error_for(response, network=self.network, explain=self._explain)

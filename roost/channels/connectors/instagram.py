@@ -71,9 +71,16 @@ from roost.channels.connectors.base import (
     TransientError,
     first_comment_refused,
 )
-from roost.channels.connectors.http import MESSAGE_LIMIT, NetworkHttp, access_token_of, endpoint
+from roost.channels.connectors.http import (
+    MESSAGE_LIMIT,
+    NetworkHttp,
+    access_token_of,
+    endpoint,
+    json_body,
+)
 from roost.channels.connectors.meta_graph import (
     GRAPH_VERSION,
+    META_PAGE_SCOPE,
     graph_error,
     graph_error_fields,
     long_lived_user_token,
@@ -647,6 +654,27 @@ class InstagramConnector(Connector):
         Page field (Webhooks for Instagram, "Enable Page Subscriptions")."""
         answer = self._post(f"{self._page_id()}/subscribed_apps", subscribed_fields="feed")
         return bool(isinstance(answer, dict) and answer.get("success"))
+
+    def push_unsubscribe(self, target: PushTarget) -> bool:
+        """Remove the linked Page's subscription for the app (`DELETE
+        /{page-id}/subscribed_apps`, Graph API reference "Page Subscribed Apps",
+        Deleting). The subscription is the Page's: the caller removes it only once no
+        other channel on that Page is left (`push_scope`). A Page Meta no longer knows
+        (404) has nothing left to remove."""
+        if not self.channel.settings.get("page_id"):
+            return False
+        answer = self._api().remove(f"{API}/{self._page_id()}/subscribed_apps")
+        if answer is None:
+            return True
+        body = json_body(answer)
+        if isinstance(body, dict) and body.get("success") is False:
+            raise PermanentError("Meta did not remove the Page's webhook subscription.")
+        return True
+
+    @classmethod
+    def push_scope(cls, channel: ChannelRef) -> str:
+        page_id = str(channel.settings.get("page_id") or "")
+        return f"{META_PAGE_SCOPE}{page_id}" if page_id else super().push_scope(channel)
 
     def hide(self, external_id: str) -> None:
         self._post(external_id, hide="true")

@@ -368,7 +368,37 @@ class LinkedInConnector(Connector):
         )
         if not member.startswith(PERSON_URN):
             return False
-        key = ",".join(
+        key = self._subscription_key(target, member)
+        self._api().send(
+            "PUT", f"{REST}/eventSubscriptions/({key})", json={"webhook": target.address}
+        )
+        return True
+
+    def push_unsubscribe(self, target: PushTarget) -> bool:
+        """Remove the page's event subscription (Organization Social Action
+        Notifications, Event Subscription API, "Remove a subscription": `DELETE
+        /rest/eventSubscriptions/(developerApplication:…,user:…,entity:…,eventType:…)`).
+        The member is the one who connected the page, whatever role they hold now; a
+        subscription already gone (404) counts as removed. False without the app's
+        developer application id, or when the member holds no role on the page."""
+        if not target.network_id:
+            return False
+        organization_id = self._organization_id()
+        member = next(
+            (
+                member
+                for organization, member, _role in self._posting_roles(self._api())
+                if organization == organization_id
+            ),
+            "",
+        )
+        if not member.startswith(PERSON_URN):
+            return False
+        self._api().remove(f"{REST}/eventSubscriptions/({self._subscription_key(target, member)})")
+        return True
+
+    def _subscription_key(self, target: PushTarget, member: str) -> str:
+        return ",".join(
             (
                 f"developerApplication:{encoded(APPLICATION_URN + target.network_id)}",
                 f"user:{encoded(member)}",
@@ -376,10 +406,6 @@ class LinkedInConnector(Connector):
                 f"eventType:{SOCIAL_ACTION_EVENTS}",
             )
         )
-        self._api().send(
-            "PUT", f"{REST}/eventSubscriptions/({key})", json={"webhook": target.address}
-        )
-        return True
 
     # Publishing.
 

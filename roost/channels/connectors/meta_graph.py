@@ -38,6 +38,9 @@ from roost.channels.connectors.base import (
 from roost.channels.connectors.http import MESSAGE_LIMIT, NetworkHttp, json_body
 
 GRAPH_VERSION = "v24.0"
+# The push scope of a Facebook Page: its subscription to the app's webhooks serves the
+# Page's Facebook channels and the Instagram account linked to it alike.
+META_PAGE_SCOPE = "meta-page:"
 TOKEN_INVALID = {102, 190}
 TOKEN_EXPIRED_SUBCODE = 463
 PERMISSION = {10, *range(200, 300)}

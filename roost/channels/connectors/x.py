@@ -113,6 +113,8 @@ DM_EVENT_FIELDS = "id,text,event_type,created_at,sender_id,dm_conversation_id"
 DM_PREFIX = "dm:"
 # What the X Activity API pushes to the app's webhook for an account (all private events:
 # the account's own OAuth 2.0 token, with tweet.read and dm.read).
+# Pages of `GET /2/activity/subscriptions` read at most when looking for an account's.
+MAX_SUBSCRIPTION_PAGES = 20
 PUSHED_EVENTS = ("post.reply.create", "post.mention.create", "post.quote.create", "dm.received")
 
 # Another account's recent posts: read back this far, at most this many pages.
@@ -502,6 +504,42 @@ class XConnector(Connector):
                 if "duplicate" not in said and "already" not in said:
                     raise
         return True
+
+    def push_unsubscribe(self, target: PushTarget) -> bool:
+        """Delete the account's activity subscriptions (X Activity API: `GET
+        /2/activity/subscriptions` lists them, `DELETE /2/activity/subscriptions/{id}`
+        deletes one; "Get X activity subscriptions" and "Deletes X activity
+        subscription" in X's reference), those whose `filter.user_id` is the account,
+        on the app's webhook when its id is known. One already gone (404) counts as
+        deleted."""
+        user_id = self._own_user_id()
+        found: list[str] = []
+        token: str | None = None
+        for _page in range(MAX_SUBSCRIPTION_PAGES):
+            params = {"pagination_token": token} if token else None
+            body = self._json("GET", "/2/activity/subscriptions", params=params)
+            rows = body.get("data") if isinstance(body, dict) else None
+            for row in rows if isinstance(rows, list) else []:
+                if not isinstance(row, dict):
+                    continue
+                raw_filter = row.get("filter")
+                given = raw_filter if isinstance(raw_filter, dict) else {}
+                webhook = str(row.get("webhook_id") or row.get("webhookId") or "")
+                ident = str(row.get("subscription_id") or row.get("subscriptionId") or "")
+                if (
+                    ident.isascii()
+                    and ident.isdigit()
+                    and str(given.get("user_id") or given.get("userId") or "") == user_id
+                    and (not target.network_id or not webhook or webhook == target.network_id)
+                ):
+                    found.append(ident)
+            meta = body.get("meta") if isinstance(body, dict) else None
+            token = str(meta.get("next_token") or "") if isinstance(meta, dict) else ""
+            if not token:
+                break
+        for ident in found:
+            self._http().remove(f"{API}/2/activity/subscriptions/{ident}")
+        return bool(found)
 
     # Publishing.
 

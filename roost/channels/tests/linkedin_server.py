@@ -261,6 +261,8 @@ class LinkedInServer:
             return self._acls(query)
         if method == "PUT" and path.startswith("/rest/eventSubscriptions/"):
             return self._subscribe(request, path[len("/rest/eventSubscriptions/") :])
+        if method == "DELETE" and path.startswith("/rest/eventSubscriptions/"):
+            return self._unsubscribe(path[len("/rest/eventSubscriptions/") :])
         if method == "POST" and path == "/rest/images":
             return self._initialize_image(request, query)
         if path == "/rest/videos" and method == "POST":
@@ -325,19 +327,24 @@ class LinkedInServer:
         statuses = {key: 200 if key in results else 404 for key in wanted}
         return _json({"results": results, "statuses": statuses, "errors": {}})
 
-    def _subscribe(self, request: Request, key: str) -> Response:
+    @staticmethod
+    def _subscription_key(key: str) -> tuple[str, str, str] | None:
         # Organization Social Action Notifications, Event Subscription API: the key names
-        # the developer application, the member, the page and the event type; the body
-        # the webhook. Only the page's ADMINISTRATOR may subscribe it.
+        # the developer application, the member, the page and the event type.
         match = re.fullmatch(
             r"\(developerApplication:urn:li:developerApplication:(\d+),"
             r"user:(urn:li:person:[^,]+),entity:(urn:li:organization:\d+),"
             r"eventType:ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS\)",
             key,
         )
-        if match is None:
+        return None if match is None else (match.group(1), match.group(2), match.group(3))
+
+    def _subscribe(self, request: Request, key: str) -> Response:
+        # The body names the webhook. Only the page's ADMINISTRATOR may subscribe it.
+        parts = self._subscription_key(key)
+        if parts is None:
             return error_body(400, "Invalid subscription key")
-        application, member, page = match.groups()
+        application, member, page = parts
         body = request.get_json(silent=True) or {}
         webhook = body.get("webhook") if isinstance(body, dict) else None
         if not isinstance(webhook, str) or not webhook.startswith("https://"):
@@ -351,6 +358,16 @@ class LinkedInServer:
             return error_body(403, "Not enough permissions to access: eventSubscriptions")
         self.subscriptions[(application, member, page)] = webhook
         return Response(status=201)
+
+    def _unsubscribe(self, key: str) -> Response:
+        # "Remove a subscription": DELETE with the same key answers 204 No Content; one
+        # that does not exist is not found.
+        parts = self._subscription_key(key)
+        if parts is None:
+            return error_body(400, "Invalid subscription key")
+        if self.subscriptions.pop(parts, None) is None:
+            return error_body(404, "Subscription not found")
+        return Response(status=204)
 
     def _acls(self, query: dict[str, str]) -> Response:
         if query.get("q") != "roleAssignee":

@@ -313,6 +313,37 @@ def test_contract_push_subscribe_subscribes_the_app_to_the_pages_webhook_fields(
     assert_page_token(request)
 
 
+def test_contract_push_unsubscribe_deletes_the_apps_subscription_to_the_page(
+    graph: HTTPServer, make_connector: Callable[..., FacebookConnector]
+) -> None:
+    # Graph API reference, Page Subscribed Apps, Deleting: DELETE with the Page token
+    # answers {"success": true}.
+    graph.expect_request(f"{V}/{PAGE_ID}/subscribed_apps", method="DELETE").respond_with_json(
+        {"success": True}
+    )
+    connector = make_connector(secret=TokenSet(access_token=PAGE_TOKEN).to_secret())
+
+    assert connector.push_unsubscribe(PushTarget(address="https://roost.example/hooks/meta/a/"))
+
+    assert_page_token(only(graph, "DELETE", f"{V}/{PAGE_ID}/subscribed_apps"))
+
+
+def test_contract_push_unsubscribe_takes_a_404_as_already_gone_and_raises_refusals(
+    graph: HTTPServer, connector: FacebookConnector
+) -> None:
+    target = PushTarget(address="https://roost.example/hooks/meta/a/")
+    graph.expect_request(f"{V}/{PAGE_ID}/subscribed_apps", method="DELETE").respond_with_json(
+        graph_error(100, "Unsupported delete request."), status=404
+    )
+    assert connector.push_unsubscribe(target) is True
+    graph.clear()
+    graph.expect_request(f"{V}/{PAGE_ID}/subscribed_apps", method="DELETE").respond_with_json(
+        graph_error(200, "Requires pages_manage_metadata permission"), status=403
+    )
+    with pytest.raises(CredentialRevoked, match="pages_manage_metadata"):
+        connector.push_unsubscribe(target)
+
+
 def test_contract_declares_what_it_implements(connector: FacebookConnector) -> None:
     assert connector.name == "facebook"
     for capability in (Capability.HIDE, Capability.FIRST_COMMENT, Capability.FETCH_MESSAGES):

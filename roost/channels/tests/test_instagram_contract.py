@@ -1216,3 +1216,32 @@ def test_contract_push_subscribe_enables_the_linked_pages_subscription(
     assert connector.push_subscribe(PushTarget(address="https://roost.example/hooks/meta/a/"))
     request = only(httpserver, "POST", f"{V}/{PAGE_ID}/subscribed_apps")
     assert request.form["subscribed_fields"] == "feed"
+
+
+def test_contract_push_unsubscribe_deletes_the_linked_pages_subscription(
+    httpserver: HTTPServer, connector: InstagramConnector
+) -> None:
+    # Graph API reference, Page Subscribed Apps, Deleting: {"success": true}; a Page
+    # that is gone (404) has nothing left to remove.
+    target = PushTarget(address="https://roost.example/hooks/meta/a/")
+    httpserver.expect_oneshot_request(
+        f"{V}/{PAGE_ID}/subscribed_apps", method="DELETE"
+    ).respond_with_json({"success": True})
+    assert connector.push_unsubscribe(target) is True
+    httpserver.expect_oneshot_request(
+        f"{V}/{PAGE_ID}/subscribed_apps", method="DELETE"
+    ).respond_with_json({"error": {"message": "Unknown path", "code": 100}}, status=404)
+    assert connector.push_unsubscribe(target) is True
+    assert len(sent(httpserver, "DELETE", f"{V}/{PAGE_ID}/subscribed_apps")) == 2
+
+
+def test_contract_push_unsubscribe_without_a_linked_page_asks_nothing(
+    httpserver: HTTPServer,
+) -> None:
+    channel = ChannelRef(
+        id=7, organization_id=1, network="instagram", placement="square",
+        handle="@roost.team", external_id=IG_USER,
+    )  # fmt: skip
+    connector = InstagramConnector(channel=channel, secret=TOKEN)
+    assert connector.push_unsubscribe(PushTarget(address="https://roost.example/h/")) is False
+    assert not httpserver.log

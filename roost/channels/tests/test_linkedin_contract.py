@@ -1009,6 +1009,36 @@ def test_contract_push_subscribe_puts_the_pages_event_subscription_for_the_admin
     assert request.get_json() == {"webhook": HOOK}
 
 
+def test_contract_push_unsubscribe_deletes_the_pages_event_subscription(
+    fake: LinkedInServer, connector: LinkedInConnector, httpserver: HTTPServer
+) -> None:
+    # Event Subscription API, "Remove a subscription": DELETE with the same key, 204.
+    target = PushTarget(address=HOOK, network_id="212345678")
+    assert connector.push_subscribe(target) is True
+    # The member keeps the subscription's key whatever role they hold now.
+    fake.acls[0]["role"] = "CONTENT_ADMINISTRATOR"
+
+    assert connector.push_unsubscribe(target) is True
+
+    assert fake.subscriptions == {}
+    (request,) = [r for r, _ in httpserver.log if r.method == "DELETE"]
+    assert raw_uri(request) == (
+        "/rest/eventSubscriptions/(developerApplication:urn%3Ali%3AdeveloperApplication%3A"
+        "212345678,user:urn%3Ali%3Aperson%3Aa1b2c3d4e5,entity:urn%3Ali%3Aorganization%3A"
+        f"{ORGANIZATION.rsplit(':', 1)[1]},eventType:ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS)"
+    )
+    # Already gone: LinkedIn's 404 counts as removed.
+    assert connector.push_unsubscribe(target) is True
+    assert len([r for r, _ in httpserver.log if r.method == "DELETE"]) == 2
+
+
+def test_contract_push_unsubscribe_asks_nothing_without_an_app_id(
+    fake: LinkedInServer, connector: LinkedInConnector, httpserver: HTTPServer
+) -> None:
+    assert connector.push_unsubscribe(PushTarget(address=HOOK)) is False
+    assert not httpserver.log
+
+
 def test_contract_push_subscribe_asks_nothing_without_an_app_id_or_an_admin_member(
     fake: LinkedInServer, connector: LinkedInConnector, httpserver: HTTPServer
 ) -> None:

@@ -1595,3 +1595,59 @@ def test_contract_push_subscribe_takes_an_existing_subscription_and_raises_other
     )
     with pytest.raises(ConnectorError, match="not permitted"):
         connector.push_subscribe(target)
+
+
+def test_contract_push_unsubscribe_deletes_the_accounts_activity_subscriptions(
+    httpserver: HTTPServer, connector: XConnector
+) -> None:
+    # Get X activity subscriptions (GET /2/activity/subscriptions) lists the app's;
+    # Deletes X activity subscription (DELETE /2/activity/subscriptions/{id}) ends one.
+    def row(ident: str, user_id: str, webhook_id: str = WEBHOOK_ID) -> dict[str, Any]:
+        return {"subscription_id": ident, "event_type": "dm.received",
+                "filter": {"user_id": user_id}, "webhook_id": webhook_id,
+                "created_at": "2026-12-07T18:00:00.000Z",
+                "updated_at": "2026-12-07T18:00:00.000Z"}  # fmt: skip
+
+    httpserver.expect_request("/2/activity/subscriptions", method="GET").respond_with_json(
+        {
+            "data": [
+                row("1976325569252868101", OWN_ID),
+                row("1976325569252868102", "2244994945"),
+                row("1976325569252868103", OWN_ID, webhook_id="1976325569252860000"),
+                row("1976325569252868104", OWN_ID),
+            ],
+            "meta": {"result_count": 4},
+        }
+    )
+    httpserver.expect_request(
+        "/2/activity/subscriptions/1976325569252868101", method="DELETE"
+    ).respond_with_json({"data": {"deleted": True}})
+    # One deleted meanwhile: X's 404 counts as deleted.
+    httpserver.expect_request(
+        "/2/activity/subscriptions/1976325569252868104", method="DELETE"
+    ).respond_with_json(
+        {"title": "Not Found Error", "status": 404, "type": "about:blank",
+         "detail": "Could not find subscription."},
+        status=404,
+    )  # fmt: skip
+    target = PushTarget(address="https://roost.example/hooks/x/nh_1/", network_id=WEBHOOK_ID)
+
+    assert connector.push_unsubscribe(target) is True
+
+    deleted = [r.path for r, _ in httpserver.log if r.method == "DELETE"]
+    assert deleted == [
+        "/2/activity/subscriptions/1976325569252868101",
+        "/2/activity/subscriptions/1976325569252868104",
+    ]
+    assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r, _ in httpserver.log)
+
+
+def test_contract_push_unsubscribe_with_nothing_subscribed_deletes_nothing(
+    httpserver: HTTPServer, connector: XConnector
+) -> None:
+    httpserver.expect_request("/2/activity/subscriptions", method="GET").respond_with_json(
+        {"meta": {"result_count": 0}}
+    )
+    target = PushTarget(address="https://roost.example/hooks/x/nh_1/", network_id=WEBHOOK_ID)
+    assert connector.push_unsubscribe(target) is False
+    assert not [r for r, _ in httpserver.log if r.method == "DELETE"]
