@@ -18,13 +18,16 @@ What it does, from the reference (learn.microsoft.com/linkedin/marketing/communi
   reserved character is escaped, so a parenthesis cannot cut the post short;
 - the first comment, replies (a comment on a post, or a nested comment under one),
   deleting a post or a comment, reading comments on the page's recent posts;
+- mentions of the page in members' posts: the page's `SHARE_MENTION` notifications
+  (Organization Social Action Notifications, pulled with `q=criteria`), each read with
+  the Posts API into a MENTION item whose id is the mentioning post's URN;
 - figures from `organizationalEntityShareStatistics` and the follower count from
   `networkSizes`.
 
 What it does not: LinkedIn keeps no key Roost chooses on a post and has no idempotent
 create, so a publish cut off after sending is left unconfirmed (no `LOOKUP`); the API
 lets a page delete a comment but not hide one (no `HIDE`); pages have no messaging API;
-mentions of the page come as page notifications built for webhooks, not read yet.
+mentions in comments are not read (only mentions in posts).
 """
 
 from __future__ import annotations
@@ -86,6 +89,13 @@ SOCIAL_ACTION_EVENTS = "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS"
 # The page role whose members may subscribe its notifications (rw_organization_admin).
 SUBSCRIBING_ROLE = "ADMINISTRATOR"
 POST_URL = "https://www.linkedin.com/feed/update/{urn}/"
+# Organization Social Action Notifications: the action a member's post that mentions the
+# page is reported as, and how long LinkedIn keeps notifications to pull (60 days).
+MENTION_ACTION = "SHARE_MENTION"
+NOTIFICATION_RETENTION_MS = 60 * 24 * 3600 * 1000
+# The inbox cursor is "<comments from>:<mentions from>", both in milliseconds; a cursor
+# written before mentions were read is the comments' part alone.
+CURSOR_SEPARATOR = ":"
 
 # The page roles that may post as the organisation (Posts API, w_organization_social).
 POSTING_ROLES = frozenset(
@@ -98,6 +108,11 @@ ACL_PAGES_MAX = 20
 # "little" text format: reserved characters, and a hashtag as the reference writes one.
 LITTLE_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# The templates a post's commentary carries: a mention `@[Name](urn:li:...)` and a
+# hashtag `{hashtag|\#|tag}`; any other reserved character is escaped with a backslash.
+LITTLE_MENTION = re.compile(r"@\[((?:\\.|[^\]\\])*)\]\(urn:li:[^)]*\)")
+LITTLE_HASHTAG = re.compile(r"\{hashtag\|\\?#\|((?:\\.|[^}\\])*)\}")
+LITTLE_ESCAPE = re.compile(r"\\(.)")
 
 # Error codes of LinkedIn's error body (`code`, with `serviceErrorCode`) that concern the token.
 EXPIRED_CODES = frozenset({"EXPIRED_ACCESS_TOKEN"})
@@ -115,6 +130,14 @@ def little_text(text: str) -> str:
         position = match.end()
     parts.append(LITTLE_RESERVED.sub(r"\\\1", text[position:]))
     return "".join(parts)
+
+
+def plain_text(commentary: str) -> str:
+    """A post's little-format commentary as a person reads it: `@Name` for a mention,
+    `#tag` for a hashtag, escaped characters as themselves."""
+    text = LITTLE_MENTION.sub(r"@\1", commentary)
+    text = LITTLE_HASHTAG.sub(r"#\1", text)
+    return LITTLE_ESCAPE.sub(r"\1", text)
 
 
 def organization_urn(value: str) -> str:
@@ -199,7 +222,7 @@ class LinkedInConnector(Connector):
 
     name = "linkedin"
     # No LOOKUP or IDEMPOTENT_PUBLISH: a post carries nothing Roost chose. No HIDE: the
-    # API deletes comments but does not hide them. No messages or mentions: see the module.
+    # API deletes comments but does not hide them. No messages: see the module.
     capabilities = frozenset(
         {
             Capability.PUBLISH_TEXT,
@@ -210,6 +233,7 @@ class LinkedInConnector(Connector):
             Capability.REPLY,
             Capability.DELETE,
             Capability.FETCH_COMMENTS,
+            Capability.FETCH_MENTIONS,
             Capability.METRICS,
             Capability.CHANNEL_STATS,
         }
@@ -232,6 +256,8 @@ class LinkedInConnector(Connector):
     recent_posts: ClassVar[int] = 20
     comment_page_size: ClassVar[int] = 50
     comment_pages_max: ClassVar[int] = 10
+    notification_page_size: ClassVar[int] = 50
+    notification_pages_max: ClassVar[int] = 10
     acl_page_size: ClassVar[int] = 100
 
     def __init__(self, *, channel: ChannelRef, secret: str | None) -> None:
@@ -637,11 +663,15 @@ class LinkedInConnector(Connector):
     # The inbox.
 
     def fetch(self, *, cursor: str | None) -> FetchPage:
-        """Comments by others on the page's latest posts from `cursor` on (the creation
-        time in milliseconds of the newest one read before), oldest first. The newest one
-        comes again with the same cursor: two comments of the same millisecond are both
-        read, and Roost stores each comment once."""
-        since = int(cursor) if cursor and cursor.isdigit() else 0
+        """Comments by others on the page's latest posts, and members' posts that mention
+        the page, from `cursor` on, oldest first.
+
+        The cursor holds two times in milliseconds (see `cursor_parts`). Comments: the
+        creation time of the newest one read before; that one comes again with the same
+        cursor, so two comments of the same millisecond are both read, and Roost stores
+        each comment once. Mentions: just after the newest notification read before, so a
+        mention is read once; it is also named by its post, so a repeat stays one message."""
+        since, mentions_since = cursor_parts(cursor)
         organization = self._organization()
         found: list[tuple[int, Inbound]] = []
         for post in self._recent_posts():
@@ -653,10 +683,15 @@ class LinkedInConnector(Connector):
                     for reply in self._comments(parent):
                         reply.setdefault("parentComment", parent)
                         found.extend(self._new(post, reply, since=since, own=organization))
-        found.sort(key=lambda pair: pair[0])
         newest = max((created for created, _ in found), default=since)
+        mentions, mentions_next = self._mentions(since=mentions_since, own=organization)
+        found.extend(mentions)
+        found.sort(key=lambda pair: pair[0])
+        if not newest and not mentions_next:
+            return FetchPage(items=tuple(item for _, item in found), cursor=cursor)
         return FetchPage(
-            items=tuple(item for _, item in found), cursor=str(newest) if newest else cursor
+            items=tuple(item for _, item in found),
+            cursor=f"{newest}{CURSOR_SEPARATOR}{mentions_next}",
         )
 
     @classmethod
@@ -690,6 +725,108 @@ class LinkedInConnector(Connector):
             start += len(elements)
             if len(elements) < count or (isinstance(total, int) and start >= total):
                 return
+
+    def _mentions(self, *, since: int, own: str) -> tuple[list[tuple[int, Inbound]], int]:
+        """Members' posts that mention the page, notified from `since` on, and the next
+        mentions cursor (just after the newest notification read). A page role without
+        access to notifications (only a Super admin has it) reads no mentions; the
+        comments are read all the same."""
+        now = int(time.time() * 1000)
+        # Older notifications are gone: LinkedIn keeps them 60 days.
+        start = max(since, now - NOTIFICATION_RETENTION_MS)
+        try:
+            notifications = list(self._mention_notifications(start=start, end=now))
+        except AccessDenied as error:
+            logger.info(
+                "LinkedIn channel %s: no mentions read, the page's notifications were refused: %s",
+                self.channel.id,
+                error,
+            )
+            return [], since
+        found: list[tuple[int, Inbound]] = []
+        seen: set[str] = set()
+        newest = 0
+        for notification in notifications:
+            changed = notification.get("lastModifiedAt")
+            if isinstance(changed, int) and not isinstance(changed, bool):
+                if changed < since:
+                    continue
+                newest = max(newest, changed)
+            post = _mentioning_post(notification)
+            if not post or post in seen:
+                continue
+            seen.add(post)
+            found.extend(self._mention(post, notification, own=own))
+        return found, newest + 1 if newest else since
+
+    def _mention_notifications(self, *, start: int, end: int) -> Iterator[dict[str, Any]]:
+        """The page's SHARE_MENTION notifications between `start` and `end` (Organization
+        Social Action Notifications, "Retrieve notifications": `GET
+        /rest/organizationalEntityNotifications?q=criteria&actions=List(SHARE_MENTION)
+        &organizationalEntity=<page>&timeRange=(start:…,end:…)`, paged with start and
+        count; rw_organization_admin, for the page's ADMINISTRATOR). Rest.li 2.0 keeps
+        `List(…)` and `(start:…,end:…)` as they are and encodes the URN."""
+        offset, count = 0, self.notification_page_size
+        for _ in range(self.notification_pages_max):
+            answer = self._api().json(
+                "GET",
+                f"{REST}/organizationalEntityNotifications?q=criteria"
+                f"&actions=List({MENTION_ACTION})"
+                f"&organizationalEntity={encoded(self._organization())}"
+                f"&timeRange=(start:{start},end:{end})&start={offset}&count={count}",
+            )
+            elements = answer.get("elements") or []
+            yield from (element for element in elements if isinstance(element, dict))
+            total = (answer.get("paging") or {}).get("total")
+            offset += len(elements)
+            if len(elements) < count or (isinstance(total, int) and offset >= total):
+                return
+
+    def _mention(
+        self, post: str, notification: dict[str, Any], *, own: str
+    ) -> list[tuple[int, Inbound]]:
+        """The mentioning post as a MENTION item (Posts API, "Retrieve Posts": `GET
+        /rest/posts/{encoded URN}`). A post that cannot be read (deleted, hidden from the
+        page, 403 or 404) is left out: the other mentions are read all the same."""
+        try:
+            body = self._api().json("GET", f"{REST}/posts/{encoded(post)}")
+        except (PermanentError, AccessDenied) as error:
+            logger.info(
+                "LinkedIn channel %s: the post %s that mentions the page cannot be read: %s",
+                self.channel.id,
+                post,
+                error,
+            )
+            return []
+        author = str(body.get("author") or "")
+        if not author or author == own or body.get("lifecycleState") == "DELETED":
+            return []
+        created = next(
+            (
+                value
+                for value in (
+                    body.get("createdAt"),
+                    body.get("publishedAt"),
+                    notification.get("lastModifiedAt"),
+                )
+                if isinstance(value, int) and not isinstance(value, bool)
+            ),
+            0,
+        )
+        return [
+            (
+                created,
+                Inbound(
+                    external_id=post,
+                    kind=InboundKind.MENTION,
+                    # By URN, as for comments: member names need a permission pages lack.
+                    author_handle=author,
+                    text=plain_text(str(body.get("commentary") or "")),
+                    created_at=_millis(created or None),
+                    url=POST_URL.format(urn=post),
+                ),
+            )
+        ]
 
     @staticmethod
     def _inbound(post: str, comment: dict[str, Any]) -> Inbound:
@@ -761,6 +898,27 @@ def _comment_urn(post: str, comment: dict[str, Any]) -> str:
     """The comment's URN as LinkedIn gives it, else made of its thread and id."""
     urn = str(comment.get("commentUrn") or "")
     return urn or f"urn:li:comment:({comment.get('object') or post},{comment.get('id')})"
+
+
+def cursor_parts(cursor: str | None) -> tuple[int, int]:
+    """(comments from, mentions from), in milliseconds, of an inbox cursor. A cursor
+    written before mentions were read holds the comments' time alone: mentions then
+    start at that same time, so the page's older mentions do not all arrive at once."""
+    if not cursor:
+        return 0, 0
+    comments, separator, mentions = cursor.partition(CURSOR_SEPARATOR)
+    since = int(comments) if comments.isdigit() else 0
+    if not separator:
+        return since, since
+    return since, int(mentions) if mentions.isdigit() else 0
+
+
+def _mentioning_post(notification: dict[str, Any]) -> str:
+    """The post that mentions the page: a SHARE_MENTION notification's `sourcePost`."""
+    if notification.get("action") not in (None, MENTION_ACTION):
+        return ""
+    post = str(notification.get("sourcePost") or "")
+    return post if post.startswith(("urn:li:share:", "urn:li:ugcPost:")) else ""
 
 
 def _has_replies(comment: dict[str, Any]) -> bool:

@@ -24,8 +24,10 @@ answer go at once (call it before stopping the server).
 The fake answers every path through one permanent handler; to make one call fail, add
 a oneshot answer (`server.expect_oneshot_request(...)`), which is served first, and
 build its body with `error_body`. Seed what the page already has with `add_post` and
-`add_comment`; `statistics`, `followers`, `acls` and `organizations` are plain
-attributes. Channels reach it as `urn:li:organization:2414183` with the token `TOKEN`.
+`add_comment`, and members' posts that mention it with `add_mention` (a post and its
+SHARE_MENTION notification, as Organization Social Action Notifications lists them);
+`statistics`, `followers`, `acls` and `organizations` are plain attributes. Channels
+reach it as `urn:li:organization:2414183` with the token `TOKEN`.
 """
 
 from __future__ import annotations
@@ -139,6 +141,11 @@ class LinkedInServer:
         # (developer application id, member URN, page URN) -> webhook address
         self.subscriptions: dict[tuple[str, str, str], str] = {}
         self.comments: dict[str, list[dict[str, Any]]] = {}
+        # Members' posts (by URN, as the Posts API returns them) and the page's
+        # notifications; a post's URN in `unreadable` is answered with that status.
+        self.member_posts: dict[str, dict[str, Any]] = {}
+        self.notifications: list[dict[str, Any]] = []
+        self.unreadable: dict[str, int] = {}
         self.images: dict[str, bytes | None] = {}
         self.image_upload_headers: list[dict[str, str]] = []
         self.video_upload_headers: list[dict[str, str]] = []
@@ -217,6 +224,44 @@ class LinkedInServer:
                 post, text, actor=actor, created_ms=created_ms, parent=parent
             )
 
+    def add_mention(
+        self,
+        text: str,
+        *,
+        author: str = "urn:li:person:Qm7RtY2k",
+        created_ms: int,
+        notified_ms: int | None = None,
+    ) -> str:
+        """A member's post that mentions the page, and the page's SHARE_MENTION
+        notification of it; returns the post's URN."""
+        with self._lock:
+            urn = f"urn:li:share:{next(self._ids)}"
+            page = self.organizations[self.organization.rsplit(":", 1)[1]]
+            # The Posts API writes a mention in little text: @[Name](urn).
+            mention = f"@[{page['localizedName']}]"
+            self.member_posts[urn] = {
+                "id": urn,
+                "author": author,
+                "commentary": f"{mention}({self.organization}) {text}",
+                "visibility": "PUBLIC",
+                "lifecycleState": "PUBLISHED",
+                "distribution": {"feedDistribution": "MAIN_FEED"},
+                "createdAt": created_ms,
+                "publishedAt": created_ms,
+                "lastModifiedAt": created_ms,
+            }
+            self.notifications.append(
+                {
+                    "action": "SHARE_MENTION",
+                    "organizationalEntity": self.organization,
+                    "sourcePost": urn,
+                    "generatedActivity": f"urn:li:activity:{next(self._ids)}",
+                    "notificationId": next(self._ids),
+                    "lastModifiedAt": created_ms if notified_ms is None else notified_ms,
+                }
+            )
+            return urn
+
     # The handler.
 
     def _handle(self, request: Request) -> Response:
@@ -271,6 +316,10 @@ class LinkedInServer:
             return self._video_status(path[len("/rest/videos/") :])
         if method == "GET" and path == "/rest/posts":
             return self._list_posts(query)
+        if method == "GET" and path.startswith("/rest/posts/"):
+            return self._read_post(path[len("/rest/posts/") :])
+        if method == "GET" and path == "/rest/organizationalEntityNotifications":
+            return self._notifications(request, query)
         if method == "DELETE" and path.startswith("/rest/posts/"):
             return self._delete_post(path[len("/rest/posts/") :])
         match = re.fullmatch(r"/rest/socialActions/(.+)/comments(?:/(\d+))?", path)
@@ -577,6 +626,71 @@ class LinkedInServer:
                 "lastModifiedAt": post.created_ms,
             }
             for post in posts
+        ]
+        return _json(_page(rows, query))
+
+    def _read_post(self, urn: str) -> Response:
+        # Posts API, "Retrieve Posts": one post by its encoded URN.
+        urn = unquote(urn)
+        if urn in self.unreadable:
+            status = self.unreadable[urn]
+            if status == 403:
+                return error_body(
+                    403, f"Not enough permissions to access: posts.GET.{self.version}",
+                    code="ACCESS_DENIED", service_code=100,
+                )  # fmt: skip
+            return error_body(status, "Post not found")
+        if urn in self.member_posts:
+            return _json(self.member_posts[urn])
+        for post in self._posts:
+            if post.urn == urn and not post.deleted:
+                return _json(
+                    {
+                        "id": post.urn,
+                        "author": self.organization,
+                        "commentary": post.body.get("commentary", ""),
+                        "lifecycleState": "PUBLISHED",
+                        "createdAt": post.created_ms,
+                        "publishedAt": post.created_ms,
+                    }
+                )
+        return error_body(404, "Post not found")
+
+    # Notifications.
+
+    def _notifications(self, request: Request, query: dict[str, str]) -> Response:
+        # Organization Social Action Notifications, "Retrieve notifications": the criteria
+        # finder, for the page's ADMINISTRATOR only (rw_organization_admin).
+        raw = request.query_string.decode()
+        if (
+            query.get("q") != "criteria"
+            or query.get("organizationalEntity") != self.organization
+            or "organizationalEntity=urn%3Ali%3Aorganization%3A" not in raw
+        ):
+            return error_body(400, "Invalid finder parameters")
+        actions = re.search(r"(?:^|&)actions=List\(([A-Z_,]+)\)(?:&|$)", raw)
+        if actions is None:
+            return error_body(400, "actions takes a List of social actions")
+        window = re.search(r"(?:^|&)timeRange=\(start:(\d+),end:(\d+)\)(?:&|$)", raw)
+        if "timeRange" in query and window is None:
+            return error_body(400, "timeRange takes (start:<ms>,end:<ms>)")
+        admin = any(
+            acl.get("role") == "ADMINISTRATOR" and acl.get("organization") == self.organization
+            for acl in self.acls
+        )
+        if not admin:
+            return error_body(
+                403,
+                "Not enough permissions to access: organizationalEntityNotifications",
+                code="ACCESS_DENIED",
+                service_code=100,
+            )
+        wanted = set(actions.group(1).split(","))
+        start, end = (int(window.group(1)), int(window.group(2))) if window else (0, 2**63)
+        rows = [
+            notification
+            for notification in self.notifications
+            if notification["action"] in wanted and start <= notification["lastModifiedAt"] <= end
         ]
         return _json(_page(rows, query))
 

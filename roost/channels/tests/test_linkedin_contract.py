@@ -5,7 +5,8 @@ shared/api-guide/concepts/rate-limits, marketing/versioning, and under
 marketing/community-management: organizations/organization-access-control-by-role,
 organizations/organization-lookup-api, organizations/follower-statistics (networkSizes),
 organizations/share-statistics, shares/posts-api, shares/images-api, shares/videos-api,
-shares/multiimage-post-api, shares/little-text-format and shares/comments-api.
+shares/multiimage-post-api, shares/little-text-format, shares/comments-api and
+organizations/organization-social-action-notifications.
 
 No LinkedIn can run here, so `linkedin_server.LinkedInServer` answers on loopback the
 way those pages document it (JSON shapes, `x-restli-id`, paging, error bodies) and
@@ -47,8 +48,10 @@ from roost.channels.connectors.linkedin import (
     LINKEDIN_VERSION,
     LinkedInConnector,
     comment_parts,
+    cursor_parts,
     little_text,
     organization_urn,
+    plain_text,
 )
 from roost.channels.oauth import (
     TokenSet,
@@ -147,6 +150,7 @@ def test_contract_declares_what_it_implements(connector: LinkedInConnector) -> N
         Capability.REPLY,
         Capability.DELETE,
         Capability.FETCH_COMMENTS,
+        Capability.FETCH_MENTIONS,
         Capability.METRICS,
         Capability.CHANNEL_STATS,
     ):
@@ -156,7 +160,6 @@ def test_contract_declares_what_it_implements(connector: LinkedInConnector) -> N
         Capability.LOOKUP,
         Capability.IDEMPOTENT_PUBLISH,
         Capability.HIDE,
-        Capability.FETCH_MENTIONS,
         Capability.FETCH_MESSAGES,
         Capability.DIRECT_MESSAGES,
     ):
@@ -639,7 +642,8 @@ def test_contract_fetch_reads_comments_on_recent_posts_with_a_cursor(
     assert page.items[3].parent_external_id == own["commentUrn"]
     replies = only(httpserver, "GET", f"/rest/socialActions/{own['commentUrn']}/comments")
     assert "urn%3Ali%3Acomment%3A%28" in raw_uri(replies)
-    assert page.cursor == "1700100100000"
+    # Comments from this millisecond on; mentions from the start (none were notified).
+    assert page.cursor == "1700100100000:0"
     listing = only(httpserver, "GET", "/rest/posts")
     assert parse_qs(listing.query_string.decode()) == {
         "q": ["author"],
@@ -660,7 +664,7 @@ def test_contract_fetch_reads_comments_on_recent_posts_with_a_cursor(
         nested["commentUrn"],
         later["commentUrn"],
     ]
-    assert second.cursor == "1700200000000"
+    assert second.cursor == "1700200000000:0"
     # The cursor's own millisecond is read again (Roost stores a comment once), so a
     # comment made in that same millisecond is not lost.
     same = fake.add_comment(older, "Me too", created_ms=1_700_200_000_000)
@@ -670,6 +674,205 @@ def test_contract_fetch_reads_comments_on_recent_posts_with_a_cursor(
         later["commentUrn"],
     }
     assert third_page.cursor == second.cursor
+
+
+# Mentions of the page (Organization Social Action Notifications, then the Posts API).
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def notification_requests(httpserver: HTTPServer) -> list[Request]:
+    return sent(httpserver, "GET", "/rest/organizationalEntityNotifications")
+
+
+def time_range(request: Request) -> tuple[int, int]:
+    window = parse_qs(request.query_string.decode())["timeRange"][0]
+    start, end = window.removeprefix("(start:").removesuffix(")").split(",end:")
+    return int(start), int(end)
+
+
+def test_contract_plain_text_reads_little_text() -> None:
+    assert plain_text(r"@[Devtestco](urn:li:organization:2414183) hi \(really\)") == (
+        "@Devtestco hi (really)"
+    )
+    assert plain_text(r"{hashtag|\#|launch} at @[Ann \[PM\]](urn:li:person:x)") == (
+        "#launch at @Ann [PM]"
+    )
+    assert plain_text(little_text("Report (v2) #launch")) == "Report (v2) #launch"
+
+
+def test_contract_cursor_parts_read_old_and_new_cursors() -> None:
+    assert cursor_parts(None) == (0, 0)
+    assert cursor_parts("") == (0, 0)
+    # Written before mentions were read: mentions start where the comments stood.
+    assert cursor_parts("1700100100000") == (1_700_100_100_000, 1_700_100_100_000)
+    assert cursor_parts("1700100100000:1700200000001") == (1_700_100_100_000, 1_700_200_000_001)
+    assert cursor_parts("1700100100000:0") == (1_700_100_100_000, 0)
+    assert cursor_parts("junk:junk") == (0, 0)
+
+
+def test_contract_fetch_reads_mentions_of_the_page_as_mention_items(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    base = now_ms() - 3 * DAY_MS
+    earlier = fake.add_mention(
+        "Loved the talk (and the slides)!", author="urn:li:person:Ann7", created_ms=base
+    )
+    later = fake.add_mention("Hiring? Ask them", created_ms=base + 60_000)
+    post = fake.add_post("The page's own post", created_ms=base - DAY_MS)
+    comment = fake.add_comment(post, "Nice", created_ms=base + 30_000)
+
+    before = now_ms()
+    page = connector.fetch(cursor=None)
+    after = now_ms()
+
+    # Next to the comments, oldest first.
+    assert [item.external_id for item in page.items] == [
+        earlier,
+        comment["commentUrn"],
+        later,
+    ]
+    mention = page.items[0]
+    assert mention.kind == InboundKind.MENTION
+    assert mention.author_handle == "urn:li:person:Ann7"
+    assert mention.text == "@Devtestco Loved the talk (and the slides)!"
+    assert mention.created_at == dt.datetime.fromtimestamp(base / 1000, tz=dt.UTC)
+    assert mention.parent_external_id == ""
+    assert mention.url == f"https://www.linkedin.com/feed/update/{earlier}/"
+    assert page.items[2].kind == InboundKind.MENTION
+    assert page.items[2].author_handle == "urn:li:person:Qm7RtY2k"
+    assert page.items[2].text == "@Devtestco Hiring? Ask them"
+    # Mentions go on just after the newest notification read.
+    assert page.cursor == f"{base + 30_000}:{base + 60_001}"
+
+    (listing,) = notification_requests(httpserver)
+    query = parse_qs(listing.query_string.decode())
+    assert query == {
+        "q": ["criteria"],
+        "actions": ["List(SHARE_MENTION)"],
+        "organizationalEntity": [ORGANIZATION],
+        "timeRange": [query["timeRange"][0]],
+        "start": ["0"],
+        "count": ["50"],
+    }
+    raw = raw_uri(listing)
+    # Rest.li 2.0: the URN encoded, the List and the record as they are.
+    assert "organizationalEntity=urn%3Ali%3Aorganization%3A2414183" in raw
+    assert "actions=List(SHARE_MENTION)" in raw
+    assert "timeRange=(start:" in raw
+    # No cursor: everything LinkedIn still keeps (60 days), up to now.
+    start, end = time_range(listing)
+    assert before - 60 * DAY_MS <= start <= after - 60 * DAY_MS
+    assert before <= end <= after
+    for request in (listing, *sent(httpserver, "GET", f"/rest/posts/{earlier}")):
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert request.headers["LinkedIn-Version"] == LINKEDIN_VERSION
+        assert request.headers["X-Restli-Protocol-Version"] == "2.0.0"
+    read = only(httpserver, "GET", f"/rest/posts/{earlier}")
+    assert "/rest/posts/urn%3Ali%3Ashare%3A" in raw_uri(read)
+
+
+def test_contract_mentions_are_read_page_by_page(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(LinkedInConnector, "notification_page_size", 2)
+    base = now_ms() - DAY_MS
+    posts = [fake.add_mention(f"Mention {n}", created_ms=base + n) for n in range(5)]
+
+    page = connector.fetch(cursor=None)
+
+    assert [item.external_id for item in page.items] == posts
+    assert all(item.kind == InboundKind.MENTION for item in page.items)
+    pages = [
+        (query["start"], query["count"])
+        for query in (parse_qs(r.query_string.decode()) for r in notification_requests(httpserver))
+    ]
+    assert pages == [(["0"], ["2"]), (["2"], ["2"]), (["4"], ["2"])]
+
+
+def test_contract_a_second_fetch_with_the_cursor_yields_no_duplicate_mentions(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    base = now_ms() - DAY_MS
+    first = fake.add_mention("First", created_ms=base)
+    same_again = fake.add_mention("Edited, notified again", created_ms=base + 10)
+
+    page = connector.fetch(cursor=None)
+    assert [item.external_id for item in page.items] == [first, same_again]
+
+    httpserver.clear_log()
+    second = connector.fetch(cursor=page.cursor)
+    assert second.items == ()
+    assert second.cursor == page.cursor
+    (listing,) = notification_requests(httpserver)
+    assert time_range(listing)[0] == base + 11
+
+    # A newer mention comes alone, and a post notified twice is one item.
+    newer = fake.add_mention("Newer", created_ms=base + 20)
+    fake.notifications.append(dict(fake.notifications[-1], notificationId=99))
+    third = connector.fetch(cursor=second.cursor)
+    assert [item.external_id for item in third.items] == [newer]
+    assert third.cursor == f"0:{base + 21}"
+    assert connector.fetch(cursor=third.cursor).items == ()
+
+
+def test_contract_an_old_cursor_reads_mentions_from_its_own_time(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    base = now_ms() - 2 * DAY_MS
+    fake.add_mention("Before the cursor", created_ms=base - 1)
+    after = fake.add_mention("After it", created_ms=base + 1)
+    post = fake.add_post("Ours", created_ms=base - DAY_MS)
+    comment = fake.add_comment(post, "Later comment", created_ms=base + 5)
+
+    page = connector.fetch(cursor=str(base))
+
+    assert [item.external_id for item in page.items] == [after, comment["commentUrn"]]
+    assert time_range(only(httpserver, "GET", "/rest/organizationalEntityNotifications"))[0] == (
+        base
+    )
+    assert page.cursor == f"{base + 5}:{base + 2}"
+
+
+def test_contract_an_unreadable_mentioning_post_is_skipped(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    base = now_ms() - DAY_MS
+    deleted = fake.add_mention("Deleted since", created_ms=base)
+    hidden = fake.add_mention("Not for the page to read", created_ms=base + 1)
+    kept = fake.add_mention("Still here", created_ms=base + 2)
+    gone = fake.add_mention("Gone", created_ms=base + 3)
+    fake.unreadable[deleted] = 404
+    fake.unreadable[hidden] = 403
+    del fake.member_posts[gone]
+
+    page = connector.fetch(cursor=None)
+
+    assert [item.external_id for item in page.items] == [kept]
+    # Each was tried once, and none is tried again with the cursor.
+    for urn in (deleted, hidden, gone):
+        assert len(sent(httpserver, "GET", f"/rest/posts/{urn}")) == 1
+    assert page.cursor == f"0:{base + 4}"
+
+
+def test_contract_a_page_role_without_notifications_still_reads_comments(
+    fake: LinkedInServer, httpserver: HTTPServer, connector: LinkedInConnector
+) -> None:
+    # Notifications are for the page's Super admin; a content admin reads comments only.
+    fake.acls[0]["role"] = "CONTENT_ADMINISTRATOR"
+    fake.add_mention("Unseen", created_ms=now_ms() - DAY_MS)
+    post = fake.add_post("Ours", created_ms=1_700_000_000_000)
+    comment = fake.add_comment(post, "Hello", created_ms=1_700_000_100_000)
+
+    page = connector.fetch(cursor="1700000000000:1700000000000")
+
+    assert [item.external_id for item in page.items] == [comment["commentUrn"]]
+    assert page.cursor == "1700000100000:1700000000000"
+    assert len(notification_requests(httpserver)) == 1
 
 
 def test_contract_reply_to_a_comment_is_a_nested_comment(

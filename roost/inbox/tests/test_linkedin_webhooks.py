@@ -100,6 +100,40 @@ def test_contract_a_signed_notification_reads_the_pages_inbox_at_once(
 
 
 @pytest.mark.django_db
+def test_contract_a_mention_notification_brings_the_mention_in_as_a_conversation(
+    client, org, admin, app, django_capture_on_commit_callbacks
+):
+    page = _page(org, admin, "northwind")
+    account = SandboxAccount.objects.get(network="linkedin", handle="northwind")
+    mention = sandbox_inbound_add(
+        account=account, kind="mention", author_handle="urn:li:person:Ann7", text="@Northwind hi"
+    )
+    body = json.dumps(
+        {
+            "type": "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS",
+            "notifications": [
+                {
+                    "action": "SHARE_MENTION",
+                    "organizationalEntity": page.external_id,
+                    "sourcePost": "urn:li:share:7140000000000000009",
+                    "generatedActivity": "urn:li:activity:7140000000000000010",
+                    "notificationId": 1037002,
+                    "lastModifiedAt": 1765098000000,
+                }
+            ],
+        }
+    ).encode()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            answer = post_signed(client, _url(app), body, header=HEADER, signature=_signed(body))
+        assert answer.status_code == 200 and len(queued) == 1
+    # Read twice, stored once, as a conversation of its own.
+    message = Message.objects.get(channel=page, text="@Northwind hi")
+    assert message.external_id == mention.external_id
+    assert message.conversation.key == f"mention:{mention.external_id}"
+
+
+@pytest.mark.django_db
 def test_contract_a_bad_signature_or_body_is_refused_and_reads_nothing(
     client, org, admin, app, django_capture_on_commit_callbacks
 ):
