@@ -752,7 +752,7 @@ class LinkedInConnector(Connector):
                 if changed < since:
                     continue
                 newest = max(newest, changed)
-            post = _mentioning_post(notification)
+            post = mentioning_post(notification)
             if not post or post in seen:
                 continue
             seen.add(post)
@@ -913,12 +913,17 @@ def cursor_parts(cursor: str | None) -> tuple[int, int]:
     return since, int(mentions) if mentions.isdigit() else 0
 
 
-def _mentioning_post(notification: dict[str, Any]) -> str:
-    """The post that mentions the page: a SHARE_MENTION notification's `sourcePost`."""
+def mentioning_post(notification: dict[str, Any]) -> str:
+    """The post that mentions the page: a SHARE_MENTION notification's `sourcePost`, or
+    its `generatedActivity` where `sourcePost` is missing (clients of the API read the
+    mentioning post from either; both are URNs of posts)."""
     if notification.get("action") not in (None, MENTION_ACTION):
         return ""
-    post = str(notification.get("sourcePost") or "")
-    return post if post.startswith(("urn:li:share:", "urn:li:ugcPost:")) else ""
+    for field in ("sourcePost", "generatedActivity"):
+        post = str(notification.get(field) or "")
+        if post.startswith(("urn:li:share:", "urn:li:ugcPost:")):
+            return post
+    return ""
 
 
 def _has_replies(comment: dict[str, Any]) -> bool:

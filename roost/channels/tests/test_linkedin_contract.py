@@ -50,6 +50,7 @@ from roost.channels.connectors.linkedin import (
     comment_parts,
     cursor_parts,
     little_text,
+    mentioning_post,
     organization_urn,
     plain_text,
 )
@@ -703,6 +704,16 @@ def test_contract_plain_text_reads_little_text() -> None:
         "#launch at @Ann [PM]"
     )
     assert plain_text(little_text("Report (v2) #launch")) == "Report (v2) #launch"
+
+
+def test_contract_the_mentioning_post_comes_from_source_post_or_generated_activity() -> None:
+    share, other = "urn:li:share:7001", "urn:li:ugcPost:7002"
+    assert mentioning_post({"action": "SHARE_MENTION", "sourcePost": share}) == share
+    assert mentioning_post({"action": "SHARE_MENTION", "generatedActivity": other}) == other
+    both = {"action": "SHARE_MENTION", "sourcePost": share, "generatedActivity": other}
+    assert mentioning_post(both) == share
+    assert mentioning_post({"action": "COMMENT", "sourcePost": share}) == ""
+    assert mentioning_post({"action": "SHARE_MENTION", "sourcePost": "urn:li:comment:(x,1)"}) == ""
 
 
 def test_contract_cursor_parts_read_old_and_new_cursors() -> None:
