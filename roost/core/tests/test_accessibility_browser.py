@@ -68,7 +68,7 @@ from roost.sandbox.services import sandbox_inbound_add
 
 WIDE: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-MAX_PAGES = 160
+MAX_PAGES = 200
 ADMIN = "ada@northwind.example"
 COMMUNITY_MANAGER = "chloe@northwind.example"
 # Not pages: signing out ends the walk; exports, feeds and media are files.
