@@ -69,6 +69,7 @@ from roost.channels.connectors.meta_graph import (
     graph_error,
     graph_error_fields,
     long_lived_user_token,
+    remove_page_subscription,
 )
 from roost.core.web_links import web_link
 
@@ -342,17 +343,7 @@ class FacebookConnector(Connector):
         return bool(isinstance(answer, dict) and answer.get("success"))
 
     def push_unsubscribe(self, target: PushTarget) -> bool:
-        """Remove the app's subscription to the Page's webhooks (`DELETE
-        /{page-id}/subscribed_apps` with the Page token, Graph API reference "Page
-        Subscribed Apps", Deleting: answers `{"success": true}`). A Page Facebook no
-        longer knows (404) has nothing left to remove."""
-        answer = self.http.remove(f"{GRAPH}/{self._page_id()}/subscribed_apps")
-        if answer is None:
-            return True
-        body = json_body(answer)
-        if isinstance(body, dict) and body.get("success") is False:
-            raise PermanentError("Facebook did not remove the Page's webhook subscription.")
-        return True
+        return remove_page_subscription(self.http, GRAPH, self._page_id(), network="Facebook")
 
     @classmethod
     def push_scope(cls, channel: ChannelRef) -> str:

@@ -76,7 +76,6 @@ from roost.channels.connectors.http import (
     NetworkHttp,
     access_token_of,
     endpoint,
-    json_body,
 )
 from roost.channels.connectors.meta_graph import (
     GRAPH_VERSION,
@@ -84,6 +83,7 @@ from roost.channels.connectors.meta_graph import (
     graph_error,
     graph_error_fields,
     long_lived_user_token,
+    remove_page_subscription,
 )
 from roost.core.web_links import web_link
 
@@ -656,20 +656,11 @@ class InstagramConnector(Connector):
         return bool(isinstance(answer, dict) and answer.get("success"))
 
     def push_unsubscribe(self, target: PushTarget) -> bool:
-        """Remove the linked Page's subscription for the app (`DELETE
-        /{page-id}/subscribed_apps`, Graph API reference "Page Subscribed Apps",
-        Deleting). The subscription is the Page's: the caller removes it only once no
-        other channel on that Page is left (`push_scope`). A Page Meta no longer knows
-        (404) has nothing left to remove."""
+        """The subscription is the linked Page's: the caller removes it only once no
+        other channel on that Page is left (`push_scope`)."""
         if not self.channel.settings.get("page_id"):
             return False
-        answer = self._api().remove(f"{API}/{self._page_id()}/subscribed_apps")
-        if answer is None:
-            return True
-        body = json_body(answer)
-        if isinstance(body, dict) and body.get("success") is False:
-            raise PermanentError("Meta did not remove the Page's webhook subscription.")
-        return True
+        return remove_page_subscription(self._api(), API, self._page_id(), network="Meta")
 
     @classmethod
     def push_scope(cls, channel: ChannelRef) -> str:

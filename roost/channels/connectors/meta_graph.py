@@ -137,3 +137,17 @@ def long_lived_user_token(
         access_token=token,
         expires_in=int(expires_in) if isinstance(expires_in, int | float) else None,
     )
+
+
+def remove_page_subscription(http: NetworkHttp, graph: str, page_id: str, *, network: str) -> bool:
+    """Remove the app's subscription to a Page's webhooks (`DELETE
+    /{page-id}/subscribed_apps` with the Page token, Graph API reference "Page Subscribed
+    Apps", Deleting: answers `{"success": true}`). A Page the Graph API no longer knows
+    (404, `remove` answers None) has nothing left to remove."""
+    answer = http.remove(f"{graph}/{page_id}/subscribed_apps")
+    if answer is None:
+        return True
+    body = json_body(answer)
+    if isinstance(body, dict) and body.get("success") is False:
+        raise PermanentError(f"{network} did not remove the Page's webhook subscription.")
+    return True
