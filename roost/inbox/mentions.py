@@ -1,4 +1,4 @@
-"""@mentions in internal notes: who is meant, and telling them by e-mail.
+"""@mentions in internal notes: who is meant, and telling them.
 
 The rule: `@name` mentions the active person in the organisation whose e-mail address
 begins with `name@` (compared without regard to case), so `@ada` is
@@ -9,29 +9,23 @@ author, or when the person may not see the conversation's channel group.
 
 from __future__ import annotations
 
-import logging
 import re
-from functools import partial, reduce
+from functools import reduce
 from operator import or_
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from roost.core.models import User
-from roost.core.notifications.links import absolute_url
+from roost.core.notifications import notify
 from roost.core.permissions import Action, can
 from roost.inbox.models import Conversation, Message
-
-logger = logging.getLogger(__name__)
 
 MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9][A-Za-z0-9._+-]*)")
 MAX_MENTIONS = 20
 HELP_TEXT = (
     "In an internal note, @ and the part of a colleague's e-mail address before the @ "
-    "mentions them (ada@example.com is @ada): they get an e-mail with the note."
+    "mentions them (ada@example.com is @ada): they are notified, by e-mail too, with the note."
 )
 
 
@@ -68,32 +62,19 @@ def people_mentioned(*, text: str, conversation: Conversation, author: User) -> 
     return found
 
 
-def mentions_notify_after_commit(*, note: Message, people: list[User]) -> None:
-    """E-mail each mentioned person once the note is committed (by ids, not objects)."""
-    if people:
-        transaction.on_commit(
-            partial(_mentions_email, note_id=note.pk, user_ids=[p.pk for p in people])
-        )
-
-
-def _mentions_email(*, note_id: int, user_ids: list[int]) -> None:
-    note = (
-        Message.objects.select_related("conversation__channel", "sent_by")
-        .filter(pk=note_id)
-        .first()
-    )
-    if note is None:
+def mentions_notify(*, note: Message, people: list[User]) -> None:
+    """Tell each mentioned person, in the note's transaction: a notification in Roost and,
+    once the note commits, a message on their contact methods (e-mail by default)."""
+    if not people:
         return
     conversation = note.conversation
     author = note.sent_by.name if note.sent_by else "Someone"
     where = f"{conversation.author_handle} on {conversation.channel.handle}"
-    subject = f"[Roost] {author} mentioned you in a note on {where}"
-    path = reverse("inbox:conversation", args=[conversation.pk])
-    link = absolute_url(path)
-    body = f"{author} wrote:\n\n{note.text}\n\nOpen it in Roost: Inbox → {where} ({link}).\n"
-    for person in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
-        except Exception:
-            # The note is saved either way; a mail server that is down must not undo it.
-            logger.exception("e-mailing a mention to user %s failed", person.pk)
+    notify(
+        organization=conversation.channel.channel_group.organization,
+        recipients=people,
+        subject=f"{author} mentioned you in a note on {where}",
+        body=f"{author} wrote:\n\n{note.text}\n\nOpen it in Roost: Inbox → {where}.",
+        url=reverse("inbox:conversation", args=[conversation.pk]),
+        source=conversation,
+    )

@@ -21,7 +21,7 @@ from roost.core.permissions import Action, can
 from roost.core.tenancy import require_on
 from roost.core.text_input import MESSAGES, text_problem
 from roost.inbox.errors import InboxError, InboxProblem
-from roost.inbox.mentions import mentions_notify_after_commit, people_mentioned
+from roost.inbox.mentions import mentions_notify, people_mentioned
 from roost.inbox.models import Conversation, ConversationStatus, Direction, Message, SendState
 from roost.inbox.presence import reply_collision_check
 from roost.inbox.sla.clocks import SlaEventKind
@@ -191,7 +191,7 @@ def conversation_note(*, actor: User, conversation: Conversation, text: str) -> 
             target=conversation,
             after={"note": note.pk, "mentioned": [person.email for person in mentioned]},
         )
-        mentions_notify_after_commit(note=note, people=mentioned)
+        mentions_notify(note=note, people=mentioned)
     return note
 
 

@@ -1,4 +1,5 @@
-"""@mentions in internal notes: who is meant, the e-mail after commit, and the audit event."""
+"""@mentions in internal notes: who is meant, the notification and the e-mail after commit,
+and the audit event."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from roost.core.models import AuditEvent, ChannelGroup, Role
+from roost.core.notifications.models import Delivery, DeliveryStatus, Notification
 from roost.inbox import ingest, services
 from roost.inbox.mentions import mention_names
 from roost.inbox.models import Conversation, Direction
@@ -57,7 +59,7 @@ def ada(org, channel, make_user):
 
 
 @pytest.mark.django_db
-def test_a_mentioned_colleague_is_emailed_after_commit_and_named_in_the_audit(
+def test_a_mentioned_colleague_is_notified_emailed_after_commit_and_named_in_the_audit(
     conversation, author, ada, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -65,6 +67,12 @@ def test_a_mentioned_colleague_is_emailed_after_commit_and_named_in_the_audit(
             actor=author, conversation=conversation, text="@Ada can you check order 123?"
         )
     assert mail.outbox == []  # nothing before the note is committed
+    # In Roost at once (the bell), with the conversation to open.
+    told = Notification.objects.get(recipient=ada)
+    assert "mentioned you in a note on liam on acme" in told.subject
+    assert "@Ada can you check order 123?" in told.body
+    assert told.url == reverse("inbox:conversation", args=[conversation.pk])
+    assert told.read_at is None
     for callback in callbacks:
         callback()
     assert len(mail.outbox) == 1
@@ -95,6 +103,7 @@ def test_unknown_ambiguous_unauthorised_and_self_mentions_stay_text(
     with django_capture_on_commit_callbacks(execute=True):
         note = services.conversation_note(actor=author, conversation=conversation, text=text)
     assert mail.outbox == []
+    assert not Notification.objects.exists()
     assert note.text == text
     assert AuditEvent.objects.get(action="inbox.conversation.noted").after["mentioned"] == []
 
@@ -114,7 +123,7 @@ def _closed_port() -> int:
 
 @pytest.mark.django_db
 def test_an_unreachable_mail_server_does_not_lose_the_note(
-    conversation, author, ada, settings, django_capture_on_commit_callbacks, caplog
+    conversation, author, ada, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
@@ -122,7 +131,12 @@ def test_an_unreachable_mail_server_does_not_lose_the_note(
     with django_capture_on_commit_callbacks(execute=True):
         services.conversation_note(actor=author, conversation=conversation, text="@ada look")
     assert conversation.messages.filter(direction=Direction.NOTE, text="@ada look").exists()
-    assert "e-mailing a mention" in caplog.text
+    # The e-mail waits for another attempt, and the mention is in Roost meanwhile.
+    delivery = Delivery.objects.get(person=ada)
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempts == 1
+    assert "could not be reached" in delivery.last_error
+    assert Notification.objects.filter(recipient=ada, subject__contains="mentioned you").exists()
 
 
 @pytest.mark.django_db

@@ -1,19 +1,21 @@
-"""What approval tells people by e-mail (always after the commit, by id): the approvers
-of a step when it is their turn or its deadline nears, and the author on a rejection."""
+"""What approval tells people (always after the commit, by id), in Roost and on their
+contact methods (e-mail by default): the approvers of a step when it is their turn or its
+deadline nears, and the author on a rejection."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import partial
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.core import audit
 from roost.core.actors import SYSTEM
+from roost.core.models import User
+from roost.core.notifications import notify
 from roost.publishing.approval_models import ApprovalDecision, ApprovalMode, ApprovalRequest
 from roost.publishing.approvals.eligibility import current_step, step_approvers
 from roost.publishing.locks import approval_requests_locked
@@ -22,14 +24,15 @@ from roost.publishing.models import Post
 REMIND_AHEAD = dt.timedelta(hours=2)
 
 
-def _mail(recipients: Iterable[str], subject: str, body: str) -> None:
-    to = sorted({address for address in recipients if address})
-    if to:
-        send_mail(
-            subject=f"[Roost] {subject}",
-            message=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=to,
+def _tell(people: Sequence[User], post: Post, subject: str, body: str, url: str) -> None:
+    with transaction.atomic():
+        notify(
+            organization=post.organization,
+            recipients=people,
+            subject=subject,
+            body=body,
+            url=url,
+            source=post,
         )
 
 
@@ -43,7 +46,9 @@ def _post_summary(post: Post) -> str:
 
 
 def email_step_approvers(*, request_id: int, reminder: bool = False) -> None:
-    request = ApprovalRequest.objects.select_related("post").filter(pk=request_id).first()
+    request = (
+        ApprovalRequest.objects.select_related("post__organization").filter(pk=request_id).first()
+    )
     if request is None:
         return
     step = current_step(request)
@@ -59,17 +64,23 @@ def email_step_approvers(*, request_id: int, reminder: bool = False) -> None:
         )
         approvers = [user for user in approvers if user.pk not in decided]
     due = f"{request.due_at:%Y-%m-%d %H:%M} UTC" if request.due_at else "no deadline"
-    subject = ("Reminder: approval due" if reminder else "Approval needed") + f": {post}"
+    subject = (
+        "Reminder: approval due" if reminder else "Approval needed"
+    ) + f" ({step.name}): {post}"
     body = (
         f"{post.author} asks for your approval ({step.name}, due {due}).\n\n"
         f"{_post_summary(post)}\n"
         "Approve or reject it in Roost under Publish → Approvals.\n"
     )
-    _mail((user.email for user in approvers), subject, body)
+    _tell(approvers, post, subject, body, reverse("approvals:post", args=[post.pk]))
 
 
 def email_author_rejected(*, request_id: int) -> None:
-    request = ApprovalRequest.objects.select_related("post__author").filter(pk=request_id).first()
+    request = (
+        ApprovalRequest.objects.select_related("post__author", "post__organization")
+        .filter(pk=request_id)
+        .first()
+    )
     if request is None:
         return
     decision = (
@@ -84,7 +95,14 @@ def email_author_rejected(*, request_id: int) -> None:
         f"{decision.comment}\n\n{_post_summary(request.post)}\n"
         "It is a draft again: change it and submit it once more.\n"
     )
-    _mail([request.post.author.email], f"Changes requested: {request.post}", body)
+    post = request.post
+    _tell(
+        [post.author],
+        post,
+        f"Changes requested: {post}",
+        body,
+        reverse("publishing:detail", args=[post.pk]),
+    )
 
 
 def approval_reminders_send(*, now: dt.datetime | None = None) -> int:

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.channels import services as channel_services
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, ChannelGroup, Organization, Role, Team, User
+from roost.core.notifications.models import Notification
 from roost.publishing import services
 from roost.publishing.approval_models import (
     ApprovalDecision,
@@ -115,7 +117,15 @@ def audit_actions(org: Organization) -> list[str]:
 
 
 def recipients() -> list[set[str]]:
-    return [set(message.to) for message in mail.outbox]
+    """Who got each announcement: every person gets a mail of their own, and the mails of
+    one announcement (one subject) follow each other."""
+    batches: list[tuple[str, set[str]]] = []
+    for message in mail.outbox:
+        if batches and batches[-1][0] == message.subject:
+            batches[-1][1].update(message.to)
+        else:
+            batches.append((message.subject, set(message.to)))
+    return [people for _, people in batches]
 
 
 def fails(code: ErrorCode, call: Callable[[], Any]) -> ApplicationError:
@@ -232,7 +242,8 @@ def test_reject_needs_a_comment_then_resubmit_and_approve(
     django_capture_on_commit_callbacks: Capture,
 ) -> None:
     post = make_post()
-    decisions.post_submit(post=post, actor=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.post_submit(post=post, actor=author)
     error = fails(
         ErrorCode.INVALID,
         lambda: decisions.post_reject(post=post, approver=one_step, comment="  "),
@@ -248,6 +259,14 @@ def test_reject_needs_a_comment_then_resubmit_and_approve(
     assert variant_states(post) == {VariantState.DRAFT}
     assert recipients() == [{author.email}]
     assert "Say which stores." in mail.outbox[0].body
+    # In Roost too: the approver was asked on submitting, the author told on rejection.
+    asked = Notification.objects.get(recipient=one_step)
+    assert asked.subject.startswith("Approval needed (Review): ")
+    assert asked.url == reverse("approvals:post", args=[post.pk])
+    told = Notification.objects.get(recipient=author)
+    assert told.subject.startswith("Changes requested: ")
+    assert "Say which stores." in told.body
+    assert told.url == reverse("publishing:detail", args=[post.pk])
     fails(ErrorCode.CONFLICT, lambda: decisions.post_approve(post=post, approver=one_step))
 
     services.post_update(actor=author, post=post, master_text="Spring sale in all stores.")
@@ -680,8 +699,8 @@ def test_reminders_go_once_to_who_still_has_to_decide(
             now=request.due_at + dt.timedelta(hours=5)
         )
     assert (sent, again) == (1, 0)
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject.startswith("[Roost] Reminder")
+    assert len(recipients()) == 1  # one reminder, a mail to each approver
+    assert all(m.subject.startswith("Reminder: approval due") for m in mail.outbox)
 
     # A new step has a deadline and a reminder of its own, to those who have not approved.
     decisions.post_approve(post=post, approver=brand1)
