@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from roost.catalogue import selectors
 from roost.core.models import User
@@ -12,6 +13,7 @@ from roost.core.models import User
 AREA = "settings"
 
 
+@require_safe
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     viewer = request.user
@@ -21,6 +23,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "catalogue/index.html", context)
 
 
+@require_safe
 @login_required
 def network(request: HttpRequest, key: str) -> HttpResponse:
     viewer = request.user
@@ -29,6 +32,7 @@ def network(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "catalogue/network.html", {"area": AREA, "network": found})
 
 
+@require_safe
 @login_required
 def changes(request: HttpRequest) -> HttpResponse:
     viewer = request.user

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.channels import csv_io, selectors, services
 from roost.channels.connectors.registry import available
@@ -19,10 +19,11 @@ from roost.channels.network_apps import oauth_networks
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
-from roost.core.permissions import Action, can, channel_group_ids_allowed
+from roost.core.permissions import Action, can, channel_group_ids_allowed, require_somewhere
 from roost.core.views.viewer import viewer_of
 
 
+@require_safe
 @login_required
 def channel_list(request: HtmxHttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -68,6 +69,7 @@ def channel_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def channel_create(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
+    require_somewhere(viewer, Action.CHANNEL_MANAGE)
     allowed = channel_group_ids_allowed(viewer, Action.CHANNEL_MANAGE)
     groups = core_selectors.channel_group_list(viewer=viewer)
     if allowed is not None:
@@ -114,6 +116,7 @@ def channel_create(request: HttpRequest) -> HttpResponse:
     return render(request, "channels/form.html", {"area": "settings", "form": form}, status=status)
 
 
+@require_safe
 @login_required
 def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
     viewer = viewer_of(request)
@@ -151,6 +154,7 @@ def channel_status(request: HttpRequest, channel_id: int) -> HttpResponse:
 @login_required
 def channel_import(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
+    require_somewhere(viewer, Action.CHANNEL_MANAGE)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     status = 200
@@ -175,6 +179,7 @@ def channel_import(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def channel_export(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -186,6 +191,7 @@ def channel_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 def channel_health(request: HttpRequest) -> HttpResponse:
     """Channels with a problem first, grouped by problem, for the groups the viewer leads."""

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
@@ -67,6 +67,7 @@ def _choices(viewer: User) -> dict[str, object]:
     }
 
 
+@require_safe
 @login_required
 @page_access(Action.INCIDENT_VIEW)
 def crisis_home(request: HttpRequest) -> HttpResponse:
@@ -131,6 +132,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 @page_access(Action.INCIDENT_VIEW)
 def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -390,6 +392,7 @@ def crisis_review(request: HttpRequest, crisis_id: int) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 @page_access(Action.INCIDENT_VIEW)
 def crisis_report(request: HttpRequest, crisis_id: int) -> HttpResponse:
@@ -402,6 +405,7 @@ def crisis_report(request: HttpRequest, crisis_id: int) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 @page_access(Action.INCIDENT_VIEW)
 def crisis_report_pdf(request: HttpRequest, crisis_id: int) -> HttpResponse:
@@ -414,6 +418,7 @@ def crisis_report_pdf(request: HttpRequest, crisis_id: int) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 @page_access(Action.INCIDENT_VIEW)
 def playbook_detail(request: HttpRequest, playbook_id: int) -> HttpResponse:

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
-from roost.core.permissions import Action, can
+from roost.core.permissions import Action, can, require_somewhere
 from roost.core.views.viewer import viewer_of
 from roost.media import selectors, services
 from roost.media.forms import AssetForm, LibraryFilterForm, UploadForm, split_tags
@@ -63,6 +63,7 @@ def library(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
+    require_somewhere(viewer, Action.MEDIA_EDIT)
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():

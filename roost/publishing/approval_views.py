@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.htmx import HtmxHttpRequest
@@ -68,12 +68,14 @@ def _version(request: HttpRequest) -> int | None:
     return id_from(request.POST.get("version"))
 
 
+@require_safe
 @login_required
 def approval_queue(request: HttpRequest) -> HttpResponse:
     rows = approval_selectors.approval_queue_rows(viewer=viewer_of(request))
     return render(request, "publishing/approval_queue.html", {"area": "publish", "rows": rows})
 
 
+@require_safe
 @login_required
 def approval_post(request: HtmxHttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)

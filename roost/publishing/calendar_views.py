@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.channels.selectors import channel_list
 from roost.core.errors import ApplicationError, ErrorCode
@@ -74,6 +74,7 @@ def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+@require_safe
 @login_required
 def calendar_page(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.core.errors import ApplicationError
 from roost.core.models import User
@@ -65,6 +65,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/campaigns.html", context, status=status)
 
 
+@require_safe
 @login_required
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     viewer = viewer_of(request)

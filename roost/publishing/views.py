@@ -15,14 +15,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.channels import selectors as channel_selectors
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import ChannelGroup, User
-from roost.core.permissions import Action, can, channel_group_ids_allowed
+from roost.core.permissions import Action, can, channel_group_ids_allowed, require_somewhere
 from roost.core.refusals import refusal_flash
 from roost.core.views.viewer import viewer_of
 from roost.media import services as media_services
@@ -61,6 +61,7 @@ def _library(viewer: User) -> list[MediaAsset]:
     return list(media_list(viewer=viewer)[:40])
 
 
+@require_safe
 @login_required
 def post_index(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -160,6 +161,7 @@ def _picked(data: QueryDict, name: str) -> set[int]:
 @login_required
 def post_compose(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
+    require_somewhere(viewer, Action.POST_EDIT)
     channels = _composer_channels(viewer)
     library = _library(viewer)
     form = ComposeForm(
@@ -225,6 +227,7 @@ def _upload(viewer: User, file: UploadedFile | None, alt_text: str) -> MediaAsse
 def compose_upload(request: HttpRequest) -> HttpResponse:
     """A file dropped on the composer: into the library, and ticked for this post."""
     viewer = viewer_of(request)
+    require_somewhere(viewer, Action.MEDIA_EDIT)
     file = request.FILES.get("upload")
     if file is None:
         return HttpResponse(
@@ -345,6 +348,7 @@ def _detail_context(viewer: User, post: Any) -> dict[str, Any]:
     }
 
 
+@require_safe
 @login_required
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     viewer = viewer_of(request)

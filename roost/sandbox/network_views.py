@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from roost.core.models import User
 from roost.sandbox import mail, network_pages
@@ -43,6 +44,7 @@ def message(request: HttpRequest, network: str, handle: str, external_id: str) -
     return render(request, "sandbox/network/message.html", {"area": "settings", "page": page})
 
 
+@require_safe
 @login_required
 def mailbox(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.channels import selectors
 from roost.core.errors import ApplicationError
@@ -86,6 +86,7 @@ def channel_knobs(request: HttpRequest, channel_id: int) -> HttpResponse:
     return render(request, "sandbox/knobs.html", context, status=status)
 
 
+@require_safe
 @login_required
 def channel_activity(request: HtmxHttpRequest, channel_id: int) -> HttpResponse:
     """What the simulated audience sends this channel, newest first; refreshes itself."""

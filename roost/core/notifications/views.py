@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.core.notifications import selectors, services
 from roost.core.views.viewer import viewer_of
@@ -12,6 +12,7 @@ from roost.core.views.viewer import viewer_of
 SHOWN = 100
 
 
+@require_safe
 @login_required
 def notification_page(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)

@@ -40,6 +40,7 @@ def _cards(request: HttpRequest, user: User) -> tuple[SafeString, str]:
     return mark_safe(html), etag  # the template engine escaped it
 
 
+@require_safe
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
     user = viewer_of(request)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.core import selectors, services
 from roost.core.errors import ApplicationError
@@ -17,6 +17,7 @@ from roost.core.text_input import id_from
 from roost.core.views.viewer import viewer_of
 
 
+@require_safe
 @login_required
 def team_overview(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -108,6 +109,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     return render(request, "core/team_detail.html", context, status=status)
 
 
+@require_safe
 @login_required
 def brand_detail(request: HttpRequest, brand_id: int) -> HttpResponse:
     viewer = viewer_of(request)
@@ -118,6 +120,7 @@ def brand_detail(request: HttpRequest, brand_id: int) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def channel_group_detail(request: HttpRequest, channel_group_id: int) -> HttpResponse:
     viewer = viewer_of(request)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from roost.channels.published_posts import published_post_find
 from roost.core import selectors as core_selectors
@@ -109,6 +109,7 @@ def _queue_parts(page: Page[Conversation], can_bulk: bool) -> list[object]:
     return parts
 
 
+@require_safe
 @login_required
 def inbox_index(request: HtmxHttpRequest) -> HttpResponse:
     return render_queue_page(request, request.GET)
@@ -177,6 +178,7 @@ def conversation_context(request: HttpRequest, conversation: Conversation) -> di
     }
 
 
+@require_safe
 @login_required
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     viewer = viewer_of(request)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.core.errors import ApplicationError
 from roost.core.models import User
@@ -39,6 +39,7 @@ def _rule_form(request: HttpRequest, viewer: User, rule: RoutingRule | None) -> 
     )
 
 
+@require_safe
 @login_required
 def rules_index(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -112,6 +113,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     return redirect("inbox:settings_rules")
 
 
+@require_safe
 @login_required
 def policies_index(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.channels import selectors as channel_selectors
 from roost.channels.inbound_webhook import (
@@ -165,6 +165,7 @@ def channel_webhook_change(request: HttpRequest, channel_id: int) -> HttpRespons
     return response
 
 
+@require_safe
 @login_required
 def webhook_receipts_failed(request: HttpRequest) -> HttpResponse:
     """Every accepted delivery not stored yet, with its reason, across managed channels."""

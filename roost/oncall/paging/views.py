@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.core import locks
 from roost.core.errors import ApplicationError, ErrorCode
@@ -33,6 +33,7 @@ AREA = "oncall"
 BLANK_STEP_ROWS = 3
 
 
+@require_safe
 @login_required
 @page_access(Action.PAGE_VIEW)
 def page_list(request: HttpRequest) -> HttpResponse:
@@ -56,6 +57,7 @@ def page_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 @page_access(Action.PAGE_VIEW)
 def page_detail(request: HttpRequest, page_id: int) -> HttpResponse:
@@ -190,6 +192,7 @@ def _link_state(link: PageLink | None) -> str:
 # Escalation policies ------------------------------------------------------------
 
 
+@require_safe
 @login_required
 @page_access(Action.PAGE_VIEW)
 def policy_list(request: HttpRequest) -> HttpResponse:

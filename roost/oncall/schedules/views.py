@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roost.core.errors import ApplicationError
 from roost.core.feed_tokens import feed_token_current, feed_token_issue, feed_token_owner
@@ -90,6 +90,7 @@ def _form_page(
     )
 
 
+@require_safe
 @login_required
 @page_access(Action.ONCALL_VIEW)
 def oncall_home(request: HttpRequest) -> HttpResponse:
@@ -203,6 +204,7 @@ def _shifted_month(year: int, month: int, by: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+@require_safe
 @login_required
 @page_access(Action.ONCALL_VIEW)
 def schedule_detail(request: HttpRequest, schedule_id: int) -> HttpResponse:
