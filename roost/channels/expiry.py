@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.channels.models import Channel, ChannelStatus
 from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.models import AuditEvent
+from roost.core.notifications import notify
 
 WARNING_AHEAD = dt.timedelta(days=7)
 
@@ -30,8 +30,9 @@ def _already_warned(channel: Channel) -> bool:
 
 
 def credential_expiry_warn(*, now: dt.datetime | None = None) -> int:
-    """E-mail the primary and backup owners of every channel whose credential expires
-    within 7 days; each expiry date is warned about once (the audit log remembers)."""
+    """Tell the primary and backup owners of every channel whose credential expires within
+    7 days (in Roost and on their contact methods); each expiry date is warned about once
+    (the audit log remembers)."""
     moment = now or timezone.now()
     due = Channel.objects.filter(
         status__in=[ChannelStatus.ACTIVE, ChannelStatus.PAUSED],
@@ -54,18 +55,19 @@ def credential_expiry_warn(*, now: dt.datetime | None = None) -> int:
                 target=channel,
                 after={"expires_at": channel.credential_expires_at.isoformat(), "to": recipients},
             )
-            send_mail(
+            notify(
+                organization=channel.channel_group.organization,
+                recipients=owners,
                 subject=(
-                    f"[Roost] {channel.handle} ({channel.network}) "
-                    f"must be reconnected within {days} days"
+                    f"{channel.handle} ({channel.network}) must be reconnected within {days} days"
                 ),
-                message=(
+                body=(
                     f"The credential of {channel.handle} on {channel.network} expires on "
                     f"{channel.credential_expires_at:%Y-%m-%d %H:%M} UTC.\n"
-                    "Reconnect the channel in Roost before then, or publishing to it will stop.\n"
+                    "Reconnect the channel in Roost before then, or publishing to it will stop."
                 ),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=recipients,
+                url=reverse("channels:detail", args=[channel.pk]),
+                source=channel,
             )
         warned += 1
     return warned

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.channels.models import Credential
@@ -16,6 +15,7 @@ from roost.core import audit
 from roost.core.actors import SYSTEM, Actor
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import Brand, Organization, User
+from roost.core.notifications import notify
 from roost.core.permissions import Action, require
 from roost.core.tenancy import require_on, require_same_organization
 from roost.publishing import services
@@ -194,24 +194,20 @@ def campaign_preflight(*, campaign: Campaign, now: dt.datetime | None = None) ->
         )
     if problems:
         campaign_hold(actor=SYSTEM, campaign=locked, reason="preflight failed")
-        owners = {locked.created_by.email}
+        owners = [locked.created_by]
         for post in Post.objects.filter(campaign=locked).prefetch_related(
             "variants__channel__primary_owner"
         ):
-            owners.add(post.author.email)
-            for variant in post.variants.all():
-                owners.add(variant.channel.primary_owner.email)
-        body = "The campaign is held: fix these, then release it in Roost.\n\n" + "\n".join(
-            f"- {p}" for p in problems
-        )
-        transaction.on_commit(
-            lambda: send_mail(
-                f"[Roost] Campaign “{locked.name}” held: preflight failed",
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                sorted(owners),
-                fail_silently=True,
-            )
+            owners.append(post.author)
+            owners.extend(variant.channel.primary_owner for variant in post.variants.all())
+        notify(
+            organization=locked.organization,
+            recipients=[person for person in owners if person is not None],
+            subject=f"Campaign “{locked.name}” held: preflight failed",
+            body="The campaign is held: fix these, then release it in Roost.\n\n"
+            + "\n".join(f"- {p}" for p in problems),
+            url=reverse("publishing:campaign", args=[locked.pk]),
+            source=locked,
         )
     return problems
 

@@ -47,7 +47,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import (
     DEFAULT_DB_ALIAS,
     close_old_connections,
@@ -56,6 +55,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import Model, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.channels.connectors.base import (
@@ -75,6 +75,7 @@ from roost.channels.models import Channel, ChannelStatus
 from roost.channels.vault import VaultError
 from roost.core import audit
 from roost.core.actors import SYSTEM
+from roost.core.notifications import notify
 from roost.publishing.caps import variants_hold_over_caps
 from roost.publishing.locks import channel_ids_free, variant_ids_free, variant_ids_locked
 from roost.publishing.media_attach import variant_media
@@ -200,16 +201,16 @@ def _finish(variant: Variant, attempt: Attempt | None, outcome: str, error: str 
 def _notify_failure(variant: Variant, reason: str) -> None:
     channel = variant.channel
     people = [channel.primary_owner, channel.backup_owner, variant.post.author]
-    recipients = sorted({p.email for p in people if p is not None and p.is_active})
-    subject = f"[Roost] Not published on {channel.network} ({channel.handle})"
-    body = (
-        f"The post “{variant.post}” could not be published on {channel.handle} "
-        f"({channel.network}).\n\nReason: {reason}\n\nOpen it in Roost to fix and retry.\n"
-    )
-    transaction.on_commit(
-        lambda: send_mail(
-            subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True
-        )
+    notify(
+        organization=channel.channel_group.organization,
+        recipients=[person for person in people if person is not None],
+        subject=f"Not published on {channel.network} ({channel.handle})",
+        body=(
+            f"The post “{variant.post}” could not be published on {channel.handle} "
+            f"({channel.network}).\n\nReason: {reason}\n\nOpen it in Roost to fix and retry."
+        ),
+        url=reverse("publishing:detail", args=[variant.post_id]),
+        source=variant.post,
     )
 
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from roost.core import audit
 from roost.core.actors import SYSTEM
 from roost.core.batches import in_batches
+from roost.core.models import User
+from roost.core.notifications import notify
 from roost.inbox.classify import Priority
 from roost.inbox.models import Conversation, ConversationEvent, ConversationStatus, SlaPolicy
 from roost.inbox.sla.business_hours import BusinessCalendar, hours, twenty_four_seven
@@ -142,7 +143,7 @@ def conversation_sla(conversation: Conversation, *, now: dt.datetime | None = No
     return sla_status(target=target_for(conversation), events=events, now=now or timezone.now())
 
 
-def alert_recipients(conversation: Conversation, state: SlaState) -> list[str]:
+def alert_recipients(conversation: Conversation, state: SlaState) -> list[User]:
     """Who hears about it: the assignee (else the team's members); a breach also goes to
     the team's lead."""
     people = [conversation.assignee] if conversation.assignee else []
@@ -151,21 +152,20 @@ def alert_recipients(conversation: Conversation, state: SlaState) -> list[str]:
         people = list(team.members.filter(is_active=True))
     if state == SlaState.BREACHED and team is not None and team.lead is not None:
         people.append(team.lead)
-    return sorted({p.email for p in people if p is not None and p.is_active})
+    return [p for p in people if p is not None and p.is_active]
 
 
 def _alert(conversation: Conversation, state: SlaState) -> None:
-    recipients = alert_recipients(conversation, state)
-    if not recipients:
-        return
+    """Tell them in Roost and on their contact methods; call inside the transaction."""
     word = "has breached" if state == SlaState.BREACHED else "is close to"
-    subject = f"[Roost] A conversation with {conversation.author_handle} {word} its response target"
     where = f"{conversation.author_handle} on {conversation.channel.handle}"
-    body = f"Open it in Roost: Inbox → {where}.\n"
-    transaction.on_commit(
-        lambda: send_mail(
-            subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True
-        )
+    notify(
+        organization=conversation.channel.channel_group.organization,
+        recipients=alert_recipients(conversation, state),
+        subject=f"A conversation with {conversation.author_handle} {word} its response target",
+        body=f"Open it in Roost: Inbox → {where}.",
+        url=reverse("inbox:conversation", args=[conversation.pk]),
+        source=conversation,
     )
 
 

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from roost.core.models import Role
+from roost.core.notifications.models import Notification
 from roost.core.services import team_create, team_lead_set
 from roost.inbox import ingest, services
 from roost.inbox.models import Conversation, ConversationStatus, SlaPolicy
@@ -54,9 +55,18 @@ def test_a_breach_reaches_the_assignee_and_the_team_lead_a_warning_only_the_assi
         conversation_sla_refresh(conversation=conversation, now=at(conversation, 50))
         conversation_sla_refresh(conversation=conversation, now=at(conversation, 61))
 
-    warning, breach = mail.outbox
+    # A mail to each person: the warning to the assignee, the breach to both.
+    warning, *breach = mail.outbox
+    assert "close to" in warning.subject
     assert warning.to == [conversation.assignee.email]
-    assert sorted(breach.to) == sorted([conversation.assignee.email, "lead@example.com"])
+    assert all("has breached" in m.subject for m in breach)
+    assert sorted(a for m in breach for a in m.to) == sorted(
+        [conversation.assignee.email, "lead@example.com"]
+    )
+    # In Roost too, with the conversation to open.
+    told = Notification.objects.get(recipient=lead)
+    assert "has breached" in told.subject
+    assert told.url == reverse("inbox:conversation", args=[conversation.pk])
 
 
 @pytest.mark.django_db

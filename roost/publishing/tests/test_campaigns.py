@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.models import AuditEvent, Role
+from roost.core.notifications.models import Notification
 from roost.publishing import campaigns, services
 from roost.publishing.approval_models import ApprovalRequest
 from roost.publishing.approvals import decisions, workflows
@@ -105,7 +106,11 @@ def test_a_failing_preflight_holds_the_campaign_and_warns_the_owners(
     launch.refresh_from_db()
     assert launch.status == Campaign.Status.HELD
     assert any("not approved" in p for p in launch.preflight_problems)
-    assert len(mail.outbox) == 1 and publisher.email in mail.outbox[0].to
+    held = [m for m in mail.outbox if publisher.email in m.to]
+    assert len(held) == 1 and "held: preflight failed" in held[0].subject
+    told = Notification.objects.get(recipient=publisher)
+    assert told.url == reverse("publishing:campaign", args=[launch.pk])
+    assert "not approved" in told.body
     assert AuditEvent.objects.filter(action="publishing.campaign.held").exists()
     assert campaigns.campaigns_preflight_due(now=window) == 0  # once
 

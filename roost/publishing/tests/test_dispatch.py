@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from roost import publishing
@@ -16,6 +17,7 @@ from roost.channels.health import channel_ref
 from roost.channels.models import Channel
 from roost.core.errors import ApplicationError
 from roost.core.models import AuditEvent, Role
+from roost.core.notifications.models import Notification
 from roost.publishing.dispatch import (
     Gate,
     dispatch_once,
@@ -128,6 +130,10 @@ def test_a_permanent_failure_reaches_the_owners_with_the_networks_reason(
     post.refresh_from_db()
     assert post.state == PostState.PARTLY_FAILED
     assert len(mail.outbox) == 1 and "280" in mail.outbox[0].body
+    told = Notification.objects.get(recipient=post.author)
+    assert told.subject == f"Not published on x ({channel.handle})"
+    assert "280" in told.body
+    assert told.url == reverse("publishing:detail", args=[post.pk])
     assert SandboxPost.objects.count() == 0
 
 
