@@ -19,7 +19,8 @@ from roost.channels.network_apps import oauth_networks
 from roost.core import selectors as core_selectors
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
-from roost.core.permissions import Action, can, channel_group_ids_allowed, require_somewhere
+from roost.core.navigation import page_access
+from roost.core.permissions import Action, can, channel_group_ids_allowed
 from roost.core.views.viewer import viewer_of
 
 
@@ -67,9 +68,9 @@ def channel_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
+@page_access(Action.CHANNEL_MANAGE)
 def channel_create(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    require_somewhere(viewer, Action.CHANNEL_MANAGE)
     allowed = channel_group_ids_allowed(viewer, Action.CHANNEL_MANAGE)
     groups = core_selectors.channel_group_list(viewer=viewer)
     if allowed is not None:
@@ -152,9 +153,9 @@ def channel_status(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 
 @login_required
+@page_access(Action.CHANNEL_MANAGE)
 def channel_import(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    require_somewhere(viewer, Action.CHANNEL_MANAGE)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     status = 200

@@ -293,17 +293,6 @@ def can_somewhere(actor: Actor, action: Action) -> bool:
     return allowed is None or bool(allowed)
 
 
-def require_somewhere(actor: Actor, action: Action) -> None:
-    """Raise `ApplicationError(PERMISSION_DENIED)` unless `can_somewhere(...)`: a page
-    whose one purpose is the action (a form to add something) opens only for those who
-    may take it somewhere."""
-    if not can_somewhere(actor, action):
-        raise ApplicationError(
-            ErrorCode.PERMISSION_DENIED,
-            f"Your roles do not allow this ({action.value}).",
-        )
-
-
 def require(actor: Actor, action: Action, *, channel_group: ChannelGroup | None = None) -> None:
     """Raise `ApplicationError(PERMISSION_DENIED)` unless `can(...)`."""
     if not can(actor, action, channel_group=channel_group):

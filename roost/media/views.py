@@ -26,7 +26,8 @@ from django.views.decorators.http import require_GET
 from roost.core.errors import ApplicationError
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import User
-from roost.core.permissions import Action, can, require_somewhere
+from roost.core.navigation import page_access
+from roost.core.permissions import Action, can
 from roost.core.views.viewer import viewer_of
 from roost.media import selectors, services
 from roost.media.forms import AssetForm, LibraryFilterForm, UploadForm, split_tags
@@ -61,9 +62,9 @@ def library(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
+@page_access(Action.MEDIA_EDIT)
 def upload(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    require_somewhere(viewer, Action.MEDIA_EDIT)
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -22,7 +22,8 @@ from roost.channels.models import Channel
 from roost.core.errors import ApplicationError, ErrorCode
 from roost.core.htmx import HtmxHttpRequest
 from roost.core.models import ChannelGroup, User
-from roost.core.permissions import Action, can, channel_group_ids_allowed, require_somewhere
+from roost.core.navigation import page_access
+from roost.core.permissions import Action, can, channel_group_ids_allowed
 from roost.core.refusals import refusal_flash
 from roost.core.views.viewer import viewer_of
 from roost.media import services as media_services
@@ -159,9 +160,9 @@ def _picked(data: QueryDict, name: str) -> set[int]:
 
 
 @login_required
+@page_access(Action.POST_EDIT)
 def post_compose(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    require_somewhere(viewer, Action.POST_EDIT)
     channels = _composer_channels(viewer)
     library = _library(viewer)
     form = ComposeForm(
@@ -224,10 +225,10 @@ def _upload(viewer: User, file: UploadedFile | None, alt_text: str) -> MediaAsse
 
 @login_required
 @require_POST
+@page_access(Action.MEDIA_EDIT)
 def compose_upload(request: HttpRequest) -> HttpResponse:
     """A file dropped on the composer: into the library, and ticked for this post."""
     viewer = viewer_of(request)
-    require_somewhere(viewer, Action.MEDIA_EDIT)
     file = request.FILES.get("upload")
     if file is None:
         return HttpResponse(
