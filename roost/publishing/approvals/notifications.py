@@ -25,15 +25,15 @@ REMIND_AHEAD = dt.timedelta(hours=2)
 
 
 def _tell(people: Sequence[User], post: Post, subject: str, body: str, url: str) -> None:
-    with transaction.atomic():
-        notify(
-            organization=post.organization,
-            recipients=people,
-            subject=subject,
-            body=body,
-            url=url,
-            source=post,
-        )
+    # After the commit, so `notify` writes in a transaction of its own.
+    notify(
+        organization=post.organization,
+        recipients=people,
+        subject=subject,
+        body=body,
+        url=url,
+        source=post,
+    )
 
 
 def _post_summary(post: Post) -> str:
